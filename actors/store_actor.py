@@ -1,0 +1,223 @@
+"""StoreActor: the single owner of the database connection (and its only writer).
+
+The connection is opened in `on_start` and closed in `on_stop`, both on the actor's own thread;
+the database is built with autoconnect=False, so no other thread can use it by accident. Every
+message runs in one transaction. A write that fails is rolled back, logged with the entity it
+was about and counted (`failed_writes`); the actor carries on with the next message. A query
+that fails completes its reply with the exception (domain errors for expected cases).
+
+Messages and reply types: actors/store_messages.py. SQL: store/queries.py.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from typing import Callable
+
+import peewee as pw
+
+from actors import store_messages as m
+from actors.base import Actor, handles
+from actors.errors import Conflict, NotFound
+from store import queries as q
+from store.db import create_schema, open_database
+from store.models import database_proxy
+
+log = logging.getLogger(__name__)
+
+
+def _entity(message) -> str:
+    """The entity a message is about, for log lines (token hashes shortened)."""
+    if isinstance(message, m.SaveServer):
+        server = message.server if isinstance(message.server, dict) else {}
+        return f"fqdn={server.get('fqdn')!r}"
+    if isinstance(message, m.SaveEvents):
+        fsids = sorted({str(e.fsid) for e in message.events if getattr(e, "fsid", None)})
+        return f"{len(message.events)} events fsid={','.join(fsids) or '-'}"
+    if isinstance(message, m.SaveSyncObject):
+        return f"fsid={message.fsid!r} sync_type={message.sync_type!r} version={message.version!r}"
+    parts = []
+    for name in ("fqdn", "fsid", "minion_id", "user_id", "username", "token_hash"):
+        value = getattr(message, name, None)
+        if value is not None:
+            parts.append(f"session={str(value)[:8]}…" if name == "token_hash" else f"{name}={value!r}")
+    return " ".join(parts) or "-"
+
+
+def _write(*message_types: type) -> Callable:
+    """A fire-and-forget write: one transaction; failure -> rollback, log, count, carry on."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def run(self, message):
+            try:
+                with self._db.atomic():
+                    fn(self, message)
+            except Exception:  # noqa: BLE001 - a bad write must not stop the store
+                self.failed_writes += 1
+                log.exception("store: %s failed for %s; rolled back",
+                              type(message).__name__, _entity(message))
+        return handles(*message_types)(run)
+    return decorate
+
+
+def _query(*message_types: type) -> Callable:
+    """A query: one (read) transaction; the return value or exception completes the reply."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def run(self, message):
+            with self._db.atomic():
+                return fn(self, message)
+        return handles(*message_types)(run)
+    return decorate
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
+
+
+class StoreActor(Actor):
+    """Persists servers, clusters, maps, events, users, sessions and agent keys."""
+
+    def __init__(self, database: str, clock: Callable[[], float] = time.time):
+        super().__init__()
+        self._url = str(database)
+        self._clock = clock
+        self._db: pw.Database | None = None
+        self.failed_writes = 0
+
+    # lifecycle (on the actor's thread) -------------------------------------------------------
+
+    def on_start(self) -> None:
+        db = open_database(self._url)
+        database_proxy.initialize(db)
+        db.connect()
+        create_schema(db)
+        self._db = db
+        log.info("store: opened %s", _redact(self._url))
+
+    def on_stop(self) -> None:
+        if self._db is not None and not self._db.is_closed():
+            self._db.close()
+            log.info("store: closed %s", _redact(self._url))
+
+    # writes ---------------------------------------------------------------------------------
+
+    @_write(m.SaveServer)
+    def _save_server(self, msg: m.SaveServer) -> None:
+        q.save_server(msg.server)
+
+    @_write(m.DeleteServer)
+    def _delete_server(self, msg: m.DeleteServer) -> None:
+        q.delete_server(msg.fqdn)
+
+    @_write(m.SaveCluster)
+    def _save_cluster(self, msg: m.SaveCluster) -> None:
+        q.save_cluster(msg.fsid, msg.name, msg.update_time)
+
+    @_write(m.SaveSyncObject)
+    def _save_sync_object(self, msg: m.SaveSyncObject) -> None:
+        q.save_sync_object(msg.fsid, msg.cluster_name, msg.sync_type, msg.version, msg.data,
+                           msg.saved_at)
+
+    @_write(m.DeleteCluster)
+    def _delete_cluster(self, msg: m.DeleteCluster) -> None:
+        q.delete_cluster(msg.fsid)
+
+    @_write(m.SaveEvents)
+    def _save_events(self, msg: m.SaveEvents) -> None:
+        q.save_events(msg.events)
+
+    @_write(m.SaveKey)
+    def _save_key(self, msg: m.SaveKey) -> None:
+        updated_at = self._clock() if msg.updated_at is None else msg.updated_at
+        q.save_key(msg.minion_id, msg.status, msg.public_key, msg.fingerprint, updated_at)
+
+    @_write(m.DeleteKey)
+    def _delete_key(self, msg: m.DeleteKey) -> None:
+        q.delete_key(msg.minion_id)
+
+    @_write(m.SaveSession)
+    def _save_session(self, msg: m.SaveSession) -> None:
+        q.save_session(msg.token_hash, msg.user_id, msg.created_at, msg.expires_at)
+
+    @_write(m.TouchSession)
+    def _touch_session(self, msg: m.TouchSession) -> None:
+        q.touch_session(msg.token_hash, msg.now)
+
+    @_write(m.DeleteSession)
+    def _delete_session(self, msg: m.DeleteSession) -> None:
+        q.delete_session(msg.token_hash)
+
+    @_write(m.DeleteUserSessions)
+    def _delete_user_sessions(self, msg: m.DeleteUserSessions) -> None:
+        q.delete_user_sessions(msg.user_id)
+
+    # queries --------------------------------------------------------------------------------
+
+    @_query(m.LoadState)
+    def _load_state(self, msg: m.LoadState) -> m.StoredState:
+        def skip(fsid, sync_type, exc):
+            log.error("store: skipping undecodable map fsid=%r sync_type=%r: %s",
+                      fsid, sync_type, exc)
+        clusters = [m.StoredCluster(fsid=c["fsid"], name=c["name"], update_time=c["update_time"],
+                                    sync_objects=c["sync_objects"])
+                    for c in q.load_clusters(on_bad_row=skip)]
+        return m.StoredState(servers=q.load_servers(), clusters=clusters, keys=q.load_keys())
+
+    @_query(m.ListEvents)
+    def _list_events(self, msg: m.ListEvents):
+        return q.list_events(msg.fsid, msg.fqdn, msg.max_severity, msg.offset, msg.limit)
+
+    @_query(m.CountUsers)
+    def _count_users(self, msg: m.CountUsers) -> int:
+        return q.count_users()
+
+    @handles(m.CreateUser)
+    def _create_user(self, msg: m.CreateUser) -> dict:
+        try:
+            with self._db.atomic():
+                return q.create_user(msg.username, msg.email, msg.password_hash, msg.is_admin,
+                                     msg.now)
+        except pw.IntegrityError:
+            raise Conflict(f"user {msg.username!r} already exists",
+                           {"username": ["A user with that username already exists."]}) from None
+
+    @_query(m.GetUserByName)
+    def _get_user_by_name(self, msg: m.GetUserByName) -> dict | None:
+        return q.get_user_by_name(msg.username)
+
+    @_query(m.GetUser)
+    def _get_user(self, msg: m.GetUser) -> dict | None:
+        return q.get_user(msg.user_id)
+
+    @_query(m.ListUsers)
+    def _list_users(self, msg: m.ListUsers) -> list[dict]:
+        return q.list_users()
+
+    @_query(m.SetPasswordHash)
+    def _set_password_hash(self, msg: m.SetPasswordHash) -> None:
+        if not q.set_password_hash(msg.user_id, msg.password_hash):
+            raise NotFound.of("user", msg.user_id)
+
+    @_query(m.DeleteUser)
+    def _delete_user(self, msg: m.DeleteUser) -> None:
+        if not q.delete_user(msg.user_id):
+            raise NotFound.of("user", msg.user_id)
+
+    @_query(m.GetSession)
+    def _get_session(self, msg: m.GetSession) -> dict | None:
+        return q.session_user(msg.token_hash, msg.now)
+
+    @_query(m.ListKeys)
+    def _list_keys(self, msg: m.ListKeys) -> list[dict]:
+        return q.list_keys()
+
+    @_query(m.GetKey)
+    def _get_key(self, msg: m.GetKey) -> dict | None:
+        return q.get_key(msg.minion_id)
+
+    @handles(m.Flush)
+    def _flush(self, msg: m.Flush) -> None:
+        return None

@@ -1,0 +1,117 @@
+"""The tables. Models bind to `database_proxy`; the store actor points it at the real database.
+
+Times are UTC epoch seconds in FloatFields (no DateTimeField: its SQLite round trip is lossy).
+Maps (sync objects) are msgpack blobs; small structured columns (grains, services) are JSON text.
+Only the store actor (through store/queries.py) touches these classes.
+"""
+from __future__ import annotations
+
+import peewee as pw
+
+database_proxy = pw.DatabaseProxy()
+
+KEY_STATUSES = ("pre", "accepted", "rejected")
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = database_proxy
+
+
+class User(BaseModel):
+    id = pw.AutoField()
+    username = pw.TextField(unique=True)
+    email = pw.TextField(default="")
+    password_hash = pw.TextField()
+    is_admin = pw.BooleanField(default=False)
+    created_at = pw.FloatField()
+
+    class Meta:
+        table_name = "users"
+
+
+class Session(BaseModel):
+    # The token itself is never stored, only its sha256 (a stolen table grants no login).
+    token_hash = pw.TextField(primary_key=True)
+    user = pw.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = pw.FloatField()
+    last_seen_at = pw.FloatField()
+    expires_at = pw.FloatField(index=True)
+
+    class Meta:
+        table_name = "sessions"
+
+
+class Server(BaseModel):
+    id = pw.AutoField()
+    fqdn = pw.TextField(unique=True)
+    hostname = pw.TextField()
+    managed = pw.BooleanField(default=False)
+    last_contact = pw.FloatField(null=True)
+    boot_time = pw.FloatField(null=True)
+    ceph_version = pw.TextField(null=True)
+    grains = pw.TextField(default="{}")      # JSON object
+    services = pw.TextField(default="[]")    # JSON list of {fsid, type, id, running, status}
+    late = pw.BooleanField(default=False)    # "late reporting" was announced (not again after restart)
+
+    class Meta:
+        table_name = "servers"
+
+
+class Cluster(BaseModel):
+    fsid = pw.TextField(primary_key=True)
+    name = pw.TextField()
+    update_time = pw.FloatField(null=True)
+
+    class Meta:
+        table_name = "clusters"
+
+
+class SyncObject(BaseModel):
+    """The latest copy of one cluster map; older copies are overwritten, not kept."""
+    id = pw.AutoField()
+    fsid = pw.TextField()
+    sync_type = pw.TextField()
+    cluster_name = pw.TextField()
+    version = pw.TextField()                 # an epoch (as text) or a digest
+    version_is_int = pw.BooleanField()
+    data = pw.BlobField()                    # msgpack
+    saved_at = pw.FloatField()
+
+    class Meta:
+        table_name = "sync_objects"
+        indexes = ((("fsid", "sync_type"), True),)
+
+
+class Event(BaseModel):
+    id = pw.AutoField()
+    when = pw.FloatField(index=True)
+    severity = pw.IntegerField()
+    message = pw.TextField()
+    fsid = pw.TextField(null=True)
+    fqdn = pw.TextField(null=True)
+    service_type = pw.TextField(null=True)
+    service_id = pw.TextField(null=True)
+
+    class Meta:
+        table_name = "events"
+        indexes = (
+            (("fsid", "when"), False),
+            (("fqdn", "when"), False),
+            (("severity", "when"), False),
+        )
+
+
+class MinionKey(BaseModel):
+    minion_id = pw.TextField(primary_key=True)
+    status = pw.TextField()                  # one of KEY_STATUSES
+    public_key = pw.TextField(null=True)
+    fingerprint = pw.TextField(null=True)
+    updated_at = pw.FloatField()
+
+    class Meta:
+        table_name = "minion_keys"
+        constraints = [pw.Check("status IN ('pre', 'accepted', 'rejected')")]
+
+
+ALL_MODELS = (User, Session, Server, Cluster, SyncObject, Event, MinionKey)

@@ -1,0 +1,269 @@
+"""Reads and writes on the models, as plain functions returning plain dicts and tuples.
+
+The caller (the store actor) owns the connection and wraps each call in one transaction; nothing
+here opens, commits or knows about threads. Values that come back are fresh objects the caller
+may hand to other threads.
+"""
+from __future__ import annotations
+
+import json
+
+import msgpack
+import peewee as pw
+
+from store.models import (KEY_STATUSES, Cluster, Event, MinionKey, Server, Session, SyncObject,
+                          User)
+
+EVENT_BATCH = 100          # rows per INSERT statement (stays far below SQLite's variable limit)
+SERVER_KEYS = ("fqdn", "hostname", "managed", "last_contact", "boot_time", "ceph_version",
+               "grains", "services", "late")
+SERVICE_KEYS = ("fsid", "type", "id", "running", "status")
+
+
+def pack(data) -> bytes:
+    return msgpack.packb(data, use_bin_type=True)
+
+
+def unpack(blob) -> object:
+    return msgpack.unpackb(bytes(blob), raw=False, strict_map_key=True)
+
+
+# servers ------------------------------------------------------------------------------------------
+
+def save_server(server: dict) -> None:
+    """Insert or replace the row of `server["fqdn"]`; unknown keys are ignored."""
+    fqdn = server["fqdn"]
+    if not isinstance(fqdn, str) or not fqdn:
+        raise ValueError(f"bad fqdn {fqdn!r}")
+    services = [{key: service.get(key) for key in SERVICE_KEYS}
+                for service in server.get("services") or ()]
+    row = {
+        Server.fqdn: fqdn,
+        Server.hostname: server.get("hostname") or fqdn.split(".")[0],
+        Server.managed: bool(server.get("managed", False)),
+        Server.last_contact: server.get("last_contact"),
+        Server.boot_time: server.get("boot_time"),
+        Server.ceph_version: server.get("ceph_version"),
+        Server.grains: json.dumps(server.get("grains") or {}, sort_keys=True),
+        Server.services: json.dumps(services, sort_keys=True),
+        Server.late: bool(server.get("late", False)),
+    }
+    update = {field: value for field, value in row.items() if field is not Server.fqdn}
+    Server.insert(row).on_conflict(conflict_target=[Server.fqdn], update=update).execute()
+
+
+def delete_server(fqdn: str) -> None:
+    Server.delete().where(Server.fqdn == fqdn).execute()
+
+
+def load_servers() -> list[dict]:
+    return [{"fqdn": row.fqdn, "hostname": row.hostname, "managed": row.managed,
+             "last_contact": row.last_contact, "boot_time": row.boot_time,
+             "ceph_version": row.ceph_version, "grains": json.loads(row.grains),
+             "services": json.loads(row.services), "late": row.late}
+            for row in Server.select().order_by(Server.fqdn)]
+
+
+# clusters and sync objects ---------------------------------------------------------------------
+
+def save_cluster(fsid: str, name: str, update_time: float | None) -> None:
+    Cluster.insert(fsid=fsid, name=name, update_time=update_time).on_conflict(
+        conflict_target=[Cluster.fsid],
+        update={Cluster.name: name, Cluster.update_time: update_time}).execute()
+
+
+def save_sync_object(fsid: str, cluster_name: str, sync_type: str, version, data,
+                     saved_at: float) -> None:
+    """Keep only the latest copy per (fsid, sync_type): an upsert, never a history."""
+    if version is None:
+        raise ValueError("a sync object needs a version")
+    is_int = isinstance(version, int) and not isinstance(version, bool)
+    row = {SyncObject.fsid: fsid, SyncObject.sync_type: sync_type,
+           SyncObject.cluster_name: cluster_name, SyncObject.version: str(version),
+           SyncObject.version_is_int: is_int, SyncObject.data: pack(data),
+           SyncObject.saved_at: saved_at}
+    keys = {SyncObject.fsid.name, SyncObject.sync_type.name}   # fields overload ==: compare names
+    update = {field: value for field, value in row.items() if field.name not in keys}
+    SyncObject.insert(row).on_conflict(
+        conflict_target=[SyncObject.fsid, SyncObject.sync_type], update=update).execute()
+
+
+def delete_cluster(fsid: str) -> None:
+    """The cluster row and its maps go; its events stay (they are history)."""
+    SyncObject.delete().where(SyncObject.fsid == fsid).execute()
+    Cluster.delete().where(Cluster.fsid == fsid).execute()
+
+
+def load_clusters(on_bad_row=None) -> list[dict]:
+    """Every cluster with its latest maps: {fsid, name, update_time, sync_objects}.
+
+    A cluster that has maps but no cluster row is still returned (name from its maps, update
+    time = newest map). A map whose blob cannot be decoded is skipped and reported to
+    `on_bad_row(fsid, sync_type, exc)`, so one bad row cannot stop a restart.
+    """
+    clusters: dict[str, dict] = {}
+    for row in Cluster.select().order_by(Cluster.fsid):
+        clusters[row.fsid] = {"fsid": row.fsid, "name": row.name,
+                              "update_time": row.update_time, "sync_objects": {}}
+    derived: set[str] = set()
+    for row in SyncObject.select().order_by(SyncObject.fsid, SyncObject.sync_type):
+        if row.fsid not in clusters:
+            derived.add(row.fsid)
+            clusters[row.fsid] = {"fsid": row.fsid, "name": row.cluster_name,
+                                  "update_time": row.saved_at, "sync_objects": {}}
+        cluster = clusters[row.fsid]
+        try:
+            data = unpack(row.data)
+            version = int(row.version) if row.version_is_int else row.version
+        except Exception as exc:  # noqa: BLE001 - reported, the rest still loads
+            if on_bad_row is not None:
+                on_bad_row(row.fsid, row.sync_type, exc)
+            continue
+        cluster["sync_objects"][row.sync_type] = (version, data)
+        if row.fsid in derived:
+            cluster["update_time"] = max(cluster["update_time"], row.saved_at)
+    return [clusters[fsid] for fsid in sorted(clusters)]
+
+
+# events -----------------------------------------------------------------------------------------
+
+def save_events(events) -> int:
+    rows = [{"when": e.when, "severity": e.severity, "message": e.message, "fsid": e.fsid,
+             "fqdn": e.fqdn, "service_type": e.service_type,
+             "service_id": None if e.service_id is None else str(e.service_id)}
+            for e in events]
+    for start in range(0, len(rows), EVENT_BATCH):
+        Event.insert_many(rows[start:start + EVENT_BATCH]).execute()
+    return len(rows)
+
+
+def list_events(fsid: str | None, fqdn: str | None, max_severity: int | None,
+                offset: int, limit: int | None) -> tuple[int, list[dict]]:
+    """(total matching, one page newest first); filters combine, None means "any"."""
+    query = Event.select(Event.when, Event.severity, Event.message)
+    if fsid is not None:
+        query = query.where(Event.fsid == fsid)
+    if fqdn is not None:
+        query = query.where(Event.fqdn == fqdn)
+    if max_severity is not None:
+        query = query.where(Event.severity <= max_severity)
+    count = query.count()
+    page = query.order_by(Event.when.desc(), Event.id.desc()).offset(max(0, offset or 0))
+    if limit is not None:
+        page = page.limit(max(0, limit))
+    return count, [{"when": row.when, "severity": row.severity, "message": row.message}
+                   for row in page]
+
+
+# users and sessions ------------------------------------------------------------------------------
+
+def _public(user: User) -> dict:
+    return {"id": user.id, "username": user.username, "email": user.email,
+            "is_admin": user.is_admin}
+
+
+def count_users() -> int:
+    return User.select().count()
+
+
+def create_user(username: str, email: str, password_hash: str, is_admin: bool,
+                now: float) -> dict:
+    """Raises peewee.IntegrityError when the username is taken."""
+    user = User.create(username=username, email=email or "", password_hash=password_hash,
+                       is_admin=bool(is_admin), created_at=now)
+    return _public(user)
+
+
+def get_user_by_name(username: str) -> dict | None:
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        return None
+    return dict(_public(user), password_hash=user.password_hash)
+
+
+def get_user(user_id: int) -> dict | None:
+    user = User.get_or_none(User.id == user_id)
+    return None if user is None else _public(user)
+
+
+def list_users() -> list[dict]:
+    return [_public(user) for user in User.select().order_by(User.id)]
+
+
+def set_password_hash(user_id: int, password_hash: str) -> bool:
+    return User.update(password_hash=password_hash).where(User.id == user_id).execute() > 0
+
+
+def delete_user(user_id: int) -> bool:
+    Session.delete().where(Session.user == user_id).execute()
+    return User.delete().where(User.id == user_id).execute() > 0
+
+
+def save_session(token_hash: str, user_id: int, created_at: float, expires_at: float) -> None:
+    Session.insert(token_hash=token_hash, user=user_id, created_at=created_at,
+                   last_seen_at=created_at, expires_at=expires_at).execute()
+
+
+def touch_session(token_hash: str, now: float) -> None:
+    Session.update(last_seen_at=now).where(Session.token_hash == token_hash).execute()
+
+
+def delete_session(token_hash: str) -> None:
+    Session.delete().where(Session.token_hash == token_hash).execute()
+
+
+def delete_user_sessions(user_id: int) -> int:
+    return Session.delete().where(Session.user == user_id).execute()
+
+
+def session_user(token_hash: str, now: float) -> dict | None:
+    """The user of a live session; an expired session is deleted and answers None."""
+    session = (Session.select(Session, User).join(User)
+               .where(Session.token_hash == token_hash).first())
+    if session is None:
+        return None
+    if session.expires_at <= now:
+        session.delete_instance()
+        return None
+    return _public(session.user)
+
+
+# minion keys ---------------------------------------------------------------------------------------
+
+def save_key(minion_id: str, status: str, public_key: str | None, fingerprint: str | None,
+             updated_at: float) -> None:
+    """Upsert; a public key or fingerprint left as None keeps the stored one."""
+    if status not in KEY_STATUSES:
+        raise ValueError(f"bad key status {status!r}")
+    MinionKey.insert(minion_id=minion_id, status=status, public_key=public_key,
+                     fingerprint=fingerprint, updated_at=updated_at).on_conflict(
+        conflict_target=[MinionKey.minion_id],
+        update={MinionKey.status: status, MinionKey.updated_at: updated_at,
+                MinionKey.public_key: pw.fn.COALESCE(pw.EXCLUDED.public_key, MinionKey.public_key),
+                MinionKey.fingerprint: pw.fn.COALESCE(pw.EXCLUDED.fingerprint,
+                                                      MinionKey.fingerprint)}).execute()
+
+
+def delete_key(minion_id: str) -> None:
+    MinionKey.delete().where(MinionKey.minion_id == minion_id).execute()
+
+
+def _key(row: MinionKey) -> dict:
+    return {"id": row.minion_id, "status": row.status, "public_key": row.public_key,
+            "fingerprint": row.fingerprint, "updated_at": row.updated_at}
+
+
+def list_keys() -> list[dict]:
+    return [{"id": row.minion_id, "status": row.status}
+            for row in MinionKey.select().order_by(MinionKey.minion_id)]
+
+
+def load_keys() -> list[dict]:
+    return [{"id": row.minion_id, "status": row.status, "public_key": row.public_key,
+             "fingerprint": row.fingerprint}
+            for row in MinionKey.select().order_by(MinionKey.minion_id)]
+
+
+def get_key(minion_id: str) -> dict | None:
+    row = MinionKey.get_or_none(MinionKey.minion_id == minion_id)
+    return None if row is None else _key(row)
