@@ -1,0 +1,253 @@
+"""A FakeApi for web tests: every method records its call and returns a Future that is already
+complete (canned data or a DomainError), or one that never completes (`hang`).
+
+`cluster_query` answers an echo of what it was asked ({"query", "fsid", "params"}) unless
+`cluster_data` has a canned value, so a test can prove each route reaches the right query with
+the right parameters.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+from actors.errors import NotFound, Unavailable
+
+FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
+SYNCING_FSID = "0000aaaa-1111-2222-3333-444455556666"    # known, maps not arrived -> 503
+
+ADMIN = {"id": 1, "username": "admin", "email": "admin@example.com"}
+OTHER = {"id": 2, "username": "default", "email": "default@localhost.localdomain"}
+PASSWORDS = {"admin": "secret", "default": "other"}
+
+
+def done(value=None, error: BaseException | None = None) -> Future:
+    future: Future = Future()
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)
+    return future
+
+
+class FakeApi:
+    def __init__(self):
+        self.calls: list[tuple[str, tuple, dict]] = []
+        self.fail: dict[str, BaseException] = {}        # method name -> error to answer with
+        self.hang: set[str] = set()                    # method names whose Future never completes
+        self.cluster_data: dict[str, object] = {}
+        self.events: list[dict] = []                   # newest first, as the Api orders them
+        self.requests: list[dict] = []
+        self.sessions: dict[str, dict] = {}
+        self.users = {ADMIN["id"]: ADMIN, OTHER["id"]: OTHER}
+        self.clusters = [{"update_time": "2014-11-06T21:15:15.168126+00:00", "id": FSID,
+                          "name": "ceph_fake"}]
+        self.servers = [{"fqdn": "figment000.cluster0.com", "hostname": "figment000",
+                         "managed": True, "services": []}]
+        self.keys = [{"id": "figment000.cluster0.com", "status": "accepted"}]
+
+    def _answer(self, name: str, args: tuple, kwargs: dict, compute) -> Future:
+        self.calls.append((name, args, kwargs))
+        if name in self.hang:
+            return Future()
+        if name in self.fail:
+            return done(error=self.fail[name])
+        try:
+            return done(compute())
+        except Exception as exc:  # noqa: BLE001 - a DomainError becomes a failed Future
+            return done(error=exc)
+
+    def called(self, name: str) -> list[tuple[tuple, dict]]:
+        return [(a, k) for n, a, k in self.calls if n == name]
+
+    # clusters ---------------------------------------------------------------------------
+    def list_clusters(self):
+        return self._answer("list_clusters", (), {}, lambda: self.clusters)
+
+    def cluster_query(self, fsid, name, /, **params):
+        def compute():
+            if fsid == SYNCING_FSID:
+                raise Unavailable(f"Cluster {fsid} has not reported its maps yet")
+            if fsid != FSID:
+                raise NotFound.of("cluster", fsid)
+            if name in self.cluster_data:
+                return self.cluster_data[name]
+            return {"query": name, "fsid": fsid, "params": params}
+        return self._answer("cluster_query", (fsid, name), params, compute)
+
+    # servers ------------------------------------------------------------------------------
+    def list_servers(self):
+        return self._answer("list_servers", (), {}, lambda: self.servers)
+
+    def _server(self, fqdn):
+        for server in self.servers:
+            if server["fqdn"] == fqdn:
+                return server
+        raise NotFound.of("server", fqdn)
+
+    def get_server(self, fqdn):
+        return self._answer("get_server", (fqdn,), {}, lambda: self._server(fqdn))
+
+    def get_server_grains(self, fqdn):
+        return self._answer("get_server_grains", (fqdn,), {},
+                            lambda: {"fqdn": self._server(fqdn)["fqdn"], "kernel": "Linux"})
+
+    # events and requests ------------------------------------------------------------------
+    def list_events(self, *, fsid, fqdn, max_severity, offset, limit):
+        def compute():
+            if fsid is not None and fsid != FSID:
+                raise NotFound.of("cluster", fsid)
+            rows = [e for e in self.events if e["severity"] <= max_severity]
+            return len(rows), rows[offset:offset + limit]
+        return self._answer("list_events", (), dict(fsid=fsid, fqdn=fqdn,
+                            max_severity=max_severity, offset=offset, limit=limit), compute)
+
+    def list_requests(self, *, fsid, state, offset, limit):
+        def compute():
+            rows = [r for r in self.requests if state is None or r["state"] == state]
+            return len(rows), rows[offset:offset + limit]
+        return self._answer("list_requests", (), dict(fsid=fsid, state=state, offset=offset,
+                            limit=limit), compute)
+
+    def get_request(self, request_id):
+        def compute():
+            for request in self.requests:
+                if request["id"] == request_id:
+                    return request
+            raise NotFound.of("request", request_id)
+        return self._answer("get_request", (request_id,), {}, compute)
+
+    # users and sessions ---------------------------------------------------------------------
+    def authenticate(self, username, password):
+        def compute():
+            for user in self.users.values():
+                if user["username"] == username and PASSWORDS.get(username) == password:
+                    return user
+            return None
+        return self._answer("authenticate", (username, password), {}, compute)
+
+    def create_session(self, user_id):
+        def compute():
+            token = f"token-{len(self.sessions) + 1}-{user_id}"
+            self.sessions[token] = self.users[user_id]
+            return token
+        return self._answer("create_session", (user_id,), {}, compute)
+
+    def session_user(self, token):
+        return self._answer("session_user", (token,), {}, lambda: self.sessions.get(token))
+
+    def end_session(self, token):
+        return self._answer("end_session", (token,), {}, lambda: self.sessions.pop(token, None)
+                            and None)
+
+    def list_users(self):
+        return self._answer("list_users", (), {}, lambda: list(self.users.values()))
+
+    def get_user(self, user_id):
+        def compute():
+            if user_id not in self.users:
+                raise NotFound.of("user", user_id)
+            return self.users[user_id]
+        return self._answer("get_user", (user_id,), {}, compute)
+
+    # agent keys ------------------------------------------------------------------------------
+    def list_keys(self):
+        return self._answer("list_keys", (), {}, lambda: self.keys)
+
+    def get_key(self, minion_id):
+        def compute():
+            for key in self.keys:
+                if key["id"] == minion_id:
+                    return key
+            raise NotFound.of("key", minion_id)
+        return self._answer("get_key", (minion_id,), {}, compute)
+
+
+# --------------------------------------------------------------------------------------------
+# An AsyncHTTPTestCase over make_app(FakeApi) with a tiny cookie jar (fetch keeps no cookies).
+
+import json  # noqa: E402
+from http.cookies import SimpleCookie  # noqa: E402
+
+from tornado.testing import AsyncHTTPTestCase  # noqa: E402
+
+from web.app import WebSettings, make_app  # noqa: E402
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class WebTestCase(AsyncHTTPTestCase):
+    ask_timeout_s = 5.0
+    login_first = True      # most tests exercise resources, not the login flow
+
+    def get_app(self):
+        self.api = FakeApi()
+        self.jar: dict[str, str] = {}
+        self.web_settings = WebSettings(
+            cookie_secret=b"test-cookie-secret-0123456789abcdef", hostname="calamari",
+            fqdn="calamari.example.com", ipaddr="192.0.2.10", version="1.2.3",
+            ask_timeout_s=self.ask_timeout_s,
+            grains={"kernel": "Linux", "fqdn": "calamari.example.com"})
+        return make_app(self.api, settings=self.web_settings)
+
+    def setUp(self):
+        super().setUp()
+        if self.login_first:
+            self.login()
+
+    # requests ------------------------------------------------------------------------------
+    def call(self, method: str, path: str, *, body=None, json_body=None, headers=None,
+             xsrf: bool = True):
+        headers = dict(headers or {})
+        if self.jar:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+        if xsrf and method in UNSAFE and "XSRF-TOKEN" in self.jar:
+            headers["X-XSRF-TOKEN"] = self.jar["XSRF-TOKEN"]
+        if json_body is not None:
+            body = json.dumps(json_body)
+            headers.setdefault("Content-Type", "application/json")
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = ""
+        response = self.fetch(path, method=method, body=body, headers=headers,
+                              allow_nonstandard_methods=True, follow_redirects=False)
+        self.last_cookies = self._store(response)
+        return response
+
+    def get(self, path: str, **kw):
+        return self.call("GET", path, **kw)
+
+    def _store(self, response) -> SimpleCookie:
+        cookies = SimpleCookie()
+        for header in response.headers.get_list("Set-Cookie"):
+            cookies.load(header)
+        for name, morsel in cookies.items():
+            if not morsel.value:                 # cleared: empty value, expiry in the past
+                self.jar.pop(name, None)
+            else:
+                self.jar[name] = morsel.value
+        return cookies
+
+    def login(self, username="admin", password="secret"):
+        self.get("/api/v2/auth/login")
+        response = self.call("POST", "/api/v2/auth/login",
+                             json_body={"username": username, "password": password})
+        assert response.code == 200, response.body
+        return response
+
+    # assertions ------------------------------------------------------------------------------
+    def body(self, response):
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"),
+                        response.headers.get("Content-Type"))
+        return json.loads(response.body)
+
+    def assert_error(self, response, status: int, *, field: str | None = None,
+                     detail: str | None = None) -> dict:
+        self.assertEqual(response.code, status, response.body)
+        data = self.body(response)
+        self.assertEqual(set(data), {"detail", "errors"}, data)
+        self.assertIsInstance(data["detail"], str)
+        self.assertIsInstance(data["errors"], dict)
+        if field is not None:
+            self.assertIn(field, data["errors"], data)
+            self.assertTrue(all(isinstance(m, str) for m in data["errors"][field]), data)
+        if detail is not None:
+            self.assertEqual(data["detail"], detail)
+        return data

@@ -1,0 +1,218 @@
+"""Every GET route reaches the right Api call and answers its data; errors keep one JSON shape."""
+from __future__ import annotations
+
+import json
+
+from tornado.log import app_log
+from tornado.testing import ExpectLog
+
+from actors.errors import Conflict, Invalid, NotFound
+from tests.unit.fake_api import ADMIN, FSID, OTHER, SYNCING_FSID, WebTestCase
+
+C = f"/api/v2/cluster/{FSID}"
+
+# path -> (query name, params) for every per-cluster GET
+CLUSTER_ROUTES = [
+    ("", "cluster", {}),
+    ("/pool", "pools", {}),
+    ("/pool?defaults", "pool_defaults", {}),
+    ("/pool/3", "pool", {"pool_id": 3}),
+    ("/osd", "osds", {"pool": None, "ids": None}),
+    ("/osd?pool=2", "osds", {"pool": 2, "ids": None}),
+    ("/osd?id__in[]=1&id__in[]=4", "osds", {"pool": None, "ids": [1, 4]}),
+    ("/osd?pool=0&id__in%5B%5D=5", "osds", {"pool": 0, "ids": [5]}),
+    ("/osd/command", "osd_implemented_commands", {}),
+    ("/osd/7", "osd", {"osd_id": 7}),
+    ("/osd/7/command", "osd_commands", {"osd_id": 7}),
+    ("/osd/7/command/deep_scrub", "osd_command", {"osd_id": 7, "command": "deep_scrub"}),
+    ("/osd_config", "osd_config", {}),
+    ("/mon", "mons", {}),
+    ("/mon/figment000", "mon", {"name": "figment000"}),
+    ("/mon/mon.a-1/status", "mon_status", {"name": "mon.a-1"}),
+    ("/config", "config", {}),
+    ("/config/mds_bal_interval", "config_key", {"key": "mds_bal_interval"}),
+    ("/sync_object", "sync_types", {}),
+    ("/sync_object/osd_map", "sync_object", {"sync_type": "osd_map"}),
+    ("/sync_object/some-type_2", "sync_object", {"sync_type": "some-type_2"}),
+    ("/crush_map", "crush_map", {}),
+    ("/crush_node", "crush_nodes", {}),
+    ("/crush_node/-1", "crush_node", {"node_id": -1}),
+    ("/crush_node/4", "crush_node", {"node_id": 4}),
+    ("/crush_rule", "crush_rules", {}),
+    ("/crush_rule/-2", "crush_rule", {"rule_id": -2}),
+    ("/crush_rule_set", "crush_rule_sets", {}),
+    ("/crush_type", "crush_types", {}),
+    ("/crush_type/1", "crush_type", {"type_id": 1}),
+    ("/server", "servers", {}),
+    ("/server/figment000.cluster0.com", "server", {"fqdn": "figment000.cluster0.com"}),
+]
+
+
+class ClusterRoutesTest(WebTestCase):
+    def test_every_cluster_get_reaches_its_query(self):
+        for suffix, name, params in CLUSTER_ROUTES:
+            with self.subTest(path=suffix):
+                self.api.calls.clear()
+                response = self.get(C + suffix)
+                self.assertEqual(response.code, 200, response.body)
+                self.assertEqual(self.body(response),
+                                 {"query": name, "fsid": FSID, "params": params})
+                self.assertEqual(self.api.called("cluster_query"), [((FSID, name), params)])
+
+    def test_trailing_slash_is_accepted(self):
+        response = self.get(C + "/osd/3/")
+        self.assertEqual(self.body(response)["params"], {"osd_id": 3})
+
+    def test_crush_map_text_is_a_json_string(self):
+        text = "# begin crush map\ndevice 0 osd.0\n"
+        self.api.cluster_data["crush_map"] = text
+        response = self.get(C + "/crush_map")
+        self.assertEqual(response.code, 200)
+        self.assertTrue(response.body.startswith(b'"'))
+        self.assertEqual(self.body(response), text)
+
+    def test_null_result_is_json_null(self):
+        self.api.cluster_data["mon_status"] = None
+        response = self.get(C + "/mon/a/status")
+        self.assertEqual((response.code, response.body), (200, b"null"))
+
+    def test_unknown_fsid_is_404_from_the_api(self):
+        for suffix in ("", "/pool", "/osd/1", "/crush_map", "/mon/a/status", "/server"):
+            with self.subTest(path=suffix):
+                response = self.get("/api/v2/cluster/ffffffff-0000" + suffix)
+                data = self.assert_error(response, 404)
+                self.assertIn("ffffffff-0000", data["detail"])
+
+    def test_known_cluster_without_maps_is_503_passthrough(self):
+        response = self.get(f"/api/v2/cluster/{SYNCING_FSID}/osd")
+        data = self.assert_error(response, 503)
+        self.assertIn("has not reported its maps", data["detail"])
+
+    def test_path_patterns_reject_bad_ids_with_404(self):
+        for suffix in ("/osd/abc", "/pool/-1", "/crush_type/-1", "/osd/1/command/scrub-2",
+                       "/config/a.b", "/crush_node/x", "/unknown"):
+            with self.subTest(path=suffix):
+                self.assert_error(self.get(C + suffix), 404, detail="Not found")
+        self.assertEqual(self.api.called("cluster_query"), [])
+
+
+class FleetRoutesTest(WebTestCase):
+    def test_clusters(self):
+        self.assertEqual(self.body(self.get("/api/v2/cluster")), self.api.clusters)
+
+    def test_servers(self):
+        self.assertEqual(self.body(self.get("/api/v2/server")), self.api.servers)
+        one = self.get("/api/v2/server/figment000.cluster0.com")
+        self.assertEqual(self.body(one), self.api.servers[0])
+        grains = self.get("/api/v2/server/figment000.cluster0.com/grains")
+        self.assertEqual(self.body(grains), {"fqdn": "figment000.cluster0.com",
+                                             "kernel": "Linux"})
+        self.assert_error(self.get("/api/v2/server/nosuch.example.com"), 404)
+        self.assert_error(self.get("/api/v2/server/nosuch.example.com/grains"), 404)
+
+    def test_manager_grains_come_from_settings(self):
+        self.assertEqual(self.body(self.get("/api/v2/grains")), self.web_settings.grains)
+
+    def test_users(self):
+        self.assertEqual(self.body(self.get("/api/v2/user")), [ADMIN, OTHER])
+        self.assertEqual(self.body(self.get("/api/v2/user/2")), OTHER)
+        self.assertEqual(self.api.called("get_user"), [((2,), {})])
+        self.assertEqual(self.body(self.get("/api/v2/user/me")), ADMIN)
+        self.assert_error(self.get("/api/v2/user/99"), 404)
+        self.assert_error(self.get("/api/v2/user/you"), 404, detail="Not found")
+
+    def test_keys(self):
+        self.assertEqual(self.body(self.get("/api/v2/key")), self.api.keys)
+        self.assertEqual(self.body(self.get("/api/v2/key/figment000.cluster0.com")),
+                         self.api.keys[0])
+        self.assert_error(self.get("/api/v2/key/other.example.com"), 404)
+
+    def test_request_detail_global_and_per_cluster(self):
+        request = {"id": "34b86742-c026-484c-bba6-a60e71e06275", "state": "submitted"}
+        self.api.requests.append(request)
+        self.assertEqual(self.body(self.get(f"/api/v2/request/{request['id']}")), request)
+        self.assertEqual(self.body(self.get(f"{C}/request/{request['id']}")), request)
+        self.assert_error(self.get("/api/v2/request/0000-1111"), 404)
+
+    def test_api_root_lists_absolute_urls(self):
+        base = self.get_url("")
+        for path in ("/api/v2/", "/api/v2"):
+            with self.subTest(path=path):
+                self.assertEqual(self.body(self.get(path)),
+                                 {"user": f"{base}/api/v2/user",
+                                  "cluster": f"{base}/api/v2/cluster"})
+
+
+class ErrorShapeTest(WebTestCase):
+    def test_unknown_url_is_json_404_for_any_verb(self):
+        for method, path in (("GET", "/api/v2/nothing"), ("POST", "/api/v2/nothing"),
+                             ("DELETE", "/api/v2/cluster/x/y/z"), ("GET", "/favicon.ico")):
+            with self.subTest(method=method, path=path):
+                self.assert_error(self.call(method, path), 404, detail="Not found")
+
+    def test_listed_but_unimplemented_verbs_are_json_405_with_allow(self):
+        for method, path in (("POST", "/api/v2/cluster"), ("DELETE", C),
+                             ("PATCH", C + "/pool/1"), ("POST", C + "/osd/1/command/scrub"),
+                             ("PUT", "/api/v2/user/me"), ("PATCH", "/api/v2/key/k1"),
+                             ("POST", "/api/v2/info"), ("HEAD", "/api/v2/cluster")):
+            with self.subTest(method=method, path=path):
+                response = self.call(method, path)
+                self.assertEqual(response.code, 405)
+                self.assertEqual(response.headers["Allow"], "GET")
+                if method != "HEAD":
+                    self.assert_error(response, 405)
+        self.assertEqual(self.api.called("cluster_query"), [])
+
+    def test_405_does_not_depend_on_being_logged_in(self):
+        self.jar.clear()
+        self.assert_error(self.call("DELETE", C), 405)
+
+    def test_nonstandard_verb_is_json_405(self):
+        response = self.call("BREW", "/api/v2/cluster")
+        self.assert_error(response, 405)
+
+    def test_login_allows_get_and_post(self):
+        response = self.call("DELETE", "/api/v2/auth/login")
+        self.assert_error(response, 405)
+        self.assertEqual(response.headers["Allow"], "GET, POST")
+
+    def test_domain_error_keeps_status_detail_and_field_errors(self):
+        self.api.fail["get_server"] = Invalid("Bad server", {"fqdn": ["Too long"]})
+        data = self.assert_error(self.get("/api/v2/server/a.b"), 400, field="fqdn")
+        self.assertEqual(data, {"detail": "Bad server", "errors": {"fqdn": ["Too long"]}})
+        self.api.fail["get_server"] = Conflict("Busy")
+        self.assert_error(self.get("/api/v2/server/a.b"), 409, detail="Busy")
+        self.api.fail["get_server"] = NotFound.of("server", "a.b")
+        self.assert_error(self.get("/api/v2/server/a.b"), 404, detail="server 'a.b' not found")
+
+    def test_unexpected_exception_is_500_without_leaking(self):
+        self.api.fail["list_clusters"] = RuntimeError("db password is hunter2")
+        with ExpectLog(app_log, "Uncaught exception"):
+            response = self.get("/api/v2/cluster")
+        self.assert_error(response, 500, detail="Internal server error")
+        self.assertNotIn(b"hunter2", response.body)
+        self.assertNotIn(b"Traceback", response.body)
+
+    def test_success_is_json_too(self):
+        response = self.get("/api/v2/cluster")
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+        json.loads(response.body)
+
+
+class TimeoutTest(WebTestCase):
+    ask_timeout_s = 0.05
+
+    def test_future_that_never_completes_is_504(self):
+        self.api.hang.add("cluster_query")
+        data = self.assert_error(self.get(C + "/osd"), 504)
+        self.assertIn("0.05", data["detail"])
+
+    def test_session_lookup_that_never_completes_is_504(self):
+        self.api.hang.add("session_user")
+        self.assert_error(self.get("/api/v2/cluster"), 504)
+
+    def test_late_answer_after_timeout_does_not_break_later_requests(self):
+        self.api.hang.add("list_servers")
+        self.assert_error(self.get("/api/v2/server"), 504)
+        self.api.hang.clear()
+        self.assertEqual(self.get("/api/v2/server").code, 200)

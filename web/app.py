@@ -1,0 +1,99 @@
+"""The Tornado application: the /api/v2 route table over an actors.api.Api.
+
+    app = make_app(api, settings=WebSettings(cookie_secret=..., hostname=..., ...))
+
+Path parameter patterns follow the original (calamari-internals §5.20). A trailing slash is
+accepted everywhere. Order matters only where two patterns could both match; they are anchored,
+so `osd/command` is listed before `osd/<id>` merely for the reader.
+"""
+from __future__ import annotations
+
+import tornado.web
+
+from web.base import NotFoundHandler
+from web.resources import clusters, crush, events, osds, pools, requests, root, servers, sessions
+from web.resources import users
+from web.settings import WebSettings
+
+__all__ = ["WebSettings", "make_app", "routes"]
+
+FSID = r"(?P<fsid>[a-zA-Z0-9-]+)"
+REQUEST_ID = r"(?P<request_id>[a-zA-Z0-9-]+)"
+FQDN = r"(?P<fqdn>[a-zA-Z0-9.-]+)"
+MON_ID = r"(?P<mon_id>[a-zA-Z0-9.-]+)"
+MINION_ID = r"(?P<minion_id>[a-zA-Z0-9.-]+)"
+POOL_ID = r"(?P<pool_id>\d+)"
+OSD_ID = r"(?P<osd_id>\d+)"
+TYPE_ID = r"(?P<type_id>\d+)"
+NODE_ID = r"(?P<node_id>-?\d+)"
+RULE_ID = r"(?P<rule_id>-?\d+)"
+SYNC_TYPE = r"(?P<sync_type>[a-zA-Z0-9_-]+)"
+CONFIG_KEY = r"(?P<key>[a-zA-Z0-9_]+)"
+OSD_COMMAND = r"(?P<command>[a-zA-Z_]+)"
+USER_ID = r"(?P<user_id>\d+|me)"
+
+C = f"cluster/{FSID}"
+
+ROUTES: list[tuple[str, type]] = [
+    ("", root.RootHandler),
+    ("info", root.InfoHandler),
+    ("grains", root.GrainsHandler),
+    ("auth/login", sessions.LoginHandler),
+    ("auth/logout", sessions.LogoutHandler),
+    ("user", users.UserListHandler),
+    (f"user/{USER_ID}", users.UserDetailHandler),
+    ("key", users.KeyListHandler),
+    (f"key/{MINION_ID}", users.KeyDetailHandler),
+    ("cluster", clusters.ClusterListHandler),
+    (C, clusters.ClusterDetailHandler),
+    (f"{C}/pool", pools.PoolListHandler),
+    (f"{C}/pool/{POOL_ID}", pools.PoolDetailHandler),
+    (f"{C}/osd", osds.OsdListHandler),
+    (f"{C}/osd/command", osds.OsdImplementedCommandsHandler),
+    (f"{C}/osd/{OSD_ID}", osds.OsdDetailHandler),
+    (f"{C}/osd/{OSD_ID}/command", osds.OsdCommandListHandler),
+    (f"{C}/osd/{OSD_ID}/command/{OSD_COMMAND}", osds.OsdCommandHandler),
+    (f"{C}/osd_config", osds.OsdConfigHandler),
+    (f"{C}/mon", clusters.MonListHandler),
+    (f"{C}/mon/{MON_ID}", clusters.MonDetailHandler),
+    (f"{C}/mon/{MON_ID}/status", clusters.MonStatusHandler),
+    (f"{C}/config", clusters.ConfigListHandler),
+    (f"{C}/config/{CONFIG_KEY}", clusters.ConfigDetailHandler),
+    (f"{C}/sync_object", clusters.SyncObjectListHandler),
+    (f"{C}/sync_object/{SYNC_TYPE}", clusters.SyncObjectHandler),
+    (f"{C}/crush_map", crush.CrushMapHandler),
+    (f"{C}/crush_node", crush.CrushNodeListHandler),
+    (f"{C}/crush_node/{NODE_ID}", crush.CrushNodeDetailHandler),
+    (f"{C}/crush_rule", crush.CrushRuleListHandler),
+    (f"{C}/crush_rule/{RULE_ID}", crush.CrushRuleDetailHandler),
+    (f"{C}/crush_rule_set", crush.CrushRuleSetListHandler),
+    (f"{C}/crush_type", crush.CrushTypeListHandler),
+    (f"{C}/crush_type/{TYPE_ID}", crush.CrushTypeDetailHandler),
+    (f"{C}/server", servers.ClusterServerListHandler),
+    (f"{C}/server/{FQDN}", servers.ClusterServerDetailHandler),
+    (f"{C}/event", events.EventListHandler),
+    (f"{C}/request", requests.RequestListHandler),
+    (f"{C}/request/{REQUEST_ID}", requests.RequestDetailHandler),
+    ("server", servers.ServerListHandler),
+    (f"server/{FQDN}", servers.ServerDetailHandler),
+    (f"server/{FQDN}/grains", servers.ServerGrainsHandler),
+    (f"server/{FQDN}/event", events.EventListHandler),
+    ("event", events.EventListHandler),
+    ("request", requests.RequestListHandler),
+    (f"request/{REQUEST_ID}", requests.RequestDetailHandler),
+]
+
+
+def routes(prefix: str = "/api/v2/") -> list[tornado.web.URLSpec]:
+    return [tornado.web.url(f"{prefix}{path}/?$" if path else f"{prefix}?$", handler)
+            for path, handler in ROUTES]
+
+
+def make_app(api, *, settings: WebSettings) -> tornado.web.Application:
+    return tornado.web.Application(
+        routes(),
+        default_handler_class=NotFoundHandler,
+        cookie_secret=settings.cookie_secret,
+        api=api,
+        web=settings,
+    )

@@ -1,0 +1,134 @@
+"""The base handler every /api/v2 resource derives from.
+
+Per request: 405 check -> XSRF cookie/header -> session (one Api call) -> the resource's verb
+method (parse -> one or two Api calls -> json.dumps). Every failure, whoever raises it (the web
+tier, the Api's DomainErrors, Tornado itself, an unexpected bug), leaves as the one JSON error
+shape {"detail", "errors"}, never as HTML or a traceback.
+
+A verb is offered exactly when the handler class defines its method: adding PATCH to a resource
+later is defining `async def patch(...)` on its handler, nothing else (405 and Allow follow).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import Future
+from typing import Any
+
+from tornado import httputil
+from tornado.web import HTTPError, RequestHandler
+
+from actors.errors import DomainError
+from web import auth
+from web.bridge import resolve
+from web.errors import ApiError, error_body
+
+log = logging.getLogger(__name__)
+
+VERBS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class BaseHandler(RequestHandler):
+    requires_session = True          # False only for info and the login/logout pair
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-cache")
+
+    # the seam -------------------------------------------------------------------------------
+    @property
+    def api(self):
+        return self.settings["api"]
+
+    @property
+    def web(self):
+        return self.settings["web"]
+
+    async def ask(self, future: Future) -> Any:
+        return await resolve(future, self.web.ask_timeout_s)
+
+    async def cluster_query(self, fsid: str, query: str, /, **params) -> Any:
+        # fsid and query name go positionally: the mon queries take a parameter called `name`,
+        # so Api.cluster_query must declare (fsid, name, /, **params) positional-only.
+        return await self.ask(self.api.cluster_query(fsid, query, **params))
+
+    # request pipeline -------------------------------------------------------------------------
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        return [verb for verb in VERBS
+                if getattr(cls, verb.lower()) is not getattr(RequestHandler, verb.lower())]
+
+    async def prepare(self) -> None:
+        method = self.request.method
+        if method not in self.allowed_methods():
+            raise ApiError(405, f'Method "{method}" not allowed.')
+        if method == "GET":
+            auth.ensure_xsrf_cookie(self)
+        token = auth.session_token(self)
+        if method in auth.UNSAFE_METHODS and token is not None and not auth.xsrf_ok(self):
+            raise ApiError(403, auth.XSRF_FAILED)
+        self.session_token = token
+        if self.requires_session:
+            user = await self.ask(self.api.session_user(token)) if token else None
+            if user is None:
+                raise ApiError(401, auth.NOT_AUTHENTICATED,
+                               headers={"WWW-Authenticate": 'Cookie realm="api"'})
+            self.current_user = user
+
+    # helpers for resources ---------------------------------------------------------------------
+    def send_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data))
+
+    def query_args(self) -> dict[str, list[str]]:
+        return {name: [v.decode("utf-8", "replace") for v in values]
+                for name, values in self.request.query_arguments.items()}
+
+    def base_url(self) -> str:
+        """protocol://host/path of this request (no query)."""
+        return f"{self.request.protocol}://{self.request.host}{self.request.path}"
+
+    def site_url(self, path: str) -> str:
+        return f"{self.request.protocol}://{self.request.host}{path}"
+
+    def json_body(self) -> Any:
+        try:
+            return json.loads(self.request.body or b"")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "Request body is not valid JSON") from None
+
+    # errors: one shape for all -----------------------------------------------------------------
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, DomainError):
+            status_code = exc.status
+        super().send_error(status_code, **kwargs)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        errors: dict = {}
+        if isinstance(exc, (ApiError, DomainError)):
+            detail, errors = exc.detail, exc.errors
+            for name, value in getattr(exc, "headers", {}).items():
+                self.set_header(name, value)
+        elif isinstance(exc, HTTPError) or exc is None:
+            detail = httputil.responses.get(status_code, "Error")
+        else:
+            detail = "Internal server error"
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        self.finish(json.dumps(error_body(detail, errors)))
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, DomainError):
+            log.info("%d %s: %s", value.status, self._request_summary(), value.detail)
+        else:
+            super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(BaseHandler):
+    """Every URL outside the route table, whatever the verb."""
+    requires_session = False
+
+    async def prepare(self) -> None:
+        raise ApiError(404, "Not found")

@@ -1,0 +1,1 @@
+"""One module per group of /api/v2 resources; web.app holds the route table."""

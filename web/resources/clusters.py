@@ -1,0 +1,49 @@
+"""Clusters and their read-only views: `cluster[/<fsid>]`, mons, config, sync objects."""
+from __future__ import annotations
+
+from web.base import BaseHandler
+
+
+class ClusterListHandler(BaseHandler):
+    async def get(self) -> None:
+        self.send_json(await self.ask(self.api.list_clusters()))
+
+
+class ClusterDetailHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "cluster"))
+
+
+class MonListHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "mons"))
+
+
+class MonDetailHandler(BaseHandler):
+    async def get(self, fsid: str, mon_id: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "mon", name=mon_id))
+
+
+class MonStatusHandler(BaseHandler):
+    async def get(self, fsid: str, mon_id: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "mon_status", name=mon_id))
+
+
+class ConfigListHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "config"))
+
+
+class ConfigDetailHandler(BaseHandler):
+    async def get(self, fsid: str, key: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "config_key", key=key))
+
+
+class SyncObjectListHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "sync_types"))
+
+
+class SyncObjectHandler(BaseHandler):
+    async def get(self, fsid: str, sync_type: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "sync_object", sync_type=sync_type))

@@ -1,0 +1,55 @@
+"""OSDs, their commands and the OSD map flags (`osd_config`)."""
+from __future__ import annotations
+
+from web.base import BaseHandler
+from web.errors import invalid_field
+
+
+def parse_osd_filters(args: dict[str, list[str]]) -> tuple[int | None, list[int] | None]:
+    """`?pool=<int>` and repeated `?id__in[]=<int>`; a non-integer is a 400 naming the param."""
+    pool = None
+    if "pool" in args:
+        pool = _as_int(args["pool"][-1], "pool", "Pool ID must be an integer")
+    ids = None
+    if "id__in[]" in args:
+        ids = [_as_int(raw, "id__in[]", "Invalid OSD ID in list") for raw in args["id__in[]"]]
+    return pool, ids
+
+
+def _as_int(raw: str, field: str, message: str) -> int:
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise invalid_field(field, f"{message} (got {raw!r})") from None
+
+
+class OsdListHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        pool, ids = parse_osd_filters(self.query_args())
+        self.send_json(await self.cluster_query(fsid, "osds", pool=pool, ids=ids))
+
+
+class OsdDetailHandler(BaseHandler):
+    async def get(self, fsid: str, osd_id: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "osd", osd_id=int(osd_id)))
+
+
+class OsdImplementedCommandsHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "osd_implemented_commands"))
+
+
+class OsdCommandListHandler(BaseHandler):
+    async def get(self, fsid: str, osd_id: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "osd_commands", osd_id=int(osd_id)))
+
+
+class OsdCommandHandler(BaseHandler):
+    async def get(self, fsid: str, osd_id: str, command: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "osd_command", osd_id=int(osd_id),
+                                                command=command))
+
+
+class OsdConfigHandler(BaseHandler):
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, "osd_config"))
