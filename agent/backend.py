@@ -1,0 +1,45 @@
+"""What an agent needs from the Ceph server it runs on.
+
+The minion loop (agent/minion.py) is transport and scheduling only; everything Ceph-specific
+goes through this interface. The simulator (sim/backend.py) is one implementation; the real
+backend (librados, admin sockets, /var/log/ceph) is another. Methods are blocking and may be
+slow (real Ceph commands), so the minion calls them off its I/O thread.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+# The sync object types, in the order the original iterated them (calamari-internals §2.5).
+SYNC_TYPES = ("mds_map", "osd_map", "mon_map", "mon_status", "quorum_status",
+              "pg_summary", "health", "config")
+
+
+class JobError(Exception):
+    """A job that failed cleanly: the agent reports {"type": <name>, "message": str(exc)}."""
+
+
+class UnknownFunction(JobError):
+    pass
+
+
+class CephBackend(Protocol):
+    fqdn: str
+    hostname: str
+
+    def server_heartbeat(self) -> dict:
+        """Fields of bus.protocol.ServerHeartbeat: fqdn, hostname, boot_time (epoch s),
+        ceph_version, services [{fsid, type, id, running, status, version}], grains."""
+
+    def cluster_heartbeats(self) -> list[dict]:
+        """One {fsid, name, versions} per cluster whose local mon is in quorum ([] otherwise).
+        versions: osd_map, mon_map, mds_map (epochs), mon_status, quorum_status (election
+        epochs), pg_summary, health, config (md5 hex digests of the content)."""
+
+    def run_job(self, function: str, args: dict) -> Any:
+        """Run one job and return its result (msgpack-able, string map keys).
+
+        Functions every backend serves:
+          get_cluster_object(fsid, sync_type) -> {"fsid", "type", "version", "data"}
+        Raise UnknownFunction for a function it does not serve, JobError for clean failures;
+        any other exception is reported as a failed job too.
+        """

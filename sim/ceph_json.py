@@ -1,0 +1,226 @@
+"""Builders of the Ceph 16 JSON documents behind the sync objects (docs/sync-objects.md).
+
+Pure functions of the model's records; every call returns new objects.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sim.state import Host, Mon, Osd, Pool, TIB, timestamp
+
+RELEASE = "pacific"
+VERSION_HASHES = {"16.2.11": "3cf40e2dca667f68c6ce3ff5cd94f01e711af894"}
+MON_FEATURES = ["kraken", "luminous", "mimic", "osdmap-prune", "nautilus", "octopus",
+                "pacific", "elector-pinging"]
+OSD_FLAGS = "sortbitwise,recovery_deletes,purged_snapdirs,pglog_hardlimit"
+MAX_OSDS_PER_HOST_PORTS = 8  # ports used per OSD: public, cluster, hb back, hb front x (v2, v1)
+
+
+def version_string(version: str) -> str:
+    """`ceph version 16.2.11 (<sha1>) pacific (stable)`."""
+    sha1 = VERSION_HASHES.get(version, "0" * 40)
+    return f"ceph version {version} ({sha1}) {RELEASE} (stable)"
+
+
+def _addrvec(ip: str, port: int, nonce: int) -> dict:
+    return {"addrvec": [{"type": "v2", "addr": f"{ip}:{port}", "nonce": nonce},
+                        {"type": "v1", "addr": f"{ip}:{port + 1}", "nonce": nonce}]}
+
+
+def _legacy(ip: str, port: int, nonce: int) -> str:
+    return f"{ip}:{port + 1}/{nonce}"
+
+
+def _bracketed(ip: str, port: int, nonce: int) -> str:
+    return f"[v2:{ip}:{port}/{nonce},v1:{ip}:{port + 1}/{nonce}]"
+
+
+def osd_ports(osd: Osd) -> dict[str, int]:
+    """The v2 port of each of an OSD's four messengers (v1 is the next port)."""
+    base = 6800 + MAX_OSDS_PER_HOST_PORTS * osd.slot
+    return {"public": base, "cluster": base + 2, "hb_back": base + 4, "hb_front": base + 6}
+
+
+def pool_json(pool: Pool) -> dict:
+    return {
+        "pool": pool.id, "pool_name": pool.name, "create_time": timestamp(pool.create_time),
+        "flags": pool.flags, "flags_names": _pool_flag_names(pool.flags), "type": pool.type,
+        "size": pool.size, "min_size": pool.min_size, "crush_rule": pool.crush_rule,
+        "peering_crush_bucket_count": 0, "peering_crush_bucket_target": 0,
+        "peering_crush_bucket_barrier": 0, "peering_crush_bucket_mandatory_member": 2147483647,
+        "object_hash": 2, "pg_autoscale_mode": "on", "pg_num": pool.pg_num,
+        "pg_placement_num": pool.pgp_num, "pg_placement_num_target": pool.pgp_num,
+        "pg_num_target": pool.pg_num, "pg_num_pending": pool.pg_num,
+        "last_pg_merge_meta": {"source_pgid": "0.0", "ready_epoch": 0, "last_epoch_started": 0,
+                               "last_epoch_clean": 0, "source_version": "0'0",
+                               "target_version": "0'0"},
+        "last_change": str(pool.last_change), "last_force_op_resend": "0",
+        "last_force_op_resend_prenautilus": "0", "last_force_op_resend_preluminous": "0",
+        "auid": 0, "snap_mode": "selfmanaged", "snap_seq": 0, "snap_epoch": 0,
+        "pool_snaps": [], "removed_snaps": "[]", "quota_max_bytes": 0, "quota_max_objects": 0,
+        "tiers": [], "tier_of": -1, "read_tier": -1, "write_tier": -1, "cache_mode": "none",
+        "target_max_bytes": 0, "target_max_objects": 0, "cache_target_dirty_ratio_micro": 400000,
+        "cache_target_dirty_high_ratio_micro": 600000, "cache_target_full_ratio_micro": 800000,
+        "cache_min_flush_age": 0, "cache_min_evict_age": 0, "erasure_code_profile": "",
+        "hit_set_params": {"type": "none"}, "hit_set_period": 0, "hit_set_count": 0,
+        "use_gmt_hitset": True, "min_read_recency_for_promote": 0,
+        "min_write_recency_for_promote": 0, "hit_set_grade_decay_rate": 0,
+        "hit_set_search_last_n": 0, "grade_table": [], "stripe_width": 0,
+        "expected_num_objects": 0, "fast_read": False, "options": {},
+        "application_metadata": {pool.application: {}} if pool.application else {},
+    }
+
+
+def _pool_flag_names(flags: int) -> str:
+    names = [name for bit, name in ((1, "hashpspool"), (2, "full")) if flags & bit]
+    return ",".join(names)
+
+
+def osd_json(osd: Osd, host: Host) -> dict:
+    ports = osd_ports(osd)
+    pub, clu = host.public_ip, host.cluster_ip
+    return {
+        "osd": osd.id, "uuid": osd.uuid, "up": int(osd.up), "in": int(osd.in_),
+        "weight": osd.reweight if osd.in_ else 0.0, "primary_affinity": 1.0,
+        "last_clean_begin": 0, "last_clean_end": 0, "up_from": osd.up_from,
+        "up_thru": osd.up_thru, "down_at": osd.down_at, "lost_at": 0,
+        "public_addrs": _addrvec(pub, ports["public"], osd.nonce),
+        "cluster_addrs": _addrvec(clu, ports["cluster"], osd.nonce),
+        "heartbeat_back_addrs": _addrvec(clu, ports["hb_back"], osd.nonce),
+        "heartbeat_front_addrs": _addrvec(pub, ports["hb_front"], osd.nonce),
+        "public_addr": _legacy(pub, ports["public"], osd.nonce),
+        "cluster_addr": _legacy(clu, ports["cluster"], osd.nonce),
+        "heartbeat_back_addr": _legacy(clu, ports["hb_back"], osd.nonce),
+        "heartbeat_front_addr": _legacy(pub, ports["hb_front"], osd.nonce),
+        "state": ["exists", "up"] if osd.up else ["exists"],
+    }
+
+
+def osd_xinfo(osd: Osd) -> dict:
+    return {"osd": osd.id, "down_stamp": "0.000000", "laggy_probability": 0,
+            "laggy_interval": 0, "features": 4540138297136906239, "old_weight": 0,
+            "last_purged_snaps_scrub": "0.000000", "dead_epoch": 0}
+
+
+def osd_metadata(osd: Osd, host: Host) -> dict:
+    """`osd metadata` of one OSD (all values strings except `id`, as Ceph prints them)."""
+    ports = osd_ports(osd)
+    device = "sd" + chr(ord("b") + osd.slot % 25)
+    return {
+        "id": osd.id, "arch": "x86_64",
+        "back_addr": _bracketed(host.cluster_ip, ports["cluster"], osd.nonce),
+        "back_iface": "eth1",
+        "bluefs": "1", "bluefs_dedicated_db": "0", "bluefs_dedicated_wal": "0",
+        "bluefs_single_shared_device": "1", "bluestore_bdev_access_mode": "blk",
+        "bluestore_bdev_block_size": "4096", "bluestore_bdev_dev_node": f"/dev/dm-{osd.slot}",
+        "bluestore_bdev_devices": device, "bluestore_bdev_driver": "KernelDevice",
+        "bluestore_bdev_rotational": "1", "bluestore_bdev_size": str(int(osd.crush_weight * TIB)),
+        "bluestore_bdev_type": "hdd", "ceph_release": RELEASE,
+        "ceph_version": version_string(host.ceph_version),
+        "ceph_version_short": host.ceph_version, "cpu": "Intel(R) Xeon(R) CPU E5-2630 v4 @ 2.20GHz",
+        "default_device_class": osd.device_class, "devices": device,
+        "distro": "debian", "distro_description": "Debian GNU/Linux 11 (bullseye)",
+        "distro_version": "11",
+        "front_addr": _bracketed(host.public_ip, ports["public"], osd.nonce),
+        "front_iface": "eth0",
+        "hb_back_addr": _bracketed(host.cluster_ip, ports["hb_back"], osd.nonce),
+        "hb_front_addr": _bracketed(host.public_ip, ports["hb_front"], osd.nonce),
+        "hostname": host.hostname, "journal_rotational": "1",
+        "kernel_description": "#1 SMP Debian 5.10.162-1 (2023-01-21)",
+        "kernel_version": "5.10.0-21-amd64", "mem_swap_kb": "0",
+        "mem_total_kb": str(host.mem_total_mb * 1024), "os": "Linux",
+        "osd_data": f"/var/lib/ceph/osd/ceph-{osd.id}", "osd_objectstore": "bluestore",
+        "rotational": "1",
+    }
+
+
+def osd_dump(*, fsid: str, epoch: int, created: float, modified: float, crush_version: int,
+             pools: Sequence[Pool], osds: Sequence[Osd], hosts: Sequence[Host],
+             last_up_change: float, last_in_change: float) -> dict:
+    """`osd dump` (without the tree/crush/metadata keys the osd_map sync object adds)."""
+    return {
+        "epoch": epoch, "fsid": fsid, "created": timestamp(created), "modified": timestamp(modified),
+        "last_up_change": timestamp(last_up_change), "last_in_change": timestamp(last_in_change),
+        "flags": OSD_FLAGS, "flags_num": 5799936, "flags_set": OSD_FLAGS.split(","),
+        "crush_version": crush_version, "full_ratio": 0.95, "backfillfull_ratio": 0.9,
+        "nearfull_ratio": 0.85, "cluster_snapshot": "",
+        "pool_max": max((p.id for p in pools), default=0),
+        "max_osd": max((o.id for o in osds), default=-1) + 1,
+        "require_min_compat_client": "luminous", "min_compat_client": "jewel",
+        "require_osd_release": RELEASE,
+        "pools": [pool_json(p) for p in pools],
+        "osds": [osd_json(o, hosts[o.host]) for o in osds],
+        "osd_xinfo": [osd_xinfo(o) for o in osds],
+        "pg_upmap": [], "pg_upmap_items": [], "pg_temp": [], "primary_temp": [],
+        "blocklist": {},
+        "erasure_code_profiles": {"default": {"k": "2", "m": "2", "plugin": "jerasure",
+                                              "technique": "reed_sol_van"}},
+        "removed_snaps_queue": [], "new_removed_snaps": [], "new_purged_snaps": [],
+        "crush_node_flags": {}, "device_class_flags": {},
+        "stretch_mode": {"stretch_mode_enabled": False, "stretch_bucket_count": 0,
+                         "degraded_stretch_mode": 0, "recovering_stretch_mode": 0,
+                         "stretch_mode_bucket": 0},
+    }
+
+
+def mon_dump(*, fsid: str, epoch: int, created: float, modified: float, mons: Sequence[Mon],
+             hosts: Sequence[Host]) -> dict:
+    """`mon dump`."""
+    entries = []
+    for mon in sorted(mons, key=lambda m: m.rank):
+        ip = hosts[mon.host].public_ip
+        entries.append({
+            "rank": mon.rank, "name": mon.name,
+            "public_addrs": {"addrvec": [{"type": "v2", "addr": f"{ip}:3300", "nonce": 0},
+                                         {"type": "v1", "addr": f"{ip}:6789", "nonce": 0}]},
+            "addr": f"{ip}:6789/0", "public_addr": f"{ip}:6789/0",
+            "priority": 0, "weight": 0, "crush_location": "{}",
+        })
+    return {"epoch": epoch, "fsid": fsid, "modified": timestamp(modified),
+            "created": timestamp(created), "min_mon_release": 16,
+            "min_mon_release_name": RELEASE, "election_strategy": 1,
+            "disallowed_leaders: ": "", "stretch_mode": False, "tiebreaker_mon": "",
+            "features": {"persistent": list(MON_FEATURES), "optional": []},
+            "mons": entries}
+
+
+def _features() -> dict:
+    return {"required_con": "2449958747317026820", "required_mon": list(MON_FEATURES),
+            "quorum_con": "4540138297136906239", "quorum_mon": list(MON_FEATURES)}
+
+
+def mon_status(*, mon: Mon, state: str, election_epoch: int, quorum: list[int],
+               quorum_age: int, outside_quorum: list[str], monmap: dict) -> dict:
+    """One mon's own `mon_status`."""
+    return {"name": mon.name, "rank": mon.rank, "state": state, "election_epoch": election_epoch,
+            "quorum": list(quorum), "quorum_age": quorum_age, "features": _features(),
+            "outside_quorum": list(outside_quorum), "extra_probe_peers": [],
+            "sync_provider": [], "monmap": monmap,
+            "feature_map": {"mon": [{"features": "0x3f01cfb9fffdffff", "release": "luminous",
+                                     "num": 1}]},
+            "stretch_mode": False}
+
+
+def quorum_status(*, election_epoch: int, quorum: list[int], quorum_names: list[str],
+                  leader_name: str, quorum_age: int, monmap: dict) -> dict:
+    features = _features()
+    return {"election_epoch": election_epoch, "quorum": list(quorum),
+            "quorum_names": list(quorum_names), "quorum_leader_name": leader_name,
+            "quorum_age": quorum_age,
+            "features": {"quorum_con": features["quorum_con"],
+                         "quorum_mon": features["quorum_mon"]},
+            "monmap": monmap}
+
+
+def fs_dump(epoch: int) -> dict:
+    """`fs dump` of a cluster without filesystems."""
+    incompat = {"feature_1": "base v0.20", "feature_2": "client writeable ranges",
+                "feature_3": "default file layouts on dirs", "feature_4": "dir inode in separate object",
+                "feature_5": "mds uses versioned encoding", "feature_6": "dirfrag is stored in omap",
+                "feature_8": "no anchor table", "feature_9": "file layout v2",
+                "feature_10": "snaprealm v2"}
+    return {"epoch": epoch, "default_fscid": -1,
+            "compat": {"compat": {}, "ro_compat": {}, "incompat": incompat},
+            "feature_flags": {"enable_multiple": True, "ever_enabled_multiple": True},
+            "standbys": [], "filesystems": []}
+

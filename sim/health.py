@@ -1,0 +1,83 @@
+"""`health detail` in Pacific's shape: {"status", "checks": {code: check}, "mutes"}.
+
+Checks raised (all HEALTH_WARN, as Ceph raises them):
+  OSD_DOWN          "N osds down"                        down OSDs that are still in
+  OSD_HOST_DOWN     "N host (M osds) down"               hosts whose OSDs are all down and in
+  PG_AVAILABILITY   "Reduced data availability: ..."     PGs not active (creating, peered) or stale
+  PG_DEGRADED       "Degraded data redundancy: N pgs degraded"
+  PG_BACKFILLING    "Data movement: N pgs remapped+backfilling"   (see note)
+
+Note: Pacific itself stays HEALTH_OK while PGs only backfill misplaced data. The simulator keeps
+HEALTH_WARN until every PG is active+clean (PG_BACKFILLING, a simulator-only code), so that every
+PG state change is visible in the health digest and HEALTH_OK means "fully recovered".
+A down OSD that is out raises nothing (as in Ceph, once the mon has marked it out).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+from sim.pgs import BACKFILLING, CLEAN, PG, OsdView
+from sim.state import Host, Osd
+
+MAX_DETAIL = 50  # mon_health_max_detail
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _check(message: str, count: int, detail: list[str]) -> dict:
+    return {"severity": "HEALTH_WARN", "summary": {"message": message, "count": count},
+            "detail": [{"message": line} for line in detail[:MAX_DETAIL]], "muted": False}
+
+
+def _pg_line(pg: PG, view: OsdView) -> str:
+    acting = ",".join(str(o) for o in view.reported_acting(pg))
+    return f"pg {pg.pgid} is {pg.state}, acting [{acting}]"
+
+
+def health_detail(hosts: Sequence[Host], osds: Mapping[int, Osd], pgs: Iterable[PG],
+                  view: OsdView) -> dict:
+    checks: dict[str, dict] = {}
+    down_in = [o for o in sorted(osds.values(), key=lambda o: o.id) if not o.up and o.in_]
+    if down_in:
+        lines = [f"osd.{o.id} (root=default,host={hosts[o.host].hostname}) is down" for o in down_in]
+        checks["OSD_DOWN"] = _check(f"{len(down_in)} osds down", len(down_in), lines)
+    down_ids = {o.id for o in down_in}
+    dead_hosts = [h for h in hosts if h.osd_ids and all(i in down_ids for i in h.osd_ids)]
+    if dead_hosts:
+        n_osds = sum(len(h.osd_ids) for h in dead_hosts)
+        lines = [f"host {h.hostname} (root=default) ({len(h.osd_ids)} osds) is down"
+                 for h in dead_hosts]
+        checks["OSD_HOST_DOWN"] = _check(
+            f"{_plural(len(dead_hosts), 'host')} ({n_osds} osds) down", len(dead_hosts), lines)
+
+    inactive, stale, degraded, backfilling = [], [], [], []
+    for pg in pgs:
+        if pg.state == CLEAN:
+            continue
+        parts = pg.state.split("+")
+        if "active" not in parts:
+            inactive.append(pg)
+        if "stale" in parts:
+            stale.append(pg)
+        if "degraded" in parts:
+            degraded.append(pg)
+        if pg.state == BACKFILLING:
+            backfilling.append(pg)
+    if inactive or stale:
+        reasons = ([_plural(len(inactive), "pg") + " inactive"] if inactive else []) + \
+                  ([_plural(len(stale), "pg") + " stale"] if stale else [])
+        unavailable = {pg.pgid: pg for pg in inactive + stale}
+        checks["PG_AVAILABILITY"] = _check(
+            "Reduced data availability: " + ", ".join(reasons), len(unavailable),
+            [_pg_line(pg, view) for pg in sorted(unavailable.values(), key=lambda p: (p.pool, p.seq))])
+    if degraded:
+        checks["PG_DEGRADED"] = _check(
+            f"Degraded data redundancy: {_plural(len(degraded), 'pg')} degraded", len(degraded),
+            [_pg_line(pg, view) for pg in degraded])
+    if backfilling:
+        checks["PG_BACKFILLING"] = _check(
+            f"Data movement: {_plural(len(backfilling), 'pg')} remapped+backfilling",
+            len(backfilling), [_pg_line(pg, view) for pg in backfilling])
+    return {"status": "HEALTH_WARN" if checks else "HEALTH_OK", "checks": checks, "mutes": []}

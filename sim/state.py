@@ -1,0 +1,115 @@
+"""The mutable records a SimCluster is made of (plain data; the model owns and locks them)."""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+
+TIB = 1 << 40
+DAY = 86400.0
+
+
+def timestamp(epoch_s: float) -> str:
+    """Ceph's JSON time format: "2026-11-26T10:00:00.000000+0000"."""
+    whole = int(epoch_s)
+    micros = int(round((epoch_s - whole) * 1e6))
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{micros:06d}+0000"
+
+
+@dataclass
+class Host:
+    index: int
+    hostname: str
+    fqdn: str
+    public_ip: str
+    cluster_ip: str
+    boot_time: float
+    ceph_version: str
+    num_cpus: int
+    mem_total_mb: int
+    osd_ids: list[int] = field(default_factory=list)
+    mon: str | None = None
+
+    def grains(self) -> dict:
+        """The agent's host facts (salt-style grains)."""
+        return {"fqdn": self.fqdn, "host": self.hostname, "nodename": self.hostname,
+                "kernel": "Linux", "kernelrelease": "5.10.0-21-amd64", "cpuarch": "x86_64",
+                "os": "Debian", "osrelease": "11", "num_cpus": self.num_cpus,
+                "mem_total": self.mem_total_mb,
+                "ip_interfaces": {"eth0": [self.public_ip], "eth1": [self.cluster_ip]},
+                "ipv4": [self.public_ip, self.cluster_ip]}
+
+
+@dataclass
+class Osd:
+    id: int
+    host: int            # Host.index
+    slot: int            # position on its host (ports, device names)
+    uuid: str
+    nonce: int
+    up_from: int
+    up_thru: int
+    up: bool = True
+    in_: bool = True
+    running: bool = True  # the daemon process (False after stop_osd)
+    reweight: float = 1.0
+    crush_weight: float = 1.0  # TiB
+    down_at: int = 0
+    device_class: str = "hdd"
+
+
+@dataclass
+class Mon:
+    name: str
+    rank: int
+    host: int  # Host.index
+    running: bool = True
+
+
+@dataclass
+class Pool:
+    id: int
+    name: str
+    size: int
+    min_size: int
+    crush_rule: int
+    pg_num: int
+    create_time: float
+    last_change: int
+    application: str
+    flags: int = 1  # hashpspool
+    type: int = 1   # replicated
+
+    @property
+    def pgp_num(self) -> int:
+        return self.pg_num
+
+
+def build_topology(rng: random.Random, *, index: int, hosts: int, osds_per_host: int, now: float,
+                   ceph_version: str) -> tuple[list[Host], dict[int, Osd], int]:
+    """Hosts `ceph<index>-node<j>` with `osds_per_host` OSDs each, numbered host by host.
+    Returns (hosts, osds by id, the OSD map epoch once every OSD has booted)."""
+    host_list = []
+    for j in range(hosts):
+        hostname = f"ceph{index}-node{j:03d}"
+        subnet = f"{j // 250}.{j % 250 + 1}"
+        host_list.append(Host(
+            index=j, hostname=hostname, fqdn=f"{hostname}.sim.test",
+            public_ip=f"10.{index}.{subnet}", cluster_ip=f"10.{100 + index}.{subnet}",
+            boot_time=float(int(now - rng.uniform(1, 30) * DAY)), ceph_version=ceph_version,
+            num_cpus=rng.choice((8, 16, 32)), mem_total_mb=rng.choice((32768, 65536, 131072))))
+    osds = {}
+    epoch = 1 + hosts * osds_per_host  # the map after `osd create` of every OSD
+    for host in host_list:
+        for slot in range(osds_per_host):
+            osd_id = host.index * osds_per_host + slot
+            epoch += 1  # each OSD boots in its own epoch
+            osds[osd_id] = Osd(id=osd_id, host=host.index, slot=slot,
+                               uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                               nonce=rng.randrange(1000, 4_000_000_000), up_from=epoch,
+                               up_thru=epoch)
+            host.osd_ids.append(osd_id)
+    return host_list, osds, epoch
