@@ -18,6 +18,7 @@ from typing import Any
 from tornado import httputil
 from tornado.web import HTTPError, RequestHandler
 
+from actors.api import JsonBytes
 from actors.errors import DomainError
 from web import auth
 from web.bridge import resolve
@@ -78,7 +79,7 @@ class BaseHandler(RequestHandler):
     # helpers for resources ---------------------------------------------------------------------
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(json.dumps(data))
+        self.finish(data if isinstance(data, JsonBytes) else json.dumps(data))
 
     def query_args(self) -> dict[str, list[str]]:
         return {name: [v.decode("utf-8", "replace") for v in values]

@@ -19,6 +19,8 @@ DEFAULT_TIMEOUT_S = 10.0
 
 
 async def resolve(future: Future, timeout_s: float = DEFAULT_TIMEOUT_S):
+    if future.done():   # answered from a cache: no hop through the loop's machinery
+        return future.result()
     wrapped = asyncio.wrap_future(future)
     try:
         return await asyncio.wait_for(asyncio.shield(wrapped), timeout_s)

@@ -1,0 +1,80 @@
+"""The read/write facade the web tier calls: every method returns a concurrent.futures.Future.
+
+This is the seam between Tornado and the actors. Methods never block: each one posts a query
+message to the actor that owns the data, with the Future to complete (`reply`); the web bridge
+awaits it with a deadline. A Future fails with an actors.errors.DomainError subclass for
+expected failures (NotFound -> 404, Unavailable -> 503, Invalid -> 400 ...).
+
+Returned values are plain JSON-ready structures (or, for cluster queries, JsonBytes: the same
+already encoded) in the API's wire format
+(docs: ../shared/reference/api-v2-examples.json); datetimes are already ISO-8601 strings.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Protocol
+
+
+class JsonBytes(bytes):
+    """An answer already encoded as JSON (encoded once per map version, sent as is)."""
+
+# Names accepted by Api.cluster_query, with their keyword parameters and results.
+CLUSTER_QUERIES = {
+    "cluster": "{} -> {update_time, id, name}",
+    "pools": "{} -> [pool]",
+    "pool": "{pool_id:int} -> pool",
+    "pool_defaults": "{} -> pool with defaults (503 without config or CRUSH rules)",
+    "osds": "{pool:int|None, ids:list[int]|None} -> [osd] (unknown pool -> NotFound)",
+    "osd": "{osd_id:int} -> osd",
+    "osd_implemented_commands": "{} -> ['scrub', 'deep_scrub', 'repair']",
+    "osd_commands": "{osd_id:int} -> {'<id>': {'valid_commands': [...]}}",
+    "osd_command": "{osd_id:int, command:str} -> {'valid': bool}",
+    "osd_config": "{} -> {flag: bool} x 9",
+    "crush_map": "{} -> str (decompiled text)",
+    "crush_nodes": "{} -> [node]",
+    "crush_node": "{node_id:int} -> node",
+    "crush_rules": "{} -> [rule]",
+    "crush_rule": "{rule_id:int} -> rule",
+    "crush_rule_sets": "{} -> [{id, rules}]",
+    "crush_types": "{} -> [{id, name}]",
+    "crush_type": "{type_id:int} -> {id, name}",
+    "mons": "{} -> [mon]",
+    "mon": "{name:str} -> mon",
+    "mon_status": "{name:str} -> raw mon_status of that mon or None",
+    "config": "{} -> [{key, value}]",
+    "config_key": "{key:str} -> {key, value}",
+    "sync_types": "{} -> [type names]",
+    "sync_object": "{sync_type:str} -> raw data or None",
+    "servers": "{} -> [server with frontend/backend addr+iface] (cluster view)",
+    "server": "{fqdn:str} -> one of the above",
+}
+
+
+class Api(Protocol):
+    # clusters ---------------------------------------------------------------------------
+    def list_clusters(self) -> Future: ...                       # [{update_time, id, name}]
+    def cluster_query(self, fsid: str, name: str, /, **params) -> Future: ...  # see CLUSTER_QUERIES
+
+    # servers (fleet-wide) -----------------------------------------------------------------
+    def list_servers(self) -> Future: ...                        # [server]
+    def get_server(self, fqdn: str) -> Future: ...               # server
+    def get_server_grains(self, fqdn: str) -> Future: ...        # {grain: value}
+
+    # events and requests: pages -----------------------------------------------------------
+    def list_events(self, *, fsid: str | None, fqdn: str | None, max_severity: int,
+                    offset: int, limit: int) -> Future: ...      # (count, [{when, severity, message}])
+    def list_requests(self, *, fsid: str | None, state: str | None,
+                      offset: int, limit: int) -> Future: ...    # (count, [request])
+    def get_request(self, request_id: str) -> Future: ...        # request
+
+    # users and sessions ---------------------------------------------------------------------
+    def authenticate(self, username: str, password: str) -> Future: ...  # user dict or None
+    def create_session(self, user_id: int) -> Future: ...        # token str
+    def session_user(self, token: str) -> Future: ...            # user dict or None
+    def end_session(self, token: str) -> Future: ...             # None
+    def list_users(self) -> Future: ...                          # [{id, username, email}]
+    def get_user(self, user_id: int) -> Future: ...              # {id, username, email}
+
+    # agent keys ------------------------------------------------------------------------------
+    def list_keys(self) -> Future: ...                           # [{id, status}]
+    def get_key(self, minion_id: str) -> Future: ...             # {id, status}

@@ -1,0 +1,173 @@
+"""ClusterActor: one per FSID. Mirrors the cluster's maps and answers every per-cluster read.
+
+Heartbeats from in-quorum mon hosts carry a version vector; only the favourite mon's count.
+A newer version triggers a `get_cluster_object` job to the favourite; the answer becomes a new
+immutable map, which yields events, a persisted copy and (for OSD/mon/MDS maps) a membership
+update for the server directory. Reads are answered from views cached per map version.
+"""
+from __future__ import annotations
+
+import logging
+
+from actors import cluster_queries
+from actors.base import Actor, handles
+from actors.context import Peers, Timings
+from actors.events import RECOVERY, WARNING, Event
+from actors.map_events import diff_health, diff_mon_status, diff_osd_map, diff_quorum_status
+from actors.membership import membership
+from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
+                             Restored, ServicesChanged, Tick)
+from actors.store_messages import SaveCluster, SaveSyncObject
+from actors.sync import SyncState, choose_favourite
+
+log = logging.getLogger(__name__)
+
+MEMBERSHIP_TYPES = frozenset({"osd_map", "mon_map", "mds_map"})
+
+
+class ClusterActor(Actor):
+    def __init__(self, fsid: str, name: str, peers: Peers, timings: Timings, now: float):
+        super().__init__()
+        self.fsid = fsid
+        self.name = name
+        self.peers = peers
+        self.timings = timings
+        self.update_time = now
+        self.favourite: str | None = None
+        self.last_heard: dict[str, float] = {}
+        self.late = False
+        self.sync = SyncState(timings.fetch_timeout_s)
+        self.services: tuple = ()
+        self.queries = cluster_queries.QueryCache()
+
+    def on_start(self):
+        self._publish()
+
+    # --- start-up ------------------------------------------------------------------------
+    @handles(Restored)
+    def restored(self, message: Restored):
+        stored = message.state
+        self.name = stored.name
+        self.update_time = stored.update_time
+        for sync_type, (version, data) in stored.sync_objects.items():
+            if sync_type in self.sync.types:
+                self.sync.restore(sync_type, version, data)
+        self.queries.invalidate()
+        self._send_membership()
+        self._publish()
+
+    # --- heartbeats and fetches ----------------------------------------------------------------
+    @handles(ClusterHeartbeatReceived)
+    def heartbeat(self, message: ClusterHeartbeatReceived):
+        now, minion = message.received_at, message.minion
+        self.last_heard[minion] = now
+        chosen = choose_favourite(self.favourite, self.last_heard, minion, now,
+                                  self.timings.favourite_timeout_s)
+        if chosen != self.favourite:
+            log.info("cluster %s: favourite mon host is now %s (was %s)", self.fsid, chosen, self.favourite)
+            self.favourite = chosen
+        if minion != self.favourite:
+            return
+        self.update_time = now
+        if message.heartbeat.name and message.heartbeat.name != self.name:
+            self.name = message.heartbeat.name
+        if self.late:
+            self.late = False
+            self._emit(RECOVERY, f"Cluster '{self.name}' regained contact", now)
+        for sync_type, version in message.heartbeat.versions.items():
+            if self.sync.on_version(sync_type, version, now):
+                self._fetch(minion, sync_type)
+        self._publish()
+
+    def _fetch(self, minion: str, sync_type: str) -> None:
+        self.peers.send_job(minion, "get_cluster_object", {"fsid": self.fsid, "sync_type": sync_type},
+                            self.actor_ref, self.timings.job_timeout_s)
+
+    @handles(JobCompleted)
+    def job_completed(self, message: JobCompleted):
+        if message.function != "get_cluster_object":
+            log.warning("cluster %s: unexpected job result %s", self.fsid, message.function)
+            return
+        sync_type = message.args.get("sync_type")
+        result = message.result
+        if not result.success or not isinstance(result.result, dict):
+            log.warning("cluster %s: fetch of %s from %s failed: %s", self.fsid, sync_type,
+                        message.agent_id, result.error)
+            self.sync.on_fetch_failed(sync_type)
+            return
+        body = result.result
+        if body.get("fsid") != self.fsid or body.get("type") != sync_type:
+            log.warning("cluster %s: fetch answer for %s/%s dropped", self.fsid, body.get("fsid"), body.get("type"))
+            self.sync.on_fetch_failed(sync_type)
+            return
+        self._accept_map(message.agent_id, sync_type, body.get("version"), body.get("data"),
+                         message.received_at)
+
+    def _accept_map(self, minion: str, sync_type: str, version, data, now: float) -> None:
+        old = self.sync.data(sync_type)
+        is_new, fetch_again = self.sync.on_fetched(sync_type, version, data, now)
+        if fetch_again and self.favourite:
+            self._fetch(self.favourite, sync_type)
+        if not is_new:
+            return
+        log.debug("cluster %s: %s version %s from %s", self.fsid, sync_type, version, minion)
+        self.queries.invalidate()
+        self._emit_map_events(sync_type, old, data, now)
+        if sync_type in MEMBERSHIP_TYPES:
+            self._send_membership()
+        self.peers.store.tell(SaveSyncObject(self.fsid, self.name, sync_type, version, data, now))
+        self.peers.store.tell(SaveCluster(self.fsid, self.name, self.update_time))
+
+    # --- derived outputs --------------------------------------------------------------------
+    def _emit_map_events(self, sync_type: str, old, new, now: float) -> None:
+        if old is None or new is None:
+            return  # the first copy after discovery or restart says nothing about changes
+        locate = self._service_fqdns()
+        if sync_type == "osd_map":
+            events = diff_osd_map(self.name, self.fsid, old, new, lambda osd: locate.get(("osd", str(osd))), now)
+        elif sync_type == "mon_status":
+            events = diff_mon_status(self.name, self.fsid, old, new, lambda mon: locate.get(("mon", mon)), now)
+        elif sync_type == "quorum_status":
+            events = diff_quorum_status(self.name, self.fsid, old, new, lambda mon: locate.get(("mon", mon)), now)
+        elif sync_type == "health":
+            events = diff_health(self.name, self.fsid, old, new, now)
+        else:
+            return
+        if events:
+            self.peers.eventer.tell(EmitEvents(tuple(events)))
+
+    def _service_fqdns(self) -> dict:
+        return {(service.type, service.id): fqdn for service, fqdn in self.services}
+
+    def _send_membership(self) -> None:
+        if self.sync.data("osd_map") is None and self.sync.data("mon_map") is None:
+            return
+        self.peers.directory.tell(membership(self.fsid, self.sync.data("osd_map"),
+                                             self.sync.data("mon_map"), self.sync.data("mds_map")))
+
+    def _publish(self) -> None:
+        self.peers.publish_cluster(self.fsid, cluster_queries.summary(self))
+
+    def _emit(self, severity: int, message: str, now: float) -> None:
+        self.peers.eventer.tell(EmitEvents((Event(now, severity, message, fsid=self.fsid),)))
+
+    # --- directory and time ---------------------------------------------------------------------
+    @handles(ServicesChanged)
+    def services_changed(self, message: ServicesChanged):
+        if message.services != self.services:
+            self.services = message.services
+            self.queries.invalidate()
+
+    @handles(Tick)
+    def tick(self, message: Tick):
+        if not self.late and message.now - self.update_time > self.timings.cluster_late_s:
+            self.late = True
+            self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)
+
+    # --- reads ---------------------------------------------------------------------------
+    @handles(ClusterQuery)
+    def query(self, message: ClusterQuery):
+        return self.queries.answer(self, message.name, message.params)
+
+
+

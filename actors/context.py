@@ -1,0 +1,42 @@
+"""What every domain actor is handed at construction: its peers and the daemon's timings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pykka
+
+
+@dataclass(frozen=True)
+class Timings:
+    heartbeat_s: float = 10.0          # agents' heartbeat period
+    favourite_timeout_factor: int = 3  # favourite mon replaced after this many silent periods
+    server_late_factor: int = 3        # "server late" after this many silent periods
+    cluster_late_factor: int = 6       # "cluster late" (60 s at the default period)
+    fetch_timeout_s: float = 10.0      # an unanswered map fetch is re-issued after this
+    job_timeout_s: float = 30.0        # deadline given to agents for map fetches
+
+    @property
+    def favourite_timeout_s(self) -> float:
+        return self.heartbeat_s * self.favourite_timeout_factor
+
+    @property
+    def server_late_s(self) -> float:
+        return self.heartbeat_s * self.server_late_factor
+
+    @property
+    def cluster_late_s(self) -> float:
+        return self.heartbeat_s * self.cluster_late_factor
+
+
+@dataclass(frozen=True)
+class Peers:
+    store: pykka.ActorRef
+    eventer: pykka.ActorRef
+    directory: pykka.ActorRef
+    # send_job(agent_id, function, args, reply_to, timeout_s) -> job_id; thread-safe
+    send_job: Callable[..., str]
+    # cluster_ref(fsid) -> ActorRef | None; thread-safe
+    cluster_ref: Callable[[str], pykka.ActorRef | None]
+    # publish_cluster(fsid, summary dict | None); thread-safe shared read model for GET /cluster
+    publish_cluster: Callable[[str, dict | None], None]

@@ -1,0 +1,201 @@
+"""Dispatcher: routes decoded bus messages to the actor that owns their subject.
+
+It runs on the bus thread and only ever `tell`s. It creates one ServerActor per FQDN and one
+ClusterActor per FSID on first sight, routes job results back to the actor that sent the job,
+expires jobs whose deadline passed, and fans ticks out. Its registries are guarded by one lock
+because the web tier (through the facade) and the ticker read them from other threads.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+import pykka
+
+from actors.cluster_actor import ClusterActor
+from actors.context import Peers, Timings
+from actors.messages import (ClusterHeartbeatReceived, ForgetCluster, JobCompleted, Restored,
+                             ServerHeartbeatReceived, Tick)
+from actors.server_actor import ServerActor
+from actors.store_messages import DeleteCluster, SaveKey
+from bus.protocol import ClusterHeartbeat, Envelope, Job, JobResult, ServerHeartbeat
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PendingJob:
+    reply_to: pykka.ActorRef
+    agent_id: str
+    function: str
+    args: dict
+    deadline: float
+
+
+class Dispatcher:
+    def __init__(self, *, store, eventer, directory, timings: Timings, clock=time.time):
+        self.store, self.eventer, self.directory = store, eventer, directory
+        self.timings = timings
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._servers: dict[str, pykka.ActorRef] = {}
+        self._clusters: dict[str, pykka.ActorRef] = {}
+        self._summaries: dict[str, dict] = {}
+        self._jobs: dict[str, PendingJob] = {}
+        self._known_agents: set[str] = set()
+        self._job_ids = itertools.count()
+        self._send = None
+        self.stats: Counter = Counter()
+        self.peers = Peers(store=store, eventer=eventer, directory=directory, send_job=self.send_job,
+                           cluster_ref=self.cluster_ref, publish_cluster=self.publish_cluster)
+
+    def attach_bus(self, send) -> None:
+        """send(agent_id, body): BusServer.send, thread-safe."""
+        self._send = send
+
+    # --- restore ------------------------------------------------------------------------
+    def restore(self, clusters, managed_servers) -> None:
+        """clusters: StoredCluster list; managed_servers: (ServerRecord, late) pairs."""
+        for stored in clusters:
+            ref = self._cluster(stored.fsid, stored.name, stored.update_time)
+            ref.tell(Restored(stored))
+        for record, late in managed_servers:
+            with self._lock:
+                self._servers[record.fqdn] = ServerActor.start(record.fqdn, self.peers, self.timings,
+                                                               restored=record, late=late)
+
+    # --- bus thread -----------------------------------------------------------------------
+    def on_message(self, agent_id: str, envelope: Envelope) -> None:
+        body = envelope.body
+        now = self.clock()
+        self._note_agent(agent_id)
+        if isinstance(body, ServerHeartbeat):
+            if body.fqdn != agent_id:
+                self._drop("server heartbeat for another host", agent_id)
+                return
+            self._server(agent_id).tell(ServerHeartbeatReceived(body, now))
+        elif isinstance(body, ClusterHeartbeat):
+            self._cluster(body.fsid, body.name, now).tell(ClusterHeartbeatReceived(agent_id, body, now))
+        elif isinstance(body, JobResult):
+            self._job_result(agent_id, body, now)
+        else:
+            self._drop(f"unexpected {envelope.kind}", agent_id)
+        self.stats["dispatched"] += 1
+
+    def _drop(self, why: str, agent_id: str) -> None:
+        self.stats["dropped"] += 1
+        log.warning("dropped message from %s: %s", agent_id, why)
+
+    def _note_agent(self, agent_id: str) -> None:
+        if agent_id not in self._known_agents:
+            self._known_agents.add(agent_id)
+            # Agents are admitted automatically until key acceptance (CurveZMQ) exists.
+            self.store.tell(SaveKey(agent_id, "accepted"))
+
+    def _server(self, fqdn: str) -> pykka.ActorRef:
+        with self._lock:
+            ref = self._servers.get(fqdn)
+            if ref is None or not ref.is_alive():
+                ref = self._servers[fqdn] = ServerActor.start(fqdn, self.peers, self.timings)
+            return ref
+
+    def _cluster(self, fsid: str, name: str, now: float) -> pykka.ActorRef:
+        with self._lock:
+            ref = self._clusters.get(fsid)
+            if ref is None or not ref.is_alive():
+                log.info("cluster %s (%s) discovered", fsid, name)
+                ref = self._clusters[fsid] = ClusterActor.start(fsid, name, self.peers, self.timings, now)
+            return ref
+
+    # --- jobs ---------------------------------------------------------------------------
+    def send_job(self, agent_id: str, function: str, args: dict, reply_to: pykka.ActorRef,
+                 timeout_s: float) -> str:
+        job_id = f"{uuid.uuid4().hex[:12]}-{next(self._job_ids)}"
+        deadline = self.clock() + timeout_s
+        with self._lock:
+            self._jobs[job_id] = PendingJob(reply_to, agent_id, function, dict(args), deadline)
+        if self._send is None:
+            raise RuntimeError("no bus attached")
+        self._send(agent_id, Job(job_id=job_id, function=function, args=dict(args), deadline=deadline))
+        return job_id
+
+    def _job_result(self, agent_id: str, result: JobResult, now: float) -> None:
+        with self._lock:
+            pending = self._jobs.get(result.job_id)
+            if pending is not None and pending.agent_id == agent_id:
+                del self._jobs[result.job_id]
+            else:
+                pending = None
+        if pending is None:
+            self._drop(f"result of unknown job {result.job_id}", agent_id)
+            return
+        self._deliver(pending, result, now)
+
+    def _deliver(self, pending: PendingJob, result: JobResult, now: float) -> None:
+        try:
+            pending.reply_to.tell(JobCompleted(pending.agent_id, result, pending.function, pending.args, now))
+        except pykka.ActorDeadError:
+            log.info("job %s finished after its requester stopped", result.job_id)
+
+    def _expire_jobs(self, now: float) -> None:
+        with self._lock:
+            expired = {jid: job for jid, job in self._jobs.items() if job.deadline < now}
+            for jid in expired:
+                del self._jobs[jid]
+        for jid, job in expired.items():
+            log.warning("job %s (%s) on %s got no answer before its deadline", jid, job.function, job.agent_id)
+            self._deliver(job, JobResult(jid, False, None, {"type": "Timeout",
+                                                            "message": f"No answer from {job.agent_id}"}), now)
+
+    # --- ticks and lookups ----------------------------------------------------------------------
+    def tick(self, now: float | None = None) -> None:
+        now = self.clock() if now is None else now
+        self._expire_jobs(now)
+        with self._lock:
+            refs = list(self._servers.values()) + list(self._clusters.values())
+        for ref in refs:
+            try:
+                ref.tell(Tick(now))
+            except pykka.ActorDeadError:
+                pass
+
+    def cluster_ref(self, fsid: str) -> pykka.ActorRef | None:
+        with self._lock:
+            return self._clusters.get(fsid)
+
+    def server_ref(self, fqdn: str) -> pykka.ActorRef | None:
+        with self._lock:
+            return self._servers.get(fqdn)
+
+    def publish_cluster(self, fsid: str, summary: dict | None) -> None:
+        with self._lock:
+            if summary is None:
+                self._summaries.pop(fsid, None)
+            elif fsid in self._clusters:
+                self._summaries[fsid] = summary
+
+    def cluster_summaries(self) -> list[dict]:
+        with self._lock:
+            return [self._summaries[fsid] for fsid in sorted(self._summaries)]
+
+    def forget_cluster(self, fsid: str) -> bool:
+        with self._lock:
+            ref = self._clusters.pop(fsid, None)
+            self._summaries.pop(fsid, None)
+        if ref is None:
+            return False
+        ref.stop(block=False)
+        self.directory.tell(ForgetCluster(fsid))
+        self.store.tell(DeleteCluster(fsid))
+        return True
+
+    def forget_server_actor(self, fqdn: str) -> None:
+        with self._lock:
+            ref = self._servers.pop(fqdn, None)
+        if ref is not None:
+            ref.stop(block=False)

@@ -1,0 +1,186 @@
+"""DaemonApi: the actors.api.Api the web tier calls. Every method returns a Future at once."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from actors import passwords
+from actors.base import ask
+from actors.errors import NotFound
+from actors.messages import (ClusterQuery, ForgetServer, GetClusterServer, GetServer, GetServerGrains,
+                             ListClusterServers, ListServers)
+from actors.store_messages import (DeleteSession, GetKey, GetSession, GetUser, GetUserByName,
+                                   ListEvents, ListKeys, ListUsers, SaveSession)
+
+SESSION_LIFETIME_S = 14 * 24 * 3600
+SESSION_CACHE_S = 30.0   # a session seen valid is trusted this long without asking the store
+
+
+def done(value) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+def failed(exc: Exception) -> Future:
+    future: Future = Future()
+    future.set_exception(exc)
+    return future
+
+
+def then(future: Future, fn) -> Future:
+    """A Future of fn(result of `future`); exceptions from either propagate."""
+    out: Future = Future()
+
+    def chain(source: Future):
+        try:
+            value = fn(source.result())
+        except Exception as exc:  # noqa: BLE001 - handed to the awaiting caller
+            out.set_exception(exc)
+            return
+        if isinstance(value, Future):
+            value.add_done_callback(lambda inner: _copy(inner, out))
+        else:
+            out.set_result(value)
+    future.add_done_callback(chain)
+    return out
+
+
+def _copy(source: Future, target: Future) -> None:
+    if source.exception() is not None:
+        target.set_exception(source.exception())
+    else:
+        target.set_result(source.result())
+
+
+class DaemonApi:
+    def __init__(self, dispatcher, directory, store, clock=time.time):
+        self.dispatcher = dispatcher
+        self.directory = directory
+        self.store = store
+        self.clock = clock
+        # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
+        self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
+        # token hash -> (user, trusted until): every request is authenticated, most from here.
+        # Entries are written from the store's thread and read on the loop: single dict operations.
+        self._sessions: dict[str, tuple[dict, float]] = {}
+
+    def close(self) -> None:
+        self._kdf.shutdown(wait=False, cancel_futures=True)
+
+    # --- clusters ---------------------------------------------------------------------------
+    def list_clusters(self) -> Future:
+        return done(self.dispatcher.cluster_summaries())
+
+    def cluster_query(self, fsid: str, name: str, /, **params) -> Future:
+        if name == "servers":
+            return self._known_cluster(fsid, lambda: ask(self.directory, lambda r: ListClusterServers(fsid, r)))
+        if name == "server":
+            return self._known_cluster(fsid, lambda: ask(self.directory,
+                                                          lambda r: GetClusterServer(fsid, params["fqdn"], r)))
+        ref = self.dispatcher.cluster_ref(fsid)
+        if ref is None:
+            return failed(NotFound.of("cluster", fsid))
+        return ask(ref, lambda r: ClusterQuery(name, params, r))
+
+    def _known_cluster(self, fsid: str, make) -> Future:
+        if self.dispatcher.cluster_ref(fsid) is None:
+            return failed(NotFound.of("cluster", fsid))
+        return make()
+
+    # --- servers ------------------------------------------------------------------------------
+    def list_servers(self) -> Future:
+        return ask(self.directory, ListServers)
+
+    def get_server(self, fqdn: str) -> Future:
+        return ask(self.directory, lambda r: GetServer(fqdn, r))
+
+    def get_server_grains(self, fqdn: str) -> Future:
+        return ask(self.directory, lambda r: GetServerGrains(fqdn, r))
+
+    def delete_server(self, fqdn: str) -> Future:
+        self.dispatcher.forget_server_actor(fqdn)
+        return ask(self.directory, lambda r: ForgetServer(fqdn, r))
+
+    # --- events and requests --------------------------------------------------------------------
+    def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
+        return ask(self.store, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))
+
+    def list_requests(self, *, fsid, state, offset, limit) -> Future:
+        return done((0, []))   # the request tracker arrives with the write side
+
+    def get_request(self, request_id: str) -> Future:
+        return failed(NotFound.of("request", request_id))
+
+    # --- users and sessions -----------------------------------------------------------------------
+    def authenticate(self, username: str, password: str) -> Future:
+        def check(user):
+            if user is None:
+                # Same cost as a real check, so timing does not reveal which usernames exist.
+                return self._kdf.submit(_burn_equal_time, password)
+            return self._kdf.submit(lambda: _public(user) if passwords.verify_password(password, user["password_hash"])
+                                    else None)
+        return then(ask(self.store, lambda r: GetUserByName(username, r)), check)
+
+    def create_session(self, user_id: int) -> Future:
+        token = passwords.new_token()
+        now = self.clock()
+        self.store.tell(SaveSession(passwords.token_hash(token), user_id, now, now + SESSION_LIFETIME_S))
+        return done(token)
+
+    def session_user(self, token: str) -> Future:
+        key, now = passwords.token_hash(token), self.clock()
+        cached = self._sessions.get(key)
+        if cached is not None and cached[1] > now:
+            return done(cached[0])
+
+        def remember(user):
+            if not user:
+                self._sessions.pop(key, None)
+                return None
+            public = _public(user)
+            self._sessions[key] = (public, now + SESSION_CACHE_S)
+            return public
+        return then(ask(self.store, lambda r: GetSession(key, now, r)), remember)
+
+    def end_session(self, token: str) -> Future:
+        key = passwords.token_hash(token)
+        self._sessions.pop(key, None)
+        self.store.tell(DeleteSession(key))
+        return done(None)
+
+    def list_users(self) -> Future:
+        return then(ask(self.store, ListUsers), lambda users: [_public(u) for u in users])
+
+    def get_user(self, user_id: int) -> Future:
+        def found(user):
+            if user is None:
+                raise NotFound.of("user", user_id)
+            return _public(user)
+        return then(ask(self.store, lambda r: GetUser(user_id, r)), found)
+
+    # --- keys ----------------------------------------------------------------------------------
+    def list_keys(self) -> Future:
+        return ask(self.store, ListKeys)
+
+    def get_key(self, minion_id: str) -> Future:
+        def found(key):
+            if key is None:
+                raise NotFound.of("key", minion_id)
+            return key
+        return then(ask(self.store, lambda r: GetKey(minion_id, r)), found)
+
+
+def _public(user: dict) -> dict:
+    return {"id": user["id"], "username": user["username"], "email": user.get("email") or "",
+            "is_admin": bool(user.get("is_admin"))}
+
+
+_DUMMY_HASH: list[str] = []  # made on first use: hashing at import would slow every start-up
+
+
+def _burn_equal_time(password: str) -> None:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(passwords.hash_password("not a real password"))
+    passwords.verify_password(password, _DUMMY_HASH[0])
+    return None

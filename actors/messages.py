@@ -1,0 +1,152 @@
+"""Messages between the domain actors (frozen dataclasses; queries carry `reply`).
+
+Commands are imperative, notifications past tense, queries Get…/List….
+Store messages live in actors/store_messages.py.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from bus.protocol import ClusterHeartbeat, JobResult, ServerHeartbeat
+
+
+# --- time --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Tick:
+    """Periodic work (late reporting, timeouts) happens on ticks; tests send their own `now`."""
+    now: float
+
+
+# --- from the bus (via the dispatcher) --------------------------------------------------------
+@dataclass(frozen=True)
+class ServerHeartbeatReceived:
+    heartbeat: ServerHeartbeat
+    received_at: float
+
+
+@dataclass(frozen=True)
+class ClusterHeartbeatReceived:
+    minion: str
+    heartbeat: ClusterHeartbeat
+    received_at: float
+
+
+@dataclass(frozen=True)
+class JobCompleted:
+    agent_id: str
+    result: JobResult
+    function: str
+    args: dict
+    received_at: float
+
+
+# --- server directory --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Service:
+    fsid: str
+    type: str
+    id: str
+    running: bool = True
+    status: dict | None = None   # a mon's own mon_status
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.fsid, self.type, self.id)
+
+
+@dataclass(frozen=True)
+class ServerRecord:
+    """Immutable state of one server as the directory serves it."""
+    fqdn: str
+    hostname: str
+    managed: bool
+    last_contact: float | None = None
+    boot_time: float | None = None
+    ceph_version: str | None = None
+    services: tuple[Service, ...] = ()
+    grains: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServerUpdated:
+    record: ServerRecord
+
+
+@dataclass(frozen=True)
+class ClusterMembership:
+    """What a cluster's maps say about where its daemons live (sent on every new map)."""
+    fsid: str
+    osd_hosts: dict          # CRUSH host bucket name -> tuple of (osd_id, up)
+    mon_names: frozenset
+    mds_names: frozenset | None   # None: no MDS map yet, keep what is known
+    mon_addrs: dict          # mon name -> ip
+    osd_addrs: dict          # osd id -> (public ip, cluster ip)
+
+
+@dataclass(frozen=True)
+class ForgetCluster:
+    fsid: str
+
+
+@dataclass(frozen=True)
+class ForgetServer:
+    fqdn: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class ServicesChanged:
+    """Directory -> ClusterActor: where the cluster's services run, and their local status."""
+    services: tuple           # of (Service, fqdn or None)
+
+
+@dataclass(frozen=True)
+class ListServers:
+    reply: Future
+
+
+@dataclass(frozen=True)
+class GetServer:
+    fqdn: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class GetServerGrains:
+    fqdn: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class ListClusterServers:
+    fsid: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class GetClusterServer:
+    fsid: str
+    fqdn: str
+    reply: Future
+
+
+# --- clusters --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ClusterQuery:
+    name: str
+    params: dict
+    reply: Future
+
+
+# --- events ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EmitEvents:
+    events: tuple   # of actors.events.Event
+
+
+@dataclass(frozen=True)
+class Restored:
+    """Start-up: the persisted state an actor begins from, before the first heartbeat."""
+    state: Any

@@ -1,0 +1,107 @@
+"""ServerActor: one per managed server (FQDN). Turns its heartbeats into state and events.
+
+It owns the server's life story: first contact, reboots, Ceph package changes, going late and
+coming back. Every change becomes an immutable ServerRecord for the directory (which serves the
+reads and keeps the fleet-wide indexes) and a persisted row.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from actors.base import Actor, handles
+from actors.context import Peers, Timings
+from actors.events import INFO, RECOVERY, WARNING, Event
+from actors.messages import (EmitEvents, ServerHeartbeatReceived, ServerRecord, ServerUpdated,
+                             Service, Tick)
+from actors.server_records import added_message, record_to_row
+from actors.store_messages import SaveServer
+
+log = logging.getLogger(__name__)
+
+REBOOT_THRESHOLD_S = 10.0      # smaller forward jumps of boot time are clock adjustments
+PERSIST_CONTACT_EVERY_S = 60.0  # last_contact alone is written at most this often
+
+
+class ServerActor(Actor):
+    def __init__(self, fqdn: str, peers: Peers, timings: Timings, restored: ServerRecord | None = None,
+                 late: bool = False):
+        super().__init__()
+        self.fqdn = fqdn
+        self.peers = peers
+        self.timings = timings
+        self.record = restored
+        self.late = late
+        self._persisted_at = float("-inf")
+
+    @handles(ServerHeartbeatReceived)
+    def heartbeat(self, message: ServerHeartbeatReceived):
+        hb, now = message.heartbeat, message.received_at
+        old = self.record
+        services = self._merge_services(old, hb.services)
+        new = ServerRecord(fqdn=self.fqdn, hostname=hb.hostname or self.fqdn.split(".")[0], managed=True,
+                           last_contact=now, boot_time=hb.boot_time, ceph_version=hb.ceph_version,
+                           services=services, grains=hb.grains or (old.grains if old else {}))
+        self.record = new
+        events = self._events(old, new, now)
+        if self.late:
+            self.late = False
+            events.append(self._event(RECOVERY, f"Server {self.fqdn} regained contact", now))
+        self.peers.directory.tell(ServerUpdated(new))
+        if old is None or replace(old, last_contact=None) != replace(new, last_contact=None) \
+                or now - self._persisted_at >= PERSIST_CONTACT_EVERY_S:
+            self._persist(now)
+        if events:
+            self.peers.eventer.tell(EmitEvents(tuple(events)))
+
+    def _merge_services(self, old: ServerRecord | None, reported: list[dict]) -> tuple[Service, ...]:
+        """Reported services run; ones this server had before but no longer reports are stopped."""
+        current = {}
+        for raw in reported:
+            try:
+                service = Service(fsid=str(raw["fsid"]), type=str(raw["type"]), id=str(raw["id"]),
+                                  running=bool(raw.get("running", True)), status=raw.get("status"))
+            except (KeyError, TypeError):
+                log.warning("server %s: malformed service %r dropped", self.fqdn, raw)
+                continue
+            current[service.key] = service
+        if old is not None:
+            for service in old.services:
+                if service.key not in current:
+                    current[service.key] = replace(service, running=False, status=None)
+        return tuple(sorted(current.values(), key=lambda s: s.key))
+
+    def _events(self, old: ServerRecord | None, new: ServerRecord, now: float) -> list[Event]:
+        if old is None or not old.managed:
+            return [self._event(INFO, added_message(new), now, new)]
+        events = []
+        if old.boot_time is not None and new.boot_time is not None \
+                and new.boot_time - old.boot_time >= REBOOT_THRESHOLD_S:
+            events.append(self._event(WARNING, f"Server {self.fqdn} rebooted", now, new))
+        if new.ceph_version != old.ceph_version:
+            if new.ceph_version is not None:
+                events.append(self._event(INFO, f"Ceph {new.ceph_version} installed on {self.fqdn}", now, new))
+            elif not any(s.running for s in new.services):
+                events.append(self._event(INFO, f"Ceph uninstalled from {self.fqdn}", now, new))
+        return events
+
+    def _event(self, severity: int, message: str, now: float, record: ServerRecord | None = None) -> Event:
+        fsids = {s.fsid for s in (record or self.record).services} if (record or self.record) else set()
+        return Event(now, severity, message, fsid=fsids.pop() if len(fsids) == 1 else None, fqdn=self.fqdn)
+
+    def _persist(self, now: float) -> None:
+        self._persisted_at = now
+        self.peers.store.tell(SaveServer(record_to_row(self.record, late=self.late)))
+
+    @handles(Tick)
+    def tick(self, message: Tick):
+        record = self.record
+        if record is None or self.late or record.last_contact is None:
+            return
+        if message.now - record.last_contact > self.timings.server_late_s:
+            self.late = True
+            last = datetime.fromtimestamp(record.last_contact, timezone.utc)
+            self.peers.eventer.tell(EmitEvents((self._event(
+                WARNING, f"Server {self.fqdn} is late reporting in, last report at {last}", message.now),)))
+            self._persist(message.now)

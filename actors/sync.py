@@ -1,0 +1,96 @@
+"""Version tracking of a cluster's sync objects (calamari-internals §2.6), as a pure state machine.
+
+Per type we hold the current (version, data), the newest version any heartbeat reported, and when
+a fetch was issued. Epoch types compare as ints; digest types are "newer" when merely different.
+At most one fetch per type is in flight; one older than `fetch_timeout_s` counts as lost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from agent.backend import SYNC_TYPES
+
+EPOCH_TYPES = frozenset({"osd_map", "mon_map", "mds_map", "mon_status", "quorum_status"})
+
+
+def is_newer(sync_type: str, candidate, held) -> bool:
+    if candidate is None:
+        return False
+    if held is None:
+        return True
+    if sync_type in EPOCH_TYPES:
+        try:
+            return int(candidate) > int(held)
+        except (TypeError, ValueError):
+            return False
+    return candidate != held
+
+
+@dataclass(frozen=True)
+class TypeState:
+    version: Any = None
+    data: Any = None
+    known_version: Any = None
+    fetching_since: float | None = None
+
+
+class SyncState:
+    """Mutable holder of one immutable TypeState per sync type (owned by one ClusterActor)."""
+
+    def __init__(self, fetch_timeout_s: float = 10.0):
+        self.fetch_timeout_s = fetch_timeout_s
+        self.types: dict[str, TypeState] = {t: TypeState() for t in SYNC_TYPES}
+
+    def restore(self, sync_type: str, version, data) -> None:
+        """A copy from the database: served at once, but a heartbeat with any other digest refetches."""
+        self.types[sync_type] = TypeState(version=version, data=data, known_version=version)
+
+    def on_version(self, sync_type: str, version, now: float) -> bool:
+        """A heartbeat reported `version`; True when the caller must fetch now."""
+        state = self.types.get(sync_type)
+        if state is None or not is_newer(sync_type, version, state.version):
+            return False
+        if is_newer(sync_type, version, state.known_version):
+            state = replace(state, known_version=version)
+        if state.fetching_since is not None and now - state.fetching_since < self.fetch_timeout_s:
+            self.types[sync_type] = state
+            return False
+        self.types[sync_type] = replace(state, fetching_since=now)
+        return True
+
+    def on_fetch_failed(self, sync_type: str) -> None:
+        state = self.types.get(sync_type)
+        if state is not None:
+            self.types[sync_type] = replace(state, fetching_since=None)
+
+    def on_fetched(self, sync_type: str, version, data, now: float) -> tuple[bool, bool]:
+        """A fetch answered. Returns (is_new, fetch_again)."""
+        state = replace(self.types[sync_type], fetching_since=None)
+        if is_newer(sync_type, version, state.known_version):
+            state = replace(state, known_version=version)
+        if not is_newer(sync_type, version, state.version):
+            self.types[sync_type] = state
+            return False, False
+        state = replace(state, version=version, data=data)
+        fetch_again = is_newer(sync_type, state.known_version, version)
+        if fetch_again:
+            state = replace(state, fetching_since=now)
+        self.types[sync_type] = state
+        return True, fetch_again
+
+    def data(self, sync_type: str):
+        return self.types[sync_type].data
+
+    def version(self, sync_type: str):
+        return self.types[sync_type].version
+
+
+def choose_favourite(favourite: str | None, last_heard: dict[str, float], minion: str,
+                     now: float, timeout_s: float) -> str:
+    """The mon host whose heartbeats we trust (§2.7): the first one heard, replaced when silent."""
+    if favourite is None or favourite == minion:
+        return minion
+    if now - last_heard.get(favourite, float("-inf")) > timeout_s:
+        return minion
+    return favourite

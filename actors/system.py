@@ -1,0 +1,76 @@
+"""Builds and starts the actor system from the persisted state, and stops it in order."""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+
+import pykka
+
+from actors import passwords
+from actors.base import ask
+from actors.context import Timings
+from actors.directory import ServerDirectory
+from actors.dispatcher import Dispatcher
+from actors.events import INFO, Event
+from actors.eventer import Eventer
+from actors.facade import DaemonApi
+from actors.messages import EmitEvents, Restored
+from actors.server_records import row_to_record
+from actors.store_actor import StoreActor
+from actors.store_messages import CountUsers, CreateUser, Flush, LoadState
+from actors.ticker import Ticker
+
+log = logging.getLogger(__name__)
+STARTUP_TIMEOUT_S = 60.0
+
+
+@dataclass
+class ActorSystem:
+    store: pykka.ActorRef
+    eventer: pykka.ActorRef
+    directory: pykka.ActorRef
+    dispatcher: Dispatcher
+    api: DaemonApi
+    ticker: Ticker
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self.ticker.stop()
+        self.api.close()
+        try:
+            ask(self.store, Flush).result(timeout_s)
+        except Exception:  # noqa: BLE001 - shutting down anyway
+            log.warning("store did not flush before shutdown")
+        pykka.ActorRegistry.stop_all(block=True, timeout=timeout_s)
+
+
+def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0) -> ActorSystem:
+    store = StoreActor.start(db)
+    state = ask(store, LoadState).result(STARTUP_TIMEOUT_S)
+    eventer = Eventer.start(store)
+    holder: dict = {}
+    directory = ServerDirectory.start(lambda: holder["dispatcher"].peers)
+    dispatcher = Dispatcher(store=store, eventer=eventer, directory=directory, timings=timings)
+    holder["dispatcher"] = dispatcher
+    records = [row_to_record(row) for row in state.servers]
+    # The directory first: restored clusters immediately tell it what their maps say.
+    directory.tell(Restored([r for r, _ in records]))
+    dispatcher.restore(state.clusters, [(r, late) for r, late in records if r.managed])
+    eventer.tell(EmitEvents((Event(time.time(), INFO, "Calamari server started"),)))
+    ticker = Ticker(dispatcher.tick, tick_period_s)
+    ticker.start()
+    log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
+    return ActorSystem(store, eventer, directory, dispatcher, DaemonApi(dispatcher, directory, store), ticker)
+
+
+def ensure_admin(store: pykka.ActorRef, password: str | None) -> str | None:
+    """Create the first account on an empty database. Returns the password only if generated."""
+    if ask(store, CountUsers).result(STARTUP_TIMEOUT_S) > 0:
+        return None
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    ask(store, lambda r: CreateUser("admin", "", passwords.hash_password(password), True, time.time(), r)
+        ).result(STARTUP_TIMEOUT_S)
+    return generated

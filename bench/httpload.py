@@ -1,0 +1,69 @@
+"""A small keep-alive HTTP/1.1 load generator (asyncio, raw sockets): the client must not be the
+bottleneck it measures, so it does no parsing beyond status line and Content-Length."""
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    latencies_ms: list
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
+
+    def line(self, label: str) -> str:
+        return (f"{label:<28} {self.rate:8.0f} req/s   p50 {self.percentile(50):6.2f} ms   "
+                f"p99 {self.percentile(99):6.2f} ms   errors {self.errors}")
+
+
+async def _worker(host, port, request: bytes, stop_at: float, latencies: list, errors: list):
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(request)
+            status = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if not status.startswith(b"HTTP/1.1 200"):
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+def run_load(url: str, *, seconds: float = 3.0, connections: int = 4, cookie: str = "") -> LoadResult:
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    request = (f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+               + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n").encode()
+
+    async def main():
+        latencies, errors = [], []
+        start = time.perf_counter()
+        stop_at = start + seconds
+        await asyncio.gather(*(_worker(parts.hostname, parts.port, request, stop_at, latencies, errors)
+                               for _ in range(connections)))
+        return LoadResult(len(latencies), time.perf_counter() - start, latencies, len(errors))
+
+    return asyncio.run(main())
