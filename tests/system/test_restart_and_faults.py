@@ -4,7 +4,6 @@ from __future__ import annotations
 import zmq
 
 from bus.protocol import PROTOCOL_VERSION, ServerHeartbeat, encode, packb
-from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.test_read_api import synced_cluster

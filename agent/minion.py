@@ -1,0 +1,476 @@
+"""The agent loop ("minion"): heartbeats out, jobs in, one DEALER socket per agent.
+
+Threading model: an `AgentHost` owns ONE thread running ONE asyncio loop, and every minion it
+hosts lives on that loop: its DEALER socket, its heartbeat timer task, its receive task and its
+job tasks. A simulated fleet of 1,000 servers is therefore 1,000 sockets and 1 thread. Backend
+calls (heartbeat building, jobs) are blocking and may be slow, so they run on a bounded
+ThreadPoolExecutor shared by the host's minions; encoding happens there too, so the loop only
+moves frames. A backend may thus be called from several pool threads at once (a job while a
+heartbeat is being built) and must be thread-safe. Sockets are created and closed only on the
+host thread. A lone `Minion.start()` simply runs on a private host of its own.
+
+Socket hygiene (zguide ch. 4): routing id = agent id; LINGER 0; a modest SNDHWM and NOBLOCK
+sends, so while the manager is away the agent drops (and counts) messages instead of blocking
+or queueing a long backlog of stale heartbeats; reconnection uses libzmq's capped exponential
+backoff (RECONNECT_IVL .. RECONNECT_IVL_MAX); ZMTP heartbeats notice a silently dead manager.
+
+Backend switches read at the moment they matter: a truthy `backend.dark` suppresses everything
+the agent would send (heartbeats and job results; jobs still run), and `backend.job_latency_s`
+delays each job before it runs, on the loop, without blocking it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import resource
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import zmq
+import zmq.asyncio
+
+from agent.backend import CephBackend
+from bus import protocol
+from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
+from bus.log_throttle import LogThrottle
+
+log = logging.getLogger(__name__)
+# One throttle for every minion in the process: 1,000 agents losing the manager log one line
+# (plus a count of the similar ones) per LOG_EVERY_S, not 1,000.
+_throttle = LogThrottle(log)
+
+SNDHWM = 50                   # messages queued for an absent manager before we drop
+RECONNECT_IVL_MS = 100
+RECONNECT_IVL_MAX_MS = 5_000
+ZMTP_PING_IVL_MS = 5_000      # libzmq-level keepalive: a vanished manager is noticed...
+ZMTP_PING_TIMEOUT_MS = 15_000  # ...and reconnected to within this long
+FIRST_BEAT_SPREAD = 0.9       # first beats spread over this fraction of a period
+DEFAULT_WORKERS = 8
+START_TIMEOUT_S = 5.0
+RETRY_AFTER_RECV_ERROR_S = 0.1
+
+STATS_KEYS = ("heartbeats_sent", "cluster_heartbeats_sent", "heartbeat_errors", "beats_suppressed",
+              "jobs_received", "jobs_expired", "jobs_succeeded", "jobs_failed", "results_sent",
+              "results_suppressed", "send_dropped", "send_errors", "dropped_malformed",
+              "dropped_unexpected")
+
+
+def raise_open_files_limit(n: int) -> int:
+    """Raise the soft RLIMIT_NOFILE to min(n, hard) (never lowers it); returns the new soft limit.
+
+    Each minion costs about three descriptors (TCP connection, socket mailbox, epoll entry).
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = n if hard == resource.RLIM_INFINITY else min(n, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return target
+    return soft
+
+
+class Minion:
+    """One agent for one backend: heartbeats every `heartbeat_s`, answers jobs.
+
+    Args:
+        backend: the Ceph server this agent speaks for (see agent.backend.CephBackend).
+        endpoint: the manager's bus endpoint, e.g. "tcp://127.0.0.1:4506".
+        heartbeat_s: period of the heartbeats; the first goes out at once on a lone `start()`.
+        agent_id: routing id and `sender` of every message; defaults to `backend.fqdn`.
+    """
+
+    def __init__(self, backend: CephBackend, endpoint: str, heartbeat_s: float = 10.0,
+                 agent_id: str | None = None):
+        if heartbeat_s <= 0:
+            raise ValueError(f"heartbeat_s must be positive, got {heartbeat_s}")
+        self.backend = backend
+        self.endpoint = endpoint
+        self.heartbeat_s = heartbeat_s
+        self.agent_id = agent_id if agent_id is not None else backend.fqdn
+        self._stats = dict.fromkeys(STATS_KEYS, 0)  # written on the host loop only
+        self._host: AgentHost | None = None
+        self._private_host = False
+        # Loop-thread state, set by _open():
+        self._sock: zmq.asyncio.Socket | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    def __repr__(self) -> str:
+        return f"Minion({self.agent_id!r})"
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """A snapshot of the counters (see STATS_KEYS)."""
+        return dict(self._stats)
+
+    def start(self) -> None:
+        """Run this minion alone, on a private AgentHost (first heartbeat at once)."""
+        if self._host is not None:
+            raise RuntimeError(f"{self!r} is already started or belongs to an AgentHost")
+        host = AgentHost(self.endpoint, spread_first_beats=False, max_workers=2)
+        host._adopt(self)
+        self._private_host = True
+        host.start()
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        """Stop the minion: its private host, or just its socket and tasks on a shared host."""
+        host = self._host
+        if host is None:
+            return
+        if self._private_host:
+            host.stop(timeout_s)
+        else:
+            host.remove(self, timeout_s)
+
+    # ---- the host loop ------------------------------------------------------------------------
+
+    def _open(self, ctx: zmq.asyncio.Context, executor: ThreadPoolExecutor,
+              first_beat_at: float) -> None:
+        """On the host loop: connect and start beating at loop time `first_beat_at`."""
+        sock = ctx.socket(zmq.DEALER)
+        try:
+            sock.setsockopt(zmq.ROUTING_ID, self.agent_id.encode("utf-8"))
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.SNDHWM, SNDHWM)
+            sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
+            sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
+            sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_PING_IVL_MS)
+            sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_PING_TIMEOUT_MS)
+            sock.connect(self.endpoint)
+        except BaseException:
+            sock.close(linger=0)
+            raise
+        self._sock, self._executor = sock, executor
+        self._spawn(self._beat_loop(first_beat_at))
+        self._spawn(self._receive())
+
+    async def _close(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._sock is not None:
+            self._sock.close(linger=0)
+        self._sock = None
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("agent %s: task failed", self.agent_id, exc_info=task.exception())
+
+    def _dark(self) -> bool:
+        return bool(getattr(self.backend, "dark", False))
+
+    async def _beat_loop(self, first_beat_at: float) -> None:
+        loop = asyncio.get_running_loop()
+        due = first_beat_at
+        while True:
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self._beat_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the beat is lost, the loop lives on
+                self._stats["heartbeat_errors"] += 1
+                _throttle.log(logging.ERROR, "beat", "agent %s: heartbeat failed",
+                                   self.agent_id, exc_info=True)
+            due += self.heartbeat_s
+            behind = loop.time() - due
+            if behind > 0:  # a slow backend made us miss beats: skip them, keep the phase
+                due += (behind // self.heartbeat_s + 1) * self.heartbeat_s
+
+    async def _beat_once(self) -> None:
+        if self._dark():
+            self._stats["beats_suppressed"] += 1
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            messages = await loop.run_in_executor(self._executor, self._build_beats)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a backend failure skips this beat only
+            self._stats["heartbeat_errors"] += 1
+            _throttle.log(logging.WARNING, "backend_beat",
+                               "agent %s: backend failed to build a heartbeat: %r",
+                               self.agent_id, exc)
+            return
+        if self._dark():  # went dark while the beat was being built
+            self._stats["beats_suppressed"] += 1
+            return
+        for counter, frames in messages:
+            self._send(frames, counter)
+
+    def _build_beats(self) -> list[tuple[str, list[bytes]]]:
+        """On a pool thread: ask the backend and encode; [(stats counter, frames)]."""
+        beat = ServerHeartbeat(**self.backend.server_heartbeat())
+        out = [("heartbeats_sent", protocol.encode(beat, sender=self.agent_id))]
+        for fields in self.backend.cluster_heartbeats():
+            out.append(("cluster_heartbeats_sent",
+                        protocol.encode(ClusterHeartbeat(**fields), sender=self.agent_id)))
+        return out
+
+    async def _receive(self) -> None:
+        sock = self._sock
+        while True:
+            try:
+                frames = await sock.recv_multipart()
+            except zmq.ZMQError as exc:
+                if sock.closed:
+                    return
+                _throttle.log(logging.ERROR, "recv", "agent %s: receive failed: %s",
+                                   self.agent_id, exc)
+                await asyncio.sleep(RETRY_AFTER_RECV_ERROR_S)
+                continue
+            try:
+                envelope = protocol.decode(frames)
+            except Exception as exc:  # noqa: BLE001 - whatever a bad frame provokes
+                self._stats["dropped_malformed"] += 1
+                _throttle.log(logging.WARNING, "malformed",
+                                   "agent %s: dropped malformed message: %s", self.agent_id, exc)
+                continue
+            if not isinstance(envelope.body, Job):
+                self._stats["dropped_unexpected"] += 1
+                _throttle.log(logging.WARNING, "unexpected",
+                                   "agent %s: dropped unexpected %s from %s",
+                                   self.agent_id, envelope.kind, envelope.sender)
+                continue
+            self._stats["jobs_received"] += 1
+            self._spawn(self._handle_job(envelope.body))
+
+    async def _handle_job(self, job: Job) -> None:
+        if self._expired(job):
+            return
+        latency = float(getattr(self.backend, "job_latency_s", 0.0) or 0.0)
+        if latency > 0:
+            await asyncio.sleep(latency)
+            if self._expired(job):
+                return
+        loop = asyncio.get_running_loop()
+        succeeded, frames = await loop.run_in_executor(self._executor, self._run_job, job)
+        self._stats["jobs_succeeded" if succeeded else "jobs_failed"] += 1
+        if self._dark():
+            self._stats["results_suppressed"] += 1
+            log.info("agent %s: job %s result suppressed (dark)", self.agent_id, job.job_id)
+            return
+        self._send(frames, "results_sent")
+
+    def _expired(self, job: Job) -> bool:
+        late_s = time.time() - job.deadline
+        if late_s <= 0:
+            return False
+        self._stats["jobs_expired"] += 1
+        log.info("agent %s: job %s (%s) skipped, deadline passed %.1fs ago",
+                 self.agent_id, job.job_id, job.function, late_s)
+        return True
+
+    def _run_job(self, job: Job) -> tuple[bool, list[bytes]]:
+        """On a pool thread: run the job and encode its JobResult (success or structured error)."""
+        try:
+            result = self.backend.run_job(job.function, job.args)
+            return True, protocol.encode(JobResult(job.job_id, True, result=result),
+                                         sender=self.agent_id)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported to the manager
+            log.info("agent %s: job %s (%s) failed: %s: %s", self.agent_id, job.job_id,
+                     job.function, type(exc).__name__, exc)
+            error = {"type": type(exc).__name__, "message": str(exc)}
+            return False, protocol.encode(JobResult(job.job_id, False, error=error),
+                                          sender=self.agent_id)
+
+    def _send(self, frames: list[bytes], counter: str) -> None:
+        future = self._sock.send_multipart(frames, flags=zmq.NOBLOCK)
+        # A NOBLOCK send resolves at once: the future is done, with the error if any.
+        exc = future.exception() if future.done() else None
+        if exc is None:
+            self._stats[counter] += 1
+        elif isinstance(exc, zmq.Again):
+            self._stats["send_dropped"] += 1
+            _throttle.log(logging.WARNING, "dropped",
+                               "agent %s: manager unreachable, dropping messages", self.agent_id)
+        else:
+            self._stats["send_errors"] += 1
+            _throttle.log(logging.ERROR, "send", "agent %s: send failed: %s",
+                               self.agent_id, exc)
+
+
+class AgentHost:
+    """Many minions on one thread, one event loop and one zmq context.
+
+    Args:
+        endpoint: the manager's bus endpoint, shared by every minion added.
+        spread_first_beats: start each minion's heartbeats at a seeded random offset within the
+            first FIRST_BEAT_SPREAD of its period, so a fleet does not beat in lockstep.
+        seed: seed of that jitter (reproducible fleets).
+        max_workers: size of the pool that runs backend calls for all minions.
+    """
+
+    def __init__(self, endpoint: str, *, spread_first_beats: bool = True, seed: int = 0,
+                 max_workers: int = DEFAULT_WORKERS):
+        self.endpoint = endpoint
+        self._spread = spread_first_beats
+        self._rng = random.Random(seed)
+        self._max_workers = max_workers
+        self._minions: list[Minion] = []
+        self._ids: set[str] = set()
+        self._lock = threading.Lock()
+        self._state = "new"  # new -> running -> stopped
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ctx: zmq.asyncio.Context | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def minions(self) -> list[Minion]:
+        with self._lock:
+            return list(self._minions)
+
+    def add(self, backend: CephBackend, heartbeat_s: float = 10.0,
+            agent_id: str | None = None) -> Minion:
+        """Create a minion for `backend`; before start(), or after (it connects at once)."""
+        minion = Minion(backend, self.endpoint, heartbeat_s, agent_id)
+        self._adopt(minion)
+        return minion
+
+    def _adopt(self, minion: Minion) -> None:
+        with self._lock:
+            if self._state == "stopped":
+                raise RuntimeError("AgentHost is stopped")
+            if minion.agent_id in self._ids:
+                raise ValueError(f"agent id {minion.agent_id!r} is already on this host")
+            if minion._host is not None:
+                raise RuntimeError(f"{minion!r} already belongs to a host")
+            minion._host = self
+            self._minions.append(minion)
+            self._ids.add(minion.agent_id)
+            if self._state != "running" or self._loop is None:
+                return  # not started, or starting: _main() opens it with the others
+            if self._on_loop_thread():
+                self._open(minion)
+                return
+            opened = self._call_on_loop(self._open, minion)
+        opened.result(START_TIMEOUT_S)
+
+    def remove(self, minion: Minion, timeout_s: float = 3.0) -> None:
+        """Close one minion's socket and tasks (its server "goes away"); the others carry on."""
+        with self._lock:
+            if minion._host is not self or minion not in self._minions:
+                return
+            self._minions.remove(minion)
+            self._ids.discard(minion.agent_id)
+            closed = self._call_on_loop(minion._close) if self._state == "running" else None
+        if closed is not None and not self._on_loop_thread():
+            closed.result(timeout_s)
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Start the loop thread and connect every minion added so far; returns once connected."""
+        with self._lock:
+            if self._state != "new":
+                raise RuntimeError(f"AgentHost is {self._state}")
+            self._state = "running"
+            self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="agent-work")
+            ready: Future = Future()
+            self._thread = threading.Thread(target=self._run, args=(ready,),
+                                            name=f"agent-host {self.endpoint}", daemon=True)
+            self._thread.start()
+        try:
+            ready.result(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("agent host: %d minions connecting to %s", len(self.minions), self.endpoint)
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        """Close every socket on the loop thread, term the context, join, shut the pool down."""
+        with self._lock:
+            if self._state != "running":
+                self._state = "stopped"
+                return
+            self._state = "stopped"
+            loop, stopping, thread = self._loop, self._stopping, self._thread
+        if loop is not None and stopping is not None:
+            try:
+                loop.call_soon_threadsafe(stopping.set)
+            except RuntimeError:
+                pass  # loop already closed: the thread is exiting on its own
+        thread.join(timeout_s)
+        if thread.is_alive():
+            log.error("agent host for %s did not stop within %.1fs", self.endpoint, timeout_s)
+        # Waits for backend calls already running; queued ones are cancelled.
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    # ---- the host loop ------------------------------------------------------------------------
+
+    def _on_loop_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def _call_on_loop(self, fn, *args) -> Future:
+        """Run fn(*args) (a plain function or a coroutine function) on the loop; a Future of it."""
+        done: Future = Future()
+
+        async def call():
+            try:
+                result = fn(*args)
+                if asyncio.iscoroutine(result):
+                    result = await result
+                done.set_result(result)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                done.set_exception(exc)
+
+        if self._on_loop_thread():
+            asyncio.get_running_loop().create_task(call())
+        else:
+            asyncio.run_coroutine_threadsafe(call(), self._loop)
+        return done
+
+    def _run(self, ready: Future) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._main(ready))
+        except BaseException as exc:  # noqa: BLE001 - reported to start() or logged
+            if not ready.done():
+                ready.set_exception(exc)
+            else:
+                log.exception("agent host for %s crashed", self.endpoint)
+        finally:
+            loop.close()
+
+    async def _main(self, ready: Future) -> None:
+        ctx = zmq.asyncio.Context()
+        ctx.set(zmq.MAX_SOCKETS, ctx.get(zmq.SOCKET_LIMIT))  # default 1023 is too few for a fleet
+        with self._lock:
+            self._ctx = ctx
+            self._loop = asyncio.get_running_loop()
+            self._stopping = asyncio.Event()
+            if self._state != "running":  # stop() came before we got here
+                self._stopping.set()
+            minions = list(self._minions)
+        # Minions present at start() share one origin, so opening 1,000 sockets (a fraction of
+        # a second) does not push anyone's first beat past one period; late ones start from now.
+        origin = self._loop.time()
+        opened: list[Minion] = []
+        try:
+            for minion in minions:
+                self._open(minion, origin)
+                opened.append(minion)
+            if not ready.done():
+                ready.set_result(None)
+            await self._stopping.wait()
+        finally:
+            with self._lock:
+                minions = set(self._minions) | set(opened)
+            await asyncio.gather(*(m._close() for m in minions), return_exceptions=True)
+            ctx.term()
+
+    def _open(self, minion: Minion, origin: float | None = None) -> None:
+        if origin is None:
+            origin = self._loop.time()
+        jitter = self._rng.random() * FIRST_BEAT_SPREAD * minion.heartbeat_s if self._spread else 0.0
+        minion._open(self._ctx, self._executor, origin + jitter)

@@ -1,0 +1,155 @@
+"""The agent wire protocol, pinned in one place.
+
+A message travels as two ZeroMQ frames after the ROUTER/DEALER routing frame:
+
+    [PROTOCOL_VERSION, msgpack({"kind", "sender", "sent_at", "body"})]
+
+`kind` names one of the dataclasses below; `body` is that dataclass as a map with string keys.
+Ceph's integer ids never travel as map keys (msgpack runs with strict_map_key): maps carry
+lists of records or string keys, exactly as Ceph's own JSON does.
+Times on the wire are float seconds since the epoch, UTC.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+PROTOCOL_VERSION = b"CAL1"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a 100,000-OSD map fits; anything larger is hostile
+
+
+class ProtocolError(ValueError):
+    """A frame that cannot be a valid message: dropped, logged and counted by the receiver."""
+
+
+def packb(obj: Any) -> bytes:
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def unpackb(data: bytes) -> Any:
+    return msgpack.unpackb(data, raw=False, strict_map_key=True)
+
+
+@dataclass(frozen=True)
+class ServerHeartbeat:
+    """Every agent, every period: the host and the Ceph daemons it runs.
+
+    services: [{"fsid", "type", "id", "running", "status", "version"}] where `status` is the
+    daemon's own mon_status for mons and None otherwise.
+    grains: host facts (fqdn, host, kernel, os, ip_interfaces {iface: [addr]}, ...).
+    """
+    fqdn: str
+    hostname: str
+    boot_time: float | None
+    ceph_version: str | None
+    services: list[dict] = field(default_factory=list)
+    grains: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClusterHeartbeat:
+    """From a host whose mon is in quorum: the version vector of every sync object type."""
+    fsid: str
+    name: str
+    versions: dict  # sync type -> int epoch or str digest
+
+
+@dataclass(frozen=True)
+class Job:
+    """Server -> agent: run `function` with keyword `args`; answer before `deadline` (epoch s)."""
+    job_id: str
+    function: str
+    args: dict
+    deadline: float
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """Agent -> server. success False carries `error` {"type", "message"} instead of a result."""
+    job_id: str
+    success: bool
+    result: Any = None
+    error: dict | None = None
+
+
+KINDS: dict[str, type] = {
+    "server_heartbeat": ServerHeartbeat,
+    "cluster_heartbeat": ClusterHeartbeat,
+    "job": Job,
+    "job_result": JobResult,
+}
+_KIND_OF = {cls: kind for kind, cls in KINDS.items()}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    kind: str
+    sender: str
+    sent_at: float
+    body: Any  # one of the dataclasses above
+
+
+def encode(body: Any, sender: str, sent_at: float | None = None) -> list[bytes]:
+    """The frames (without routing id) for one message."""
+    kind = _KIND_OF[type(body)]
+    payload = {
+        "kind": kind,
+        "sender": sender,
+        "sent_at": time.time() if sent_at is None else sent_at,
+        "body": dataclasses.asdict(body),
+    }
+    return [PROTOCOL_VERSION, packb(payload)]
+
+
+def decode(frames: list[bytes]) -> Envelope:
+    """Frames (without routing id) -> Envelope; raises ProtocolError for anything malformed."""
+    if len(frames) != 2:
+        raise ProtocolError(f"expected 2 frames, got {len(frames)}")
+    version, data = frames
+    if version != PROTOCOL_VERSION:
+        raise ProtocolError(f"unknown protocol version {version[:16]!r}")
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"message of {len(data)} bytes is over the limit")
+    try:
+        payload = unpackb(data)
+    except Exception as exc:  # msgpack raises several unrelated types
+        raise ProtocolError(f"undecodable payload: {exc}") from None
+    if not isinstance(payload, dict) or set(payload) != {"kind", "sender", "sent_at", "body"}:
+        raise ProtocolError("payload is not an envelope")
+    cls = KINDS.get(payload["kind"]) if isinstance(payload["kind"], str) else None
+    if cls is None:
+        raise ProtocolError(f"unknown kind {str(payload['kind'])[:40]!r}")
+    if not isinstance(payload["sender"], str) or not isinstance(payload["sent_at"], (int, float)):
+        raise ProtocolError("bad sender or sent_at")
+    return Envelope(payload["kind"], payload["sender"], float(payload["sent_at"]), _body(cls, payload["body"]))
+
+
+def _body(cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ProtocolError(f"{cls.__name__} body is not a map")
+    names = {f.name for f in dataclasses.fields(cls)}
+    required = {f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    if not required <= set(raw) <= names:
+        raise ProtocolError(f"{cls.__name__} fields {sorted(raw)} do not match {sorted(names)}")
+    for f in dataclasses.fields(cls):
+        if f.name in raw and not isinstance(raw[f.name], _WIRE_TYPES.get(f.type, object)):
+            raise ProtocolError(f"{cls.__name__}.{f.name} has the wrong type")
+    return cls(**raw)
+
+
+# Field annotations (strings, because of `from __future__ import annotations`) -> accepted types.
+_WIRE_TYPES = {
+    "str": str,
+    "bool": bool,
+    "float": (int, float),
+    "float | None": (int, float, type(None)),
+    "str | None": (str, type(None)),
+    "dict": dict,
+    "dict | None": (dict, type(None)),
+    "list[dict]": list,
+}

@@ -1,0 +1,248 @@
+"""BusServer: the manager's end of the agent bus, one ROUTER socket on one thread.
+
+Threading model: `start()` spawns a plain thread that runs its own asyncio loop; that thread
+creates the zmq context and the ROUTER socket, binds it, receives, sends and finally closes
+it. Nothing else touches the socket. `send()` may be called from any thread: it encodes on the
+caller's thread and hands the frames to the bus thread with `loop.call_soon_threadsafe`.
+`on_message(agent_id, envelope)` runs on the bus thread, so it must be quick and non-blocking
+(a pykka `tell` is the intended use; never an `ask`).
+
+Every inbound message is validated before anyone sees it: undecodable frames and envelopes
+whose `sender` is not the routing id the agent connected with are dropped, counted in `stats`
+and logged at a throttled rate, so a hostile or broken peer cannot flood the log or kill the
+thread. The routing id of an agent is its agent id (utf-8), set by the agent's DEALER.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable
+
+import zmq
+import zmq.asyncio
+
+from bus import protocol
+from bus.log_throttle import LogThrottle
+from bus.protocol import Envelope
+
+log = logging.getLogger(__name__)
+
+MANAGER_ID = "manager"   # the `sender` of every message the server sends
+START_TIMEOUT_S = 5.0
+LISTEN_BACKLOG = 4096    # a fleet reconnecting at once must not overflow the accept queue
+RETRY_AFTER_RECV_ERROR_S = 0.1
+
+STATS_KEYS = ("received", "delivered", "dropped_malformed", "dropped_sender_mismatch",
+              "sent", "send_failed", "callback_errors")
+
+
+class BusServer:
+    """The ROUTER end of the bus.
+
+    Args:
+        endpoint: where to bind, e.g. "tcp://0.0.0.0:4506" or "tcp://127.0.0.1:0" (any free port;
+            read `.endpoint` after `start()` for the actual one).
+        on_message: called as `on_message(agent_id, envelope)` on the bus thread for every valid
+            message. Exceptions are caught, logged and counted.
+        max_frame_bytes: libzmq drops (and disconnects) a peer sending a bigger frame before it is
+            buffered; defaults to a little over `protocol.MAX_MESSAGE_BYTES`.
+    """
+
+    def __init__(self, endpoint: str, on_message: Callable[[str, Envelope], None], *,
+                 max_frame_bytes: int | None = None):
+        self._requested = endpoint
+        self._on_message = on_message
+        self._max_frame_bytes = (protocol.MAX_MESSAGE_BYTES + 4096
+                                 if max_frame_bytes is None else max_frame_bytes)
+        self._endpoint: str | None = None
+        self._stats = dict.fromkeys(STATS_KEYS, 0)
+        self._stats_lock = threading.Lock()
+        self._throttle = LogThrottle(log)
+        self._state_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._sock: zmq.asyncio.Socket | None = None
+        self._stop_requested = False
+
+    # ---- public, any thread -------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        """The bound endpoint (the actual port once started), else the requested one."""
+        return self._endpoint or self._requested
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """A snapshot of the counters (see STATS_KEYS)."""
+        with self._stats_lock:
+            return dict(self._stats)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, timeout_s: float = START_TIMEOUT_S) -> None:
+        """Bind and start serving; returns once bound. Raises what binding raised."""
+        with self._state_lock:
+            if self._thread is not None:
+                raise RuntimeError("BusServer can be started once")
+            ready: Future = Future()
+            self._thread = threading.Thread(target=self._run, args=(ready,),
+                                            name=f"bus-server {self._requested}", daemon=True)
+            self._thread.start()
+        try:
+            self._endpoint = ready.result(timeout=timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("bus server listening on %s", self._endpoint)
+
+    def send(self, agent_id: str, body: Any) -> None:
+        """Queue one message for an agent; never blocks and never raises for delivery trouble.
+
+        An agent that is not connected (or not keeping up) is counted in `send_failed` and logged
+        at a throttled rate. Only a body that cannot be encoded raises (a programming error).
+        """
+        frames = protocol.encode(body, sender=MANAGER_ID)
+        loop = self._loop
+        try:
+            if loop is None:
+                raise RuntimeError("not started")
+            loop.call_soon_threadsafe(self._send_now, agent_id, frames)
+        except RuntimeError as exc:  # not started yet, or loop already closed by stop()
+            self._send_failed(agent_id, body, f"bus is not running ({exc})")
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        """Close the socket on the bus thread (linger 0), term the context, join the thread."""
+        with self._state_lock:
+            self._stop_requested = True
+            thread, loop, stopping = self._thread, self._loop, self._stopping
+        if thread is None:
+            return
+        if loop is not None and stopping is not None:
+            try:
+                loop.call_soon_threadsafe(stopping.set)
+            except RuntimeError:
+                pass  # loop already closed: the thread is exiting on its own
+        thread.join(timeout_s)
+        if thread.is_alive():
+            log.error("bus server %s did not stop within %.1fs", self.endpoint, timeout_s)
+
+    # ---- the bus thread -----------------------------------------------------------------------
+
+    def _run(self, ready: Future) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._serve(ready))
+        except BaseException as exc:  # noqa: BLE001 - reported to start() or logged
+            if not ready.done():
+                ready.set_exception(exc)
+            else:
+                log.exception("bus server %s crashed", self.endpoint)
+        finally:
+            loop.close()
+
+    async def _serve(self, ready: Future) -> None:
+        ctx = zmq.asyncio.Context()
+        try:
+            sock = self._open(ctx)
+        except BaseException:
+            ctx.term()
+            raise
+        self._sock = sock
+        with self._state_lock:
+            self._loop = asyncio.get_running_loop()
+            self._stopping = asyncio.Event()
+            if self._stop_requested:  # stop() came while we were binding
+                self._stopping.set()
+        ready.set_result(sock.last_endpoint.decode())
+        receiver = asyncio.create_task(self._receive(sock))
+        try:
+            await self._stopping.wait()
+        finally:
+            receiver.cancel()
+            await asyncio.gather(receiver, return_exceptions=True)
+            sock.close(linger=0)
+            ctx.term()
+
+    def _open(self, ctx: zmq.asyncio.Context) -> zmq.asyncio.Socket:
+        sock = ctx.socket(zmq.ROUTER)
+        try:
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.ROUTER_MANDATORY, 1)   # unknown agent -> EHOSTUNREACH, not silence
+            sock.setsockopt(zmq.ROUTER_HANDOVER, 1)    # a restarted agent takes over its id
+            sock.setsockopt(zmq.MAXMSGSIZE, self._max_frame_bytes)
+            sock.setsockopt(zmq.BACKLOG, LISTEN_BACKLOG)  # libzmq's 100 drops SYNs: 1 s retries
+            sock.bind(self._requested)
+        except BaseException:
+            sock.close(linger=0)
+            raise
+        return sock
+
+    async def _receive(self, sock: zmq.asyncio.Socket) -> None:
+        while True:
+            try:
+                frames = await sock.recv_multipart()
+            except zmq.ZMQError as exc:
+                if sock.closed:
+                    return
+                self._throttle.log(logging.ERROR, "recv", "bus server %s: receive failed: %s",
+                                   self.endpoint, exc)
+                await asyncio.sleep(RETRY_AFTER_RECV_ERROR_S)
+                continue
+            self._on_frames(frames)
+
+    def _on_frames(self, frames: list[bytes]) -> None:
+        self._count("received")
+        try:
+            agent_id = frames[0].decode("utf-8")
+            envelope = protocol.decode(frames[1:])
+        except Exception as exc:  # noqa: BLE001 - ProtocolError, or anything a bad frame provokes
+            self._count("dropped_malformed")
+            self._throttle.log(logging.WARNING, "malformed",
+                               "bus: dropped malformed message from %.64r: %s", frames[0], exc)
+            return
+        if envelope.sender != agent_id:
+            self._count("dropped_sender_mismatch")
+            self._throttle.log(logging.WARNING, "sender_mismatch",
+                               "bus: dropped %s from agent %r claiming to be %.64r",
+                               envelope.kind, agent_id, envelope.sender)
+            return
+        try:
+            self._on_message(agent_id, envelope)
+        except Exception:  # noqa: BLE001 - a consumer bug must not kill the bus
+            self._count("callback_errors")
+            self._throttle.log(logging.ERROR, "callback", "bus: on_message failed for %s from %s",
+                               envelope.kind, agent_id, exc_info=True)
+            return
+        self._count("delivered")
+
+    def _send_now(self, agent_id: str, frames: list[bytes]) -> None:
+        sock = self._sock
+        if sock is None or sock.closed:
+            self._send_failed(agent_id, None, "bus is stopping")
+            return
+        future = sock.send_multipart([agent_id.encode("utf-8"), *frames], flags=zmq.NOBLOCK)
+        # A NOBLOCK send resolves at once: the future is done, with the error if any.
+        exc = future.exception() if future.done() else None
+        if exc is None:
+            self._count("sent")
+        elif isinstance(exc, zmq.ZMQError) and exc.errno == zmq.EHOSTUNREACH:
+            self._send_failed(agent_id, None, "agent not connected (EHOSTUNREACH)")
+        elif isinstance(exc, zmq.Again):
+            self._send_failed(agent_id, None, "agent's queue is full")
+        else:
+            self._send_failed(agent_id, None, f"send error: {exc}")
+
+    def _send_failed(self, agent_id: str, body: Any, why: str) -> None:
+        self._count("send_failed")
+        kind = f" {type(body).__name__}" if body is not None else ""
+        self._throttle.log(logging.WARNING, "send_failed", "bus: message%s to agent %s not sent: %s",
+                           kind, agent_id, why)
+
+    def _count(self, key: str) -> None:
+        with self._stats_lock:
+            self._stats[key] += 1
