@@ -16,7 +16,7 @@ from actors.context import Peers
 from actors.errors import NotFound
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetClusterServer,
                              GetServer, GetServerGrains, ListClusterServers, ListServers, Restored,
-                             ServerRecord, ServerUpdated, ServicesChanged)
+                             ServerRecord, ServerUpdated, Service, ServicesChanged)
 from actors.server_records import record_to_row
 from actors.store_messages import DeleteServer, SaveServer
 
@@ -30,6 +30,11 @@ class ServerDirectory(Actor):
         self._peers: Peers | None = None
         self.records: dict[str, ServerRecord] = {}
         self.memberships: dict[str, ClusterMembership] = {}
+        # indexes, maintained by _put/_unindex only
+        self._holders: dict[tuple, set[str]] = {}          # service key -> fqdns listing it
+        self._by_fsid: dict[str, dict[tuple, tuple]] = {}  # fsid -> service key -> (Service, fqdn)
+        self._by_hostname: dict[str, set[str]] = {}
+        self._dirty: set[str] = set()                      # fsids whose services changed
         self._pushed: dict[str, tuple] = {}
         self._answers: dict = {}
 
@@ -42,95 +47,129 @@ class ServerDirectory(Actor):
     @handles(Restored)
     def restored(self, message: Restored):
         for record in message.state:
-            self.records[record.fqdn] = record
-        self._changed(set(s.fsid for r in self.records.values() for s in r.services))
+            self._put(record)
+        self._flush()
 
-    # --- managed servers ---------------------------------------------------------------------
-    @handles(ServerUpdated)
-    def server_updated(self, message: ServerUpdated):
-        record = message.record
-        touched = {s.fsid for s in record.services}
+    # --- the one place records change: keeps the indexes and notes the clusters to tell --------
+    def _put(self, record: ServerRecord) -> bool:
+        """Store `record`; True when its services (not just its contact time) changed."""
         old = self.records.get(record.fqdn)
-        if old is None:
-            self._take_over_unmanaged(record)
-        else:
-            touched |= {s.fsid for s in old.services}
         self.records[record.fqdn] = record
-        touched |= self._claim_services(record)
-        self._changed(touched)
+        self._answers.clear()
+        if old is not None and old.services == record.services and old.hostname == record.hostname:
+            return False   # the usual heartbeat: only last_contact moved
+        if old is not None:
+            self._unindex(old)
+        self._by_hostname.setdefault(record.hostname, set()).add(record.fqdn)
+        for service in record.services:
+            self._holders.setdefault(service.key, set()).add(record.fqdn)
+            self._by_fsid.setdefault(service.fsid, {})[service.key] = (service, record.fqdn)
+            self._dirty.add(service.fsid)
+        return True
 
-    def _take_over_unmanaged(self, record: ServerRecord) -> None:
-        for fqdn, other in list(self.records.items()):
-            if other.hostname == record.hostname and fqdn != record.fqdn:
-                if other.managed:
-                    log.warning("hostname clash: %s and %s are both %s", fqdn, record.fqdn, record.hostname)
+    def _unindex(self, record: ServerRecord) -> None:
+        self._by_hostname.get(record.hostname, set()).discard(record.fqdn)
+        for service in record.services:
+            holders = self._holders.get(service.key, set())
+            holders.discard(record.fqdn)
+            by_key = self._by_fsid.get(service.fsid, {})
+            entry = by_key.get(service.key)
+            if entry is not None and entry[1] == record.fqdn:
+                if holders:   # another server still lists it: it is theirs now
+                    other = next(iter(holders))
+                    by_key[service.key] = (self._service_of(other, service.key), other)
                 else:
-                    log.info("server %s: now managed (was inferred as %s)", record.fqdn, fqdn)
-                    self._forget(fqdn)
+                    del by_key[service.key]
+            if not holders:
+                self._holders.pop(service.key, None)
+            self._dirty.add(service.fsid)
 
-    def _claim_services(self, record: ServerRecord) -> set:
-        """A service reported by `record` is removed from any other server that listed it."""
-        mine = {s.key for s in record.services}
-        touched = set()
-        for fqdn, other in list(self.records.items()):
-            if fqdn == record.fqdn or not any(s.key in mine for s in other.services):
-                continue
-            remaining = tuple(s for s in other.services if s.key not in mine)
-            touched |= {s.fsid for s in other.services if s.key in mine}
-            self._replace_or_drop(replace(other, services=remaining))
-        return touched
+    def _service_of(self, fqdn: str, key: tuple) -> Service:
+        return next(s for s in self.records[fqdn].services if s.key == key)
 
-    def _replace_or_drop(self, record: ServerRecord) -> None:
+    def _forget(self, fqdn: str) -> None:
+        record = self.records.pop(fqdn, None)
+        if record is not None:
+            self._unindex(record)
+            self._answers.clear()
+        self.peers.store.tell(DeleteServer(fqdn))
+
+    def _put_or_drop(self, record: ServerRecord) -> None:
+        """Unmanaged servers exist only while the maps place something on them; persist them here
+        (managed ones are persisted by their own ServerActor)."""
         if not record.managed and not record.services:
             self._forget(record.fqdn)
             return
-        self.records[record.fqdn] = record
+        self._put(record)
         if not record.managed:
             self.peers.store.tell(SaveServer(record_to_row(record)))
 
-    def _forget(self, fqdn: str) -> None:
-        self.records.pop(fqdn, None)
-        self.peers.store.tell(DeleteServer(fqdn))
-
-    # --- what the maps say ---------------------------------------------------------------------
-    @handles(ClusterMembership)
-    def membership(self, message: ClusterMembership):
-        self.memberships[message.fsid] = message
-        for record in views.infer_unmanaged(self.records, message):
-            self._replace_or_drop(record)
-        for record in views.prune_vanished(self.records, message):
-            self._replace_or_drop(record)
-        self._changed({message.fsid})
-
-    @handles(ForgetCluster)
-    def forget_cluster(self, message: ForgetCluster):
-        self.memberships.pop(message.fsid, None)
-        for record in list(self.records.values()):
-            if any(s.fsid == message.fsid for s in record.services):
-                self._replace_or_drop(replace(record, services=tuple(
-                    s for s in record.services if s.fsid != message.fsid)))
-        self._pushed.pop(message.fsid, None)
-        self._answers.clear()
-
-    @handles(ForgetServer)
-    def forget_server(self, message: ForgetServer):
-        record = self.records.get(message.fqdn)
-        if record is None:
-            raise NotFound.of("server", message.fqdn)
-        self._forget(message.fqdn)
-        self._changed({s.fsid for s in record.services})
-
-    def _changed(self, fsids: set) -> None:
-        self._answers.clear()
-        for fsid in fsids:
-            services = tuple(sorted(((s, r.fqdn) for r in self.records.values() for s in r.services
-                                     if s.fsid == fsid), key=lambda pair: pair[0].key))
+    def _flush(self) -> None:
+        """Tell each cluster whose services changed where they run now."""
+        for fsid in sorted(self._dirty):
+            services = tuple(sorted(self._by_fsid.get(fsid, {}).values(), key=lambda pair: pair[0].key))
             if self._pushed.get(fsid) == services:
                 continue
             ref = self.peers.cluster_ref(fsid)
             if ref is not None:
                 self._pushed[fsid] = services
                 ref.tell(ServicesChanged(services))
+        self._dirty.clear()
+
+    # --- managed servers ---------------------------------------------------------------------
+    @handles(ServerUpdated)
+    def server_updated(self, message: ServerUpdated):
+        record = message.record
+        if record.fqdn not in self.records:
+            self._take_over_unmanaged(record)
+        if self._put(record):
+            self._claim_services(record)
+        self._flush()
+
+    def _take_over_unmanaged(self, record: ServerRecord) -> None:
+        for fqdn in list(self._by_hostname.get(record.hostname, ())):
+            other = self.records[fqdn]
+            if other.managed:
+                log.warning("hostname clash: %s and %s are both %s", fqdn, record.fqdn, record.hostname)
+            else:
+                log.info("server %s: now managed (was inferred as %s)", record.fqdn, fqdn)
+                self._forget(fqdn)
+
+    def _claim_services(self, record: ServerRecord) -> None:
+        """A service reported by a managed `record` is removed from any other server listing it."""
+        for service in record.services:
+            for fqdn in list(self._holders.get(service.key, set()) - {record.fqdn}):
+                other = self.records[fqdn]
+                self._put_or_drop(replace(other, services=tuple(s for s in other.services if s.key != service.key)))
+
+    # --- what the maps say ---------------------------------------------------------------------
+    @handles(ClusterMembership)
+    def membership(self, message: ClusterMembership):
+        self.memberships[message.fsid] = message
+        for record in views.infer_unmanaged(self.records, message):
+            self._put_or_drop(record)
+        for record in views.prune_vanished(self.records, message):
+            self._put_or_drop(record)
+        self._dirty.add(message.fsid)
+        self._flush()
+
+    @handles(ForgetCluster)
+    def forget_cluster(self, message: ForgetCluster):
+        self.memberships.pop(message.fsid, None)
+        for fqdn in {fqdn for _, fqdn in self._by_fsid.get(message.fsid, {}).values()}:
+            record = self.records[fqdn]
+            self._put_or_drop(replace(record, services=tuple(s for s in record.services if s.fsid != message.fsid)))
+        self._by_fsid.pop(message.fsid, None)
+        self._pushed.pop(message.fsid, None)
+        self._dirty.discard(message.fsid)
+        self._flush()
+
+    @handles(ForgetServer)
+    def forget_server(self, message: ForgetServer):
+        if message.fqdn not in self.records:
+            raise NotFound.of("server", message.fqdn)
+        self._forget(message.fqdn)
+        self._flush()
 
     # --- reads -------------------------------------------------------------------------------
     def _cached(self, key, compute):
@@ -161,9 +200,10 @@ class ServerDirectory(Actor):
 
     @handles(ListClusterServers)
     def list_cluster_servers(self, message: ListClusterServers):
+        fqdns = sorted({fqdn for _, fqdn in self._by_fsid.get(message.fsid, {}).values()})
         return self._cached(("cluster", message.fsid), lambda: [
-            views.api_cluster_server(r, message.fsid, self.memberships.get(message.fsid))
-            for _, r in sorted(self.records.items()) if any(s.fsid == message.fsid for s in r.services)])
+            views.api_cluster_server(self.records[fqdn], message.fsid, self.memberships.get(message.fsid))
+            for fqdn in fqdns])
 
     @handles(GetClusterServer)
     def get_cluster_server(self, message: GetClusterServer):

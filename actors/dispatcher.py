@@ -19,8 +19,9 @@ import pykka
 
 from actors.cluster_actor import ClusterActor
 from actors.context import Peers, Timings
-from actors.messages import (ClusterHeartbeatReceived, ForgetCluster, JobCompleted, Restored,
-                             ServerHeartbeatReceived, Tick)
+from actors.events import INFO, Event
+from actors.messages import (ClusterHeartbeatReceived, EmitEvents, ForgetCluster, JobCompleted,
+                             Restored, ServerHeartbeatReceived, Tick)
 from actors.server_actor import ServerActor
 from actors.store_messages import DeleteCluster, SaveKey
 from bus.protocol import ClusterHeartbeat, Envelope, Job, JobResult, ServerHeartbeat
@@ -62,7 +63,7 @@ class Dispatcher:
     def restore(self, clusters, managed_servers) -> None:
         """clusters: StoredCluster list; managed_servers: (ServerRecord, late) pairs."""
         for stored in clusters:
-            ref = self._cluster(stored.fsid, stored.name, stored.update_time)
+            ref = self._cluster(stored.fsid, stored.name, stored.update_time, announce=False)
             ref.tell(Restored(stored))
         for record, late in managed_servers:
             with self._lock:
@@ -104,13 +105,17 @@ class Dispatcher:
                 ref = self._servers[fqdn] = ServerActor.start(fqdn, self.peers, self.timings)
             return ref
 
-    def _cluster(self, fsid: str, name: str, now: float) -> pykka.ActorRef:
+    def _cluster(self, fsid: str, name: str, now: float, announce: bool = True) -> pykka.ActorRef:
         with self._lock:
             ref = self._clusters.get(fsid)
-            if ref is None or not ref.is_alive():
-                log.info("cluster %s (%s) discovered", fsid, name)
-                ref = self._clusters[fsid] = ClusterActor.start(fsid, name, self.peers, self.timings, now)
-            return ref
+            if ref is not None and ref.is_alive():
+                return ref
+            ref = self._clusters[fsid] = ClusterActor.start(fsid, name, self.peers, self.timings, now)
+        if announce:
+            log.info("cluster %s (%s) discovered", fsid, name)
+            self.eventer.tell(EmitEvents((Event(now, INFO, f"Cluster '{name}' discovered (fsid {fsid})",
+                                                fsid=fsid),)))
+        return ref
 
     # --- jobs ---------------------------------------------------------------------------
     def send_job(self, agent_id: str, function: str, args: dict, reply_to: pykka.ActorRef,

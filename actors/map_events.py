@@ -20,6 +20,10 @@ HEALTH_ORDER = {"HEALTH_OK": 0, "HEALTH_WARN": 1, "HEALTH_ERR": 2}
 _DEGRADED_SEVERITY = {"HEALTH_WARN": WARNING, "HEALTH_ERR": ERROR}
 
 
+# OSD map flag -> (message when it turns on, message when it turns off)
+_OSD_STATE_WORDS = {"up": ("came up", "went down"), "in": ("marked in", "marked out")}
+
+
 def _on_server(fqdn: str | None) -> str:
     return f" (on {fqdn})" if fqdn else ""
 
@@ -30,7 +34,7 @@ def _index(records, key: str) -> dict:
 
 def diff_osd_map(cluster_name: str, fsid: str, old: dict | None, new: dict,
                  osd_fqdn: Callable[[int], str | None], now: float) -> list[Event]:
-    """OSDs removed, added, gone down or come up; pools removed or added."""
+    """OSDs removed, added, gone down or come up, marked out or in; pools removed or added."""
     if not old or not new:
         return []
     events = []
@@ -49,15 +53,14 @@ def diff_osd_map(cluster_name: str, fsid: str, old: dict | None, new: dict,
         events.append(osd_event(osd_id, INFO, f"OSD {cluster_name}.{osd_id}{_on_server(fqdn)} "
                                               f"added to the cluster map", fqdn))
     for osd_id in sorted(old_osds.keys() & new_osds.keys()):
-        was_up, is_up = bool(old_osds[osd_id].get("up")), bool(new_osds[osd_id].get("up"))
-        if was_up == is_up:
-            continue
-        fqdn = osd_fqdn(osd_id)
-        if is_up:
-            message, severity = f"OSD {cluster_name}.{osd_id} came up{_on_server(fqdn)}", RECOVERY
-        else:
-            message, severity = f"OSD {cluster_name}.{osd_id} went down{_on_server(fqdn)}", WARNING
-        events.append(osd_event(osd_id, severity, message, fqdn))
+        for key, (on, off) in _OSD_STATE_WORDS.items():
+            was, now_is = bool(old_osds[osd_id].get(key)), bool(new_osds[osd_id].get(key))
+            if was == now_is:
+                continue
+            fqdn = osd_fqdn(osd_id)
+            words, severity = (on, RECOVERY) if now_is else (off, WARNING)
+            events.append(osd_event(osd_id, severity, f"OSD {cluster_name}.{osd_id} {words}{_on_server(fqdn)}",
+                                    fqdn))
 
     old_pools, new_pools = _index(old.get("pools"), "pool"), _index(new.get("pools"), "pool")
     for verb, pools, ids in (("removed from", old_pools, old_pools.keys() - new_pools.keys()),

@@ -58,7 +58,7 @@ class DaemonProcess:
             self._lines.put(line)
         self._lines.put(None)
 
-    def stop(self, timeout_s: float = 10.0) -> int:
+    def stop(self, timeout_s: float = 5.0) -> int:
         """SIGTERM, then the exit code (the daemon must exit cleanly and in time)."""
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else 0

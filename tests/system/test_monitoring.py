@@ -29,6 +29,16 @@ def test_osd_down_behind_our_back_is_seen_with_events_and_health(api, fleet):
     assert any(m.startswith("OSD ceph.5 came up") for m in messages(api))
 
 
+def test_osd_marked_out_and_in_behind_our_back(api, fleet):
+    fsid = synced_cluster(api, fleet)
+    fleet.clusters[0].set_osd(7, in_=False)
+    wait_until(lambda: api.get(f"cluster/{fsid}/osd/7").json()["in"] is False)
+    wait_until(lambda: any(m.startswith("OSD ceph.7 marked out") for m in messages(api, severity="WARNING")))
+    fleet.clusters[0].set_osd(7, in_=True)
+    wait_until(lambda: api.get(f"cluster/{fsid}/osd/7").json()["in"] is True)
+    wait_until(lambda: any(m.startswith("OSD ceph.7 marked in") for m in messages(api)))
+
+
 def test_mon_leaving_quorum(api, fleet):
     fsid = synced_cluster(api, fleet)
     cluster = fleet.clusters[0]

@@ -161,6 +161,7 @@ def test_events_pages_and_filters(api, fleet):
     assert len(page["results"]) == 2 and page["next"] and page["previous"] is None
     messages = [e["message"] for e in api.get("event", params={"page_size": 100}).json()["results"]]
     assert "Calamari server started" in messages
+    assert f"Cluster 'ceph' discovered (fsid {fsid})" in messages
     assert any(m.startswith(f"Added server {fqdn} with") for m in messages)
     mine = api.get(f"server/{fqdn}/event").json()["results"]
     assert mine and all(fqdn in e["message"] for e in mine)
@@ -187,3 +188,23 @@ def test_requests_keys_users_info(api, fleet):
     assert set(info) == example_keys("api/v2/info")
     grains = api.get("grains").json()
     assert "kernel" in grains
+
+
+def test_a_known_cluster_whose_maps_have_not_arrived_answers_503(daemon, api):
+    from sim.fleet import SimFleet
+    from tests.system.conftest import HEARTBEAT_S
+    fleet = SimFleet(daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S, advance_every_s=None)
+    for backend in fleet.backends.values():
+        backend.job_latency_s = 60.0      # map fetches are never answered during this test
+    fleet.start()
+    try:
+        fsid = fleet.clusters[0].fsid
+        wait_until(lambda: [c["id"] for c in api.get("cluster").json()] == [fsid])
+        for path in ("osd", "pool", "osd/0", "crush_node", "crush_rule", "crush_map", "osd_config", "mon",
+                     "config", "pool?defaults"):
+            response = api.get(f"cluster/{fsid}/{path}")
+            assert response.status_code == 503, path
+            assert response.json()["detail"], path
+        assert api.get(f"cluster/{fsid}/sync_object/osd_map").json() is None
+    finally:
+        fleet.stop()

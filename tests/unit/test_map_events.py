@@ -50,6 +50,16 @@ def test_osd_went_down_and_came_up():
         osd_event(WARNING, "OSD ceph.3 went down (on node2.example)", 3, "node2.example")]
 
 
+def test_osd_marked_out_and_in():
+    old, new = fx.osd_map(), fx.osd_map()
+    old["osds"][2]["in"] = 0
+    new["osds"][4]["in"] = 0
+    ids = (old["osds"][2]["osd"], new["osds"][4]["osd"])
+    assert osd_diff(old, new) == [
+        osd_event(RECOVERY, f"OSD ceph.{ids[0]} marked in (on {osd_fqdn(ids[0])})", ids[0], osd_fqdn(ids[0])),
+        osd_event(WARNING, f"OSD ceph.{ids[1]} marked out (on {osd_fqdn(ids[1])})", ids[1], osd_fqdn(ids[1]))]
+
+
 def test_osd_without_a_server_has_no_on_server():
     assert osd_diff(fx.osd_map(), fx.osd_map(down=[3]), fqdn=lambda osd_id: None) == [
         osd_event(WARNING, "OSD ceph.3 went down", 3, None)]
