@@ -14,7 +14,7 @@ from actors.views import api_osd_map as osdv
 from actors.views.misc import api_config, api_config_key
 from actors.views.mons import MonService, api_mon, api_mon_status, api_mons
 from actors.views.osd_map import OsdMapView
-from agent.backend import SYNC_TYPES
+from bus.protocol import SYNC_TYPES
 
 
 def iso(ts: float | None) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from agent.backend import SYNC_TYPES
+from bus.protocol import SYNC_TYPES
 
 EPOCH_TYPES = frozenset({"osd_map", "mon_map", "mds_map", "mon_status", "quorum_status"})
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-# The sync object types, in the order the original iterated them (calamari-internals §2.5).
-SYNC_TYPES = ("mds_map", "osd_map", "mon_map", "mon_status", "quorum_status",
-              "pg_summary", "health", "config")
+from bus.protocol import SYNC_TYPES
+
+__all__ = ["SYNC_TYPES", "CephBackend", "JobError", "UnknownFunction"]
 
 
 class JobError(Exception):

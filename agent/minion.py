@@ -35,6 +35,7 @@ from agent.backend import CephBackend
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
+from bus.loop_thread import run_event_loop
 
 log = logging.getLogger(__name__)
 # One throttle for every minion in the process: 1,000 agents losing the manager log one line
@@ -431,16 +432,7 @@ class AgentHost:
         return done
 
     def _run(self, ready: Future) -> None:
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(self._main(ready))
-        except BaseException as exc:  # noqa: BLE001 - reported to start() or logged
-            if not ready.done():
-                ready.set_exception(exc)
-            else:
-                log.exception("agent host for %s crashed", self.endpoint)
-        finally:
-            loop.close()
+        run_event_loop(self._main, ready, f"agent host for {self.endpoint}")
 
     async def _main(self, ready: Future) -> None:
         ctx = zmq.asyncio.Context()

@@ -22,6 +22,12 @@ PROTOCOL_VERSION = b"CAL1"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a 100,000-OSD map fits; anything larger is hostile
 
 
+# The sync object types a cluster heartbeat versions and `get_cluster_object` fetches, in the
+# order the original iterated them (calamari-internals §2.5; shapes in docs/sync-objects.md).
+SYNC_TYPES = ("mds_map", "osd_map", "mon_map", "mon_status", "quorum_status",
+              "pg_summary", "health", "config")
+
+
 class ProtocolError(ValueError):
     """A frame that cannot be a valid message: dropped, logged and counted by the receiver."""
 

@@ -25,6 +25,7 @@ import zmq.asyncio
 
 from bus import protocol
 from bus.log_throttle import LogThrottle
+from bus.loop_thread import run_event_loop
 from bus.protocol import Envelope
 
 log = logging.getLogger(__name__)
@@ -134,16 +135,7 @@ class BusServer:
     # ---- the bus thread -----------------------------------------------------------------------
 
     def _run(self, ready: Future) -> None:
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(self._serve(ready))
-        except BaseException as exc:  # noqa: BLE001 - reported to start() or logged
-            if not ready.done():
-                ready.set_exception(exc)
-            else:
-                log.exception("bus server %s crashed", self.endpoint)
-        finally:
-            loop.close()
+        run_event_loop(self._serve, ready, f"bus server {self.endpoint}")
 
     async def _serve(self, ready: Future) -> None:
         ctx = zmq.asyncio.Context()

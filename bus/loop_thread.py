@@ -1,0 +1,24 @@
+"""The body of a thread that owns an asyncio event loop (the bus server's and the agents')."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import Future
+from typing import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+def run_event_loop(main: Callable[[Future], Awaitable], ready: Future, what: str) -> None:
+    """Run `main(ready)` on a new loop until it returns. A failure before `main` sets `ready`
+    goes to whoever waits on `ready` (start-up); a later one is logged as a crash of `what`."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main(ready))
+    except BaseException as exc:  # noqa: BLE001 - reported to start() or logged
+        if not ready.done():
+            ready.set_exception(exc)
+        else:
+            log.exception("%s crashed", what)
+    finally:
+        loop.close()
