@@ -33,6 +33,7 @@ class ClusterActor(Actor):
         self.peers = peers
         self.timings = timings
         self.update_time = now
+        self.started_at = now   # lateness is not judged before agents had a chance to report
         self.favourite: str | None = None
         self.last_heard: dict[str, float] = {}
         self.late = False
@@ -160,7 +161,7 @@ class ClusterActor(Actor):
 
     @handles(Tick)
     def tick(self, message: Tick):
-        if not self.late and message.now - self.update_time > self.timings.cluster_late_s:
+        if not self.late and message.now - max(self.update_time, self.started_at) > self.timings.cluster_late_s:
             self.late = True
             self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)
 

@@ -63,12 +63,12 @@ class Dispatcher:
     def restore(self, clusters, managed_servers) -> None:
         """clusters: StoredCluster list; managed_servers: (ServerRecord, late) pairs."""
         for stored in clusters:
-            ref = self._cluster(stored.fsid, stored.name, stored.update_time, announce=False)
+            ref = self._cluster(stored.fsid, stored.name, self.clock(), announce=False)
             ref.tell(Restored(stored))
         for record, late in managed_servers:
             with self._lock:
                 self._servers[record.fqdn] = ServerActor.start(record.fqdn, self.peers, self.timings,
-                                                               restored=record, late=late)
+                                                               self.clock(), restored=record, late=late)
 
     # --- bus thread -----------------------------------------------------------------------
     def on_message(self, agent_id: str, envelope: Envelope) -> None:
@@ -102,7 +102,7 @@ class Dispatcher:
         with self._lock:
             ref = self._servers.get(fqdn)
             if ref is None or not ref.is_alive():
-                ref = self._servers[fqdn] = ServerActor.start(fqdn, self.peers, self.timings)
+                ref = self._servers[fqdn] = ServerActor.start(fqdn, self.peers, self.timings, self.clock())
             return ref
 
     def _cluster(self, fsid: str, name: str, now: float, announce: bool = True) -> pykka.ActorRef:

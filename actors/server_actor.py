@@ -25,10 +25,13 @@ PERSIST_CONTACT_EVERY_S = 60.0  # last_contact alone is written at most this oft
 
 
 class ServerActor(Actor):
-    def __init__(self, fqdn: str, peers: Peers, timings: Timings, restored: ServerRecord | None = None,
-                 late: bool = False):
+    def __init__(self, fqdn: str, peers: Peers, timings: Timings, started_at: float,
+                 restored: ServerRecord | None = None, late: bool = False):
         super().__init__()
         self.fqdn = fqdn
+        # Silence is measured from the later of last contact and our own start, so a restarted
+        # daemon gives agents a full period to reconnect before calling them late.
+        self.started_at = started_at
         self.peers = peers
         self.timings = timings
         self.record = restored
@@ -99,7 +102,7 @@ class ServerActor(Actor):
         record = self.record
         if record is None or self.late or record.last_contact is None:
             return
-        if message.now - record.last_contact > self.timings.server_late_s:
+        if message.now - max(record.last_contact, self.started_at) > self.timings.server_late_s:
             self.late = True
             last = datetime.fromtimestamp(record.last_contact, timezone.utc)
             self.peers.eventer.tell(EmitEvents((self._event(

@@ -1,0 +1,119 @@
+"""ClusterActor: favourite mon, version-driven fetches, map acceptance, lateness, reads."""
+from __future__ import annotations
+
+import json
+
+import pykka
+import pytest
+
+from actors.base import ask
+from actors.context import Peers, Timings
+from actors.errors import Unavailable
+from actors.events import RECOVERY, WARNING
+from actors.cluster_actor import ClusterActor
+from actors.messages import (ClusterHeartbeatReceived, ClusterMembership, ClusterQuery, EmitEvents,
+                             JobCompleted, Tick)
+from actors.store_messages import SaveSyncObject
+from bus.protocol import ClusterHeartbeat, JobResult
+from tests.unit import ceph_fixtures as fx
+
+TIMINGS = Timings(heartbeat_s=10.0, fetch_timeout_s=10.0)
+
+
+class Recorder(pykka.ThreadingActor):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_receive(self, message):
+        if message == "dump":
+            return list(self.seen)
+        self.seen.append(message)
+
+
+@pytest.fixture
+def world():
+    sink = Recorder.start()
+    jobs, published = [], {}
+    peers = Peers(store=sink, eventer=sink, directory=sink,
+                  send_job=lambda agent, fn, args, reply_to, timeout: jobs.append((agent, fn, dict(args))) or "j",
+                  cluster_ref=lambda fsid: None, publish_cluster=published.__setitem__)
+    actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
+    yield actor, sink, jobs, published
+    pykka.ActorRegistry.stop_all()
+
+
+def heartbeat(actor, minion, now, **versions):
+    actor.tell(ClusterHeartbeatReceived(minion, ClusterHeartbeat(fx.FSID, "ceph", versions), now))
+
+
+def answer(actor, minion, sync_type, version, data, now=1.0):
+    result = JobResult("j", True, {"fsid": fx.FSID, "type": sync_type, "version": version, "data": data})
+    actor.tell(JobCompleted(minion, result, "get_cluster_object", {"fsid": fx.FSID, "sync_type": sync_type}, now))
+
+
+def query(actor, name, **params):
+    return json.loads(ask(actor, lambda r: ClusterQuery(name, params, r)).result(2))
+
+
+def test_newer_versions_from_the_favourite_are_fetched_once(world):
+    actor, sink, jobs, published = world
+    heartbeat(actor, "mon-a", 1.0, osd_map=5, health="h1")
+    heartbeat(actor, "mon-b", 2.0, osd_map=6)           # not the favourite: ignored
+    heartbeat(actor, "mon-a", 3.0, osd_map=5, health="h1")  # fetches in flight: no second job
+    actor.ask(Tick(3.0))
+    assert sorted(j[2]["sync_type"] for j in jobs) == ["health", "osd_map"]
+    assert {j[0] for j in jobs} == {"mon-a"}
+    assert published[fx.FSID]["update_time"].startswith("1970-01-01T00:00:03")
+
+
+def test_an_answered_map_is_served_persisted_and_announced(world):
+    actor, sink, jobs, published = world
+    with pytest.raises(Unavailable):
+        query(actor, "pools")
+    heartbeat(actor, "mon-a", 1.0, osd_map=42)
+    answer(actor, "mon-a", "osd_map", 42, fx.osd_map(42))
+    assert [p["name"] for p in query(actor, "pools")] == [p["pool_name"] for p in fx.osd_map(42)["pools"]]
+    seen = sink.ask("dump")
+    assert any(isinstance(m, SaveSyncObject) and m.version == 42 for m in seen)
+    assert any(isinstance(m, ClusterMembership) for m in seen)
+    answer(actor, "mon-a", "osd_map", 41, fx.osd_map(41, down=[0]))   # stale: dropped
+    assert all(o["up"] for o in query(actor, "osds"))
+
+
+def test_a_new_map_version_yields_events(world):
+    actor, sink, jobs, published = world
+    heartbeat(actor, "mon-a", 1.0, osd_map=42)
+    answer(actor, "mon-a", "osd_map", 42, fx.osd_map(42))
+    heartbeat(actor, "mon-a", 2.0, osd_map=43)
+    answer(actor, "mon-a", "osd_map", 43, fx.osd_map(43, down=[3]), now=2.0)
+    actor.ask(Tick(2.0))
+    messages = [e.message for m in sink.ask("dump") if isinstance(m, EmitEvents) for e in m.events]
+    assert any(msg.startswith("OSD ceph.3 went down") for msg in messages)
+
+
+def test_failover_after_three_silent_periods_and_late_reporting_once(world):
+    actor, sink, jobs, published = world
+    heartbeat(actor, "mon-a", 1.0, osd_map=1)
+    heartbeat(actor, "mon-b", 30.0, osd_map=1)           # mon-a silent for 29 s: still favourite
+    actor.ask(Tick(30.0))
+    assert published[fx.FSID]["update_time"].startswith("1970-01-01T00:00:01")
+    heartbeat(actor, "mon-b", 32.0, osd_map=1)           # 31 s: mon-b takes over
+    actor.ask(Tick(32.0))
+    assert published[fx.FSID]["update_time"].startswith("1970-01-01T00:00:32")
+    for now in (93.0, 100.0, 200.0):
+        actor.ask(Tick(now))
+    heartbeat(actor, "mon-b", 201.0, osd_map=1)
+    actor.ask(Tick(201.0))
+    events = [(e.severity, e.message) for m in sink.ask("dump") if isinstance(m, EmitEvents) for e in m.events]
+    assert events == [(WARNING, "Cluster 'ceph' is late reporting in"), (RECOVERY, "Cluster 'ceph' regained contact")]
+
+
+def test_a_failed_or_foreign_fetch_is_retried_on_the_next_heartbeat(world):
+    actor, sink, jobs, published = world
+    heartbeat(actor, "mon-a", 1.0, config="c1")
+    actor.tell(JobCompleted("mon-a", JobResult("j", False, None, {"type": "Timeout", "message": "no"}),
+                            "get_cluster_object", {"fsid": fx.FSID, "sync_type": "config"}, 2.0))
+    heartbeat(actor, "mon-a", 3.0, config="c1")
+    actor.ask(Tick(3.0))
+    assert [j[2]["sync_type"] for j in jobs] == ["config", "config"]

@@ -1,0 +1,103 @@
+"""ServerActor: a server's life story from its heartbeats and ticks (fake peers, fake clock)."""
+from __future__ import annotations
+
+import pykka
+import pytest
+
+from actors.context import Peers, Timings
+from actors.events import INFO, RECOVERY, WARNING
+from actors.messages import EmitEvents, ServerHeartbeatReceived, ServerRecord, ServerUpdated, Tick
+from actors.server_actor import ServerActor
+from actors.store_messages import SaveServer
+from bus.protocol import ServerHeartbeat
+
+FQDN = "node1.example"
+TIMINGS = Timings(heartbeat_s=10.0)
+
+
+class Recorder(pykka.ThreadingActor):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_receive(self, message):
+        if message == "dump":
+            return list(self.seen)
+        self.seen.append(message)
+
+
+@pytest.fixture
+def sink():
+    recorder = Recorder.start()
+    yield recorder
+    pykka.ActorRegistry.stop_all()
+
+
+def start(sink, started_at=0.0, **kwargs):
+    peers = Peers(store=sink, eventer=sink, directory=sink, send_job=None, cluster_ref=None, publish_cluster=None)
+    return ServerActor.start(FQDN, peers, TIMINGS, started_at, **kwargs)
+
+
+def beat(actor, now, boot_time=1000.0, version="16.2.11", services=None):
+    services = services if services is not None else [
+        {"fsid": "f", "type": "osd", "id": "0", "running": True, "status": None},
+        {"fsid": "f", "type": "mon", "id": "node1", "running": True, "status": {"rank": 0}}]
+    actor.tell(ServerHeartbeatReceived(ServerHeartbeat(FQDN, "node1", boot_time, version, services, {}), now))
+
+
+def events(sink):
+    out = []
+    for message in sink.ask("dump"):
+        if isinstance(message, EmitEvents):
+            out.extend((e.severity, e.message) for e in message.events)
+    return out
+
+
+def test_first_heartbeat_adds_the_server_and_later_changes_are_events(sink):
+    actor = start(sink)
+    beat(actor, 1.0)
+    beat(actor, 11.0, boot_time=1005.0)                 # clock adjustment: not a reboot
+    beat(actor, 21.0, boot_time=5000.0)                 # a reboot
+    beat(actor, 31.0, boot_time=5000.0, version="16.2.12")
+    actor.ask(Tick(32.0))
+    assert events(sink) == [(INFO, "Added server node1.example with 1 monitor service, 1 OSD"),
+                            (WARNING, f"Server {FQDN} rebooted"),
+                            (INFO, f"Ceph 16.2.12 installed on {FQDN}")]
+    updates = [m.record for m in sink.ask("dump") if isinstance(m, ServerUpdated)]
+    assert updates[-1].last_contact == 31.0 and updates[-1].ceph_version == "16.2.12"
+
+
+def test_a_service_no_longer_reported_is_kept_as_stopped(sink):
+    actor = start(sink)
+    beat(actor, 1.0)
+    beat(actor, 2.0, services=[{"fsid": "f", "type": "osd", "id": "0", "running": True, "status": None}])
+    actor.ask(Tick(2.0))
+    last = [m.record for m in sink.ask("dump") if isinstance(m, ServerUpdated)][-1]
+    assert [(s.type, s.running) for s in last.services] == [("mon", False), ("osd", True)]
+
+
+def test_late_once_then_regained(sink):
+    actor = start(sink)
+    beat(actor, 100.0)
+    actor.ask(Tick(129.0))                              # within 3 periods
+    for now in (131.0, 140.0, 200.0):
+        actor.ask(Tick(now))
+    beat(actor, 201.0)
+    actor.ask(Tick(202.0))
+    late = [e for e in events(sink) if e[0] == WARNING]
+    assert len(late) == 1 and late[0][1].startswith(f"Server {FQDN} is late reporting in, last report at 1970-")
+    assert events(sink)[-1] == (RECOVERY, f"Server {FQDN} regained contact")
+    saves = [m.server for m in sink.ask("dump") if isinstance(m, SaveServer)]
+    assert any(row["late"] for row in saves)           # survives a restart
+
+
+def test_a_restored_server_gets_a_grace_period_and_no_second_added_event(sink):
+    record = ServerRecord(FQDN, "node1", True, last_contact=10.0, boot_time=1000.0, ceph_version="16.2.11")
+    actor = start(sink, started_at=500.0, restored=record)
+    actor.ask(Tick(520.0))                              # long silent, but we only just started
+    assert events(sink) == []
+    actor.ask(Tick(531.0))
+    assert [e[0] for e in events(sink)] == [WARNING]
+    beat(actor, 532.0)
+    actor.ask(Tick(533.0))
+    assert [e[1] for e in events(sink)][1:] == [f"Server {FQDN} regained contact"]
