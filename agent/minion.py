@@ -261,6 +261,11 @@ class Minion:
             self._stats["results_suppressed"] += 1
             log.info("agent %s: job %s result suppressed (dark)", self.agent_id, job.job_id)
             return
+        mutes = getattr(self.backend, "mutes", None)  # test knob: a result that is never sent
+        if callable(mutes) and mutes(job.function):
+            self._stats["results_suppressed"] += 1
+            log.info("agent %s: job %s result suppressed (muted)", self.agent_id, job.job_id)
+            return
         self._send(frames, "results_sent")
 
     def _expired(self, job: Job) -> bool:

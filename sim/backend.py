@@ -1,16 +1,31 @@
-"""SimBackend: the CephBackend of one host of a SimCluster (what a real agent would see there)."""
+"""SimBackend: the CephBackend of one host of a SimCluster (what a real agent would see there).
+
+Jobs served (agent/backend.py): get_cluster_object, rados_commands, ceph_command, list_logs,
+tail_log, selftest_wait, selftest_block, selftest_exception.
+
+Failure knobs for tests, read at the moment they matter:
+  job_latency_s     the minion waits this long before running each job
+  dark              the minion sends nothing (heartbeats, results); jobs still run
+  fail_functions    jobs of these functions raise RuntimeError("simulated failure of <fn>")
+  mute_functions    jobs of these functions run but their result is never sent (`mutes(fn)`,
+                    asked by the minion): the job that never answers / the lost result
+`release()` wakes every selftest_block (and cuts short every selftest_wait) on this backend.
+"""
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from agent.backend import SYNC_TYPES, JobError, UnknownFunction
 from sim.model import SimCluster
 
+SELFTEST_WAIT_MAX_S = 60.0
+SELFTEST_BLOCK_MAX_S = 3600.0
+NO_CLUSTER = "error connecting to the cluster: [errno 110] RADOS timed out"
+
 
 class SimBackend:
-    """One simulated server. `job_latency_s` and `dark` are knobs the minion reads: this class
-    only stores them (the minion delays job answers / stops sending)."""
-
     def __init__(self, cluster: SimCluster, fqdn: str):
         if fqdn not in cluster.host_fqdns:
             raise KeyError(f"no host {fqdn!r} in cluster {cluster.name} ({cluster.fsid})")
@@ -19,6 +34,10 @@ class SimBackend:
         self.hostname = fqdn.split(".")[0]
         self.job_latency_s = 0.0
         self.dark = False
+        self.fail_functions: set[str] = set()
+        self.mute_functions: set[str] = set()
+        self._released = threading.Condition()
+        self._release_count = 0
 
     def __repr__(self) -> str:
         return f"SimBackend({self.fqdn!r}, fsid={self.cluster.fsid!r})"
@@ -30,18 +49,110 @@ class SimBackend:
         heartbeat = self.cluster.cluster_heartbeat(self.fqdn)
         return [] if heartbeat is None else [heartbeat]
 
-    def run_job(self, function: str, args: dict) -> Any:
-        if function == "get_cluster_object":
-            return self._get_cluster_object(args)
-        raise UnknownFunction(f"{self.fqdn} does not serve function {function!r}")
+    # ----- knobs ------------------------------------------------------------------------------
 
-    def _get_cluster_object(self, args: dict) -> dict:
-        if not isinstance(args, dict) or set(args) != {"fsid", "sync_type"}:
+    def mutes(self, function: str) -> bool:
+        """True if the result of a `function` job must not be sent (asked by the minion)."""
+        return function in self.mute_functions
+
+    def release(self) -> None:
+        """Wake every job blocked in selftest_block or waiting in selftest_wait."""
+        with self._released:
+            self._release_count += 1
+            self._released.notify_all()
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait up to `seconds`; True if release() was called meanwhile."""
+        deadline = time.monotonic() + seconds
+        with self._released:
+            start = self._release_count
+            while self._release_count == start:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._released.wait(left)
+            return True
+
+    # ----- jobs -------------------------------------------------------------------------------
+
+    def run_job(self, function: str, args: dict) -> Any:
+        if function in self.fail_functions:
+            raise RuntimeError(f"simulated failure of {function}")
+        job = self._JOBS.get(function)
+        if job is None:
+            raise UnknownFunction(f"{self.fqdn} does not serve function {function!r}")
+        return job(self, args)
+
+    def _args(self, function: str, args: Any, required: tuple, optional: tuple = ()) -> dict:
+        if not isinstance(args, dict) or not set(required) <= set(args) or \
+                not set(args) <= set(required) | set(optional):
             got = sorted(args) if isinstance(args, dict) else type(args).__name__
-            raise JobError(f"get_cluster_object takes arguments fsid and sync_type, got {got}")
-        fsid, sync_type = args["fsid"], args["sync_type"]
+            wanted = " and ".join(required) if required else "no arguments"
+            extra = f" (optionally {', '.join(optional)})" if optional else ""
+            raise JobError(f"{function} takes arguments {wanted}{extra}, got {got}")
+        return args
+
+    def _check_fsid(self, fsid: Any) -> None:
         if fsid != self.cluster.fsid:
             raise JobError(f"{self.fqdn} serves cluster {self.cluster.fsid}, not fsid {fsid!r}")
+
+    def _get_cluster_object(self, args: dict) -> dict:
+        args = self._args("get_cluster_object", args, ("fsid", "sync_type"))
+        fsid, sync_type = args["fsid"], args["sync_type"]
+        self._check_fsid(fsid)
         if sync_type not in SYNC_TYPES:
             raise JobError(f"unknown sync_type {sync_type!r}; expected one of {', '.join(SYNC_TYPES)}")
         return self.cluster.get_cluster_object(sync_type, fqdn=self.fqdn)
+
+    def _rados_commands(self, args: dict) -> dict:
+        args = self._args("rados_commands", args, ("fsid", "commands"))
+        self._check_fsid(args["fsid"])
+        commands = args["commands"]
+        if not isinstance(commands, (list, tuple)) or not all(
+                isinstance(c, (list, tuple)) and len(c) == 2 and isinstance(c[0], str)
+                and isinstance(c[1], dict) for c in commands):
+            raise JobError(f"commands must be a list of [prefix, {{args}}] pairs, got {commands!r}")
+        if not self.cluster.quorum:
+            raise JobError(NO_CLUSTER)
+        return self.cluster.apply_commands([list(c) for c in commands])
+
+    def _ceph_command(self, args: dict) -> dict:
+        args = self._args("ceph_command", args, ("fsid", "args"))
+        self._check_fsid(args["fsid"])
+        words = args["args"]
+        if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
+            raise JobError(f"ceph_command args must be a list of strings, got {words!r}")
+        return self.cluster.ceph_command(list(words))
+
+    def _list_logs(self, args: dict) -> list[str]:
+        self._args("list_logs", args, ())
+        return self.cluster.list_logs(self.fqdn)
+
+    def _tail_log(self, args: dict) -> str:
+        args = self._args("tail_log", args, ("path", "lines"))
+        try:
+            return self.cluster.tail_log(self.fqdn, args["path"], args["lines"])
+        except (ValueError, LookupError) as exc:
+            raise JobError(str(exc)) from None
+
+    def _selftest_wait(self, args: dict) -> None:
+        args = self._args("selftest_wait", args, ("seconds",))
+        seconds = args["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise JobError(f"selftest_wait takes a non-negative number of seconds, got {seconds!r}")
+        self._wait(min(float(seconds), SELFTEST_WAIT_MAX_S))
+        return None
+
+    def _selftest_block(self, args: dict) -> None:
+        self._args("selftest_block", args, ())
+        self._wait(SELFTEST_BLOCK_MAX_S)
+        return None
+
+    def _selftest_exception(self, args: dict) -> None:
+        self._args("selftest_exception", args, ())
+        raise RuntimeError("This is a self-test exception")
+
+    _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
+             "ceph_command": _ceph_command, "list_logs": _list_logs, "tail_log": _tail_log,
+             "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
+             "selftest_exception": _selftest_exception}

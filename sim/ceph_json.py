@@ -13,6 +13,26 @@ VERSION_HASHES = {"16.2.11": "3cf40e2dca667f68c6ce3ff5cd94f01e711af894"}
 MON_FEATURES = ["kraken", "luminous", "mimic", "osdmap-prune", "nautilus", "octopus",
                 "pacific", "elector-pinging"]
 OSD_FLAGS = "sortbitwise,recovery_deletes,purged_snapdirs,pglog_hardlimit"
+# OSD map flags in the order OSDMap::get_flag_string prints them, with their bits.
+FLAG_BITS = (("full", 1 << 1), ("nearfull", 1 << 0), ("pauserd", 1 << 2), ("pausewr", 1 << 3),
+             ("pauserec", 1 << 4), ("noup", 1 << 5), ("nodown", 1 << 6), ("noout", 1 << 7),
+             ("noin", 1 << 8), ("nobackfill", 1 << 9), ("norebalance", 1 << 14),
+             ("norecover", 1 << 10), ("noscrub", 1 << 11), ("nodeep-scrub", 1 << 12),
+             ("notieragent", 1 << 13), ("nosnaptrim", 1 << 21), ("sortbitwise", 1 << 15),
+             ("require_jewel_osds", 1 << 16), ("require_kraken_osds", 1 << 17),
+             ("require_luminous_osds", 1 << 18), ("recovery_deletes", 1 << 19),
+             ("purged_snapdirs", 1 << 20), ("pglog_hardlimit", 1 << 22))
+DEFAULT_EC_PROFILES = {"default": {"k": "2", "m": "2", "plugin": "jerasure",
+                                   "technique": "reed_sol_van"}}
+
+
+def flag_names(flags) -> list[str]:
+    """A set of flag names in Ceph's order."""
+    return [name for name, _ in FLAG_BITS if name in flags]
+
+
+def flags_num(flags) -> int:
+    return sum(bit for name, bit in FLAG_BITS if name in flags)
 MAX_OSDS_PER_HOST_PORTS = 8  # ports used per OSD: public, cluster, hb back, hb front x (v2, v1)
 
 
@@ -57,17 +77,22 @@ def pool_json(pool: Pool) -> dict:
         "last_change": str(pool.last_change), "last_force_op_resend": "0",
         "last_force_op_resend_prenautilus": "0", "last_force_op_resend_preluminous": "0",
         "auid": 0, "snap_mode": "selfmanaged", "snap_seq": 0, "snap_epoch": 0,
-        "pool_snaps": [], "removed_snaps": "[]", "quota_max_bytes": 0, "quota_max_objects": 0,
+        "pool_snaps": [], "removed_snaps": "[]", "quota_max_bytes": pool.quota_max_bytes,
+        "quota_max_objects": pool.quota_max_objects,
         "tiers": [], "tier_of": -1, "read_tier": -1, "write_tier": -1, "cache_mode": "none",
         "target_max_bytes": 0, "target_max_objects": 0, "cache_target_dirty_ratio_micro": 400000,
         "cache_target_dirty_high_ratio_micro": 600000, "cache_target_full_ratio_micro": 800000,
-        "cache_min_flush_age": 0, "cache_min_evict_age": 0, "erasure_code_profile": "",
+        "cache_min_flush_age": 0, "cache_min_evict_age": 0,
+        "erasure_code_profile": pool.erasure_code_profile,
         "hit_set_params": {"type": "none"}, "hit_set_period": 0, "hit_set_count": 0,
         "use_gmt_hitset": True, "min_read_recency_for_promote": 0,
         "min_write_recency_for_promote": 0, "hit_set_grade_decay_rate": 0,
-        "hit_set_search_last_n": 0, "grade_table": [], "stripe_width": 0,
+        "hit_set_search_last_n": 0, "grade_table": [], "stripe_width": pool.stripe_width,
         "expected_num_objects": 0, "fast_read": False, "options": {},
         "application_metadata": {pool.application: {}} if pool.application else {},
+        # Not in Pacific's output; present once set (`osd pool set crash_replay_interval`).
+        **({"crash_replay_interval": pool.crash_replay_interval}
+           if pool.crash_replay_interval else {}),
     }
 
 
@@ -136,12 +161,15 @@ def osd_metadata(osd: Osd, host: Host) -> dict:
 
 def osd_dump(*, fsid: str, epoch: int, created: float, modified: float, crush_version: int,
              pools: Sequence[Pool], osds: Sequence[Osd], hosts: Sequence[Host],
-             last_up_change: float, last_in_change: float) -> dict:
+             last_up_change: float, last_in_change: float,
+             flags: frozenset | set = frozenset(OSD_FLAGS.split(",")),
+             erasure_code_profiles: dict | None = None) -> dict:
     """`osd dump` (without the tree/crush/metadata keys the osd_map sync object adds)."""
     return {
         "epoch": epoch, "fsid": fsid, "created": timestamp(created), "modified": timestamp(modified),
         "last_up_change": timestamp(last_up_change), "last_in_change": timestamp(last_in_change),
-        "flags": OSD_FLAGS, "flags_num": 5799936, "flags_set": OSD_FLAGS.split(","),
+        "flags": ",".join(flag_names(flags)), "flags_num": flags_num(flags),
+        "flags_set": sorted(flag_names(flags)),
         "crush_version": crush_version, "full_ratio": 0.95, "backfillfull_ratio": 0.9,
         "nearfull_ratio": 0.85, "cluster_snapshot": "",
         "pool_max": max((p.id for p in pools), default=0),
@@ -153,8 +181,8 @@ def osd_dump(*, fsid: str, epoch: int, created: float, modified: float, crush_ve
         "osd_xinfo": [osd_xinfo(o) for o in osds],
         "pg_upmap": [], "pg_upmap_items": [], "pg_temp": [], "primary_temp": [],
         "blocklist": {},
-        "erasure_code_profiles": {"default": {"k": "2", "m": "2", "plugin": "jerasure",
-                                              "technique": "reed_sol_van"}},
+        "erasure_code_profiles": {name: dict(profile) for name, profile in
+                                  (erasure_code_profiles or DEFAULT_EC_PROFILES).items()},
         "removed_snaps_queue": [], "new_removed_snaps": [], "new_purged_snaps": [],
         "crush_node_flags": {}, "device_class_flags": {},
         "stretch_mode": {"stretch_mode_enabled": False, "stretch_bucket_count": 0,

@@ -1,14 +1,10 @@
-"""CRUSH in its three forms: `osd crush dump`, `osd tree` and the decompiled text map.
+"""CRUSH constants and the decompiled text map.
 
-The dump is built from the hosts and OSDs; the text map is decompiled from the dump (never from
-the state), so the two cannot disagree. Weights: 16.16 fixed point in the dump and text buckets,
-floats (TiB) in the tree.
+The model's CRUSH state is sim.crushmap.CrushMap; its dump is decompiled here (never from the
+state), so the dump and the text cannot disagree. Weights: 16.16 fixed point in the dump and
+text buckets, floats (TiB) in the tree. sim.crush_parse reads the text back.
 """
 from __future__ import annotations
-
-from typing import Mapping, Sequence
-
-from sim.state import Host, Osd
 
 ROOT_ID = -1
 ROOT_NAME = "default"
@@ -50,56 +46,6 @@ def host_bucket_id(host_index: int) -> int:
     return -2 - host_index
 
 
-def crush_dump(hosts: Sequence[Host], osds: Mapping[int, Osd]) -> dict:
-    """`osd crush dump`: devices, types, one root over one host bucket per host, one rule."""
-    devices = [{"id": o.id, "name": f"osd.{o.id}", "class": o.device_class}
-               for o in sorted(osds.values(), key=lambda o: o.id)]
-    buckets = []
-    root_items = []
-    for host in hosts:
-        items = [{"id": i, "weight": fixed(osds[i].crush_weight), "pos": pos}
-                 for pos, i in enumerate(host.osd_ids)]
-        weight = sum(item["weight"] for item in items)
-        bucket_id = host_bucket_id(host.index)
-        buckets.append({"id": bucket_id, "name": host.hostname, "type_id": 1, "type_name": "host",
-                        "weight": weight, "alg": "straw2", "hash": "rjenkins1", "items": items})
-        root_items.append({"id": bucket_id, "weight": weight, "pos": len(root_items)})
-    root = {"id": ROOT_ID, "name": ROOT_NAME, "type_id": 11, "type_name": "root",
-            "weight": sum(item["weight"] for item in root_items), "alg": "straw2",
-            "hash": "rjenkins1", "items": root_items}
-    return {
-        "devices": devices,
-        "types": [{"type_id": type_id, "name": name} for type_id, name in TYPES],
-        "buckets": [root] + buckets,
-        "rules": [_copy_rule(REPLICATED_RULE)],
-        "tunables": dict(TUNABLES),
-        "choose_args": {},
-    }
-
-
-def _copy_rule(rule: dict) -> dict:
-    return {**rule, "steps": [dict(step) for step in rule["steps"]]}
-
-
-def osd_tree(hosts: Sequence[Host], osds: Mapping[int, Osd]) -> dict:
-    """`osd tree`: depth-first nodes (root, host, its OSDs, next host...); children listed in
-    reverse item order as Ceph prints them."""
-    nodes = [{"id": ROOT_ID, "name": ROOT_NAME, "type": "root", "type_id": 11,
-              "children": [host_bucket_id(h.index) for h in reversed(hosts)]}]
-    for host in hosts:
-        nodes.append({"id": host_bucket_id(host.index), "name": host.hostname, "type": "host",
-                      "type_id": 1, "pool_weights": {}, "children": list(reversed(host.osd_ids))})
-        for i in host.osd_ids:
-            osd = osds[i]
-            nodes.append({"id": i, "device_class": osd.device_class, "name": f"osd.{i}",
-                          "type": "osd", "type_id": 0, "crush_weight": osd.crush_weight,
-                          "depth": 2, "pool_weights": {}, "exists": 1,
-                          "status": "up" if osd.up else "down",
-                          "reweight": osd.reweight if osd.in_ else 0.0,
-                          "primary_affinity": 1.0})
-    return {"nodes": nodes, "stray": []}
-
-
 def crush_text(crush: dict) -> str:
     """Decompile a crush dump into crushtool's text form."""
     out = ["# begin crush map"]
@@ -119,7 +65,8 @@ def crush_text(crush: dict) -> str:
         out.append(f"\talg {bucket['alg']}")
         out.append(f"\thash 0\t# {bucket['hash']}")
         for item in bucket["items"]:
-            out.append(f"\titem {names[item['id']]} weight {item['weight'] / 0x10000:.5f}")
+            name = names.get(item["id"], f"osd.{item['id']}")
+            out.append(f"\titem {name} weight {item['weight'] / 0x10000:.5f}")
         out.append("}")
     out += ["", "# rules"]
     for rule in crush["rules"]:

@@ -1,6 +1,7 @@
 """`health detail` in Pacific's shape: {"status", "checks": {code: check}, "mutes"}.
 
 Checks raised (all HEALTH_WARN, as Ceph raises them):
+  OSDMAP_FLAGS      "noout flag(s) set"                  flags that change cluster behaviour
   OSD_DOWN          "N osds down"                        down OSDs that are still in
   OSD_HOST_DOWN     "N host (M osds) down"               hosts whose OSDs are all down and in
   PG_AVAILABILITY   "Reduced data availability: ..."     PGs not active (creating, peered) or stale
@@ -14,12 +15,16 @@ A down OSD that is out raises nothing (as in Ceph, once the mon has marked it ou
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
+from sim.ceph_json import flag_names
 from sim.pgs import BACKFILLING, CLEAN, PG, OsdView
 from sim.state import Host, Osd
 
 MAX_DETAIL = 50  # mon_health_max_detail
+WARN_FLAGS = frozenset({"pauserd", "pausewr", "pauserec", "noup", "nodown", "noin", "noout",
+                        "nobackfill", "norecover", "noscrub", "nodeep-scrub", "notieragent",
+                        "nosnaptrim", "norebalance"})
 
 
 def _plural(n: int, word: str) -> str:
@@ -37,8 +42,11 @@ def _pg_line(pg: PG, view: OsdView) -> str:
 
 
 def health_detail(hosts: Sequence[Host], osds: Mapping[int, Osd], pgs: Iterable[PG],
-                  view: OsdView) -> dict:
+                  view: OsdView, flags: Collection[str] = ()) -> dict:
     checks: dict[str, dict] = {}
+    warn = flag_names(WARN_FLAGS.intersection(flags))
+    if warn:
+        checks["OSDMAP_FLAGS"] = _check(f"{','.join(warn)} flag(s) set", 0, [])
     down_in = [o for o in sorted(osds.values(), key=lambda o: o.id) if not o.up and o.in_]
     if down_in:
         lines = [f"osd.{o.id} (root=default,host={hosts[o.host].hostname}) is down" for o in down_in]

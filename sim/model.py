@@ -7,48 +7,53 @@ same arguments and driven by the same calls are identical.
 
 Several agent threads share one cluster, so every public method holds `self.lock`.
 Objects handed out are new objects: callers may keep and even mutate them.
+
+Parts kept in their own modules: the sync objects (sim/sync.py), the mon commands
+(sim/commands.py and sim/cmd_*.py), the CRUSH map (sim/crushmap.py, sim/crush_parse.py), the
+`ceph` CLI (sim/cli.py) and the logs (sim/cluster_log.py, sim/logs.py).
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import copy
 import random
 import threading
 import time
 import uuid
 from typing import Callable
 
-import msgpack
-
-from agent.backend import SYNC_TYPES
 from sim import ceph_json
+from sim.cluster_log import ClusterEvents
 from sim.config_defaults import config_show
-from sim.crush import crush_dump, crush_text, osd_tree
-from sim.health import health_detail
+from sim.crushmap import CrushMap
+from sim.logs import ClusterLogs
 from sim.pgs import OsdView, PgTable
 from sim.state import DAY, Host, Mon, Osd, Pool, build_topology
+from sim.sync import SyncObjects, canonical_json
 
 DEFAULT_VERSION = "16.2.11"
 INITIAL_POOLS = (("device_health_metrics", 1, "mgr_devicehealth"), ("rbd", 64, "rbd"),
                  ("data", 32, "rbd"))
 
-
-def canonical_json(data) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+__all__ = ["SimCluster", "canonical_json"]
 
 
-class SimCluster:
+class SimCluster(SyncObjects, ClusterEvents):
     """One cluster: hosts `ceph<index>-node<NNN>.sim.test`, mons on the first three, OSDs on all.
 
     Read: server_heartbeat(fqdn), cluster_heartbeat(fqdn), versions(),
-    get_cluster_object(sync_type, fqdn=None), pgs_brief(), quorum, leader.
+    get_cluster_object(sync_type, fqdn=None), pgs_brief(), quorum, leader,
+    ceph_command(args), list_logs(fqdn), tail_log(fqdn, path, lines).
     Drive: advance(seconds), set_osd, stop_osd/start_osd, stop_mon/start_mon, reboot,
-    set_ceph_version, create_pool. `pg_create_rate` and `recovery_rate` may be changed any time.
+    set_ceph_version, create_pool, apply_commands(commands) (the mon commands of
+    sim/commands.py). `pg_create_rate`, `recovery_rate` and `osd_boot_delay_s` (simulated
+    seconds after which a running OSD marked down boots again; None: never) may be changed
+    any time.
     """
 
     def __init__(self, *, index: int = 0, seed: int = 0, name: str = "ceph", hosts: int = 3,
                  osds_per_host: int = 4, clock: Callable[[], float] = time.time,
-                 pg_create_rate: float = 20.0, recovery_rate: float = 5.0):
+                 pg_create_rate: float = 20.0, recovery_rate: float = 5.0,
+                 osd_boot_delay_s: float | None = 5.0):
         if not 0 <= index <= 155:
             raise ValueError("index must be in 0..155 (cluster network 10.{100+index}.x.x)")
         if hosts < 1 or osds_per_host < 0:
@@ -94,8 +99,17 @@ class SimCluster:
                               f"v1:{self._hosts[m.host].public_ip}:6789/0]" for m in self._mons),
             mon_initial_members=[m.name for m in self._mons],
             public_network=f"10.{index}.0.0/16", cluster_network=f"10.{100 + index}.0.0/16")
+        self._config["mon_allow_pool_delete"] = "true"  # as Calamari deployments set it
+        self._crush = CrushMap.initial(self._hosts, self._osds)
+        self._flags = set(ceph_json.OSD_FLAGS.split(","))
+        self._ec_profiles = copy.deepcopy(ceph_json.DEFAULT_EC_PROFILES)
+        self._config_keys: dict[str, str] = {}
+        self.osd_boot_delay_s = osd_boot_delay_s
+        self._sim_time = 0.0  # simulated seconds advanced so far
         self._gen = 0  # bumped by every mutation; keys the caches below
         self._cache: dict[str, tuple] = {}
+        self._logs = ClusterLogs(name, clock, self._daemon_startup)
+        self._init_events()
 
     # ----- identity -------------------------------------------------------------------------
 
@@ -174,6 +188,10 @@ class SimCluster:
             self._election_epoch += 2
             self._quorum_since = self._clock()
             self._gen += 1
+            self._dlog(f"mon.{name}", "*** Got signal Terminated ***" if not running else
+                       f"starting mon.{name} rank {mon.rank}")
+            self._log_election()
+            self._after_change()
 
     def stop_mon(self, name: str) -> None:
         """Stop a mon daemon: a new election among the others (quorum only with a majority)."""
@@ -190,11 +208,15 @@ class SimCluster:
         self._gen += 1
         return self._osd_epoch
 
+    def _view(self) -> OsdView:
+        return OsdView(self._osds.values())
+
     def _refresh_pgs(self) -> None:
-        self._pgs.refresh(OsdView(self._osds.values()), self._pools)
+        self._pgs.refresh(self._view(), self._pools)
 
     def set_osd(self, osd_id: int, up: bool | None = None, in_: bool | None = None) -> None:
-        """Mark an OSD up/down and/or in/out in the map, behind its daemon's back."""
+        """Mark an OSD up/down and/or in/out in the map, behind its daemon's back (a running
+        OSD marked down boots again after `osd_boot_delay_s` of advance())."""
         with self.lock:
             osd = self._osd(osd_id)
             up_changed = up is not None and up != osd.up
@@ -202,22 +224,39 @@ class SimCluster:
             if not (up_changed or in_changed):
                 return
             epoch = self._bump_osd_epoch()
-            if up_changed:
-                osd.up = up
-                if up:
-                    osd.up_from = osd.up_thru = epoch
-                else:
-                    osd.down_at = epoch
-                self._last_up_change = self._osd_modified
-            if in_changed:
-                osd.in_ = in_
-                self._last_in_change = self._osd_modified
+            self._mark_osd(osd, epoch, up=up if up_changed else None,
+                           in_=in_ if in_changed else None)
             self._refresh_pgs()
+            self._after_change()
+
+    def _mark_osd(self, osd: Osd, epoch: int, *, up: bool | None = None,
+                  in_: bool | None = None) -> None:
+        """Apply an up/in change in map epoch `epoch` (the caller bumps it and refreshes PGs)."""
+        now = self._clock()
+        if up is not None and up != osd.up:
+            osd.up = up
+            self._last_up_change = now
+            if up:
+                osd.up_from = osd.up_thru = epoch
+                osd.boot_at = None
+                self._log_osd_boot(osd)
+            else:
+                osd.down_at = epoch
+                delay = self.osd_boot_delay_s
+                osd.boot_at = self._sim_time + delay if osd.running and delay is not None else None
+                self._log_osd_down(osd)
+        if in_ is not None and in_ != osd.in_:
+            self._log_osd_in_out(osd, in_)
+            osd.in_ = in_
+            self._last_in_change = now
 
     def stop_osd(self, osd_id: int) -> None:
         """Stop the OSD daemon: it leaves its host's services and is marked down."""
         with self.lock:
-            self._osd(osd_id).running = False
+            osd = self._osd(osd_id)
+            if osd.running:
+                osd.running = False
+                self._dlog(f"osd.{osd_id}", "*** Got signal Terminated ***", -1)
             self.set_osd(osd_id, up=False)
 
     def start_osd(self, osd_id: int) -> None:
@@ -229,6 +268,7 @@ class SimCluster:
             osd.running = True
             osd.nonce = self._rng.randrange(1000, 4_000_000_000)
             osd.up = False
+            self._dlog(f"osd.{osd_id}", self._version_line(osd.host, "ceph-osd", osd_id))
             self.set_osd(osd_id, up=True)
 
     def create_pool(self, name: str, pg_num: int, *, size: int | None = None,
@@ -247,22 +287,51 @@ class SimCluster:
                         pg_num=pg_num, create_time=self._clock(), last_change=epoch,
                         application=application)
             self._pools[pool.id] = pool
-            self._pgs.add_pool(pool, OsdView(self._osds.values()), creating=True)
+            self._pgs.add_pool(pool, self._view(), creating=True)
+            self._clog("INF", f"pool '{name}' created")
+            self._after_change()
             return pool.id
 
     def advance(self, seconds: float) -> None:
-        """Let `seconds` of simulated time pass for PG creation and recovery."""
+        """Let `seconds` of simulated time pass: OSD boots, PG creation and recovery."""
         if seconds < 0:
             raise ValueError("time does not run backwards")
         with self.lock:
-            if self._pgs.advance(seconds, OsdView(self._osds.values()), self._pools,
+            self._sim_time += seconds
+            booting = [o for o in self._osds.values()
+                       if o.running and not o.up and o.boot_at is not None
+                       and o.boot_at <= self._sim_time and "noup" not in self._flags]
+            if booting:
+                epoch = self._bump_osd_epoch()
+                for osd in sorted(booting, key=lambda o: o.id):
+                    self._mark_osd(osd, epoch, up=True)
+                self._refresh_pgs()
+            if self._pgs.advance(seconds, self._view(), self._pools,
                                  create_rate=self.pg_create_rate, recovery_rate=self.recovery_rate):
                 self._gen += 1
+            self._after_change()
 
     def pgs_brief(self) -> list[dict]:
         """`pg dump pgs_brief`: [{pgid, state, up, acting, up_primary, acting_primary}]."""
         with self.lock:
-            return self._pgs.brief(OsdView(self._osds.values()))
+            return self._pgs.brief(self._view())
+
+    # ----- commands, CLI and logs -------------------------------------------------------------
+
+    def apply_commands(self, commands: list) -> dict:
+        """Run `[prefix, args]` mon commands in order, stopping at the first failure (no
+        rollback): {"fsid", "error", "results", "error_status", "versions"}. See sim/commands.py."""
+        from sim.commands import apply_commands
+        with self.lock:
+            result = apply_commands(self, commands)
+            self._after_change()
+            return {"fsid": self.fsid, **result, "versions": self.versions()}
+
+    def ceph_command(self, args: list[str]) -> dict:
+        """The `ceph` CLI for a few read commands: {"out", "err", "status"}. See sim/cli.py."""
+        from sim.cli import ceph_command
+        with self.lock:
+            return ceph_command(self, list(args))
 
     # ----- hosts ----------------------------------------------------------------------------
 
@@ -279,6 +348,7 @@ class SimCluster:
             host.ceph_version = version
             if host.osd_ids:
                 self._bump_osd_epoch()
+                self._after_change()
 
     def server_heartbeat(self, fqdn: str) -> dict:
         """The ServerHeartbeat fields for one host."""
@@ -308,92 +378,3 @@ class SimCluster:
             if not mon.running or mon.rank not in self._quorum():
                 return None
             return {"fsid": self.fsid, "name": self.name, "versions": self.versions()}
-
-    # ----- sync objects ---------------------------------------------------------------------
-
-    def versions(self) -> dict:
-        """The heartbeat version vector: epochs for maps, md5 digests for the rest."""
-        with self.lock:
-            return {
-                "osd_map": self._osd_epoch, "mon_map": self._monmap_epoch,
-                "mds_map": self._fsmap_epoch, "mon_status": self._election_epoch,
-                "quorum_status": self._election_epoch,
-                "pg_summary": self._digest_object("pg_summary")[0],
-                "health": self._digest_object("health")[0],
-                "config": self._digest_object("config")[0],
-            }
-
-    def _digest_object(self, sync_type: str) -> tuple[str, str]:
-        """(digest, canonical JSON) of a digest-versioned object, cached per mutation."""
-        cached = self._cache.get(sync_type)
-        if cached is None or cached[0] != self._gen:
-            if sync_type == "config":
-                data = self._config
-            else:
-                view = OsdView(self._osds.values())
-                data = (self._pgs.summary(view) if sync_type == "pg_summary" else
-                        health_detail(self._hosts, self._osds, self._pgs.pgs, view))
-            text = canonical_json(data)
-            cached = (self._gen, hashlib.md5(text.encode()).hexdigest(), text)
-            self._cache[sync_type] = cached
-        return cached[1], cached[2]
-
-    def _osd_map_packed(self) -> bytes:
-        cached = self._cache.get("osd_map")
-        if cached is None or cached[0] != self._osd_epoch:
-            osds = [self._osds[i] for i in sorted(self._osds)]
-            data = ceph_json.osd_dump(
-                fsid=self.fsid, epoch=self._osd_epoch, created=self._created,
-                modified=self._osd_modified, crush_version=self._crush_version,
-                pools=[self._pools[i] for i in sorted(self._pools)], osds=osds, hosts=self._hosts,
-                last_up_change=self._last_up_change, last_in_change=self._last_in_change)
-            crush = crush_dump(self._hosts, self._osds)
-            data["tree"] = osd_tree(self._hosts, self._osds)
-            data["crush"] = crush
-            data["crush_map_text"] = crush_text(crush)
-            data["osd_metadata"] = [ceph_json.osd_metadata(o, self._hosts[o.host]) for o in osds]
-            cached = (self._osd_epoch, msgpack.packb(data, use_bin_type=True))
-            self._cache["osd_map"] = cached
-        return cached[1]
-
-    def get_cluster_object(self, sync_type: str, fqdn: str | None = None) -> dict:
-        """{"fsid", "type", "version", "data"} for one sync type. `fqdn` names the asking host:
-        its own mon answers mon_status when it runs one (the mon admin socket)."""
-        if sync_type not in SYNC_TYPES:
-            raise ValueError(f"unknown sync type {sync_type!r}; known: {', '.join(SYNC_TYPES)}")
-        with self.lock:
-            if sync_type == "osd_map":
-                version = self._osd_epoch
-                data = msgpack.unpackb(self._osd_map_packed(), raw=False)
-            elif sync_type in ("pg_summary", "health", "config"):
-                version, text = self._digest_object(sync_type)
-                data = json.loads(text)
-            elif sync_type == "mon_map":
-                version, data = self._monmap_epoch, self._monmap()
-            elif sync_type == "mds_map":
-                version, data = self._fsmap_epoch, ceph_json.fs_dump(self._fsmap_epoch)
-            elif sync_type == "mon_status":
-                version, data = self._election_epoch, self._mon_status(self._answering_mon(fqdn))
-            else:
-                version, data = self._election_epoch, self._quorum_status()
-            return {"fsid": self.fsid, "type": sync_type, "version": version, "data": data}
-
-    def _answering_mon(self, fqdn: str | None) -> Mon:
-        """The asker's own running mon, else the leader, else the lowest running, else rank 0."""
-        if fqdn is not None:
-            host = self._host(fqdn)
-            if host.mon is not None and self._mon(host.mon).running:
-                return self._mon(host.mon)
-        quorum = self._quorum()
-        if quorum:
-            return self._mons[quorum[0]]
-        running = [m for m in self._mons if m.running]
-        return running[0] if running else self._mons[0]
-
-    def _quorum_status(self) -> dict:
-        quorum = self._quorum()
-        names = [self._mons[r].name for r in quorum]
-        return ceph_json.quorum_status(
-            election_epoch=self._election_epoch, quorum=quorum, quorum_names=names,
-            leader_name=names[0] if names else "", quorum_age=self._quorum_age(quorum),
-            monmap=self._monmap())

@@ -117,6 +117,23 @@ class PgTable:
     def remove_pool(self, pool_id: int) -> None:
         self.pgs = [pg for pg in self.pgs if pg.pool != pool_id]
 
+    def grow_pool(self, pool: Pool, old_pg_num: int, view: OsdView) -> None:
+        """New PGs old_pg_num..pool.pg_num-1 of a pool, `creating`."""
+        for seq in range(old_pg_num, pool.pg_num):
+            pg = PG(pool.id, seq, [], CREATING)
+            pg.acting = place(self._rng(pg), pool.size, view, [], allow_same_host=True)
+            self.pgs.append(pg)
+        self.pgs.sort(key=lambda p: (p.pool, p.seq))
+
+    def shrink_size(self, pool: Pool) -> None:
+        """A pool's size went down: its PGs drop the surplus replicas (primary kept)."""
+        for pg in self.pgs:
+            if pg.pool == pool.id and len(pg.acting) > pool.size:
+                pg.acting = pg.acting[:pool.size]
+
+    def creating(self, pool_id: int) -> int:
+        return sum(1 for pg in self.pgs if pg.pool == pool_id and pg.state == CREATING)
+
     def refresh(self, view: OsdView, pools: Mapping[int, Pool]) -> bool:
         """Re-derive the states that follow from OSD liveness alone; True if any changed."""
         changed = False

@@ -59,6 +59,10 @@ class Osd:
     crush_weight: float = 1.0  # TiB
     down_at: int = 0
     device_class: str = "hdd"
+    boot_at: float | None = None  # simulated time at which a running, down OSD boots again
+    last_scrub: float = 0.0       # wall-clock stamps of the last scrub / deep-scrub / repair
+    last_deep_scrub: float = 0.0
+    last_repair: float = 0.0
 
 
 @dataclass
@@ -82,10 +86,16 @@ class Pool:
     application: str
     flags: int = 1  # hashpspool
     type: int = 1   # replicated
+    pgp_num: int = 0  # 0: the same as pg_num
+    quota_max_bytes: int = 0
+    quota_max_objects: int = 0
+    crash_replay_interval: int = 0
+    erasure_code_profile: str = ""
+    stripe_width: int = 0
 
-    @property
-    def pgp_num(self) -> int:
-        return self.pg_num
+    def __post_init__(self) -> None:
+        if not self.pgp_num:
+            self.pgp_num = self.pg_num
 
 
 def build_topology(rng: random.Random, *, index: int, hosts: int, osds_per_host: int, now: float,

@@ -1,12 +1,19 @@
 """SimBackend: one host of a SimCluster behind the agent's CephBackend interface."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from agent.backend import SYNC_TYPES, JobError, UnknownFunction
+from agent.minion import Minion
 from bus import protocol
+from bus.protocol import Job
+from bus.server import BusServer
 from sim.backend import SimBackend
 from sim.model import SimCluster
+from tests.helpers import Recorder, wait_until
 
 NOW = 1_800_000_000.0
 
@@ -23,7 +30,7 @@ def backend(cluster: SimCluster, host: int) -> SimBackend:
 def test_identity_and_knobs(cluster):
     b = backend(cluster, 1)
     assert (b.fqdn, b.hostname) == ("ceph0-node001.sim.test", "ceph0-node001")
-    assert (b.job_latency_s, b.dark) == (0.0, False)
+    assert (b.job_latency_s, b.dark, b.fail_functions, b.mute_functions) == (0.0, False, set(), set())
     b.job_latency_s, b.dark = 2.5, True
     assert (b.job_latency_s, b.dark) == (2.5, True)
     with pytest.raises(KeyError, match="no host 'other.sim.test'"):
@@ -85,3 +92,123 @@ def test_missing_arguments_are_a_job_error(cluster):
 def test_unknown_function(cluster):
     with pytest.raises(UnknownFunction, match="'ceph.rados_commands'"):
         backend(cluster, 0).run_job("ceph.rados_commands", {})
+
+
+# ----- the jobs beyond get_cluster_object ----------------------------------------------------
+
+def test_rados_commands(cluster):
+    b = backend(cluster, 0)
+    result = b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [
+        ["osd pool create", {"pool": "x", "pg_num": 8, "format": "json"}],
+        ("osd pool set", {"pool": "x", "var": "size", "val": "11"})]})
+    assert (result["fsid"], result["error"], result["results"]) == (cluster.fsid, True, [None])
+    assert result["error_status"] == "Error EINVAL: pool size must be between 1 and 10"
+    assert result["versions"] == cluster.versions()
+    assert protocol.unpackb(protocol.packb(result)) == result
+
+
+def test_rados_commands_argument_errors(cluster):
+    b = backend(cluster, 1)
+    with pytest.raises(JobError, match="not fsid 'deadbeef'"):
+        b.run_job("rados_commands", {"fsid": "deadbeef", "commands": []})
+    for commands in ("osd dump", [["osd dump"]], [["osd dump", []]], [[3, {}]], None):
+        with pytest.raises(JobError, match="commands must be a list of"):
+            b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": commands})
+    with pytest.raises(JobError, match="rados_commands takes arguments fsid and commands"):
+        b.run_job("rados_commands", {"fsid": cluster.fsid})
+    epoch = cluster.versions()["osd_map"]
+    cluster.stop_mon("ceph0-node000")
+    cluster.stop_mon("ceph0-node002")
+    with pytest.raises(JobError, match="error connecting to the cluster"):
+        b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]})
+    assert cluster.versions()["osd_map"] == epoch
+
+
+def test_ceph_command_job(cluster):
+    b = backend(cluster, 2)
+    result = b.run_job("ceph_command", {"fsid": cluster.fsid, "args": ["health"]})
+    assert result == {"out": "HEALTH_OK\n", "err": "", "status": 0}
+    assert b.run_job("ceph_command", {"fsid": cluster.fsid, "args": ["nonsense"]})["status"] == 22
+    with pytest.raises(JobError, match="must be a list of strings"):
+        b.run_job("ceph_command", {"fsid": cluster.fsid, "args": "health"})
+
+
+def test_log_jobs(cluster):
+    b = backend(cluster, 3)
+    assert b.run_job("list_logs", {}) == ["ceph/ceph-osd.6.log", "ceph/ceph-osd.7.log"]
+    text = b.run_job("tail_log", {"path": "ceph/ceph-osd.6.log", "lines": 2})
+    assert len(text.splitlines()) == 2
+    assert "ceph/ceph.log" in backend(cluster, 0).run_job("list_logs", {})
+    for path, message in (("../../etc/shadow", "invalid log path"), ("/etc/passwd", "invalid log path"),
+                          ("ceph/ceph.log", "no log file"), ("ceph/ceph-osd.0.log", "no log file")):
+        with pytest.raises(JobError, match=message):
+            b.run_job("tail_log", {"path": path, "lines": 10})
+    with pytest.raises(JobError, match="tail_log takes arguments path and lines"):
+        b.run_job("tail_log", {"path": "ceph/ceph-osd.6.log"})
+
+
+def test_selftest_exception_and_wait(cluster, monkeypatch):
+    b = backend(cluster, 0)
+    with pytest.raises(RuntimeError, match="^This is a self-test exception$") as info:
+        b.run_job("selftest_exception", {})
+    assert not isinstance(info.value, JobError)
+    assert b.run_job("selftest_wait", {"seconds": 0}) is None
+    waited = []
+    monkeypatch.setattr(b, "_wait", waited.append)
+    b.run_job("selftest_wait", {"seconds": 2.5})
+    b.run_job("selftest_wait", {"seconds": 3600})
+    assert waited == [2.5, 60.0]
+    with pytest.raises(JobError, match="non-negative number of seconds"):
+        b.run_job("selftest_wait", {"seconds": -1})
+
+
+def test_selftest_block_until_released(cluster):
+    b = backend(cluster, 0)
+    done = []
+    worker = threading.Thread(target=lambda: done.append(b.run_job("selftest_block", {})))
+    worker.start()
+    worker.join(0.05)
+    assert worker.is_alive() and done == []  # blocked
+    deadline = time.monotonic() + 5
+    while worker.is_alive() and time.monotonic() < deadline:
+        b.release()
+        worker.join(0.01)
+    assert not worker.is_alive() and done == [None]
+
+
+def test_fail_functions(cluster):
+    b = backend(cluster, 0)
+    b.fail_functions.add("rados_commands")
+    epoch = cluster.versions()["osd_map"]
+    with pytest.raises(RuntimeError, match="^simulated failure of rados_commands$"):
+        b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]})
+    assert cluster.versions()["osd_map"] == epoch  # never ran
+    assert b.run_job("list_logs", {})  # other functions still work
+    b.fail_functions.clear()
+    b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]})
+    assert cluster.versions()["osd_map"] == epoch + 1
+
+
+def test_mute_functions_run_but_the_minion_never_answers(cluster):
+    b = backend(cluster, 0)
+    b.mute_functions.add("rados_commands")
+    assert b.mutes("rados_commands") and not b.mutes("ceph_command")
+    recorder = Recorder()
+    server = BusServer("tcp://127.0.0.1:0", recorder)
+    server.start()
+    minion = Minion(b, server.endpoint, heartbeat_s=10.0)
+    try:
+        minion.start()
+        wait_until(lambda: recorder.envelopes("server_heartbeat", minion.agent_id))
+        epoch = cluster.versions()["osd_map"]
+        args = {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]}
+        server.send(minion.agent_id, Job("muted", "rados_commands", args, time.time() + 60))
+        server.send(minion.agent_id, Job("heard", "ceph_command",
+                                         {"fsid": cluster.fsid, "args": ["health"]}, time.time() + 60))
+        wait_until(lambda: recorder.envelopes("job_result"))
+        wait_until(lambda: minion.stats["results_suppressed"] == 1)
+        assert [e.body.job_id for e in recorder.envelopes("job_result")] == ["heard"]
+        assert cluster.versions()["osd_map"] == epoch + 1  # the muted job did run
+    finally:
+        minion.stop()
+        server.stop()

@@ -1,0 +1,303 @@
+"""The `ceph` CLI of a SimCluster for a few read commands: {"out", "err", "status"}.
+
+Served: `status` / `-s`, `health [detail]`, `osd tree`, `osd dump`, `osd stat`, `df`,
+`osd pool ls [detail]`, `mon stat`, `version`, `--version` / `-v`; each (but `--version`) with
+`--format json|json-pretty|plain` / `-f ...` / `--format=...`. Anything else exits 22 (EINVAL)
+with Ceph's "no valid command found; N closest matches: ..." on stderr. Without a mon quorum
+every command but `--version` fails like a client that cannot reach the cluster (status 1).
+Usage figures are zero: the simulator stores no data.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+
+from sim import ceph_json
+from sim.state import TIB
+
+COMMANDS = ("status", "health", "health detail", "osd tree", "osd dump", "osd stat", "df",
+            "osd pool ls", "osd pool ls detail", "mon stat", "version")
+FORMATS = ("json", "json-pretty", "plain")
+UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
+
+
+def _result(out: str = "", err: str = "", status: int = 0) -> dict:
+    return {"out": out, "err": err, "status": status}
+
+
+def _split_format(args: list[str]) -> tuple[list[str], str | None]:
+    words, fmt, i = [], None, 0
+    while i < len(args):
+        arg = str(args[i])
+        if arg in ("--format", "-f"):
+            fmt = str(args[i + 1]) if i + 1 < len(args) else ""
+            i += 2
+            continue
+        if arg.startswith("--format="):
+            fmt = arg.split("=", 1)[1]
+        else:
+            words.append(arg)
+        i += 1
+    return words, fmt
+
+
+def ceph_command(cluster, args: list[str]) -> dict:
+    words, fmt = _split_format(args)
+    if fmt is not None and fmt not in FORMATS:
+        return _result(err=f"error: argument --format/-f: invalid choice: '{fmt}' (choose from "
+                       "'json', 'json-pretty', 'xml', 'xml-pretty', 'plain', 'yaml')\n", status=2)
+    version = ceph_json.version_string(cluster._hosts[0].ceph_version)
+    if words in (["--version"], ["-v"]):
+        return _result(version + "\n")
+    if not cluster._quorum():
+        return _result(err="[errno 110] RADOS timed out (error connecting to the cluster)\n",
+                       status=1)
+    command = " ".join(words)
+    if command == "-s":
+        command = "status"
+    handler = HANDLERS.get(command)
+    if handler is None:
+        matches = difflib.get_close_matches(command, COMMANDS, n=10, cutoff=0) if command else \
+            list(COMMANDS)
+        return _result(err=f"no valid command found; {len(matches)} closest matches:\n" +
+                       "".join(m + "\n" for m in matches) + "Error EINVAL: invalid command\n",
+                       status=22)
+    data, text = handler(cluster, version)
+    if fmt in ("json", "json-pretty"):
+        indent = 4 if fmt == "json-pretty" else None
+        separators = None if indent else (",", ":")
+        return _result(json.dumps(data, indent=indent, separators=separators) + "\n")
+    return _result(text() if callable(text) else text)
+
+
+def size_text(n: float) -> str:
+    unit = 0
+    while n >= 1024 and unit < len(UNITS) - 1:
+        n, unit = n / 1024, unit + 1
+    number = f"{n:.0f}" if n >= 10 or n == int(n) else f"{n:.1f}"
+    return f"{number} {UNITS[unit]}"
+
+
+def age_text(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size * 2 or (unit == "m" and seconds >= size):
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _table(rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+                       for i, cell in enumerate(row)).rstrip() for row in rows]
+    return "".join(line + "\n" for line in lines)
+
+
+# ----- the commands -------------------------------------------------------------------------
+
+def _health(cluster, version, detail: bool):
+    health = cluster._health()
+    checks = health["checks"]
+    messages = "; ".join(c["summary"]["message"] for c in checks.values())
+    text = health["status"] + (f" {messages}" if messages else "") + "\n"
+    if detail:
+        for code, check in checks.items():
+            level = {"HEALTH_WARN": "WRN", "HEALTH_ERR": "ERR"}.get(check["severity"], "INF")
+            text += f"[{level}] {code}: {check['summary']['message']}\n"
+            text += "".join(f"    {d['message']}\n" for d in check["detail"])
+        return health, text
+    brief = {**health, "checks": {code: {k: v for k, v in c.items() if k != "detail"}
+                                  for code, c in checks.items()}}
+    return brief, text
+
+
+def _osd_counts(cluster) -> tuple[int, int, int]:
+    osds = cluster._osds.values()
+    return len(osds), sum(1 for o in osds if o.up), sum(1 for o in osds if o.in_)
+
+
+def _raw_bytes(cluster) -> int:
+    return sum(int(o.crush_weight * TIB) for o in cluster._osds.values() if o.up)
+
+
+def _status(cluster, version):
+    now = cluster._clock()
+    quorum = cluster._quorum_status()
+    health, _ = _health(cluster, version, False)
+    total, up, in_ = _osd_counts(cluster)
+    states = cluster._pgs.summary(cluster._view())["all"]
+    by_state = sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))
+    num_pgs, raw = sum(states.values()), _raw_bytes(cluster)
+    data = {
+        "fsid": cluster.fsid, "health": health, "election_epoch": quorum["election_epoch"],
+        "quorum": quorum["quorum"], "quorum_names": quorum["quorum_names"],
+        "quorum_age": quorum["quorum_age"],
+        "monmap": {"epoch": cluster._monmap_epoch, "min_mon_release_name": ceph_json.RELEASE,
+                   "num_mons": len(cluster._mons)},
+        "osdmap": {"epoch": cluster._osd_epoch, "num_osds": total, "num_up_osds": up,
+                   "osd_up_since": int(cluster._last_up_change), "num_in_osds": in_,
+                   "osd_in_since": int(cluster._last_in_change), "num_remapped_pgs": 0},
+        "pgmap": {"pgs_by_state": [{"state_name": s, "count": n} for s, n in by_state],
+                  "num_pgs": num_pgs, "num_pools": len(cluster._pools), "num_objects": 0,
+                  "data_bytes": 0, "bytes_used": 0, "bytes_avail": raw, "bytes_total": raw},
+        "fsmap": {"epoch": cluster._fsmap_epoch, "by_rank": [], "up:standby": 0},
+        "mgrmap": {"available": False, "num_standbys": 0, "modules": [], "services": {}},
+        "servicemap": {"epoch": 1, "modified": ceph_json.timestamp(cluster._created),
+                       "services": {}},
+        "progress_events": {},
+    }
+    lines = ["  cluster:", f"    id:     {cluster.fsid}", f"    health: {health['status']}"]
+    lines += [f"            {c['summary']['message']}" for c in health["checks"].values()]
+    lines += [" ", "  services:",
+              f"    mon: {len(cluster._mons)} daemons, quorum {','.join(quorum['quorum_names'])}"
+              f" (age {age_text(quorum['quorum_age'])})",
+              f"    osd: {total} osds: {up} up (since {age_text(now - cluster._last_up_change)}),"
+              f" {in_} in (since {age_text(now - cluster._last_in_change)})",
+              " ", "  data:", f"    pools:   {len(cluster._pools)} pools, {num_pgs} pgs",
+              "    objects: 0 objects, 0 B",
+              f"    usage:   0 B used, {size_text(raw)} / {size_text(raw)} avail"]
+    for i, (state, count) in enumerate(by_state):
+        lines.append(("    pgs:     " if i == 0 else "             ") + f"{count} {state}")
+    if not by_state:
+        lines.append("    pgs:     ")
+    return data, "\n".join(lines) + "\n \n"
+
+
+def _osd_tree(cluster, version):
+    tree = cluster._crush.tree(cluster._osds)
+    weights = cluster._crush.bucket_weights()
+    rows = [["ID", "CLASS", "WEIGHT", "TYPE NAME", "STATUS", "REWEIGHT", "PRI-AFF"]]
+    depth: dict[int, int] = {}
+    for node in tree["nodes"] + tree["stray"]:
+        if node["id"] < 0:
+            level = depth.get(node["id"], 0)
+            for child in node["children"]:
+                depth[child] = level + 1
+            rows.append([str(node["id"]), "", f"{weights[node['id']] / 0x10000:.5f}",
+                         "    " * level + f"{node['type']} {node['name']}", "", "", ""])
+        else:
+            rows.append([str(node["id"]), node.get("device_class", ""),
+                         f"{node['crush_weight']:.5f}", "    " * node["depth"] + node["name"],
+                         node["status"], f"{node['reweight']:.5f}",
+                         f"{node['primary_affinity']:.5f}"])
+    return tree, _table(rows, right={0, 1, 2, 4, 5, 6})
+
+
+def _pool_line(pool: dict) -> str:
+    kind = "replicated" if pool["type"] == 1 else f"erasure profile {pool['erasure_code_profile']}"
+    line = (f"pool {pool['pool']} '{pool['pool_name']}' {kind} size {pool['size']} min_size "
+            f"{pool['min_size']} crush_rule {pool['crush_rule']} object_hash rjenkins pg_num "
+            f"{pool['pg_num']} pgp_num {pool['pg_placement_num']} autoscale_mode "
+            f"{pool['pg_autoscale_mode']} last_change {pool['last_change']}")
+    if pool["quota_max_bytes"]:
+        line += f" max_bytes {pool['quota_max_bytes']}"
+    if pool["quota_max_objects"]:
+        line += f" max_objects {pool['quota_max_objects']}"
+    if pool["flags_names"]:
+        line += f" flags {pool['flags_names']}"
+    line += f" stripe_width {pool['stripe_width']}"
+    if pool["application_metadata"]:
+        line += f" application {','.join(pool['application_metadata'])}"
+    return line
+
+
+def _osd_dump(cluster, version):
+    dump = cluster._osd_dump()
+    lines = [f"epoch {dump['epoch']}", f"fsid {dump['fsid']}", f"created {dump['created']}",
+             f"modified {dump['modified']}", f"flags {dump['flags']}",
+             f"crush_version {dump['crush_version']}", f"full_ratio {dump['full_ratio']}",
+             f"backfillfull_ratio {dump['backfillfull_ratio']}",
+             f"nearfull_ratio {dump['nearfull_ratio']}",
+             f"require_min_compat_client {dump['require_min_compat_client']}",
+             f"min_compat_client {dump['min_compat_client']}",
+             f"require_osd_release {dump['require_osd_release']}", "stretch_mode_enabled false"]
+    lines += [_pool_line(p) for p in dump["pools"]]
+    lines.append(f"max_osd {dump['max_osd']}")
+    for osd in dump["osds"]:
+        addrs = " ".join("[" + ",".join(f"{a['type']}:{a['addr']}/{a['nonce']}"
+                                        for a in osd[key]["addrvec"]) + "]"
+                         for key in ("public_addrs", "cluster_addrs", "heartbeat_back_addrs",
+                                     "heartbeat_front_addrs"))
+        lines.append(f"osd.{osd['osd']} {'up  ' if osd['up'] else 'down'} "
+                     f"{'in ' if osd['in'] else 'out'} weight {osd['weight']:g} up_from "
+                     f"{osd['up_from']} up_thru {osd['up_thru']} down_at {osd['down_at']} "
+                     f"last_clean_interval [0,0) {addrs} {','.join(osd['state'])} {osd['uuid']}")
+    return dump, "\n".join(lines) + "\n"
+
+
+def _osd_stat(cluster, version):
+    total, up, in_ = _osd_counts(cluster)
+    data = {"epoch": cluster._osd_epoch, "num_osds": total, "num_up_osds": up,
+            "osd_up_since": int(cluster._last_up_change), "num_in_osds": in_,
+            "osd_in_since": int(cluster._last_in_change), "num_remapped_pgs": 0}
+    return data, f"{total} osds: {up} up (since {age_text(cluster._clock() - cluster._last_up_change)}), " \
+                 f"{in_} in (since {age_text(cluster._clock() - cluster._last_in_change)}); " \
+                 f"epoch: e{cluster._osd_epoch}\n"
+
+
+def _df(cluster, version):
+    raw = _raw_bytes(cluster)
+    classes: dict[str, int] = {}
+    for osd in cluster._osds.values():
+        if osd.up:
+            classes[osd.device_class] = classes.get(osd.device_class, 0) + int(osd.crush_weight * TIB)
+    pools = []
+    for pool in (cluster._pools[i] for i in sorted(cluster._pools)):
+        profile = cluster._ec_profiles.get(pool.erasure_code_profile, {})
+        share = int(profile["k"]) / pool.size if pool.type == 3 and profile else 1 / pool.size
+        pools.append({"name": pool.name, "id": pool.id, "stats": {
+            "stored": 0, "objects": 0, "kb_used": 0, "bytes_used": 0, "percent_used": 0,
+            "max_avail": int(raw * 0.95 * share)}, "pg_num": pool.pg_num})
+    stats = {"total_bytes": raw, "total_avail_bytes": raw, "total_used_bytes": 0,
+             "total_used_raw_bytes": 0, "total_used_raw_ratio": 0}
+    data = {"stats": {**stats, "num_osds": len(cluster._osds), "num_per_pool_osds": len(cluster._osds),
+                      "num_per_pool_omap_osds": len(cluster._osds)},
+            "stats_by_class": {c: {**stats, "total_bytes": n, "total_avail_bytes": n}
+                               for c, n in sorted(classes.items())},
+            "pools": [{k: v for k, v in p.items() if k != "pg_num"} for p in pools]}
+    raw_rows = [["CLASS", "SIZE", "AVAIL", "USED", "RAW USED", "%RAW USED"]]
+    raw_rows += [[c, size_text(n), size_text(n), "0 B", "0 B", "0"] for c, n in sorted(classes.items())]
+    raw_rows.append(["TOTAL", size_text(raw), size_text(raw), "0 B", "0 B", "0"])
+    pool_rows = [["POOL", "ID", "PGS", "STORED", "OBJECTS", "USED", "%USED", "MAX AVAIL"]]
+    pool_rows += [[p["name"], str(p["id"]), str(p["pg_num"]), "0 B", "0", "0 B", "0",
+                   size_text(p["stats"]["max_avail"])] for p in pools]
+    text = ("--- RAW STORAGE ---\n" + _table(raw_rows, right=set(range(1, 6))) +
+            " \n--- POOLS ---\n" + _table(pool_rows, right=set(range(1, 8))))
+    return data, text
+
+
+def _pool_ls(cluster, version, detail: bool):
+    dump = cluster._osd_dump()
+    if detail:
+        return dump["pools"], "".join(_pool_line(p) + "\n" for p in dump["pools"])
+    names = [p["pool_name"] for p in dump["pools"]]
+    return names, "".join(n + "\n" for n in names)
+
+
+def _mon_stat(cluster, version):
+    quorum = cluster._quorum_status()
+    monmap = cluster._monmap()
+    leader = quorum["quorum_leader_name"]
+    leader_rank = next((m["rank"] for m in monmap["mons"] if m["name"] == leader), -1)
+    data = {"epoch": monmap["epoch"], "min_mon_release_name": ceph_json.RELEASE,
+            "num_mons": len(monmap["mons"]), "leader": leader,
+            "quorum": [{"rank": r, "name": n} for r, n in zip(quorum["quorum"], quorum["quorum_names"])]}
+    mons = ",".join(f"{m['name']}=[" + ",".join(f"{a['type']}:{a['addr']}/{a['nonce']}"
+                                                for a in m["public_addrs"]["addrvec"]) + "]"
+                    for m in monmap["mons"])
+    text = (f"e{monmap['epoch']}: {len(monmap['mons'])} mons at {{{mons}}}, election epoch "
+            f"{quorum['election_epoch']}, leader {leader_rank} {leader}, quorum "
+            f"{','.join(str(r) for r in quorum['quorum'])} {','.join(quorum['quorum_names'])}\n")
+    return data, text
+
+
+HANDLERS = {
+    "status": _status,
+    "health": lambda c, v: _health(c, v, False),
+    "health detail": lambda c, v: _health(c, v, True),
+    "osd tree": _osd_tree, "osd dump": _osd_dump, "osd stat": _osd_stat, "df": _df,
+    "osd pool ls": lambda c, v: _pool_ls(c, v, False),
+    "osd pool ls detail": lambda c, v: _pool_ls(c, v, True),
+    "mon stat": _mon_stat,
+    "version": lambda c, v: ({"version": v}, v + "\n"),
+}

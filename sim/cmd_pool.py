@@ -1,0 +1,299 @@
+"""Pool mon commands: create, set, set-quota, rename, delete, get, ls (Pacific semantics).
+
+As in Ceph, creating a pool that already exists (with the same type) and deleting one that does
+not succeed without doing anything; their status text is the results entry.
+"""
+from __future__ import annotations
+
+import re
+
+from sim.ceph_json import pool_json
+from sim.cmd_crush import erasure_rule_steps
+from sim.cmd_util import (Done, changed, check_pg_num, config_bool, config_int,
+                          default_min_size, find_pool, int_arg, output, parse_int,
+                          pending_epoch, pool_named, str_arg, unchanged)
+from sim.errors import CommandError
+from sim.state import Pool
+
+POOL_TYPES = {"replicated": 1, "erasure": 3}
+TYPE_NAMES = {1: "replicated", 3: "erasure"}
+SURE = "--yes-i-really-really-mean-it"
+IEC = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def _check_pg_range(cluster, pg_num: int) -> None:
+    limit = config_int(cluster, "mon_max_pool_pg_num")
+    if not 0 < pg_num <= limit:
+        raise CommandError("ERANGE", f"'pg_num' must be greater than 0 and less than or equal "
+                           f"to {limit} (you may adjust 'mon max pool pg num' for higher values)")
+
+
+def _ec_profile(cluster, name: str) -> dict:
+    profile = cluster._ec_profiles.get(name)
+    if profile is None:
+        raise CommandError("ENOENT", f"erasure code profile {name} does not exist")
+    return profile
+
+
+def pool_create(cluster, args: dict) -> Done:
+    name = str_arg(args, "pool")
+    if not name:
+        raise CommandError("EINVAL", "pool name must not be empty")
+    type_name = str_arg(args, "pool_type", "") or cluster._config["osd_pool_default_type"]
+    if type_name not in POOL_TYPES:
+        raise CommandError("EINVAL", f"unknown pool type '{type_name}'")
+    existing = find_pool(cluster, name)
+    if existing is not None:
+        if existing.type != POOL_TYPES[type_name]:
+            raise CommandError("EINVAL", f"pool '{name}' cannot change to type {type_name}")
+        return unchanged(f"pool '{name}' already exists")
+    pg_num = int_arg(args, "pg_num", 0) or config_int(cluster, "osd_pool_default_pg_num")
+    _check_pg_range(cluster, pg_num)
+    pgp_num = int_arg(args, "pgp_num", 0) or pg_num
+    if not 0 < pgp_num <= pg_num:
+        raise CommandError("ERANGE", "'pgp_num' must be greater than 0 and lower or equal than "
+                           f"'pg_num', which in this case is {pg_num}")
+    crush = cluster._crush
+    new_rule = None
+    profile_name, stripe_width = "", 0
+    if type_name == "erasure":
+        profile_name = str_arg(args, "erasure_code_profile", "") or "default"
+        profile = _ec_profile(cluster, profile_name)
+        k, m = int(profile["k"]), int(profile["m"])
+        size, min_size, stripe_width = k + m, min(k + 1, k + m), k * 4096
+        rule_name = str_arg(args, "rule", "") or name
+        rule = crush.rule_named(rule_name)
+        if rule is None:
+            new_rule = (rule_name, erasure_rule_steps(cluster, profile), k + m)
+        elif rule["type"] != 3:
+            raise CommandError("EINVAL", f"crush rule {rule_name} is not an erasure rule")
+    else:
+        size = config_int(cluster, "osd_pool_default_size")
+        min_size = default_min_size(cluster, size)
+        rule_arg = str_arg(args, "rule", "")
+        if rule_arg:
+            rule = crush.rule_by_name_or_id(rule_arg)
+            if rule is None:
+                raise CommandError("ENOENT", f"specified rule {rule_arg} doesn't exist")
+        else:
+            default = config_int(cluster, "osd_pool_default_crush_rule")
+            rule = crush.rules.get(default) if default >= 0 else None
+            rule = rule or next((crush.rules[i] for i in sorted(crush.rules)
+                                 if crush.rules[i]["type"] == 1), None)
+            if rule is None:
+                raise CommandError("ENOENT", "no replicated crush rule to create the pool with")
+        if rule["type"] != 1:
+            raise CommandError("EINVAL", f"crush rule {rule['rule_name']} is not a replicated rule")
+    check_pg_num(cluster, None, pg_num, size)
+    rule_id = rule["rule_id"] if new_rule is None else crush.add_rule(
+        new_rule[0], 3, new_rule[1], 3, new_rule[2])
+    pool = Pool(id=max(cluster._pools, default=0) + 1, name=name, size=size, min_size=min_size,
+                crush_rule=rule_id, pg_num=pg_num, create_time=cluster._clock(),
+                last_change=pending_epoch(cluster), application="",
+                flags=1 if config_bool(cluster, "osd_pool_default_flag_hashpspool") else 0,
+                type=POOL_TYPES[type_name], pgp_num=pgp_num,
+                erasure_code_profile=profile_name, stripe_width=stripe_width)
+    cluster._pools[pool.id] = pool
+    cluster._pgs.add_pool(pool, cluster._view(), creating=True)
+    return changed(f"pool '{name}' created", crush=new_rule is not None)
+
+
+# ----- osd pool set ---------------------------------------------------------------------------
+
+def _set_size(cluster, pool: Pool, val) -> bool:
+    if pool.type == 3:
+        raise CommandError("ENOTSUP", "can not change the size of an erasure-coded pool")
+    n = parse_int(val)
+    if not 0 < n <= 10:
+        raise CommandError("EINVAL", "pool size must be between 1 and 10")
+    if n == 1 and not config_bool(cluster, "mon_allow_pool_size_one"):
+        raise CommandError("EPERM", "configuring pool size as 1 is disabled by default.")
+    if n == pool.size:
+        return False
+    check_pg_num(cluster, pool, pool.pg_num, n)
+    pool.size, pool.min_size = n, default_min_size(cluster, n)
+    cluster._pgs.shrink_size(pool)
+    return True
+
+
+def _set_min_size(cluster, pool: Pool, val) -> bool:
+    n = parse_int(val)
+    low = int(cluster._ec_profiles.get(pool.erasure_code_profile, {}).get("k", 1)) \
+        if pool.type == 3 else 1
+    if not low <= n <= pool.size:
+        raise CommandError("EINVAL", f"pool min_size must be between {low} and size, which is "
+                           f"set to {pool.size}")
+    changed_ = n != pool.min_size
+    pool.min_size = n
+    return changed_
+
+
+def _set_pg_num(cluster, pool: Pool, val) -> bool:
+    n = parse_int(val)
+    _check_pg_range(cluster, n)
+    if n < pool.pg_num:
+        raise CommandError("EINVAL", f"specified pg_num {n} < current {pool.pg_num} (the "
+                           "simulator does not merge PGs)")
+    if n == pool.pg_num:
+        return False
+    if cluster._pgs.creating(pool.id):
+        raise CommandError("EBUSY", "currently creating pgs, wait")
+    expected_osds = min(pool.pg_num, len(cluster._osds))
+    split = config_int(cluster, "mon_osd_max_split_count")
+    if n - pool.pg_num > split * expected_osds:
+        raise CommandError("E2BIG", f"specified pg_num {n} is too large (creating "
+                           f"{n - pool.pg_num} new PGs on ~{expected_osds} OSDs exceeds per-OSD "
+                           f"max with mon_osd_max_split_count of {split})")
+    check_pg_num(cluster, pool, n, pool.size)
+    old, pool.pg_num = pool.pg_num, n
+    cluster._pgs.grow_pool(pool, old, cluster._view())
+    return True
+
+
+def _set_pgp_num(cluster, pool: Pool, val) -> bool:
+    n = parse_int(val)
+    if n <= 0:
+        raise CommandError("EINVAL", f"specified pgp_num must > 0, but you set to {n}")
+    if n > pool.pg_num:
+        raise CommandError("EINVAL", f"specified pgp_num {n} > pg_num {pool.pg_num}")
+    changed_ = n != pool.pgp_num
+    pool.pgp_num = n
+    return changed_
+
+
+def _set_crush_rule(cluster, pool: Pool, val) -> bool:
+    rule = cluster._crush.rule_by_name_or_id(val)
+    if rule is None:
+        raise CommandError("ENOENT", f"crush rule {val} does not exist")
+    if rule["type"] != pool.type:
+        raise CommandError("EINVAL", f"crush rule {val} is a {TYPE_NAMES.get(rule['type'])} "
+                           f"rule, pool '{pool.name}' is {TYPE_NAMES[pool.type]}")
+    changed_ = rule["rule_id"] != pool.crush_rule
+    pool.crush_rule = rule["rule_id"]
+    return changed_
+
+
+def _set_hashpspool(cluster, pool: Pool, val) -> bool:
+    text = str(val).lower()
+    if text not in ("true", "false", "1", "0"):
+        raise CommandError("EINVAL", "expecting value 'true', 'false', '0', or '1'")
+    flags = pool.flags | 1 if text in ("true", "1") else pool.flags & ~1
+    changed_ = flags != pool.flags
+    pool.flags = flags
+    return changed_
+
+
+def _set_crash_replay_interval(cluster, pool: Pool, val) -> bool:
+    n = parse_int(val)
+    if n < 0:
+        raise CommandError("EINVAL", f"crash_replay_interval must be >= 0, got {n}")
+    changed_ = n != pool.crash_replay_interval
+    pool.crash_replay_interval = n
+    return changed_
+
+
+POOL_VARS = {"size": _set_size, "min_size": _set_min_size, "pg_num": _set_pg_num,
+             "pgp_num": _set_pgp_num, "crush_rule": _set_crush_rule,
+             "crush_ruleset": _set_crush_rule, "hashpspool": _set_hashpspool,
+             "crash_replay_interval": _set_crash_replay_interval}
+
+
+def pool_set(cluster, args: dict) -> Done:
+    pool = pool_named(cluster, str_arg(args, "pool"))
+    var, val = str_arg(args, "var"), args.get("val")
+    if val is None:
+        raise CommandError("EINVAL", "missing required parameter val")
+    setter = POOL_VARS.get(var)
+    if setter is None:
+        raise CommandError("EINVAL", f"unrecognized variable '{var}'")
+    status = f"set pool {pool.id} {var} to {val}"
+    if not setter(cluster, pool, val):
+        return unchanged(status)
+    pool.last_change = pending_epoch(cluster)
+    return changed(status)
+
+
+def parse_quota(value) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*([kmgtp]?)i?b?\s*", str(value).lower())
+    if match is None or isinstance(value, bool):
+        raise CommandError("EINVAL", f"error parsing value '{value}'")
+    return int(match.group(1)) * IEC[match.group(2)]
+
+
+def pool_set_quota(cluster, args: dict) -> Done:
+    pool = pool_named(cluster, str_arg(args, "pool"))
+    field = str_arg(args, "field")
+    if field not in ("max_objects", "max_bytes"):
+        raise CommandError("EINVAL", f"unrecognized field '{field}'")
+    value = parse_quota(args.get("val", ""))
+    attr = f"quota_{field}"
+    status = f"set-quota {field} = {value} for pool {pool.name}"
+    if getattr(pool, attr) == value:
+        return unchanged(status)
+    setattr(pool, attr, value)
+    pool.last_change = pending_epoch(cluster)
+    return changed(status)
+
+
+def pool_rename(cluster, args: dict) -> Done:
+    src, dst = str_arg(args, "srcpool"), str_arg(args, "destpool")
+    pool = find_pool(cluster, src)
+    if pool is None:
+        if find_pool(cluster, dst) is not None:
+            return unchanged(f"pool '{src}' does not exist; pool '{dst}' does -- assuming "
+                             "successful rename")
+        raise CommandError("ENOENT", f"unrecognized pool '{src}'")
+    if find_pool(cluster, dst) is not None:
+        raise CommandError("EEXIST", f"pool '{dst}' already exists")
+    if not dst:
+        raise CommandError("EINVAL", "pool name must not be empty")
+    pool.name = dst
+    pool.last_change = pending_epoch(cluster)
+    return changed(f"pool '{src}' renamed to '{dst}'")
+
+
+def pool_delete(cluster, args: dict) -> Done:
+    name = str_arg(args, "pool")
+    pool = find_pool(cluster, name)
+    if pool is None:
+        return unchanged(f"pool '{name}' does not exist")
+    if str_arg(args, "pool2", "") != name or str_arg(args, "sure", "") != SURE:
+        raise CommandError("EPERM", f"WARNING: this will *PERMANENTLY DESTROY* all data stored "
+                           f"in pool {name}.  If you are *ABSOLUTELY CERTAIN* that is what you "
+                           f"want, pass the pool name *twice*, followed by {SURE}.")
+    if not config_bool(cluster, "mon_allow_pool_delete"):
+        raise CommandError("EPERM", "pool deletion is disabled; you must first set the "
+                           "mon_allow_pool_delete config option to true before you can destroy "
+                           "a pool")
+    del cluster._pools[pool.id]
+    cluster._pgs.remove_pool(pool.id)
+    return changed(f"pool '{name}' removed")
+
+
+def pool_get(cluster, args: dict) -> Done:
+    pool = pool_named(cluster, str_arg(args, "pool"))
+    var = str_arg(args, "var")
+    values = {"size": pool.size, "min_size": pool.min_size, "pg_num": pool.pg_num,
+              "pgp_num": pool.pgp_num, "crush_rule": cluster._crush.rules.get(
+                  pool.crush_rule, {}).get("rule_name", pool.crush_rule),
+              "hashpspool": bool(pool.flags & 1),
+              "crash_replay_interval": pool.crash_replay_interval,
+              "erasure_code_profile": pool.erasure_code_profile or None}
+    if var not in values or values[var] is None:
+        raise CommandError("EINVAL", f"unrecognized variable '{var}'")
+    return output({"pool": pool.name, "pool_id": pool.id, var: values[var]})
+
+
+def pool_ls(cluster, args: dict) -> Done:
+    pools = [cluster._pools[i] for i in sorted(cluster._pools)]
+    if args.get("detail"):
+        return output([pool_json(p) for p in pools])
+    return output([p.name for p in pools])
+
+
+POOL_COMMANDS = {
+    "osd pool create": pool_create, "osd pool set": pool_set,
+    "osd pool set-quota": pool_set_quota, "osd pool rename": pool_rename,
+    "osd pool delete": pool_delete, "osd pool rm": pool_delete,
+    "osd pool get": pool_get, "osd pool ls": pool_ls,
+}

@@ -1,0 +1,145 @@
+"""What every mon command handler shares: its outcome and the parsing of its arguments.
+
+A handler is `handler(cluster, args) -> Done`. It validates everything first and raises
+CommandError before touching the model, then makes its change; the caller (sim/commands.py)
+bumps the OSD map epoch once if `Done.osd_map` says the map changed. A handler that needs the
+epoch its change lands in uses `pending_epoch(cluster)`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import CommandError
+from sim.state import Osd, Pool
+
+MISSING = object()
+
+
+@dataclass
+class Done:
+    status: str = ""      # Ceph's status text ("pool 'x' created")
+    output: Any = None    # the JSON output, the results entry (None when there is none)
+    osd_map: bool = False  # the OSD map changed: one new epoch
+    crush: bool = False   # ...and CRUSH changed with it: crush_version + 1
+    noop: bool = False    # succeeded without changing anything: the status is the results entry
+
+
+def changed(status: str, *, crush: bool = False) -> Done:
+    return Done(status=status, osd_map=True, crush=crush)
+
+
+def unchanged(status: str) -> Done:
+    return Done(status=status, noop=True)
+
+
+def output(data: Any, status: str = "") -> Done:
+    return Done(status=status, output=data)
+
+
+def pending_epoch(cluster) -> int:
+    """The epoch the change being made will be committed in."""
+    return cluster._osd_epoch + 1
+
+
+def arg(args: dict, name: str, default: Any = MISSING) -> Any:
+    value = args.get(name, default)
+    if value is MISSING or value is None and default is MISSING:
+        raise CommandError("EINVAL", f"missing required parameter {name}")
+    return value
+
+
+def str_arg(args: dict, name: str, default: Any = MISSING) -> str:
+    value = arg(args, name, default)
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def parse_int(value: Any, what: str = "integer value") -> int:
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
+        return int(value)
+    raise CommandError("EINVAL", f"error parsing {what} '{value}'")
+
+
+def parse_float(value: Any, what: str) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise CommandError("EINVAL", f"unable to parse {what} value '{value}'") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise CommandError("EINVAL", f"unable to parse {what} value '{value}'")
+    return number
+
+
+def int_arg(args: dict, name: str, default: Any = MISSING) -> int:
+    value = arg(args, name, default)
+    return value if value is default and default is not MISSING else parse_int(value)
+
+
+def num(value: float) -> str:
+    """A float the way a C++ ostream prints it by default (0.5, 1, 2.25)."""
+    return f"{value:g}"
+
+
+def config_int(cluster, option: str) -> int:
+    return int(cluster._config[option])
+
+
+def config_bool(cluster, option: str) -> bool:
+    return cluster._config.get(option, "false") == "true"
+
+
+def pool_named(cluster, name: str) -> Pool:
+    for pool in cluster._pools.values():
+        if pool.name == name:
+            return pool
+    raise CommandError("ENOENT", f"unrecognized pool '{name}'")
+
+
+def find_pool(cluster, name: str) -> Pool | None:
+    return next((p for p in cluster._pools.values() if p.name == name), None)
+
+
+def osd_id(value: Any) -> int:
+    """An OSD named 3, "3" or "osd.3" (Ceph's parse_osd_id); EINVAL otherwise."""
+    text = str(value)
+    match = re.fullmatch(r"(?:osd\.)?(\d+)", text) if not isinstance(value, bool) else None
+    if match is None:
+        raise CommandError("EINVAL", "invalid osd id-1")
+    return int(match.group(1))
+
+
+def existing_osd(cluster, value: Any) -> Osd:
+    osd = cluster._osds.get(osd_id(value))
+    if osd is None:
+        raise CommandError("ENOENT", f"osd.{osd_id(value)} does not exist")
+    return osd
+
+
+def default_min_size(cluster, size: int) -> int:
+    """get_osd_pool_default_min_size: the configured value capped at size, else a majority."""
+    configured = config_int(cluster, "osd_pool_default_min_size")
+    return min(configured, size) if configured else size - size // 2
+
+
+def check_pg_num(cluster, pool: Pool | None, pg_num: int, size: int) -> None:
+    """OSDMonitor::check_pg_num: the projected PG instances must fit mon_max_pg_per_osd
+    times the in OSDs (at least 3)."""
+    projected = sum(p.pg_num * p.size for p in cluster._pools.values()
+                    if pool is None or p.id != pool.id)
+    projected += pg_num * size
+    per_osd = config_int(cluster, "mon_max_pg_per_osd")
+    num_osds = max(sum(1 for o in cluster._osds.values() if o.in_), 3)
+    if projected > per_osd * num_osds:
+        prefix = f"pool id {pool.id}" if pool is not None else ""
+        raise CommandError("ERANGE", f"{prefix} pg_num {pg_num} size {size} would mean "
+                           f"{projected} total pgs, which exceeds max {per_osd * num_osds} "
+                           f"(mon_max_pg_per_osd {per_osd} * num_in_osds {num_osds})")

@@ -1,0 +1,71 @@
+"""Mon commands on a SimCluster: the dispatch table and the `rados_commands` loop.
+
+`apply_commands(cluster, [[prefix, args], ...])` runs the commands in order (under the
+cluster's lock, which the caller holds) and stops at the first failure; nothing is rolled back.
+Each successful command adds one results entry: its JSON output, or None when it has none; a
+command that succeeded without changing anything (Ceph's idempotent no-ops, e.g. creating a
+pool that exists: "pool 'x' already exists") has its status text there instead. A command that
+changed the OSD map commits exactly one new epoch (and one new crush_version when it changed
+CRUSH); one that changed nothing leaves both alone. The `format` argument is ignored (output is
+always JSON). A prefix not in COMMANDS fails with "Error EINVAL: command not known".
+
+Handlers live in sim/cmd_pool.py, sim/cmd_crush.py and sim/cmd_osd.py.
+"""
+from __future__ import annotations
+
+from sim.cmd_crush import CRUSH_COMMANDS
+from sim.cmd_osd import OSD_COMMANDS
+from sim.cmd_pool import POOL_COMMANDS
+from sim.cmd_util import Done
+from sim.errors import CommandError
+
+COMMANDS = {**POOL_COMMANDS, **CRUSH_COMMANDS, **OSD_COMMANDS}
+
+
+def validate(commands) -> list[tuple[str, dict]]:
+    """[(prefix, args)] from a list of [str, dict] pairs; ValueError for anything else."""
+    if not isinstance(commands, (list, tuple)):
+        raise ValueError(f"commands must be a list of [prefix, args] pairs, got "
+                         f"{type(commands).__name__}")
+    pairs = []
+    for index, entry in enumerate(commands):
+        if not (isinstance(entry, (list, tuple)) and len(entry) == 2
+                and isinstance(entry[0], str) and isinstance(entry[1], dict)):
+            raise ValueError(f"command {index} is not a [prefix, args] pair: {entry!r}")
+        pairs.append((entry[0], dict(entry[1])))
+    return pairs
+
+
+def apply_commands(cluster, commands) -> dict:
+    """{"error", "results", "error_status"} (the caller adds fsid and versions)."""
+    results: list = []
+    for prefix, args in validate(commands):
+        args.pop("format", None)
+        cluster._audit(prefix, args, finished=False)
+        handler = COMMANDS.get(prefix)
+        try:
+            if handler is None:
+                raise CommandError("EINVAL", "command not known")
+            done = handler(cluster, args)
+        except CommandError as exc:
+            cluster._dlog(cluster._log_source().split()[0],
+                          f"mon command '{prefix}' failed: {exc}", 1)
+            return {"error": True, "results": results, "error_status": str(exc)}
+        _commit(cluster, done)
+        cluster._audit(prefix, args, finished=True)
+        cluster._after_change()  # the new epoch's and health's log lines, per command
+        results.append(done.output if done.output is not None else
+                       done.status if done.noop else None)
+    return {"error": False, "results": results, "error_status": ""}
+
+
+def _commit(cluster, done: Done) -> None:
+    if not done.osd_map:
+        return
+    cluster._bump_osd_epoch()
+    if done.crush:
+        cluster._crush_version += 1
+    cluster._refresh_pgs()
+    if done.status:
+        cluster._clog("INF", done.status if not done.crush or not done.status.isdigit()
+                      else f"set crush map (crush_version {done.status})")

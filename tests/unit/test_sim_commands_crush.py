@@ -1,0 +1,298 @@
+"""SimCluster.apply_commands: CRUSH buckets, OSD placement, rules and `osd setcrushmap`.
+
+After every change the three CRUSH views (crush dump, osd tree, decompiled text) must agree.
+"""
+from __future__ import annotations
+
+import pytest
+
+from sim.crush_parse import parse_crush_text
+from sim.model import SimCluster
+from tests.unit.test_sim_commands import epoch, fail, noop, ok, osd_map
+
+NOW = 1_800_000_000.0
+
+
+@pytest.fixture
+def cluster() -> SimCluster:
+    return SimCluster(clock=lambda: NOW)
+
+
+def crush(cluster: SimCluster) -> dict:
+    return osd_map(cluster)["crush"]
+
+
+def bucket(cluster: SimCluster, name: str) -> dict:
+    (found,) = [b for b in crush(cluster)["buckets"] if b["name"] == name]
+    return found
+
+
+def item_ids(cluster: SimCluster, name: str) -> list[int]:
+    return [i["id"] for i in bucket(cluster, name)["items"]]
+
+
+def assert_consistent(cluster: SimCluster) -> None:
+    """The dump, the tree and the text describe the same map."""
+    data = osd_map(cluster)
+    dump, tree = data["crush"], data["tree"]
+    assert parse_crush_text(data["crush_map_text"]).dump() == dump
+    buckets = {b["id"]: b for b in dump["buckets"]}
+    weights = {b["id"]: b["weight"] for b in dump["buckets"]}
+    for b in dump["buckets"]:
+        assert b["weight"] == sum(i["weight"] for i in b["items"])
+        for item in b["items"]:
+            if item["id"] < 0:
+                assert item["weight"] == weights[item["id"]]
+    seen = set()
+    for node in tree["nodes"]:
+        seen.add(node["id"])
+        if node["id"] < 0:
+            assert node["children"] == [i["id"] for i in reversed(buckets[node["id"]]["items"])]
+            assert node["name"] == buckets[node["id"]]["name"]
+    assert seen == set(buckets) | {i["id"] for b in dump["buckets"] for i in b["items"]}
+    assert {n["id"] for n in tree["stray"]} == {o["osd"] for o in data["osds"]} - seen
+
+
+# ----- buckets ---------------------------------------------------------------------------------
+
+def test_add_bucket(cluster):
+    version = osd_map(cluster)["crush_version"]
+    assert ok(cluster, "osd crush add-bucket", name="rack1", type="rack") is None
+    rack = bucket(cluster, "rack1")
+    assert (rack["id"], rack["type_name"], rack["items"], rack["weight"]) == (-5, "rack", [], 0)
+    assert osd_map(cluster)["crush_version"] == version + 1
+    nodes = {n["id"]: n for n in osd_map(cluster)["tree"]["nodes"]}
+    assert nodes[-5] == {"id": -5, "name": "rack1", "type": "rack", "type_id": 3, "children": []}
+    assert_consistent(cluster)
+    assert noop(cluster, "osd crush add-bucket", name="rack1", type="rack") == "item rack1 already exists"
+    assert fail(cluster, "osd crush add-bucket", name="x", type="shelf") == \
+        "Error EINVAL: type 'shelf' does not exist"
+    assert fail(cluster, "osd crush add-bucket", name="x", type="osd") == \
+        "Error EINVAL: type 'osd' is for devices, not buckets"
+    assert fail(cluster, "osd crush add-bucket", name="a b", type="rack") == \
+        "Error EINVAL: 'a b' does not look like a valid name"
+
+
+def test_add_bucket_at_a_location(cluster):
+    ok(cluster, "osd crush add-bucket", name="row1", type="row", args=["root=default"])
+    assert item_ids(cluster, "default")[-1] == bucket(cluster, "row1")["id"]
+    assert fail(cluster, "osd crush add-bucket", name="r2", type="rack", args=["row=ceph0-node000"]) \
+        == "Error EINVAL: insert_item existing bucket has type 'host' != 'row'"
+    assert_consistent(cluster)
+
+
+def test_move_unlinks_from_the_old_parent(cluster):
+    ok(cluster, "osd crush add-bucket", name="rack1", type="rack")
+    ok(cluster, "osd crush move", name="rack1", args=["root=default"])
+    ok(cluster, "osd crush move", name="ceph0-node000", args=["rack=rack1"])
+    assert item_ids(cluster, "default") == [-3, -4, -5]  # node000 (-2) is gone from the root
+    assert item_ids(cluster, "rack1") == [-2]
+    assert bucket(cluster, "rack1")["weight"] == 4 * 0x10000
+    assert bucket(cluster, "default")["weight"] == 12 * 0x10000
+    depth = {n["id"]: n["depth"] for n in osd_map(cluster)["tree"]["nodes"] if n["id"] >= 0}
+    assert (depth[0], depth[4]) == (3, 2)
+    assert_consistent(cluster)
+    assert noop(cluster, "osd crush move", name="ceph0-node000", args=["rack=rack1"]) == \
+        "no need to move item id -2 name 'ceph0-node000' to location {rack=rack1} in crush map"
+
+
+def test_move_creates_missing_ancestors(cluster):
+    ok(cluster, "osd crush move", name="ceph0-node001", args=["rack=rack2", "root=default"])
+    rack2 = bucket(cluster, "rack2")
+    assert [i["id"] for i in rack2["items"]] == [-3]
+    assert rack2["id"] in item_ids(cluster, "default") and -3 not in item_ids(cluster, "default")
+    assert_consistent(cluster)
+
+
+def test_move_errors(cluster):
+    ok(cluster, "osd crush add-bucket", name="rack1", type="rack", args=["root=default"])
+    assert fail(cluster, "osd crush move", name="nope", args=["root=default"]) == \
+        "Error ENOENT: item nope does not exist"
+    assert fail(cluster, "osd crush move", name="default", args=["rack=rack1"]) == \
+        "Error EINVAL: cannot place 'default' under 'rack1': it would create a loop"
+    assert fail(cluster, "osd crush move", name="rack1", args=["rack=ceph0-node000"]) == \
+        "Error EINVAL: insert_item existing bucket has type 'host' != 'rack'"
+    assert fail(cluster, "osd crush move", name="rack1", args=["shelf=a"]) == \
+        "Error EINVAL: invalid location 'shelf=a': unknown type 'shelf'"
+    assert fail(cluster, "osd crush move", name="rack1", args=[]) == \
+        "Error EINVAL: missing required parameter args"
+
+
+def test_remove_buckets_only_when_empty(cluster):
+    ok(cluster, "osd crush add-bucket", name="spare", type="host")
+    ok(cluster, "osd crush remove", name="spare")
+    assert "spare" not in [b["name"] for b in crush(cluster)["buckets"]]
+    assert fail(cluster, "osd crush remove", name="ceph0-node000") == \
+        "Error ENOTEMPTY: (39) Directory not empty"
+    assert noop(cluster, "osd crush remove", name="spare") == \
+        "device 'spare' does not appear in the crush map"
+    assert fail(cluster, "osd crush remove", name="osd.1", ancestor="nope") == \
+        "Error ENOENT: ancestor item 'nope' does not appear in the crush map"
+    ok(cluster, "osd crush add-bucket", name="other", type="root")
+    ok(cluster, "osd crush rule create-replicated", name="r", root="other", type="host")
+    assert fail(cluster, "osd crush remove", name="other") == \
+        "Error EBUSY: (16) Device or resource busy"
+    assert_consistent(cluster)
+
+
+def test_remove_an_osd_from_crush_then_place_it_again(cluster):
+    ok(cluster, "osd crush remove", name="osd.3")
+    data = osd_map(cluster)
+    assert 3 not in item_ids(cluster, "ceph0-node000")
+    assert 3 not in [d["id"] for d in data["crush"]["devices"]]
+    assert [n["id"] for n in data["tree"]["stray"]] == [3]
+    assert data["osds"][3]["up"] == 1  # still in the OSD map
+    assert_consistent(cluster)
+    ok(cluster, "osd crush add", id=3, weight=0.5, args=["host=ceph0-node001"])
+    assert bucket(cluster, "ceph0-node001")["items"][-1] == {"id": 3, "weight": 0x8000, "pos": 4}
+    assert {"id": 3, "name": "osd.3", "class": "hdd"} in crush(cluster)["devices"]
+    assert osd_map(cluster)["tree"]["stray"] == []
+    assert noop(cluster, "osd crush add", id="osd.3", weight=0.5, args=["host=ceph0-node001"]) == \
+        "set item id 3 name 'osd.3' weight 0.5 at location {host=ceph0-node001}: no change"
+    assert_consistent(cluster)
+
+
+def test_crush_add_and_set_errors(cluster):
+    assert fail(cluster, "osd crush add", id=99, weight=1.0, args=["host=ceph0-node000"]) == \
+        "Error ENOENT: osd.99 does not exist.  Create it before updating the crush map"
+    assert fail(cluster, "osd crush add", id=1, weight="heavy", args=["host=ceph0-node000"]) == \
+        "Error EINVAL: unable to parse weight value 'heavy'"
+    ok(cluster, "osd crush remove", name="osd.1")
+    assert fail(cluster, "osd crush set", id=1, weight=1.0, args=["host=ceph0-node000"]) == (
+        "Error ENOENT: unable to set item id 1 name 'osd.1' weight 1 at location "
+        "{host=ceph0-node000}: does not exist")
+
+
+def test_crush_set_moves_an_osd(cluster):
+    ok(cluster, "osd crush set", id=0, weight=2.0, args=["host=ceph0-node002"])
+    assert 0 not in item_ids(cluster, "ceph0-node000")
+    assert bucket(cluster, "ceph0-node002")["items"][-1] == {"id": 0, "weight": 0x20000, "pos": 4}
+    assert_consistent(cluster)
+
+
+def test_crush_reweight(cluster):
+    ok(cluster, "osd crush reweight", name="osd.3", weight=2.5)
+    assert bucket(cluster, "ceph0-node000")["weight"] == int(5.5 * 0x10000)
+    assert bucket(cluster, "default")["weight"] == int(13.5 * 0x10000)
+    assert [n["crush_weight"] for n in osd_map(cluster)["tree"]["nodes"] if n["id"] == 3] == [2.5]
+    assert noop(cluster, "osd crush reweight", name="osd.3", weight=2.5) == \
+        "reweighted item id 3 name 'osd.3' to 2.5 in crush map"
+    assert fail(cluster, "osd crush reweight", name="ceph0-node000", weight=1) == \
+        "Error EINVAL: device 'ceph0-node000' is not a leaf in the crush map"
+    assert fail(cluster, "osd crush reweight", name="osd.99", weight=1) == \
+        "Error ENOENT: device 'osd.99' does not appear in the crush map"
+    assert fail(cluster, "osd crush reweight", name="osd.3", weight=-1) == \
+        "Error EINVAL: weight must be >= 0, got -1"
+    assert_consistent(cluster)
+
+
+# ----- rules -----------------------------------------------------------------------------------
+
+def test_rule_create_replicated(cluster):
+    ok(cluster, "osd crush rule create-replicated", name="by-rack", root="default", type="rack")
+    rule = crush(cluster)["rules"][1]
+    assert (rule["rule_id"], rule["ruleset"], rule["rule_name"], rule["type"]) == (1, 1, "by-rack", 1)
+    assert rule["steps"] == [{"op": "take", "item": -1, "item_name": "default"},
+                             {"op": "chooseleaf_firstn", "num": 0, "type": "rack"}, {"op": "emit"}]
+    ok(cluster, "osd crush rule create-replicated", name="hdd", root="default", type="host",
+       **{"class": "hdd"})
+    assert crush(cluster)["rules"][2]["steps"][0]["item_name"] == "default~hdd"
+    assert "\tstep take default class hdd\n" in osd_map(cluster)["crush_map_text"]
+    assert_consistent(cluster)
+    assert noop(cluster, "osd crush rule create-replicated", name="hdd", root="default",
+                type="host") == "rule hdd already exists"
+    assert fail(cluster, "osd crush rule create-replicated", name="x", root="nope", type="host") == \
+        "Error ENOENT: root item nope does not exist"
+    assert fail(cluster, "osd crush rule create-replicated", name="x", root="default", type="shelf") \
+        == "Error EINVAL: unknown type shelf"
+    assert fail(cluster, "osd crush rule create-replicated", name="x", root="default", type="host",
+                **{"class": "ssd"}) == "Error EINVAL: device class ssd does not exist"
+
+
+def test_rule_create_erasure(cluster):
+    ok(cluster, "osd crush rule create-erasure", name="ec", profile="default")
+    rule = crush(cluster)["rules"][1]
+    assert (rule["type"], rule["min_size"], rule["max_size"]) == (3, 3, 4)
+    assert rule["steps"][2:] == [{"op": "take", "item": -1, "item_name": "default"},
+                                 {"op": "chooseleaf_indep", "num": 0, "type": "host"},
+                                 {"op": "emit"}]
+    assert_consistent(cluster)
+    assert fail(cluster, "osd crush rule create-erasure", name="ec2", profile="nope") == \
+        "Error ENOENT: erasure code profile nope does not exist"
+
+
+def test_rule_rm(cluster):
+    assert fail(cluster, "osd crush rule rm", name="replicated_rule") == \
+        "Error EBUSY: crush rule replicated_rule (0) is in use"
+    ok(cluster, "osd crush rule create-replicated", name="tmp", root="default", type="host")
+    ok(cluster, "osd crush rule rm", name="tmp")
+    assert [r["rule_name"] for r in crush(cluster)["rules"]] == ["replicated_rule"]
+    assert noop(cluster, "osd crush rule rm", name="tmp") == "rule tmp does not exist"
+    assert_consistent(cluster)
+
+
+def test_rule_rename(cluster):
+    ok(cluster, "osd crush rule rename", srcname="replicated_rule", dstname="three_hosts")
+    assert crush(cluster)["rules"][0]["rule_name"] == "three_hosts"
+    assert noop(cluster, "osd crush rule rename", srcname="replicated_rule", dstname="three_hosts") \
+        == "already renamed to 'three_hosts'"
+    assert fail(cluster, "osd crush rule rename", srcname="nope", dstname="other") == \
+        "Error ENOENT: source rule name 'nope' does not exist"
+    ok(cluster, "osd crush rule create-replicated", name="r2", root="default", type="host")
+    assert fail(cluster, "osd crush rule rename", srcname="r2", dstname="three_hosts") == \
+        "Error EEXIST: destination rule name 'three_hosts' already exists"
+    assert_consistent(cluster)
+
+
+# ----- osd setcrushmap -------------------------------------------------------------------------
+
+def test_setcrushmap_of_the_current_text_is_a_no_op(cluster):
+    ok(cluster, "osd crush add-bucket", name="rack1", type="rack", args=["root=default"])
+    data = osd_map(cluster)
+    assert noop(cluster, "osd setcrushmap", data=data["crush_map_text"]) == str(data["crush_version"])
+
+
+def test_setcrushmap_replaces_buckets_and_rules(cluster):
+    text = osd_map(cluster)["crush_map_text"]
+    text = text.replace("# rules\n", "# rules\nrule fast {\n\tid 5\n\ttype replicated\n"
+                        "\tstep take default\n\tstep chooseleaf firstn 0 type osd\n\tstep emit\n}\n")
+    text = text.replace("\titem osd.0 weight 1.00000", "\titem osd.0 weight 3.00000")
+    version = osd_map(cluster)["crush_version"]
+    assert ok(cluster, "osd setcrushmap", data=text) is None  # a change: no output
+    data = osd_map(cluster)
+    assert data["crush_version"] == version + 1
+    assert [(r["rule_id"], r["rule_name"]) for r in data["crush"]["rules"]] == [(0, "replicated_rule"),
+                                                                                (5, "fast")]
+    assert bucket(cluster, "ceph0-node000")["weight"] == 6 * 0x10000
+    assert [n["crush_weight"] for n in data["tree"]["nodes"] if n["id"] == 0] == [3.0]
+    assert_consistent(cluster)
+
+
+def test_setcrushmap_rejections(cluster):
+    text = osd_map(cluster)["crush_map_text"]
+    line = text.splitlines().index("\talg straw2") + 1
+    assert fail(cluster, "osd setcrushmap", data=text.replace("alg straw2", "alg fancy", 1)) == \
+        f"Error EINVAL: failed to parse crush map: line {line}: unknown bucket algorithm 'fancy'"
+    assert fail(cluster, "osd setcrushmap", data="rule {") == \
+        "Error EINVAL: failed to parse crush map: line 1: unexpected end of map, expected '{'"
+    dropped = text.replace("device 11 osd.11 class hdd\n", "").replace(
+        "\titem osd.11 weight 1.00000\n", "")
+    assert fail(cluster, "osd setcrushmap", data=dropped) == (
+        "Error EINVAL: the new crush map drops osd.11, which still exists (remove it with 'osd "
+        "crush remove osd.11' first)")
+    extra = text.replace("device 11 osd.11 class hdd\n", "device 11 osd.11 class hdd\ndevice 12 osd.12\n")
+    assert fail(cluster, "osd setcrushmap", data=extra) == \
+        "Error ERANGE: crushmap max_devices 13 > osdmap max_osd 12"
+    no_rule = text.replace("rule replicated_rule {", "rule other {").replace("\tid 0\n", "\tid 1\n")
+    assert fail(cluster, "osd setcrushmap", data=no_rule) == \
+        "Error EINVAL:  the crush rule no 0 for pool id 1 is in use"
+    assert fail(cluster, "osd setcrushmap", data="") == "Error EINVAL: no crush map text in 'data'"
+
+
+def test_crush_read_commands(cluster):
+    result = cluster.apply_commands([["osd crush rule ls", {}], ["osd crush dump", {}],
+                                     ["osd tree", {}], ["osd dump", {}]])
+    data = osd_map(cluster)
+    assert result["results"][0] == ["replicated_rule"]
+    assert result["results"][1] == data["crush"] and result["results"][2] == data["tree"]
+    assert result["results"][3]["epoch"] == epoch(cluster) and "tree" not in result["results"][3]
