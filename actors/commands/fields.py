@@ -1,0 +1,210 @@
+"""Typed validation of request bodies, shared by every command builder.
+
+The web layer hands builders the raw JSON body. A resource declares its fields once
+(`{"pg_num": integer(minimum=1), ...}`) and `check()` converts them, enforcing per verb which
+fields are allowed and required. Every problem is collected into one `Invalid` whose `errors`
+map each field to a list of messages; builders then add their semantic errors to an `Errors`
+collector, which raises `Conflict` when one of them says so and `Invalid` otherwise.
+
+Conversions: integers accept ints and decimal strings ("64"), never bools or floats; numbers
+accept ints, floats and decimal strings, never bools, NaN or infinities; booleans must be JSON
+booleans; null is never a value.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from actors.errors import Conflict, Invalid
+
+INT = "int"
+NUMBER = "number"
+BOOL = "bool"
+STRING = "string"
+LIST = "list"
+
+_INT_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+_CRUSH_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str                          # INT, NUMBER, BOOL, STRING or LIST
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple = ()                # STRING: the accepted values
+    blank: bool = False                # STRING: "" accepted
+    crush_name: bool = False           # STRING: a CRUSH item name ([A-Za-z0-9_.-]+)
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Field:
+    return Field(INT, minimum, maximum)
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Field:
+    return Field(NUMBER, minimum, maximum)
+
+
+def boolean() -> Field:
+    return Field(BOOL)
+
+
+def string(*choices: str, blank: bool = False, crush_name: bool = False) -> Field:
+    return Field(STRING, choices=choices, blank=blank, crush_name=crush_name)
+
+
+def array() -> Field:
+    return Field(LIST)
+
+
+def convert(field: Field, value):
+    """The value as the field's Python type; ValueError(message) when it is not one."""
+    if value is None:
+        raise ValueError("This field may not be null.")
+    if field.kind == INT:
+        result = _to_int(value)
+    elif field.kind == NUMBER:
+        result = _to_number(value)
+    elif field.kind == BOOL:
+        if not isinstance(value, bool):
+            raise ValueError("Must be a boolean (true or false).")
+        return value
+    elif field.kind == STRING:
+        return _to_string(field, value)
+    elif field.kind == LIST:
+        if not isinstance(value, list):
+            raise ValueError("Must be a list.")
+        return value
+    else:
+        raise AssertionError(f"unknown field kind {field.kind!r}")
+    if field.minimum is not None and result < field.minimum:
+        raise ValueError(f"Ensure this value is greater than or equal to {field.minimum}.")
+    if field.maximum is not None and result > field.maximum:
+        raise ValueError(f"Ensure this value is less than or equal to {field.maximum}.")
+    return result
+
+
+def _to_int(value) -> int:
+    if isinstance(value, bool):
+        raise ValueError("Enter a whole number.")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _INT_TEXT.fullmatch(value):
+        return int(value)
+    raise ValueError("Enter a whole number.")
+
+
+def _to_number(value) -> float:
+    if isinstance(value, bool):
+        raise ValueError("Enter a number.")
+    if isinstance(value, (int, float)):
+        result = float(value)
+    elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+        result = float(value)
+    else:
+        raise ValueError("Enter a number.")
+    if not math.isfinite(result):
+        raise ValueError("Enter a number.")
+    return result
+
+
+def _to_string(field: Field, value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Must be a string.")
+    if value == "" and not field.blank:
+        raise ValueError("This field may not be blank.")
+    if field.choices and value not in field.choices:
+        raise ValueError("Must be one of: " + ", ".join(field.choices) + ".")
+    if field.crush_name and not _CRUSH_NAME.fullmatch(value):
+        raise ValueError("Must contain only letters, digits, '_', '-' and '.'.")
+    return value
+
+
+def is_crush_name(value) -> bool:
+    return isinstance(value, str) and _CRUSH_NAME.fullmatch(value) is not None
+
+
+class Errors:
+    """Field errors collected across checks; `raise_if_any` raises them all at once."""
+
+    def __init__(self):
+        self.by_field: dict[str, list[str]] = {}
+        self._conflict = False
+
+    def add(self, field: str, message: str, *, conflict: bool = False) -> None:
+        """Record a message; `conflict` makes the whole answer a 409 instead of a 400."""
+        self.by_field.setdefault(field, []).append(message)
+        self._conflict = self._conflict or conflict
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.by_field
+
+    def raise_if_any(self) -> None:
+        if not self.by_field:
+            return
+        detail = "; ".join(f"{field}: {message}" for field, messages in self.by_field.items()
+                           for message in messages)
+        errors = {field: list(messages) for field, messages in self.by_field.items()}
+        raise (Conflict if self._conflict else Invalid)(detail, errors)
+
+
+def require_object(body) -> Mapping:
+    if not isinstance(body, Mapping):
+        raise Invalid("The request body must be a JSON object")
+    return body
+
+
+def check(body, fields: Mapping[str, Field], method: str,
+          allowed: Collection[str] | None = None, required: Collection[str] = ()) -> dict:
+    """The converted values of `body`, or Invalid naming every bad, unknown or missing field.
+
+    `allowed` defaults to every declared field; a declared field outside it, or an undeclared
+    one, is "Not allowed during <method>".
+    """
+    body = require_object(body)
+    allowed = fields.keys() if allowed is None else allowed
+    errors = Errors()
+    values = {}
+    for name, value in body.items():
+        if name not in allowed or name not in fields:
+            errors.add(str(name), f"Not allowed during {method}")
+            continue
+        try:
+            values[name] = convert(fields[name], value)
+        except ValueError as exc:
+            errors.add(name, str(exc))
+    for name in required:
+        if name not in body:
+            errors.add(name, f"Required during {method}")
+    errors.raise_if_any()
+    return values
+
+
+def check_record(record, fields: Mapping[str, Field], required: Collection[str] = ()
+                 ) -> tuple[dict, list[str]]:
+    """A nested object (a CRUSH item, a rule step): (converted values, problems as text)."""
+    if not isinstance(record, Mapping):
+        return {}, ["must be an object"]
+    problems = []
+    values = {}
+    for name, value in record.items():
+        if name not in fields:
+            problems.append(f"unexpected key {name!r}")
+            continue
+        try:
+            values[name] = convert(fields[name], value)
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    problems.extend(f"{name}: required" for name in required if name not in record)
+    return values, problems
+
+
+def changes_text(changes: Mapping) -> str:
+    """`k=v, …` with sorted keys, for headlines."""
+    return ", ".join(f"{key}={changes[key]}" for key in sorted(changes))
