@@ -154,6 +154,10 @@ class StoreActor(Actor):
     def _delete_user_sessions(self, msg: m.DeleteUserSessions) -> None:
         q.delete_user_sessions(msg.user_id)
 
+    @_write(m.SaveRequest)
+    def _save_request(self, msg: m.SaveRequest) -> None:
+        q.save_request(msg.row)
+
     # queries --------------------------------------------------------------------------------
 
     @_query(m.LoadState)
@@ -196,6 +200,11 @@ class StoreActor(Actor):
     def _list_users(self, msg: m.ListUsers) -> list[dict]:
         return q.list_users()
 
+    @_query(m.UpdateUserEmail)
+    def _update_user_email(self, msg: m.UpdateUserEmail) -> None:
+        if not q.set_email(msg.user_id, msg.email):
+            raise NotFound.of("user", msg.user_id)
+
     @_query(m.SetPasswordHash)
     def _set_password_hash(self, msg: m.SetPasswordHash) -> None:
         if not q.set_password_hash(msg.user_id, msg.password_hash):
@@ -217,6 +226,12 @@ class StoreActor(Actor):
     @_query(m.GetKey)
     def _get_key(self, msg: m.GetKey) -> dict | None:
         return q.get_key(msg.minion_id)
+
+    @_query(m.LoadRequests)
+    def _load_requests(self, msg: m.LoadRequests) -> list[dict]:
+        def skip(request_id, exc):
+            log.error("store: request id=%r has undecodable data: %s", request_id, exc)
+        return q.load_requests(on_bad_row=skip)
 
     @handles(m.Flush)
     def _flush(self, msg: m.Flush) -> None:

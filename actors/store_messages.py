@@ -119,6 +119,16 @@ class DeleteUserSessions:
     user_id: int
 
 
+# Writes: requests ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SaveRequest:
+    """Upsert by id. row: {id, fsid, state ("submitted" | "complete"), error, error_message,
+    headline, status, requested_at, completed_at, requested_by, data (msgpack-able: the request
+    state machine's state, so an in-flight request can be resumed after a restart)}."""
+    row: dict
+
+
 # Queries ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -187,6 +197,14 @@ class SetPasswordHash:
 
 
 @dataclass(frozen=True)
+class UpdateUserEmail:
+    """-> None; an unknown user fails with errors.NotFound."""
+    user_id: int
+    email: str
+    reply: Future
+
+
+@dataclass(frozen=True)
 class DeleteUser:
     """-> None, removing the user's sessions too; an unknown user fails with errors.NotFound."""
     user_id: int
@@ -211,6 +229,13 @@ class ListKeys:
 class GetKey:
     """-> {id, status, public_key, fingerprint, updated_at} or None."""
     minion_id: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class LoadRequests:
+    """-> [request rows] newest first, at most the newest 10,000 (see SaveRequest for the keys;
+    an undecodable `data` comes back as None)."""
     reply: Future
 
 

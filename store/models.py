@@ -114,4 +114,23 @@ class MinionKey(BaseModel):
         constraints = [pw.Check("status IN ('pre', 'accepted', 'rejected')")]
 
 
-ALL_MODELS = (User, Session, Server, Cluster, SyncObject, Event, MinionKey)
+class Request(BaseModel):
+    """One request of the 202 workflow; `data` holds the state machine's state (msgpack) so an
+    in-flight request can be resumed, or failed honestly, after a restart."""
+    id = pw.TextField(primary_key=True)
+    fsid = pw.TextField(null=True)
+    state = pw.TextField()                   # "submitted" | "complete"
+    error = pw.BooleanField(default=False)
+    error_message = pw.TextField(default="")
+    headline = pw.TextField()
+    status = pw.TextField(default="")
+    requested_at = pw.FloatField(index=True)
+    completed_at = pw.FloatField(null=True)
+    requested_by = pw.TextField(null=True)
+    data = pw.BlobField(null=True)           # msgpack
+
+    class Meta:
+        table_name = "requests"
+
+
+ALL_MODELS = (User, Session, Server, Cluster, SyncObject, Event, MinionKey, Request)

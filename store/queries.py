@@ -11,13 +11,15 @@ import json
 import msgpack
 import peewee as pw
 
-from store.models import (KEY_STATUSES, Cluster, Event, MinionKey, Server, Session, SyncObject,
-                          User)
+from store.models import (KEY_STATUSES, Cluster, Event, MinionKey, Request, Server, Session,
+                          SyncObject, User)
 
 EVENT_BATCH = 100          # rows per INSERT statement (stays far below SQLite's variable limit)
 SERVER_KEYS = ("fqdn", "hostname", "managed", "last_contact", "boot_time", "ceph_version",
                "grains", "services", "late")
 SERVICE_KEYS = ("fsid", "type", "id", "running", "status")
+REQUEST_STATES = ("submitted", "complete")
+REQUESTS_LOADED = 10_000   # a restart restores at most this many requests, the newest
 
 
 def pack(data) -> bytes:
@@ -190,6 +192,10 @@ def list_users() -> list[dict]:
     return [_public(user) for user in User.select().order_by(User.id)]
 
 
+def set_email(user_id: int, email: str) -> bool:
+    return User.update(email=email).where(User.id == user_id).execute() > 0
+
+
 def set_password_hash(user_id: int, password_hash: str) -> bool:
     return User.update(password_hash=password_hash).where(User.id == user_id).execute() > 0
 
@@ -267,3 +273,52 @@ def load_keys() -> list[dict]:
 def get_key(minion_id: str) -> dict | None:
     row = MinionKey.get_or_none(MinionKey.minion_id == minion_id)
     return None if row is None else _key(row)
+
+
+# requests ------------------------------------------------------------------------------------------
+
+def save_request(row: dict) -> None:
+    """Insert or replace the request `row["id"]` (keys as load_requests returns; `data` is any
+    msgpack-able value, stored as a blob)."""
+    request_id = row["id"]
+    if not isinstance(request_id, str) or not request_id:
+        raise ValueError(f"bad request id {request_id!r}")
+    if row["state"] not in REQUEST_STATES:
+        raise ValueError(f"bad request state {row['state']!r}")
+    values = {
+        Request.id: request_id,
+        Request.fsid: row.get("fsid"),
+        Request.state: row["state"],
+        Request.error: bool(row.get("error", False)),
+        Request.error_message: row.get("error_message") or "",
+        Request.headline: row["headline"],
+        Request.status: row.get("status") or "",
+        Request.requested_at: float(row["requested_at"]),
+        Request.completed_at: row.get("completed_at"),
+        Request.requested_by: row.get("requested_by"),
+        Request.data: None if row.get("data") is None else pack(row["data"]),
+    }
+    update = {field: value for field, value in values.items() if field.name != Request.id.name}
+    Request.insert(values).on_conflict(conflict_target=[Request.id], update=update).execute()
+
+
+def load_requests(limit: int | None = None, on_bad_row=None) -> list[dict]:
+    """The newest `limit` (default REQUESTS_LOADED) requests, newest `requested_at` first. A
+    `data` blob that cannot be decoded comes back as None, reported to `on_bad_row(id, exc)`."""
+    limit = REQUESTS_LOADED if limit is None else limit
+    rows = []
+    query = Request.select().order_by(Request.requested_at.desc(), Request.id).limit(max(0, limit))
+    for row in query:
+        data = None
+        if row.data is not None:
+            try:
+                data = unpack(row.data)
+            except Exception as exc:  # noqa: BLE001 - reported; the columns still restore
+                if on_bad_row is not None:
+                    on_bad_row(row.id, exc)
+        rows.append({"id": row.id, "fsid": row.fsid, "state": row.state, "error": row.error,
+                     "error_message": row.error_message, "headline": row.headline,
+                     "status": row.status, "requested_at": row.requested_at,
+                     "completed_at": row.completed_at, "requested_by": row.requested_by,
+                     "data": data})
+    return rows
