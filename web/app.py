@@ -11,8 +11,8 @@ from __future__ import annotations
 import tornado.web
 
 from web.base import NotFoundHandler
-from web.resources import clusters, crush, events, osds, pools, requests, root, servers, sessions
-from web.resources import users
+from web.resources import agents, clusters, crush, events, keys, osds, pools, requests, root
+from web.resources import servers, sessions, users
 from web.settings import WebSettings
 
 __all__ = ["WebSettings", "make_app", "routes"]
@@ -31,6 +31,7 @@ SYNC_TYPE = r"(?P<sync_type>[a-zA-Z0-9_-]+)"
 CONFIG_KEY = r"(?P<key>[a-zA-Z0-9_]+)"
 OSD_COMMAND = r"(?P<command>[a-zA-Z_]+)"
 USER_ID = r"(?P<user_id>\d+|me)"
+LOG_PATH = r"(?P<log_path>.+)"
 
 C = f"cluster/{FSID}"
 
@@ -42,8 +43,8 @@ ROUTES: list[tuple[str, type]] = [
     ("auth/logout", sessions.LogoutHandler),
     ("user", users.UserListHandler),
     (f"user/{USER_ID}", users.UserDetailHandler),
-    ("key", users.KeyListHandler),
-    (f"key/{MINION_ID}", users.KeyDetailHandler),
+    ("key", keys.KeyListHandler),
+    (f"key/{MINION_ID}", keys.KeyDetailHandler),
     ("cluster", clusters.ClusterListHandler),
     (C, clusters.ClusterDetailHandler),
     (f"{C}/pool", pools.PoolListHandler),
@@ -72,15 +73,21 @@ ROUTES: list[tuple[str, type]] = [
     (f"{C}/server", servers.ClusterServerListHandler),
     (f"{C}/server/{FQDN}", servers.ClusterServerDetailHandler),
     (f"{C}/event", events.EventListHandler),
+    (f"{C}/cli", agents.CliHandler),
+    (f"{C}/log", agents.ClusterLogHandler),
     (f"{C}/request", requests.RequestListHandler),
     (f"{C}/request/{REQUEST_ID}", requests.RequestDetailHandler),
     ("server", servers.ServerListHandler),
     (f"server/{FQDN}", servers.ServerDetailHandler),
     (f"server/{FQDN}/grains", servers.ServerGrainsHandler),
     (f"server/{FQDN}/event", events.EventListHandler),
+    (f"server/{FQDN}/log", agents.ServerLogListHandler),
+    (f"server/{FQDN}/log/{LOG_PATH}", agents.ServerLogHandler),
+    (f"server/{FQDN}/debug_job", servers.DebugJobHandler),
     ("event", events.EventListHandler),
     ("request", requests.RequestListHandler),
     (f"request/{REQUEST_ID}", requests.RequestDetailHandler),
+    (f"request/{REQUEST_ID}/cancel", requests.RequestCancelHandler),
 ]
 
 

@@ -1,9 +1,10 @@
 """The base handler every /api/v2 resource derives from.
 
 Per request: 405 check -> XSRF cookie/header -> session (one Api call) -> the resource's verb
-method (parse -> one or two Api calls -> json.dumps). Every failure, whoever raises it (the web
-tier, the Api's DomainErrors, Tornado itself, an unexpected bug), leaves as the one JSON error
-shape {"detail", "errors"}, never as HTML or a traceback.
+method (parse -> one or two Api calls -> json.dumps). Write verbs answer through `accepted` (the
+202 workflow: 202 {"request_id"}, or 304 for a no-op) or `no_content` (204). Every failure,
+whoever raises it (the web tier, the Api's DomainErrors, Tornado itself, an unexpected bug),
+leaves as the one JSON error shape {"detail", "errors"}, never as HTML or a traceback.
 
 A verb is offered exactly when the handler class defines its method: adding PATCH to a resource
 later is defining `async def patch(...)` on its handler, nothing else (405 and Allow follow).
@@ -27,6 +28,7 @@ from web.errors import ApiError, error_body
 log = logging.getLogger(__name__)
 
 VERBS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+NOT_AN_OBJECT = "Request body must be a JSON object"
 
 
 class BaseHandler(RequestHandler):
@@ -97,6 +99,29 @@ class BaseHandler(RequestHandler):
             return json.loads(self.request.body or b"")
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "Request body is not valid JSON") from None
+
+    def json_object(self, *, optional: bool = False) -> dict:
+        """The body as a JSON object, else 400; with `optional`, an empty body reads as {}."""
+        if optional and not self.request.body.strip():
+            return {}
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise ApiError(400, NOT_AN_OBJECT)
+        return body
+
+    # answers of the write verbs ------------------------------------------------------------------
+    async def accepted(self, future: Future) -> None:
+        """The 202 workflow: {"request_id"} -> 202; None (the change is a no-op) -> 304, no body."""
+        answer = await self.ask(future)
+        if answer is None:
+            self.set_status(304)
+            self.finish()
+        else:
+            self.send_json(answer, 202)
+
+    def no_content(self) -> None:
+        self.set_status(204)
+        self.finish()
 
     # errors: one shape for all -----------------------------------------------------------------
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:

@@ -4,12 +4,16 @@ complete (canned data or a DomainError), or one that never completes (`hang`).
 `cluster_query` answers an echo of what it was asked ({"query", "fsid", "params"}) unless
 `cluster_data` has a canned value, so a test can prove each route reaches the right query with
 the right parameters.
+
+The write methods (the 202 workflow, forgetting, agent calls, keys, users) answer canned values:
+a fresh {"request_id"} per change, unless `canned[method name]` holds another answer (None for a
+no-op -> 304). Unknown clusters, servers, keys, users and requests fail as the Api would.
 """
 from __future__ import annotations
 
 from concurrent.futures import Future
 
-from actors.errors import NotFound, Unavailable
+from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
 SYNCING_FSID = "0000aaaa-1111-2222-3333-444455556666"    # known, maps not arrived -> 503
@@ -42,7 +46,11 @@ class FakeApi:
                           "name": "ceph_fake"}]
         self.servers = [{"fqdn": "figment000.cluster0.com", "hostname": "figment000",
                          "managed": True, "services": []}]
-        self.keys = [{"id": "figment000.cluster0.com", "status": "accepted"}]
+        self.keys = [{"id": "figment000.cluster0.com", "status": "accepted"},
+                     {"id": "figment001.cluster0.com", "status": "pre"},
+                     {"id": "figment002.cluster0.com", "status": "pre"}]
+        self.canned: dict[str, object] = {}            # method name -> answer instead of default
+        self.request_ids = 0
 
     def _answer(self, name: str, args: tuple, kwargs: dict, compute) -> Future:
         self.calls.append((name, args, kwargs))
@@ -57,6 +65,23 @@ class FakeApi:
 
     def called(self, name: str) -> list[tuple[tuple, dict]]:
         return [(a, k) for n, a, k in self.calls if n == name]
+
+    def _canned(self, name: str, args: tuple, compute) -> Future:
+        """Answer `canned[name]` when set (after `compute`'s checks), else `compute()`."""
+        def answer():
+            value = compute()
+            return self.canned[name] if name in self.canned else value
+        return self._answer(name, args, {}, answer)
+
+    def _cluster(self, fsid):
+        if fsid == SYNCING_FSID:
+            raise Unavailable(f"Cluster {fsid} has no reachable mon")
+        if fsid != FSID:
+            raise NotFound.of("cluster", fsid)
+
+    def _new_request(self):
+        self.request_ids += 1
+        return {"request_id": f"request-{self.request_ids}"}
 
     # clusters ---------------------------------------------------------------------------
     def list_clusters(self):
@@ -115,6 +140,80 @@ class FakeApi:
             raise NotFound.of("request", request_id)
         return self._answer("get_request", (request_id,), {}, compute)
 
+    # changes: the 202 workflow -----------------------------------------------------------------
+    def _change(self, name, fsid, args):
+        def compute():
+            self._cluster(fsid)
+            return self._new_request()
+        return self._canned(name, (fsid, *args), compute)
+
+    def create(self, fsid, kind, attrs, user, /):
+        return self._change("create", fsid, (kind, attrs, user))
+
+    def update(self, fsid, kind, ident, attrs, user, /):
+        return self._change("update", fsid, (kind, ident, attrs, user))
+
+    def delete(self, fsid, kind, ident, user, /):
+        return self._change("delete", fsid, (kind, ident, user))
+
+    def osd_command(self, fsid, osd_id, command, user):
+        return self._change("osd_command", fsid, (osd_id, command, user))
+
+    def replace_crush_map(self, fsid, text, user):
+        return self._change("replace_crush_map", fsid, (text, user))
+
+    def debug_job(self, fqdn, cmd, args, user):
+        def compute():
+            self._server(fqdn)
+            return self._new_request()
+        return self._canned("debug_job", (fqdn, cmd, args, user), compute)
+
+    def cancel_request(self, request_id):
+        def compute():
+            for i, request in enumerate(self.requests):
+                if request["id"] == request_id:
+                    self.requests[i] = {**request, "state": "complete", "error": True,
+                                        "error_message": "Cancelled"}
+                    return self.requests[i]
+            raise NotFound.of("request", request_id)
+        return self._canned("cancel_request", (request_id,), compute)
+
+    # forgetting -------------------------------------------------------------------------------
+    def delete_cluster(self, fsid):
+        def compute():
+            if fsid not in (FSID, SYNCING_FSID):
+                raise NotFound.of("cluster", fsid)
+        return self._canned("delete_cluster", (fsid,), compute)
+
+    def delete_server(self, fqdn):
+        return self._canned("delete_server", (fqdn,),
+                            lambda: self.servers.remove(self._server(fqdn)))
+
+    # synchronous calls to agents ----------------------------------------------------------------
+    def cli(self, fsid, command):
+        def compute():
+            self._cluster(fsid)
+            return {"out": f"ran: {' '.join(command)}", "err": "", "status": 0}
+        return self._canned("cli", (fsid, command), compute)
+
+    def cluster_log(self, fsid, lines):
+        def compute():
+            self._cluster(fsid)
+            return {"lines": f"{lines} lines of the cluster log"}
+        return self._canned("cluster_log", (fsid, lines), compute)
+
+    def server_logs(self, fqdn):
+        def compute():
+            self._server(fqdn)
+            return ["ceph/ceph-osd.0.log", "ceph/ceph.log", "messages"]
+        return self._canned("server_logs", (fqdn,), compute)
+
+    def server_log(self, fqdn, path, lines):
+        def compute():
+            self._server(fqdn)
+            return {"lines": f"{lines} lines of {path}"}
+        return self._canned("server_log", (fqdn, path, lines), compute)
+
     # users and sessions ---------------------------------------------------------------------
     def authenticate(self, username, password):
         def compute():
@@ -159,6 +258,53 @@ class FakeApi:
                     return key
             raise NotFound.of("key", minion_id)
         return self._answer("get_key", (minion_id,), {}, compute)
+
+    def _key(self, minion_id):
+        for key in self.keys:
+            if key["id"] == minion_id:
+                return key
+        raise NotFound.of("key", minion_id)
+
+    def update_key(self, minion_id, status):
+        def compute():
+            key = self._key(minion_id)
+            if key["status"] != "pre":
+                raise Invalid(f"Invalid status for key {minion_id}",
+                              {"status": [f"Transition {key['status']}->{status} is invalid"]})
+            key["status"] = status
+        return self._canned("update_key", (minion_id, status), compute)
+
+    def delete_key(self, minion_id):
+        return self._canned("delete_key", (minion_id,),
+                            lambda: self.keys.remove(self._key(minion_id)))
+
+    # user management -----------------------------------------------------------------------------
+    def _user(self, user_id):
+        if user_id not in self.users:
+            raise NotFound.of("user", user_id)
+        return self.users[user_id]
+
+    def create_user(self, attrs, actor):
+        def compute():
+            user_id = max(self.users) + 1
+            self.users[user_id] = {"id": user_id, "username": attrs.get("username"),
+                                   "email": attrs.get("email")}
+            return self.users[user_id]
+        return self._canned("create_user", (attrs, actor), compute)
+
+    def update_user(self, user_id, attrs, actor):
+        def compute():
+            user = self._user(user_id)
+            if actor["id"] != user_id:
+                raise Forbidden("Permission denied")
+            self.users[user_id] = {**user, **{k: v for k, v in attrs.items()
+                                              if k in ("username", "email")}}
+            return self.users[user_id]
+        return self._canned("update_user", (user_id, attrs, actor), compute)
+
+    def delete_user(self, user_id, actor):
+        return self._canned("delete_user", (user_id, actor),
+                            lambda: self.users.pop(self._user(user_id)["id"]) and None)
 
 
 # --------------------------------------------------------------------------------------------

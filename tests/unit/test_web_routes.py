@@ -151,21 +151,26 @@ class ErrorShapeTest(WebTestCase):
                 self.assert_error(self.call(method, path), 404, detail="Not found")
 
     def test_listed_but_unimplemented_verbs_are_json_405_with_allow(self):
-        for method, path in (("POST", "/api/v2/cluster"), ("DELETE", C),
-                             ("PATCH", C + "/pool/1"), ("POST", C + "/osd/1/command/scrub"),
-                             ("PUT", "/api/v2/user/me"), ("PATCH", "/api/v2/key/k1"),
-                             ("POST", "/api/v2/info"), ("HEAD", "/api/v2/cluster")):
+        for method, path, allow in (
+                ("POST", "/api/v2/cluster", "GET"), ("PUT", C, "GET, DELETE"),
+                ("PUT", C + "/pool/1", "GET, PATCH, DELETE"),
+                ("PATCH", C + "/osd/1/command/scrub", "GET, POST"),
+                ("DELETE", C + "/osd/1", "GET, PATCH"),
+                ("POST", "/api/v2/user/me", "GET, PUT, PATCH, DELETE"),
+                ("POST", "/api/v2/key/k1", "GET, PATCH, DELETE"),
+                ("GET", C + "/cli", "POST"), ("POST", C + "/log", "GET"),
+                ("POST", "/api/v2/info", "GET"), ("HEAD", "/api/v2/cluster", "GET")):
             with self.subTest(method=method, path=path):
                 response = self.call(method, path)
                 self.assertEqual(response.code, 405)
-                self.assertEqual(response.headers["Allow"], "GET")
+                self.assertEqual(response.headers["Allow"], allow)
                 if method != "HEAD":
                     self.assert_error(response, 405)
         self.assertEqual(self.api.called("cluster_query"), [])
 
     def test_405_does_not_depend_on_being_logged_in(self):
         self.jar.clear()
-        self.assert_error(self.call("DELETE", C), 405)
+        self.assert_error(self.call("PUT", C), 405)
 
     def test_nonstandard_verb_is_json_405(self):
         response = self.call("BREW", "/api/v2/cluster")

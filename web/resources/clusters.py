@@ -1,4 +1,5 @@
-"""Clusters and their read-only views: `cluster[/<fsid>]`, mons, config, sync objects."""
+"""Clusters (`cluster[/<fsid>]`; DELETE forgets one until its next heartbeat) and their read-only
+views: mons, config, sync objects."""
 from __future__ import annotations
 
 from web.base import BaseHandler
@@ -12,6 +13,10 @@ class ClusterListHandler(BaseHandler):
 class ClusterDetailHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "cluster"))
+
+    async def delete(self, fsid: str) -> None:
+        await self.ask(self.api.delete_cluster(fsid))
+        self.no_content()
 
 
 class MonListHandler(BaseHandler):

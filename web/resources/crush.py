@@ -1,32 +1,83 @@
-"""CRUSH: the decompiled map, nodes (buckets), rules, rule sets and types."""
+"""CRUSH: the decompiled map, nodes (buckets), rules, rule sets and types.
+
+Changes answer 202 {"request_id"} (the map upload too: 202, not the original's 200), or 304 when
+the Api finds nothing to change; the Api validates bodies and the map text.
+"""
 from __future__ import annotations
 
 from web.base import BaseHandler
+from web.errors import ApiError, invalid_field
+
+TEXT_REQUIRED = "The CRUSH map text is required."
 
 
 class CrushMapHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_map"))   # a JSON string
 
+    async def post(self, fsid: str) -> None:
+        await self.accepted(self.api.replace_crush_map(fsid, self._map_text(), self.current_user))
+
+    def _map_text(self) -> str:
+        """`text/plain` (UTF-8) or JSON {"text": "..."}; anything else is a 415."""
+        media_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type == "text/plain":
+            try:
+                text = self.request.body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise invalid_field("text", "The CRUSH map text must be UTF-8.") from None
+        elif media_type == "application/json":
+            text = self.json_object().get("text")
+            if text is not None and not isinstance(text, str):
+                raise invalid_field("text", "Must be a string.")
+        else:
+            raise ApiError(415, f"Unsupported media type {media_type or '(none)'!r}: send the "
+                                "CRUSH map as text/plain or as application/json {\"text\": ...}")
+        if not text or not text.strip():
+            raise invalid_field("text", TEXT_REQUIRED)
+        return text
+
 
 class CrushNodeListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_nodes"))
+
+    async def post(self, fsid: str) -> None:
+        await self.accepted(self.api.create(fsid, "crush_node", self.json_object(),
+                                            self.current_user))
 
 
 class CrushNodeDetailHandler(BaseHandler):
     async def get(self, fsid: str, node_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_node", node_id=int(node_id)))
 
+    async def patch(self, fsid: str, node_id: str) -> None:
+        await self.accepted(self.api.update(fsid, "crush_node", int(node_id), self.json_object(),
+                                            self.current_user))
+
+    async def delete(self, fsid: str, node_id: str) -> None:
+        await self.accepted(self.api.delete(fsid, "crush_node", int(node_id), self.current_user))
+
 
 class CrushRuleListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_rules"))
 
+    async def post(self, fsid: str) -> None:
+        await self.accepted(self.api.create(fsid, "crush_rule", self.json_object(),
+                                            self.current_user))
+
 
 class CrushRuleDetailHandler(BaseHandler):
     async def get(self, fsid: str, rule_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_rule", rule_id=int(rule_id)))
+
+    async def patch(self, fsid: str, rule_id: str) -> None:
+        await self.accepted(self.api.update(fsid, "crush_rule", int(rule_id), self.json_object(),
+                                            self.current_user))
+
+    async def delete(self, fsid: str, rule_id: str) -> None:
+        await self.accepted(self.api.delete(fsid, "crush_rule", int(rule_id), self.current_user))
 
 
 class CrushRuleSetListHandler(BaseHandler):

@@ -1,8 +1,12 @@
-"""OSDs, their commands and the OSD map flags (`osd_config`)."""
+"""OSDs, their commands and the OSD map flags (`osd_config`).
+
+Changes (PATCH `osd/<id>`, POST `osd/<id>/command/<command>`, PATCH `osd_config`) answer 202
+{"request_id"}, or 304 when the Api finds nothing to change; the Api validates bodies.
+"""
 from __future__ import annotations
 
 from web.base import BaseHandler
-from web.errors import invalid_field
+from web.errors import ApiError, invalid_field
 
 
 def parse_osd_filters(args: dict[str, list[str]]) -> tuple[int | None, list[int] | None]:
@@ -33,6 +37,10 @@ class OsdDetailHandler(BaseHandler):
     async def get(self, fsid: str, osd_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, "osd", osd_id=int(osd_id)))
 
+    async def patch(self, fsid: str, osd_id: str) -> None:
+        await self.accepted(self.api.update(fsid, "osd", int(osd_id), self.json_object(),
+                                            self.current_user))
+
 
 class OsdImplementedCommandsHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
@@ -49,7 +57,18 @@ class OsdCommandHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, "osd_command", osd_id=int(osd_id),
                                                 command=command))
 
+    async def post(self, fsid: str, osd_id: str, command: str) -> None:
+        unexpected = self.json_object(optional=True)     # an empty body or {}
+        if unexpected:
+            raise ApiError(400, f"OSD command {command} takes no parameters",
+                           {name: ["Not allowed."] for name in unexpected})
+        await self.accepted(self.api.osd_command(fsid, int(osd_id), command, self.current_user))
+
 
 class OsdConfigHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "osd_config"))
+
+    async def patch(self, fsid: str) -> None:
+        await self.accepted(self.api.update(fsid, "osd_config", None, self.json_object(),
+                                            self.current_user))

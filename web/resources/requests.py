@@ -1,4 +1,5 @@
-"""Requests (the 202 workflow's records), paginated newest first, optionally `?state=`."""
+"""Requests (the 202 workflow's records), paginated newest first, optionally `?state=`;
+POST `request/<id>/cancel` answers the request after cancelling (idempotent once complete)."""
 from __future__ import annotations
 
 from web import pagination
@@ -21,3 +22,8 @@ class RequestDetailHandler(BaseHandler):
     # original); the Api's request record carries no fsid to compare against.
     async def get(self, request_id: str, fsid: str | None = None) -> None:
         self.send_json(await self.ask(self.api.get_request(request_id)))
+
+
+class RequestCancelHandler(BaseHandler):
+    async def post(self, request_id: str) -> None:
+        self.send_json(await self.ask(self.api.cancel_request(request_id)))

@@ -25,9 +25,7 @@ class LoginHandler(BaseHandler):
         self.send_json({})
 
     def _credentials(self) -> tuple[str, str]:
-        body = self.json_body()
-        if not isinstance(body, dict):
-            raise ApiError(400, "Request body must be a JSON object")
+        body = self.json_object()
         errors = {}
         for field in ("username", "password"):
             value = body.get(field)
