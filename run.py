@@ -30,6 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sim-osds-per-server", type=int, default=4)
     parser.add_argument("--heartbeat-s", type=float, default=10.0,
                         help="agent heartbeat period the daemon expects (and the simulator uses)")
+    parser.add_argument("--request-timeout-s", type=float, default=60.0,
+                        help="a request fails when its job is not answered within this, or the map "
+                             "its change produces does not arrive within twice this")
     parser.add_argument("--admin-password", default=None,
                         help="password of the first account 'admin' (else CALAMARI_ADMIN_PASSWORD, "
                              "else generated and printed once)")
@@ -105,7 +108,9 @@ async def run_daemon(args) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     db = args.db or str(data_dir / "calamari.sqlite3")
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
-    system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2))
+    system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
+                                request_timeouts={"job_timeout_s": args.request_timeout_s,
+                                                  "map_timeout_s": 2 * args.request_timeout_s})
     bus = fleet = http = None
     try:
         generated = ensure_admin(system.store, args.admin_password or os.environ.get("CALAMARI_ADMIN_PASSWORD"))

@@ -67,6 +67,32 @@ class Api(Protocol):
                       offset: int, limit: int) -> Future: ...    # (count, [request])
     def get_request(self, request_id: str) -> Future: ...        # request
 
+    # changes: the 202 workflow. Future of {"request_id": id}, or None for a no-op (HTTP 304).
+    # `attrs` is the parsed JSON body as sent (validation of types, allowed/required fields and
+    # semantics happens behind the facade: Invalid -> 400 with errors naming fields, NotFound ->
+    # 404, Conflict -> 409, Unavailable -> 503 when the cluster has no reachable mon).
+    # `user` is the session user dict ({id, username, ...}), recorded as who asked.
+    # kind: "pool" | "crush_node" | "crush_rule"
+    def create(self, fsid: str, kind: str, attrs: dict, user: dict, /) -> Future: ...
+    # kind: "pool" | "osd" | "osd_config" (ident None) | "crush_node" | "crush_rule"
+    def update(self, fsid: str, kind: str, ident, attrs: dict, user: dict, /) -> Future: ...
+    # kind: "pool" | "crush_node" | "crush_rule"
+    def delete(self, fsid: str, kind: str, ident, user: dict, /) -> Future: ...
+    def osd_command(self, fsid: str, osd_id: int, command: str, user: dict) -> Future: ...
+    def replace_crush_map(self, fsid: str, text: str, user: dict) -> Future: ...
+    def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future: ...   # {"request_id"}
+    def cancel_request(self, request_id: str) -> Future: ...    # the request after cancelling
+
+    # forgetting -------------------------------------------------------------------------------
+    def delete_cluster(self, fsid: str) -> Future: ...           # None; NotFound
+    def delete_server(self, fqdn: str) -> Future: ...            # None; NotFound
+
+    # synchronous calls to agents (first responsive mon; 503 if none answers) -----------------------
+    def cli(self, fsid: str, command: list[str]) -> Future: ...  # {out, err, status}
+    def cluster_log(self, fsid: str, lines: int) -> Future: ...  # {"lines": text}
+    def server_logs(self, fqdn: str) -> Future: ...              # [path, ...]
+    def server_log(self, fqdn: str, path: str, lines: int) -> Future: ...   # {"lines": text}
+
     # users and sessions ---------------------------------------------------------------------
     def authenticate(self, username: str, password: str) -> Future: ...  # user dict or None
     def create_session(self, user_id: int) -> Future: ...        # token str
@@ -78,3 +104,10 @@ class Api(Protocol):
     # agent keys ------------------------------------------------------------------------------
     def list_keys(self) -> Future: ...                           # [{id, status}]
     def get_key(self, minion_id: str) -> Future: ...             # {id, status}
+    def update_key(self, minion_id: str, status) -> Future: ...  # None; Invalid for bad transitions
+    def delete_key(self, minion_id: str) -> Future: ...          # None; NotFound
+
+    # user management (`actor` is the session user; Forbidden when not allowed) ---------------------
+    def create_user(self, attrs: dict, actor: dict) -> Future: ...              # user
+    def update_user(self, user_id: int, attrs: dict, actor: dict) -> Future: ...  # user
+    def delete_user(self, user_id: int, actor: dict) -> Future: ...             # None

@@ -16,6 +16,10 @@ import pykka
 log = logging.getLogger(__name__)
 
 
+# A handler returns DEFERRED when it passed the message's `reply` on to another actor to complete.
+DEFERRED = object()
+
+
 def handles(*message_types: type) -> Callable:
     """Mark a method as the handler of the given message types."""
     def mark(fn):
@@ -47,7 +51,7 @@ class Actor(pykka.ThreadingActor):
         except Exception as exc:  # noqa: BLE001 - reported to the asker or logged, never fatal
             self._fail(reply, exc)
             return None
-        if reply is not None and not reply.done():
+        if reply is not None and result is not DEFERRED and not reply.done():
             reply.set_result(result)
         return None
 

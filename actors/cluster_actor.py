@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import logging
 
-from actors import cluster_queries
-from actors.base import Actor, handles
+from actors import cluster_changes, cluster_queries
+from actors.base import DEFERRED, Actor, handles
 from actors.context import Peers, Timings
 from actors.events import RECOVERY, WARNING, Event
 from actors.map_events import diff_health, diff_mon_status, diff_osd_map, diff_quorum_status
 from actors.membership import membership
+from actors.errors import Unavailable
 from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
-                             Restored, ServicesChanged, Tick)
+                             PlanChange, Restored, ServicesChanged, Tick)
+from actors.request_messages import FavouriteChanged, MapArrived, SubmitRequest, VersionKnown
 from actors.store_messages import SaveCluster, SaveSyncObject
 from actors.sync import SyncState, choose_favourite
 
 log = logging.getLogger(__name__)
 
 MEMBERSHIP_TYPES = frozenset({"osd_map", "mon_map", "mds_map"})
+TRACKED_TYPES = ("osd_map", "pg_summary")   # what requests wait for
 
 
 class ClusterActor(Actor):
@@ -55,6 +58,8 @@ class ClusterActor(Actor):
                 self.sync.restore(sync_type, version, data)
         self.queries.invalidate()
         self._send_membership()
+        for sync_type in TRACKED_TYPES:
+            self._tell_tracker(sync_type)
         self._publish()
 
     # --- heartbeats and fetches ----------------------------------------------------------------
@@ -66,6 +71,8 @@ class ClusterActor(Actor):
                                   self.timings.favourite_timeout_s)
         if chosen != self.favourite:
             log.info("cluster %s: favourite mon host is now %s (was %s)", self.fsid, chosen, self.favourite)
+            if self.favourite is not None and self.peers.tracker is not None:
+                self.peers.tracker.tell(FavouriteChanged(self.fsid, self.favourite, chosen))
             self.favourite = chosen
         if minion != self.favourite:
             return
@@ -113,6 +120,7 @@ class ClusterActor(Actor):
             return
         log.debug("cluster %s: %s version %s from %s", self.fsid, sync_type, version, minion)
         self.queries.invalidate()
+        self._tell_tracker(sync_type)
         self._emit_map_events(sync_type, old, data, now)
         if sync_type in MEMBERSHIP_TYPES:
             self._send_membership()
@@ -136,6 +144,11 @@ class ClusterActor(Actor):
             return
         if events:
             self.peers.eventer.tell(EmitEvents(tuple(events)))
+
+    def _tell_tracker(self, sync_type: str) -> None:
+        if sync_type in TRACKED_TYPES and self.peers.tracker is not None and self.sync.data(sync_type) is not None:
+            self.peers.tracker.tell(MapArrived(self.fsid, sync_type, self.sync.version(sync_type),
+                                               self.sync.data(sync_type)))
 
     def _service_fqdns(self) -> dict:
         return {(service.type, service.id): fqdn for service, fqdn in self.services}
@@ -164,6 +177,26 @@ class ClusterActor(Actor):
         if not self.late and message.now - max(self.update_time, self.started_at) > self.timings.cluster_late_s:
             self.late = True
             self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)
+
+    # --- changes -------------------------------------------------------------------------
+    @handles(PlanChange)
+    def plan_change(self, message: PlanChange):
+        """Plan against the current maps; the tracker answers the reply with the request id."""
+        plan = cluster_changes.plan(self.queries.osd_view(self), self.sync.data("config"), self.name, message)
+        if plan is None:
+            return None   # nothing to change: 304
+        if self.favourite is None or self.late:
+            raise Unavailable(f"Cluster {self.fsid} has no mon host reachable for commands")
+        self.peers.tracker.tell(SubmitRequest(plan, self.fsid, self.name, self.favourite,
+                                              message.requested_by, message.reply))
+        return DEFERRED
+
+    @handles(VersionKnown)
+    def version_known(self, message: VersionKnown):
+        """A request knows a map version exists (its command produced it): fetch it now."""
+        minion = message.minion if message.minion in self.last_heard else self.favourite
+        if minion and self.sync.on_version(message.sync_type, message.version, message.now):
+            self._fetch(minion, message.sync_type)
 
     # --- reads ---------------------------------------------------------------------------
     @handles(ClusterQuery)

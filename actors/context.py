@@ -15,6 +15,7 @@ class Timings:
     cluster_late_factor: int = 6       # "cluster late" (60 s at the default period)
     fetch_timeout_s: float = 10.0      # an unanswered map fetch is re-issued after this
     job_timeout_s: float = 30.0        # deadline given to agents for map fetches
+    call_timeout_s: float = 3.0        # a synchronous call (CLI, logs) tries the next mon after this
 
     @property
     def favourite_timeout_s(self) -> float:
@@ -40,3 +41,4 @@ class Peers:
     cluster_ref: Callable[[str], pykka.ActorRef | None]
     # publish_cluster(fsid, summary dict | None); thread-safe shared read model for GET /cluster
     publish_cluster: Callable[[str, dict | None], None]
+    tracker: pykka.ActorRef | None = None   # the request tracker (absent in some unit tests)

@@ -15,7 +15,7 @@ from actors.base import Actor, handles
 from actors.context import Peers
 from actors.errors import NotFound
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetClusterServer,
-                             GetServer, GetServerGrains, ListClusterServers, ListServers, Restored,
+                             GetServer, GetServerGrains, ListClusterServers, ListMonHosts, ListServers, Restored,
                              ServerRecord, ServerUpdated, Service, ServicesChanged)
 from actors.server_records import record_to_row
 from actors.store_messages import DeleteServer, SaveServer
@@ -204,6 +204,12 @@ class ServerDirectory(Actor):
         return self._cached(("cluster", message.fsid), lambda: [
             views.api_cluster_server(self.records[fqdn], message.fsid, self.memberships.get(message.fsid))
             for fqdn in fqdns])
+
+    @handles(ListMonHosts)
+    def list_mon_hosts(self, message: ListMonHosts):
+        hosts = {fqdn for service, fqdn in self._by_fsid.get(message.fsid, {}).values()
+                 if service.type == "mon" and service.running and self.records[fqdn].managed}
+        return sorted(hosts, key=lambda fqdn: -(self.records[fqdn].last_contact or 0.0))
 
     @handles(GetClusterServer)
     def get_cluster_server(self, message: GetClusterServer):

@@ -13,7 +13,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 
 import pykka
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PendingJob:
-    reply_to: pykka.ActorRef
+    reply_to: pykka.ActorRef | Future   # an actor is told JobCompleted; a Future gets the JobResult
     agent_id: str
     function: str
     args: dict
@@ -51,9 +52,15 @@ class Dispatcher:
         self._known_agents: set[str] = set()
         self._job_ids = itertools.count()
         self._send = None
+        self.tracker: pykka.ActorRef | None = None
         self.stats: Counter = Counter()
         self.peers = Peers(store=store, eventer=eventer, directory=directory, send_job=self.send_job,
                            cluster_ref=self.cluster_ref, publish_cluster=self.publish_cluster)
+
+    def attach_tracker(self, tracker: pykka.ActorRef) -> None:
+        """The request tracker needs the peers and they need it: it joins after construction."""
+        self.tracker = tracker
+        self.peers = replace(self.peers, tracker=tracker)
 
     def attach_bus(self, send) -> None:
         """send(agent_id, body): BusServer.send, thread-safe."""
@@ -118,7 +125,7 @@ class Dispatcher:
         return ref
 
     # --- jobs ---------------------------------------------------------------------------
-    def send_job(self, agent_id: str, function: str, args: dict, reply_to: pykka.ActorRef,
+    def send_job(self, agent_id: str, function: str, args: dict, reply_to: pykka.ActorRef | Future,
                  timeout_s: float) -> str:
         job_id = f"{uuid.uuid4().hex[:12]}-{next(self._job_ids)}"
         deadline = self.clock() + timeout_s
@@ -141,7 +148,20 @@ class Dispatcher:
             return
         self._deliver(pending, result, now)
 
+    def call(self, agent_id: str, function: str, args: dict, timeout_s: float) -> Future:
+        """A job whose JobResult completes the returned Future (for synchronous API calls)."""
+        reply: Future = Future()
+        try:
+            self.send_job(agent_id, function, args, reply, timeout_s)
+        except Exception as exc:  # noqa: BLE001 - no bus yet: the caller tries another agent
+            reply.set_exception(exc)
+        return reply
+
     def _deliver(self, pending: PendingJob, result: JobResult, now: float) -> None:
+        if isinstance(pending.reply_to, Future):
+            if not pending.reply_to.done():
+                pending.reply_to.set_result(result)
+            return
         try:
             pending.reply_to.tell(JobCompleted(pending.agent_id, result, pending.function, pending.args, now))
         except pykka.ActorDeadError:
@@ -163,6 +183,8 @@ class Dispatcher:
         self._expire_jobs(now)
         with self._lock:
             refs = list(self._servers.values()) + list(self._clusters.values())
+        if self.tracker is not None:
+            refs.append(self.tracker)
         for ref in refs:
             try:
                 ref.tell(Tick(now))

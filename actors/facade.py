@@ -6,9 +6,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from actors import passwords
 from actors.base import ask
+from actors.futures import done, failed, then
 from actors.errors import NotFound
-from actors.messages import (ClusterQuery, ForgetServer, GetClusterServer, GetServer, GetServerGrains,
+from actors.facade_accounts import AccountsMixin
+from actors.facade_changes import ChangesMixin
+from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServerGrains,
                              ListClusterServers, ListServers)
+from actors.request_messages import GetRequest, ListRequests
 from actors.store_messages import (DeleteSession, GetKey, GetSession, GetUser, GetUserByName,
                                    ListEvents, ListKeys, ListUsers, SaveSession)
 
@@ -16,48 +20,13 @@ SESSION_LIFETIME_S = 14 * 24 * 3600
 SESSION_CACHE_S = 30.0   # a session seen valid is trusted this long without asking the store
 
 
-def done(value) -> Future:
-    future: Future = Future()
-    future.set_result(value)
-    return future
-
-
-def failed(exc: Exception) -> Future:
-    future: Future = Future()
-    future.set_exception(exc)
-    return future
-
-
-def then(future: Future, fn) -> Future:
-    """A Future of fn(result of `future`); exceptions from either propagate."""
-    out: Future = Future()
-
-    def chain(source: Future):
-        try:
-            value = fn(source.result())
-        except Exception as exc:  # noqa: BLE001 - handed to the awaiting caller
-            out.set_exception(exc)
-            return
-        if isinstance(value, Future):
-            value.add_done_callback(lambda inner: _copy(inner, out))
-        else:
-            out.set_result(value)
-    future.add_done_callback(chain)
-    return out
-
-
-def _copy(source: Future, target: Future) -> None:
-    if source.exception() is not None:
-        target.set_exception(source.exception())
-    else:
-        target.set_result(source.result())
-
-
-class DaemonApi:
-    def __init__(self, dispatcher, directory, store, clock=time.time):
+class DaemonApi(ChangesMixin, AccountsMixin):
+    def __init__(self, dispatcher, directory, store, tracker, *, call_timeout_s: float = 3.0, clock=time.time):
         self.dispatcher = dispatcher
         self.directory = directory
         self.store = store
+        self.tracker = tracker
+        self.call_timeout_s = call_timeout_s
         self.clock = clock
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
@@ -98,19 +67,15 @@ class DaemonApi:
     def get_server_grains(self, fqdn: str) -> Future:
         return ask(self.directory, lambda r: GetServerGrains(fqdn, r))
 
-    def delete_server(self, fqdn: str) -> Future:
-        self.dispatcher.forget_server_actor(fqdn)
-        return ask(self.directory, lambda r: ForgetServer(fqdn, r))
-
     # --- events and requests --------------------------------------------------------------------
     def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
         return ask(self.store, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))
 
     def list_requests(self, *, fsid, state, offset, limit) -> Future:
-        return done((0, []))   # the request tracker arrives with the write side
+        return ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r))
 
     def get_request(self, request_id: str) -> Future:
-        return failed(NotFound.of("request", request_id))
+        return ask(self.tracker, lambda r: GetRequest(request_id, r))
 
     # --- users and sessions -----------------------------------------------------------------------
     def authenticate(self, username: str, password: str) -> Future:

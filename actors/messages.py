@@ -126,6 +126,13 @@ class ListClusterServers:
 
 
 @dataclass(frozen=True)
+class ListMonHosts:
+    """Managed servers running a mon of the cluster, most recently heard first (CLI, logs)."""
+    fsid: str
+    reply: Future
+
+
+@dataclass(frozen=True)
 class GetClusterServer:
     fsid: str
     fqdn: str
@@ -137,6 +144,17 @@ class GetClusterServer:
 class ClusterQuery:
     name: str
     params: dict
+    reply: Future
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """A change asked through the API; op: create | update | delete | command."""
+    op: str
+    kind: str
+    ident: Any
+    attrs: Any
+    requested_by: str | None
     reply: Future
 
 

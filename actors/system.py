@@ -19,7 +19,8 @@ from actors.facade import DaemonApi
 from actors.messages import EmitEvents, Restored
 from actors.server_records import row_to_record
 from actors.store_actor import StoreActor
-from actors.store_messages import CountUsers, CreateUser, Flush, LoadState
+from actors.request_tracker import RequestTracker
+from actors.store_messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState
 from actors.ticker import Ticker
 
 log = logging.getLogger(__name__)
@@ -45,14 +46,19 @@ class ActorSystem:
         pykka.ActorRegistry.stop_all(block=True, timeout=timeout_s)
 
 
-def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0) -> ActorSystem:
+def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
+                       request_timeouts: dict | None = None) -> ActorSystem:
+    """request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker."""
     store = StoreActor.start(db)
     state = ask(store, LoadState).result(STARTUP_TIMEOUT_S)
     eventer = Eventer.start(store)
     holder: dict = {}
     directory = ServerDirectory.start(lambda: holder["dispatcher"].peers)
     dispatcher = Dispatcher(store=store, eventer=eventer, directory=directory, timings=timings)
+    tracker = RequestTracker.start(dispatcher.peers, timings, **(request_timeouts or {}))
+    dispatcher.attach_tracker(tracker)
     holder["dispatcher"] = dispatcher
+    tracker.tell(Restored(ask(store, LoadRequests).result(STARTUP_TIMEOUT_S)))
     records = [row_to_record(row) for row in state.servers]
     # The directory first: restored clusters immediately tell it what their maps say.
     directory.tell(Restored([r for r, _ in records]))
@@ -61,7 +67,8 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0) ->
     ticker = Ticker(dispatcher.tick, tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
-    return ActorSystem(store, eventer, directory, dispatcher, DaemonApi(dispatcher, directory, store), ticker)
+    api = DaemonApi(dispatcher, directory, store, tracker, call_timeout_s=timings.call_timeout_s)
+    return ActorSystem(store, eventer, directory, dispatcher, api, ticker)
 
 
 def ensure_admin(store: pykka.ActorRef, password: str | None) -> str | None:

@@ -40,6 +40,18 @@ class CephBackend(Protocol):
 
         Functions every backend serves:
           get_cluster_object(fsid, sync_type) -> {"fsid", "type", "version", "data"}
+          rados_commands(fsid, commands: [[prefix, {args}], ...]) -> {"fsid", "error": bool,
+              "results": [output per successful command], "error_status": "" or Ceph's message
+              for the first failing command (e.g. "Error EEXIST: pool 'x' already exists"),
+              "versions": the heartbeat version vector *after* the commands}. Runs the commands
+              in order as mon commands (format json), stops at the first failure, no rollback.
+              `osd setcrushmap` carries the CRUSH map *text* in args["data"].
+          ceph_command(fsid, args: [str]) -> {"out", "err", "status"}  (the `ceph` CLI)
+          list_logs() -> [paths relative to the Ceph log directory, sorted]
+          tail_log(path, lines) -> str  (last `lines` lines; JobError for paths outside the
+              log directory or that are not regular files)
+          selftest_wait(seconds) -> None; selftest_block() (never returns);
+          selftest_exception() (raises RuntimeError("This is a self-test exception"))
         Raise UnknownFunction for a function it does not serve, JobError for clean failures;
         any other exception is reported as a failed job too.
         """

@@ -31,6 +31,17 @@ def fleet(daemon):
 
 
 @pytest.fixture
+def live_fleet(daemon):
+    """A fleet whose clusters evolve in real time, fast: new PGs finish creating in about a second."""
+    running = start_fleet(daemon.bus_endpoint, advance_every_s=0.1)
+    for cluster in running.clusters:
+        cluster.pg_create_rate = 200.0
+        cluster.recovery_rate = 50.0
+    yield running
+    running.stop()
+
+
+@pytest.fixture
 def api(daemon):
     with logged_in_client(daemon.http_url) as client:
         yield client

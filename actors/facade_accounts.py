@@ -1,0 +1,160 @@
+"""The facade's users and agent keys (mixed into DaemonApi).
+
+Admins manage every account; anyone else may change only their own email and password, and must
+give the current password to change the password. A password change ends every session of that
+user (the cached ones too).
+"""
+from __future__ import annotations
+
+import re
+from concurrent.futures import Future
+
+from actors import passwords
+from actors.base import ask
+from actors.errors import Conflict, Forbidden, Invalid, NotFound
+from actors.futures import failed, then
+from actors.store_messages import (CreateUser, DeleteKey, DeleteUser, DeleteUserSessions, GetKey, GetUser,
+                                   GetUserByName, SaveKey, SetPasswordHash, UpdateUserEmail)
+
+USERNAME = re.compile(r"^[A-Za-z0-9@.+_-]{1,150}$")
+MIN_PASSWORD = 8
+KEY_STATUSES = ("accepted", "rejected")
+
+
+def check_password(password, username: str, field: str = "password") -> dict:
+    if not isinstance(password, str):
+        return {field: ["must be a string"]}
+    if len(password) < MIN_PASSWORD:
+        return {field: [f"must be at least {MIN_PASSWORD} characters"]}
+    if password == username:
+        return {field: ["must differ from the username"]}
+    return {}
+
+
+def check_user_fields(attrs, allowed: set, required: set) -> dict:
+    if not isinstance(attrs, dict):
+        raise Invalid("Request body must be a JSON object")
+    errors = {k: ["Not allowed"] for k in attrs if k not in allowed}
+    errors.update({k: ["Required"] for k in required if k not in attrs})
+    if "email" in attrs and not isinstance(attrs["email"], str):
+        errors["email"] = ["must be a string"]
+    return errors
+
+
+class AccountsMixin:
+    def _hash(self, password: str) -> Future:
+        return self._kdf.submit(passwords.hash_password, password)
+
+    def _forget_sessions(self, user_id: int) -> None:
+        self.store.tell(DeleteUserSessions(user_id))
+        for key, (user, _) in list(self._sessions.items()):
+            if user["id"] == user_id:
+                self._sessions.pop(key, None)
+
+    # --- users -----------------------------------------------------------------------------------
+    def create_user(self, attrs: dict, actor: dict) -> Future:
+        if not actor.get("is_admin"):
+            return failed(Forbidden("Only administrators manage users"))
+        try:
+            errors = check_user_fields(attrs, {"username", "password", "email"}, {"username", "password"})
+        except Invalid as exc:
+            return failed(exc)
+        username = attrs.get("username")
+        if isinstance(username, str) and not USERNAME.match(username):
+            errors["username"] = ["letters, digits and @.+-_ only, at most 150"]
+        elif not isinstance(username, str) and "username" not in errors:
+            errors["username"] = ["must be a string"]
+        if "password" not in errors:
+            errors.update(check_password(attrs["password"], str(username)))
+        if errors:
+            return failed(Invalid("Invalid user", errors))
+        return then(self._hash(attrs["password"]), lambda hashed: ask(self.store, lambda r: CreateUser(
+            username, attrs.get("email", ""), hashed, False, self.clock(), r)))
+
+    def update_user(self, user_id: int, attrs: dict, actor: dict) -> Future:
+        if actor["id"] != user_id and not actor.get("is_admin"):
+            return failed(Forbidden("You may change only your own account"))
+        try:
+            errors = check_user_fields(attrs, {"email", "password", "current_password", "username"}, set())
+        except Invalid as exc:
+            return failed(exc)
+        if "username" in attrs:
+            errors["username"] = ["cannot be changed"]
+        if errors:
+            return failed(Invalid("Invalid user", errors))
+
+        def apply(user):
+            if user is None:
+                raise NotFound.of("user", user_id)
+            steps = []
+            if "email" in attrs:
+                steps.append(lambda: ask(self.store, lambda r: UpdateUserEmail(user_id, attrs["email"], r)))
+            if "password" in attrs:
+                steps.append(lambda: self._change_password(user, attrs, own=actor["id"] == user_id))
+            return self._run_steps(steps, lambda: ask(self.store, lambda r: GetUser(user_id, r)))
+        own = actor["id"] == user_id   # then the stored hash is needed to check the current password
+        lookup = (ask(self.store, lambda r: GetUserByName(actor["username"], r)) if own
+                  else ask(self.store, lambda r: GetUser(user_id, r)))
+        return then(lookup, apply)
+
+    def _change_password(self, user: dict, attrs: dict, own: bool) -> Future:
+        problems = check_password(attrs["password"], user["username"])
+        if problems:
+            return failed(Invalid("Invalid password", problems))
+
+        def verified(ok: bool):
+            if not ok:
+                raise Invalid("The current password is wrong", {"current_password": ["does not match"]})
+            return then(self._hash(attrs["password"]), lambda hashed: then(
+                ask(self.store, lambda r: SetPasswordHash(user["id"], hashed, r)),
+                lambda _: self._forget_sessions(user["id"])))
+        if not own:
+            return verified(True)
+        current = attrs.get("current_password")
+        if not isinstance(current, str):
+            return failed(Invalid("The current password is required", {"current_password": ["Required"]}))
+        return then(self._kdf.submit(passwords.verify_password, current, user.get("password_hash", "")), verified)
+
+    def _run_steps(self, steps: list, finish) -> Future:
+        if not steps:
+            return then(finish(), _public_or_404)
+        first, rest = steps[0], steps[1:]
+        return then(first(), lambda _: self._run_steps(rest, finish))
+
+    def delete_user(self, user_id: int, actor: dict) -> Future:
+        if not actor.get("is_admin"):
+            return failed(Forbidden("Only administrators manage users"))
+        if actor["id"] == user_id:
+            return failed(Conflict("You cannot delete your own account"))
+        self._forget_sessions(user_id)
+        return ask(self.store, lambda r: DeleteUser(user_id, r))
+
+    # --- agent keys -------------------------------------------------------------------------------
+    def update_key(self, minion_id: str, status) -> Future:
+        if status not in KEY_STATUSES:
+            return failed(Invalid("Invalid key status", {"status": [f"Must be one of {', '.join(KEY_STATUSES)}"]}))
+
+        def transition(key):
+            if key is None:
+                raise NotFound.of("key", minion_id)
+            if key["status"] != "pre":
+                raise Invalid("Invalid key transition", {"status": [f"Transition {key['status']}->{status} is invalid"]})
+            self.store.tell(SaveKey(minion_id, status))
+            return None
+        return then(ask(self.store, lambda r: GetKey(minion_id, r)), transition)
+
+    def delete_key(self, minion_id: str) -> Future:
+        def forget(key):
+            if key is None:
+                raise NotFound.of("key", minion_id)
+            self.store.tell(DeleteKey(minion_id))
+            return None
+        return then(ask(self.store, lambda r: GetKey(minion_id, r)), forget)
+
+
+def _public_or_404(user):
+    if user is None:
+        raise NotFound("user not found")
+    return {"id": user["id"], "username": user["username"], "email": user.get("email") or "",
+            "is_admin": bool(user.get("is_admin"))}
+

@@ -1,0 +1,99 @@
+"""The facade's changes and agent calls (mixed into DaemonApi): cluster changes go to the owning
+ClusterActor, which plans them against its current maps and hands them to the request tracker."""
+from __future__ import annotations
+
+import posixpath
+from concurrent.futures import Future
+
+from actors.agent_calls import first_answer
+from actors.base import ask
+from actors.errors import Invalid, NotFound
+from actors.futures import done, failed, then
+from actors.messages import ListMonHosts, PlanChange
+from actors.request_messages import CancelRequest, SubmitJob
+
+DEBUG_FUNCTIONS = ("selftest_wait", "selftest_block", "selftest_exception")
+
+
+class ChangesMixin:
+    # --- the 202 workflow ---------------------------------------------------------------------
+    def _plan(self, fsid: str, op: str, kind: str, ident, attrs, user: dict) -> Future:
+        ref = self.dispatcher.cluster_ref(fsid)
+        if ref is None:
+            return failed(NotFound.of("cluster", fsid))
+        who = (user or {}).get("username")
+        return ask(ref, lambda r: PlanChange(op, kind, ident, attrs, who, r))
+
+    def create(self, fsid: str, kind: str, attrs: dict, user: dict, /) -> Future:
+        return self._plan(fsid, "create", kind, None, attrs, user)
+
+    def update(self, fsid: str, kind: str, ident, attrs: dict, user: dict, /) -> Future:
+        return self._plan(fsid, "update", kind, ident, attrs, user)
+
+    def delete(self, fsid: str, kind: str, ident, user: dict, /) -> Future:
+        return self._plan(fsid, "delete", kind, ident, {}, user)
+
+    def osd_command(self, fsid: str, osd_id: int, command: str, user: dict) -> Future:
+        return self._plan(fsid, "command", "osd", osd_id, {"command": command}, user)
+
+    def replace_crush_map(self, fsid: str, text: str, user: dict) -> Future:
+        return self._plan(fsid, "update", "crush_map", None, {"text": text}, user)
+
+    def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future:
+        function = cmd.removeprefix("ceph.")
+        if function not in DEBUG_FUNCTIONS:
+            return failed(Invalid(f"{cmd!r} is not a self-test command", {"cmd": [f"must be one of {', '.join(DEBUG_FUNCTIONS)}"]}))
+        if self.dispatcher.server_ref(fqdn) is None:
+            return failed(NotFound.of("server", fqdn))
+        kwargs = {"seconds": args[0]} if function == "selftest_wait" and isinstance(args, list) and args else \
+            (dict(args) if isinstance(args, dict) else {})
+        headline = f"Debug job {function} on {fqdn}"
+        return ask(self.tracker, lambda r: SubmitJob(function, kwargs, fqdn, headline,
+                                                     (user or {}).get("username"), r))
+
+    def cancel_request(self, request_id: str) -> Future:
+        return ask(self.tracker, lambda r: CancelRequest(request_id, r))
+
+    # --- forgetting -----------------------------------------------------------------------------
+    def delete_cluster(self, fsid: str) -> Future:
+        if not self.dispatcher.forget_cluster(fsid):
+            return failed(NotFound.of("cluster", fsid))
+        return done(None)
+
+    def delete_server(self, fqdn: str) -> Future:
+        from actors.messages import ForgetServer
+        self.dispatcher.forget_server_actor(fqdn)
+        return ask(self.directory, lambda r: ForgetServer(fqdn, r))
+
+    # --- answered by agents -----------------------------------------------------------------------
+    def _mon_hosts(self, fsid: str, then_call) -> Future:
+        if self.dispatcher.cluster_ref(fsid) is None:
+            return failed(NotFound.of("cluster", fsid))
+        return then(ask(self.directory, lambda r: ListMonHosts(fsid, r)), then_call)
+
+    def _call(self, function: str, args: dict):
+        return lambda agent: self.dispatcher.call(agent, function, args, self.call_timeout_s)
+
+    def cli(self, fsid: str, command: list[str]) -> Future:
+        return self._mon_hosts(fsid, lambda hosts: first_answer(
+            self._call("ceph_command", {"fsid": fsid, "args": list(command)}), hosts, "ceph " + " ".join(command)))
+
+    def cluster_log(self, fsid: str, lines: int) -> Future:
+        answer = self._mon_hosts(fsid, lambda hosts: first_answer(
+            self._call("tail_log", {"path": "ceph/ceph.log", "lines": lines}), hosts, "cluster log"))
+        return then(answer, lambda text: {"lines": text})
+
+    def server_logs(self, fqdn: str) -> Future:
+        if self.dispatcher.server_ref(fqdn) is None:
+            return failed(NotFound.of("server", fqdn))
+        return first_answer(self._call("list_logs", {}), [fqdn], f"logs of {fqdn}")
+
+    def server_log(self, fqdn: str, path: str, lines: int) -> Future:
+        clean = posixpath.normpath(path)
+        if path.startswith("/") or clean.startswith("..") or "\0" in path:
+            return failed(Invalid("log paths are relative to the Ceph log directory", {"path": ["outside the log directory"]}))
+        if self.dispatcher.server_ref(fqdn) is None:
+            return failed(NotFound.of("server", fqdn))
+        answer = first_answer(self._call("tail_log", {"path": clean, "lines": lines}), [fqdn], f"log {clean} of {fqdn}")
+        return then(answer, lambda text: {"lines": text})
+

@@ -1,0 +1,27 @@
+"""Driving the 202 workflow over HTTP: submit, then poll the request until it completes."""
+from __future__ import annotations
+
+from tests.helpers import wait_until
+
+
+def xsrf(api) -> dict:
+    return {"X-XSRF-TOKEN": api.cookies.get("XSRF-TOKEN", "")}
+
+
+def submit(api, method: str, path: str, body=None, expect: int = 202, **kwargs) -> str:
+    kwargs.setdefault("headers", xsrf(api))
+    response = api.request(method, path, json=body, **kwargs)
+    assert response.status_code == expect, (response.status_code, response.text)
+    return response.json()["request_id"]
+
+
+def finished(api, request_id: str, timeout_s: float = 20.0) -> dict:
+    return wait_until(lambda: (lambda r: r if r["state"] == "complete" else None)(
+        api.get(f"request/{request_id}").json()), timeout_s=timeout_s, what=f"request {request_id} complete")
+
+
+def run(api, method: str, path: str, body=None, timeout_s: float = 20.0) -> dict:
+    """Submit a change and wait for it; asserts it succeeded and returns the request."""
+    request = finished(api, submit(api, method, path, body), timeout_s)
+    assert request["error"] is False, request
+    return request

@@ -1,0 +1,64 @@
+"""Requests end truthfully when jobs are lost, raise, or agents go dark; and across restarts."""
+from __future__ import annotations
+
+from tests.system.conftest import HEARTBEAT_S, start_fleet
+from tests.system.daemon_process import DaemonProcess, logged_in_client
+from tests.system.requests_helpers import finished, run, submit
+from tests.system.test_read_api import synced_cluster
+
+
+def favourite_first(fleet):
+    """Every mon host may be the favourite: apply a knob to all of them."""
+    return list(fleet.backends.values())
+
+
+def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_path):
+    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
+                           extra_args=["--request-timeout-s", "2"]).start()
+    fleet = start_fleet(daemon.bus_endpoint, advance_every_s=0.1)
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            fsid = synced_cluster(api, fleet)
+            for backend in favourite_first(fleet):
+                backend.mute_functions = {"rados_commands"}
+            # A muted job still runs (its answer is what gets lost): each phase uses its own OSD.
+            lost = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/0", {"in": False}), timeout_s=15)
+            assert lost["error"] is True and "No answer" in lost["error_message"], lost
+            for backend in favourite_first(fleet):
+                backend.mute_functions = set()
+                backend.fail_functions = {"rados_commands"}
+            raised = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/1", {"in": False}), timeout_s=15)
+            assert raised["error"] is True and "simulated failure" in raised["error_message"], raised
+            for backend in favourite_first(fleet):
+                backend.fail_functions = set()
+                backend.dark = True
+            dark = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/2", {"in": False}), timeout_s=15)
+            assert dark["error"] is True, dark
+            messages = [e["message"] for e in api.get("event", params={"page_size": 200}).json()["results"]]
+            assert any(m.startswith("Failed: Marking ceph-osd.1 out") for m in messages)
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0
+
+
+def test_requests_survive_a_restart(tmp_path):
+    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+    fleet = start_fleet(first.bus_endpoint, advance_every_s=0.1)
+    try:
+        with logged_in_client(first.http_url) as api:
+            fsid = synced_cluster(api, fleet)
+            done = run(api, "PATCH", f"cluster/{fsid}/osd/3", {"in": False})
+            fqdn = sorted(fleet.backends)[0]
+            in_flight = submit(api, "POST", f"server/{fqdn}/debug_job", {"cmd": "selftest_block", "args": []})
+    finally:
+        fleet.stop()
+        assert first.stop() == 0
+    second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+    try:
+        with logged_in_client(second.http_url) as api:
+            assert api.get(f"request/{done['id']}").json() == done
+            interrupted = api.get(f"request/{in_flight}").json()
+            assert interrupted["state"] == "complete" and interrupted["error"] is True
+            assert "restart" in interrupted["error_message"]
+    finally:
+        assert second.stop() == 0
