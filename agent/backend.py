@@ -47,9 +47,9 @@ class CephBackend(Protocol):
               in order as mon commands (format json), stops at the first failure, no rollback.
               `osd setcrushmap` carries the CRUSH map *text* in args["data"].
           ceph_command(fsid, args: [str]) -> {"out", "err", "status"}  (the `ceph` CLI)
-          list_logs() -> [paths relative to the Ceph log directory, sorted]
-          tail_log(path, lines) -> str  (last `lines` lines; JobError for paths outside the
-              log directory or that are not regular files)
+          list_logs() -> [paths relative to /var/log (e.g. "ceph/ceph.log"), sorted]
+          tail_log(path, lines) -> str  (last `lines` lines of /var/log/<path>; JobError for paths
+              outside /var/log or that are not regular files)
           selftest_wait(seconds) -> None; selftest_block() (never returns);
           selftest_exception() (raises RuntimeError("This is a self-test exception"))
         Raise UnknownFunction for a function it does not serve, JobError for clean failures;

@@ -36,10 +36,14 @@ def test_cli_and_logs(api, fleet):
     assert api.get(f"server/{fqdn}/log/ceph/nope.log").status_code in (400, 404)
 
 
-def test_cli_with_every_mon_silent_is_503(api, fleet):
+def test_cli_tries_the_next_mon_and_is_503_when_every_mon_is_silent(api, fleet):
     fsid = synced_cluster(api, fleet)
-    for backend in fleet.backends.values():
-        backend.mute_functions = {"ceph_command"}
+    hosts = sorted(fleet.backends)
+    for fqdn in hosts[:2]:
+        fleet.backends[fqdn].mute_functions = {"ceph_command"}
+    survived = api.post(f"cluster/{fsid}/cli", json={"command": "health"}, headers=xsrf(api))
+    assert survived.status_code == 200 and "HEALTH" in survived.json()["out"]
+    fleet.backends[hosts[2]].mute_functions = {"ceph_command"}
     response = api.post(f"cluster/{fsid}/cli", json={"command": "health"}, headers=xsrf(api))
     assert response.status_code == 503
 
@@ -57,6 +61,8 @@ def test_debug_jobs_and_cancel(api, fleet):
     assert cancelled["state"] == "complete" and cancelled["error"] is True and cancelled["error_message"] == "Cancelled"
     again = api.post(f"request/{blocked}/cancel", headers=xsrf(api)).json()
     assert again == cancelled
+    messages = [e["message"] for e in api.get("event", params={"page_size": 200}).json()["results"]]
+    assert f"Cancelled: Debug job selftest_block on {fqdn}" in messages
     fleet.backends[fqdn].release()
     assert api.post(f"server/{fqdn}/debug_job", json={"cmd": "rm -rf /"}, headers=xsrf(api)).status_code == 400
     complete = api.get("request", params={"state": "complete", "page_size": 50}).json()

@@ -79,3 +79,14 @@ def test_coherency_create_rename_delete_ten_times(api, live_fleet):
         assert f"churned{i}" in names and "churn" not in names
         run(api, "DELETE", f"cluster/{fsid}/pool/{pool['id']}")
         assert f"churned{i}" not in pools_by_name(api, fsid)
+
+
+def test_erasure_pool(api, live_fleet):
+    fsid = synced_cluster(api, live_fleet)
+    run(api, "POST", f"cluster/{fsid}/pool",
+        {"name": "ec", "pg_num": 8, "type": "erasure", "erasure_code_profile": "default"})
+    pool = pools_by_name(api, fsid)["ec"]
+    assert pool["type"] == "erasure" and pool["erasure_code_profile"] == "default"
+    refused = api.post(f"cluster/{fsid}/pool", json={"name": "ec2", "pg_num": 8, "type": "erasure",
+                                                     "erasure_code_profile": "nope"}, headers=xsrf(api))
+    assert refused.status_code == 400 and "erasure_code_profile" in refused.json()["errors"]

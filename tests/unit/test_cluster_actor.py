@@ -16,19 +16,9 @@ from actors.messages import (ClusterHeartbeatReceived, ClusterMembership, Cluste
 from actors.store_messages import SaveSyncObject
 from bus.protocol import ClusterHeartbeat, JobResult
 from tests.unit import ceph_fixtures as fx
+from tests.unit.actor_doubles import Recorder
 
 TIMINGS = Timings(heartbeat_s=10.0, fetch_timeout_s=10.0)
-
-
-class Recorder(pykka.ThreadingActor):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def on_receive(self, message):
-        if message == "dump":
-            return list(self.seen)
-        self.seen.append(message)
 
 
 @pytest.fixture

@@ -11,19 +11,9 @@ from actors.errors import NotFound
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetServer, ListClusterServers,
                              ListServers, ServerRecord, ServerUpdated, Service, ServicesChanged)
 from actors.store_messages import DeleteServer
+from tests.unit.actor_doubles import Recorder
 
 FSID = "c" * 8
-
-
-class Recorder(pykka.ThreadingActor):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def on_receive(self, message):
-        if message == "dump":
-            return list(self.seen)
-        self.seen.append(message)
 
 
 @pytest.fixture

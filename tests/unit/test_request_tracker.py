@@ -18,19 +18,9 @@ from actors.request_messages import (CancelRequest, FavouriteChanged, GetRequest
 from actors.request_tracker import RequestTracker, dump, from_row, row
 from actors.store_messages import SaveRequest
 from bus.protocol import JobResult
+from tests.unit.actor_doubles import Recorder
 
 FSID, OTHER = "fsid-1", "fsid-2"
-
-
-class Recorder(pykka.ThreadingActor):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def on_receive(self, message):
-        if message == "dump":
-            return list(self.seen)
-        self.seen.append(message)
 
 
 class Clock:

@@ -10,20 +10,10 @@ from actors.messages import EmitEvents, ServerHeartbeatReceived, ServerRecord, S
 from actors.server_actor import ServerActor
 from actors.store_messages import SaveServer
 from bus.protocol import ServerHeartbeat
+from tests.unit.actor_doubles import Recorder
 
 FQDN = "node1.example"
 TIMINGS = Timings(heartbeat_s=10.0)
-
-
-class Recorder(pykka.ThreadingActor):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def on_receive(self, message):
-        if message == "dump":
-            return list(self.seen)
-        self.seen.append(message)
 
 
 @pytest.fixture
