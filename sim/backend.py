@@ -38,6 +38,7 @@ class SimBackend:
         self.mute_functions: set[str] = set()
         self._released = threading.Condition()
         self._release_count = 0
+        self._closed = False   # once closed, no job blocks any more (a clean fleet shutdown)
 
     def __repr__(self) -> str:
         return f"SimBackend({self.fqdn!r}, fsid={self.cluster.fsid!r})"
@@ -61,10 +62,18 @@ class SimBackend:
             self._release_count += 1
             self._released.notify_all()
 
+    def close(self) -> None:
+        """Release every waiting job, and every job that would start waiting later."""
+        with self._released:
+            self._closed = True
+        self.release()
+
     def _wait(self, seconds: float) -> bool:
-        """Wait up to `seconds`; True if release() was called meanwhile."""
+        """Wait up to `seconds`; True if release() was called meanwhile (or the backend closed)."""
         deadline = time.monotonic() + seconds
         with self._released:
+            if self._closed:
+                return True
             start = self._release_count
             while self._release_count == start:
                 left = deadline - time.monotonic()

@@ -56,7 +56,7 @@ class SimFleet:
     def stop(self, timeout_s: float = 3.0) -> None:
         self._stopping.set()
         for backend in self.backends.values():
-            backend.release()   # self-test jobs blocked on purpose must not hold the shutdown
+            backend.close()   # self-test jobs blocked on purpose must not hold the shutdown
         if self._driver is not None:
             self._driver.join(timeout_s)
         self.host.stop(timeout_s)

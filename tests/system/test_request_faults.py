@@ -50,9 +50,10 @@ def test_requests_survive_a_restart(tmp_path):
             done = run(api, "PATCH", f"cluster/{fsid}/osd/3", {"in": False})
             fqdn = sorted(fleet.backends)[0]
             in_flight = submit(api, "POST", f"server/{fqdn}/debug_job", {"cmd": "selftest_block", "args": []})
+            assert api.get(f"request/{in_flight}").json()["state"] == "submitted"
     finally:
+        assert first.stop() == 0   # while the job still blocks on the agent
         fleet.stop()
-        assert first.stop() == 0
     second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
     try:
         with logged_in_client(second.http_url) as api:

@@ -212,3 +212,18 @@ def test_mute_functions_run_but_the_minion_never_answers(cluster):
     finally:
         minion.stop()
         server.stop()
+
+
+def test_a_closed_backend_never_blocks_again():
+    import threading
+
+    from sim.backend import SimBackend
+    from sim.model import SimCluster
+    cluster = SimCluster(hosts=1, osds_per_host=1)
+    backend = SimBackend(cluster, cluster.host_fqdns[0])
+    backend.close()
+    finished = threading.Event()
+    worker = threading.Thread(target=lambda: (backend.run_job("selftest_block", {}), finished.set()))
+    worker.start()
+    worker.join(5)
+    assert finished.is_set()
