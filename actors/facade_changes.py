@@ -13,6 +13,7 @@ from actors.messages import ListMonHosts, PlanChange
 from actors.request_messages import CancelRequest, SubmitJob
 
 DEBUG_FUNCTIONS = ("selftest_wait", "selftest_block", "selftest_exception")
+CEPH_LOG_DIR = "ceph"   # log paths are relative to /var/log, as in Calamari; only Ceph's are served
 
 
 class ChangesMixin:
@@ -90,8 +91,9 @@ class ChangesMixin:
 
     def server_log(self, fqdn: str, path: str, lines: int) -> Future:
         clean = posixpath.normpath(path)
-        if path.startswith("/") or clean.startswith("..") or "\0" in path:
-            return failed(Invalid("log paths are relative to the Ceph log directory", {"path": ["outside the log directory"]}))
+        if path.startswith("/") or "\0" in path or not clean.startswith(CEPH_LOG_DIR + "/"):
+            return failed(Invalid(f"only logs under /var/log/{CEPH_LOG_DIR} can be read",
+                                  {"path": [f"must be a path under {CEPH_LOG_DIR}/, relative to /var/log"]}))
         if self.dispatcher.server_ref(fqdn) is None:
             return failed(NotFound.of("server", fqdn))
         answer = first_answer(self._call("tail_log", {"path": clean, "lines": lines}), [fqdn], f"log {clean} of {fqdn}")

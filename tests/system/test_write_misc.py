@@ -33,6 +33,8 @@ def test_cli_and_logs(api, fleet):
     tail = api.get(f"server/{fqdn}/log/{paths[-1]}", params={"lines": 3}).json()
     assert len(tail["lines"].splitlines()) <= 3
     assert api.get(f"server/{fqdn}/log/..%2Fetc%2Fpasswd").status_code == 400
+    assert api.get(f"server/{fqdn}/log/syslog").status_code == 400            # not a Ceph log
+    assert api.get(f"server/{fqdn}/log/ceph/..%2F..%2Fetc%2Fpasswd").status_code == 400
     assert api.get(f"server/{fqdn}/log/ceph/nope.log").status_code in (400, 404)
 
 
