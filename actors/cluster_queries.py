@@ -6,19 +6,15 @@ computation serves every read until the next map version or service change inval
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from actors.api import JsonBytes
 from actors.errors import Invalid, NotFound, Unavailable
+from actors.timefmt import iso
 from actors.views import api_osd_map as osdv
 from actors.views.misc import api_config, api_config_key
 from actors.views.mons import MonService, api_mon, api_mon_status, api_mons
 from actors.views.osd_map import OsdMapView
 from bus.protocol import SYNC_TYPES
-
-
-def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 def summary(cluster) -> dict:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from actors import request_machine as rm
@@ -29,15 +28,12 @@ from actors.messages import EmitEvents, JobCompleted, Restored, Tick
 from actors.request_messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, SubmitJob, SubmitRequest, VersionKnown)
 from actors.store_messages import SaveRequest
+from actors.timefmt import iso
 
 log = logging.getLogger(__name__)
 
 MAX_KEPT = 10_000          # requests held in memory (the store restores as many)
 WAITING = (rm.PHASE_OSD_MAP, rm.PHASE_PGS)
-
-
-def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 def dump(state: rm.RequestState) -> dict:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
 
 from actors.messages import ServerRecord, Service
+from actors.timefmt import iso
 
 _SERVICE_NOUNS = {"osd": ("OSD", "OSDs"), "mon": ("monitor service", "monitor services"),
                   "mds": ("MDS", "MDSs")}
@@ -18,10 +18,6 @@ def added_message(record: ServerRecord) -> str:
         singular, plural = _SERVICE_NOUNS.get(kind, (kind, kind + "s"))
         parts.append(f"{n} {singular if n == 1 else plural}")
     return f"Added server {record.fqdn}" + (f" with {', '.join(parts)}" if parts else "")
-
-
-def iso(ts: float | None) -> str | None:
-    return None if ts is None else datetime.fromtimestamp(ts, timezone.utc).isoformat()
 
 
 def record_to_row(record: ServerRecord, late: bool = False) -> dict:

@@ -1,9 +1,8 @@
 """Events, paginated newest first: `event`, `cluster/<fsid>/event`, `server/<fqdn>/event`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from actors.events import SEVERITY_NAMES
+from actors.timefmt import iso
 from web import pagination
 from web.base import BaseHandler
 
@@ -11,7 +10,7 @@ from web.base import BaseHandler
 def render_event(row: dict) -> dict:
     """{"when": epoch float, "severity": int, "message"} -> the wire format (ISO UTC, name)."""
     severity = row["severity"]
-    return {"when": datetime.fromtimestamp(row["when"], timezone.utc).isoformat(),
+    return {"when": iso(row["when"]),
             "severity": SEVERITY_NAMES.get(severity, str(severity)),
             "message": row["message"]}
 
