@@ -55,6 +55,20 @@ class Actor(pykka.ThreadingActor):
             reply.set_result(result)
         return None
 
+    def _actor_loop_teardown(self) -> None:
+        """An actor that stops answers every query still in its inbox (pykka itself only
+        answers its own `ask` envelopes), so no caller waits for a reply that never comes."""
+        pending = []
+        while not self.actor_inbox.empty():
+            pending.append(self.actor_inbox.get())
+        for envelope in pending:
+            reply = getattr(envelope.message, "reply", None)
+            if isinstance(reply, Future) and not reply.done():
+                from actors.errors import Unavailable
+                reply.set_exception(Unavailable(f"{type(self).__name__} stopped before answering"))
+            self.actor_inbox.put(envelope)
+        super()._actor_loop_teardown()
+
     def on_failure(self, exception_type, exception_value, traceback):
         log.error("%s failed: %s", type(self).__name__, exception_value)
 

@@ -17,9 +17,9 @@ from actors.map_events import diff_health, diff_mon_status, diff_osd_map, diff_q
 from actors.membership import membership
 from actors.errors import Unavailable
 from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
-                             PlanChange, Restored, ServicesChanged, Tick)
+                             Forget, PlanChange, Restored, ServicesChanged, Tick)
 from actors.request_messages import FavouriteChanged, MapArrived, SubmitRequest, VersionKnown
-from actors.store_messages import SaveCluster, SaveSyncObject
+from actors.store_messages import DeleteCluster, SaveCluster, SaveSyncObject
 from actors.sync import SyncState, choose_favourite
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class ClusterActor(Actor):
         self.favourite: str | None = None
         self.last_heard: dict[str, float] = {}
         self.late = False
+        self.forgotten = False   # after Forget nothing more is persisted
         self.sync = SyncState(timings.fetch_timeout_s)
         self.services: tuple = ()
         self.queries = cluster_queries.QueryCache()
@@ -53,6 +54,7 @@ class ClusterActor(Actor):
         stored = message.state
         self.name = stored.name
         self.update_time = stored.update_time
+        self.late = stored.late
         for sync_type, (version, data) in stored.sync_objects.items():
             if sync_type in self.sync.types:
                 self.sync.restore(sync_type, version, data)
@@ -82,6 +84,7 @@ class ClusterActor(Actor):
         if self.late:
             self.late = False
             self._emit(RECOVERY, f"Cluster '{self.name}' regained contact", now)
+            self._save_cluster()
         for sync_type, version in message.heartbeat.versions.items():
             if self.sync.on_version(sync_type, version, now):
                 self._fetch(minion, sync_type)
@@ -116,7 +119,7 @@ class ClusterActor(Actor):
         is_new, fetch_again = self.sync.on_fetched(sync_type, version, data, now)
         if fetch_again and self.favourite:
             self._fetch(self.favourite, sync_type)
-        if not is_new:
+        if not is_new or self.forgotten:
             return
         log.debug("cluster %s: %s version %s from %s", self.fsid, sync_type, version, minion)
         self.queries.invalidate()
@@ -125,7 +128,7 @@ class ClusterActor(Actor):
         if sync_type in MEMBERSHIP_TYPES:
             self._send_membership()
         self.peers.store.tell(SaveSyncObject(self.fsid, self.name, sync_type, version, data, now))
-        self.peers.store.tell(SaveCluster(self.fsid, self.name, self.update_time))
+        self._save_cluster()
 
     # --- derived outputs --------------------------------------------------------------------
     def _emit_map_events(self, sync_type: str, old, new, now: float) -> None:
@@ -159,11 +162,22 @@ class ClusterActor(Actor):
         self.peers.directory.tell(membership(self.fsid, self.sync.data("osd_map"),
                                              self.sync.data("mon_map"), self.sync.data("mds_map")))
 
+    def _save_cluster(self) -> None:
+        if self.forgotten:
+            return
+        self.peers.store.tell(SaveCluster(self.fsid, self.name, self.update_time, self.late))
+
     def _publish(self) -> None:
         self.peers.publish_cluster(self.fsid, cluster_queries.summary(self))
 
     def _emit(self, severity: int, message: str, now: float) -> None:
         self.peers.eventer.tell(EmitEvents((Event(now, severity, message, fsid=self.fsid),)))
+
+    @handles(Forget)
+    def forget(self, message: Forget):
+        self.forgotten = True
+        self.peers.store.tell(DeleteCluster(self.fsid))
+        self.actor_ref.stop(block=False)
 
     # --- directory and time ---------------------------------------------------------------------
     @handles(ServicesChanged)
@@ -177,6 +191,7 @@ class ClusterActor(Actor):
         if not self.late and message.now - max(self.update_time, self.started_at) > self.timings.cluster_late_s:
             self.late = True
             self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)
+            self._save_cluster()
 
     # --- changes -------------------------------------------------------------------------
     @handles(PlanChange)

@@ -21,10 +21,10 @@ import pykka
 from actors.cluster_actor import ClusterActor
 from actors.context import Peers, Timings
 from actors.events import INFO, Event
-from actors.messages import (ClusterHeartbeatReceived, EmitEvents, ForgetCluster, JobCompleted,
+from actors.messages import (ClusterHeartbeatReceived, EmitEvents, Forget, ForgetCluster, JobCompleted,
                              Restored, ServerHeartbeatReceived, Tick)
 from actors.server_actor import ServerActor
-from actors.store_messages import DeleteCluster, SaveKey
+from actors.store_messages import SaveKey
 from bus.protocol import ClusterHeartbeat, Envelope, Job, JobResult, ServerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -149,13 +149,26 @@ class Dispatcher:
         self._deliver(pending, result, now)
 
     def call(self, agent_id: str, function: str, args: dict, timeout_s: float) -> Future:
-        """A job whose JobResult completes the returned Future (for synchronous API calls)."""
+        """A job whose JobResult completes the returned Future (for synchronous API calls).
+
+        Its deadline is kept by a timer of its own, not by the next tick: a person is waiting."""
         reply: Future = Future()
         try:
-            self.send_job(agent_id, function, args, reply, timeout_s)
+            job_id = self.send_job(agent_id, function, args, reply, timeout_s)
         except Exception as exc:  # noqa: BLE001 - no bus yet: the caller tries another agent
             reply.set_exception(exc)
+            return reply
+        timer = threading.Timer(timeout_s, self._expire_now, args=(job_id,))
+        timer.daemon = True
+        timer.start()
+        reply.add_done_callback(lambda _: timer.cancel())
         return reply
+
+    def _expire_now(self, job_id: str) -> None:
+        with self._lock:
+            job = self._jobs.pop(job_id, None)
+        if job is not None:
+            self._deliver(job, _timeout_result(job_id, job.agent_id), self.clock())
 
     def _deliver(self, pending: PendingJob, result: JobResult, now: float) -> None:
         if isinstance(pending.reply_to, Future):
@@ -174,8 +187,7 @@ class Dispatcher:
                 del self._jobs[jid]
         for jid, job in expired.items():
             log.warning("job %s (%s) on %s got no answer before its deadline", jid, job.function, job.agent_id)
-            self._deliver(job, JobResult(jid, False, None, {"type": "Timeout",
-                                                            "message": f"No answer from {job.agent_id}"}), now)
+            self._deliver(job, _timeout_result(jid, job.agent_id), now)
 
     # --- ticks and lookups ----------------------------------------------------------------------
     def tick(self, now: float | None = None) -> None:
@@ -216,9 +228,9 @@ class Dispatcher:
             self._summaries.pop(fsid, None)
         if ref is None:
             return False
-        ref.stop(block=False)
+        # The actor deletes its own rows: whatever it still persists was queued before that.
+        ref.tell(Forget())
         self.directory.tell(ForgetCluster(fsid))
-        self.store.tell(DeleteCluster(fsid))
         return True
 
     def forget_server_actor(self, fqdn: str) -> None:
@@ -226,3 +238,7 @@ class Dispatcher:
             ref = self._servers.pop(fqdn, None)
         if ref is not None:
             ref.stop(block=False)
+
+
+def _timeout_result(job_id: str, agent_id: str) -> JobResult:
+    return JobResult(job_id, False, None, {"type": "Timeout", "message": f"No answer from {agent_id}"})

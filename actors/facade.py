@@ -1,14 +1,15 @@
 """DaemonApi: the actors.api.Api the web tier calls. Every method returns a Future at once."""
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from actors import passwords
 from actors.base import ask
 from actors.futures import done, failed, then
-from actors.errors import NotFound
-from actors.facade_accounts import AccountsMixin
+from actors.errors import NotFound, Unavailable
+from actors.facade_accounts import AccountsMixin, valid_user_id
 from actors.facade_changes import ChangesMixin
 from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServerGrains,
                              ListClusterServers, ListServers)
@@ -17,6 +18,7 @@ from actors.store_messages import (DeleteSession, GetKey, GetSession, GetUser, G
                                    ListEvents, ListKeys, ListUsers, SaveSession)
 
 SESSION_LIFETIME_S = 14 * 24 * 3600
+MAX_LOGINS_IN_PROGRESS = 16
 SESSION_CACHE_S = 30.0   # a session seen valid is trusted this long without asking the store
 
 
@@ -30,6 +32,8 @@ class DaemonApi(ChangesMixin, AccountsMixin):
         self.clock = clock
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
+        self._kdf_lock = threading.Lock()
+        self._kdf_pending = 0
         # token hash -> (user, trusted until): every request is authenticated, most from here.
         # Entries are written from the store's thread and read on the loop: single dict operations.
         self._sessions: dict[str, tuple[dict, float]] = {}
@@ -69,9 +73,16 @@ class DaemonApi(ChangesMixin, AccountsMixin):
 
     # --- events and requests --------------------------------------------------------------------
     def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
-        return ask(self.store, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))
+        page = lambda _=None: ask(self.store, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))  # noqa: E731
+        if fsid is not None and self.dispatcher.cluster_ref(fsid) is None:
+            return failed(NotFound.of("cluster", fsid))
+        if fqdn is not None:
+            return then(self.get_server(fqdn), page)   # NotFound for an unknown server
+        return page()
 
     def list_requests(self, *, fsid, state, offset, limit) -> Future:
+        if fsid is not None and self.dispatcher.cluster_ref(fsid) is None:
+            return failed(NotFound.of("cluster", fsid))
         return ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r))
 
     def get_request(self, request_id: str) -> Future:
@@ -79,13 +90,26 @@ class DaemonApi(ChangesMixin, AccountsMixin):
 
     # --- users and sessions -----------------------------------------------------------------------
     def authenticate(self, username: str, password: str) -> Future:
+        # A flood of logins must not queue without bound behind the slow KDF (real users would
+        # then time out): past a few checks in progress, answer 503 at once.
+        with self._kdf_lock:
+            if self._kdf_pending >= MAX_LOGINS_IN_PROGRESS:
+                return failed(Unavailable("Too many logins in progress; try again shortly"))
+            self._kdf_pending += 1
+
         def check(user):
             if user is None:
                 # Same cost as a real check, so timing does not reveal which usernames exist.
                 return self._kdf.submit(_burn_equal_time, password)
             return self._kdf.submit(lambda: _public(user) if passwords.verify_password(password, user["password_hash"])
                                     else None)
-        return then(ask(self.store, lambda r: GetUserByName(username, r)), check)
+        result = then(ask(self.store, lambda r: GetUserByName(username, r)), check)
+        result.add_done_callback(self._login_finished)
+        return result
+
+    def _login_finished(self, _future) -> None:
+        with self._kdf_lock:
+            self._kdf_pending -= 1
 
     def create_session(self, user_id: int) -> Future:
         token = passwords.new_token()
@@ -118,6 +142,9 @@ class DaemonApi(ChangesMixin, AccountsMixin):
         return then(ask(self.store, ListUsers), lambda users: [_public(u) for u in users])
 
     def get_user(self, user_id: int) -> Future:
+        if not valid_user_id(user_id):
+            return failed(NotFound.of("user", user_id))
+
         def found(user):
             if user is None:
                 raise NotFound.of("user", user_id)

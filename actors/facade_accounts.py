@@ -12,13 +12,18 @@ from concurrent.futures import Future
 from actors import passwords
 from actors.base import ask
 from actors.errors import Conflict, Forbidden, Invalid, NotFound
-from actors.futures import failed, then
+from actors.futures import done, failed, then
 from actors.store_messages import (CreateUser, DeleteKey, DeleteUser, DeleteUserSessions, GetKey, GetUser,
                                    GetUserByName, SaveKey, SetPasswordHash, UpdateUserEmail)
 
 USERNAME = re.compile(r"^[A-Za-z0-9@.+_-]{1,150}$")
 MIN_PASSWORD = 8
 KEY_STATUSES = ("accepted", "rejected")
+
+
+def valid_user_id(user_id) -> bool:
+    """Ids the database can hold (larger ones cannot exist: 404, not an overflow)."""
+    return isinstance(user_id, int) and 0 < user_id < 2**63
 
 
 def check_password(password, username: str, field: str = "password") -> dict:
@@ -47,6 +52,9 @@ class AccountsMixin:
 
     def _forget_sessions(self, user_id: int) -> None:
         self.store.tell(DeleteUserSessions(user_id))
+        self._forget_cached(user_id)
+
+    def _forget_cached(self, user_id: int) -> None:
         for key, (user, _) in list(self._sessions.items()):
             if user["id"] == user_id:
                 self._sessions.pop(key, None)
@@ -72,6 +80,8 @@ class AccountsMixin:
             username, attrs.get("email", ""), hashed, False, self.clock(), r)))
 
     def update_user(self, user_id: int, attrs: dict, actor: dict) -> Future:
+        if not valid_user_id(user_id):
+            return failed(NotFound.of("user", user_id))
         if actor["id"] != user_id and not actor.get("is_admin"):
             return failed(Forbidden("You may change only your own account"))
         try:
@@ -84,36 +94,43 @@ class AccountsMixin:
             return failed(Invalid("Invalid user", errors))
 
         def apply(user):
+            """Everything is checked (the current password too) before anything is written."""
             if user is None:
                 raise NotFound.of("user", user_id)
-            steps = []
-            if "email" in attrs:
-                steps.append(lambda: ask(self.store, lambda r: UpdateUserEmail(user_id, attrs["email"], r)))
-            if "password" in attrs:
-                steps.append(lambda: self._change_password(user, attrs, own=actor["id"] == user_id))
-            return self._run_steps(steps, lambda: ask(self.store, lambda r: GetUser(user_id, r)))
+            checked = self._check_password_change(user, attrs, own) if "password" in attrs else done(None)
+            return then(checked, lambda _: self._run_steps(self._writes(user_id, attrs),
+                                                          lambda: ask(self.store, lambda r: GetUser(user_id, r))))
         own = actor["id"] == user_id   # then the stored hash is needed to check the current password
         lookup = (ask(self.store, lambda r: GetUserByName(actor["username"], r)) if own
                   else ask(self.store, lambda r: GetUser(user_id, r)))
         return then(lookup, apply)
 
-    def _change_password(self, user: dict, attrs: dict, own: bool) -> Future:
+    def _check_password_change(self, user: dict, attrs: dict, own: bool) -> Future:
         problems = check_password(attrs["password"], user["username"])
         if problems:
             return failed(Invalid("Invalid password", problems))
+        if not own:
+            return done(None)   # an administrator resetting someone else's password
+        current = attrs.get("current_password")
+        if not isinstance(current, str):
+            return failed(Invalid("The current password is required", {"current_password": ["Required"]}))
 
         def verified(ok: bool):
             if not ok:
                 raise Invalid("The current password is wrong", {"current_password": ["does not match"]})
-            return then(self._hash(attrs["password"]), lambda hashed: then(
-                ask(self.store, lambda r: SetPasswordHash(user["id"], hashed, r)),
-                lambda _: self._forget_sessions(user["id"])))
-        if not own:
-            return verified(True)
-        current = attrs.get("current_password")
-        if not isinstance(current, str):
-            return failed(Invalid("The current password is required", {"current_password": ["Required"]}))
         return then(self._kdf.submit(passwords.verify_password, current, user.get("password_hash", "")), verified)
+
+    def _writes(self, user_id: int, attrs: dict) -> list:
+        steps = []
+        if "email" in attrs:
+            steps.append(lambda: ask(self.store, lambda r: UpdateUserEmail(user_id, attrs["email"], r)))
+        if "password" in attrs:
+            steps.append(lambda: then(self._hash(attrs["password"]), lambda hashed: ask(
+                self.store, lambda r: SetPasswordHash(user_id, hashed, r))))
+            steps.append(lambda: done(self._forget_sessions(user_id)))
+        else:
+            steps.append(lambda: done(self._forget_cached(user_id)))   # cached user/me shows the new email
+        return steps
 
     def _run_steps(self, steps: list, finish) -> Future:
         if not steps:
@@ -124,6 +141,8 @@ class AccountsMixin:
     def delete_user(self, user_id: int, actor: dict) -> Future:
         if not actor.get("is_admin"):
             return failed(Forbidden("Only administrators manage users"))
+        if not valid_user_id(user_id):
+            return failed(NotFound.of("user", user_id))
         if actor["id"] == user_id:
             return failed(Conflict("You cannot delete your own account"))
         self._forget_sessions(user_id)

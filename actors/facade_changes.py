@@ -7,12 +7,14 @@ from concurrent.futures import Future
 
 from actors.agent_calls import first_answer
 from actors.base import ask
-from actors.errors import Invalid, NotFound
+from actors.errors import Forbidden, Invalid, NotFound
 from actors.futures import done, failed, then
 from actors.messages import ListMonHosts, PlanChange
 from actors.request_messages import CancelRequest, SubmitJob
 
 DEBUG_FUNCTIONS = ("selftest_wait", "selftest_block", "selftest_exception")
+CALL_BUDGET_S = 8.0   # all mons tried for one CLI/log call, within the web's 10 s deadline
+MIN_CALL_S = 1.0
 CEPH_LOG_DIR = "ceph"   # log paths are relative to /var/log, as in Calamari; only Ceph's are served
 
 
@@ -41,6 +43,8 @@ class ChangesMixin:
         return self._plan(fsid, "update", "crush_map", None, {"text": text}, user)
 
     def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future:
+        if not (user or {}).get("is_admin"):
+            return failed(Forbidden("Only administrators run debug jobs"))
         function = cmd.removeprefix("ceph.")
         if function not in DEBUG_FUNCTIONS:
             return failed(Invalid(f"{cmd!r} is not a self-test command", {"cmd": [f"must be one of {', '.join(DEBUG_FUNCTIONS)}"]}))
@@ -72,16 +76,24 @@ class ChangesMixin:
             return failed(NotFound.of("cluster", fsid))
         return then(ask(self.directory, lambda r: ListMonHosts(fsid, r)), then_call)
 
-    def _call(self, function: str, args: dict):
-        return lambda agent: self.dispatcher.call(agent, function, args, self.call_timeout_s)
+    def _call(self, function: str, args: dict, hosts: int = 1):
+        """Each of `hosts` candidates gets an equal share of CALL_BUDGET_S (but at least
+        MIN_CALL_S), so trying them all still ends before the web's own deadline."""
+        timeout_s = max(MIN_CALL_S, min(self.call_timeout_s, CALL_BUDGET_S / max(1, hosts)))
+        return lambda agent: self.dispatcher.call(agent, function, args, timeout_s)
+
+    def _ask_mons(self, fsid: str, function: str, args: dict, what: str) -> Future:
+        def ask_in_turn(hosts: list[str]) -> Future:
+            hosts = hosts[:int(CALL_BUDGET_S / MIN_CALL_S)]
+            return first_answer(self._call(function, args, len(hosts)), hosts, what)
+        return self._mon_hosts(fsid, ask_in_turn)
 
     def cli(self, fsid: str, command: list[str]) -> Future:
-        return self._mon_hosts(fsid, lambda hosts: first_answer(
-            self._call("ceph_command", {"fsid": fsid, "args": list(command)}), hosts, "ceph " + " ".join(command)))
+        return self._ask_mons(fsid, "ceph_command", {"fsid": fsid, "args": list(command)},
+                              "ceph " + " ".join(command))
 
     def cluster_log(self, fsid: str, lines: int) -> Future:
-        answer = self._mon_hosts(fsid, lambda hosts: first_answer(
-            self._call("tail_log", {"path": "ceph/ceph.log", "lines": lines}), hosts, "cluster log"))
+        answer = self._ask_mons(fsid, "tail_log", {"path": "ceph/ceph.log", "lines": lines}, "cluster log")
         return then(answer, lambda text: {"lines": text})
 
     def server_logs(self, fqdn: str) -> Future:

@@ -91,6 +91,11 @@ class ForgetCluster:
 
 
 @dataclass(frozen=True)
+class Forget:
+    """To a ClusterActor: delete what is persisted of the cluster, write nothing more, stop."""
+
+
+@dataclass(frozen=True)
 class ForgetServer:
     fqdn: str
     reply: Future

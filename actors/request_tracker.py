@@ -158,8 +158,18 @@ class RequestTracker(Actor):
     def cancel(self, message: CancelRequest) -> dict:
         state = self._get(message.request_id)
         if state.state == rm.SUBMITTED:
+            running = (state.minion, state.job_id) if state.phase == rm.PHASE_JOB and state.job_id else None
             state = self._step(state, rm.cancel)
+            if running:
+                self._ask_to_stop(*running)
         return dump(state)
+
+    def _ask_to_stop(self, minion: str, job_id: str) -> None:
+        """Best effort: the agent stops the job if it can (its answer, if any, is dropped)."""
+        try:
+            self.peers.send_job(minion, "cancel_job", {"job_id": job_id}, self.actor_ref, self.timeouts.job_s)
+        except Exception as exc:  # noqa: BLE001 - the request is cancelled whatever the agent does
+            log.info("could not ask %s to stop job %s: %s", minion, job_id, exc)
 
     # --- queries -----------------------------------------------------------------------------------
     @handles(GetRequest)

@@ -114,7 +114,7 @@ class StoreActor(Actor):
 
     @_write(m.SaveCluster)
     def _save_cluster(self, msg: m.SaveCluster) -> None:
-        q.save_cluster(msg.fsid, msg.name, msg.update_time)
+        q.save_cluster(msg.fsid, msg.name, msg.update_time, msg.late)
 
     @_write(m.SaveSyncObject)
     def _save_sync_object(self, msg: m.SaveSyncObject) -> None:
@@ -166,7 +166,7 @@ class StoreActor(Actor):
             log.error("store: skipping undecodable map fsid=%r sync_type=%r: %s",
                       fsid, sync_type, exc)
         clusters = [m.StoredCluster(fsid=c["fsid"], name=c["name"], update_time=c["update_time"],
-                                    sync_objects=c["sync_objects"])
+                                    sync_objects=c["sync_objects"], late=bool(c.get("late")))
                     for c in q.load_clusters(on_bad_row=skip)]
         return m.StoredState(servers=q.load_servers(), clusters=clusters, keys=q.load_keys())
 

@@ -22,6 +22,7 @@ class StoredCluster:
     name: str
     update_time: float | None
     sync_objects: dict    # sync_type -> (version: int | str, data)
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class SaveCluster:
     fsid: str
     name: str
     update_time: float | None
+    late: bool = False
 
 
 @dataclass(frozen=True)

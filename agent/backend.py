@@ -54,4 +54,7 @@ class CephBackend(Protocol):
           selftest_exception() (raises RuntimeError("This is a self-test exception"))
         Raise UnknownFunction for a function it does not serve, JobError for clean failures;
         any other exception is reported as a failed job too.
+
+        The job `cancel_job(job_id)` is handled by the minion itself: a queued job never starts,
+        and a running one is stopped if the backend has `cancel_job(job_id) -> bool`.
         """

@@ -49,6 +49,8 @@ ZMTP_PING_IVL_MS = 5_000      # libzmq-level keepalive: a vanished manager is no
 ZMTP_PING_TIMEOUT_MS = 15_000  # ...and reconnected to within this long
 FIRST_BEAT_SPREAD = 0.9       # first beats spread over this fraction of a period
 DEFAULT_WORKERS = 8
+CANCEL_JOB = "cancel_job"  # a control job handled by the minion itself
+BEAT_WORKERS = 2           # heartbeats have their own pool: busy job threads never delay them
 START_TIMEOUT_S = 5.0
 RETRY_AFTER_RECV_ERROR_S = 0.1
 
@@ -95,6 +97,9 @@ class Minion:
         # Loop-thread state, set by _open():
         self._sock: zmq.asyncio.Socket | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._beat_executor: ThreadPoolExecutor | None = None
+        self._cancelled: set[str] = set()   # job ids the manager gave up on
+        self._running: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
 
     def __repr__(self) -> str:
@@ -127,7 +132,7 @@ class Minion:
     # ---- the host loop ------------------------------------------------------------------------
 
     def _open(self, ctx: zmq.asyncio.Context, executor: ThreadPoolExecutor,
-              first_beat_at: float) -> None:
+              beat_executor: ThreadPoolExecutor, first_beat_at: float) -> None:
         """On the host loop: connect and start beating at loop time `first_beat_at`."""
         sock = ctx.socket(zmq.DEALER)
         try:
@@ -142,7 +147,8 @@ class Minion:
         except BaseException:
             sock.close(linger=0)
             raise
-        self._sock, self._executor = sock, executor
+        # Jobs and heartbeats use separate pools: slow or stuck jobs never silence the agent.
+        self._sock, self._executor, self._beat_executor = sock, executor, beat_executor
         self._spawn(self._beat_loop(first_beat_at))
         self._spawn(self._receive())
 
@@ -194,7 +200,7 @@ class Minion:
             return
         loop = asyncio.get_running_loop()
         try:
-            messages = await loop.run_in_executor(self._executor, self._build_beats)
+            messages = await loop.run_in_executor(self._beat_executor, self._build_beats)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a backend failure skips this beat only
@@ -247,6 +253,9 @@ class Minion:
             self._spawn(self._handle_job(envelope.body))
 
     async def _handle_job(self, job: Job) -> None:
+        if job.function == CANCEL_JOB:
+            self._cancel(job)
+            return
         if self._expired(job):
             return
         latency = float(getattr(self.backend, "job_latency_s", 0.0) or 0.0)
@@ -268,6 +277,21 @@ class Minion:
             return
         self._send(frames, "results_sent")
 
+    def _cancel(self, job: Job) -> None:
+        """On the loop, never behind busy job threads: a queued job will not start, a running one
+        is stopped if the backend knows how (`cancel_job(job_id)`)."""
+        target = job.args.get("job_id")
+        self._cancelled.add(target)
+        stopper = getattr(self.backend, "cancel_job", None)
+        stopped = False
+        if target in self._running and callable(stopper):
+            try:
+                stopped = bool(stopper(target))
+            except Exception as exc:  # noqa: BLE001 - best effort
+                log.info("agent %s: could not stop job %s: %s", self.agent_id, target, exc)
+        self._send(protocol.encode(JobResult(job.job_id, True, result={"stopped": stopped}),
+                                   sender=self.agent_id), "results_sent")
+
     def _expired(self, job: Job) -> bool:
         late_s = time.time() - job.deadline
         if late_s <= 0:
@@ -279,6 +303,11 @@ class Minion:
 
     def _run_job(self, job: Job) -> tuple[bool, list[bytes]]:
         """On a pool thread: run the job and encode its JobResult (success or structured error)."""
+        if job.job_id in self._cancelled:
+            self._cancelled.discard(job.job_id)
+            return False, protocol.encode(JobResult(job.job_id, False, error={
+                "type": "Cancelled", "message": "cancelled before it started"}), sender=self.agent_id)
+        self._running.add(job.job_id)
         try:
             result = self.backend.run_job(job.function, job.args)
             return True, protocol.encode(JobResult(job.job_id, True, result=result),
@@ -289,6 +318,9 @@ class Minion:
             error = {"type": type(exc).__name__, "message": str(exc)}
             return False, protocol.encode(JobResult(job.job_id, False, error=error),
                                           sender=self.agent_id)
+        finally:
+            self._running.discard(job.job_id)
+            self._cancelled.discard(job.job_id)
 
     def _send(self, frames: list[bytes], counter: str) -> None:
         future = self._sock.send_multipart(frames, flags=zmq.NOBLOCK)
@@ -332,6 +364,7 @@ class AgentHost:
         self._stopping: asyncio.Event | None = None
         self._ctx: zmq.asyncio.Context | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._beat_executor: ThreadPoolExecutor | None = None
 
     @property
     def minions(self) -> list[Minion]:
@@ -382,6 +415,7 @@ class AgentHost:
                 raise RuntimeError(f"AgentHost is {self._state}")
             self._state = "running"
             self._executor = ThreadPoolExecutor(self._max_workers, thread_name_prefix="agent-work")
+            self._beat_executor = ThreadPoolExecutor(BEAT_WORKERS, thread_name_prefix="agent-beat")
             ready: Future = Future()
             self._thread = threading.Thread(target=self._run, args=(ready,),
                                             name=f"agent-host {self.endpoint}", daemon=True)
@@ -410,6 +444,7 @@ class AgentHost:
         if thread.is_alive():
             log.error("agent host for %s did not stop within %.1fs", self.endpoint, timeout_s)
         # Waits for backend calls already running; queued ones are cancelled.
+        self._beat_executor.shutdown(wait=True, cancel_futures=True)
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     # ---- the host loop ------------------------------------------------------------------------
@@ -470,4 +505,4 @@ class AgentHost:
         if origin is None:
             origin = self._loop.time()
         jitter = self._rng.random() * FIRST_BEAT_SPREAD * minion.heartbeat_s if self._spread else 0.0
-        minion._open(self._ctx, self._executor, origin + jitter)
+        minion._open(self._ctx, self._executor, self._beat_executor, origin + jitter)

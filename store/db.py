@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import peewee as pw
+from playhouse.migrate import SchemaMigrator, migrate
 from playhouse import db_url
 
 from store.models import ALL_MODELS
@@ -43,6 +44,19 @@ def create_schema(db: pw.Database) -> None:
     try:
         with db.bind_ctx(ALL_MODELS):
             db.create_tables(ALL_MODELS, safe=True)
+            _add_missing_columns(db)
     finally:
         if opened_here:
             db.close()
+
+
+def _add_missing_columns(db: pw.Database) -> None:
+    """Columns added to a model after a database was created (all have defaults) are added in
+    place, so an older data dir keeps working. Anything more needs a real migration."""
+    migrator = SchemaMigrator.from_database(db)
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        present = {column.name for column in db.get_columns(table)}
+        missing = [f for f in model._meta.sorted_fields if f.column_name not in present]
+        if missing:
+            migrate(*(migrator.add_column(table, f.column_name, f) for f in missing))

@@ -62,6 +62,7 @@ class Cluster(BaseModel):
     fsid = pw.TextField(primary_key=True)
     name = pw.TextField()
     update_time = pw.FloatField(null=True)
+    late = pw.BooleanField(default=False)   # "late reporting" was announced (not again after restart)
 
     class Meta:
         table_name = "clusters"

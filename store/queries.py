@@ -68,10 +68,10 @@ def load_servers() -> list[dict]:
 
 # clusters and sync objects ---------------------------------------------------------------------
 
-def save_cluster(fsid: str, name: str, update_time: float | None) -> None:
-    Cluster.insert(fsid=fsid, name=name, update_time=update_time).on_conflict(
+def save_cluster(fsid: str, name: str, update_time: float | None, late: bool = False) -> None:
+    Cluster.insert(fsid=fsid, name=name, update_time=update_time, late=late).on_conflict(
         conflict_target=[Cluster.fsid],
-        update={Cluster.name: name, Cluster.update_time: update_time}).execute()
+        update={Cluster.name: name, Cluster.update_time: update_time, Cluster.late: late}).execute()
 
 
 def save_sync_object(fsid: str, cluster_name: str, sync_type: str, version, data,
@@ -105,7 +105,7 @@ def load_clusters(on_bad_row=None) -> list[dict]:
     """
     clusters: dict[str, dict] = {}
     for row in Cluster.select().order_by(Cluster.fsid):
-        clusters[row.fsid] = {"fsid": row.fsid, "name": row.name,
+        clusters[row.fsid] = {"fsid": row.fsid, "name": row.name, "late": row.late,
                               "update_time": row.update_time, "sync_objects": {}}
     derived: set[str] = set()
     for row in SyncObject.select().order_by(SyncObject.fsid, SyncObject.sync_type):

@@ -44,8 +44,11 @@ class Page:
         return self.size
 
 
+MAX_PAGE = 10**9   # far past any real list; keeps offsets within what the database can compare
+
+
 def parse_page(args: Args) -> Page:
-    return Page(number=_positive_int(args, "page", 1, None),
+    return Page(number=_positive_int(args, "page", 1, MAX_PAGE),
                 size=_positive_int(args, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
 
 

@@ -141,7 +141,8 @@ def test_unknown_ids_and_verbs(api, fleet):
                  f"cluster/{fsid}/pool/999", f"cluster/{fsid}/crush_node/-999", f"cluster/{fsid}/crush_rule/99",
                  f"cluster/{fsid}/crush_type/99", f"cluster/{fsid}/mon/nope", f"cluster/{fsid}/config/nope",
                  f"cluster/{fsid}/sync_object/nope", "server/nope.example", f"cluster/{fsid}/server/nope",
-                 "request/nope", "key/nope", "user/999", "no/such/url"):
+                 "request/nope", "key/nope", "user/999", "no/such/url", "cluster/nope/event",
+                 "cluster/nope/request", "server/nope.example/event"):
         response = api.get(path)
         assert response.status_code == 404, path
         assert "detail" in response.json(), path

@@ -43,3 +43,12 @@ def test_no_route_answers_500_to_real_or_bogus_ids_or_any_verb(api, fleet):
                     assert "detail" in response.json(), (verb, path, response.text)
     assert len(seen) > 300
     assert {code for _, _, code in seen} >= {200, 400, 404, 405}
+
+
+def test_ids_and_pages_too_large_for_the_database_are_404_or_400(api):
+    huge = "9" * 20
+    assert api.get(f"user/{huge}").status_code == 404
+    assert api.patch(f"user/{huge}", json={"email": "x@y"}, headers=xsrf(api)).status_code == 404
+    assert api.delete(f"user/{huge}", headers=xsrf(api)).status_code == 404
+    assert api.get("event", params={"page": huge}).status_code == 400
+    assert api.get("request", params={"page": huge}).status_code == 400

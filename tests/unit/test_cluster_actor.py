@@ -15,6 +15,7 @@ from actors.messages import (ClusterHeartbeatReceived, ClusterMembership, Cluste
                              JobCompleted, Tick)
 from actors.store_messages import SaveSyncObject
 from bus.protocol import ClusterHeartbeat, JobResult
+from tests.helpers import wait_until
 from tests.unit import ceph_fixtures as fx
 from tests.unit.actor_doubles import Recorder
 
@@ -107,3 +108,29 @@ def test_a_failed_or_foreign_fetch_is_retried_on_the_next_heartbeat(world):
     heartbeat(actor, "mon-a", 3.0, config="c1")
     actor.ask(Tick(3.0))
     assert [j[2]["sync_type"] for j in jobs] == ["config", "config"]
+
+
+def test_a_cluster_late_before_a_restart_recovers_once_and_is_not_late_again(world):
+    from actors.messages import Restored
+    from actors.store_messages import SaveCluster, StoredCluster
+    actor, sink, jobs, published = world
+    actor.tell(Restored(StoredCluster(fx.FSID, "ceph", 1.0, {}, late=True)))
+    actor.ask(Tick(500.0))                                 # still silent: no second "late"
+    heartbeat(actor, "mon-a", 501.0, osd_map=1)
+    actor.ask(Tick(501.0))
+    events = [(e.severity, e.message) for m in sink.ask("dump") if isinstance(m, EmitEvents) for e in m.events]
+    assert events == [(RECOVERY, "Cluster 'ceph' regained contact")]
+    assert [m.late for m in sink.ask("dump") if isinstance(m, SaveCluster)][-1] is False
+
+
+def test_a_forgotten_cluster_deletes_its_rows_and_persists_nothing_more(world):
+    from actors.messages import Forget
+    from actors.store_messages import DeleteCluster
+    actor, sink, jobs, published = world
+    heartbeat(actor, "mon-a", 1.0, osd_map=42)
+    actor.tell(Forget())
+    answer(actor, "mon-a", "osd_map", 42, fx.osd_map(42))     # arrives after the forget
+    wait_until(lambda: not actor.is_alive())
+    seen = sink.ask("dump")
+    assert any(isinstance(m, DeleteCluster) for m in seen)
+    assert not any(isinstance(m, SaveSyncObject) for m in seen)
