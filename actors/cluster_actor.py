@@ -71,11 +71,7 @@ class ClusterActor(Actor):
         self.last_heard[minion] = now
         chosen = choose_favourite(self.favourite, self.last_heard, minion, now,
                                   self.timings.favourite_timeout_s)
-        if chosen != self.favourite:
-            log.info("cluster %s: favourite mon host is now %s (was %s)", self.fsid, chosen, self.favourite)
-            if self.favourite is not None and self.peers.tracker is not None:
-                self.peers.tracker.tell(FavouriteChanged(self.fsid, self.favourite, chosen))
-            self.favourite = chosen
+        self._set_favourite(chosen)
         if minion != self.favourite:
             return
         self.update_time = now
@@ -89,6 +85,25 @@ class ClusterActor(Actor):
             if self.sync.on_version(sync_type, version, now):
                 self._fetch(minion, sync_type)
         self._publish()
+
+    def _set_favourite(self, chosen: str) -> None:
+        if chosen == self.favourite:
+            return
+        log.info("cluster %s: favourite mon host is now %s (was %s)", self.fsid, chosen, self.favourite)
+        if self.favourite is not None and self.peers.tracker is not None:
+            self.peers.tracker.tell(FavouriteChanged(self.fsid, self.favourite, chosen))
+        self.favourite = chosen
+
+    def _fail_over_if_silent(self, now: float) -> None:
+        """Proactive failover: a silent favourite is replaced on a tick by the mon host heard most
+        recently, rather than waiting for that host's next heartbeat."""
+        timeout = self.timings.favourite_timeout_s
+        if self.favourite is None or now - self.last_heard.get(self.favourite, float("-inf")) <= timeout:
+            return
+        alive = [(heard, minion) for minion, heard in self.last_heard.items()
+                 if minion != self.favourite and now - heard <= timeout]
+        if alive:
+            self._set_favourite(max(alive)[1])
 
     def _fetch(self, minion: str, sync_type: str) -> None:
         self.peers.send_job(minion, "get_cluster_object", {"fsid": self.fsid, "sync_type": sync_type},
@@ -188,6 +203,7 @@ class ClusterActor(Actor):
 
     @handles(Tick)
     def tick(self, message: Tick):
+        self._fail_over_if_silent(message.now)
         if not self.late and message.now - max(self.update_time, self.started_at) > self.timings.cluster_late_s:
             self.late = True
             self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)

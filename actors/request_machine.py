@@ -70,6 +70,7 @@ class RequestState:
     fsid: str | None = None
     cluster_name: str | None = None
     minion: str | None = None            # where jobs go (favourite mon host at submit)
+    job_host: str | None = None          # where the job now out was sent (the minion then)
     requested_by: str | None = None
     # the plan, as far as it is needed to continue
     completion: str = OSD_MAP
@@ -175,7 +176,7 @@ def job_sent(state: RequestState, job_id: str, now: float) -> Result:
     """The tracker sent the job of the last SendJob action; its answer is due by the deadline."""
     if state.state != SUBMITTED or state.phase != PHASE_JOB:
         return state, ()
-    return replace(state, job_id=job_id, deadline=now + state.timeouts.job_s), ()
+    return replace(state, job_id=job_id, job_host=state.minion, deadline=now + state.timeouts.job_s), ()
 
 
 # --- inputs ------------------------------------------------------------------------------------------
@@ -240,8 +241,11 @@ def on_tick(state: RequestState, now: float) -> Result:
         return _complete(state, now, f"Timed out waiting for OSD map epoch {state.awaited_epoch}")
     if state.phase == PHASE_PGS:
         return _complete(state, now, f"PG creation stalled at {state.pg_progress} PGs")
-    return _complete(state, now,
-                     f"No answer from server {state.minion} within {state.timeouts.job_s:g} s")
+    host = state.job_host or state.minion
+    if host != state.minion:
+        return _complete(state, now, f"Lost contact with server {host}: no answer within "
+                                     f"{state.timeouts.job_s:g} s")
+    return _complete(state, now, f"No answer from server {host} within {state.timeouts.job_s:g} s")
 
 
 def settle(state: RequestState, osd_map_held: tuple[int, Any] | None, pg_summary_held: Any,
@@ -279,11 +283,11 @@ def fail(state: RequestState, message: str, now: float) -> Result:
 
 
 def lose_contact(state: RequestState, old: str, new: str, now: float) -> Result:
-    """The cluster's favourite host moved: a job out on `old` is lost; otherwise carry on via `new`."""
+    """The cluster's favourite host moved from `old` to `new`: later jobs go to `new`. A job
+    already out on `old` may still complete there (its answer is still routed to us), so it is
+    not failed now (the original's bug): its own deadline decides, naming the lost host."""
     if state.state != SUBMITTED or state.minion != old:
         return state, ()
-    if state.phase == PHASE_JOB:
-        return fail(state, f"Lost contact with server {old}", now)
     return replace(state, minion=new), ()
 
 

@@ -134,3 +134,22 @@ def test_a_forgotten_cluster_deletes_its_rows_and_persists_nothing_more(world):
     seen = sink.ask("dump")
     assert any(isinstance(m, DeleteCluster) for m in seen)
     assert not any(isinstance(m, SaveSyncObject) for m in seen)
+
+
+def test_a_silent_favourite_is_replaced_on_a_tick_by_a_mon_still_heard():
+    from actors.request_messages import FavouriteChanged
+    sink = Recorder.start()
+    peers = Peers(store=sink, eventer=sink, directory=sink, tracker=sink,
+                  send_job=lambda agent, fn, args, reply_to, timeout: "j",
+                  cluster_ref=lambda fsid: None, publish_cluster=lambda fsid, summary: None)
+    actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
+    try:
+        heartbeat(actor, "mon-a", 1.0, osd_map=1)
+        heartbeat(actor, "mon-b", 25.0, osd_map=1)       # heard, but not the favourite
+        actor.ask(Tick(30.0))
+        assert not any(isinstance(m, FavouriteChanged) for m in sink.ask("dump"))
+        actor.ask(Tick(40.0))                             # mon-a silent 39 s, mon-b heard 15 s ago
+        assert [m for m in sink.ask("dump") if isinstance(m, FavouriteChanged)] == [
+            FavouriteChanged(fx.FSID, "mon-a", "mon-b")]
+    finally:
+        pykka.ActorRegistry.stop_all()

@@ -329,11 +329,15 @@ def test_settle_stops_at_the_next_job():
     assert state.phase == "job" and [type(a) for a in actions] == [rm.SendJob]
 
 
-def test_lost_contact_fails_a_job_out_on_the_old_favourite_only():
+def test_a_new_favourite_takes_later_steps_and_a_job_out_on_the_old_one_keeps_its_chance():
     state, _ = submitted(plan())
     assert rm.lose_contact(state, "mon-b", "mon-c", 120.0)[0] is state
-    done, _ = rm.lose_contact(state, "mon-a", "mon-b", 120.0)
-    assert done.status == "Failed (Lost contact with server mon-a)"
+    moved_out, _ = rm.lose_contact(state, "mon-a", "mon-b", 120.0)
+    assert (moved_out.state, moved_out.minion, moved_out.job_host) == ("submitted", "mon-b", "mon-a")
+    answered, _ = rm.on_job_result(moved_out, ok(epoch=7), 5, 121.0)       # the old host did answer
+    assert answered.status == "Waiting for OSD map epoch 7"
+    lost, _ = rm.on_tick(moved_out, 100.0 + T.job_s + 1)                      # it never does
+    assert lost.status == f"Failed (Lost contact with server mon-a: no answer within {T.job_s:g} s)"
     waiting, _ = rm.on_job_result(state, ok(epoch=7), 5, 110.0)
     moved, actions = rm.lose_contact(waiting, "mon-a", "mon-b", 120.0)
     assert (moved.state, moved.minion, actions) == ("submitted", "mon-b", ())

@@ -269,19 +269,23 @@ def test_cancel_completes_a_request_once_with_an_event(world):
         world.get("nope")
 
 
-def test_favourite_change_fails_jobs_out_on_the_old_host_and_moves_map_waits(world):
+def test_favourite_change_keeps_jobs_out_on_the_old_host_until_their_deadline(world):
     out = world.submit(MODIFY)
     waiting = world.submit(MODIFY)
     other_host = world.submit(MODIFY, minion="mon-c")
     other_cluster = world.submit(MODIFY, fsid=OTHER)
     world.answer(2, epoch=7)
     world.tracker.ask(FavouriteChanged(FSID, "mon-a", "mon-b"))
-    assert world.get(out)["status"] == "Failed (Lost contact with server mon-a)"
+    assert world.get(out)["state"] == "submitted"          # its job may still complete on mon-a
     assert world.get(waiting)["status"] == "Waiting for OSD map epoch 7"
     assert world.get(other_host)["state"] == world.get(other_cluster)["state"] == "submitted"
-    assert (WARNING, "Failed: Modifying pool 'rbd' (size=2) (Lost contact with server mon-a)", FSID) in world.events()
     world.map("osd_map", 7, osd_map(7))
     assert world.get(waiting)["status"] == "Completed successfully"
+    world.clock.now += 61.0
+    world.tracker.ask(Tick(world.clock.now))
+    assert world.get(out)["status"] == "Failed (Lost contact with server mon-a: no answer within 60 s)"
+    assert (WARNING, "Failed: Modifying pool 'rbd' (size=2) (Lost contact with server mon-a: no answer within 60 s)",
+            FSID) in world.events()
 
 
 # --- queries ------------------------------------------------------------------------------------------
