@@ -35,7 +35,7 @@ from agent.backend import CephBackend
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
-from bus.loop_thread import run_event_loop
+from bus.loop_thread import run_event_loop, stop_event_loop_thread
 
 log = logging.getLogger(__name__)
 # One throttle for every minion in the process: 1,000 agents losing the manager log one line
@@ -435,14 +435,7 @@ class AgentHost:
                 return
             self._state = "stopped"
             loop, stopping, thread = self._loop, self._stopping, self._thread
-        if loop is not None and stopping is not None:
-            try:
-                loop.call_soon_threadsafe(stopping.set)
-            except RuntimeError:
-                pass  # loop already closed: the thread is exiting on its own
-        thread.join(timeout_s)
-        if thread.is_alive():
-            log.error("agent host for %s did not stop within %.1fs", self.endpoint, timeout_s)
+        stop_event_loop_thread(loop, stopping, thread, timeout_s, f"agent host for {self.endpoint}")
         # Waits for backend calls already running; queued ones are cancelled.
         self._beat_executor.shutdown(wait=True, cancel_futures=True)
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -22,3 +22,16 @@ def run_event_loop(main: Callable[[Future], Awaitable], ready: Future, what: str
             log.exception("%s crashed", what)
     finally:
         loop.close()
+
+
+def stop_event_loop_thread(loop, stopping, thread, timeout_s: float, what: str) -> None:
+    """Ask the loop (from another thread) to finish by setting its `stopping` asyncio.Event,
+    then join its thread; a thread still alive after `timeout_s` is logged, not waited for."""
+    if loop is not None and stopping is not None:
+        try:
+            loop.call_soon_threadsafe(stopping.set)
+        except RuntimeError:
+            pass  # loop already closed: the thread is exiting on its own
+    thread.join(timeout_s)
+    if thread.is_alive():
+        log.error("%s did not stop within %.1fs", what, timeout_s)

@@ -25,7 +25,7 @@ import zmq.asyncio
 
 from bus import protocol
 from bus.log_throttle import LogThrottle
-from bus.loop_thread import run_event_loop
+from bus.loop_thread import run_event_loop, stop_event_loop_thread
 from bus.protocol import Envelope
 
 log = logging.getLogger(__name__)
@@ -123,14 +123,7 @@ class BusServer:
             thread, loop, stopping = self._thread, self._loop, self._stopping
         if thread is None:
             return
-        if loop is not None and stopping is not None:
-            try:
-                loop.call_soon_threadsafe(stopping.set)
-            except RuntimeError:
-                pass  # loop already closed: the thread is exiting on its own
-        thread.join(timeout_s)
-        if thread.is_alive():
-            log.error("bus server %s did not stop within %.1fs", self.endpoint, timeout_s)
+        stop_event_loop_thread(loop, stopping, thread, timeout_s, f"bus server {self.endpoint}")
 
     # ---- the bus thread -----------------------------------------------------------------------
 
