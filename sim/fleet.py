@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 
-from agent.minion import AgentHost, raise_open_files_limit
+from agent.host import AgentHost, raise_open_files_limit
 from sim.backend import SimBackend
 from sim.model import SimCluster
 

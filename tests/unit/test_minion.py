@@ -9,7 +9,8 @@ import pytest
 import zmq
 
 from agent.backend import JobError, UnknownFunction
-from agent.minion import SNDHWM, AgentHost, Minion, raise_open_files_limit
+from agent.host import AgentHost, raise_open_files_limit
+from agent.minion import SNDHWM, Minion
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.server import BusServer
