@@ -1,13 +1,13 @@
 """The agent loop ("minion"): heartbeats out, jobs in, one DEALER socket per agent.
 
-Threading model: an `AgentHost` (agent/host.py) owns ONE thread running ONE asyncio loop, and every minion it
-hosts lives on that loop: its DEALER socket, its heartbeat timer task, its receive task and its
-job tasks. A simulated fleet of 1,000 servers is therefore 1,000 sockets and 1 thread. Backend
-calls (heartbeat building, jobs) are blocking and may be slow, so they run on a bounded
-ThreadPoolExecutor shared by the host's minions; encoding happens there too, so the loop only
-moves frames. A backend may thus be called from several pool threads at once (a job while a
-heartbeat is being built) and must be thread-safe. Sockets are created and closed only on the
-host thread. A lone `Minion.start()` simply runs on a private host of its own.
+Threading model: an `AgentHost` (agent/host.py) owns ONE thread running ONE asyncio loop, and
+every minion it hosts lives on that loop: its DEALER socket, its heartbeat timer task, its
+receive task and its job tasks. A simulated fleet of 1,000 servers is therefore 1,000 sockets
+and 1 thread. Backend calls are blocking and may be slow, so they run on bounded pools shared
+by the host's minions, one for jobs and one for heartbeats (stuck jobs never silence an agent);
+encoding happens there too, so the loop only moves frames. A backend may thus be called from
+several pool threads at once and must be thread-safe. Sockets are created and closed only on
+the host thread. A lone `Minion.start()` simply runs on a private host of its own.
 
 Socket hygiene (zguide ch. 4): routing id = agent id; LINGER 0; a modest SNDHWM and NOBLOCK
 sends, so while the manager is away the agent drops (and counts) messages instead of blocking
