@@ -443,3 +443,43 @@ def test_raise_open_files_limit_raises_the_soft_limit_up_to_the_hard_one():
             assert raise_open_files_limit(hard + 10) == hard
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+class BlockingBackend(FakeBackend):
+    """`block` jobs wait until cancel_job is called (a running job the backend can stop)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gate = threading.Event()
+        self.cancelled: list[str] = []
+
+    def run_job(self, function: str, args: dict):
+        if function == "block":
+            with self._lock:
+                self._jobs.append((function, args))
+            self.gate.wait(10)
+            return None
+        return super().run_job(function, args)
+
+    def cancel_job(self, job_id: str) -> bool:
+        self.cancelled.append(job_id)
+        self.gate.set()
+        return True
+
+
+def test_cancel_stops_a_running_job_and_a_queued_one_never_starts(bus, start_minion):
+    server, recorder = bus
+    backend = BlockingBackend()
+    minion = start_minion(backend)          # a private host: two job threads
+    connected(minion, recorder)
+    for job_id in ("j1", "j2", "j3"):
+        server.send(minion.agent_id, job(job_id, "block", {"n": job_id}))
+    wait_until(lambda: len(backend.jobs) == 2)          # j1 and j2 run, j3 waits for a thread
+    server.send(minion.agent_id, job("c3", "cancel_job", {"job_id": "j3"}))
+    server.send(minion.agent_id, job("c1", "cancel_job", {"job_id": "j1"}))
+    wait_until(lambda: len(results(recorder)) == 5)
+    by_id = {r.job_id: r for r in results(recorder)}
+    assert by_id["c3"].result == {"stopped": False} and by_id["c1"].result == {"stopped": True}
+    assert backend.cancelled == ["j1"]
+    assert by_id["j3"].success is False and by_id["j3"].error["type"] == "Cancelled"
+    assert [args["n"] for _, args in backend.jobs] == ["j1", "j2"]     # j3 never reached the backend
