@@ -58,11 +58,12 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
     tracker = RequestTracker.start(dispatcher.peers, timings, **(request_timeouts or {}))
     dispatcher.attach_tracker(tracker)
     holder["dispatcher"] = dispatcher
-    tracker.tell(Restored(ask(store, LoadRequests).result(STARTUP_TIMEOUT_S)))
     records = [row_to_record(row) for row in state.servers]
     # The directory first: restored clusters immediately tell it what their maps say.
     directory.tell(Restored([r for r, _ in records]))
     dispatcher.restore(state.clusters, [(r, late) for r, late in records if r.managed])
+    # Requests last: the clusters they wait on exist now, so a resumed one can ask for its map.
+    tracker.tell(Restored(ask(store, LoadRequests).result(STARTUP_TIMEOUT_S)))
     eventer.tell(EmitEvents((Event(time.time(), INFO, "Calamari server started"),)))
     ticker = Ticker(dispatcher.tick, tick_period_s)
     ticker.start()

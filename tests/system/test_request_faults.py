@@ -1,6 +1,7 @@
 """Requests end truthfully when jobs are lost, raise, or agents go dark; and across restarts."""
 from __future__ import annotations
 
+from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import finished, run, submit
@@ -63,3 +64,30 @@ def test_requests_survive_a_restart(tmp_path):
             assert "restart" in interrupted["error_message"]
     finally:
         assert second.stop() == 0
+
+
+def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path):
+    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+    fleet = start_fleet(first.bus_endpoint, advance_every_s=0.1)
+    second = None
+    try:
+        with logged_in_client(first.http_url) as api:
+            fsid = synced_cluster(api, fleet)
+            for backend in fleet.backends.values():
+                backend.fail_functions = {"get_cluster_object"}     # the change lands, its map cannot
+            request_id = submit(api, "PATCH", f"cluster/{fsid}/osd/4", {"in": False})
+            wait_until(lambda: api.get(f"request/{request_id}").json()["status"].startswith(
+                "Waiting for OSD map epoch"))
+        assert first.stop() == 0
+        for backend in fleet.backends.values():
+            backend.fail_functions = set()
+        second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
+                               bus_endpoint=first.bus_endpoint).start()   # the agents reconnect
+        with logged_in_client(second.http_url) as api:
+            request = finished(api, request_id)
+            assert request["error"] is False, request
+            assert api.get(f"cluster/{fsid}/osd/4").json()["in"] is False
+    finally:
+        fleet.stop()
+        if second is not None:
+            assert second.stop() == 0
