@@ -105,7 +105,8 @@ async def run_daemon(args) -> int:
     from web.settings import WebSettings
 
     data_dir = Path(args.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # Owner-only: the database holds password and session hashes.
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = args.db or str(data_dir / "calamari.sqlite3")
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
     system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
