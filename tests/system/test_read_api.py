@@ -209,3 +209,21 @@ def test_a_known_cluster_whose_maps_have_not_arrived_answers_503(daemon, api):
         assert api.get(f"cluster/{fsid}/sync_object/osd_map").json() is None
     finally:
         fleet.stop()
+
+
+def test_two_clusters_are_kept_apart(daemon, api):
+    from tests.system.conftest import start_fleet
+    fleet = start_fleet(daemon.bus_endpoint, clusters=2)
+    try:
+        fsids = sorted(c.fsid for c in fleet.clusters)
+        wait_until(lambda: sorted(c["id"] for c in api.get("cluster").json()) == fsids)
+        for cluster in fleet.clusters:
+            wait_until(lambda: api.get(f"cluster/{cluster.fsid}/osd").status_code == 200)
+            wait_until(lambda: sorted(s["fqdn"] for s in api.get(f"cluster/{cluster.fsid}/server").json())
+                       == sorted(cluster.host_fqdns))
+            servers = api.get(f"cluster/{cluster.fsid}/server").json()
+            assert all(svc["fsid"] == cluster.fsid for s in servers for svc in s["services"])
+            assert len(api.get(f"cluster/{cluster.fsid}/osd").json()) == 12
+        assert len(api.get("server").json()) == 6
+    finally:
+        fleet.stop()
