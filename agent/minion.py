@@ -33,6 +33,7 @@ from agent.backend import CephBackend
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
+from bus.loop_thread import receive_forever
 
 if TYPE_CHECKING:
     from agent.host import AgentHost
@@ -52,7 +53,6 @@ DEFAULT_WORKERS = 8
 CANCEL_JOB = "cancel_job"  # a control job handled by the minion itself
 BEAT_WORKERS = 2           # heartbeats have their own pool: busy job threads never delay them
 START_TIMEOUT_S = 5.0
-RETRY_AFTER_RECV_ERROR_S = 0.1
 
 STATS_KEYS = ("heartbeats_sent", "cluster_heartbeats_sent", "heartbeat_errors", "beats_suppressed",
               "jobs_received", "jobs_expired", "jobs_succeeded", "jobs_failed", "results_sent",
@@ -213,32 +213,23 @@ class Minion:
         return out
 
     async def _receive(self) -> None:
-        sock = self._sock
-        while True:
-            try:
-                frames = await sock.recv_multipart()
-            except zmq.ZMQError as exc:
-                if sock.closed:
-                    return
-                _throttle.log(logging.ERROR, "recv", "agent %s: receive failed: %s",
-                                   self.agent_id, exc)
-                await asyncio.sleep(RETRY_AFTER_RECV_ERROR_S)
-                continue
-            try:
-                envelope = protocol.decode(frames)
-            except Exception as exc:  # noqa: BLE001 - whatever a bad frame provokes
-                self._stats["dropped_malformed"] += 1
-                _throttle.log(logging.WARNING, "malformed",
-                                   "agent %s: dropped malformed message: %s", self.agent_id, exc)
-                continue
-            if not isinstance(envelope.body, Job):
-                self._stats["dropped_unexpected"] += 1
-                _throttle.log(logging.WARNING, "unexpected",
-                                   "agent %s: dropped unexpected %s from %s",
-                                   self.agent_id, envelope.kind, envelope.sender)
-                continue
-            self._stats["jobs_received"] += 1
-            self._spawn(self._handle_job(envelope.body))
+        await receive_forever(self._sock, self._on_frames, _throttle, f"agent {self.agent_id}")
+
+    def _on_frames(self, frames: list[bytes]) -> None:
+        try:
+            envelope = protocol.decode(frames)
+        except Exception as exc:  # noqa: BLE001 - whatever a bad frame provokes
+            self._stats["dropped_malformed"] += 1
+            _throttle.log(logging.WARNING, "malformed",
+                          "agent %s: dropped malformed message: %s", self.agent_id, exc)
+            return
+        if not isinstance(envelope.body, Job):
+            self._stats["dropped_unexpected"] += 1
+            _throttle.log(logging.WARNING, "unexpected", "agent %s: dropped unexpected %s from %s",
+                          self.agent_id, envelope.kind, envelope.sender)
+            return
+        self._stats["jobs_received"] += 1
+        self._spawn(self._handle_job(envelope.body))
 
     async def _handle_job(self, job: Job) -> None:
         if job.function == CANCEL_JOB:

@@ -1,10 +1,13 @@
-"""The body of a thread that owns an asyncio event loop (the bus server's and the agents')."""
+"""A thread that owns an asyncio event loop (the bus server's and the agents'): its body, its
+socket receive loop, and how another thread stops it."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from concurrent.futures import Future
 from typing import Awaitable, Callable
+
+import zmq
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,24 @@ def run_event_loop(main: Callable[[Future], Awaitable], ready: Future, what: str
             log.exception("%s crashed", what)
     finally:
         loop.close()
+
+
+RETRY_AFTER_RECV_ERROR_S = 0.1
+
+
+async def receive_forever(sock, on_frames: Callable[[list], None], throttle, what: str) -> None:
+    """Hand every multipart message of `sock` to `on_frames` until the socket is closed; a
+    receive error is logged (rate-limited) and retried, never the end of the loop."""
+    while True:
+        try:
+            frames = await sock.recv_multipart()
+        except zmq.ZMQError as exc:
+            if sock.closed:
+                return
+            throttle.log(logging.ERROR, "recv", "%s: receive failed: %s", what, exc)
+            await asyncio.sleep(RETRY_AFTER_RECV_ERROR_S)
+            continue
+        on_frames(frames)
 
 
 def stop_event_loop_thread(loop, stopping, thread, timeout_s: float, what: str) -> None:

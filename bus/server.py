@@ -25,7 +25,7 @@ import zmq.asyncio
 
 from bus import protocol
 from bus.log_throttle import LogThrottle
-from bus.loop_thread import run_event_loop, stop_event_loop_thread
+from bus.loop_thread import receive_forever, run_event_loop, stop_event_loop_thread
 from bus.protocol import Envelope
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 MANAGER_ID = "manager"   # the `sender` of every message the server sends
 START_TIMEOUT_S = 5.0
 LISTEN_BACKLOG = 4096    # a fleet reconnecting at once must not overflow the accept queue
-RETRY_AFTER_RECV_ERROR_S = 0.1
 
 STATS_KEYS = ("received", "delivered", "dropped_malformed", "dropped_sender_mismatch",
               "sent", "send_failed", "callback_errors")
@@ -168,17 +167,7 @@ class BusServer:
         return sock
 
     async def _receive(self, sock: zmq.asyncio.Socket) -> None:
-        while True:
-            try:
-                frames = await sock.recv_multipart()
-            except zmq.ZMQError as exc:
-                if sock.closed:
-                    return
-                self._throttle.log(logging.ERROR, "recv", "bus server %s: receive failed: %s",
-                                   self.endpoint, exc)
-                await asyncio.sleep(RETRY_AFTER_RECV_ERROR_S)
-                continue
-            self._on_frames(frames)
+        await receive_forever(sock, self._on_frames, self._throttle, f"bus server {self.endpoint}")
 
     def _on_frames(self, frames: list[bytes]) -> None:
         self._count("received")
