@@ -46,20 +46,12 @@ class DaemonApi(ChangesMixin, AccountsMixin):
         return done(self.dispatcher.cluster_summaries())
 
     def cluster_query(self, fsid: str, name: str, /, **params) -> Future:
-        if name == "servers":
-            return self._known_cluster(fsid, lambda: ask(self.directory, lambda r: ListClusterServers(fsid, r)))
+        if name == "servers":   # the directory knows where a cluster's services run
+            return self._with_cluster(fsid, lambda _: ask(self.directory, lambda r: ListClusterServers(fsid, r)))
         if name == "server":
-            return self._known_cluster(fsid, lambda: ask(self.directory,
-                                                          lambda r: GetClusterServer(fsid, params["fqdn"], r)))
-        ref = self.dispatcher.cluster_ref(fsid)
-        if ref is None:
-            return failed(NotFound.of("cluster", fsid))
-        return ask(ref, lambda r: ClusterQuery(name, params, r))
-
-    def _known_cluster(self, fsid: str, make) -> Future:
-        if self.dispatcher.cluster_ref(fsid) is None:
-            return failed(NotFound.of("cluster", fsid))
-        return make()
+            return self._with_cluster(fsid, lambda _: ask(
+                self.directory, lambda r: GetClusterServer(fsid, params["fqdn"], r)))
+        return self._with_cluster(fsid, lambda ref: ask(ref, lambda r: ClusterQuery(name, params, r)))
 
     # --- servers ------------------------------------------------------------------------------
     def list_servers(self) -> Future:
@@ -74,16 +66,15 @@ class DaemonApi(ChangesMixin, AccountsMixin):
     # --- events and requests --------------------------------------------------------------------
     def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
         page = lambda _=None: ask(self.store, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))  # noqa: E731
-        if fsid is not None and self.dispatcher.cluster_ref(fsid) is None:
-            return failed(NotFound.of("cluster", fsid))
+        if fsid is not None:
+            return self._with_cluster(fsid, page)
         if fqdn is not None:
             return then(self.get_server(fqdn), page)   # NotFound for an unknown server
         return page()
 
     def list_requests(self, *, fsid, state, offset, limit) -> Future:
-        if fsid is not None and self.dispatcher.cluster_ref(fsid) is None:
-            return failed(NotFound.of("cluster", fsid))
-        return ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r))
+        page = lambda _=None: ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r))  # noqa: E731
+        return page() if fsid is None else self._with_cluster(fsid, page)
 
     def get_request(self, request_id: str) -> Future:
         return ask(self.tracker, lambda r: GetRequest(request_id, r))

@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from actors.agent_calls import first_answer
 from actors.base import ask
 from actors.errors import Forbidden, Invalid, NotFound
+from actors.facade_base import FacadeBase
 from actors.futures import done, failed, then
 from actors.messages import ListMonHosts, PlanChange
 from actors.request_messages import CancelRequest, SubmitJob
@@ -18,14 +19,11 @@ MIN_CALL_S = 1.0
 CEPH_LOG_DIR = "ceph"   # log paths are relative to /var/log, as in Calamari; only Ceph's are served
 
 
-class ChangesMixin:
+class ChangesMixin(FacadeBase):
     # --- the 202 workflow ---------------------------------------------------------------------
     def _plan(self, fsid: str, op: str, kind: str, ident, attrs, user: dict) -> Future:
-        ref = self.dispatcher.cluster_ref(fsid)
-        if ref is None:
-            return failed(NotFound.of("cluster", fsid))
         who = (user or {}).get("username")
-        return ask(ref, lambda r: PlanChange(op, kind, ident, attrs, who, r))
+        return self._with_cluster(fsid, lambda ref: ask(ref, lambda r: PlanChange(op, kind, ident, attrs, who, r)))
 
     def create(self, fsid: str, kind: str, attrs: dict, user: dict, /) -> Future:
         return self._plan(fsid, "create", kind, None, attrs, user)
@@ -48,13 +46,11 @@ class ChangesMixin:
         function = cmd.removeprefix("ceph.")
         if function not in DEBUG_FUNCTIONS:
             return failed(Invalid(f"{cmd!r} is not a self-test command", {"cmd": [f"must be one of {', '.join(DEBUG_FUNCTIONS)}"]}))
-        if self.dispatcher.server_ref(fqdn) is None:
-            return failed(NotFound.of("server", fqdn))
         kwargs = {"seconds": args[0]} if function == "selftest_wait" and isinstance(args, list) and args else \
             (dict(args) if isinstance(args, dict) else {})
         headline = f"Debug job {function} on {fqdn}"
-        return ask(self.tracker, lambda r: SubmitJob(function, kwargs, fqdn, headline,
-                                                     (user or {}).get("username"), r))
+        return self._with_agent(fqdn, lambda: ask(self.tracker, lambda r: SubmitJob(
+            function, kwargs, fqdn, headline, (user or {}).get("username"), r)))
 
     def cancel_request(self, request_id: str) -> Future:
         return ask(self.tracker, lambda r: CancelRequest(request_id, r))
@@ -72,9 +68,7 @@ class ChangesMixin:
 
     # --- answered by agents -----------------------------------------------------------------------
     def _mon_hosts(self, fsid: str, then_call) -> Future:
-        if self.dispatcher.cluster_ref(fsid) is None:
-            return failed(NotFound.of("cluster", fsid))
-        return then(ask(self.directory, lambda r: ListMonHosts(fsid, r)), then_call)
+        return self._with_cluster(fsid, lambda _: then(ask(self.directory, lambda r: ListMonHosts(fsid, r)), then_call))
 
     def _call(self, function: str, args: dict, hosts: int = 1):
         """Each of `hosts` candidates gets an equal share of CALL_BUDGET_S (but at least
@@ -97,17 +91,14 @@ class ChangesMixin:
         return then(answer, lambda text: {"lines": text})
 
     def server_logs(self, fqdn: str) -> Future:
-        if self.dispatcher.server_ref(fqdn) is None:
-            return failed(NotFound.of("server", fqdn))
-        return first_answer(self._call("list_logs", {}), [fqdn], f"logs of {fqdn}")
+        return self._with_agent(fqdn, lambda: first_answer(self._call("list_logs", {}), [fqdn], f"logs of {fqdn}"))
 
     def server_log(self, fqdn: str, path: str, lines: int) -> Future:
         clean = posixpath.normpath(path)
         if path.startswith("/") or "\0" in path or not clean.startswith(CEPH_LOG_DIR + "/"):
             return failed(Invalid(f"only logs under /var/log/{CEPH_LOG_DIR} can be read",
                                   {"path": [f"must be a path under {CEPH_LOG_DIR}/, relative to /var/log"]}))
-        if self.dispatcher.server_ref(fqdn) is None:
-            return failed(NotFound.of("server", fqdn))
-        answer = first_answer(self._call("tail_log", {"path": clean, "lines": lines}), [fqdn], f"log {clean} of {fqdn}")
-        return then(answer, lambda text: {"lines": text})
+        return self._with_agent(fqdn, lambda: then(
+            first_answer(self._call("tail_log", {"path": clean, "lines": lines}), [fqdn], f"log {clean} of {fqdn}"),
+            lambda text: {"lines": text}))
 

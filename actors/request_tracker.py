@@ -87,7 +87,6 @@ class RequestTracker(Actor):
         self.by_job: dict[str, str] = {}                 # job id -> request id
         self.osd_maps: dict[str, tuple[int, Any]] = {}   # fsid -> (epoch, data), the newest
         self.pg_summaries: dict[str, Any] = {}           # fsid -> data, the newest
-        self.failures = 0                                # transitions that raised
 
     # --- submitting --------------------------------------------------------------------------
     @handles(SubmitRequest)
@@ -234,12 +233,10 @@ class RequestTracker(Actor):
             self._record(state, new, now)
             return self._carry_out(new, actions, now)
         except Exception:  # noqa: BLE001 - a bug here must still not stop the other requests
-            self.failures += 1
             log.exception("request %s: processing %s failed", state.id, getattr(transition, "__name__", transition))
             return self.requests.get(state.id, state)
 
     def _log_failure(self, state: rm.RequestState, transition, exc: Exception) -> None:
-        self.failures += 1
         log.error("request %s: %s raised; the request fails: %s", state.id,
                   getattr(transition, "__name__", transition), exc, exc_info=exc)
 

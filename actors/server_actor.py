@@ -90,7 +90,9 @@ class ServerActor(Actor):
         return events
 
     def _event(self, severity: int, message: str, now: float, record: ServerRecord | None = None) -> Event:
-        fsids = {s.fsid for s in (record or self.record).services} if (record or self.record) else set()
+        """Tied to the server, and to its cluster when all its services belong to one."""
+        record = record or self.record
+        fsids = {s.fsid for s in record.services} if record else set()
         return Event(now, severity, message, fsid=fsids.pop() if len(fsids) == 1 else None, fqdn=self.fqdn)
 
     def _persist(self, now: float) -> None:

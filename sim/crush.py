@@ -11,7 +11,6 @@ ROOT_NAME = "default"
 
 TYPES = ((0, "osd"), (1, "host"), (2, "chassis"), (3, "rack"), (4, "row"), (5, "pdu"),
          (6, "pod"), (7, "room"), (8, "datacenter"), (9, "zone"), (10, "region"), (11, "root"))
-TYPE_NAME = dict(TYPES)
 
 # Pacific's optimal ("jewel") tunables, as `osd crush dump` prints them.
 TUNABLES = {

@@ -15,8 +15,6 @@ from store.models import (KEY_STATUSES, Cluster, Event, MinionKey, Request, Serv
                           SyncObject, User)
 
 EVENT_BATCH = 100          # rows per INSERT statement (stays far below SQLite's variable limit)
-SERVER_KEYS = ("fqdn", "hostname", "managed", "last_contact", "boot_time", "ceph_version",
-               "grains", "services", "late")
 SERVICE_KEYS = ("fsid", "type", "id", "running", "status")
 REQUEST_STATES = ("submitted", "complete")
 REQUESTS_LOADED = 10_000   # a restart restores at most this many requests, the newest

@@ -123,10 +123,6 @@ def _to_string(field: Field, value) -> str:
     return value
 
 
-def is_crush_name(value) -> bool:
-    return isinstance(value, str) and _CRUSH_NAME.fullmatch(value) is not None
-
-
 class Errors:
     """Field errors collected across checks; `raise_if_any` raises them all at once."""
 

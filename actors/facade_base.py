@@ -1,0 +1,23 @@
+"""What every part of the facade needs: the unknown-cluster and unknown-server answers."""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Callable
+
+import pykka
+
+from actors.errors import NotFound
+from actors.futures import failed
+
+
+class FacadeBase:
+    dispatcher = None   # set by DaemonApi
+
+    def _with_cluster(self, fsid: str, make: Callable[[pykka.ActorRef], Future]) -> Future:
+        """make(the cluster's actor) for a known fsid, else a Future failing with 404."""
+        ref = self.dispatcher.cluster_ref(fsid)
+        return failed(NotFound.of("cluster", fsid)) if ref is None else make(ref)
+
+    def _with_agent(self, fqdn: str, make: Callable[[], Future]) -> Future:
+        """make() for a server whose agent reports to us, else a Future failing with 404."""
+        return failed(NotFound.of("server", fqdn)) if self.dispatcher.server_ref(fqdn) is None else make()
