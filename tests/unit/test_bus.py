@@ -40,12 +40,7 @@ def recv_monitor_message(events: zmq.Socket, timeout_s: float) -> dict:
     return zmq.utils.monitor.recv_monitor_message(events) if events.poll(timeout_s * 1000) else {}
 
 
-@pytest.fixture(autouse=True)
-def no_thread_leak():
-    before = set(threading.enumerate())
-    yield
-    wait_until(lambda: not (set(threading.enumerate()) - before) or None, timeout_s=2,
-               what="threads started by the test to end")
+pytestmark = pytest.mark.usefixtures("no_thread_leak")
 
 
 @pytest.fixture

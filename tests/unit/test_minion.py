@@ -66,12 +66,7 @@ class FakeBackend:
             return list(self._jobs)
 
 
-@pytest.fixture(autouse=True)
-def no_thread_leak():
-    before = set(threading.enumerate())
-    yield
-    wait_until(lambda: not (set(threading.enumerate()) - before) or None, timeout_s=2,
-               what="threads started by the test to end")
+pytestmark = pytest.mark.usefixtures("no_thread_leak")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import pykka
 import pytest
 
 from actors import request_machine as rm
@@ -11,26 +10,12 @@ from actors import store_messages as m
 from actors.base import ask
 from actors.plans import PG_GROWTH, PgGrowth, Plan
 from actors.request_tracker import dump, from_row, row
-from actors.store_actor import StoreActor
 from store import queries
 
 FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
 
 
-@pytest.fixture(autouse=True)
-def _stop_all():
-    yield
-    pykka.ActorRegistry.stop_all()
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "test.db"
-
-
-@pytest.fixture
-def store(db_path):
-    return StoreActor.start(str(db_path))
+pytestmark = pytest.mark.usefixtures("stop_actors")
 
 
 def load(ref) -> list[dict]:

@@ -13,14 +13,14 @@ from bus.protocol import Job
 from bus.server import BusServer
 from sim.backend import SimBackend
 from sim.model import SimCluster
+from tests.unit.sim_helpers import make
 from tests.helpers import Recorder, wait_until
 
-NOW = 1_800_000_000.0
 
 
 @pytest.fixture
 def cluster() -> SimCluster:
-    return SimCluster(hosts=4, osds_per_host=2, clock=lambda: NOW)
+    return make(hosts=4, osds_per_host=2)
 
 
 def backend(cluster: SimCluster, host: int) -> SimBackend:
@@ -215,11 +215,7 @@ def test_mute_functions_run_but_the_minion_never_answers(cluster):
 
 
 def test_a_closed_backend_never_blocks_again():
-    import threading
-
-    from sim.backend import SimBackend
-    from sim.model import SimCluster
-    cluster = SimCluster(hosts=1, osds_per_host=1)
+    cluster = make(hosts=1, osds_per_host=1)
     backend = SimBackend(cluster, cluster.host_fqdns[0])
     backend.close()
     finished = threading.Event()

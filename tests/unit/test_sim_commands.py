@@ -4,14 +4,9 @@ from __future__ import annotations
 import pytest
 
 from sim.model import SimCluster
+from tests.unit.sim_helpers import NOW, make
 
-NOW = 1_800_000_000.0
 SURE = "--yes-i-really-really-mean-it"
-
-
-def make(**kwargs) -> SimCluster:
-    kwargs.setdefault("clock", lambda: NOW)
-    return SimCluster(**kwargs)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from sim.model import SimCluster
+from tests.unit.sim_helpers import NOW, make
 
-NOW = 1_800_000_000.0
 MON_HOST, OSD_HOST = "ceph0-node000.sim.test", "ceph0-node003.sim.test"
 CLOG = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000 (mon\.\S+ \(mon\.\d+\)|osd\.\d+ "
                   r"\(osd\.\d+\)) \d+ : (cluster|audit) \[(DBG|INF|WRN|ERR)\] .+")
@@ -16,7 +16,7 @@ CLOG = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000 (mon\.\S+ \(mon\
 
 @pytest.fixture
 def cluster() -> SimCluster:
-    return SimCluster(clock=lambda: NOW, hosts=4, osds_per_host=2)
+    return make(hosts=4, osds_per_host=2)
 
 
 def cli(cluster: SimCluster, *args: str) -> str:

@@ -8,14 +8,14 @@ import pytest
 
 from sim.crush_parse import parse_crush_text
 from sim.model import SimCluster
+from tests.unit.sim_helpers import make
 from tests.unit.test_sim_commands import epoch, fail, noop, ok, osd_map
 
-NOW = 1_800_000_000.0
 
 
 @pytest.fixture
 def cluster() -> SimCluster:
-    return SimCluster(clock=lambda: NOW)
+    return make()
 
 
 def crush(cluster: SimCluster) -> dict:

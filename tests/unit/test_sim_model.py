@@ -11,13 +11,8 @@ import pytest
 from agent.backend import SYNC_TYPES
 from bus import protocol
 from sim.model import SimCluster
+from tests.unit.sim_helpers import NOW, make
 
-NOW = 1_800_000_000.0
-
-
-def make(**kwargs) -> SimCluster:
-    kwargs.setdefault("clock", lambda: NOW)
-    return SimCluster(**kwargs)
 
 
 @pytest.fixture

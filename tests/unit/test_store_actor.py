@@ -2,7 +2,6 @@ import logging
 import sqlite3
 
 import peewee
-import pykka
 import pytest
 
 from actors import store_messages as m
@@ -17,20 +16,7 @@ FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
 OTHER_FSID = "d5ee9ec2-2222-4c0e-9c3e-5b5c3a3f0002"
 
 
-@pytest.fixture(autouse=True)
-def _stop_all():
-    yield
-    pykka.ActorRegistry.stop_all()
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "test.db"
-
-
-@pytest.fixture
-def store(db_path):
-    return StoreActor.start(str(db_path))
+pytestmark = pytest.mark.usefixtures("stop_actors")
 
 
 def call(ref, message_type, *args, **kwargs):
