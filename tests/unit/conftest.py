@@ -10,9 +10,9 @@ from actors.store_actor import StoreActor
 from tests.helpers import wait_until
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def stop_actors():
-    """Stop every pykka actor a test started (request it, or use it through `store`)."""
+    """Every pykka actor a unit test started is stopped after it."""
     yield
     pykka.ActorRegistry.stop_all()
 
@@ -23,7 +23,7 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def store(db_path, stop_actors):
+def store(db_path):
     return StoreActor.start(str(db_path))
 
 

@@ -5,7 +5,6 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-import pykka
 import pytest
 
 from actors.base import Actor, ask, handles
@@ -42,12 +41,6 @@ class Sample(Actor):
     @handles(Boom)
     def boom(self, message):
         raise RuntimeError("bad message")
-
-
-@pytest.fixture(autouse=True)
-def _stop_all():
-    yield
-    pykka.ActorRegistry.stop_all()
 
 
 def test_queries_answer_and_domain_errors_reach_the_caller():

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pykka
 import pytest
 
 from actors.base import ask
@@ -30,8 +29,7 @@ def world():
                   send_job=lambda agent, fn, args, reply_to, timeout: jobs.append((agent, fn, dict(args))) or "j",
                   cluster_ref=lambda fsid: None, publish_cluster=published.__setitem__)
     actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
-    yield actor, sink, jobs, published
-    pykka.ActorRegistry.stop_all()
+    return actor, sink, jobs, published
 
 
 def heartbeat(actor, minion, now, **versions):
@@ -143,13 +141,10 @@ def test_a_silent_favourite_is_replaced_on_a_tick_by_a_mon_still_heard():
                   send_job=lambda agent, fn, args, reply_to, timeout: "j",
                   cluster_ref=lambda fsid: None, publish_cluster=lambda fsid, summary: None)
     actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
-    try:
-        heartbeat(actor, "mon-a", 1.0, osd_map=1)
-        heartbeat(actor, "mon-b", 25.0, osd_map=1)       # heard, but not the favourite
-        actor.ask(Tick(30.0))
-        assert not any(isinstance(m, FavouriteChanged) for m in sink.ask("dump"))
-        actor.ask(Tick(40.0))                             # mon-a silent 39 s, mon-b heard 15 s ago
-        assert [m for m in sink.ask("dump") if isinstance(m, FavouriteChanged)] == [
-            FavouriteChanged(fx.FSID, "mon-a", "mon-b")]
-    finally:
-        pykka.ActorRegistry.stop_all()
+    heartbeat(actor, "mon-a", 1.0, osd_map=1)
+    heartbeat(actor, "mon-b", 25.0, osd_map=1)       # heard, but not the favourite
+    actor.ask(Tick(30.0))
+    assert not any(isinstance(m, FavouriteChanged) for m in sink.ask("dump"))
+    actor.ask(Tick(40.0))                             # mon-a silent 39 s, mon-b heard 15 s ago
+    assert [m for m in sink.ask("dump") if isinstance(m, FavouriteChanged)] == [
+        FavouriteChanged(fx.FSID, "mon-a", "mon-b")]

@@ -1,7 +1,6 @@
 """ServerDirectory as an actor: ownership of services, unmanaged takeover, cluster pushes."""
 from __future__ import annotations
 
-import pykka
 import pytest
 
 from actors.base import ask
@@ -22,8 +21,7 @@ def world():
     peers = Peers(store=store, eventer=store, directory=None, send_job=None,
                   cluster_ref=lambda fsid: cluster if fsid == FSID else None, publish_cluster=None)
     directory = ServerDirectory.start(lambda: peers)
-    yield directory, store, cluster
-    pykka.ActorRegistry.stop_all()
+    return directory, store, cluster
 
 
 def seen(ref):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 
 from actors import request_machine as rm
 from actors import store_messages as m
@@ -13,9 +12,6 @@ from actors.request_tracker import dump, from_row, row
 from store import queries
 
 FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
-
-
-pytestmark = pytest.mark.usefixtures("stop_actors")
 
 
 def load(ref) -> list[dict]:

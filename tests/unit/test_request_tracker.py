@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 
-import pykka
 import pytest
 
 from actors import request_machine as rm
@@ -90,9 +89,7 @@ class World:
 
 @pytest.fixture
 def world():
-    w = World()
-    yield w
-    pykka.ActorRegistry.stop_all()
+    return World()
 
 
 def osd_map(epoch, *pools):

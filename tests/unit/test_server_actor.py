@@ -1,7 +1,6 @@
 """ServerActor: a server's life story from its heartbeats and ticks (fake peers, fake clock)."""
 from __future__ import annotations
 
-import pykka
 import pytest
 
 from actors.context import Peers, Timings
@@ -18,9 +17,7 @@ TIMINGS = Timings(heartbeat_s=10.0)
 
 @pytest.fixture
 def sink():
-    recorder = Recorder.start()
-    yield recorder
-    pykka.ActorRegistry.stop_all()
+    return Recorder.start()
 
 
 def start(sink, started_at=0.0, **kwargs):

@@ -16,9 +16,6 @@ FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
 OTHER_FSID = "d5ee9ec2-2222-4c0e-9c3e-5b5c3a3f0002"
 
 
-pytestmark = pytest.mark.usefixtures("stop_actors")
-
-
 def call(ref, message_type, *args, **kwargs):
     return ask(ref, lambda reply: message_type(*args, **kwargs, reply=reply)).result(timeout=10)
 
