@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlite3
 
-
 from actors import request_machine as rm
 from actors import store_messages as m
 from actors.base import ask
