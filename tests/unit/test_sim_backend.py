@@ -17,7 +17,6 @@ from tests.unit.sim_helpers import make
 from tests.helpers import Recorder, wait_until
 
 
-
 @pytest.fixture
 def cluster() -> SimCluster:
     return make(hosts=4, osds_per_host=2)

@@ -12,7 +12,6 @@ from tests.unit.sim_helpers import make
 from tests.unit.test_sim_commands import epoch, fail, noop, ok, osd_map
 
 
-
 @pytest.fixture
 def cluster() -> SimCluster:
     return make()

@@ -14,7 +14,6 @@ from sim.model import SimCluster
 from tests.unit.sim_helpers import NOW, make
 
 
-
 @pytest.fixture
 def cluster() -> SimCluster:
     return make()
