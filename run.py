@@ -1,5 +1,6 @@
 """Composition root: `python run.py` runs the daemon (with an embedded simulated cluster by
-default); `python run.py sim --connect ENDPOINT` runs a simulated fleet as its own process."""
+default); `python run.py sim --connect ENDPOINT` runs a simulated fleet as its own process;
+`python run.py agent --connect ENDPOINT` runs the agent of a real Ceph server."""
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sim.add_argument("--osds-per-server", type=int, default=4)
     sim.add_argument("--heartbeat-s", type=float, default=10.0)
     sim.add_argument("--seed", type=int, default=0)
+    add_agent_parser(sub)
     return parser.parse_args(argv)
+
+
+def add_agent_parser(sub) -> None:
+    agent = sub.add_parser("agent", help="run the agent of a real Ceph server")
+    agent.add_argument("--connect", required=True, help="the daemon's bus endpoint, tcp://HOST:PORT")
+    agent.add_argument("--fqdn", default=None, help="this server's name (default: the host's FQDN)")
+    agent.add_argument("--ceph-conf", default="/etc/ceph/ceph.conf")
+    agent.add_argument("--keyring", default=None, help="default: the one ceph.conf names")
+    agent.add_argument("--admin-socket-dir", default="/var/run/ceph")
+    agent.add_argument("--log-dir", default="/var/log/ceph")
+    agent.add_argument("--heartbeat-s", type=float, default=10.0)
+    agent.add_argument("--watch-s", type=float, default=0.5,
+                       help="how often to check the map epochs between beats (0: never)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     if args.command == "sim":
         return asyncio.run(run_sim(args))
+    if args.command == "agent":
+        return asyncio.run(run_agent(args))
     return asyncio.run(run_daemon(args))
 
 
@@ -80,6 +97,23 @@ async def run_sim(args) -> int:
         await wait_for_signal()
     finally:
         fleet.stop()
+    return 0
+
+
+async def run_agent(args) -> int:
+    from agent.ceph.backend import RealCephBackend
+    from agent.minion import Minion
+    backend = await asyncio.get_running_loop().run_in_executor(None, lambda: RealCephBackend(
+        ceph_conf=args.ceph_conf, keyring=args.keyring, admin_socket_dir=args.admin_socket_dir,
+        log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None))
+    minion = Minion(backend, args.connect, heartbeat_s=args.heartbeat_s)
+    minion.start()
+    print(f"AGENT READY fqdn={backend.fqdn} bus={args.connect}", flush=True)
+    try:
+        await wait_for_signal()
+    finally:
+        minion.stop()
+        backend.close()
     return 0
 
 

@@ -17,6 +17,10 @@ backoff (RECONNECT_IVL .. RECONNECT_IVL_MAX); ZMTP heartbeats notice a silently 
 Backend switches read at the moment they matter: a truthy `backend.dark` suppresses everything
 the agent would send (heartbeats and job results; jobs still run), and `backend.job_latency_s`
 delays each job before it runs, on the loop, without blocking it.
+
+A backend that can tell cheaply whether its cluster moved has `watch_s` and
+`changed_cluster_heartbeats()`: the minion asks every `watch_s` between beats and sends what it
+returns at once, so a change reaches the manager in about `watch_s`, not a whole period.
 """
 from __future__ import annotations
 
@@ -138,6 +142,8 @@ class Minion:
         # Jobs and heartbeats use separate pools: slow or stuck jobs never silence the agent.
         self._sock, self._executor, self._beat_executor = sock, executor, beat_executor
         self._spawn(self._beat_loop(first_beat_at))
+        if self._watch_s() is not None:
+            self._spawn(self._watch_loop(first_beat_at))
         self._spawn(self._receive())
 
     async def _close(self) -> None:
@@ -181,6 +187,33 @@ class Minion:
             behind = loop.time() - due
             if behind > 0:  # a slow backend made us miss beats: skip them, keep the phase
                 due += (behind // self.heartbeat_s + 1) * self.heartbeat_s
+
+    def _watch_s(self) -> float | None:
+        """The backend's change-watch period, if it watches (`changed_cluster_heartbeats`)."""
+        watch_s = getattr(self.backend, "watch_s", None)
+        watcher = getattr(self.backend, "changed_cluster_heartbeats", None)
+        return float(watch_s) if watch_s and callable(watcher) else None
+
+    async def _watch_loop(self, first_beat_at: float) -> None:
+        """Between beats: a cluster heartbeat as soon as the backend sees the cluster move."""
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, first_beat_at - loop.time()))
+        while True:
+            await asyncio.sleep(self._watch_s())
+            if self._dark():
+                continue
+            try:
+                fields = await loop.run_in_executor(self._beat_executor,
+                                                    self.backend.changed_cluster_heartbeats)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the next check or beat tries again
+                _throttle.log(logging.WARNING, "watch", "agent %s: change watch failed: %r",
+                              self.agent_id, exc)
+                continue
+            for one in fields:
+                self._send(protocol.encode(ClusterHeartbeat(**one), sender=self.agent_id),
+                           "cluster_heartbeats_sent")
 
     async def _beat_once(self) -> None:
         if self._dark():

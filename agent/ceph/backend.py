@@ -1,0 +1,202 @@
+"""RealCephBackend: the CephBackend of a real Ceph server (librados, admin sockets, log files).
+
+Jobs served (agent/backend.py): get_cluster_object, rados_commands, ceph_command, list_logs,
+tail_log, grains, selftest_wait, selftest_block, selftest_exception.
+
+Change visibility: besides the periodic beats, the minion asks `changed_cluster_heartbeats()`
+every `watch_s`. That costs one `status` mon command (~0.4 ms); only when a map epoch, the
+health or the PG states moved does the backend compute the whole version vector and hand a
+cluster heartbeat over, so an external change reaches the manager in about `watch_s`.
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+from agent.backend import JobError, UnknownFunction
+from agent.ceph import commands, logs
+from agent.ceph.admin_socket import AdminSocketError
+from agent.ceph.services import IN_QUORUM_STATES, LocalServices
+from agent.ceph.session import ClusterUnavailable, RadosSession
+from agent.ceph.sync_objects import ClusterMaps, canonical_digest
+from agent.grains import local_grains
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONF = "/etc/ceph/ceph.conf"
+DEFAULT_RUN_DIR = "/var/run/ceph"
+DEFAULT_LOG_DIR = "/var/log/ceph"
+DEFAULT_WATCH_S = 0.5
+SELFTEST_WAIT_MAX_S = 60.0
+SELFTEST_BLOCK_MAX_S = 600.0
+
+
+class RealCephBackend:
+    def __init__(self, ceph_conf: str = DEFAULT_CONF, keyring: str | None = None,
+                 admin_socket_dir: str = DEFAULT_RUN_DIR, log_dir: str = DEFAULT_LOG_DIR,
+                 fqdn: str | None = None, watch_s: float | None = DEFAULT_WATCH_S):
+        self.ceph_conf, self.keyring = ceph_conf, keyring
+        self.log_dir = Path(log_dir)
+        self.grains = local_grains()
+        self.fqdn = fqdn or self.grains["fqdn"]
+        self.hostname = self.fqdn.split(".")[0]
+        self.grains = {**self.grains, "fqdn": self.fqdn, "host": self.hostname}
+        self.watch_s = watch_s
+        self.services = LocalServices(admin_socket_dir)
+        self.session = RadosSession(ceph_conf, keyring)
+        self.maps = ClusterMaps(self.session, self.services.mon)
+        self.installed_version = installed_ceph_version()
+        self.boot_time = boot_time()
+        self._reported: str | None = None   # fingerprint of the last cluster heartbeat's status
+        self._cancel = threading.Condition()
+        self._cancelled_count = 0
+
+    def __repr__(self) -> str:
+        return f"RealCephBackend({self.fqdn!r}, conf={self.ceph_conf!r})"
+
+    @property
+    def fsid(self) -> str | None:
+        return self.session.fsid
+
+    def close(self) -> None:
+        self.session.close()
+
+    # ---- heartbeats ---------------------------------------------------------------------------
+
+    def server_heartbeat(self) -> dict:
+        return {"fqdn": self.fqdn, "hostname": self.hostname, "boot_time": self.boot_time,
+                "ceph_version": self.installed_version, "services": self.services.scan(),
+                "grains": self.grains}
+
+    def cluster_heartbeats(self) -> list[dict]:
+        """The version vector, when this server's mon is in quorum; [] otherwise."""
+        name = self._quorum_mon_cluster()
+        if name is None:
+            return []
+        try:
+            status = self.maps.status()
+            versions = self.maps.versions(status)
+        except ClusterUnavailable as exc:   # the server beat still goes out
+            log.info("%s: no cluster heartbeat: %s", self.fqdn, exc)
+            return []
+        self._reported = _fingerprint(status)
+        return [{"fsid": status["fsid"], "name": name, "versions": versions}]
+
+    def changed_cluster_heartbeats(self) -> list[dict]:
+        """A cluster heartbeat only if the cluster moved since the last one ([] otherwise)."""
+        if self._quorum_mon_cluster() is None:
+            return []
+        try:
+            if _fingerprint(self.maps.status()) == self._reported:
+                return []
+        except ClusterUnavailable:
+            return []
+        return self.cluster_heartbeats()
+
+    def _quorum_mon_cluster(self) -> str | None:
+        """The cluster name of the local mon if it is in quorum."""
+        mon = self.services.mon()
+        if mon is None:
+            return None
+        try:
+            state = mon.ask({"prefix": "mon_status"}).get("state")
+        except AdminSocketError:
+            return None
+        return mon.cluster if state in IN_QUORUM_STATES else None
+
+    # ---- jobs ---------------------------------------------------------------------------------
+
+    def run_job(self, function: str, args: dict) -> Any:
+        job = self._JOBS.get(function)
+        if job is None:
+            raise UnknownFunction(f"{self.fqdn} does not serve function {function!r}")
+        if not isinstance(args, dict):
+            raise JobError(f"{function} takes keyword arguments, got {type(args).__name__}")
+        return job(self, args)
+
+    def _check_fsid(self, args: dict) -> None:
+        fsid = args.get("fsid")
+        if self.session.fsid is None:
+            self.maps.status()  # connects (or raises ClusterUnavailable)
+        if fsid != self.session.fsid:
+            raise JobError(f"{self.fqdn} serves cluster {self.session.fsid}, not fsid {fsid!r}")
+
+    def _get_cluster_object(self, args: dict) -> dict:
+        self._check_fsid(args)
+        return self.maps.get(args.get("sync_type"))
+
+    def _rados_commands(self, args: dict) -> dict:
+        self._check_fsid(args)
+        result = commands.run_commands(self.session, args.get("commands"))
+        return {"fsid": self.session.fsid, **result, "versions": self.maps.versions()}
+
+    def _ceph_command(self, args: dict) -> dict:
+        self._check_fsid(args)
+        return commands.run_cli(self.ceph_conf, self.keyring, args.get("args"))
+
+    def _list_logs(self, args: dict) -> list[str]:
+        return logs.list_logs(self.log_dir)
+
+    def _tail_log(self, args: dict) -> str:
+        return logs.tail_log(self.log_dir, args.get("path"), args.get("lines"))
+
+    def _grains(self, args: dict) -> dict:
+        return self.grains
+
+    def _selftest_wait(self, args: dict) -> None:
+        seconds = args.get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise JobError(f"selftest_wait takes a non-negative number of seconds, got {seconds!r}")
+        self._wait(min(float(seconds), SELFTEST_WAIT_MAX_S))
+
+    def _selftest_block(self, args: dict) -> None:
+        self._wait(SELFTEST_BLOCK_MAX_S)
+
+    def _selftest_exception(self, args: dict) -> None:
+        raise RuntimeError("This is a self-test exception")
+
+    def cancel_job(self, job_id: str) -> bool:
+        """Only self-tests can be stopped part-way; Ceph commands run to their end."""
+        with self._cancel:
+            self._cancelled_count += 1
+            self._cancel.notify_all()
+        return True
+
+    def _wait(self, seconds: float) -> None:
+        with self._cancel:
+            start = self._cancelled_count
+            self._cancel.wait_for(lambda: self._cancelled_count != start, timeout=seconds)
+
+    _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
+             "ceph_command": _ceph_command, "list_logs": _list_logs, "tail_log": _tail_log,
+             "grains": _grains, "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
+             "selftest_exception": _selftest_exception}
+
+
+def _fingerprint(status: dict) -> str:
+    """What in `ceph status` signals a change worth a heartbeat: epochs, health, PG states."""
+    return canonical_digest([ClusterMaps.epochs(status), status.get("health"),
+                             status.get("pgmap", {}).get("pgs_by_state")])
+
+
+def installed_ceph_version() -> str | None:
+    """The installed Ceph packages' version ("16.2.15"), asked once at start."""
+    try:
+        out = subprocess.run(["ceph", "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    words = out.split()   # "ceph version 16.2.15 (<sha>) pacific (stable)"
+    return words[2] if len(words) > 2 and words[:2] == ["ceph", "version"] else None
+
+
+def boot_time() -> float | None:
+    try:
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith("btime "):
+                return float(line.split()[1])
+    except OSError:
+        pass
+    return None
