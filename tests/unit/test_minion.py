@@ -143,6 +143,53 @@ def test_heartbeats_repeat_every_period(bus, start_minion):
     assert recorder.envelopes("cluster_heartbeat") == []
 
 
+class WatchingBackend(FakeBackend):
+    """A backend that reports a moved cluster between beats, once per `moved` call."""
+
+    watch_s = 0.05
+
+    def __init__(self):
+        super().__init__()
+        self.pending: list[dict] = []
+        self.watch_calls = 0
+
+    def moved(self, osd_epoch: int) -> None:
+        with self._lock:
+            self.pending.append({"fsid": FSID, "name": "ceph", "versions": {"osd_map": osd_epoch}})
+
+    def changed_cluster_heartbeats(self) -> list[dict]:
+        with self._lock:
+            self.watch_calls += 1
+            out, self.pending = self.pending, []
+        return out
+
+
+def test_a_watching_backend_sends_a_cluster_heartbeat_as_soon_as_the_cluster_moves(bus, start_minion):
+    _, recorder = bus
+    backend = WatchingBackend()
+    start_minion(backend, heartbeat_s=60.0)   # no second periodic beat during the test
+    wait_until(lambda: recorder.envelopes("cluster_heartbeat"))
+    wait_until(lambda: backend.watch_calls >= 3, what="the watch loop polling")
+    assert len(recorder.envelopes("cluster_heartbeat")) == 1   # nothing moved: nothing sent
+    backend.moved(13)
+    moved = wait_until(lambda: [e for e in recorder.envelopes("cluster_heartbeat")
+                                if e.body.versions == {"osd_map": 13}], timeout_s=2)
+    assert len(moved) == 1
+    assert len(recorder.envelopes("server_heartbeat")) == 1
+
+
+def test_a_dark_watching_backend_sends_nothing_between_beats(bus, start_minion):
+    _, recorder = bus
+    backend = WatchingBackend()
+    start_minion(backend, heartbeat_s=60.0)
+    wait_until(lambda: recorder.envelopes("cluster_heartbeat"))
+    backend.dark = True
+    backend.moved(14)
+    with pytest.raises(WaitTimeout):
+        wait_until(lambda: len(recorder.envelopes("cluster_heartbeat")) > 1, timeout_s=0.5)
+    assert backend.pending   # not even asked while dark
+
+
 def test_an_explicit_agent_id_is_the_routing_id_and_sender(bus, start_minion):
     _, recorder = bus
     start_minion(FakeBackend(), heartbeat_s=10.0, agent_id="agent-7")
