@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5
 COMMAND_TIMEOUT_S = 10
+# librados waits forever for an absent mon unless told otherwise (mon_command's own timeout
+# argument does not bound it): these make every op fail with ETIMEDOUT instead.
+OP_TIMEOUTS = {"rados_mon_op_timeout": str(COMMAND_TIMEOUT_S),
+               "rados_osd_op_timeout": str(COMMAND_TIMEOUT_S),
+               "client_mount_timeout": str(CONNECT_TIMEOUT_S)}
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
 
@@ -112,7 +117,7 @@ class RadosSession:
 
     def _connect_locked(self):
         rados = load_rados()
-        conf = {"keyring": self.keyring} if self.keyring else {}
+        conf = {**OP_TIMEOUTS, **({"keyring": self.keyring} if self.keyring else {})}
         cluster = None
         try:
             cluster = rados.Rados(conffile=self.conffile, name=self.client_name, conf=conf)
