@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.child_process import ROOT
+
 SCRIPT = Path(os.environ.get("CEPH_DEV_CLUSTER", ROOT.parent / "shared" / "ceph" / "ceph-dev-cluster"))
 PACKAGES = "ceph-mon ceph-osd ceph-mgr ceph-common python3-rados"
 INSTALL_HINT = f"Ceph is not installed: apt-get install -y {PACKAGES}"
