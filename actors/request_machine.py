@@ -22,6 +22,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
+from actors.commands.pool_attrs import pool_set
 from actors.plans import JOB, OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 
 SUBMITTED, COMPLETE = "submitted", "complete"
@@ -418,11 +419,11 @@ def _check_pool(state: RequestState, osd_map: Any, now: float) -> Result:
 def _next_growth_step(state: RequestState, now: float) -> Result:
     growth = state.growth
     if state.pg_goal >= growth.final:
-        command = ["osd pool set", {"pool": growth.pool_name, "var": "pgp_num", "val": growth.pgp_num}]
+        command = list(pool_set(growth.pool_name, "pgp_num", growth.pgp_num))
         state = replace(state, pgp_sent=True)
     else:
         goal = min(growth.final, state.pg_goal + growth.block)
-        command = ["osd pool set", {"pool": growth.pool_name, "var": "pg_num", "val": goal}]
+        command = list(pool_set(growth.pool_name, "pg_num", goal))
         state = replace(state, pg_goal=goal, pg_step=state.pg_step + 1)
     state = replace(state, phase=PHASE_JOB, function=RADOS, job_id=None, awaited_epoch=None,
                     deadline=now + state.timeouts.job_s)

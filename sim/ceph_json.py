@@ -4,12 +4,17 @@ Pure functions of the model's records; every call returns new objects.
 """
 from __future__ import annotations
 
+import struct
 from typing import Sequence
 
 from sim.state import Host, Mon, Osd, Pool, TIB, timestamp
 
 RELEASE = "pacific"
-VERSION_HASHES = {"16.2.11": "3cf40e2dca667f68c6ce3ff5cd94f01e711af894"}
+VERSION_HASHES = {"16.2.11": "3cf40e2dca667f68c6ce3ff5cd94f01e711af894",
+                  "16.2.15": "618f440892089921c3e944a991122ddc44e60516"}
+# The feature bits of a 16.2.15 cluster, as its mons and OSDs report them.
+FEATURES = 4540138314316775423
+FEATURES_HEX = "0x3f01cfbdfffdffff"
 MON_FEATURES = ["kraken", "luminous", "mimic", "osdmap-prune", "nautilus", "octopus",
                 "pacific", "elector-pinging"]
 OSD_FLAGS = "sortbitwise,recovery_deletes,purged_snapdirs,pglog_hardlimit"
@@ -33,6 +38,13 @@ def flag_names(flags) -> list[str]:
 
 def flags_num(flags) -> int:
     return sum(bit for name, bit in FLAG_BITS if name in flags)
+
+
+def float32(value: float) -> float:
+    """A ratio Ceph keeps as a C float and prints as a double: 0.95 -> 0.949999988079071."""
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
 MAX_OSDS_PER_HOST_PORTS = 8  # ports used per OSD: public, cluster, hb back, hb front x (v2, v1)
 
 
@@ -88,11 +100,8 @@ def pool_json(pool: Pool) -> dict:
         "use_gmt_hitset": True, "min_read_recency_for_promote": 0,
         "min_write_recency_for_promote": 0, "hit_set_grade_decay_rate": 0,
         "hit_set_search_last_n": 0, "grade_table": [], "stripe_width": pool.stripe_width,
-        "expected_num_objects": 0, "fast_read": False, "options": {},
+        "expected_num_objects": 0, "fast_read": False, "options": dict(pool.options),
         "application_metadata": {pool.application: {}} if pool.application else {},
-        # Not in Pacific's output; present once set (`osd pool set crash_replay_interval`).
-        **({"crash_replay_interval": pool.crash_replay_interval}
-           if pool.crash_replay_interval else {}),
     }
 
 
@@ -121,16 +130,23 @@ def osd_json(osd: Osd, host: Host) -> dict:
     }
 
 
-def osd_xinfo(osd: Osd) -> dict:
+def osd_created(cluster_created: float, osd: Osd) -> float:
+    """When an OSD was made: a minute after the cluster, one second after the previous OSD."""
+    return cluster_created + 60 + osd.id
+
+
+def osd_xinfo(osd: Osd, created: float) -> dict:
+    """`created`: the OSD's (its first purged-snaps scrub runs at its first boot)."""
     return {"osd": osd.id, "down_stamp": "0.000000", "laggy_probability": 0,
-            "laggy_interval": 0, "features": 4540138297136906239, "old_weight": 0,
-            "last_purged_snaps_scrub": "0.000000", "dead_epoch": 0}
+            "laggy_interval": 0, "features": FEATURES, "old_weight": 0,
+            "last_purged_snaps_scrub": timestamp(created), "dead_epoch": 0}
 
 
-def osd_metadata(osd: Osd, host: Host) -> dict:
+def osd_metadata(osd: Osd, host: Host, created: float) -> dict:
     """`osd metadata` of one OSD (all values strings except `id`, as Ceph prints them)."""
     ports = osd_ports(osd)
     device = "sd" + chr(ord("b") + osd.slot % 25)
+    version = version_string(host.ceph_version)
     return {
         "id": osd.id, "arch": "x86_64",
         "back_addr": _bracketed(host.cluster_ip, ports["cluster"], osd.nonce),
@@ -141,9 +157,12 @@ def osd_metadata(osd: Osd, host: Host) -> dict:
         "bluestore_bdev_devices": device, "bluestore_bdev_driver": "KernelDevice",
         "bluestore_bdev_rotational": "1", "bluestore_bdev_size": str(int(osd.crush_weight * TIB)),
         "bluestore_bdev_type": "hdd", "ceph_release": RELEASE,
-        "ceph_version": version_string(host.ceph_version),
-        "ceph_version_short": host.ceph_version, "cpu": "Intel(R) Xeon(R) CPU E5-2630 v4 @ 2.20GHz",
-        "default_device_class": osd.device_class, "devices": device,
+        "ceph_version": version, "ceph_version_short": host.ceph_version,
+        "ceph_version_when_created": version, "cpu": "Intel(R) Xeon(R) CPU E5-2630 v4 @ 2.20GHz",
+        "created_at": timestamp(created, zone="Z"), "default_device_class": osd.device_class,
+        "device_ids": f"{device}=ATA_ST2000NM0055_ZC2{osd.uuid[:5].upper()}",
+        "device_paths": f"{device}=/dev/disk/by-path/pci-0000:00:1f.2-ata-{osd.slot + 2}",
+        "devices": device,
         "distro": "debian", "distro_description": "Debian GNU/Linux 11 (bullseye)",
         "distro_version": "11",
         "front_addr": _bracketed(host.public_ip, ports["public"], osd.nonce),
@@ -153,9 +172,10 @@ def osd_metadata(osd: Osd, host: Host) -> dict:
         "hostname": host.hostname, "journal_rotational": "1",
         "kernel_description": "#1 SMP Debian 5.10.162-1 (2023-01-21)",
         "kernel_version": "5.10.0-21-amd64", "mem_swap_kb": "0",
-        "mem_total_kb": str(host.mem_total_mb * 1024), "os": "Linux",
+        "mem_total_kb": str(host.mem_total_mb * 1024),
+        "network_numa_unknown_ifaces": "back_iface,front_iface", "os": "Linux",
         "osd_data": f"/var/lib/ceph/osd/ceph-{osd.id}", "osd_objectstore": "bluestore",
-        "rotational": "1",
+        "osdspec_affinity": "", "rotational": "1",
     }
 
 
@@ -170,17 +190,18 @@ def osd_dump(*, fsid: str, epoch: int, created: float, modified: float, crush_ve
         "last_up_change": timestamp(last_up_change), "last_in_change": timestamp(last_in_change),
         "flags": ",".join(flag_names(flags)), "flags_num": flags_num(flags),
         "flags_set": sorted(flag_names(flags)),
-        "crush_version": crush_version, "full_ratio": 0.95, "backfillfull_ratio": 0.9,
-        "nearfull_ratio": 0.85, "cluster_snapshot": "",
+        "crush_version": crush_version, "full_ratio": float32(0.95),
+        "backfillfull_ratio": float32(0.9), "nearfull_ratio": float32(0.85),
+        "cluster_snapshot": "",
         "pool_max": max((p.id for p in pools), default=0),
         "max_osd": max((o.id for o in osds), default=-1) + 1,
         "require_min_compat_client": "luminous", "min_compat_client": "jewel",
         "require_osd_release": RELEASE,
         "pools": [pool_json(p) for p in pools],
         "osds": [osd_json(o, hosts[o.host]) for o in osds],
-        "osd_xinfo": [osd_xinfo(o) for o in osds],
+        "osd_xinfo": [osd_xinfo(o, osd_created(created, o)) for o in osds],
         "pg_upmap": [], "pg_upmap_items": [], "pg_temp": [], "primary_temp": [],
-        "blocklist": {},
+        "blocklist": {}, "range_blocklist": {},
         "erasure_code_profiles": {name: dict(profile) for name, profile in
                                   (erasure_code_profiles or DEFAULT_EC_PROFILES).items()},
         "removed_snaps_queue": [], "new_removed_snaps": [], "new_purged_snaps": [],
@@ -192,8 +213,10 @@ def osd_dump(*, fsid: str, epoch: int, created: float, modified: float, crush_ve
 
 
 def mon_dump(*, fsid: str, epoch: int, created: float, modified: float, mons: Sequence[Mon],
-             hosts: Sequence[Host]) -> dict:
-    """`mon dump`."""
+             hosts: Sequence[Host], quorum: list[int] | None = None) -> dict:
+    """`mon dump` (with `quorum`) or the monmap inside mon_status/quorum_status (without).
+
+    The odd keys "disallowed_leaders: " and "removed_ranks: " are Pacific's own spelling."""
     entries = []
     for mon in sorted(mons, key=lambda m: m.rank):
         ip = hosts[mon.host].public_ip
@@ -204,28 +227,34 @@ def mon_dump(*, fsid: str, epoch: int, created: float, modified: float, mons: Se
             "addr": f"{ip}:6789/0", "public_addr": f"{ip}:6789/0",
             "priority": 0, "weight": 0, "crush_location": "{}",
         })
-    return {"epoch": epoch, "fsid": fsid, "modified": timestamp(modified),
-            "created": timestamp(created), "min_mon_release": 16,
-            "min_mon_release_name": RELEASE, "election_strategy": 1,
-            "disallowed_leaders: ": "", "stretch_mode": False, "tiebreaker_mon": "",
-            "features": {"persistent": list(MON_FEATURES), "optional": []},
-            "mons": entries}
+    monmap = {"epoch": epoch, "fsid": fsid, "modified": timestamp(modified, zone="Z"),
+              "created": timestamp(created, zone="Z"), "min_mon_release": 16,
+              "min_mon_release_name": RELEASE, "election_strategy": 1,
+              "disallowed_leaders: ": "", "stretch_mode": False, "tiebreaker_mon": "",
+              "removed_ranks: ": "",
+              "features": {"persistent": list(MON_FEATURES), "optional": []},
+              "mons": entries}
+    if quorum is not None:
+        monmap["quorum"] = list(quorum)
+    return monmap
 
 
 def _features() -> dict:
     return {"required_con": "2449958747317026820", "required_mon": list(MON_FEATURES),
-            "quorum_con": "4540138297136906239", "quorum_mon": list(MON_FEATURES)}
+            "quorum_con": str(FEATURES), "quorum_mon": list(MON_FEATURES)}
 
 
 def mon_status(*, mon: Mon, state: str, election_epoch: int, quorum: list[int],
-               quorum_age: int, outside_quorum: list[str], monmap: dict) -> dict:
-    """One mon's own `mon_status`."""
+               quorum_age: int, outside_quorum: list[str], monmap: dict,
+               sessions: dict[str, int]) -> dict:
+    """One mon's own `mon_status`; `sessions`: how many daemons of each kind (mon, osd,
+    client, mgr) are connected to it, its `feature_map` (kinds with none are left out)."""
+    feature_map = {kind: [{"features": FEATURES_HEX, "release": "luminous", "num": count}]
+                   for kind, count in sessions.items() if count}
     return {"name": mon.name, "rank": mon.rank, "state": state, "election_epoch": election_epoch,
             "quorum": list(quorum), "quorum_age": quorum_age, "features": _features(),
             "outside_quorum": list(outside_quorum), "extra_probe_peers": [],
-            "sync_provider": [], "monmap": monmap,
-            "feature_map": {"mon": [{"features": "0x3f01cfb9fffdffff", "release": "luminous",
-                                     "num": 1}]},
+            "sync_provider": [], "monmap": monmap, "feature_map": feature_map,
             "stretch_mode": False}
 
 

@@ -1,18 +1,19 @@
-"""CRUSH mon commands: buckets, OSD placement and weights, rules, and `osd setcrushmap`.
+"""CRUSH mon commands: buckets, OSD placement and weights, and `osd setcrushmap` (rules are in
+sim/cmd_crush_rules.py).
 
 As in Ceph, a few commands succeed without doing anything, their status text being the results
-entry: adding a bucket whose name exists ("item x already exists"), creating a rule that exists
-("rule x already exists"), removing an item or a rule that does not exist, moving an item where
-it already is.
+entry: adding a bucket whose name exists ("bucket 'x' already exists"), removing or unlinking an
+item that does not exist, moving an item where it already is, renaming a bucket already renamed.
 """
 from __future__ import annotations
 
-from sim.cmd_util import (Done, changed, existing_osd, num, osd_id, output, parse_float,
-                          str_arg, unchanged)
+from sim.cmd_args import float_arg, int_arg, str_arg, str_list_arg
+from sim.cmd_crush_rules import RULE_COMMANDS
+from sim.cmd_util import Done, changed, existing_osd, num, output, unchanged
 from sim.crush import fixed
 from sim.crush_parse import CrushParseError, parse_crush_text
-from sim.crushmap import CrushMap, loc_text
-from sim.errors import CommandError
+from sim.crushmap import VALID_NAME, loc_text
+from sim.errors import CommandError, strerror
 
 
 def _item(cluster, name: str) -> int:
@@ -22,10 +23,10 @@ def _item(cluster, name: str) -> int:
     return item
 
 
-def _weight(value) -> float:
-    weight = parse_float(value, "weight")
-    if weight < 0:
-        raise CommandError("EINVAL", f"weight must be >= 0, got {num(weight)}")
+def _weight(args: dict) -> float:
+    weight = float_arg(args, "weight")
+    if weight < 0:  # CRUSH's fixed-point conversion refuses it with this errno
+        raise CommandError("EOVERFLOW", strerror("EOVERFLOW"))
     return weight
 
 
@@ -33,14 +34,15 @@ def add_bucket(cluster, args: dict) -> Done:
     crush = cluster._crush
     name, type_name = str_arg(args, "name"), str_arg(args, "type")
     if crush.item_id(name) is not None:
-        return unchanged(f"item {name} already exists")
-    crush.check_name(name)
+        return unchanged(f"bucket '{name}' already exists")
+    if not VALID_NAME.fullmatch(name):
+        raise CommandError("EINVAL", f"error setting bucket name to '{name}'")
     type_id = crush.type_id(type_name)
     if type_id is None:
         raise CommandError("EINVAL", f"type '{type_name}' does not exist")
     if type_id == 0:
         raise CommandError("EINVAL", f"type '{type_name}' is for devices, not buckets")
-    loc = crush.parse_loc(args.get("args") or [])
+    loc = crush.parse_loc(str_list_arg(args, "args", []))
     if loc:
         bucket_id = crush.add_bucket(name, type_id)
         try:
@@ -59,9 +61,9 @@ def move(cluster, args: dict) -> Done:
     crush = cluster._crush
     name = str_arg(args, "name")
     item = _item(cluster, name)
-    loc = crush.parse_loc(args.get("args") or [])
+    loc = crush.parse_loc(str_list_arg(args, "args", []))
     if not loc:
-        raise CommandError("EINVAL", "missing required parameter args")
+        raise CommandError("EINVAL", strerror("EINVAL"))
     where = f"name '{name}' to location {loc_text(loc)} in crush map"
     if crush.is_at(item, loc):
         return unchanged(f"no need to move item id {item} {where}")
@@ -72,7 +74,9 @@ def move(cluster, args: dict) -> Done:
     return changed(f"moved item id {item} {where}", crush=True)
 
 
-def remove(cluster, args: dict) -> Done:
+def _remove(cluster, args: dict, unlink_only: bool) -> Done:
+    """`osd crush remove` (an empty bucket goes away, an OSD leaves CRUSH) and `osd crush
+    unlink` (only the links go): from every parent, or from those under `ancestor`."""
     crush = cluster._crush
     name = str_arg(args, "name")
     item = crush.item_id(name)
@@ -85,8 +89,48 @@ def remove(cluster, args: dict) -> Done:
         if ancestor is None:
             raise CommandError("ENOENT", f"ancestor item '{ancestor_name}' does not appear in "
                                "the crush map")
-    crush.remove(item, ancestor)
-    return changed(f"removed item id {item} name '{name}' from crush map", crush=True)
+    parents = crush.parents(item)
+    if ancestor is not None:
+        parents = [p for p in parents if crush.subtree_contains(ancestor, p)]
+        if not parents:     # Ceph answers success, changing nothing
+            return unchanged(f"item {item} does not appear in that position")
+    status = f"removed item id {item} name '{name}' from crush map"
+    if not unlink_only:
+        crush.remove(item, ancestor)
+    elif parents:
+        crush.unlink(item, parents)
+    else:
+        return unchanged(status)
+    return changed(status, crush=True)
+
+
+def remove(cluster, args: dict) -> Done:
+    return _remove(cluster, args, unlink_only=False)
+
+
+def unlink(cluster, args: dict) -> Done:
+    return _remove(cluster, args, unlink_only=True)
+
+
+def rename_bucket(cluster, args: dict) -> Done:
+    """CrushWrapper::can_rename_bucket's checks and texts; a rename already done succeeds."""
+    crush = cluster._crush
+    src, dst = str_arg(args, "srcname"), str_arg(args, "dstname")
+    item = crush.item_id(src)
+    if item is None:
+        if crush.item_id(dst) is not None:
+            return unchanged(f"srcname = '{src}' does not exist and dstname = '{dst}' already "
+                             "exists")
+        raise CommandError("ENOENT", f"srcname = '{src}' does not exist")
+    if crush.item_id(dst) is not None:
+        raise CommandError("EEXIST", f"dstname = '{dst}' already exists")
+    if not VALID_NAME.fullmatch(dst):
+        raise CommandError("EINVAL", f"dstname = '{dst}' does not match [-_.0-9a-zA-Z]+")
+    if item >= 0:
+        raise CommandError("ENOTDIR", f"srcname = '{src}' is not a bucket because its id = "
+                           f"{item} is >= 0")
+    crush.buckets[item].name = dst
+    return changed(f"renamed bucket {src} into {dst}", crush=True)
 
 
 def _place(cluster, args: dict, action: str) -> Done:
@@ -94,13 +138,13 @@ def _place(cluster, args: dict, action: str) -> Done:
     CrushWrapper::insert_item); `osd crush set` moves a linked OSD there. Both only set the
     weight when the OSD is already at that location."""
     crush = cluster._crush
-    osd = existing_osd_for_crush(cluster, args.get("id"))
-    weight = _weight(args.get("weight"))
-    loc = crush.parse_loc(args.get("args") or [])
+    osd = existing_osd_for_crush(cluster, int_arg(args, "id"))
+    weight = _weight(args)
+    loc = crush.parse_loc(str_list_arg(args, "args", []))
     where = (f"item id {osd.id} name 'osd.{osd.id}' weight {num(weight)} at location "
              f"{loc_text(loc)}")
-    known = osd.id in crush.devices
-    if action == "set" and not (known and crush.parents(osd.id)):
+    known = osd.id in crush.devices     # named in the map, linked or not (an unlinked OSD)
+    if action == "set" and not known:
         raise CommandError("ENOENT", f"unable to set {where}: does not exist")
     here = crush.is_at(osd.id, loc) or (not loc and known)
     if here:
@@ -115,12 +159,9 @@ def _place(cluster, args: dict, action: str) -> Done:
     return changed(f"{action} {where} to crush map", crush=True)
 
 
-def existing_osd_for_crush(cluster, value):
-    if value is None:
-        raise CommandError("EINVAL", "unable to parse osd id value ''")
-    number = osd_id(value)
+def existing_osd_for_crush(cluster, number: int):
     if number not in cluster._osds:
-        raise CommandError("ENOENT", f"osd.{number} does not exist.  Create it before updating "
+        raise CommandError("ENOENT", f"osd.{number} does not exist. Create it before updating "
                            "the crush map")
     return existing_osd(cluster, number)
 
@@ -141,104 +182,11 @@ def reweight(cluster, args: dict) -> Done:
         raise CommandError("ENOENT", f"device '{name}' does not appear in the crush map")
     if item < 0:
         raise CommandError("EINVAL", f"device '{name}' is not a leaf in the crush map")
-    weight = _weight(args.get("weight"))
+    weight = _weight(args)
     status = f"reweighted item id {item} name '{name}' to {num(weight)} in crush map"
     if not crush.set_device_weight(item, fixed(weight)):
         return unchanged(status)
     return changed(status, crush=True)
-
-
-# ----- rules ----------------------------------------------------------------------------------
-
-def _rule_root(crush: CrushMap, root: str, device_class: str, failure_domain: str) -> dict:
-    if crush.item_id(root) is None:
-        raise CommandError("ENOENT", f"root item {root} does not exist")
-    if failure_domain and crush.type_id(failure_domain) is None:
-        raise CommandError("EINVAL", f"unknown type {failure_domain}")
-    if device_class and device_class not in crush.classes():
-        raise CommandError("EINVAL", f"device class {device_class} does not exist")
-    return crush.take_step(root, device_class)
-
-
-def rule_create_replicated(cluster, args: dict) -> Done:
-    crush = cluster._crush
-    name = str_arg(args, "name")
-    if crush.rule_named(name) is not None:
-        return unchanged(f"rule {name} already exists")
-    crush.check_name(name)
-    failure_domain = str_arg(args, "type", "") or "host"
-    take = _rule_root(crush, str_arg(args, "root"), str_arg(args, "class", ""), failure_domain)
-    steps = [take, {"op": "chooseleaf_firstn", "num": 0, "type": failure_domain}, {"op": "emit"}]
-    rule_id = crush.add_rule(name, 1, steps, 1, 10)
-    return changed(f"created rule {name} at {rule_id}", crush=True)
-
-
-def erasure_rule_steps(cluster, profile: dict) -> list[dict]:
-    crush = cluster._crush
-    take = _rule_root(crush, profile.get("crush-root", "default"),
-                      profile.get("crush-device-class", ""),
-                      profile.get("crush-failure-domain", "host"))
-    return [{"op": "set_chooseleaf_tries", "num": 5}, {"op": "set_choose_tries", "num": 100},
-            take, {"op": "chooseleaf_indep", "num": 0,
-                   "type": profile.get("crush-failure-domain", "host")}, {"op": "emit"}]
-
-
-def rule_create_erasure(cluster, args: dict) -> Done:
-    crush = cluster._crush
-    name = str_arg(args, "name")
-    if crush.rule_named(name) is not None:
-        return unchanged(f"rule {name} already exists")
-    crush.check_name(name)
-    profile_name = str_arg(args, "profile", "") or "default"
-    profile = cluster._ec_profiles.get(profile_name)
-    if profile is None:
-        raise CommandError("ENOENT", f"erasure code profile {profile_name} does not exist")
-    steps = erasure_rule_steps(cluster, profile)
-    rule_id = crush.add_rule(name, 3, steps, 3, int(profile["k"]) + int(profile["m"]))
-    return changed(f"created rule {name} at {rule_id}", crush=True)
-
-
-def rule_rm(cluster, args: dict) -> Done:
-    crush = cluster._crush
-    name = str_arg(args, "name")
-    rule = crush.rule_named(name)
-    if rule is None:
-        return unchanged(f"rule {name} does not exist")
-    if any(p.crush_rule == rule["rule_id"] for p in cluster._pools.values()):
-        raise CommandError("EBUSY", f"crush rule {name} ({rule['rule_id']}) is in use")
-    del crush.rules[rule["rule_id"]]
-    return changed(f"removed rule {name}", crush=True)
-
-
-def rule_rename(cluster, args: dict) -> Done:
-    crush = cluster._crush
-    src, dst = str_arg(args, "srcname"), str_arg(args, "dstname")
-    rule = crush.rule_named(src)
-    if rule is None and crush.rule_named(dst) is not None:
-        return unchanged(f"already renamed to '{dst}'")
-    if rule is None:
-        raise CommandError("ENOENT", f"source rule name '{src}' does not exist")
-    if crush.rule_named(dst) is not None:
-        raise CommandError("EEXIST", f"destination rule name '{dst}' already exists")
-    crush.check_name(dst)
-    rule["rule_name"] = dst
-    return changed(f"renamed rule {src} to {dst}", crush=True)
-
-
-def rule_ls(cluster, args: dict) -> Done:
-    rules = cluster._crush.rules
-    return output([rules[i]["rule_name"] for i in sorted(rules)])
-
-
-def rule_dump(cluster, args: dict) -> Done:
-    crush = cluster._crush
-    name = str_arg(args, "name", "")
-    if not name:
-        return output(crush.dump()["rules"])
-    rule = crush.rule_named(name)
-    if rule is None:
-        raise CommandError("ENOENT", f"unknown crush rule '{name}'")
-    return output({**rule, "steps": [dict(s) for s in rule["steps"]]})
 
 
 # ----- whole maps -----------------------------------------------------------------------------
@@ -265,11 +213,9 @@ def setcrushmap(cluster, args: dict) -> Done:
         rule = cluster._pools[pool_id].crush_rule
         if rule not in new.rules:
             raise CommandError("EINVAL", f" the crush rule no {rule} for pool id {pool_id} is in use")
-    version = cluster._crush_version
-    if new.dump() == old.dump():
-        return unchanged(str(version))
+    # Pacific commits the uploaded map even when it equals the current one.
     cluster._crush = new
-    return changed(str(version + 1), crush=True)
+    return changed(str(cluster._crush_version + 1), crush=True)
 
 
 def crush_dump(cluster, args: dict) -> Done:
@@ -284,9 +230,7 @@ CRUSH_COMMANDS = {
     "osd crush add-bucket": add_bucket, "osd crush move": move, "osd crush remove": remove,
     "osd crush rm": remove, "osd crush add": add, "osd crush set": set_,
     "osd crush reweight": reweight,
-    "osd crush rule create-replicated": rule_create_replicated,
-    "osd crush rule create-erasure": rule_create_erasure, "osd crush rule rm": rule_rm,
-    "osd crush rule rename": rule_rename, "osd crush rule ls": rule_ls,
-    "osd crush rule dump": rule_dump, "osd setcrushmap": setcrushmap,
+    "osd crush unlink": unlink, "osd crush rename-bucket": rename_bucket,
+    "osd setcrushmap": setcrushmap, **RULE_COMMANDS,
     "osd crush dump": crush_dump, "osd tree": osd_tree,
 }

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from sim.ceph_json import flag_names
-from sim.cmd_util import (Done, changed, existing_osd, num, osd_id, output, parse_float,
-                          pending_epoch, str_arg, unchanged)
+from sim.cmd_args import bool_arg, float_arg, int_arg, str_arg, str_list_arg
+from sim.cmd_util import (Done, changed, existing_osd, num, osd_id, output, pending_epoch,
+                          unchanged)
 from sim.crushmap import loc_text
 from sim.errors import CommandError, strerror
 
@@ -18,10 +19,7 @@ EC_DEFAULTS = {"k": "2", "m": "2", "plugin": "jerasure", "technique": "reed_sol_
 # ----- osd in / out / down --------------------------------------------------------------------
 
 def _ids(args: dict) -> list[str]:
-    ids = args.get("ids")
-    if ids is None:
-        raise CommandError("EINVAL", "missing required parameter ids")
-    return [str(i) for i in (ids if isinstance(ids, (list, tuple)) else [ids])]
+    return str_list_arg(args, "ids")
 
 
 def _mark(prefix: str):
@@ -47,7 +45,7 @@ def _mark(prefix: str):
                 elif not already and osd not in targets:
                     targets.append(osd)
                     messages.append(f"marked {verb} osd.{number}.")
-        status = " ".join(messages)
+        status = "".join(f"{message} " for message in messages)    # Ceph ends each with ". "
         if not targets:
             return unchanged(status)
         epoch = pending_epoch(cluster)
@@ -61,10 +59,10 @@ def _mark(prefix: str):
 
 
 def osd_reweight(cluster, args: dict) -> Done:
-    osd = existing_osd(cluster, args.get("id"))
-    weight = parse_float(args.get("weight"), "weight")
-    if not 0.0 <= weight <= 1.0:
-        raise CommandError("EINVAL", f"weight {num(weight)} must be in the range [0..1]")
+    osd = existing_osd(cluster, int_arg(args, "id"))
+    weight = float_arg(args, "weight")
+    if weight < 0:  # the mon takes weights above 1 (only the `ceph` CLI caps them)
+        raise CommandError("EINVAL", "weight must be >= 0")
     status = f"reweighted osd.{osd.id} to {num(weight)} ({int(weight * 0x10000):x})"
     if (osd.in_ and osd.reweight == weight) or (not osd.in_ and weight == 0.0):
         return unchanged(status)
@@ -85,9 +83,14 @@ def _scrub(kind: str):
         if who in WILDCARDS:
             osds = [o for _, o in sorted(cluster._osds.items()) if o.up]
         else:
-            osd = existing_osd(cluster, who)
-            if not osd.up:
-                raise CommandError("EAGAIN", f"osd.{osd.id} is not up")
+            try:
+                number = osd_id(who)
+            except CommandError:
+                raise CommandError("EINVAL", f"Expected option value to be integer, got "
+                                   f"'{who}'invalid osd '{who}'") from None
+            osd = cluster._osds.get(number)
+            if osd is None or not osd.up:   # the mgr cannot tell absent from down
+                raise CommandError("EAGAIN", f"osd.{number} is not up")
             osds = [osd]
         now = cluster._clock()
         for osd in osds:
@@ -127,9 +130,8 @@ def _flag(setting: bool):
 def ec_profile_set(cluster, args: dict) -> Done:
     name = str_arg(args, "name")
     cluster._crush.check_name(name)
-    given = args.get("profile") or []
     profile = dict(EC_DEFAULTS)
-    for entry in [given] if isinstance(given, str) else given:
+    for entry in str_list_arg(args, "profile", []):
         key, sep, value = str(entry).partition("=")
         if not sep:
             raise CommandError("EINVAL", f"invalid profile entry '{entry}': expected key=value")
@@ -143,7 +145,7 @@ def ec_profile_set(cluster, args: dict) -> Done:
     existing = cluster._ec_profiles.get(name)
     if existing == profile:
         return unchanged("")
-    if existing is not None and not args.get("force"):
+    if existing is not None and not bool_arg(args, "force"):
         raise CommandError("EPERM", f"will not override erasure code profile {name} because "
                            f"the existing profile {loc_text(existing)} is different from the "
                            f"proposed profile {loc_text(profile)}")
@@ -219,6 +221,6 @@ OSD_COMMANDS = {
     "config-key ls": config_key_ls,
     "osd dump": lambda cluster, args: output(cluster._osd_dump()),
     "health": lambda cluster, args: output(cluster._health()),
-    "mon dump": lambda cluster, args: output(cluster._monmap()),
+    "mon dump": lambda cluster, args: output(cluster._monmap(with_quorum=True)),
     "quorum_status": lambda cluster, args: output(cluster._quorum_status()),
 }

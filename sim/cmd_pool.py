@@ -5,20 +5,18 @@ not succeed without doing anything; their status text is the results entry.
 """
 from __future__ import annotations
 
-import re
-
 from sim.ceph_json import pool_json
-from sim.cmd_crush import erasure_rule_steps
+from sim.cmd_args import bool_arg, int_arg, parse_int, str_arg, strict_iec, strict_si
+from sim.cmd_crush_rules import erasure_rule_steps
 from sim.cmd_util import (Done, changed, check_pg_num, config_bool, config_int,
-                          default_min_size, find_pool, int_arg, output, parse_int,
-                          pending_epoch, pool_named, str_arg, unchanged)
-from sim.errors import CommandError
+                          default_min_size, find_pool, output, pending_epoch, pool_named,
+                          unchanged)
+from sim.errors import CommandError, strerror
 from sim.state import Pool
 
 POOL_TYPES = {"replicated": 1, "erasure": 3}
 TYPE_NAMES = {1: "replicated", 3: "erasure"}
 SURE = "--yes-i-really-really-mean-it"
-IEC = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
 def _check_pg_range(cluster, pg_num: int) -> None:
@@ -30,15 +28,16 @@ def _check_pg_range(cluster, pg_num: int) -> None:
 
 def _ec_profile(cluster, name: str) -> dict:
     profile = cluster._ec_profiles.get(name)
-    if profile is None:
-        raise CommandError("ENOENT", f"erasure code profile {name} does not exist")
+    if profile is None:     # Pacific looks the plugin up in an empty profile
+        raise CommandError("EINVAL", "cannot determine the erasure code plugin because there "
+                           "is no 'plugin' entry in the erasure_code_profile {}")
     return profile
 
 
 def pool_create(cluster, args: dict) -> Done:
     name = str_arg(args, "pool")
     if not name:
-        raise CommandError("EINVAL", "pool name must not be empty")
+        raise CommandError("EINVAL", strerror("EINVAL"))
     type_name = str_arg(args, "pool_type", "") or cluster._config["osd_pool_default_type"]
     if type_name not in POOL_TYPES:
         raise CommandError("EINVAL", f"unknown pool type '{type_name}'")
@@ -61,7 +60,9 @@ def pool_create(cluster, args: dict) -> Done:
         profile = _ec_profile(cluster, profile_name)
         k, m = int(profile["k"]), int(profile["m"])
         size, min_size, stripe_width = k + m, min(k + 1, k + m), k * 4096
-        rule_name = str_arg(args, "rule", "") or name
+        # Pacific names the implicit rule of the default profile "erasure-code", else the pool.
+        rule_name = str_arg(args, "rule", "") or (
+            "erasure-code" if profile_name == "default" else name)
         rule = crush.rule_named(rule_name)
         if rule is None:
             new_rule = (rule_name, erasure_rule_steps(cluster, profile), k + m)
@@ -72,7 +73,7 @@ def pool_create(cluster, args: dict) -> Done:
         min_size = default_min_size(cluster, size)
         rule_arg = str_arg(args, "rule", "")
         if rule_arg:
-            rule = crush.rule_by_name_or_id(rule_arg)
+            rule = crush.rule_named(rule_arg)     # Pacific takes names only, not ids
             if rule is None:
                 raise CommandError("ENOENT", f"specified rule {rule_arg} doesn't exist")
         else:
@@ -100,7 +101,7 @@ def pool_create(cluster, args: dict) -> Done:
 
 # ----- osd pool set ---------------------------------------------------------------------------
 
-def _set_size(cluster, pool: Pool, val) -> bool:
+def _set_size(cluster, pool: Pool, val: str, sure: bool) -> bool:
     if pool.type == 3:
         raise CommandError("ENOTSUP", "can not change the size of an erasure-coded pool")
     n = parse_int(val)
@@ -108,6 +109,10 @@ def _set_size(cluster, pool: Pool, val) -> bool:
         raise CommandError("EINVAL", "pool size must be between 1 and 10")
     if n == 1 and not config_bool(cluster, "mon_allow_pool_size_one"):
         raise CommandError("EPERM", "configuring pool size as 1 is disabled by default.")
+    if n == 1 and not sure:
+        raise CommandError("EPERM", "WARNING: setting pool size 1 could lead to data loss "
+                           "without recovery. If you are *ABSOLUTELY CERTAIN* that is what you "
+                           "want, pass the flag --yes-i-really-mean-it.")
     if n == pool.size:
         return False
     check_pg_num(cluster, pool, pool.pg_num, n)
@@ -116,7 +121,7 @@ def _set_size(cluster, pool: Pool, val) -> bool:
     return True
 
 
-def _set_min_size(cluster, pool: Pool, val) -> bool:
+def _set_min_size(cluster, pool: Pool, val: str, sure: bool) -> bool:
     n = parse_int(val)
     low = int(cluster._ec_profiles.get(pool.erasure_code_profile, {}).get("k", 1)) \
         if pool.type == 3 else 1
@@ -128,7 +133,10 @@ def _set_min_size(cluster, pool: Pool, val) -> bool:
     return changed_
 
 
-def _set_pg_num(cluster, pool: Pool, val) -> bool:
+def _set_pg_num(cluster, pool: Pool, val: str, sure: bool) -> bool:
+    """Pacific only records the target (the mgr then splits PGs gradually): no "currently
+    creating pgs" or split-count refusal any more. The simulator applies it at once, its new
+    PGs `creating`; pgp_num follows when it equalled pg_num, as in Ceph."""
     n = parse_int(val)
     _check_pg_range(cluster, n)
     if n < pool.pg_num:
@@ -136,21 +144,15 @@ def _set_pg_num(cluster, pool: Pool, val) -> bool:
                            "simulator does not merge PGs)")
     if n == pool.pg_num:
         return False
-    if cluster._pgs.creating(pool.id):
-        raise CommandError("EBUSY", "currently creating pgs, wait")
-    expected_osds = min(pool.pg_num, len(cluster._osds))
-    split = config_int(cluster, "mon_osd_max_split_count")
-    if n - pool.pg_num > split * expected_osds:
-        raise CommandError("E2BIG", f"specified pg_num {n} is too large (creating "
-                           f"{n - pool.pg_num} new PGs on ~{expected_osds} OSDs exceeds per-OSD "
-                           f"max with mon_osd_max_split_count of {split})")
     check_pg_num(cluster, pool, n, pool.size)
     old, pool.pg_num = pool.pg_num, n
+    if pool.pgp_num == old:
+        pool.pgp_num = n
     cluster._pgs.grow_pool(pool, old, cluster._view())
     return True
 
 
-def _set_pgp_num(cluster, pool: Pool, val) -> bool:
+def _set_pgp_num(cluster, pool: Pool, val: str, sure: bool) -> bool:
     n = parse_int(val)
     if n <= 0:
         raise CommandError("EINVAL", f"specified pgp_num must > 0, but you set to {n}")
@@ -161,8 +163,8 @@ def _set_pgp_num(cluster, pool: Pool, val) -> bool:
     return changed_
 
 
-def _set_crush_rule(cluster, pool: Pool, val) -> bool:
-    rule = cluster._crush.rule_by_name_or_id(val)
+def _set_crush_rule(cluster, pool: Pool, val: str, sure: bool) -> bool:
+    rule = cluster._crush.rule_named(val)    # a name: Pacific reads "0" as a name too
     if rule is None:
         raise CommandError("ENOENT", f"crush rule {val} does not exist")
     if rule["type"] != pool.type:
@@ -173,59 +175,52 @@ def _set_crush_rule(cluster, pool: Pool, val) -> bool:
     return changed_
 
 
-def _set_hashpspool(cluster, pool: Pool, val) -> bool:
-    text = str(val).lower()
-    if text not in ("true", "false", "1", "0"):
+def _set_hashpspool(cluster, pool: Pool, val: str, sure: bool) -> bool:
+    if not sure:    # asked before the value is even looked at
+        raise CommandError("EPERM", "are you SURE?  this will remap all placement groups in "
+                           "this pool, this triggers large data movement, pass "
+                           "--yes-i-really-mean-it if you really do.")
+    if val not in ("true", "false", "1", "0"):
         raise CommandError("EINVAL", "expecting value 'true', 'false', '0', or '1'")
-    flags = pool.flags | 1 if text in ("true", "1") else pool.flags & ~1
+    flags = pool.flags | 1 if val in ("true", "1") else pool.flags & ~1
     changed_ = flags != pool.flags
     pool.flags = flags
     return changed_
 
 
-def _set_crash_replay_interval(cluster, pool: Pool, val) -> bool:
-    n = parse_int(val)
-    if n < 0:
-        raise CommandError("EINVAL", f"crash_replay_interval must be >= 0, got {n}")
-    changed_ = n != pool.crash_replay_interval
-    pool.crash_replay_interval = n
-    return changed_
-
-
+# Pacific knows neither `crush_ruleset` (now `crush_rule`, a rule name) nor
+# `crash_replay_interval`: both are "unrecognized variable".
 POOL_VARS = {"size": _set_size, "min_size": _set_min_size, "pg_num": _set_pg_num,
              "pgp_num": _set_pgp_num, "crush_rule": _set_crush_rule,
-             "crush_ruleset": _set_crush_rule, "hashpspool": _set_hashpspool,
-             "crash_replay_interval": _set_crash_replay_interval}
+             "hashpspool": _set_hashpspool}
 
 
 def pool_set(cluster, args: dict) -> Done:
     pool = pool_named(cluster, str_arg(args, "pool"))
-    var, val = str_arg(args, "var"), args.get("val")
-    if val is None:
-        raise CommandError("EINVAL", "missing required parameter val")
+    var = str_arg(args, "var")
+    val = str_arg(args, "val", "")     # a missing value reads as "" (then fails to parse)
+    sure = bool_arg(args, "yes_i_really_mean_it")
     setter = POOL_VARS.get(var)
     if setter is None:
         raise CommandError("EINVAL", f"unrecognized variable '{var}'")
     status = f"set pool {pool.id} {var} to {val}"
-    if not setter(cluster, pool, val):
+    if not setter(cluster, pool, val, sure):
         return unchanged(status)
     pool.last_change = pending_epoch(cluster)
     return changed(status)
-
-
-def parse_quota(value) -> int:
-    match = re.fullmatch(r"\s*(\d+)\s*([kmgtp]?)i?b?\s*", str(value).lower())
-    if match is None or isinstance(value, bool):
-        raise CommandError("EINVAL", f"error parsing value '{value}'")
-    return int(match.group(1)) * IEC[match.group(2)]
 
 
 def pool_set_quota(cluster, args: dict) -> Done:
     pool = pool_named(cluster, str_arg(args, "pool"))
     field = str_arg(args, "field")
     if field not in ("max_objects", "max_bytes"):
-        raise CommandError("EINVAL", f"unrecognized field '{field}'")
-    value = parse_quota(args.get("val", ""))
+        raise CommandError("EINVAL", f"unrecognized field '{field}'; should be 'max_bytes' "
+                           "or 'max_objects'")
+    text = str_arg(args, "val", "")
+    try:    # bytes take binary units (1K = 1024), objects decimal ones (1K = 1000)
+        value = strict_iec(text) if field == "max_bytes" else strict_si(text)
+    except ValueError as exc:
+        raise CommandError("EINVAL", f"error parsing value '{text}': {exc}") from None
     attr = f"quota_{field}"
     status = f"set-quota {field} = {value} for pool {pool.name}"
     if getattr(pool, attr) == value:
@@ -257,7 +252,10 @@ def pool_delete(cluster, args: dict) -> Done:
     pool = find_pool(cluster, name)
     if pool is None:
         return unchanged(f"pool '{name}' does not exist")
-    if str_arg(args, "pool2", "") != name or str_arg(args, "sure", "") != SURE:
+    # Pacific reads the booleans; the old `sure: "--yes-i-really-really-mean-it"` is ignored.
+    sure = (bool_arg(args, "yes_i_really_really_mean_it")
+            or bool_arg(args, "yes_i_really_really_mean_it_not_faking"))
+    if str_arg(args, "pool2", "") != name or not sure:
         raise CommandError("EPERM", f"WARNING: this will *PERMANENTLY DESTROY* all data stored "
                            f"in pool {name}.  If you are *ABSOLUTELY CERTAIN* that is what you "
                            f"want, pass the pool name *twice*, followed by {SURE}.")
@@ -277,7 +275,6 @@ def pool_get(cluster, args: dict) -> Done:
               "pgp_num": pool.pgp_num, "crush_rule": cluster._crush.rules.get(
                   pool.crush_rule, {}).get("rule_name", pool.crush_rule),
               "hashpspool": bool(pool.flags & 1),
-              "crash_replay_interval": pool.crash_replay_interval,
               "erasure_code_profile": pool.erasure_code_profile or None}
     if var not in values or values[var] is None:
         raise CommandError("EINVAL", f"unrecognized variable '{var}'")
@@ -286,7 +283,7 @@ def pool_get(cluster, args: dict) -> Done:
 
 def pool_ls(cluster, args: dict) -> Done:
     pools = [cluster._pools[i] for i in sorted(cluster._pools)]
-    if args.get("detail"):
+    if str_arg(args, "detail", ""):
         return output([pool_json(p) for p in pools])
     return output([p.name for p in pools])
 

@@ -1,8 +1,9 @@
-"""What every mon command handler shares: its outcome and the parsing of its arguments.
+"""What every mon command handler shares: its outcome and the model lookups it needs.
 
-A handler is `handler(cluster, args) -> Done`. It validates everything first and raises
-CommandError before touching the model, then makes its change; the caller (sim/commands.py)
-bumps the OSD map epoch once if `Done.osd_map` says the map changed. A handler that needs the
+A handler is `handler(cluster, args) -> Done`. It reads its arguments with sim/cmd_args.py,
+validates everything first and raises CommandError before touching the model, then makes its
+change; the caller (sim/commands.py) bumps the OSD map epoch once if `Done.osd_map` says the
+map changed. A handler that needs the
 epoch its change lands in uses `pending_epoch(cluster)`.
 """
 from __future__ import annotations
@@ -14,16 +15,13 @@ from typing import Any
 from sim.errors import CommandError
 from sim.state import Osd, Pool
 
-MISSING = object()
-
 
 @dataclass
 class Done:
-    status: str = ""      # Ceph's status text ("pool 'x' created")
-    output: Any = None    # the JSON output, the results entry (None when there is none)
+    status: str = ""      # Ceph's status text ("pool 'x' created"): the results entry...
+    output: Any = None    # ...unless there is JSON output
     osd_map: bool = False  # the OSD map changed: one new epoch
     crush: bool = False   # ...and CRUSH changed with it: crush_version + 1
-    noop: bool = False    # succeeded without changing anything: the status is the results entry
 
 
 def changed(status: str, *, crush: bool = False) -> Done:
@@ -31,7 +29,7 @@ def changed(status: str, *, crush: bool = False) -> Done:
 
 
 def unchanged(status: str) -> Done:
-    return Done(status=status, noop=True)
+    return Done(status=status)
 
 
 def output(data: Any, status: str = "") -> Done:
@@ -41,47 +39,6 @@ def output(data: Any, status: str = "") -> Done:
 def pending_epoch(cluster) -> int:
     """The epoch the change being made will be committed in."""
     return cluster._osd_epoch + 1
-
-
-def arg(args: dict, name: str, default: Any = MISSING) -> Any:
-    value = args.get(name, default)
-    if value is MISSING or value is None and default is MISSING:
-        raise CommandError("EINVAL", f"missing required parameter {name}")
-    return value
-
-
-def str_arg(args: dict, name: str, default: Any = MISSING) -> str:
-    value = arg(args, name, default)
-    return value if value is None or isinstance(value, str) else str(value)
-
-
-def parse_int(value: Any, what: str = "integer value") -> int:
-    if isinstance(value, bool):
-        value = int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value):
-        return int(value)
-    raise CommandError("EINVAL", f"error parsing {what} '{value}'")
-
-
-def parse_float(value: Any, what: str) -> float:
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = float(value)
-    except (TypeError, ValueError):
-        raise CommandError("EINVAL", f"unable to parse {what} value '{value}'") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise CommandError("EINVAL", f"unable to parse {what} value '{value}'")
-    return number
-
-
-def int_arg(args: dict, name: str, default: Any = MISSING) -> int:
-    value = arg(args, name, default)
-    return value if value is default and default is not MISSING else parse_int(value)
 
 
 def num(value: float) -> str:

@@ -2,14 +2,14 @@
 
 `apply_commands(cluster, [[prefix, args], ...])` runs the commands in order (under the
 cluster's lock, which the caller holds) and stops at the first failure; nothing is rolled back.
-Each successful command adds one results entry: its JSON output, or None when it has none; a
-command that succeeded without changing anything (Ceph's idempotent no-ops, e.g. creating a
-pool that exists: "pool 'x' already exists") has its status text there instead. A command that
-changed the OSD map commits exactly one new epoch (and one new crush_version when it changed
-CRUSH); one that changed nothing leaves both alone. The `format` argument is ignored (output is
-always JSON). A prefix not in COMMANDS fails with "Error EINVAL: command not known".
+Each successful command adds one results entry, as the real agent does: its JSON output, else
+Ceph's status text ("pool 'x' created", or for an idempotent no-op "pool 'x' already exists"),
+else None. Arguments are read with the types a Pacific mon demands (sim/cmd_args.py). A command
+that changed the OSD map commits exactly one new epoch (and one new crush_version when it
+changed CRUSH); one that changed nothing leaves both alone. The `format` argument is ignored
+(output is always JSON). A prefix not in COMMANDS fails with "Error EINVAL: command not known".
 
-Handlers live in sim/cmd_pool.py, sim/cmd_crush.py and sim/cmd_osd.py.
+Handlers live in sim/cmd_pool.py, sim/cmd_crush.py, sim/cmd_crush_rules.py and sim/cmd_osd.py.
 """
 from __future__ import annotations
 
@@ -54,8 +54,7 @@ def apply_commands(cluster, commands) -> dict:
         _commit(cluster, done)
         cluster._audit(prefix, args, finished=True)
         cluster._after_change()  # the new epoch's and health's log lines, per command
-        results.append(done.output if done.output is not None else
-                       done.status if done.noop else None)
+        results.append(done.output if done.output is not None else done.status or None)
     return {"error": False, "results": results, "error_status": ""}
 
 

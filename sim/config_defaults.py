@@ -40,7 +40,6 @@ DEFAULTS: dict[str, str] = {
     "mon_osd_backfillfull_ratio": "0.900000",
     "mon_osd_down_out_interval": "600",
     "mon_osd_full_ratio": "0.950000",
-    "mon_osd_max_split_count": "32",
     "mon_osd_min_down_reporters": "2",
     "mon_osd_min_in_ratio": "0.750000",
     "mon_osd_nearfull_ratio": "0.850000",

@@ -120,13 +120,6 @@ class CrushMap:
     def rule_named(self, name: str) -> dict | None:
         return next((r for r in self.rules.values() if r["rule_name"] == name), None)
 
-    def rule_by_name_or_id(self, value) -> dict | None:
-        """A rule by name, or by its id (the old `crush_ruleset` took a number)."""
-        rule = self.rule_named(str(value))
-        if rule is None and re.fullmatch(r"-?\d+", str(value)):
-            rule = self.rules.get(int(value))
-        return rule
-
     def classes(self) -> set[str]:
         return {c for c in self.devices.values() if c}
 
@@ -206,16 +199,20 @@ class CrushMap:
             nodes.append(node)
             if depth < 64:  # a loop cannot be built through the commands; stay safe anyway
                 stack.extend((child, depth + 1) for child in reversed(bucket.items))
-        stray = [self._osd_node(i, 0, 0, osds) for i in sorted(osds) if i not in seen_osds]
+        stray = [self._osd_node(i, 0, 0, osds, stray=True) for i in sorted(osds)
+                 if i not in seen_osds]
         return {"nodes": nodes, "stray": stray}
 
-    def _osd_node(self, osd_id: int, weight: int, depth: int, osds: Mapping[int, Osd]) -> dict:
+    def _osd_node(self, osd_id: int, weight: int, depth: int, osds: Mapping[int, Osd],
+                  stray: bool = False) -> dict:
+        """A device of the tree; a stray one (linked nowhere) has no `pool_weights`."""
         osd = osds.get(osd_id)
         node = {"id": osd_id}
         if self.devices.get(osd_id):
             node["device_class"] = self.devices[osd_id]
         node.update({"name": f"osd.{osd_id}", "type": "osd", "type_id": 0,
-                     "crush_weight": weight / 0x10000, "depth": depth, "pool_weights": {},
+                     "crush_weight": weight / 0x10000, "depth": depth,
+                     **({} if stray else {"pool_weights": {}}),
                      "exists": int(osd is not None),
                      "status": "up" if osd is not None and osd.up else "down",
                      "reweight": osd.reweight if osd is not None and osd.in_ else 0.0,
@@ -290,9 +287,8 @@ class CrushMap:
             if existing >= 0:
                 raise CommandError("EINVAL", f"location {type_name}={name} names a device")
             bucket = self.buckets[existing]
-            if bucket.type_id != type_id:
-                raise CommandError("EINVAL", f"insert_item existing bucket has type "
-                                   f"'{self.types.get(bucket.type_id)}' != '{type_name}'")
+            if bucket.type_id != type_id:   # insert_item's -EINVAL reaches the user bare
+                raise CommandError("EINVAL", strerror("EINVAL"))
             if item < 0 and self.subtree_contains(item, existing):
                 raise CommandError("EINVAL", f"cannot place '{self.name_of(item)}' under "
                                    f"'{name}': it would create a loop")

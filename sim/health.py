@@ -46,7 +46,9 @@ def health_detail(hosts: Sequence[Host], osds: Mapping[int, Osd], pgs: Iterable[
     checks: dict[str, dict] = {}
     warn = flag_names(WARN_FLAGS.intersection(flags))
     if warn:
-        checks["OSDMAP_FLAGS"] = _check(f"{','.join(warn)} flag(s) set", 0, [])
+        # Pacific's count here is the length of the flag text ("noout,noscrub" -> 13).
+        text = ",".join(warn)
+        checks["OSDMAP_FLAGS"] = _check(f"{text} flag(s) set", len(text), [])
     down_in = [o for o in sorted(osds.values(), key=lambda o: o.id) if not o.up and o.in_]
     if down_in:
         lines = [f"osd.{o.id} (root=default,host={hosts[o.host].hostname}) is down" for o in down_in]

@@ -30,9 +30,11 @@ from sim.pgs import OsdView, PgTable
 from sim.state import DAY, Host, Mon, Osd, Pool, build_topology
 from sim.sync import SyncObjects, canonical_json
 
-DEFAULT_VERSION = "16.2.11"
+DEFAULT_VERSION = "16.2.15"
 INITIAL_POOLS = (("device_health_metrics", 1, "mgr_devicehealth"), ("rbd", 64, "rbd"),
                  ("data", 32, "rbd"))
+# The mgr's devicehealth module bounds its pool's PG count (Pacific's `osd dump` shows them).
+POOL_OPTIONS = {"device_health_metrics": {"pg_num_max": 32, "pg_num_min": 1}}
 
 __all__ = ["SimCluster", "canonical_json"]
 
@@ -86,7 +88,8 @@ class SimCluster(SyncObjects, ClusterEvents):
             epoch += 1
             pool = Pool(id=pool_id, name=pool_name, size=size, min_size=size - size // 2,
                         crush_rule=0, pg_num=pg_num, create_time=self._created + epoch,
-                        last_change=epoch, application=app)
+                        last_change=epoch, application=app,
+                        options=dict(POOL_OPTIONS.get(pool_name, {})))
             self._pools[pool_id] = pool
             self._pgs.add_pool(pool, view, creating=False)
         self._pgs.refresh(view, self._pools)  # only matters when OSDs are too few
@@ -160,9 +163,23 @@ class SimCluster(SyncObjects, ClusterEvents):
             quorum = self._quorum()
             return self._mons[quorum[0]].name if quorum else None
 
-    def _monmap(self) -> dict:
+    def _monmap(self, with_quorum: bool = False) -> dict:
+        """The monmap; `with_quorum` adds the `quorum` list only `mon dump` prints."""
         return ceph_json.mon_dump(fsid=self.fsid, epoch=self._monmap_epoch, created=self._created,
-                                  modified=self._created, mons=self._mons, hosts=self._hosts)
+                                  modified=self._created, mons=self._mons, hosts=self._hosts,
+                                  quorum=self._quorum() if with_quorum else None)
+
+    def _mon_sessions(self, mon: Mon) -> dict[str, int]:
+        """Who is connected to a running mon: the running mons, its share of the up OSDs
+        (each OSD keeps a session with one mon), the agent as a client, the mgr on the leader."""
+        running = [m.rank for m in self._mons if m.running]
+        if mon.rank not in running:
+            return {}
+        share = [o for o in self._osds.values()
+                 if o.up and running[o.id % len(running)] == mon.rank]
+        quorum = self._quorum()
+        return {"mon": len(running), "osd": len(share), "client": 1,
+                "mgr": int(bool(quorum) and quorum[0] == mon.rank)}
 
     def _quorum_age(self, quorum: list[int]) -> int:
         return max(0, int(self._clock() - self._quorum_since)) if quorum else 0
@@ -177,7 +194,8 @@ class SimCluster(SyncObjects, ClusterEvents):
             outside = sorted(m.name for m in self._mons if m.running)
         return ceph_json.mon_status(mon=mon, state=state, election_epoch=self._election_epoch,
                                     quorum=quorum, quorum_age=self._quorum_age(quorum),
-                                    outside_quorum=outside, monmap=self._monmap())
+                                    outside_quorum=outside, monmap=self._monmap(),
+                                    sessions=self._mon_sessions(mon))
 
     def _set_mon_running(self, name: str, running: bool) -> None:
         with self.lock:

@@ -10,13 +10,14 @@ TIB = 1 << 40
 DAY = 86400.0
 
 
-def timestamp(epoch_s: float) -> str:
-    """Ceph's JSON time format: "2026-11-26T10:00:00.000000+0000"."""
+def timestamp(epoch_s: float, zone: str = "+0000") -> str:
+    """Ceph's JSON time format: "2026-11-26T10:00:00.000000+0000" (utime_t, as `osd dump`
+    prints it); `zone="Z"` gives the ISO form `mon dump` and `osd metadata` print."""
     whole = int(epoch_s)
     micros = int(round((epoch_s - whole) * 1e6))
     if micros >= 1_000_000:
         whole, micros = whole + 1, micros - 1_000_000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{micros:06d}+0000"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{micros:06d}{zone}"
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Osd:
     in_: bool = True
     running: bool = True  # the daemon process (False after stop_osd)
     reweight: float = 1.0
-    crush_weight: float = 1.0  # TiB
+    crush_weight: float = 1.8194  # TiB: a "2 TB" disk, as Ceph weighs it (not a round number)
     down_at: int = 0
     device_class: str = "hdd"
     boot_at: float | None = None  # simulated time at which a running, down OSD boots again
@@ -89,9 +90,9 @@ class Pool:
     pgp_num: int = 0  # 0: the same as pg_num
     quota_max_bytes: int = 0
     quota_max_objects: int = 0
-    crash_replay_interval: int = 0
     erasure_code_profile: str = ""
     stripe_width: int = 0
+    options: dict = field(default_factory=dict)   # `osd pool set <pool> pg_num_min …` and kin
 
     def __post_init__(self) -> None:
         if not self.pgp_num:

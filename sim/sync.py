@@ -70,8 +70,10 @@ class SyncObjects:
             data["tree"] = self._crush.tree(self._osds)
             data["crush"] = crush
             data["crush_map_text"] = crush_text(crush)
-            data["osd_metadata"] = [ceph_json.osd_metadata(self._osds[i], self._hosts[self._osds[i].host])
-                                    for i in sorted(self._osds)]
+            data["osd_metadata"] = [
+                ceph_json.osd_metadata(osd, self._hosts[osd.host],
+                                       ceph_json.osd_created(self._created, osd))
+                for osd in (self._osds[i] for i in sorted(self._osds))]
             cached = (self._osd_epoch, msgpack.packb(data, use_bin_type=True))
             self._cache["osd_map"] = cached
         return cached[1]
@@ -89,7 +91,7 @@ class SyncObjects:
                 version, text = self._digest_object(sync_type)
                 data = json.loads(text)
             elif sync_type == "mon_map":
-                version, data = self._monmap_epoch, self._monmap()
+                version, data = self._monmap_epoch, self._monmap(with_quorum=True)
             elif sync_type == "mds_map":
                 version, data = self._fsmap_epoch, ceph_json.fs_dump(self._fsmap_epoch)
             elif sync_type == "mon_status":

@@ -22,8 +22,9 @@ PATCH_FIELDS = ("name", "pg_num", "pgp_num", "size", "min_size", "crash_replay_i
                 "crush_ruleset", "quota_max_objects", "quota_max_bytes", "hashpspool")
 
 # `osd pool set` attributes, in the order they are sent; then quotas; then the rename.
-SET_ORDER = ("size", "min_size", "crash_replay_interval", "pg_num", "pgp_num", "crush_ruleset",
-             "hashpspool")
+# crash_replay_interval is not among them: Pacific answers "unrecognized variable" (the API keeps
+# the field, whose only possible value is 0).
+SET_ORDER = ("size", "min_size", "pg_num", "pgp_num", "crush_ruleset", "hashpspool")
 QUOTA_FIELDS = {"quota_max_bytes": "max_bytes", "quota_max_objects": "max_objects"}
 
 POOL_TYPE_CODES = {"replicated": 1, "erasure": 3}
@@ -63,7 +64,11 @@ def rule_for_ruleset(view: OsdMapView, ruleset: int, pool_type: str) -> dict | N
 
 def check_common(view: OsdMapView, config: dict | None, values: dict, errors: Errors,
                  pool_type: str, current_pg_num: int | None = None) -> None:
-    """Ruleset existence, the pg_num limit and pgp_num <= pg_num (the resulting one)."""
+    """Ruleset existence, the pg_num limit, pgp_num <= pg_num (the resulting one) and
+    crash_replay_interval 0 (the only value a Ceph 16 pool can have)."""
+    if values.get("crash_replay_interval"):
+        errors.add("crash_replay_interval",
+                   "Ceph 16 (Pacific) pools have no crash_replay_interval; only 0 is accepted")
     if "crush_ruleset" in values and rule_for_ruleset(
             view, values["crush_ruleset"], pool_type) is None:
         errors.add("crush_ruleset", f"CRUSH ruleset {values['crush_ruleset']} not found")
@@ -81,9 +86,20 @@ def check_name(view: OsdMapView, name: str, errors: Errors, pool_id: int | None 
         errors.add("name", f"Pool with name {name} already exists", conflict=True)
 
 
+def pool_set(pool_name: str, var: str, val) -> tuple[str, dict]:
+    """One `osd pool set`. Pacific reads `val` only as a string (a JSON number is EINVAL "bad
+    or missing field 'val'"), and refuses `hashpspool` (it remaps every PG) and `size` 1 (no
+    redundancy left) without `yes_i_really_mean_it`: the API request is that confirmation."""
+    text = ("true" if val else "false") if isinstance(val, bool) else str(val)
+    args = {"pool": pool_name, "var": var, "val": text}
+    if var == "hashpspool" or (var == "size" and text == "1"):
+        args["yes_i_really_mean_it"] = True
+    return ("osd pool set", args)
+
+
 def attribute_commands(view: OsdMapView, pool_name: str, pool_type: str,
                        attrs: dict) -> list[tuple[str, dict]]:
-    """`osd pool set` per attribute (table order, booleans as 1/0), quotas, then the rename.
+    """`osd pool set` per attribute (table order), quotas, then the rename.
 
     `crush_ruleset` is sent as Ceph 16's `crush_rule` naming the rule of that ruleset.
     """
@@ -94,9 +110,7 @@ def attribute_commands(view: OsdMapView, pool_name: str, pool_type: str,
         var, val = key, attrs[key]
         if key == "crush_ruleset":
             var, val = "crush_rule", rule_for_ruleset(view, val, pool_type)["rule_name"]
-        elif isinstance(val, bool):
-            val = int(val)
-        commands.append(("osd pool set", {"pool": pool_name, "var": var, "val": val}))
+        commands.append(pool_set(pool_name, var, val))
     for key, field in QUOTA_FIELDS.items():
         if key in attrs:
             commands.append(("osd pool set-quota",

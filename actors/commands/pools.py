@@ -10,15 +10,14 @@ from __future__ import annotations
 from actors.commands.fields import Errors, changes_text, check, require_object
 from actors.commands.pool_attrs import (
     PATCH_FIELDS, POOL_FIELDS, attribute_commands, check_common, check_name, config_int,
-    majority_min_size)
+    majority_min_size, pool_set)
 from actors.errors import NotFound
 from actors.plans import OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 from actors.views.api_pools import api_pool
 from actors.views.osd_map import OsdMapView
 
-# Values a new pool already has: sending them would only add commands (and Ceph 16 no longer
-# knows crash_replay_interval at all).
-_NEW_POOL_VALUES = {"crash_replay_interval": 0, "quota_max_objects": 0, "quota_max_bytes": 0}
+# Values a new pool already has: sending them would only add commands.
+_NEW_POOL_VALUES = {"quota_max_objects": 0, "quota_max_bytes": 0}
 _NOT_ATTRIBUTES = ("name", "pg_num", "pgp_num", "type", "erasure_code_profile")
 
 
@@ -116,8 +115,7 @@ def plan_pool_update(view: OsdMapView, config: dict | None, cluster_name: str, p
     growth = _growth(view, config, pool_id, changes.get("name", name), current, values)
     others = {key: value for key, value in changes.items() if key not in ("pg_num", "pgp_num")}
     commands = attribute_commands(view, name, pool_type, others)
-    commands.append(("osd pool set", {"pool": growth.pool_name, "var": "pg_num",
-                                      "val": growth.first_goal()}))
+    commands.append(pool_set(growth.pool_name, "pg_num", growth.first_goal()))
     return Plan(headline=f"Growing pool '{name}' to {growth.final} PGs",
                 commands=tuple(commands), completion=PG_GROWTH, pg_growth=growth)
 
@@ -143,7 +141,6 @@ def plan_pool_delete(view: OsdMapView, cluster_name: str, pool_id: int) -> Plan:
     if pool is None:
         raise NotFound.of("pool", pool_id)
     name = pool["pool_name"]
-    # `sure` is the pre-Luminous confirmation; Ceph 16 reads the boolean.
+    # Pacific wants the name twice and the boolean; the pre-Luminous `sure` string is ignored.
     return Plan(headline=f"Deleting pool '{name}'", commands=(("osd pool delete", {
-        "pool": name, "pool2": name, "sure": "--yes-i-really-really-mean-it",
-        "yes_i_really_really_mean_it": True}),), completion=OSD_MAP)
+        "pool": name, "pool2": name, "yes_i_really_really_mean_it": True}),), completion=OSD_MAP)

@@ -31,8 +31,13 @@ def update(pool_id, attrs, v=None, config=CONFIG):
     return plan_pool_update(v or view(), config, fx.CLUSTER, pool_id, attrs)
 
 
-def pool_set(pool, var, val):
-    return ("osd pool set", {"pool": pool, "var": var, "val": val})
+def pool_set(pool, var, val: str, sure: bool = False):
+    """An `osd pool set` as Pacific takes it: `val` a string (a JSON number is refused), and
+    `yes_i_really_mean_it` where Pacific asks for it (hashpspool, size 1)."""
+    args = {"pool": pool, "var": var, "val": val}
+    if sure:
+        args["yes_i_really_mean_it"] = True
+    return ("osd pool set", args)
 
 
 def errors_of(excinfo) -> dict:
@@ -49,22 +54,21 @@ def test_create_minimal_pool():
     assert plan.commands == (
         ("osd pool create", {"pool": "data", "pg_num": 64, "pgp_num": 64,
                              "pool_type": "replicated", "erasure_code_profile": ""}),
-        pool_set("data", "min_size", 2))
+        pool_set("data", "min_size", "2"))
 
 
 def test_create_with_every_attribute_in_table_order():
     plan = create({"name": "big", "pg_num": 128, "pgp_num": 64, "size": 4, "min_size": 3,
-                   "crush_ruleset": 2, "crash_replay_interval": 120, "quota_max_objects": 42,
+                   "crush_ruleset": 2, "crash_replay_interval": 0, "quota_max_objects": 42,
                    "quota_max_bytes": 42000000, "hashpspool": False},
                   view_with_fast_rule())
     assert plan.commands == (
         ("osd pool create", {"pool": "big", "pg_num": 128, "pgp_num": 64,
                              "pool_type": "replicated", "erasure_code_profile": ""}),
-        pool_set("big", "size", 4),
-        pool_set("big", "min_size", 3),
-        pool_set("big", "crash_replay_interval", 120),
+        pool_set("big", "size", "4"),
+        pool_set("big", "min_size", "3"),
         pool_set("big", "crush_rule", "fast"),
-        pool_set("big", "hashpspool", 0),
+        pool_set("big", "hashpspool", "false", sure=True),
         ("osd pool set-quota", {"pool": "big", "field": "max_bytes", "val": "42000000"}),
         ("osd pool set-quota", {"pool": "big", "field": "max_objects", "val": "42"}))
 
@@ -73,13 +77,31 @@ def test_create_skips_values_a_new_pool_already_has():
     plan = create({"name": "p", "pg_num": 8, "crash_replay_interval": 0, "quota_max_bytes": 0,
                    "quota_max_objects": 0, "hashpspool": True})
     assert [c[1].get("var") for c in plan.commands[1:]] == ["min_size", "hashpspool"]
-    assert plan.commands[-1] == pool_set("p", "hashpspool", 1)
+    assert plan.commands[-1] == pool_set("p", "hashpspool", "true", sure=True)
+
+
+@pytest.mark.parametrize("value", [120, "1"])
+def test_crash_replay_interval_other_than_0_is_refused(value):
+    """Pacific has no such pool setting (`osd pool set` answers "unrecognized variable"), so
+    only the reference value 0 is accepted, and it never becomes a command."""
+    for attempt in (lambda: create({"name": "p", "pg_num": 8, "crash_replay_interval": value}),
+                    lambda: update(1, {"crash_replay_interval": value})):
+        with pytest.raises(Invalid) as excinfo:
+            attempt()
+        assert errors_of(excinfo) == {"crash_replay_interval": [
+            "Ceph 16 (Pacific) pools have no crash_replay_interval; only 0 is accepted"]}
+
+
+def test_size_one_is_sent_with_the_confirmation_pacific_asks_for():
+    plan = create({"name": "single", "pg_num": 8, "size": 1})
+    assert plan.commands[1:] == (pool_set("single", "size", "1", sure=True),
+                                 pool_set("single", "min_size", "1"))
 
 
 def test_numeric_strings_are_integers():
     plan = create({"name": "data", "pg_num": "64", "pgp_num": " 32 ", "size": "2"})
     assert plan.commands[0][1]["pg_num"] == 64 and plan.commands[0][1]["pgp_num"] == 32
-    assert plan.commands[1] == pool_set("data", "size", 2)
+    assert plan.commands[1] == pool_set("data", "size", "2")
 
 
 @pytest.mark.parametrize("field, value", [
@@ -147,7 +169,7 @@ def test_pg_num_above_the_configured_limit_is_invalid():
 
 def test_without_config_the_limit_is_skipped_and_ceph_defaults_apply():
     plan = create({"name": "data", "pg_num": 1000000}, config=None)
-    assert plan.commands[1] == pool_set("data", "min_size", 2)
+    assert plan.commands[1] == pool_set("data", "min_size", "2")
 
 
 def test_unknown_ruleset_is_invalid():
@@ -166,8 +188,8 @@ def test_unknown_ruleset_is_invalid():
 ])
 def test_min_size_rules(size, min_size, expected):
     plan = create({"name": "data", "pg_num": 8, "size": size, "min_size": min_size})
-    assert plan.commands[1:3] == (pool_set("data", "size", size),
-                                  pool_set("data", "min_size", expected))
+    assert plan.commands[1:3] == (pool_set("data", "size", str(size), sure=size == 1),
+                                  pool_set("data", "min_size", str(expected)))
 
 
 @pytest.mark.parametrize("config, expected", [
@@ -180,7 +202,7 @@ def test_min_size_rules(size, min_size, expected):
 ])
 def test_min_size_defaults_come_from_config(config, expected):
     plan = create({"name": "data", "pg_num": 8}, config=config)
-    assert plan.commands[1] == pool_set("data", "min_size", expected)
+    assert plan.commands[1] == pool_set("data", "min_size", str(expected))
 
 
 def test_create_erasure_pool():
@@ -197,7 +219,7 @@ def test_erasure_pool_defaults_to_the_default_profile_and_caps_min_size_at_k_plu
     assert plan.commands == (
         ("osd pool create", {"pool": "ec", "pg_num": 16, "pgp_num": 16,
                              "pool_type": "erasure", "erasure_code_profile": "default"}),
-        pool_set("ec", "min_size", 4),
+        pool_set("ec", "min_size", "4"),
         pool_set("ec", "crush_rule", "ecpool"))
 
 
@@ -251,7 +273,7 @@ def test_modify_sends_only_the_changes_with_sorted_headline_and_rename_last():
     assert plan.headline == "Modifying pool 'cephfs_data' (hashpspool=False, name=fs, " \
                             "quota_max_objects=5)"
     assert plan.commands == (
-        pool_set("cephfs_data", "hashpspool", 0),
+        pool_set("cephfs_data", "hashpspool", "false", sure=True),
         ("osd pool set-quota", {"pool": "cephfs_data", "field": "max_objects", "val": "5"}),
         ("osd pool rename", {"srcpool": "cephfs_data", "destpool": "fs"}))
 
@@ -273,7 +295,8 @@ def test_changing_the_ruleset_sends_the_rule_name():
 ])
 def test_update_recomputes_min_size(attrs, commands):
     plan = update(1, attrs)
-    assert plan.commands == tuple(pool_set("rbd", var, val) for var, val in commands)
+    assert plan.commands == tuple(pool_set("rbd", var, str(val), sure=(var, val) == ("size", 1))
+                                  for var, val in commands)
 
 
 def test_decreasing_pg_num_or_pgp_num_is_invalid():
@@ -298,7 +321,7 @@ def test_pgp_num_above_the_resulting_pg_num_is_invalid():
 def test_raising_pgp_num_alone_is_a_plain_modification():
     plan = update(2, {"pgp_num": 64, "pg_num": 64})
     assert plan.completion == OSD_MAP
-    assert plan.commands == (pool_set("cephfs_data", "pgp_num", 64),)
+    assert plan.commands == (pool_set("cephfs_data", "pgp_num", "64"),)
 
 
 @pytest.mark.parametrize("field", ["type", "erasure_code_profile", "id", "full", "bogus"])
@@ -321,13 +344,13 @@ def test_growth_in_blocks_of_split_count_times_min_pg_num_and_osd_count():
                                       block=192, pgp_num=512)
     assert plan.completion == PG_GROWTH
     assert plan.headline == "Growing pool 'rbd' to 512 PGs"
-    assert plan.commands == (pool_set("rbd", "pg_num", 224),)
+    assert plan.commands == (pool_set("rbd", "pg_num", "224"),)
 
 
 def test_growth_smaller_than_a_block_goes_straight_to_the_final_pg_num():
     plan = update(1, {"pg_num": "64", "pgp_num": 48}, config=fx.config())
     assert plan.pg_growth.pgp_num == 48 and plan.pg_growth.first_goal() == 64
-    assert plan.commands == (pool_set("rbd", "pg_num", 64),)
+    assert plan.commands == (pool_set("rbd", "pg_num", "64"),)
 
 
 @pytest.mark.parametrize("config, block", [
@@ -338,7 +361,7 @@ def test_growth_smaller_than_a_block_goes_straight_to_the_final_pg_num():
 def test_growth_block_comes_from_config(config, block):
     plan = update(1, {"pg_num": 1024}, config=config)
     assert plan.pg_growth.block == block
-    assert plan.commands[-1] == pool_set("rbd", "pg_num", 32 + block)
+    assert plan.commands[-1] == pool_set("rbd", "pg_num", str(32 + block))
 
 
 def test_growth_keeps_a_requested_pgp_num_equal_to_the_current_one():
@@ -350,9 +373,9 @@ def test_growth_with_other_changes_and_a_rename():
     plan = update(1, {"pg_num": 256, "size": 2, "name": "images"})
     assert plan.headline == "Growing pool 'rbd' to 256 PGs"
     assert plan.commands == (
-        pool_set("rbd", "size", 2),
+        pool_set("rbd", "size", "2"),
         ("osd pool rename", {"srcpool": "rbd", "destpool": "images"}),
-        pool_set("images", "pg_num", 224))
+        pool_set("images", "pg_num", "224"))
     assert plan.pg_growth.pool_name == "images"
 
 
@@ -362,9 +385,9 @@ def test_delete_pool():
     plan = plan_pool_delete(view(), fx.CLUSTER, 2)
     assert plan.headline == "Deleting pool 'cephfs_data'"
     assert plan.completion == OSD_MAP
+    # the name twice and the boolean: what Pacific checks (it ignores the old `sure` string)
     assert plan.commands == (("osd pool delete", {
-        "pool": "cephfs_data", "pool2": "cephfs_data", "sure": "--yes-i-really-really-mean-it",
-        "yes_i_really_really_mean_it": True}),)
+        "pool": "cephfs_data", "pool2": "cephfs_data", "yes_i_really_really_mean_it": True}),)
 
 
 def test_delete_unknown_pool_is_not_found():

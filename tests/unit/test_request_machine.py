@@ -190,7 +190,7 @@ GROWTH = PgGrowth(pool_id=3, pool_name="big", initial=8, final=40, block=16, pgp
 
 def growth_plan():
     return plan(PG_GROWTH, pg_growth=GROWTH, headline="Growing pool 'big' to 40 PGs",
-                commands=(("osd pool set", {"pool": "big", "var": "pg_num", "val": 24}),))
+                commands=(("osd pool set", {"pool": "big", "var": "pg_num", "val": "24"}),))
 
 
 def growth_map(epoch, pg_num):
@@ -215,7 +215,7 @@ def test_pg_growth_steps_pg_num_block_by_block_then_sets_pgp_num():
     assert state.status == "Creating PGs of pool 'big' (20/40), step 1 of 2"
     state, actions = rm.on_pg_summary(state, pgs(3, active_clean=24), 105.0)
     assert actions == (rm.SendJob("rados_commands", {"fsid": FSID, "commands": [
-        ["osd pool set", {"pool": "big", "var": "pg_num", "val": 40}]]}),)
+        ["osd pool set", {"pool": "big", "var": "pg_num", "val": "40"}]]}),)
     assert (state.phase, state.pg_goal) == ("job", 40)
     assert state.status == "Creating PGs of pool 'big' (24/40), step 2 of 2"
     state, _ = answer(state, "j2", 12, 106.0)
@@ -223,7 +223,7 @@ def test_pg_growth_steps_pg_num_block_by_block_then_sets_pgp_num():
     state, _ = rm.on_osd_map(state, 12, growth_map(12, 40), 107.0)
     state, actions = rm.on_pg_summary(state, pgs(3, active_clean=40), 108.0)
     assert actions == (rm.SendJob("rados_commands", {"fsid": FSID, "commands": [
-        ["osd pool set", {"pool": "big", "var": "pgp_num", "val": 40}]]}),)
+        ["osd pool set", {"pool": "big", "var": "pgp_num", "val": "40"}]]}),)
     state, _ = answer(state, "j3", 13, 109.0)
     assert state.status == "Waiting for OSD map epoch 13"
     done, actions = rm.on_osd_map(state, 13, growth_map(13, 40), 110.0)

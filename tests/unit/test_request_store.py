@@ -70,7 +70,7 @@ def test_undecodable_data_loads_as_none(store, db_path):
 
 def test_a_tracker_row_restores_to_the_same_request(store):
     growth = PgGrowth(pool_id=3, pool_name="big", initial=8, final=40, block=16, pgp_num=40)
-    plan = Plan("Growing pool 'big' to 40 PGs", (("osd pool set", {"pool": "big", "var": "pg_num", "val": 24}),),
+    plan = Plan("Growing pool 'big' to 40 PGs", (("osd pool set", {"pool": "big", "var": "pg_num", "val": "24"}),),
                 completion=PG_GROWTH, pg_growth=growth)
     state, _ = rm.start("r7", plan, FSID, "ceph", "mon-a", "admin", 50.0)
     state, _ = rm.job_sent(state, "j1", 50.0)

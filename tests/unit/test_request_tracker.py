@@ -102,7 +102,7 @@ def pg_summary(pool_id, **states):
 
 
 MODIFY = Plan(headline="Modifying pool 'rbd' (size=2)",
-              commands=(("osd pool set", {"pool": "rbd", "var": "size", "val": 2}),))
+              commands=(("osd pool set", {"pool": "rbd", "var": "size", "val": "2"}),))
 CREATE = Plan(headline="Creating pool 'p'", commands=(("osd pool create", {"pool": "p", "pg_num": 4}),),
               completion=POOL_CREATED, pool_name="p")
 
@@ -113,7 +113,7 @@ def test_a_request_is_sent_waits_for_its_epoch_and_completes(world):
     rid = world.submit(MODIFY)
     assert rid == "req-1"
     assert world.jobs == [("mon-a", "rados_commands", {"fsid": FSID, "commands": [
-        ["osd pool set", {"pool": "rbd", "var": "size", "val": 2}]]}, 60.0)]
+        ["osd pool set", {"pool": "rbd", "var": "size", "val": "2"}]]}, 60.0)]
     assert world.get(rid)["status"] == "Running"
     world.clock.now = 1_001.5
     world.answer(1, epoch=7)
@@ -168,18 +168,18 @@ def test_pool_creation_waits_for_the_pools_pgs(world):
 
 def test_pg_growth_sends_each_step_to_the_requests_minion(world):
     growth = PgGrowth(pool_id=1, pool_name="rbd", initial=4, final=12, block=4, pgp_num=12)
-    rid = world.submit(Plan("Growing pool 'rbd' to 12 PGs", (("osd pool set", {"pool": "rbd", "var": "pg_num", "val": 8}),),
+    rid = world.submit(Plan("Growing pool 'rbd' to 12 PGs", (("osd pool set", {"pool": "rbd", "var": "pg_num", "val": "8"}),),
                             completion=PG_GROWTH, pg_growth=growth))
     world.answer(1, epoch=10)
     world.map("osd_map", 10, osd_map(10, (1, "rbd", 8)))
     assert world.get(rid)["status"] == "Creating PGs of pool 'rbd' (4/12), step 1 of 2"
     world.map("pg_summary", "a", pg_summary(1, active_clean=8))
     assert world.jobs[-1][:3] == ("mon-a", "rados_commands", {"fsid": FSID, "commands": [
-        ["osd pool set", {"pool": "rbd", "var": "pg_num", "val": 12}]]})
+        ["osd pool set", {"pool": "rbd", "var": "pg_num", "val": "12"}]]})
     world.answer(2, epoch=11)
     world.map("osd_map", 11, osd_map(11, (1, "rbd", 12)))
     world.map("pg_summary", "b", pg_summary(1, active_clean=12))
-    assert world.jobs[-1][2]["commands"] == [["osd pool set", {"pool": "rbd", "var": "pgp_num", "val": 12}]]
+    assert world.jobs[-1][2]["commands"] == [["osd pool set", {"pool": "rbd", "var": "pgp_num", "val": "12"}]]
     world.answer(3, epoch=12)
     world.map("osd_map", 12, osd_map(12, (1, "rbd", 12)))
     assert world.get(rid)["status"] == "Completed successfully"

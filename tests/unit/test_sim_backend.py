@@ -100,7 +100,8 @@ def test_rados_commands(cluster):
     result = b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [
         ["osd pool create", {"pool": "x", "pg_num": 8, "format": "json"}],
         ("osd pool set", {"pool": "x", "var": "size", "val": "11"})]})
-    assert (result["fsid"], result["error"], result["results"]) == (cluster.fsid, True, [None])
+    assert (result["fsid"], result["error"], result["results"]) == (
+        cluster.fsid, True, ["pool 'x' created"])
     assert result["error_status"] == "Error EINVAL: pool size must be between 1 and 10"
     assert result["versions"] == cluster.versions()
     assert protocol.unpackb(protocol.packb(result)) == result

@@ -6,7 +6,7 @@ import pytest
 from sim.model import SimCluster
 from tests.unit.sim_helpers import NOW, make
 
-SURE = "--yes-i-really-really-mean-it"
+SURE = {"yes_i_really_really_mean_it": True}
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_result_shape_and_versions_after_the_commands(cluster):
                                      ["config-key put", {"key": "k", "val": "v"}]])
     assert set(result) == {"fsid", "error", "results", "error_status", "versions"}
     assert (result["fsid"], result["error"], result["error_status"]) == (cluster.fsid, False, "")
-    assert result["results"] == [None, None]
+    assert result["results"] == ["pool 'a' created", "set k"]   # Ceph's status texts
     assert result["versions"] == cluster.versions()
 
 
@@ -76,7 +76,7 @@ def test_stops_at_the_first_failure_without_rollback(cluster):
         ["osd pool set", {"pool": "first", "var": "bogus", "val": "1"}],
         ["osd pool create", {"pool": "never", "pg_num": 8}]])
     assert result["error"] is True
-    assert result["results"] == [None]
+    assert result["results"] == ["pool 'first' created"]
     assert result["error_status"] == "Error EINVAL: unrecognized variable 'bogus'"
     names = [p["pool_name"] for p in osd_map(cluster)["pools"]]
     assert "first" in names and "never" not in names
@@ -92,7 +92,7 @@ def test_each_changing_command_is_one_epoch(cluster):
     result = cluster.apply_commands([["osd set", {"key": "noout"}],
                                      ["osd set", {"key": "noout"}],  # no-op
                                      ["osd out", {"ids": ["1"]}],
-                                     ["osd pool set", {"pool": "rbd", "var": "size", "val": 2}]])
+                                     ["osd pool set", {"pool": "rbd", "var": "size", "val": "2"}]])
     assert not result["error"]
     assert epoch(cluster) == before + 3
 
@@ -104,13 +104,14 @@ def test_malformed_command_lists_are_value_errors(cluster):
 
 
 def test_the_format_argument_is_accepted_and_ignored(cluster):
-    assert ok(cluster, "osd pool create", pool="fmt", pg_num=4, format="json") is None
+    assert ok(cluster, "osd pool create", pool="fmt", pg_num=4, format="json") == \
+        "pool 'fmt' created"
 
 
 # ----- pool create -------------------------------------------------------------------------------
 
 def test_pool_create_replicated(cluster):
-    assert ok(cluster, "osd pool create", pool="images", pg_num=64) is None
+    assert ok(cluster, "osd pool create", pool="images", pg_num=64) == "pool 'images' created"
     created = pool(cluster, "images")
     assert (created["pool"], created["type"], created["size"], created["min_size"]) == (4, 1, 3, 2)
     assert (created["pg_num"], created["pg_placement_num"], created["crush_rule"]) == (64, 64, 0)
@@ -154,7 +155,8 @@ def test_pool_create_erasure(cluster):
     assert (created["erasure_code_profile"], created["stripe_width"]) == ("default", 8192)
     crush = osd_map(cluster)["crush"]
     rule = next(r for r in crush["rules"] if r["rule_id"] == created["crush_rule"])
-    assert (rule["rule_name"], rule["type"], rule["max_size"]) == ("ec", 3, 4)
+    # Pacific names the implicit rule of the default profile "erasure-code"
+    assert (rule["rule_name"], rule["type"], rule["max_size"]) == ("erasure-code", 3, 4)
     assert [s["op"] for s in rule["steps"]] == ["set_chooseleaf_tries", "set_choose_tries", "take",
                                                 "chooseleaf_indep", "emit"]
     assert osd_map(cluster)["crush_version"] == crush_version + 1
@@ -173,10 +175,17 @@ def test_pool_create_errors(cluster):
     assert fail(cluster, "osd pool create", pool="x", pg_num=8, rule="nope") == \
         "Error ENOENT: specified rule nope doesn't exist"
     assert fail(cluster, "osd pool create", pool="x", pg_num=8, pool_type="erasure",
-                erasure_code_profile="nope") == "Error ENOENT: erasure code profile nope does not exist"
+                erasure_code_profile="nope") == (
+        "Error EINVAL: cannot determine the erasure code plugin because there is no 'plugin' "
+        "entry in the erasure_code_profile {}")
     assert fail(cluster, "osd pool create", pool="", pg_num=8) == \
-        "Error EINVAL: pool name must not be empty"
+        "Error EINVAL: (22) Invalid argument"
     assert fail(cluster, "osd pool create", pg_num=8) == "Error EINVAL: missing required parameter pool"
+    # a CephInt given as a string (or a float) is another type: the mon cannot read it
+    assert fail(cluster, "osd pool create", pool="x", pg_num="8") == \
+        "Error EINVAL: bad or missing field 'pg_num'"
+    assert fail(cluster, "osd pool create", pool="x", pg_num=8.0) == \
+        "Error EINVAL: bad or missing field 'pg_num'"
 
 
 def test_pool_create_respects_mon_max_pg_per_osd(cluster):
@@ -193,21 +202,42 @@ def test_pool_set_size_and_min_size(cluster):
     rbd = pool(cluster, "rbd")
     assert (rbd["size"], rbd["min_size"], rbd["last_change"]) == (2, 1, str(epoch(cluster)))
     assert all(len(pg["acting"]) == 2 for pg in cluster.pgs_brief() if pg["pgid"].startswith("2."))
-    assert noop(cluster, "osd pool set", pool="rbd", var="size", val=2) == "set pool 2 size to 2"
-    ok(cluster, "osd pool set", pool="rbd", var="min_size", val=2)
+    assert noop(cluster, "osd pool set", pool="rbd", var="size", val="2") == "set pool 2 size to 2"
+    ok(cluster, "osd pool set", pool="rbd", var="min_size", val="2")
     assert pool(cluster, "rbd")["min_size"] == 2
-    assert fail(cluster, "osd pool set", pool="rbd", var="min_size", val=3) == \
+    assert fail(cluster, "osd pool set", pool="rbd", var="min_size", val="3") == \
         "Error EINVAL: pool min_size must be between 1 and size, which is set to 2"
-    assert fail(cluster, "osd pool set", pool="rbd", var="size", val=11) == \
+    assert fail(cluster, "osd pool set", pool="rbd", var="size", val="11") == \
         "Error EINVAL: pool size must be between 1 and 10"
-    assert fail(cluster, "osd pool set", pool="rbd", var="size", val=1) == \
+    assert fail(cluster, "osd pool set", pool="rbd", var="size", val="1") == \
         "Error EPERM: configuring pool size as 1 is disabled by default."
-    assert fail(cluster, "osd pool set", pool="rbd", var="size", val="big") == \
-        "Error EINVAL: error parsing integer value 'big'"
+    assert fail(cluster, "osd pool set", pool="rbd", var="size", val="big") == (
+        "Error EINVAL: error parsing integer value 'big': Expected option value to be integer, "
+        "got 'big'")
+    assert fail(cluster, "osd pool set", pool="rbd", var="size") == (
+        "Error EINVAL: error parsing integer value '': Expected option value to be integer, "
+        "got ''")
+
+
+def test_pool_set_val_must_be_a_string(cluster):
+    """`val` is a CephString: Pacific refuses a JSON number (or bool) outright."""
+    for val in (2, 2.0, True):
+        assert fail(cluster, "osd pool set", pool="rbd", var="size", val=val) == \
+            "Error EINVAL: bad or missing field 'val'"
+
+
+def test_pool_size_one_needs_the_confirmation(cluster):
+    cluster._config["mon_allow_pool_size_one"] = "true"
+    assert fail(cluster, "osd pool set", pool="rbd", var="size", val="1") == (
+        "Error EPERM: WARNING: setting pool size 1 could lead to data loss without recovery. "
+        "If you are *ABSOLUTELY CERTAIN* that is what you want, pass the flag "
+        "--yes-i-really-mean-it.")
+    ok(cluster, "osd pool set", pool="rbd", var="size", val="1", yes_i_really_mean_it=True)
+    assert pool(cluster, "rbd")["size"] == 1
 
 
 def test_pool_set_size_grows_then_recovers(cluster):
-    ok(cluster, "osd pool set", pool="data", var="size", val=4)
+    ok(cluster, "osd pool set", pool="data", var="size", val="4")
     assert pool(cluster, "data")["min_size"] == 2
     assert set(by_pool(cluster, 3)) == {"active+undersized+degraded"}  # 3 hosts, 4 replicas
     for _ in range(20):
@@ -217,60 +247,61 @@ def test_pool_set_size_grows_then_recovers(cluster):
 
 def test_pool_set_on_an_erasure_pool(cluster):
     ok(cluster, "osd pool create", pool="ec", pg_num=8, pool_type="erasure")
-    assert fail(cluster, "osd pool set", pool="ec", var="size", val=5) == \
+    assert fail(cluster, "osd pool set", pool="ec", var="size", val="5") == \
         "Error ENOTSUP: can not change the size of an erasure-coded pool"
-    assert fail(cluster, "osd pool set", pool="ec", var="min_size", val=1) == \
+    assert fail(cluster, "osd pool set", pool="ec", var="min_size", val="1") == \
         "Error EINVAL: pool min_size must be between 2 and size, which is set to 4"
 
 
-def test_pg_num_growth_creates_pgs_and_is_refused_while_creating(cluster):
-    ok(cluster, "osd pool create", pool="grow", pg_num=8)
-    assert fail(cluster, "osd pool set", pool="grow", var="pg_num", val=16) == \
-        "Error EBUSY: currently creating pgs, wait"
+def test_pg_num_growth_creates_pgs_even_while_creating(cluster):
+    """Pacific records the new pg_num at once, PGs being created or not."""
+    ok(cluster, "osd pool create", pool="grow", pg_num=8, pgp_num=4)
+    ok(cluster, "osd pool set", pool="grow", var="pg_num", val="12")
     cluster.advance(1.0)
-    ok(cluster, "osd pool set", pool="grow", var="pg_num", val=16)
+    ok(cluster, "osd pool set", pool="grow", var="pg_num", val="16")
     grown = pool(cluster, "grow")
-    assert (grown["pg_num"], grown["pg_placement_num"]) == (16, 8)
-    assert by_pool(cluster, 4) == {"active+clean": 8, "creating": 8}
+    assert (grown["pg_num"], grown["pg_placement_num"]) == (16, 4)
+    assert by_pool(cluster, 4) == {"active+clean": 12, "creating": 4}
     assert {pg["pgid"] for pg in cluster.pgs_brief() if pg["state"] == "creating"} == \
-        {f"4.{i:x}" for i in range(8, 16)}
+        {f"4.{i:x}" for i in range(12, 16)}
     cluster.advance(1.0)
     assert by_pool(cluster, 4) == {"active+clean": 16}
-    ok(cluster, "osd pool set", pool="grow", var="pgp_num", val=16)
+    ok(cluster, "osd pool set", pool="grow", var="pgp_num", val="16")
     assert pool(cluster, "grow")["pg_placement_num"] == 16
-    assert noop(cluster, "osd pool set", pool="grow", var="pg_num", val=16) == \
+    assert noop(cluster, "osd pool set", pool="grow", var="pg_num", val="16") == \
         "set pool 4 pg_num to 16"
-    assert fail(cluster, "osd pool set", pool="grow", var="pg_num", val=8) == \
+    assert fail(cluster, "osd pool set", pool="grow", var="pg_num", val="8") == \
         "Error EINVAL: specified pg_num 8 < current 16 (the simulator does not merge PGs)"
-    assert fail(cluster, "osd pool set", pool="grow", var="pg_num", val=70000).startswith(
+    assert fail(cluster, "osd pool set", pool="grow", var="pg_num", val="70000").startswith(
         "Error ERANGE: 'pg_num' must be greater than 0")
 
 
-def test_pg_num_growth_is_bounded_by_the_split_limit(cluster):
-    # device_health_metrics has 1 PG: at most 32 x min(1, 12 OSDs) new PGs per step
-    assert fail(cluster, "osd pool set", pool="device_health_metrics", var="pg_num", val=34) == (
-        "Error E2BIG: specified pg_num 34 is too large (creating 33 new PGs on ~1 OSDs exceeds "
-        "per-OSD max with mon_osd_max_split_count of 32)")
-    ok(cluster, "osd pool set", pool="device_health_metrics", var="pg_num", val=33)
-    assert fail(cluster, "osd pool set", pool="rbd", var="pg_num", val=64 + 32 * 12 + 1).startswith(
-        "Error E2BIG: specified pg_num 449 is too large (creating 385 new PGs on ~12 OSDs")
+def test_pg_num_growth_has_no_split_limit_and_pgp_num_follows(cluster):
+    # Pacific dropped mon_osd_max_split_count: 1 -> 40 PGs in one step is fine
+    ok(cluster, "osd pool set", pool="device_health_metrics", var="pg_num", val="40")
+    grown = pool(cluster, "device_health_metrics")
+    assert (grown["pg_num"], grown["pg_placement_num"]) == (40, 40)   # pgp_num equalled pg_num
+    assert "mon_osd_max_split_count" not in cluster.get_cluster_object("config")["data"]
 
 
 def test_pgp_num(cluster):
-    assert fail(cluster, "osd pool set", pool="rbd", var="pgp_num", val=65) == \
+    assert fail(cluster, "osd pool set", pool="rbd", var="pgp_num", val="65") == \
         "Error EINVAL: specified pgp_num 65 > pg_num 64"
-    assert fail(cluster, "osd pool set", pool="rbd", var="pgp_num", val=0) == \
+    assert fail(cluster, "osd pool set", pool="rbd", var="pgp_num", val="0") == \
         "Error EINVAL: specified pgp_num must > 0, but you set to 0"
-    ok(cluster, "osd pool set", pool="rbd", var="pgp_num", val=48)
+    ok(cluster, "osd pool set", pool="rbd", var="pgp_num", val="48")
     assert pool(cluster, "rbd")["pg_placement_num"] == 48
 
 
-def test_pool_set_crush_rule_and_its_ruleset_alias(cluster):
+def test_pool_set_crush_rule_by_name(cluster):
     ok(cluster, "osd crush rule create-replicated", name="fast", root="default", type="host")
     ok(cluster, "osd pool set", pool="rbd", var="crush_rule", val="fast")
     assert pool(cluster, "rbd")["crush_rule"] == 1
-    ok(cluster, "osd pool set", pool="rbd", var="crush_ruleset", val=0)
-    assert pool(cluster, "rbd")["crush_rule"] == 0
+    # Pacific has no `crush_ruleset` variable any more, and `crush_rule` takes names only
+    assert fail(cluster, "osd pool set", pool="rbd", var="crush_ruleset", val="0") == \
+        "Error EINVAL: unrecognized variable 'crush_ruleset'"
+    assert fail(cluster, "osd pool set", pool="rbd", var="crush_rule", val="0") == \
+        "Error ENOENT: crush rule 0 does not exist"
     assert fail(cluster, "osd pool set", pool="rbd", var="crush_rule", val="nope") == \
         "Error ENOENT: crush rule nope does not exist"
     ok(cluster, "osd crush rule create-erasure", name="ecr")
@@ -278,19 +309,27 @@ def test_pool_set_crush_rule_and_its_ruleset_alias(cluster):
         "Error EINVAL: crush rule ecr is a erasure rule, pool 'rbd' is replicated"
 
 
-def test_pool_set_hashpspool_and_crash_replay_interval(cluster):
-    ok(cluster, "osd pool set", pool="rbd", var="hashpspool", val=0)
+def test_pool_set_hashpspool_needs_the_confirmation(cluster):
+    assert fail(cluster, "osd pool set", pool="rbd", var="hashpspool", val="maybe") == (
+        "Error EPERM: are you SURE?  this will remap all placement groups in this pool, this "
+        "triggers large data movement, pass --yes-i-really-mean-it if you really do.")
+    ok(cluster, "osd pool set", pool="rbd", var="hashpspool", val="0", yes_i_really_mean_it=True)
     assert (pool(cluster, "rbd")["flags"], pool(cluster, "rbd")["flags_names"]) == (0, "")
-    ok(cluster, "osd pool set", pool="rbd", var="hashpspool", val="true")
+    ok(cluster, "osd pool set", pool="rbd", var="hashpspool", val="true",
+       yes_i_really_mean_it=True)
     assert pool(cluster, "rbd")["flags"] == 1
-    assert fail(cluster, "osd pool set", pool="rbd", var="hashpspool", val="maybe") == \
+    assert fail(cluster, "osd pool set", pool="rbd", var="hashpspool", val="maybe",
+                yes_i_really_mean_it=True) == \
         "Error EINVAL: expecting value 'true', 'false', '0', or '1'"
-    ok(cluster, "osd pool set", pool="rbd", var="crash_replay_interval", val=120)
-    assert pool(cluster, "rbd")["crash_replay_interval"] == 120
+
+
+def test_pool_set_crash_replay_interval_is_unknown_in_pacific(cluster):
+    assert fail(cluster, "osd pool set", pool="rbd", var="crash_replay_interval", val="0") == \
+        "Error EINVAL: unrecognized variable 'crash_replay_interval'"
 
 
 def test_pool_set_unknowns(cluster):
-    assert fail(cluster, "osd pool set", pool="nope", var="size", val=2) == \
+    assert fail(cluster, "osd pool set", pool="nope", var="size", val="2") == \
         "Error ENOENT: unrecognized pool 'nope'"
     assert fail(cluster, "osd pool set", pool="rbd", var="colour", val="red") == \
         "Error EINVAL: unrecognized variable 'colour'"
@@ -305,14 +344,41 @@ def test_set_quota(cluster):
     assert (rbd["quota_max_objects"], rbd["quota_max_bytes"]) == (42, 42000000)
     ok(cluster, "osd pool set-quota", pool="rbd", field="max_bytes", val="10G")
     assert pool(cluster, "rbd")["quota_max_bytes"] == 10 << 30
-    assert noop(cluster, "osd pool set-quota", pool="rbd", field="max_objects", val=42) == \
+    assert noop(cluster, "osd pool set-quota", pool="rbd", field="max_objects", val="42") == \
         "set-quota max_objects = 42 for pool rbd"
-    assert fail(cluster, "osd pool set-quota", pool="rbd", field="max_pgs", val=1) == \
-        "Error EINVAL: unrecognized field 'max_pgs'"
-    assert fail(cluster, "osd pool set-quota", pool="rbd", field="max_bytes", val="lots") == \
-        "Error EINVAL: error parsing value 'lots'"
-    assert fail(cluster, "osd pool set-quota", pool="nope", field="max_bytes", val=1) == \
+    assert fail(cluster, "osd pool set-quota", pool="rbd", field="max_objects", val=42) == \
+        "Error EINVAL: bad or missing field 'val'"
+    assert fail(cluster, "osd pool set-quota", pool="rbd", field="max_pgs", val="1") == \
+        "Error EINVAL: unrecognized field 'max_pgs'; should be 'max_bytes' or 'max_objects'"
+    assert fail(cluster, "osd pool set-quota", pool="nope", field="max_bytes", val="1") == \
         "Error ENOENT: unrecognized pool 'nope'"
+
+
+@pytest.mark.parametrize("field, val, expected", [
+    ("max_bytes", "1M", 1 << 20), ("max_bytes", "1Mi", 1 << 20), ("max_bytes", "1MB", 1 << 20),
+    ("max_bytes", "1K", 1024), ("max_bytes", "5B", 5), ("max_bytes", "+5", 5),
+    ("max_objects", "2K", 2000), ("max_objects", "7", 7),
+    ("max_bytes", "", "strict_iecstrtoll: value not specified"),
+    ("max_bytes", "1k", "strict_iecstrtoll: unit prefix not recognized"),
+    ("max_bytes", "5 ", "strict_iecstrtoll: unit prefix not recognized"),
+    ("max_bytes", "1.5M", "strict_iecstrtoll: illegal prefix (length > 2)"),
+    ("max_bytes", "1KiB", "strict_iecstrtoll: illegal prefix (length > 2)"),
+    ("max_bytes", "1Bi", 'strict_iecstrtoll: illegal prefix "Bi"'),
+    ("max_bytes", "-5", "strict_iecstrtoll: value should not be negative"),
+    ("max_bytes", "K", "Expected option value to be integer, got ''"),
+    ("max_objects", "", "strict_sistrtoll: value not specified"),
+    ("max_objects", "1k", "strict_si_cast: unit prefix not recognized"),
+    ("max_objects", "5B", "Expected option value to be integer, got '5B'"),
+    ("max_objects", "-1", "strict_sistrtoll: value should not be negative"),
+])
+def test_set_quota_values_as_ceph_parses_them(cluster, field, val, expected):
+    """Pacific 16.2.15's answers: bytes take 1024-based units, objects 1000-based ones."""
+    result = cluster.apply_commands([["osd pool set-quota",
+                                      {"pool": "rbd", "field": field, "val": val}]])
+    if isinstance(expected, int):
+        assert not result["error"] and pool(cluster, "rbd")[f"quota_{field}"] == expected
+    else:
+        assert result["error_status"] == f"Error EINVAL: error parsing value '{val}': {expected}"
 
 
 def test_rename(cluster):
@@ -331,15 +397,17 @@ def test_delete_removes_the_pool_and_its_pgs(cluster):
     assert warning == ("Error EPERM: WARNING: this will *PERMANENTLY DESTROY* all data stored in "
                        "pool rbd.  If you are *ABSOLUTELY CERTAIN* that is what you want, pass the "
                        "pool name *twice*, followed by --yes-i-really-really-mean-it.")
-    assert fail(cluster, "osd pool delete", pool="rbd", pool2="data", sure=SURE) == warning
-    ok(cluster, "osd pool delete", pool="rbd", pool2="rbd", sure=SURE)
+    assert fail(cluster, "osd pool delete", pool="rbd", pool2="data", **SURE) == warning
+    # the pre-Luminous confirmation string means nothing to Pacific
+    assert fail(cluster, "osd pool delete", pool="rbd", pool2="rbd",
+                sure="--yes-i-really-really-mean-it") == warning
+    ok(cluster, "osd pool delete", pool="rbd", pool2="rbd", **SURE)
     assert [p["pool_name"] for p in osd_map(cluster)["pools"]] == ["device_health_metrics", "data"]
     assert not any(pg["pgid"].startswith("2.") for pg in cluster.pgs_brief())
     assert "2" not in cluster.get_cluster_object("pg_summary")["data"]["by_pool"]
-    assert noop(cluster, "osd pool delete", pool="rbd", pool2="rbd", sure=SURE) == \
-        "pool 'rbd' does not exist"
+    assert noop(cluster, "osd pool delete", pool="rbd") == "pool 'rbd' does not exist"
     cluster._config["mon_allow_pool_delete"] = "false"
-    assert fail(cluster, "osd pool delete", pool="data", pool2="data", sure=SURE) == (
+    assert fail(cluster, "osd pool delete", pool="data", pool2="data", **SURE) == (
         "Error EPERM: pool deletion is disabled; you must first set the mon_allow_pool_delete "
         "config option to true before you can destroy a pool")
 
@@ -353,14 +421,16 @@ def test_pool_read_commands(cluster):
 # ----- OSDs ----------------------------------------------------------------------------------
 
 def test_osd_out_and_in(cluster):
-    assert ok(cluster, "osd out", ids=["3"]) is None
+    assert ok(cluster, "osd out", ids=["3"]) == "marked out osd.3. "   # sic: Ceph's spacing
     osd3 = osd_map(cluster)["osds"][3]
     assert (osd3["in"], osd3["weight"]) == (0, 0.0)
-    assert noop(cluster, "osd out", ids=["3"]) == "osd.3 is already out."
-    assert noop(cluster, "osd out", ids=["99"]) == "osd.99 does not exist."
+    assert noop(cluster, "osd out", ids=["3"]) == "osd.3 is already out. "
+    assert noop(cluster, "osd out", ids=["99"]) == "osd.99 does not exist. "
     ok(cluster, "osd in", ids=["osd.3"])
     assert osd_map(cluster)["osds"][3]["in"] == 1
     assert fail(cluster, "osd in", ids=["three"]) == "Error EINVAL: invalid osd id-1"
+    for ids in ("3", [3]):     # a list of strings, nothing else
+        assert fail(cluster, "osd out", ids=ids) == "Error EINVAL: bad or missing field 'ids'"
 
 
 def test_osd_down_is_followed_by_a_boot_after_the_delay(cluster):
@@ -371,7 +441,7 @@ def test_osd_down_is_followed_by_a_boot_after_the_delay(cluster):
     assert [n["status"] for n in data["tree"]["nodes"] if n["id"] == 5] == ["down"]
     health = cluster.get_cluster_object("health")["data"]
     assert health["checks"]["OSD_DOWN"]["summary"]["message"] == "1 osds down"
-    assert noop(cluster, "osd down", ids=["5"]) == "osd.5 is already down."
+    assert noop(cluster, "osd down", ids=["5"]) == "osd.5 is already down. "
     cluster.advance(4.9)
     assert osd_map(cluster)["osds"][5]["up"] == 0
     cluster.advance(0.1)  # osd_boot_delay_s: 5 s of simulated time
@@ -403,10 +473,14 @@ def test_osd_reweight(cluster):
     assert data["osds"][4]["weight"] == 0.5
     assert [n["reweight"] for n in data["tree"]["nodes"] if n["id"] == 4] == [0.5]
     assert noop(cluster, "osd reweight", id=4, weight=0.5) == "reweighted osd.4 to 0.5 (8000)"
-    assert fail(cluster, "osd reweight", id=4, weight=1.5) == \
-        "Error EINVAL: weight 1.5 must be in the range [0..1]"
+    assert fail(cluster, "osd reweight", id=4, weight=-0.5) == "Error EINVAL: weight must be >= 0"
     assert fail(cluster, "osd reweight", id=99, weight=0.5) == "Error ENOENT: osd.99 does not exist"
-    ok(cluster, "osd reweight", id=4, weight=0)
+    # `id` is a JSON integer and `weight` a JSON float, exactly
+    assert fail(cluster, "osd reweight", id="4", weight=0.5) == \
+        "Error EINVAL: bad or missing field 'id'"
+    assert fail(cluster, "osd reweight", id=4, weight=1) == \
+        "Error EINVAL: bad or missing field 'weight'"
+    ok(cluster, "osd reweight", id=4, weight=0.0)
     assert osd_map(cluster)["osds"][4]["in"] == 0
 
 
@@ -414,11 +488,12 @@ def test_osd_reweight(cluster):
                                          ("osd repair", "repair")])
 def test_scrub_deep_scrub_repair(cluster, prefix, kind):
     result = cluster.apply_commands([[prefix, {"who": "3"}]])
-    assert (result["error"], result["results"]) == (False, [None])
+    assert (result["error"], result["results"]) == (False, [f"instructed osd(s) 3 to {kind}"])
     attr = {"scrub": "last_scrub", "deep-scrub": "last_deep_scrub", "repair": "last_repair"}[kind]
     assert getattr(cluster._osds[3], attr) == NOW
     assert f" {kind} ok" in cluster.tail_log(cluster.host_fqdns[0], "ceph/ceph.log", 5)
-    assert fail(cluster, prefix, who="99") == "Error ENOENT: osd.99 does not exist"
+    assert fail(cluster, prefix, who="99") == "Error EAGAIN: osd.99 is not up"
+    assert fail(cluster, prefix, who=3) == "Error EINVAL: bad or missing field 'who'"
     cluster.set_osd(3, up=False)
     assert fail(cluster, prefix, who="3") == "Error EAGAIN: osd.3 is not up"
 
@@ -457,7 +532,7 @@ def test_config_key_put_and_get(cluster):
     before = epoch(cluster)
     result = cluster.apply_commands([["config-key put", {"key": key, "val": '{"a": 1}'}],
                                      ["config-key get", {"key": key}], ["config-key ls", {}]])
-    assert result["results"] == [None, '{"a": 1}', [key]]
+    assert result["results"] == [f"set {key}", '{"a": 1}', [key]]
     assert epoch(cluster) == before
     assert fail(cluster, "config-key get", key="nope") == \
         "Error ENOENT: error obtaining 'nope': (2) No such file or directory"

@@ -72,9 +72,9 @@ def test_health_and_health_detail(cluster):
 def test_osd_tree(cluster):
     out = cli(cluster, "osd", "tree").splitlines()
     assert out[0].split() == ["ID", "CLASS", "WEIGHT", "TYPE", "NAME", "STATUS", "REWEIGHT", "PRI-AFF"]
-    assert out[1].split() == ["-1", "8.00000", "root", "default"]
-    assert out[2].split() == ["-2", "2.00000", "host", "ceph0-node000"]
-    assert out[3].split() == ["0", "hdd", "1.00000", "osd.0", "up", "1.00000", "1.00000"]
+    assert out[1].split() == ["-1", "14.55518", "root", "default"]    # 8 OSDs of 1.81940
+    assert out[2].split() == ["-2", "3.63879", "host", "ceph0-node000"]
+    assert out[3].split() == ["0", "hdd", "1.81940", "osd.0", "up", "1.00000", "1.00000"]
     assert out[3].index("osd.0") > out[2].index("host") > out[1].index("root")
     assert json.loads(cli(cluster, "osd", "tree", "-f", "json")) == obj(cluster, "osd_map")["tree"]
 
@@ -95,10 +95,10 @@ def test_osd_dump_and_stat(cluster):
 def test_df(cluster):
     out = cli(cluster, "df")
     assert out.startswith("--- RAW STORAGE ---\nCLASS  ")
-    assert re.search(r"^TOTAL\s+8 TiB\s+8 TiB\s+0 B\s+0 B\s+0$", out, re.M)
-    assert re.search(r"^rbd\s+2\s+64\s+0 B\s+0\s+0 B\s+0\s+2\.5 TiB$", out, re.M)
+    assert re.search(r"^TOTAL\s+15 TiB\s+15 TiB\s+0 B\s+0 B\s+0$", out, re.M)
+    assert re.search(r"^rbd\s+2\s+64\s+0 B\s+0\s+0 B\s+0\s+4\.6 TiB$", out, re.M)
     df = json.loads(cli(cluster, "df", "-f", "json"))
-    assert df["stats"]["total_bytes"] == 8 << 40
+    assert df["stats"]["total_bytes"] == 8 * int(1.8194 * (1 << 40))
     assert [p["name"] for p in df["pools"]] == ["device_health_metrics", "rbd", "data"]
 
 
@@ -118,7 +118,7 @@ def test_mon_stat_and_versions(cluster):
         "ceph0-node002=[v2:10.0.0.3:3300/0,v1:10.0.0.3:6789/0]}, election epoch 8, leader 0 "
         "ceph0-node000, quorum 0,1,2 ceph0-node000,ceph0-node001,ceph0-node002\n")
     assert json.loads(cli(cluster, "mon", "stat", "-f", "json"))["leader"] == "ceph0-node000"
-    version = "ceph version 16.2.11 (3cf40e2dca667f68c6ce3ff5cd94f01e711af894) pacific (stable)\n"
+    version = "ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)\n"
     assert cli(cluster, "--version") == cli(cluster, "version") == version
     assert json.loads(cli(cluster, "version", "-f", "json")) == {"version": version.strip()}
 
@@ -188,7 +188,7 @@ def test_daemon_logs(cluster):
     lines = cluster.tail_log(OSD_HOST, "ceph/ceph-osd.7.log", 100).splitlines()
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000 7f[0-9a-f]{10} +-?\d+ .+", line)
                for line in lines)
-    assert "ceph version 16.2.11 (" in lines[0] and ", process ceph-osd, pid " in lines[0]
+    assert "ceph version 16.2.15 (" in lines[0] and ", process ceph-osd, pid " in lines[0]
     assert lines[-1].endswith("log_channel(cluster) log [WRN] : Monitor daemon marked osd.7 down, "
                               "but it is still running")
     mon_log = cluster.tail_log(MON_HOST, "ceph/ceph-mon.ceph0-node000.log", 100)

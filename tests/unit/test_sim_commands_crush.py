@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import pytest
 
+from sim.crush import fixed
 from sim.crush_parse import parse_crush_text
 from sim.model import SimCluster
+from sim.state import Osd
 from tests.unit.sim_helpers import make
 from tests.unit.test_sim_commands import epoch, fail, noop, ok, osd_map
+
+
+W = fixed(Osd.crush_weight)           # every simulated OSD's CRUSH weight, 16.16
+W_TEXT = f"{W / 0x10000:.5f}"         # ...as the decompiled map writes it
 
 
 @pytest.fixture
@@ -56,27 +62,29 @@ def assert_consistent(cluster: SimCluster) -> None:
 
 def test_add_bucket(cluster):
     version = osd_map(cluster)["crush_version"]
-    assert ok(cluster, "osd crush add-bucket", name="rack1", type="rack") is None
+    assert ok(cluster, "osd crush add-bucket", name="rack1", type="rack") == \
+        "added bucket rack1 type rack to crush map"
     rack = bucket(cluster, "rack1")
     assert (rack["id"], rack["type_name"], rack["items"], rack["weight"]) == (-5, "rack", [], 0)
     assert osd_map(cluster)["crush_version"] == version + 1
     nodes = {n["id"]: n for n in osd_map(cluster)["tree"]["nodes"]}
     assert nodes[-5] == {"id": -5, "name": "rack1", "type": "rack", "type_id": 3, "children": []}
     assert_consistent(cluster)
-    assert noop(cluster, "osd crush add-bucket", name="rack1", type="rack") == "item rack1 already exists"
+    assert noop(cluster, "osd crush add-bucket", name="rack1", type="rack") == \
+        "bucket 'rack1' already exists"
     assert fail(cluster, "osd crush add-bucket", name="x", type="shelf") == \
         "Error EINVAL: type 'shelf' does not exist"
     assert fail(cluster, "osd crush add-bucket", name="x", type="osd") == \
         "Error EINVAL: type 'osd' is for devices, not buckets"
     assert fail(cluster, "osd crush add-bucket", name="a b", type="rack") == \
-        "Error EINVAL: 'a b' does not look like a valid name"
+        "Error EINVAL: error setting bucket name to 'a b'"
 
 
 def test_add_bucket_at_a_location(cluster):
     ok(cluster, "osd crush add-bucket", name="row1", type="row", args=["root=default"])
     assert item_ids(cluster, "default")[-1] == bucket(cluster, "row1")["id"]
     assert fail(cluster, "osd crush add-bucket", name="r2", type="rack", args=["row=ceph0-node000"]) \
-        == "Error EINVAL: insert_item existing bucket has type 'host' != 'row'"
+        == "Error EINVAL: (22) Invalid argument"     # a host is not a row: Ceph says no more
     assert_consistent(cluster)
 
 
@@ -86,8 +94,8 @@ def test_move_unlinks_from_the_old_parent(cluster):
     ok(cluster, "osd crush move", name="ceph0-node000", args=["rack=rack1"])
     assert item_ids(cluster, "default") == [-3, -4, -5]  # node000 (-2) is gone from the root
     assert item_ids(cluster, "rack1") == [-2]
-    assert bucket(cluster, "rack1")["weight"] == 4 * 0x10000
-    assert bucket(cluster, "default")["weight"] == 12 * 0x10000
+    assert bucket(cluster, "rack1")["weight"] == 4 * W
+    assert bucket(cluster, "default")["weight"] == 12 * W
     depth = {n["id"]: n["depth"] for n in osd_map(cluster)["tree"]["nodes"] if n["id"] >= 0}
     assert (depth[0], depth[4]) == (3, 2)
     assert_consistent(cluster)
@@ -110,11 +118,13 @@ def test_move_errors(cluster):
     assert fail(cluster, "osd crush move", name="default", args=["rack=rack1"]) == \
         "Error EINVAL: cannot place 'default' under 'rack1': it would create a loop"
     assert fail(cluster, "osd crush move", name="rack1", args=["rack=ceph0-node000"]) == \
-        "Error EINVAL: insert_item existing bucket has type 'host' != 'rack'"
+        "Error EINVAL: (22) Invalid argument"
     assert fail(cluster, "osd crush move", name="rack1", args=["shelf=a"]) == \
         "Error EINVAL: invalid location 'shelf=a': unknown type 'shelf'"
     assert fail(cluster, "osd crush move", name="rack1", args=[]) == \
-        "Error EINVAL: missing required parameter args"
+        "Error EINVAL: (22) Invalid argument"
+    assert fail(cluster, "osd crush move", name="rack1", args="root=default") == \
+        "Error EINVAL: bad or missing field 'args'"
 
 
 def test_remove_buckets_only_when_empty(cluster):
@@ -134,6 +144,44 @@ def test_remove_buckets_only_when_empty(cluster):
     assert_consistent(cluster)
 
 
+def test_unlink_keeps_the_item_and_answers_as_pacific(cluster):
+    """Pacific 16.2.15's answers, including its successes that change nothing."""
+    ok(cluster, "osd crush add-bucket", name="rack1", type="rack", args=["root=default"])
+    ok(cluster, "osd crush move", name="ceph0-node000", args=["rack=rack1"])
+    assert ok(cluster, "osd crush unlink", name="osd.3", ancestor="ceph0-node000") == \
+        "removed item id 3 name 'osd.3' from crush map"
+    assert 3 not in item_ids(cluster, "ceph0-node000")
+    assert {"id": 3, "name": "osd.3", "class": "hdd"} in crush(cluster)["devices"]  # still named
+    assert [n["id"] for n in osd_map(cluster)["tree"]["stray"]] == [3]
+    assert noop(cluster, "osd crush unlink", name="osd.3", ancestor="ceph0-node000") == \
+        "item 3 does not appear in that position"
+    assert noop(cluster, "osd crush unlink", name="zzz", ancestor="rack1") == \
+        "device 'zzz' does not appear in the crush map"
+    assert fail(cluster, "osd crush unlink", name="osd.2", ancestor="zzz") == \
+        "Error ENOENT: ancestor item 'zzz' does not appear in the crush map"
+    ok(cluster, "osd crush unlink", name="ceph0-node000", ancestor="default")  # under rack1
+    assert item_ids(cluster, "rack1") == []
+    assert_consistent(cluster)
+
+
+def test_rename_bucket(cluster):
+    ok(cluster, "osd crush add-bucket", name="rack1", type="rack", args=["root=default"])
+    assert ok(cluster, "osd crush rename-bucket", srcname="rack1", dstname="rackA") == \
+        "renamed bucket rack1 into rackA"
+    assert "rackA" in [b["name"] for b in crush(cluster)["buckets"]]
+    assert noop(cluster, "osd crush rename-bucket", srcname="rack1", dstname="rackA") == \
+        "srcname = 'rack1' does not exist and dstname = 'rackA' already exists"
+    assert fail(cluster, "osd crush rename-bucket", srcname="rack1", dstname="rackB") == \
+        "Error ENOENT: srcname = 'rack1' does not exist"
+    assert fail(cluster, "osd crush rename-bucket", srcname="rackA", dstname="default") == \
+        "Error EEXIST: dstname = 'default' already exists"
+    assert fail(cluster, "osd crush rename-bucket", srcname="rackA", dstname="bad name!") == \
+        "Error EINVAL: dstname = 'bad name!' does not match [-_.0-9a-zA-Z]+"
+    assert fail(cluster, "osd crush rename-bucket", srcname="osd.0", dstname="disk0") == \
+        "Error ENOTDIR: srcname = 'osd.0' is not a bucket because its id = 0 is >= 0"
+    assert_consistent(cluster)
+
+
 def test_remove_an_osd_from_crush_then_place_it_again(cluster):
     ok(cluster, "osd crush remove", name="osd.3")
     data = osd_map(cluster)
@@ -146,16 +194,25 @@ def test_remove_an_osd_from_crush_then_place_it_again(cluster):
     assert bucket(cluster, "ceph0-node001")["items"][-1] == {"id": 3, "weight": 0x8000, "pos": 4}
     assert {"id": 3, "name": "osd.3", "class": "hdd"} in crush(cluster)["devices"]
     assert osd_map(cluster)["tree"]["stray"] == []
-    assert noop(cluster, "osd crush add", id="osd.3", weight=0.5, args=["host=ceph0-node001"]) == \
+    assert noop(cluster, "osd crush add", id=3, weight=0.5, args=["host=ceph0-node001"]) == \
         "set item id 3 name 'osd.3' weight 0.5 at location {host=ceph0-node001}: no change"
     assert_consistent(cluster)
 
 
 def test_crush_add_and_set_errors(cluster):
     assert fail(cluster, "osd crush add", id=99, weight=1.0, args=["host=ceph0-node000"]) == \
-        "Error ENOENT: osd.99 does not exist.  Create it before updating the crush map"
-    assert fail(cluster, "osd crush add", id=1, weight="heavy", args=["host=ceph0-node000"]) == \
-        "Error EINVAL: unable to parse weight value 'heavy'"
+        "Error ENOENT: osd.99 does not exist. Create it before updating the crush map"
+    for weight in ("heavy", 1):     # a CephFloat is a JSON float, nothing else
+        assert fail(cluster, "osd crush add", id=1, weight=weight, args=["host=ceph0-node000"]) \
+            == "Error EINVAL: bad or missing field 'weight'"
+    assert fail(cluster, "osd crush add", id="1", weight=1.0, args=["host=ceph0-node000"]) == \
+        "Error EINVAL: bad or missing field 'id'"
+    assert fail(cluster, "osd crush add", id=1, weight=-1.0, args=["host=ceph0-node000"]) == \
+        "Error EOVERFLOW: (75) Value too large for defined data type"
+    ok(cluster, "osd crush unlink", name="osd.1")
+    # an OSD CRUSH still names (unlinked: in the tree's stray list) can be set somewhere again
+    ok(cluster, "osd crush set", id=1, weight=1.0, args=["host=ceph0-node001"])
+    assert 1 in item_ids(cluster, "ceph0-node001")
     ok(cluster, "osd crush remove", name="osd.1")
     assert fail(cluster, "osd crush set", id=1, weight=1.0, args=["host=ceph0-node000"]) == (
         "Error ENOENT: unable to set item id 1 name 'osd.1' weight 1 at location "
@@ -171,17 +228,17 @@ def test_crush_set_moves_an_osd(cluster):
 
 def test_crush_reweight(cluster):
     ok(cluster, "osd crush reweight", name="osd.3", weight=2.5)
-    assert bucket(cluster, "ceph0-node000")["weight"] == int(5.5 * 0x10000)
-    assert bucket(cluster, "default")["weight"] == int(13.5 * 0x10000)
+    assert bucket(cluster, "ceph0-node000")["weight"] == 3 * W + fixed(2.5)
+    assert bucket(cluster, "default")["weight"] == 11 * W + fixed(2.5)
     assert [n["crush_weight"] for n in osd_map(cluster)["tree"]["nodes"] if n["id"] == 3] == [2.5]
     assert noop(cluster, "osd crush reweight", name="osd.3", weight=2.5) == \
         "reweighted item id 3 name 'osd.3' to 2.5 in crush map"
-    assert fail(cluster, "osd crush reweight", name="ceph0-node000", weight=1) == \
+    assert fail(cluster, "osd crush reweight", name="ceph0-node000", weight=1.0) == \
         "Error EINVAL: device 'ceph0-node000' is not a leaf in the crush map"
-    assert fail(cluster, "osd crush reweight", name="osd.99", weight=1) == \
+    assert fail(cluster, "osd crush reweight", name="osd.99", weight=1.0) == \
         "Error ENOENT: device 'osd.99' does not appear in the crush map"
-    assert fail(cluster, "osd crush reweight", name="osd.3", weight=-1) == \
-        "Error EINVAL: weight must be >= 0, got -1"
+    assert fail(cluster, "osd crush reweight", name="osd.3", weight=-1.0) == \
+        "Error EOVERFLOW: (75) Value too large for defined data type"
     assert_consistent(cluster)
 
 
@@ -222,7 +279,7 @@ def test_rule_create_erasure(cluster):
 
 def test_rule_rm(cluster):
     assert fail(cluster, "osd crush rule rm", name="replicated_rule") == \
-        "Error EBUSY: crush rule replicated_rule (0) is in use"
+        "Error EBUSY: crush ruleset replicated_rule 0 is in use"
     ok(cluster, "osd crush rule create-replicated", name="tmp", root="default", type="host")
     ok(cluster, "osd crush rule rm", name="tmp")
     assert [r["rule_name"] for r in crush(cluster)["rules"]] == ["replicated_rule"]
@@ -245,24 +302,27 @@ def test_rule_rename(cluster):
 
 # ----- osd setcrushmap -------------------------------------------------------------------------
 
-def test_setcrushmap_of_the_current_text_is_a_no_op(cluster):
+def test_setcrushmap_of_the_current_text_still_commits(cluster):
+    """Pacific commits an uploaded map even when nothing in it changed."""
     ok(cluster, "osd crush add-bucket", name="rack1", type="rack", args=["root=default"])
     data = osd_map(cluster)
-    assert noop(cluster, "osd setcrushmap", data=data["crush_map_text"]) == str(data["crush_version"])
+    assert ok(cluster, "osd setcrushmap", data=data["crush_map_text"]) == \
+        str(data["crush_version"] + 1)
+    assert osd_map(cluster)["crush"] == data["crush"]
 
 
 def test_setcrushmap_replaces_buckets_and_rules(cluster):
     text = osd_map(cluster)["crush_map_text"]
     text = text.replace("# rules\n", "# rules\nrule fast {\n\tid 5\n\ttype replicated\n"
                         "\tstep take default\n\tstep chooseleaf firstn 0 type osd\n\tstep emit\n}\n")
-    text = text.replace("\titem osd.0 weight 1.00000", "\titem osd.0 weight 3.00000")
+    text = text.replace(f"\titem osd.0 weight {W_TEXT}", "\titem osd.0 weight 3.00000")
     version = osd_map(cluster)["crush_version"]
-    assert ok(cluster, "osd setcrushmap", data=text) is None  # a change: no output
+    assert ok(cluster, "osd setcrushmap", data=text) == str(version + 1)  # Ceph's status
     data = osd_map(cluster)
     assert data["crush_version"] == version + 1
     assert [(r["rule_id"], r["rule_name"]) for r in data["crush"]["rules"]] == [(0, "replicated_rule"),
                                                                                 (5, "fast")]
-    assert bucket(cluster, "ceph0-node000")["weight"] == 6 * 0x10000
+    assert bucket(cluster, "ceph0-node000")["weight"] == 3 * W + fixed(3.0)
     assert [n["crush_weight"] for n in data["tree"]["nodes"] if n["id"] == 0] == [3.0]
     assert_consistent(cluster)
 
@@ -275,7 +335,7 @@ def test_setcrushmap_rejections(cluster):
     assert fail(cluster, "osd setcrushmap", data="rule {") == \
         "Error EINVAL: failed to parse crush map: line 1: unexpected end of map, expected '{'"
     dropped = text.replace("device 11 osd.11 class hdd\n", "").replace(
-        "\titem osd.11 weight 1.00000\n", "")
+        f"\titem osd.11 weight {W_TEXT}\n", "")
     assert fail(cluster, "osd setcrushmap", data=dropped) == (
         "Error EINVAL: the new crush map drops osd.11, which still exists (remove it with 'osd "
         "crush remove osd.11' first)")

@@ -10,6 +10,7 @@ import pytest
 
 from agent.backend import SYNC_TYPES
 from bus import protocol
+from sim.crush import fixed
 from sim.model import SimCluster
 from tests.unit.sim_helpers import NOW, make
 
@@ -113,7 +114,9 @@ def test_tree(cluster):
         "ceph0-node001", "host", [4, 5, 6, 7])
     assert {"id", "device_class", "name", "type", "type_id", "crush_weight", "depth",
             "pool_weights", "exists", "status", "reweight", "primary_affinity"} <= set(nodes[4])
-    assert (nodes[4]["crush_weight"], nodes[4]["status"], nodes[4]["reweight"]) == (1.0, "up", 1.0)
+    # a realistic disk's CRUSH weight has a fraction, as Ceph's do (16.16 fixed point shows)
+    assert (nodes[4]["crush_weight"], nodes[4]["status"], nodes[4]["reweight"]) == (
+        fixed(1.8194) / 0x10000, "up", 1.0)
 
 
 def test_crush_dump(cluster):
@@ -124,9 +127,9 @@ def test_crush_dump(cluster):
     buckets = {b["id"]: b for b in crush["buckets"]}
     assert set(buckets) == {-1, -2, -3, -4}
     assert buckets[-2]["name"] == "ceph0-node000"
-    assert buckets[-2]["items"][0] == {"id": 0, "weight": 65536, "pos": 0}
-    assert buckets[-2]["weight"] == 4 * 65536
-    assert buckets[-1]["weight"] == 12 * 65536
+    assert buckets[-2]["items"][0] == {"id": 0, "weight": fixed(1.8194), "pos": 0}
+    assert buckets[-2]["weight"] == 4 * fixed(1.8194)
+    assert buckets[-1]["weight"] == 12 * fixed(1.8194)
     assert {"id", "name", "type_id", "type_name", "weight", "alg", "hash", "items"} == set(buckets[-1])
     (rule,) = crush["rules"]
     assert (rule["rule_id"], rule["rule_name"], rule["ruleset"], rule["type"]) == (0, "replicated_rule", 0, 1)
@@ -147,7 +150,7 @@ def test_crush_text_is_consistent_with_the_dump(cluster):
     assert "device 11 osd.11 class hdd\n" in text
     assert text.index("host ceph0-node002 {") < text.index("root default {")  # children first
     items = re.findall(r"\titem (\S+) weight ([\d.]+)", text)
-    assert ("ceph0-node001", "4.00000") in items and ("osd.7", "1.00000") in items
+    assert ("ceph0-node001", "7.27759") in items and ("osd.7", "1.81940") in items
     assert len(items) == 12 + 3
 
 
@@ -159,7 +162,8 @@ def test_osd_metadata(cluster):
     assert m9["osd_data"] == "/var/lib/ceph/osd/ceph-9"
     assert m9["osd_objectstore"] == "bluestore"
     assert m9["devices"] == "sdc"
-    assert m9["ceph_version"].startswith("ceph version 16.2.11 (")
+    assert m9["ceph_version"].startswith("ceph version 16.2.15 (")
+    assert m9["created_at"].endswith("Z") and m9["ceph_version_when_created"] == m9["ceph_version"]
     assert m9["front_addr"].startswith("[v2:10.0.0.3:") and m9["back_addr"].startswith("[v2:10.100.0.3:")
 
 
@@ -180,7 +184,9 @@ def test_mon_status_and_quorum_status(cluster):
     assert {"name", "rank", "state", "election_epoch", "quorum", "quorum_age", "features",
             "outside_quorum", "extra_probe_peers", "sync_provider", "monmap"} <= set(status)
     assert (status["name"], status["state"], status["quorum"]) == ("ceph0-node000", "leader", [0, 1, 2])
-    assert status["monmap"] == data(cluster, "mon_map")
+    # `mon dump` alone lists the quorum; the monmap inside mon_status does not
+    assert {**status["monmap"], "quorum": [0, 1, 2]} == data(cluster, "mon_map")
+    assert status["feature_map"]["osd"][0]["num"] == 4   # its share of the 12 OSDs' sessions
     quorum = data(cluster, "quorum_status")
     assert {"election_epoch", "quorum", "quorum_names", "quorum_leader_name", "quorum_age",
             "features", "monmap"} <= set(quorum)
@@ -207,13 +213,12 @@ def test_config(cluster):
     assert {k: config[k] for k in ("osd_pool_default_size", "osd_pool_default_min_size",
                                    "osd_pool_default_pg_num", "osd_pool_default_crush_rule",
                                    "osd_pool_default_flag_hashpspool", "mon_max_pool_pg_num",
-                                   "mon_max_pg_per_osd", "mon_osd_max_split_count",
-                                   "osd_pool_default_type")} == {
+                                   "mon_max_pg_per_osd", "osd_pool_default_type")} == {
         "osd_pool_default_size": "3", "osd_pool_default_min_size": "0",
         "osd_pool_default_pg_num": "32", "osd_pool_default_crush_rule": "-1",
         "osd_pool_default_flag_hashpspool": "true", "mon_max_pool_pg_num": "65536",
-        "mon_max_pg_per_osd": "250", "mon_osd_max_split_count": "32",
-        "osd_pool_default_type": "replicated"}
+        "mon_max_pg_per_osd": "250", "osd_pool_default_type": "replicated"}
+    assert "mon_osd_max_split_count" not in config    # Pacific has no such option
     assert "osd_pool_default_pgp_num" in config
     assert config["public_network"] == "10.0.0.0/16"
     assert config["mon_host"].startswith("[v2:10.0.0.1:3300/0,v1:10.0.0.1:6789/0] ")
@@ -387,7 +392,7 @@ def test_versions_do_not_change_without_a_change(cluster):
     cluster.set_osd(3, up=True, in_=True)
     cluster.reboot(cluster.host_fqdns[0])
     cluster.start_mon("ceph0-node001")
-    cluster.set_ceph_version(cluster.host_fqdns[1], "16.2.11")
+    cluster.set_ceph_version(cluster.host_fqdns[1], "16.2.15")
     assert cluster.versions() == before
 
 
@@ -469,14 +474,14 @@ def test_server_heartbeat_fields_and_services(cluster):
     message = protocol.ServerHeartbeat(**heartbeat)  # exactly the protocol's fields
     assert protocol.decode(protocol.encode(message, "x")).body == message
     assert heartbeat["hostname"] == "ceph0-node001"
-    assert heartbeat["ceph_version"] == "16.2.11"
+    assert heartbeat["ceph_version"] == "16.2.15"
     assert heartbeat["boot_time"] < NOW
     services = heartbeat["services"]
     assert [(s["type"], s["id"]) for s in services] == [("mon", "ceph0-node001"), ("osd", "4"),
                                                         ("osd", "5"), ("osd", "6"), ("osd", "7")]
     assert all(s["fsid"] == cluster.fsid and s["running"] is True for s in services)
     assert services[0]["status"]["name"] == "ceph0-node001" and services[0]["status"]["state"] == "peon"
-    assert services[1]["status"] is None and services[1]["version"] == "16.2.11"
+    assert services[1]["status"] is None and services[1]["version"] == "16.2.15"
     grains = heartbeat["grains"]
     assert {"fqdn", "host", "nodename", "kernel", "kernelrelease", "os", "osrelease", "num_cpus",
             "mem_total", "ip_interfaces", "ipv4"} <= set(grains)
