@@ -50,6 +50,7 @@ class CephBackend(Protocol):
           list_logs() -> [paths relative to /var/log (e.g. "ceph/ceph.log"), sorted]
           tail_log(path, lines) -> str  (last `lines` lines of /var/log/<path>; JobError for paths
               outside /var/log or that are not regular files)
+          grains() -> the host facts of the server heartbeat (fqdn, host, kernel, os, ...)
           selftest_wait(seconds) -> None; selftest_block() (never returns);
           selftest_exception() (raises RuntimeError("This is a self-test exception"))
         Raise UnknownFunction for a function it does not serve, JobError for clean failures;

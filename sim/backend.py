@@ -1,7 +1,7 @@
 """SimBackend: the CephBackend of one host of a SimCluster (what a real agent would see there).
 
 Jobs served (agent/backend.py): get_cluster_object, rados_commands, ceph_command, list_logs,
-tail_log, selftest_wait, selftest_block, selftest_exception.
+tail_log, grains, selftest_wait, selftest_block, selftest_exception.
 
 Failure knobs for tests, read at the moment they matter:
   job_latency_s     the minion waits this long before running each job
@@ -144,6 +144,10 @@ class SimBackend:
         except (ValueError, LookupError) as exc:
             raise JobError(str(exc)) from None
 
+    def _grains(self, args: dict) -> dict:
+        self._args("grains", args, ())
+        return self.server_heartbeat()["grains"]
+
     def _selftest_wait(self, args: dict) -> None:
         args = self._args("selftest_wait", args, ("seconds",))
         seconds = args["seconds"]
@@ -169,5 +173,5 @@ class SimBackend:
 
     _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
              "ceph_command": _ceph_command, "list_logs": _list_logs, "tail_log": _tail_log,
-             "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
+             "grains": _grains, "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
              "selftest_exception": _selftest_exception}

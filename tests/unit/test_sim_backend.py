@@ -223,3 +223,12 @@ def test_a_closed_backend_never_blocks_again():
     worker.start()
     worker.join(5)
     assert finished.is_set()
+
+
+def test_grains_job_answers_the_heartbeats_host_facts(cluster):
+    b = backend(cluster, 1)
+    grains = b.run_job("grains", {})
+    assert grains == b.server_heartbeat()["grains"]
+    assert grains["fqdn"] == b.fqdn
+    with pytest.raises(JobError):
+        b.run_job("grains", {"extra": 1})
