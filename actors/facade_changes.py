@@ -7,7 +7,7 @@ from concurrent.futures import Future
 
 from actors.agent_calls import first_answer
 from actors.base import ask
-from actors.errors import Forbidden, Invalid, NotFound
+from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 from actors.facade_base import FacadeBase
 from actors.futures import done, failed, then
 from actors.messages import ListMonHosts, PlanChange
@@ -76,15 +76,18 @@ class ChangesMixin(FacadeBase):
         timeout_s = max(MIN_CALL_S, min(self.call_timeout_s, CALL_BUDGET_S / max(1, hosts)))
         return lambda agent: self.dispatcher.call(agent, function, args, timeout_s)
 
-    def _ask_mons(self, fsid: str, function: str, args: dict, what: str) -> Future:
+    def _ask_mons(self, fsid: str, function: str, args: dict, what: str,
+                  clean_failure=NotFound) -> Future:
         def ask_in_turn(hosts: list[str]) -> Future:
             hosts = hosts[:int(CALL_BUDGET_S / MIN_CALL_S)]
-            return first_answer(self._call(function, args, len(hosts)), hosts, what)
+            return first_answer(self._call(function, args, len(hosts)), hosts, what, clean_failure)
         return self._mon_hosts(fsid, ask_in_turn)
 
     def cli(self, fsid: str, command: list[str]) -> Future:
+        # A command that ran answers 200 whatever its status; a job that failed means the mon
+        # host could not run `ceph` at all (not installed, timed out): 503, not 404.
         return self._ask_mons(fsid, "ceph_command", {"fsid": fsid, "args": list(command)},
-                              "ceph " + " ".join(command))
+                              "ceph " + " ".join(command), clean_failure=Unavailable)
 
     def cluster_log(self, fsid: str, lines: int) -> Future:
         answer = self._ask_mons(fsid, "tail_log", {"path": "ceph/ceph.log", "lines": lines}, "cluster log")

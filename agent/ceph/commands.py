@@ -61,7 +61,9 @@ def run_cli(conffile: str, keyring: str | None, words) -> dict:
     if keyring:
         command += ["--keyring", keyring]
     try:
-        done = subprocess.run([*command, *words], capture_output=True, text=True,
+        # errors="replace": some commands print binary (`osd getcrushmap`), which must not
+        # turn a command that ran into a failed job.
+        done = subprocess.run([*command, *words], capture_output=True, text=True, errors="replace",
                               stdin=subprocess.DEVNULL, timeout=CLI_TIMEOUT_S)
     except FileNotFoundError:
         raise JobError("the ceph command is not installed (package ceph-common)") from None
