@@ -317,13 +317,19 @@ def guarded(transition: Callable[..., Result], state: RequestState, *args,
 
 
 # --- map reading -------------------------------------------------------------------------------------
+# A new PG is `unknown` until the mgr has its first stats from an OSD (up to about a second on
+# a real cluster), then `creating`: neither means the PG exists yet.
+NOT_YET_CREATED = frozenset({"creating", "unknown"})
+
+
 def created_pgs(pg_summary: Any, pool_id: int | None) -> int:
-    """PGs of `pool_id` whose state (split on "+") does not contain `creating`."""
+    """PGs of `pool_id` whose state (split on "+") is neither `creating` nor `unknown`."""
     if pool_id is None or not isinstance(pg_summary, dict):
         return 0
     by_pool = pg_summary.get("by_pool") or {}
     states = by_pool.get(str(pool_id), by_pool.get(pool_id)) or {}
-    return sum(int(count) for name, count in states.items() if "creating" not in str(name).split("+"))
+    return sum(int(count) for name, count in states.items()
+               if NOT_YET_CREATED.isdisjoint(str(name).split("+")))
 
 
 def _pools(osd_map: Any) -> list[dict]:

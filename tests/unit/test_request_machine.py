@@ -155,6 +155,17 @@ def test_pool_creation_finds_the_new_pool_then_counts_its_pgs_out_of_creating():
     assert (done.status, actions) == ("Completed successfully", (rm.Completed(),))
 
 
+def test_pgs_the_mgr_has_no_stats_for_yet_are_not_created():
+    state, _ = submitted(pool_plan(), held=(5, osd_map(5)))
+    state, _ = rm.on_job_result(state, ok(epoch=7), 5, 110.0)
+    state, _ = rm.on_osd_map(state, 7, osd_map(7, (2, "p", 8, 7)), 111.0)
+    state, actions = rm.on_pg_summary(state, {"by_pool": {"2": {"unknown": 8}}}, 112.0)
+    assert actions == () and state.status == "Waiting for PGs of pool 'p' to be created (0/8)"
+    state, _ = rm.on_pg_summary(state, {"by_pool": {"2": {"unknown": 2, "creating+peering": 1,
+                                                          "peering": 5}}}, 113.0)
+    assert state.status == "Waiting for PGs of pool 'p' to be created (5/8)"
+
+
 def test_pool_creation_ignores_an_older_pool_of_that_name():
     held = (5, osd_map(5, (1, "p", 32, 3)))
     state, _ = submitted(pool_plan(), held=held)
