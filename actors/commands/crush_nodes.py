@@ -10,16 +10,20 @@ the crush dump.
 from __future__ import annotations
 
 from actors.commands.fields import (
-    Errors, array, check, check_record, integer, number, string)
+    INT32_MAX, INT32_MIN, Body, Errors, array, check_record, integer, number, string)
 from actors.errors import Conflict, NotFound
 from actors.plans import OSD_MAP, Plan
 from actors.views.osd_map import OsdMapView
 
 WEIGHT_ONE = 0x10000
-NODE_FIELDS = {"name": string(crush_name=True), "bucket_type": string(), "items": array(),
-               "id": integer()}
-PATCH_ALLOWED = ("name", "bucket_type", "items")
-ITEM_FIELDS = {"id": integer(), "weight": number(minimum=0.0), "pos": integer(minimum=0)}
+MAX_WEIGHT = 65535.0      # CRUSH weights are 16.16 fixed point
+ITEM = Body({"id": integer(INT32_MIN, INT32_MAX), "weight": number(minimum=0.0, maximum=MAX_WEIGHT),
+             "pos": integer(minimum=0, maximum=INT32_MAX)}, required=("id",))
+# `id` is declared so that a POST naming one is told why it cannot (Ceph assigns bucket ids).
+NODE_FIELDS = {"name": string(crush_name=True), "bucket_type": string(), "items": array(of=ITEM),
+               "id": integer(INT32_MIN, INT32_MAX)}
+NODE_CREATE = Body(NODE_FIELDS, required=("name", "bucket_type"))
+NODE_UPDATE = Body(NODE_FIELDS, allowed=("name", "bucket_type", "items"))
 
 
 def _crush_names(view: OsdMapView) -> set[str]:
@@ -41,7 +45,7 @@ def _bucket_type(view: OsdMapView, bucket: dict) -> str | None:
 
 
 def _get_bucket(view: OsdMapView, node_id: int) -> dict:
-    bucket = view.crush_buckets_by_id.get(node_id)
+    bucket = view.crush_nodes_by_id.get(node_id)
     if bucket is None:
         raise NotFound.of("crush node", node_id)
     return bucket
@@ -50,7 +54,7 @@ def _get_bucket(view: OsdMapView, node_id: int) -> dict:
 def _check_items(view: OsdMapView, raw_items: list, errors: Errors) -> list[dict]:
     items, seen = [], set()
     for index, raw in enumerate(raw_items):
-        item, problems = check_record(raw, ITEM_FIELDS, required=("id",))
+        item, problems = check_record(raw, ITEM.fields, ITEM.required)
         if "id" in item and item["id"] in seen:
             problems.append(f"id {item['id']} is listed twice")
         seen.add(item.get("id"))
@@ -62,7 +66,7 @@ def _check_items(view: OsdMapView, raw_items: list, errors: Errors) -> list[dict
 
 def _raise_missing(view: OsdMapView, items: list[dict]) -> None:
     missing = [item["id"] for item in items
-               if item["id"] not in (view.crush_buckets_by_id if item["id"] < 0
+               if item["id"] not in (view.crush_nodes_by_id if item["id"] < 0
                                      else view.osds_by_id)]
     if missing:
         raise NotFound("CRUSH items not found: " + ", ".join(map(str, missing)),
@@ -109,7 +113,7 @@ def _link_commands(view: OsdMapView, name: str, bucket_type: str, items: list[di
 
 def plan_crush_node_create(view: OsdMapView, cluster_name: str, attrs) -> Plan:
     """`POST /crush_node`: add the bucket, then link its items under it."""
-    values = check(attrs, NODE_FIELDS, "POST", required=("name", "bucket_type"))
+    values = NODE_CREATE.check(attrs, "POST")
     errors = Errors()
     name, bucket_type = values["name"], values["bucket_type"]
     if "id" in values:
@@ -135,7 +139,7 @@ def plan_crush_node_update(view: OsdMapView, cluster_name: str, node_id: int,
                            attrs) -> Plan | None:
     """`PATCH /crush_node/<id>`: unlink dropped items, link new ones, rename last."""
     bucket = _get_bucket(view, node_id)
-    values = check(attrs, NODE_FIELDS, "PATCH", allowed=PATCH_ALLOWED)
+    values = NODE_UPDATE.check(attrs, "PATCH")
     name, bucket_type = bucket["name"], _bucket_type(view, bucket)
     errors = Errors()
     if values.get("bucket_type", bucket_type) != bucket_type:

@@ -39,12 +39,12 @@ def _node(view: OsdMapView, bucket: dict) -> dict:
 
 
 def api_crush_nodes(view: OsdMapView) -> list[dict]:
-    """Every CRUSH bucket, in crush dump order."""
-    return [_node(view, bucket) for bucket in view.crush_buckets_by_id.values()]
+    """Every CRUSH bucket but the device-class shadows, in crush dump order."""
+    return [_node(view, bucket) for bucket in view.crush_nodes_by_id.values()]
 
 
 def api_crush_node(view: OsdMapView, node_id: int) -> dict:
-    bucket = view.crush_buckets_by_id.get(node_id)
+    bucket = view.crush_nodes_by_id.get(node_id)
     if bucket is None:
         raise NotFound.of("crush node", node_id)
     return _node(view, bucket)

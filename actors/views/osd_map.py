@@ -77,6 +77,12 @@ class OsdMapView:
         crush = data.get("crush") or {}
         self.crush_rules_by_id: dict[int, dict] = _index(crush.get("rules"), "rule_id")
         self.crush_buckets_by_id: dict[int, dict] = _index(crush.get("buckets"), "id")
+        # Luminous+ adds a hidden "shadow" copy of each bucket per device class ("default~hdd")
+        # for rules that take a class; Ceph refuses commands naming them, so the API's CRUSH
+        # nodes are the real buckets only (rule evaluation still sees the shadows above).
+        self.crush_nodes_by_id: dict[int, dict] = {
+            bucket_id: bucket for bucket_id, bucket in self.crush_buckets_by_id.items()
+            if "~" not in str(bucket.get("name", ""))}
         self.crush_types_by_id: dict[int, dict] = _index(crush.get("types"), "type_id")
 
         # Ceph 16 names the OSD `id`; Calamari 1.3's agent wrote `osd`.

@@ -615,3 +615,15 @@ def test_config_unavailable_before_the_first_copy():
         api_config(None)
     with pytest.raises(Unavailable, match="Cluster configuration unavailable"):
         api_config_key(None, "fsid")
+
+
+def test_device_class_shadow_buckets_are_not_crush_nodes():
+    data = fx.osd_map()
+    data["crush"]["buckets"].append({"id": -2, "name": "default~hdd", "type_id": 11, "type_name": "root",
+                                     "weight": 0, "alg": "straw2", "hash": "rjenkins1", "items": []})
+    shadowed = OsdMapView(data)
+    assert -2 in shadowed.crush_buckets_by_id          # rules that take a class still see it
+    assert -2 not in shadowed.crush_nodes_by_id
+    assert "default~hdd" not in {node["name"] for node in api_crush_nodes(shadowed)}
+    with pytest.raises(NotFound):
+        api_crush_node(shadowed, -2)
