@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timezone
 
 from actors.base import Actor, handles
 from actors.context import Peers, Timings
@@ -17,6 +16,7 @@ from actors.messages import (EmitEvents, ServerHeartbeatReceived, ServerRecord, 
                              Service, Tick)
 from actors.server_records import added_message, record_to_row
 from actors.store_messages import SaveServer
+from actors.timefmt import iso
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class ServerActor(Actor):
             return
         if message.now - max(record.last_contact, self.started_at) > self.timings.server_late_s:
             self.late = True
-            last = datetime.fromtimestamp(record.last_contact, timezone.utc)
+            last = iso(record.last_contact)
             self.peers.eventer.tell(EmitEvents((self._event(
                 WARNING, f"Server {self.fqdn} is late reporting in, last report at {last}", message.now),)))
             self._persist(message.now)
