@@ -1,6 +1,7 @@
 """Composition root: `python run.py` runs the daemon (with an embedded simulated cluster by
 default); `python run.py sim --connect ENDPOINT` runs a simulated fleet as its own process;
-`python run.py agent --connect ENDPOINT` runs the agent of a real Ceph server."""
+`python run.py agent --connect ENDPOINT` runs the agent of a real Ceph server;
+`python run.py key ...` manages agent keys in the data dir."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,9 @@ import signal
 import socket
 import sys
 from pathlib import Path
+
+from actors.key_cli import add_key_parser, run_key_command
+from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
 
 log = logging.getLogger("calamari")
 
@@ -37,21 +41,74 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--admin-password", default=None,
                         help="password of the first account 'admin' (else CALAMARI_ADMIN_PASSWORD, "
                              "else generated and printed once)")
+    parser.add_argument("--max-body-bytes", type=int, default=1 << 20,
+                        help="request bodies above this answer 413 (default 1 MiB)")
+    parser.add_argument("--max-crush-map-bytes", type=int, default=8 << 20,
+                        help="the CRUSH map upload's limit (default 8 MiB: a 10,000-OSD map is "
+                             "under 1 MiB)")
+    add_security_args(parser)
+    parser.add_argument("--auto-accept", action="store_true",
+                        help="accept every new agent key without an operator (trusted networks only)")
     parser.add_argument("--log-level", default="INFO")
     sim = sub.add_parser("sim", help="run a simulated fleet against a daemon started with --no-sim")
     sim.add_argument("--connect", required=True, help="the daemon's bus endpoint")
+    add_server_key_args(sim)
+    sim.add_argument("--key-dir", default=None,
+                     help="keep the simulated servers' key pairs here (default: new ones in memory)")
     sim.add_argument("--clusters", type=int, default=1)
     sim.add_argument("--servers", type=int, default=3)
     sim.add_argument("--osds-per-server", type=int, default=4)
     sim.add_argument("--heartbeat-s", type=float, default=10.0)
     sim.add_argument("--seed", type=int, default=0)
     add_agent_parser(sub)
+    add_key_parser(sub)
     return parser.parse_args(argv)
+
+
+def add_security_args(parser) -> None:
+    group = parser.add_argument_group("people and programs")
+    group.add_argument("--session-idle-s", type=float, default=3600.0,
+                       help="a login session unused this long ends (default 1 h)")
+    group.add_argument("--session-max-s", type=float, default=12 * 3600.0,
+                       help="a login session ends this long after login, used or not (default 12 h)")
+    group.add_argument("--lockout-failures", type=int, default=10,
+                       help="consecutive failed logins that lock an account (0: never lock)")
+    group.add_argument("--lockout-s", type=float, default=900.0,
+                       help="how long a locked account stays locked (default 15 min)")
+    group.add_argument("--login-failure-delay-s", type=float, default=1.0,
+                       help="a failed login answers after this delay (default 1 s)")
+    group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
+    group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+
+
+def auth_settings(args):
+    from actors.auth_settings import AuthSettings
+    try:
+        return AuthSettings(session_idle_s=args.session_idle_s, session_max_s=args.session_max_s,
+                            lockout_failures=args.lockout_failures, lockout_s=args.lockout_s)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+
+
+def https_context(args):
+    """The TLS context for --tls-cert/--tls-key, None for plain HTTP; SystemExit on bad files."""
+    if not (args.tls_cert or args.tls_key):
+        return None
+    if not (args.tls_cert and args.tls_key):
+        raise SystemExit("--tls-cert and --tls-key go together")
+    from web.security import tls_context
+    try:
+        return tls_context(args.tls_cert, args.tls_key)
+    except (OSError, ValueError) as exc:     # ssl.SSLError is an OSError
+        raise SystemExit(f"cannot use the TLS certificate/key: {exc}") from None
 
 
 def add_agent_parser(sub) -> None:
     agent = sub.add_parser("agent", help="run the agent of a real Ceph server")
     agent.add_argument("--connect", required=True, help="the daemon's bus endpoint, tcp://HOST:PORT")
+    add_server_key_args(agent)
+    agent.add_argument("--key-dir", default=DEFAULT_KEY_DIR,
+                       help="where this agent's key pair lives (agent.key, agent.key_secret; made if absent)")
     agent.add_argument("--fqdn", default=None, help="this server's name (default: the host's FQDN)")
     agent.add_argument("--ceph-conf", default="/etc/ceph/ceph.conf")
     agent.add_argument("--keyring", default=None, help="default: the one ceph.conf names")
@@ -75,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_sim(args))
     if args.command == "agent":
         return asyncio.run(run_agent(args))
+    if args.command == "key":
+        return run_key_command(args)
     return asyncio.run(run_daemon(args))
 
 
@@ -88,8 +147,9 @@ async def wait_for_signal() -> None:
 
 async def run_sim(args) -> int:
     from sim.fleet import SimFleet
-    fleet = SimFleet(args.connect, clusters=args.clusters, servers=args.servers,
-                     osds_per_server=args.osds_per_server, heartbeat_s=args.heartbeat_s, seed=args.seed)
+    fleet = SimFleet(args.connect, server_key=server_key(args), clusters=args.clusters, servers=args.servers,
+                     osds_per_server=args.osds_per_server, heartbeat_s=args.heartbeat_s, seed=args.seed,
+                     key_dir=args.key_dir)
     fleet.start()
     print(f"simulated fleet of {len(fleet.backends)} servers in {len(fleet.clusters)} clusters "
           f"reporting to {args.connect}", flush=True)
@@ -103,11 +163,16 @@ async def run_sim(args) -> int:
 async def run_agent(args) -> int:
     from agent.ceph.backend import RealCephBackend
     from agent.minion import Minion
+    from bus.curve import fingerprint
+    manager_key = server_key(args)
+    keys, created = key_pair(args.key_dir, "agent")
     backend = await asyncio.get_running_loop().run_in_executor(None, lambda: RealCephBackend(
         ceph_conf=args.ceph_conf, keyring=args.keyring, admin_socket_dir=args.admin_socket_dir,
         log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None))
-    minion = Minion(backend, args.connect, heartbeat_s=args.heartbeat_s)
+    minion = Minion(backend, args.connect, heartbeat_s=args.heartbeat_s, server_key=manager_key, keys=keys)
     minion.start()
+    print(f"Agent key {'created' if created else 'read'} in {args.key_dir}: fingerprint {fingerprint(keys.public)} "
+          f"(accept it on the manager: run.py key accept {backend.fqdn})", flush=True)
     print(f"AGENT READY fqdn={backend.fqdn} bus={args.connect}", flush=True)
     try:
         await wait_for_signal()
@@ -115,6 +180,15 @@ async def run_agent(args) -> int:
         minion.stop()
         backend.close()
     return 0
+
+
+def key_pair(directory, name: str):
+    """(KeyPair, created) kept in `directory`; SystemExit saying why if it cannot be read or made."""
+    from bus.curve import BadKey, load_or_create
+    try:
+        return load_or_create(directory, name)
+    except (BadKey, OSError) as exc:
+        raise SystemExit(f"cannot use the {name} key pair in {directory}: {exc}") from None
 
 
 def cookie_secret(data_dir: Path) -> bytes:
@@ -136,35 +210,49 @@ async def run_daemon(args) -> int:
     from agent.grains import local_grains
     from bus.server import BusServer
     from web.app import make_app
+    from web.limits import body_cap
     from web.settings import WebSettings
 
+    tls = https_context(args)
+    auth = auth_settings(args)
     data_dir = Path(args.data_dir)
     # Owner-only: the database holds password and session hashes.
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = args.db or str(data_dir / "calamari.sqlite3")
+    bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
     system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
                                 request_timeouts={"job_timeout_s": args.request_timeout_s,
-                                                  "map_timeout_s": 2 * args.request_timeout_s})
+                                                  "map_timeout_s": 2 * args.request_timeout_s},
+                                auth=auth, auto_accept=args.auto_accept)
     bus = fleet = http = None
     try:
         generated = ensure_admin(system.store, args.admin_password or os.environ.get("CALAMARI_ADMIN_PASSWORD"))
-        bus = BusServer(args.bus_endpoint, system.dispatcher.on_message)
+        bus = BusServer(args.bus_endpoint, system.dispatcher.on_message, keys=bus_keys, gate=system.keyring)
         bus.start()
         system.dispatcher.attach_bus(bus.send)
+        system.api.attach_bus_stats(lambda: bus.stats)
         grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
         settings = WebSettings(cookie_secret=cookie_secret(data_dir), hostname=grains["host"],
-                               fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains)
+                               fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,
+                               max_body_bytes=args.max_body_bytes,
+                               max_crush_map_bytes=args.max_crush_map_bytes,
+                               secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s)
         sockets = tornado.netutil.bind_sockets(args.http_port, args.http_host, family=socket.AF_INET)
-        http = tornado.httpserver.HTTPServer(make_app(system.api, settings=settings), xheaders=False)
+        http = tornado.httpserver.HTTPServer(make_app(system.api, settings=settings), xheaders=False,
+                                             max_body_size=body_cap(settings), ssl_options=tls)
         http.add_sockets(sockets)
         port = sockets[0].getsockname()[1]
-        url = f"http://{args.http_host}:{port}"
+        url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"
         if not args.no_sim:
             from sim.fleet import SimFleet
-            fleet = SimFleet(bus.endpoint, clusters=args.sim_clusters, servers=args.sim_servers,
-                             osds_per_server=args.sim_osds_per_server, heartbeat_s=args.heartbeat_s).start()
-        announce(url, bus.endpoint, generated, fleet)
+            fleet = SimFleet(bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,
+                             servers=args.sim_servers, osds_per_server=args.sim_osds_per_server,
+                             heartbeat_s=args.heartbeat_s)
+            for fqdn, pair in fleet.keys.items():   # our own simulated agents: no operator needed
+                system.keyring.trust(fqdn, pair.public)
+            fleet.start()
+        announce(url, bus.endpoint, bus_keys.public, generated, fleet)
         await wait_for_signal()
         log.info("shutting down")
     finally:
@@ -178,9 +266,10 @@ async def run_daemon(args) -> int:
     return 0
 
 
-def announce(url: str, bus_endpoint: str, generated_password: str | None, fleet) -> None:
+def announce(url: str, bus_endpoint: str, bus_key: str, generated_password: str | None, fleet) -> None:
     print(f"Calamari API: {url}/api/v2/", flush=True)
     print(f"Agent bus:    {bus_endpoint}", flush=True)
+    print(f"Bus key:      {bus_key}  (agents: --server-key; `run.py key server` prints it too)", flush=True)
     if fleet is not None:
         print(f"Simulator:    {len(fleet.clusters)} cluster(s), {len(fleet.backends)} servers", flush=True)
     if generated_password:
@@ -188,7 +277,7 @@ def announce(url: str, bus_endpoint: str, generated_password: str | None, fleet)
               "(shown only this once; only a hash is stored)", flush=True)
     else:
         print("Log in as 'admin' with the password set on first start.", flush=True)
-    print(f"READY http={url} bus={bus_endpoint}", flush=True)
+    print(f"READY http={url} bus={bus_endpoint} key={bus_key}", flush=True)
 
 
 if __name__ == "__main__":

@@ -93,19 +93,31 @@ class Api(Protocol):
     def server_logs(self, fqdn: str) -> Future: ...              # [path, ...]
     def server_log(self, fqdn: str, path: str, lines: int) -> Future: ...   # {"lines": text}
 
-    # users and sessions ---------------------------------------------------------------------
-    def authenticate(self, username: str, password: str) -> Future: ...  # user dict or None
+    # users and sessions (a user dict: {id, username, email, is_admin, role}) -------------------
+    def authenticate(self, username: str, password: str) -> Future: ...  # user dict or None (also locked)
     def create_session(self, user_id: int) -> Future: ...        # token str
-    def session_user(self, token: str) -> Future: ...            # user dict or None
+    def session_user(self, token: str) -> Future: ...            # user dict or None (ended, expired, idle)
     def end_session(self, token: str) -> Future: ...             # None
-    def list_users(self) -> Future: ...                          # [{id, username, email}]
-    def get_user(self, user_id: int) -> Future: ...              # {id, username, email}
+    def token_user(self, token: str) -> Future: ...              # user dict or None (bad, expired, revoked)
+    def list_users(self) -> Future: ...                          # [user]
+    def get_user(self, user_id: int) -> Future: ...              # user
+
+    # API tokens (own, or anyone's for an admin except creating; Forbidden otherwise) -----------
+    def list_tokens(self, user_id: int, actor: dict) -> Future: ...  # [{id, name, created_at, expires_at, last_used_at, expired}]
+    def create_token(self, user_id: int, attrs: dict, actor: dict) -> Future: ...  # same + "token" (once)
+    def revoke_token(self, user_id: int, token_id: str, actor: dict) -> Future: ...  # None; NotFound
+
+    # audit: one event per write request; `who` is a username (or what was typed at the login)
+    def record_audit(self, who: str | None, method: str, path: str, status: int, *,
+                     request_id: str | None = None, fsid: str | None = None,
+                     fqdn: str | None = None) -> Future: ...     # None
 
     # agent keys ------------------------------------------------------------------------------
-    def list_keys(self) -> Future: ...                           # [{id, status}]
-    def get_key(self, minion_id: str) -> Future: ...             # {id, status}
+    def list_keys(self) -> Future: ...                           # [{id, status, fingerprint, refused_fingerprint}]
+    def get_key(self, minion_id: str) -> Future: ...             # {id, status, fingerprint, refused_fingerprint}
     def update_key(self, minion_id: str, status) -> Future: ...  # None; Invalid for bad transitions
     def delete_key(self, minion_id: str) -> Future: ...          # None; NotFound
+    def bus_stats(self) -> Future: ...                           # {counter: int} (bus/server.py)
 
     # user management (`actor` is the session user; Forbidden when not allowed) ---------------------
     def create_user(self, attrs: dict, actor: dict) -> Future: ...              # user

@@ -24,7 +24,6 @@ from actors.events import INFO, Event
 from actors.messages import (ClusterHeartbeatReceived, EmitEvents, Forget, ForgetCluster, JobCompleted,
                              Restored, ServerHeartbeatReceived, Tick)
 from actors.server_actor import ServerActor
-from actors.store_messages import SaveKey
 from bus.protocol import ClusterHeartbeat, Envelope, Job, JobResult, ServerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,6 @@ class Dispatcher:
         self._clusters: dict[str, pykka.ActorRef] = {}
         self._summaries: dict[str, dict] = {}
         self._jobs: dict[str, PendingJob] = {}
-        self._known_agents: set[str] = set()
         self._job_ids = itertools.count()
         self._send = None
         self.tracker: pykka.ActorRef | None = None
@@ -79,9 +77,9 @@ class Dispatcher:
 
     # --- bus thread -----------------------------------------------------------------------
     def on_message(self, agent_id: str, envelope: Envelope) -> None:
+        """agent_id: the minion whose accepted key signed the message (the bus's gate checked it)."""
         body = envelope.body
         now = self.clock()
-        self._note_agent(agent_id)
         if isinstance(body, ServerHeartbeat):
             if body.fqdn != agent_id:
                 self._drop("server heartbeat for another host", agent_id)
@@ -98,12 +96,6 @@ class Dispatcher:
     def _drop(self, why: str, agent_id: str) -> None:
         self.stats["dropped"] += 1
         log.warning("dropped message from %s: %s", agent_id, why)
-
-    def _note_agent(self, agent_id: str) -> None:
-        if agent_id not in self._known_agents:
-            self._known_agents.add(agent_id)
-            # Agents are admitted automatically until key acceptance (CurveZMQ) exists.
-            self.store.tell(SaveKey(agent_id, "accepted"))
 
     def _server(self, fqdn: str) -> pykka.ActorRef:
         with self._lock:

@@ -1,24 +1,33 @@
-"""The facade's users and agent keys (mixed into DaemonApi).
+"""The facade's users (mixed into DaemonApi; agent keys are in facade_keys.py).
 
-Admins manage every account; anyone else may change only their own email and password, and must
-give the current password to change the password. A password change ends every session of that
-user (the cached ones too).
+Admins manage every account and its role; anyone else may change only their own email and
+password, and must give the current password to change the password. A password change ends
+every session of that user (the cached ones too); API tokens stay (they are revoked one by one).
+An administrator cannot change their own role, nor delete their own account, so the acting
+administrator always remains one: there is always an admin.
 """
 from __future__ import annotations
 
 import re
 from concurrent.futures import Future
 
-from actors import passwords
+from actors import passwords, roles
 from actors.base import ask
+from actors.commands.fields import Body, convert, string
 from actors.errors import Conflict, Forbidden, Invalid, NotFound
 from actors.futures import done, failed, then
-from actors.store_messages import (CreateUser, DeleteKey, DeleteUser, DeleteUserSessions, GetKey, GetUser,
-                                   GetUserByName, SaveKey, SetPasswordHash, UpdateUserEmail)
+from actors.store_messages import (CreateUser, DeleteUser, DeleteUserSessions, GetUser,
+                                   GetUserByName, SetPasswordHash, SetUserRole, UpdateUserEmail)
 
 USERNAME = re.compile(r"^[A-Za-z0-9@.+_-]{1,150}$")
 MIN_PASSWORD = 8
-KEY_STATUSES = ("accepted", "rejected")
+MAX_PASSWORD = 1024      # scrypt's cost grows with the input: no megabyte passwords
+# The bodies' fields, for the OpenAPI document; the checks below take field names from here.
+USER_CREATE = Body({"username": string(max_length=150), "password": string(max_length=MAX_PASSWORD),
+                    "email": string(blank=True), "role": string(*roles.ROLES)},
+                   required=("username", "password"))
+USER_UPDATE = Body({"email": string(blank=True), "password": string(max_length=MAX_PASSWORD),
+                    "current_password": string(), "role": string(*roles.ROLES)})
 
 
 def valid_user_id(user_id) -> bool:
@@ -31,18 +40,26 @@ def check_password(password, username: str, field: str = "password") -> dict:
         return {field: ["must be a string"]}
     if len(password) < MIN_PASSWORD:
         return {field: [f"must be at least {MIN_PASSWORD} characters"]}
+    if len(password) > MAX_PASSWORD:
+        return {field: [f"must be at most {MAX_PASSWORD} characters"]}
     if password == username:
         return {field: ["must differ from the username"]}
     return {}
 
 
-def check_user_fields(attrs, allowed: set, required: set) -> dict:
+def check_user_fields(attrs, body: Body, also_allowed: tuple = ()) -> dict:
+    """Unknown, missing and wrongly typed fields of `body` (every declared field present is
+    checked, e.g. a current_password that is not a string even when no password is given)."""
     if not isinstance(attrs, dict):
         raise Invalid("Request body must be a JSON object")
-    errors = {k: ["Not allowed"] for k in attrs if k not in allowed}
-    errors.update({k: ["Required"] for k in required if k not in attrs})
-    if "email" in attrs and not isinstance(attrs["email"], str):
-        errors["email"] = ["must be a string"]
+    errors = {k: ["Not allowed"] for k in attrs if k not in body.fields and k not in also_allowed}
+    errors.update({k: ["Required"] for k in body.required if k not in attrs})
+    for name, field in body.fields.items():
+        if name in attrs:
+            try:
+                convert(field, attrs[name])
+            except ValueError as exc:
+                errors[name] = [str(exc)]
     return errors
 
 
@@ -55,16 +72,14 @@ class AccountsMixin:
         self._forget_cached(user_id)
 
     def _forget_cached(self, user_id: int) -> None:
-        for key, (user, _) in list(self._sessions.items()):
-            if user["id"] == user_id:
-                self._sessions.pop(key, None)
+        self._auth_cache.drop_user(user_id)
 
     # --- users -----------------------------------------------------------------------------------
     def create_user(self, attrs: dict, actor: dict) -> Future:
         if not actor.get("is_admin"):
             return failed(Forbidden("Only administrators manage users"))
         try:
-            errors = check_user_fields(attrs, {"username", "password", "email"}, {"username", "password"})
+            errors = check_user_fields(attrs, USER_CREATE)
         except Invalid as exc:
             return failed(exc)
         username = attrs.get("username")
@@ -76,8 +91,9 @@ class AccountsMixin:
             errors.update(check_password(attrs["password"], str(username)))
         if errors:
             return failed(Invalid("Invalid user", errors))
-        return then(self._hash(attrs["password"]), lambda hashed: ask(self.store, lambda r: CreateUser(
-            username, attrs.get("email", ""), hashed, False, self.clock(), r)))
+        role = attrs.get("role", roles.DEFAULT_NEW_USER)
+        return then(self._hash(attrs["password"]), lambda hashed: then(ask(self.store, lambda r: CreateUser(
+            username, attrs.get("email", ""), hashed, role, self.clock(), r)), roles.public_user))
 
     def update_user(self, user_id: int, attrs: dict, actor: dict) -> Future:
         if not valid_user_id(user_id):
@@ -85,13 +101,18 @@ class AccountsMixin:
         if actor["id"] != user_id and not actor.get("is_admin"):
             return failed(Forbidden("You may change only your own account"))
         try:
-            errors = check_user_fields(attrs, {"email", "password", "current_password", "username"}, set())
+            # `username` passes here only to be refused by name below: it cannot be changed.
+            errors = check_user_fields(attrs, USER_UPDATE, also_allowed=("username",))
         except Invalid as exc:
             return failed(exc)
         if "username" in attrs:
             errors["username"] = ["cannot be changed"]
         if errors:
             return failed(Invalid("Invalid user", errors))
+        if "role" in attrs and not actor.get("is_admin"):
+            return failed(Forbidden("Only administrators change roles"))
+        if "role" in attrs and actor["id"] == user_id:
+            return failed(Conflict("You cannot change your own role", {"role": ["not for your own account"]}))
 
         def apply(user):
             """Everything is checked (the current password too) before anything is written."""
@@ -122,6 +143,8 @@ class AccountsMixin:
 
     def _writes(self, user_id: int, attrs: dict) -> list:
         steps = []
+        if "role" in attrs:
+            steps.append(lambda: ask(self.store, lambda r: SetUserRole(user_id, attrs["role"], r)))
         if "email" in attrs:
             steps.append(lambda: ask(self.store, lambda r: UpdateUserEmail(user_id, attrs["email"], r)))
         if "password" in attrs:
@@ -129,7 +152,7 @@ class AccountsMixin:
                 self.store, lambda r: SetPasswordHash(user_id, hashed, r))))
             steps.append(lambda: done(self._forget_sessions(user_id)))
         else:
-            steps.append(lambda: done(self._forget_cached(user_id)))   # cached user/me shows the new email
+            steps.append(lambda: done(self._forget_cached(user_id)))   # cached user/me shows the new email, role
         return steps
 
     def _run_steps(self, steps: list, finish) -> Future:
@@ -145,35 +168,13 @@ class AccountsMixin:
             return failed(NotFound.of("user", user_id))
         if actor["id"] == user_id:
             return failed(Conflict("You cannot delete your own account"))
-        self._forget_sessions(user_id)
-        return ask(self.store, lambda r: DeleteUser(user_id, r))
-
-    # --- agent keys -------------------------------------------------------------------------------
-    def update_key(self, minion_id: str, status) -> Future:
-        if status not in KEY_STATUSES:
-            return failed(Invalid("Invalid key status", {"status": [f"Must be one of {', '.join(KEY_STATUSES)}"]}))
-
-        def transition(key):
-            if key is None:
-                raise NotFound.of("key", minion_id)
-            if key["status"] != "pre":
-                raise Invalid("Invalid key transition", {"status": [f"Transition {key['status']}->{status} is invalid"]})
-            self.store.tell(SaveKey(minion_id, status))
-            return None
-        return then(ask(self.store, lambda r: GetKey(minion_id, r)), transition)
-
-    def delete_key(self, minion_id: str) -> Future:
-        def forget(key):
-            if key is None:
-                raise NotFound.of("key", minion_id)
-            self.store.tell(DeleteKey(minion_id))
-            return None
-        return then(ask(self.store, lambda r: GetKey(minion_id, r)), forget)
+        # The store deletes sessions and tokens with the user; the cache forgets them after that,
+        # so no lookup answered in between can put them back (see AuthCache).
+        return then(ask(self.store, lambda r: DeleteUser(user_id, r)), lambda _: self._forget_cached(user_id))
 
 
 def _public_or_404(user):
     if user is None:
         raise NotFound("user not found")
-    return {"id": user["id"], "username": user["username"], "email": user.get("email") or "",
-            "is_admin": bool(user.get("is_admin"))}
+    return roles.public_user(user)
 

@@ -18,6 +18,7 @@ from typing import Callable
 
 import peewee as pw
 
+from actors import api_tokens, lockout, roles
 from actors import store_messages as m
 from actors.base import Actor, handles
 from actors.errors import Conflict, NotFound
@@ -182,8 +183,8 @@ class StoreActor(Actor):
     def _create_user(self, msg: m.CreateUser) -> dict:
         try:
             with self._db.atomic():
-                return q.create_user(msg.username, msg.email, msg.password_hash, msg.is_admin,
-                                     msg.now)
+                return q.create_user(msg.username, msg.email, msg.password_hash, msg.role,
+                                     msg.role == roles.ADMIN, msg.now)
         except pw.IntegrityError:
             raise Conflict(f"user {msg.username!r} already exists",
                            {"username": ["A user with that username already exists."]}) from None
@@ -215,9 +216,63 @@ class StoreActor(Actor):
         if not q.delete_user(msg.user_id):
             raise NotFound.of("user", msg.user_id)
 
+    @_query(m.SetUserRole)
+    def _set_user_role(self, msg: m.SetUserRole) -> None:
+        if not q.set_role(msg.user_id, msg.role, msg.role == roles.ADMIN):
+            raise NotFound.of("user", msg.user_id)
+
+    @_query(m.RecordLogin)
+    def _record_login(self, msg: m.RecordLogin) -> lockout.LoginOutcome | None:
+        stored = q.login_state(msg.user_id)
+        if stored is None:
+            return None
+        state, outcome = lockout.after_login(lockout.LoginState(*stored), msg.password_ok, msg.now,
+                                             msg.max_failures, msg.lockout_s)
+        if (state.failures, state.locked_until) != stored:
+            q.set_login_state(msg.user_id, state.failures, state.locked_until)
+        return outcome
+
+    @_query(m.ExpireLockouts)
+    def _expire_lockouts(self, msg: m.ExpireLockouts) -> tuple[list[str], float | None]:
+        return q.expire_locks(msg.now)
+
     @_query(m.GetSession)
     def _get_session(self, msg: m.GetSession) -> dict | None:
-        return q.session_user(msg.token_hash, msg.now)
+        return q.session_user(msg.token_hash, msg.now, msg.idle_s)
+
+    @handles(m.CreateToken)
+    def _create_token(self, msg: m.CreateToken) -> dict:
+        try:
+            with self._db.atomic():
+                if q.get_user(msg.user_id) is None:
+                    raise NotFound.of("user", msg.user_id)
+                return q.create_token(msg.token_id, msg.user_id, msg.name, msg.secret_hash,
+                                      msg.created_at, msg.expires_at)
+        except pw.IntegrityError:
+            raise Conflict(f"a token named {msg.name!r} already exists",
+                           {"name": ["You already have a token with this name."]}) from None
+
+    @_query(m.ListTokens)
+    def _list_tokens(self, msg: m.ListTokens) -> list[dict]:
+        return q.list_tokens(msg.user_id)
+
+    @_query(m.DeleteToken)
+    def _delete_token(self, msg: m.DeleteToken) -> None:
+        if not q.delete_token(msg.user_id, msg.token_id):
+            raise NotFound.of("token", msg.token_id)
+
+    @_query(m.GetTokenUser)
+    def _get_token_user(self, msg: m.GetTokenUser) -> dict | None:
+        found = q.token_row(msg.token_id)
+        if found is None:
+            return None
+        token, user, stored_hash = found
+        if not api_tokens.secret_matches(msg.secret_hash, stored_hash):
+            return None
+        if token["expires_at"] is not None and token["expires_at"] <= msg.now:
+            return None
+        q.touch_token(msg.token_id, msg.now)
+        return {"user": user, "expires_at": token["expires_at"]}
 
     @_query(m.ListKeys)
     def _list_keys(self, msg: m.ListKeys) -> list[dict]:
@@ -226,6 +281,10 @@ class StoreActor(Actor):
     @_query(m.GetKey)
     def _get_key(self, msg: m.GetKey) -> dict | None:
         return q.get_key(msg.minion_id)
+
+    @_query(m.LoadKeys)
+    def _load_keys(self, msg: m.LoadKeys) -> list[dict]:
+        return q.load_keys()
 
     @_query(m.LoadRequests)
     def _load_requests(self, msg: m.LoadRequests) -> list[dict]:

@@ -161,11 +161,12 @@ class CountUsers:
 
 @dataclass(frozen=True)
 class CreateUser:
-    """-> {id, username, email, is_admin}; a taken username fails with errors.Conflict."""
+    """-> {id, username, email, is_admin, role}; a taken username fails with errors.Conflict.
+    (`role` as stored: None in rows older than roles; actors.roles.public_user reads it.)"""
     username: str
     email: str
     password_hash: str
-    is_admin: bool
+    role: str                         # actors/roles.py; is_admin is stored as role == "admin"
     now: float
     reply: Future
 
@@ -214,9 +215,77 @@ class DeleteUser:
 
 
 @dataclass(frozen=True)
+class SetUserRole:
+    """-> None; an unknown user fails with errors.NotFound."""
+    user_id: int
+    role: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class RecordLogin:
+    """-> actors.lockout.LoginOutcome, after applying actors.lockout.after_login to the user's
+    stored failures and lock in one transaction (None for an unknown user)."""
+    user_id: int
+    password_ok: bool
+    now: float
+    max_failures: int
+    lockout_s: float
+    reply: Future
+
+
+@dataclass(frozen=True)
+class ExpireLockouts:
+    """-> ([usernames whose lock ran out and is now cleared], end of the next lock or None)."""
+    now: float
+    reply: Future
+
+
+@dataclass(frozen=True)
 class GetSession:
-    """-> {id, username, email, is_admin} of a live session, or None (an expired one is deleted)."""
+    """-> {"user": {id, username, email, is_admin, role}, "expires_at"} of a live session, which
+    counts as used at `now`; None for a missing one, and for one past its expiry or unused for
+    more than idle_s (None: no idle limit), which is deleted."""
     token_hash: str
+    now: float
+    idle_s: float | None
+    reply: Future
+
+
+@dataclass(frozen=True)
+class CreateToken:
+    """-> {id, name, created_at, expires_at, last_used_at}; a name the user already gave another
+    token fails with errors.Conflict, an unknown user with errors.NotFound."""
+    token_id: str
+    user_id: int
+    name: str
+    secret_hash: str                  # sha256 of the secret; the token itself is never stored
+    created_at: float
+    expires_at: float | None
+    reply: Future
+
+
+@dataclass(frozen=True)
+class ListTokens:
+    """-> [{id, name, created_at, expires_at, last_used_at}] of one user, oldest first."""
+    user_id: int
+    reply: Future
+
+
+@dataclass(frozen=True)
+class DeleteToken:
+    """-> None; a token the user does not have fails with errors.NotFound."""
+    user_id: int
+    token_id: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class GetTokenUser:
+    """-> {"user", "expires_at"} when the token exists, its secret matches (constant-time
+    comparison) and it has not expired, marking it used at `now`; else None."""
+    token_id: str
+    secret_hash: str
     now: float
     reply: Future
 
@@ -231,6 +300,12 @@ class ListKeys:
 class GetKey:
     """-> {id, status, public_key, fingerprint, updated_at} or None."""
     minion_id: str
+    reply: Future
+
+
+@dataclass(frozen=True)
+class LoadKeys:
+    """-> [{id, status, public_key, fingerprint}] by id (the agent key ring's reload)."""
     reply: Future
 
 

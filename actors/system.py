@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pykka
 
 from actors import passwords
+from actors.auth_settings import AuthSettings
 from actors.base import ask
 from actors.context import Timings
 from actors.directory import ServerDirectory
@@ -16,10 +17,12 @@ from actors.dispatcher import Dispatcher
 from actors.events import INFO, Event
 from actors.eventer import Eventer
 from actors.facade import DaemonApi
+from actors.keyring import KeyRing
 from actors.messages import EmitEvents, Restored
 from actors.server_records import row_to_record
 from actors.store_actor import StoreActor
 from actors.request_tracker import RequestTracker
+from actors.roles import ADMIN
 from actors.store_messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState
 from actors.ticker import Ticker
 
@@ -35,6 +38,7 @@ class ActorSystem:
     dispatcher: Dispatcher
     api: DaemonApi
     ticker: Ticker
+    keyring: KeyRing | None = None   # the bus's gate: which agent keys may connect
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self.ticker.stop()
@@ -47,11 +51,16 @@ class ActorSystem:
 
 
 def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
-                       request_timeouts: dict | None = None) -> ActorSystem:
-    """request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker."""
+                       request_timeouts: dict | None = None, auth: AuthSettings | None = None,
+                       auto_accept: bool = False) -> ActorSystem:
+    """request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker;
+    auth: session limits and lockout policy of the facade; auto_accept: accept every new agent
+    key (the key ring, `system.keyring`, is the bus's gate)."""
     store = StoreActor.start(db)
     state = ask(store, LoadState).result(STARTUP_TIMEOUT_S)
     eventer = Eventer.start(store)
+    keyring = KeyRing(store, eventer, auto_accept=auto_accept)
+    keyring.restore(state.keys)
     holder: dict = {}
     directory = ServerDirectory.start(lambda: holder["dispatcher"].peers)
     dispatcher = Dispatcher(store=store, eventer=eventer, directory=directory, timings=timings)
@@ -65,11 +74,18 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
     # Requests last: the clusters they wait on exist now, so a resumed one can ask for its map.
     tracker.tell(Restored(ask(store, LoadRequests).result(STARTUP_TIMEOUT_S)))
     eventer.tell(EmitEvents((Event(time.time(), INFO, "Calamari server started"),)))
-    ticker = Ticker(dispatcher.tick, tick_period_s)
+    api = DaemonApi(dispatcher, directory, store, tracker, call_timeout_s=timings.call_timeout_s, auth=auth,
+                    keyring=keyring)
+
+    def tick() -> None:
+        try:
+            dispatcher.tick()
+        finally:
+            api.tick()    # accounts whose lockout ran out
+    ticker = Ticker(tick, tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
-    api = DaemonApi(dispatcher, directory, store, tracker, call_timeout_s=timings.call_timeout_s)
-    return ActorSystem(store, eventer, directory, dispatcher, api, ticker)
+    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring)
 
 
 def ensure_admin(store: pykka.ActorRef, password: str | None) -> str | None:
@@ -79,6 +95,6 @@ def ensure_admin(store: pykka.ActorRef, password: str | None) -> str | None:
     generated = None
     if not password:
         password = generated = secrets.token_urlsafe(12)
-    ask(store, lambda r: CreateUser("admin", "", passwords.hash_password(password), True, time.time(), r)
+    ask(store, lambda r: CreateUser("admin", "", passwords.hash_password(password), ADMIN, time.time(), r)
         ).result(STARTUP_TIMEOUT_S)
     return generated

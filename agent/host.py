@@ -17,6 +17,7 @@ import zmq.asyncio
 
 from agent.backend import CephBackend
 from agent.minion import BEAT_WORKERS, DEFAULT_WORKERS, FIRST_BEAT_SPREAD, START_TIMEOUT_S, Minion
+from bus.curve import KeyPair
 from bus.loop_thread import run_event_loop, stop_event_loop_thread
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 def raise_open_files_limit(n: int) -> int:
     """Raise the soft RLIMIT_NOFILE to min(n, hard) (never lowers it); returns the new soft limit.
 
-    Each minion costs about three descriptors (TCP connection, socket mailbox, epoll entry).
+    Each minion costs about five descriptors (TCP connection, the mailboxes of its socket and of
+    its handshake monitor's pair of sockets).
     """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = n if hard == resource.RLIM_INFINITY else min(n, hard)
@@ -40,15 +42,17 @@ class AgentHost:
 
     Args:
         endpoint: the manager's bus endpoint, shared by every minion added.
+        server_key: the manager's CurveZMQ public key (z85), also shared.
         spread_first_beats: start each minion's heartbeats at a seeded random offset within the
             first FIRST_BEAT_SPREAD of its period, so a fleet does not beat in lockstep.
         seed: seed of that jitter (reproducible fleets).
         max_workers: size of the pool that runs backend calls for all minions.
     """
 
-    def __init__(self, endpoint: str, *, spread_first_beats: bool = True, seed: int = 0,
-                 max_workers: int = DEFAULT_WORKERS):
+    def __init__(self, endpoint: str, *, server_key: str, spread_first_beats: bool = True,
+                 seed: int = 0, max_workers: int = DEFAULT_WORKERS):
         self.endpoint = endpoint
+        self.server_key = server_key
         self._spread = spread_first_beats
         self._rng = random.Random(seed)
         self._max_workers = max_workers
@@ -69,9 +73,11 @@ class AgentHost:
             return list(self._minions)
 
     def add(self, backend: CephBackend, heartbeat_s: float = 10.0,
-            agent_id: str | None = None) -> Minion:
-        """Create a minion for `backend`; before start(), or after (it connects at once)."""
-        minion = Minion(backend, self.endpoint, heartbeat_s, agent_id)
+            agent_id: str | None = None, keys: KeyPair | None = None) -> Minion:
+        """Create a minion for `backend`; before start(), or after (it connects at once).
+        keys: its key pair (default: a new one, in memory)."""
+        minion = Minion(backend, self.endpoint, heartbeat_s, agent_id, server_key=self.server_key,
+                        keys=keys)
         self._adopt(minion)
         return minion
 

@@ -9,10 +9,14 @@ encoding happens there too, so the loop only moves frames. A backend may thus be
 several pool threads at once and must be thread-safe. Sockets are created and closed only on
 the host thread. A lone `Minion.start()` simply runs on a private host of its own.
 
-Socket hygiene (zguide ch. 4): routing id = agent id; LINGER 0; a modest SNDHWM and NOBLOCK
-sends, so while the manager is away the agent drops (and counts) messages instead of blocking
-or queueing a long backlog of stale heartbeats; reconnection uses libzmq's capped exponential
-backoff (RECONNECT_IVL .. RECONNECT_IVL_MAX); ZMTP heartbeats notice a silently dead manager.
+Socket hygiene (zguide ch. 4): LINGER 0; a modest SNDHWM and NOBLOCK sends, so while the
+manager is away the agent drops (and counts) messages instead of blocking or queueing a long
+backlog of stale heartbeats; reconnection uses libzmq's capped exponential backoff
+(RECONNECT_IVL .. RECONNECT_IVL_MAX); ZMTP heartbeats notice a silently dead manager.
+
+Authentication: the socket is a CurveZMQ client with the agent's own key pair and the manager's
+public key. The manager knows the agent by that key (bound to the agent id when an operator
+accepts it), not by a routing id, so none is set. A refused key is retried (agent/refusal.py).
 
 Backend switches read at the moment they matter: a truthy `backend.dark` suppresses everything
 the agent would send (heartbeats and job results; jobs still run), and `backend.job_latency_s`
@@ -34,7 +38,9 @@ import zmq
 import zmq.asyncio
 
 from agent.backend import CephBackend
+from agent.refusal import retry_period, retry_when_refused, stop_watching, watch_handshakes
 from bus import protocol
+from bus.curve import KeyPair, new_keypair
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
 from bus.loop_thread import receive_forever
@@ -61,7 +67,7 @@ START_TIMEOUT_S = 5.0
 STATS_KEYS = ("heartbeats_sent", "cluster_heartbeats_sent", "heartbeat_errors", "beats_suppressed",
               "jobs_received", "jobs_expired", "jobs_succeeded", "jobs_failed", "results_sent",
               "results_suppressed", "send_dropped", "send_errors", "dropped_malformed",
-              "dropped_unexpected")
+              "dropped_unexpected", "handshakes_refused", "handshakes_failed")
 
 
 class Minion:
@@ -71,22 +77,27 @@ class Minion:
         backend: the Ceph server this agent speaks for (see agent.backend.CephBackend).
         endpoint: the manager's bus endpoint, e.g. "tcp://127.0.0.1:4506".
         heartbeat_s: period of the heartbeats; the first goes out at once on a lone `start()`.
-        agent_id: routing id and `sender` of every message; defaults to `backend.fqdn`.
+        agent_id: the `sender` of every message (the minion id); defaults to `backend.fqdn`.
+        server_key: the manager's CurveZMQ public key (z85).
+        keys: this agent's key pair; a new one (in memory only) when not given.
     """
 
     def __init__(self, backend: CephBackend, endpoint: str, heartbeat_s: float = 10.0,
-                 agent_id: str | None = None):
+                 agent_id: str | None = None, *, server_key: str, keys: KeyPair | None = None):
         if heartbeat_s <= 0:
             raise ValueError(f"heartbeat_s must be positive, got {heartbeat_s}")
         self.backend = backend
         self.endpoint = endpoint
         self.heartbeat_s = heartbeat_s
         self.agent_id = agent_id if agent_id is not None else backend.fqdn
+        self.server_key = server_key
+        self.keys = keys or new_keypair()
         self._stats = dict.fromkeys(STATS_KEYS, 0)  # written on the host loop only
         self._host: AgentHost | None = None
         self._private_host = False
         # Loop-thread state, set by _open():
         self._sock: zmq.asyncio.Socket | None = None
+        self._monitor: zmq.asyncio.Socket | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._beat_executor: ThreadPoolExecutor | None = None
         self._cancelled: set[str] = set()   # job ids the manager gave up on
@@ -106,7 +117,8 @@ class Minion:
         if self._host is not None:
             raise RuntimeError(f"{self!r} is already started or belongs to an AgentHost")
         from agent.host import AgentHost   # the host module builds on this one
-        host = AgentHost(self.endpoint, spread_first_beats=False, max_workers=2)
+        host = AgentHost(self.endpoint, server_key=self.server_key, spread_first_beats=False,
+                         max_workers=2)
         host._adopt(self)
         self._private_host = True
         host.start()
@@ -127,20 +139,29 @@ class Minion:
               beat_executor: ThreadPoolExecutor, first_beat_at: float) -> None:
         """On the host loop: connect and start beating at loop time `first_beat_at`."""
         sock = ctx.socket(zmq.DEALER)
+        monitor = None
         try:
-            sock.setsockopt(zmq.ROUTING_ID, self.agent_id.encode("utf-8"))
+            sock.curve_serverkey = self.server_key.encode("ascii")
+            sock.curve_publickey = self.keys.public.encode("ascii")
+            sock.curve_secretkey = self.keys.secret.encode("ascii")
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.SNDHWM, SNDHWM)
             sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
             sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
             sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_PING_IVL_MS)
             sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_PING_TIMEOUT_MS)
+            monitor = watch_handshakes(sock)   # before connecting: no refusal goes unseen
             sock.connect(self.endpoint)
         except BaseException:
+            if monitor is not None:
+                stop_watching(sock, monitor)
             sock.close(linger=0)
             raise
         # Jobs and heartbeats use separate pools: slow or stuck jobs never silence the agent.
-        self._sock, self._executor, self._beat_executor = sock, executor, beat_executor
+        self._sock, self._monitor = sock, monitor
+        self._executor, self._beat_executor = executor, beat_executor
+        self._spawn(retry_when_refused(sock, monitor, self.endpoint, retry_period(self.heartbeat_s),
+                                       self._stats, _throttle, f"agent {self.agent_id}"))
         self._spawn(self._beat_loop(first_beat_at))
         if self._watch_s() is not None:
             self._spawn(self._watch_loop(first_beat_at))
@@ -152,8 +173,9 @@ class Minion:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._sock is not None:
+            stop_watching(self._sock, self._monitor)
             self._sock.close(linger=0)
-        self._sock = None
+        self._sock = self._monitor = None
 
     def _spawn(self, coro) -> None:
         task = asyncio.get_running_loop().create_task(coro)

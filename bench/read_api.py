@@ -84,11 +84,12 @@ def main() -> int:
         try:
             daemon, ready = start([sys.executable, "run.py", "--no-sim", "--http-port", "0", "--bus-endpoint",
                                    "tcp://127.0.0.1:0", "--data-dir", data_dir, "--admin-password", PASSWORD,
-                                   "--log-level", "WARNING"], "READY ")
+                                   "--auto-accept", "--log-level", "WARNING"], "READY ")
             procs.append(daemon)
             parts = dict(p.split("=", 1) for p in ready.split()[1:])
             base, bus = parts["http"], parts["bus"]
-            sim, _ = start([sys.executable, "run.py", "sim", "--connect", bus, "--servers", str(args.servers),
+            sim, _ = start([sys.executable, "run.py", "sim", "--connect", bus, "--server-key", parts["key"],
+                            "--servers", str(args.servers),
                             "--osds-per-server", str(args.osds_per_server)], "simulated fleet")
             procs.append(sim)
             bare_port = free_port()

@@ -30,12 +30,14 @@ def run_event_loop(main: Callable[[Future], Awaitable], ready: Future, what: str
 RETRY_AFTER_RECV_ERROR_S = 0.1
 
 
-async def receive_forever(sock, on_frames: Callable[[list], None], throttle, what: str) -> None:
+async def receive_forever(sock, on_frames: Callable[[list], None], throttle, what: str,
+                          copy: bool = True) -> None:
     """Hand every multipart message of `sock` to `on_frames` until the socket is closed; a
-    receive error is logged (rate-limited) and retried, never the end of the loop."""
+    receive error is logged (rate-limited) and retried, never the end of the loop. With
+    copy=False the frames are zmq.Frame objects (with their metadata, e.g. User-Id)."""
     while True:
         try:
-            frames = await sock.recv_multipart()
+            frames = await sock.recv_multipart(copy=copy)
         except zmq.ZMQError as exc:
             if sock.closed:
                 return

@@ -7,10 +7,19 @@ caller's thread and hands the frames to the bus thread with `loop.call_soon_thre
 `on_message(agent_id, envelope)` runs on the bus thread, so it must be quick and non-blocking
 (a pykka `tell` is the intended use; never an `ask`).
 
-Every inbound message is validated before anyone sees it: undecodable frames and envelopes
-whose `sender` is not the routing id the agent connected with are dropped, counted in `stats`
-and logged at a throttled rate, so a hostile or broken peer cannot flood the log or kill the
-thread. The routing id of an agent is its agent id (utf-8), set by the agent's DEALER.
+Agents authenticate with CurveZMQ: the socket is a CURVE server with the manager's key pair,
+and a ZAP handler on the same thread (bus/zap.py) asks the `gate` (bus/gate.py) which client keys
+may connect. libzmq tags each message with the key that signed it; the gate decides, per message,
+whether that key may speak for the envelope's `sender`. So an agent's identity is its key, never
+its routing id: the ROUTER assigns routing ids itself (agents set none), and the bus sends to a
+minion through the routing id its accepted key last spoke from. A client cannot take over
+another's route by choosing its routing id, and an agent that reconnects is reachable again
+from its next message on.
+
+Every inbound message is checked before anyone sees it: a sender over its rate (bus/flood.py),
+a big message from a key that is not accepted, undecodable frames and messages the gate refuses
+are dropped, counted in `stats` and logged at a throttled rate, so a hostile or broken peer
+cannot flood the log, the actors' mailboxes or kill the thread.
 """
 from __future__ import annotations
 
@@ -24,9 +33,13 @@ import zmq
 import zmq.asyncio
 
 from bus import protocol
+from bus.curve import KeyPair, require_curve
+from bus.flood import FloodGuard
+from bus.gate import REFUSALS, Gate
 from bus.log_throttle import LogThrottle
 from bus.loop_thread import receive_forever, run_event_loop, stop_event_loop_thread
 from bus.protocol import Envelope
+from bus.zap import ZapHandler
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +47,14 @@ MANAGER_ID = "manager"   # the `sender` of every message the server sends
 START_TIMEOUT_S = 5.0
 LISTEN_BACKLOG = 4096    # a fleet reconnecting at once must not overflow the accept queue
 
-STATS_KEYS = ("received", "delivered", "dropped_malformed", "dropped_sender_mismatch",
+ZAP_DOMAIN = b"calamari"
+# Messages from keys that are not accepted are only looked at to learn who they claim to be;
+# a heartbeat is a few kilobytes, so anything bigger is dropped undecoded.
+UNACCEPTED_MAX_BYTES = 256 * 1024
+
+STATS_KEYS = ("received", "delivered", "dropped_malformed", "dropped_flood",
+              *(f"dropped_{reason}" for reason in REFUSALS),
+              "handshakes_admitted", "handshakes_refused", "zap_errors",
               "sent", "send_failed", "callback_errors")
 
 
@@ -45,15 +65,23 @@ class BusServer:
         endpoint: where to bind, e.g. "tcp://0.0.0.0:4506" or "tcp://127.0.0.1:0" (any free port;
             read `.endpoint` after `start()` for the actual one).
         on_message: called as `on_message(agent_id, envelope)` on the bus thread for every valid
-            message. Exceptions are caught, logged and counted.
+            message the gate lets through. Exceptions are caught, logged and counted.
+        keys: the manager's CurveZMQ key pair (agents need its public half).
+        gate: which keys may connect, and speak for which minion (bus/gate.py).
         max_frame_bytes: libzmq drops (and disconnects) a peer sending a bigger frame before it is
             buffered; defaults to a little over `protocol.MAX_MESSAGE_BYTES`.
     """
 
     def __init__(self, endpoint: str, on_message: Callable[[str, Envelope], None], *,
-                 max_frame_bytes: int | None = None):
+                 keys: KeyPair, gate: Gate, max_frame_bytes: int | None = None,
+                 flood: FloodGuard | None = None):
+        require_curve()
         self._requested = endpoint
         self._on_message = on_message
+        self._keys = keys
+        self._gate = gate
+        self._flood = flood or FloodGuard()
+        self._routes: dict[str, bytes] = {}   # minion id -> routing id it last spoke from (bus thread)
         self._max_frame_bytes = (protocol.MAX_MESSAGE_BYTES + 4096
                                  if max_frame_bytes is None else max_frame_bytes)
         self._endpoint: str | None = None
@@ -131,9 +159,12 @@ class BusServer:
 
     async def _serve(self, ready: Future) -> None:
         ctx = zmq.asyncio.Context()
+        zap = ZapHandler(ctx, self._gate.admit, self._count, self._throttle)
         try:
+            zap.bind()   # before the bus socket: no handshake may happen without it
             sock = self._open(ctx)
         except BaseException:
+            await zap.close()
             ctx.term()
             raise
         self._sock = sock
@@ -143,13 +174,15 @@ class BusServer:
             if self._stop_requested:  # stop() came while we were binding
                 self._stopping.set()
         ready.set_result(sock.last_endpoint.decode())
-        receiver = asyncio.create_task(self._receive(sock))
+        tasks = [asyncio.create_task(self._receive(sock)), asyncio.create_task(zap.serve())]
         try:
             await self._stopping.wait()
         finally:
-            receiver.cancel()
-            await asyncio.gather(receiver, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             sock.close(linger=0)
+            await zap.close()
             ctx.term()
 
     def _open(self, ctx: zmq.asyncio.Context) -> zmq.asyncio.Socket:
@@ -157,7 +190,10 @@ class BusServer:
         try:
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.ROUTER_MANDATORY, 1)   # unknown agent -> EHOSTUNREACH, not silence
-            sock.setsockopt(zmq.ROUTER_HANDOVER, 1)    # a restarted agent takes over its id
+            sock.curve_server = True
+            sock.curve_secretkey = self._keys.secret.encode("ascii")
+            sock.curve_publickey = self._keys.public.encode("ascii")
+            sock.zap_domain = ZAP_DOMAIN
             sock.setsockopt(zmq.MAXMSGSIZE, self._max_frame_bytes)
             sock.setsockopt(zmq.BACKLOG, LISTEN_BACKLOG)  # libzmq's 100 drops SYNs: 1 s retries
             sock.bind(self._requested)
@@ -167,24 +203,41 @@ class BusServer:
         return sock
 
     async def _receive(self, sock: zmq.asyncio.Socket) -> None:
-        await receive_forever(sock, self._on_frames, self._throttle, f"bus server {self.endpoint}")
+        # Frames, not bytes: each carries the User-Id (the signing key) the ZAP handler set.
+        await receive_forever(sock, self._on_frames, self._throttle, f"bus server {self.endpoint}",
+                              copy=False)
 
-    def _on_frames(self, frames: list[bytes]) -> None:
+    def _on_frames(self, frames: list[zmq.Frame]) -> None:
         self._count("received")
+        if len(frames) < 2:
+            self._count("dropped_malformed")
+            return
+        key = _signer(frames[1])
+        if key is None:   # cannot happen behind CURVE + ZAP; fail closed if it ever does
+            self._count("dropped_unaccepted")
+            return
+        if not self._flood.allow(key):
+            self._count("dropped_flood")
+            self._throttle.log(logging.WARNING, "flood", "bus: key %s is over its rate; dropping", key[:8])
+            return
+        if not self._gate.accepted(key) and sum(len(f) for f in frames[1:]) > UNACCEPTED_MAX_BYTES:
+            self._count("dropped_unaccepted")
+            return
         try:
-            agent_id = frames[0].decode("utf-8")
-            envelope = protocol.decode(frames[1:])
+            envelope = protocol.decode([f.bytes for f in frames[1:]])
         except Exception as exc:  # noqa: BLE001 - ProtocolError, or anything a bad frame provokes
             self._count("dropped_malformed")
             self._throttle.log(logging.WARNING, "malformed",
-                               "bus: dropped malformed message from %.64r: %s", frames[0], exc)
+                               "bus: dropped malformed message signed by key %s: %s", key[:8], exc)
             return
-        if envelope.sender != agent_id:
-            self._count("dropped_sender_mismatch")
-            self._throttle.log(logging.WARNING, "sender_mismatch",
-                               "bus: dropped %s from agent %r claiming to be %.64r",
-                               envelope.kind, agent_id, envelope.sender)
+        refusal = self._gate.authorize(key, envelope.sender)
+        if refusal is not None:
+            self._count(f"dropped_{refusal}")
+            self._throttle.log(logging.INFO, refusal, "bus: dropped %s claiming to be %.64r: %s",
+                               envelope.kind, envelope.sender, refusal)
             return
+        agent_id = envelope.sender
+        self._routes[agent_id] = frames[0].bytes
         try:
             self._on_message(agent_id, envelope)
         except Exception:  # noqa: BLE001 - a consumer bug must not kill the bus
@@ -199,12 +252,18 @@ class BusServer:
         if sock is None or sock.closed:
             self._send_failed(agent_id, None, "bus is stopping")
             return
-        future = sock.send_multipart([agent_id.encode("utf-8"), *frames], flags=zmq.NOBLOCK)
+        route = self._routes.get(agent_id)
+        if route is None:
+            self._send_failed(agent_id, None, "agent has not spoken since it connected")
+            return
+        future = sock.send_multipart([route, *frames], flags=zmq.NOBLOCK)
         # A NOBLOCK send resolves at once: the future is done, with the error if any.
         exc = future.exception() if future.done() else None
         if exc is None:
             self._count("sent")
         elif isinstance(exc, zmq.ZMQError) and exc.errno == zmq.EHOSTUNREACH:
+            if self._routes.get(agent_id) == route:
+                del self._routes[agent_id]
             self._send_failed(agent_id, None, "agent not connected (EHOSTUNREACH)")
         elif isinstance(exc, zmq.Again):
             self._send_failed(agent_id, None, "agent's queue is full")
@@ -220,3 +279,11 @@ class BusServer:
     def _count(self, key: str) -> None:
         with self._stats_lock:
             self._stats[key] += 1
+
+
+def _signer(frame: zmq.Frame) -> str | None:
+    """The public key (z85) the ZAP handler gave this message's connection as its User-Id."""
+    try:
+        return frame.get("User-Id") or None
+    except zmq.ZMQError:
+        return None

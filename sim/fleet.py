@@ -3,6 +3,10 @@
 All agents of a fleet share one AgentHost (one I/O thread, one socket per agent), so a thousand
 simulated servers fit in one process. A driver thread advances the clusters' PG dynamics in
 real time; tests can instead call `advance` themselves.
+
+Each simulated server has its own CurveZMQ key pair, like a real agent: new ones in memory, or
+kept as FQDN.key/FQDN.key_secret in `key_dir` so that a restarted fleet keeps its identities
+(new keys for known servers would be refused by the manager as impostors).
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import threading
 import time
 
 from agent.host import AgentHost, raise_open_files_limit
+from bus.curve import KeyPair, load_or_create, new_keypair
 from sim.backend import SimBackend
 from sim.model import SimCluster
 
@@ -18,8 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class SimFleet:
-    def __init__(self, endpoint: str, *, clusters: int = 1, servers: int = 3, osds_per_server: int = 4,
-                 heartbeat_s: float = 10.0, seed: int = 0, advance_every_s: float | None = 1.0):
+    def __init__(self, endpoint: str, *, server_key: str, clusters: int = 1, servers: int = 3,
+                 osds_per_server: int = 4, heartbeat_s: float = 10.0, seed: int = 0,
+                 advance_every_s: float | None = 1.0, key_dir: str | None = None):
         self.endpoint = endpoint
         self.heartbeat_s = heartbeat_s
         self.clusters = [SimCluster(index=i, seed=seed + i, hosts=servers, osds_per_host=osds_per_server)
@@ -28,15 +34,17 @@ class SimFleet:
         for cluster in self.clusters:
             for fqdn in cluster.host_fqdns:
                 self.backends[fqdn] = SimBackend(cluster, fqdn)
-        self.host = AgentHost(endpoint)
+        self.keys: dict[str, KeyPair] = {
+            fqdn: load_or_create(key_dir, fqdn)[0] if key_dir else new_keypair() for fqdn in self.backends}
+        self.host = AgentHost(endpoint, server_key=server_key)
         self._advance_every_s = advance_every_s
         self._stopping = threading.Event()
         self._driver: threading.Thread | None = None
 
     def start(self) -> "SimFleet":
-        raise_open_files_limit(4 * len(self.backends) + 256)
-        for backend in self.backends.values():
-            self.host.add(backend, self.heartbeat_s)
+        raise_open_files_limit(6 * len(self.backends) + 256)
+        for fqdn, backend in self.backends.items():
+            self.host.add(backend, self.heartbeat_s, keys=self.keys[fqdn])
         self.host.start()
         if self._advance_every_s:
             self._driver = threading.Thread(target=self._drive, name="sim-driver", daemon=True)

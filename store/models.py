@@ -23,8 +23,12 @@ class User(BaseModel):
     username = pw.TextField(unique=True)
     email = pw.TextField(default="")
     password_hash = pw.TextField()
-    is_admin = pw.BooleanField(default=False)
+    is_admin = pw.BooleanField(default=False)   # kept equal to role == "admin" (older data dirs)
     created_at = pw.FloatField()
+    role = pw.TextField(null=True)              # actors/roles.py; NULL in rows made before roles
+    failed_logins = pw.IntegerField(default=0)  # consecutive failures (actors/lockout.py)
+    locked_until = pw.FloatField(null=True)      # no index: create_tables would index a column
+                                                # an older table does not have yet (SQLite quirk)
 
     class Meta:
         table_name = "users"
@@ -40,6 +44,21 @@ class Session(BaseModel):
 
     class Meta:
         table_name = "sessions"
+
+
+class ApiToken(BaseModel):
+    # Only sha256 of the secret is kept (actors/api_tokens.py); the id is public.
+    id = pw.TextField(primary_key=True)
+    user = pw.ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+    name = pw.TextField()
+    secret_hash = pw.TextField()
+    created_at = pw.FloatField()
+    expires_at = pw.FloatField(null=True)
+    last_used_at = pw.FloatField(null=True)
+
+    class Meta:
+        table_name = "api_tokens"
+        indexes = ((("user", "name"), True),)
 
 
 class Server(BaseModel):
@@ -134,4 +153,4 @@ class Request(BaseModel):
         table_name = "requests"
 
 
-ALL_MODELS = (User, Session, Server, Cluster, SyncObject, Event, MinionKey, Request)
+ALL_MODELS = (User, Session, ApiToken, Server, Cluster, SyncObject, Event, MinionKey, Request)

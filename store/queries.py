@@ -11,8 +11,8 @@ import json
 import msgpack
 import peewee as pw
 
-from store.models import (KEY_STATUSES, Cluster, Event, MinionKey, Request, Server, Session,
-                          SyncObject, User)
+from store.models import (KEY_STATUSES, ApiToken, Cluster, Event, MinionKey, Request, Server,
+                          Session, SyncObject, User)
 
 EVENT_BATCH = 100          # rows per INSERT statement (stays far below SQLite's variable limit)
 SERVICE_KEYS = ("fsid", "type", "id", "running", "status")
@@ -158,19 +158,20 @@ def list_events(fsid: str | None, fqdn: str | None, max_severity: int | None,
 # users and sessions ------------------------------------------------------------------------------
 
 def _public(user: User) -> dict:
+    """`role` as stored: None in rows made before roles (the facade reads is_admin then)."""
     return {"id": user.id, "username": user.username, "email": user.email,
-            "is_admin": user.is_admin}
+            "is_admin": user.is_admin, "role": user.role}
 
 
 def count_users() -> int:
     return User.select().count()
 
 
-def create_user(username: str, email: str, password_hash: str, is_admin: bool,
+def create_user(username: str, email: str, password_hash: str, role: str, is_admin: bool,
                 now: float) -> dict:
     """Raises peewee.IntegrityError when the username is taken."""
     user = User.create(username=username, email=email or "", password_hash=password_hash,
-                       is_admin=bool(is_admin), created_at=now)
+                       role=role, is_admin=bool(is_admin), created_at=now)
     return _public(user)
 
 
@@ -198,8 +199,32 @@ def set_password_hash(user_id: int, password_hash: str) -> bool:
     return User.update(password_hash=password_hash).where(User.id == user_id).execute() > 0
 
 
+def set_role(user_id: int, role: str, is_admin: bool) -> bool:
+    return User.update(role=role, is_admin=is_admin).where(User.id == user_id).execute() > 0
+
+
+def login_state(user_id: int) -> tuple[int, float | None] | None:
+    """(consecutive failed logins, locked until) of a user, None for an unknown one."""
+    row = User.select(User.failed_logins, User.locked_until).where(User.id == user_id).first()
+    return None if row is None else (row.failed_logins or 0, row.locked_until)
+
+
+def set_login_state(user_id: int, failures: int, locked_until: float | None) -> None:
+    User.update(failed_logins=failures, locked_until=locked_until).where(User.id == user_id).execute()
+
+
+def expire_locks(now: float) -> tuple[list[str], float | None]:
+    """Clear every lock that has run out: (their usernames, when the next remaining lock ends)."""
+    expired = User.select(User.username).where(User.locked_until <= now).order_by(User.username)
+    names = [row.username for row in expired]
+    if names:
+        User.update(failed_logins=0, locked_until=None).where(User.locked_until <= now).execute()
+    return names, User.select(pw.fn.MIN(User.locked_until)).scalar()
+
+
 def delete_user(user_id: int) -> bool:
     Session.delete().where(Session.user == user_id).execute()
+    ApiToken.delete().where(ApiToken.user == user_id).execute()
     return User.delete().where(User.id == user_id).execute() > 0
 
 
@@ -220,16 +245,51 @@ def delete_user_sessions(user_id: int) -> int:
     return Session.delete().where(Session.user == user_id).execute()
 
 
-def session_user(token_hash: str, now: float) -> dict | None:
-    """The user of a live session; an expired session is deleted and answers None."""
+def session_user(token_hash: str, now: float, idle_s: float | None = None) -> dict | None:
+    """{"user", "expires_at"} of a live session, which counts as used now. A session past its
+    absolute expiry, or unused for longer than `idle_s`, is deleted and answers None."""
     session = (Session.select(Session, User).join(User)
                .where(Session.token_hash == token_hash).first())
     if session is None:
         return None
-    if session.expires_at <= now:
+    if session.expires_at <= now or (idle_s is not None and now - session.last_seen_at > idle_s):
         session.delete_instance()
         return None
-    return _public(session.user)
+    touch_session(token_hash, now)
+    return {"user": _public(session.user), "expires_at": session.expires_at}
+
+
+# API tokens ---------------------------------------------------------------------------------------
+
+def _token(row: ApiToken) -> dict:
+    return {"id": row.id, "name": row.name, "created_at": row.created_at,
+            "expires_at": row.expires_at, "last_used_at": row.last_used_at}
+
+
+def create_token(token_id: str, user_id: int, name: str, secret_hash: str, created_at: float,
+                 expires_at: float | None) -> dict:
+    """Raises peewee.IntegrityError when the user already has a token of that name."""
+    return _token(ApiToken.create(id=token_id, user=user_id, name=name, secret_hash=secret_hash,
+                                  created_at=created_at, expires_at=expires_at))
+
+
+def list_tokens(user_id: int) -> list[dict]:
+    return [_token(row) for row in ApiToken.select().where(ApiToken.user == user_id)
+            .order_by(ApiToken.created_at, ApiToken.id)]
+
+
+def delete_token(user_id: int, token_id: str) -> bool:
+    return ApiToken.delete().where((ApiToken.id == token_id) & (ApiToken.user == user_id)).execute() > 0
+
+
+def token_row(token_id: str) -> tuple[dict, dict, str] | None:
+    """(token, its user, the stored secret hash), or None."""
+    row = ApiToken.select(ApiToken, User).join(User).where(ApiToken.id == token_id).first()
+    return None if row is None else (_token(row), _public(row.user), row.secret_hash)
+
+
+def touch_token(token_id: str, now: float) -> None:
+    ApiToken.update(last_used_at=now).where(ApiToken.id == token_id).execute()
 
 
 # minion keys ---------------------------------------------------------------------------------------

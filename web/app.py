@@ -11,8 +11,9 @@ from __future__ import annotations
 import tornado.web
 
 from web.base import NotFoundHandler
-from web.resources import agents, clusters, crush, events, keys, osds, pools, requests, root
-from web.resources import servers, sessions, users
+from web import openapi
+from web.resources import agents, bus, clusters, crush, docs, events, keys, osds, pools, requests, root
+from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
 
 __all__ = ["WebSettings", "make_app", "routes"]
@@ -31,6 +32,7 @@ SYNC_TYPE = r"(?P<sync_type>[a-zA-Z0-9_-]+)"
 CONFIG_KEY = r"(?P<key>[a-zA-Z0-9_]+)"
 OSD_COMMAND = r"(?P<command>[a-zA-Z_]+)"
 USER_ID = r"(?P<user_id>\d+|me)"
+TOKEN_ID = r"(?P<token_id>[0-9a-f]{1,64})"
 LOG_PATH = r"(?P<log_path>.+)"
 
 C = f"cluster/{FSID}"
@@ -38,11 +40,16 @@ C = f"cluster/{FSID}"
 ROUTES: list[tuple[str, type]] = [
     ("", root.RootHandler),
     ("info", root.InfoHandler),
+    ("bus", bus.BusHandler),
+    ("openapi.json", docs.OpenApiHandler),
+    ("docs", docs.DocsHandler),
     ("grains", root.GrainsHandler),
     ("auth/login", sessions.LoginHandler),
     ("auth/logout", sessions.LogoutHandler),
     ("user", users.UserListHandler),
     (f"user/{USER_ID}", users.UserDetailHandler),
+    (f"user/{USER_ID}/token", tokens.TokenListHandler),
+    (f"user/{USER_ID}/token/{TOKEN_ID}", tokens.TokenDetailHandler),
     ("key", keys.KeyListHandler),
     (f"key/{MINION_ID}", keys.KeyDetailHandler),
     ("cluster", clusters.ClusterListHandler),
@@ -103,4 +110,5 @@ def make_app(api, *, settings: WebSettings) -> tornado.web.Application:
         cookie_secret=settings.cookie_secret,
         api=api,
         web=settings,
+        openapi=openapi.document(ROUTES, settings),
     )

@@ -1,7 +1,9 @@
 """The base handler every /api/v2 resource derives from.
 
-Per request: 405 check -> XSRF cookie/header -> session (one Api call) -> the resource's verb
-method (parse -> one or two Api calls -> json.dumps). Write verbs answer through `accepted` (the
+Per request: 405 check -> XSRF cookie/header -> who is asking (Bearer token or session cookie,
+one Api call) -> may their role use this verb here (`required_roles`, declared per handler) ->
+the resource's verb method (parse -> one or two Api calls -> json.dumps). Every write, whatever
+its outcome, is then recorded once as an audit event (`on_finish`). Write verbs answer through `accepted` (the
 202 workflow: 202 {"request_id"}, or 304 for a no-op) or `no_content` (204). Every failure,
 whoever raises it (the web tier, the Api's DomainErrors, Tornado itself, an unexpected bug),
 leaves as the one JSON error shape {"detail", "errors"}, never as HTML or a traceback.
@@ -19,9 +21,10 @@ from typing import Any
 from tornado import httputil
 from tornado.web import HTTPError, RequestHandler
 
+from actors import roles
 from actors.api import JsonBytes
 from actors.errors import DomainError
-from web import auth
+from web import auth, limits, security
 from web.bridge import resolve
 from web.errors import ApiError, error_body
 
@@ -33,10 +36,22 @@ NOT_AN_OBJECT = "Request body must be a JSON object"
 
 class BaseHandler(RequestHandler):
     requires_session = True          # False only for info and the login/logout pair
+    # The least role each verb needs, where it differs from roles.default_required (reads: any
+    # role; changes: operator). E.g. {"POST": roles.ADMIN}. Checked once, in auth.authorize.
+    required_roles: dict[str, str] = {}
+    audit_who: str | None = None     # who to name in the audit event when nobody is logged in
+    audit_request_id: str | None = None
+    token_id: str | None = None      # the API token's public id when a Bearer token authenticated
+    body_limit_setting = "max_body_bytes"   # the WebSettings field bounding the request body
+    # Declarations for the OpenAPI document (web/contract.py): GET query parameters, and the
+    # body and answer of each unsafe verb.
+    query: dict = {}
+    writes: dict = {}
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-cache")
+        security.apply_headers(self)
 
     # the seam -------------------------------------------------------------------------------
     @property
@@ -61,22 +76,20 @@ class BaseHandler(RequestHandler):
         return [verb for verb in VERBS
                 if getattr(cls, verb.lower()) is not getattr(RequestHandler, verb.lower())]
 
+    @classmethod
+    def required_role(cls, method: str) -> str:
+        return cls.required_roles.get(method, roles.default_required(method))
+
     async def prepare(self) -> None:
         method = self.request.method
         if method not in self.allowed_methods():
             raise ApiError(405, f'Method "{method}" not allowed.')
+        limits.check_body_size(len(self.request.body), getattr(self.web, self.body_limit_setting))
         if method == "GET":
             auth.ensure_xsrf_cookie(self)
-        token = auth.session_token(self)
-        if method in auth.UNSAFE_METHODS and token is not None and not auth.xsrf_ok(self):
-            raise ApiError(403, auth.XSRF_FAILED)
-        self.session_token = token
+        await auth.identify(self)
         if self.requires_session:
-            user = await self.ask(self.api.session_user(token)) if token else None
-            if user is None:
-                raise ApiError(401, auth.NOT_AUTHENTICATED,
-                               headers={"WWW-Authenticate": 'Cookie realm="api"'})
-            self.current_user = user
+            auth.authorize(self)
 
     # helpers for resources ---------------------------------------------------------------------
     def send_json(self, data: Any, status: int = 200) -> None:
@@ -95,10 +108,7 @@ class BaseHandler(RequestHandler):
         return f"{self.request.protocol}://{self.request.host}{path}"
 
     def json_body(self) -> Any:
-        try:
-            return json.loads(self.request.body or b"")
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "Request body is not valid JSON") from None
+        return limits.parse_json(self.request.body)
 
     def json_object(self, *, optional: bool = False) -> dict:
         """The body as a JSON object, else 400; with `optional`, an empty body reads as {}."""
@@ -113,6 +123,8 @@ class BaseHandler(RequestHandler):
     async def accepted(self, future: Future) -> None:
         """The 202 workflow: {"request_id"} -> 202; None (the change is a no-op) -> 304, no body."""
         answer = await self.ask(future)
+        if isinstance(answer, dict):
+            self.audit_request_id = answer.get("request_id")
         if answer is None:
             self.set_status(304)
             self.finish()
@@ -144,6 +156,22 @@ class BaseHandler(RequestHandler):
         if status_code == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         self.finish(json.dumps(error_body(detail, errors)))
+
+    # audit: every write once, whatever its outcome ------------------------------------------------
+    def on_finish(self) -> None:
+        if self.request.method not in auth.UNSAFE_METHODS:
+            return
+        user = self.current_user
+        who = self.audit_who if user is None else user["username"]
+        if user is not None and self.token_id:
+            who += f" (token {self.token_id})"
+        kwargs = getattr(self, "path_kwargs", None) or {}
+        try:
+            self.api.record_audit(who, self.request.method, self.request.path, self.get_status(),
+                                  request_id=self.audit_request_id, fsid=kwargs.get("fsid"),
+                                  fqdn=kwargs.get("fqdn"))
+        except Exception:  # noqa: BLE001 - the answer is sent; a lost audit line must not raise here
+            log.exception("audit of %s failed", self._request_summary())
 
     def log_exception(self, typ, value, tb) -> None:
         if isinstance(value, DomainError):

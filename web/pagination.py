@@ -11,12 +11,22 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
 
+from actors.commands.fields import Field, integer, string
 from actors.errors import Invalid
 from actors.events import INFO, SEVERITY_BY_NAME, SEVERITY_NAMES
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 10**9   # far past any real list; keeps offsets within what the database can compare
 REQUEST_STATES = ("submitted", "complete")
+
+# The query parameters as declared to the OpenAPI document; the parsers take bounds and choices
+# from these same Fields.
+PAGE_QUERY = {"page": integer(minimum=1, maximum=MAX_PAGE),
+              "page_size": integer(minimum=1, maximum=MAX_PAGE_SIZE)}
+EVENT_QUERY = {**PAGE_QUERY, "severity": string(*(SEVERITY_NAMES[level]
+                                                   for level in sorted(SEVERITY_NAMES)))}
+REQUEST_QUERY = {**PAGE_QUERY, "state": string(*REQUEST_STATES)}
 
 Args = Mapping[str, Sequence[str]]
 
@@ -44,25 +54,22 @@ class Page:
         return self.size
 
 
-MAX_PAGE = 10**9   # far past any real list; keeps offsets within what the database can compare
-
-
 def parse_page(args: Args) -> Page:
-    return Page(number=_positive_int(args, "page", 1, MAX_PAGE),
-                size=_positive_int(args, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE))
+    return Page(number=query_int(args, "page", PAGE_QUERY["page"], 1),
+                size=query_int(args, "page_size", PAGE_QUERY["page_size"], DEFAULT_PAGE_SIZE))
 
 
-def _positive_int(args: Args, name: str, default: int, maximum: int | None) -> int:
+def query_int(args: Args, name: str, bounds: Field, default: int) -> int:
+    """The last `?name=` as an integer within `bounds` (minimum and maximum both set)."""
     raw = _single(args, name)
     if raw is None:
         return default
     try:
         value = int(raw.strip())
     except ValueError:
-        raise _bad(name, "must be an integer") from None
-    if value < 1 or (maximum is not None and value > maximum):
-        bounds = f"between 1 and {maximum}" if maximum is not None else "at least 1"
-        raise _bad(name, f"must be {bounds}")
+        raise _bad(name, f"must be an integer (got {raw!r})") from None
+    if not bounds.minimum <= value <= bounds.maximum:
+        raise _bad(name, f"must be between {bounds.minimum} and {bounds.maximum}")
     return value
 
 
@@ -94,7 +101,7 @@ def parse_severity(args: Args) -> int:
         return INFO
     level = SEVERITY_BY_NAME.get(raw.strip().upper())
     if level is None:
-        names = ", ".join(SEVERITY_NAMES[lv] for lv in sorted(SEVERITY_NAMES))
+        names = ", ".join(EVENT_QUERY["severity"].choices)
         raise _bad("severity", f"{raw!r} is not one of {names}")
     return level
 
@@ -104,6 +111,6 @@ def parse_state(args: Args) -> str | None:
     raw = _single(args, "state")
     if raw is None:
         return None
-    if raw not in REQUEST_STATES:
-        raise _bad("state", f"must be one of {', '.join(REQUEST_STATES)}")
+    if raw not in REQUEST_QUERY["state"].choices:
+        raise _bad("state", f"must be one of {', '.join(REQUEST_QUERY['state'].choices)}")
     return raw

@@ -14,3 +14,6 @@ class WebSettings:
     ask_timeout_s: float = 10.0          # deadline for every Api Future (then 504)
     grains: dict = field(default_factory=dict)   # this manager's own host grains (`grains`)
     secure_cookies: bool = False         # mark cookies Secure (serve over HTTPS only)
+    login_failure_delay_s: float = 1.0   # a failed login answers no sooner (slow for guessers only)
+    max_body_bytes: int = 1 << 20        # request bodies above this answer 413
+    max_crush_map_bytes: int = 8 << 20   # the CRUSH map upload's limit (a whole map's text)

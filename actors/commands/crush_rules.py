@@ -7,7 +7,8 @@ default is the lowest id no rule uses as id or ruleset.
 """
 from __future__ import annotations
 
-from actors.commands.fields import Errors, array, check, check_record, integer, string
+from actors.commands.fields import (
+    INT32_MAX, INT32_MIN, Body, Errors, array, check_record, integer, string)
 from actors.crush_text import (
     CHOOSE_OPS, SET_OPS, CrushTextError, Section, format_rule, insert_rule, parse, replace_rule,
     serialise)
@@ -17,20 +18,20 @@ from actors.views.api_crush import api_crush_rule
 from actors.views.osd_map import OsdMapView, rule_ruleset
 
 MAX_RULESET = 255
+STEP = Body({"op": string(), "item": integer(INT32_MIN, INT32_MAX), "item_name": string(),
+             "num": integer(INT32_MIN, INT32_MAX), "type": string()}, required=("op",))
 RULE_FIELDS = {
     "name": string(crush_name=True),
     "ruleset": integer(minimum=0, maximum=MAX_RULESET),
     "type": string("replicated", "erasure"),
-    "min_size": integer(minimum=0),
-    "max_size": integer(minimum=0),
-    "steps": array(),
+    "min_size": integer(minimum=0, maximum=255),      # a rule's mask holds them in 8 bits
+    "max_size": integer(minimum=0, maximum=255),
+    "steps": array(of=STEP),
 }
-POST_REQUIRED = ("name", "type", "min_size", "max_size", "steps")
-PATCH_ALLOWED = ("name", "ruleset", "min_size", "max_size", "steps")
+RULE_CREATE = Body(RULE_FIELDS, required=("name", "type", "min_size", "max_size", "steps"))
+RULE_UPDATE = Body(RULE_FIELDS, allowed=("name", "ruleset", "min_size", "max_size", "steps"))
 _RULE_KEYS = ("name", "ruleset", "type", "min_size", "max_size", "steps")
 
-STEP_FIELDS = {"op": string(), "item": integer(), "item_name": string(), "num": integer(),
-               "type": string()}
 # The keys each kind of step takes besides `op`, and those it needs.
 _TAKE_KEYS = ({"item", "item_name"}, ())
 _CHOOSE_KEYS = ({"num", "type"}, ("num", "type"))
@@ -62,7 +63,7 @@ def resolve_steps(view: OsdMapView, steps: list) -> tuple[list[dict], list[str]]
     if not steps:
         problems.append("a rule needs at least one step")
     for index, raw in enumerate(steps):
-        step, found = check_record(raw, STEP_FIELDS, required=("op",))
+        step, found = check_record(raw, STEP.fields, STEP.required)
         op = step.get("op")
         if op is not None and op not in _STEP_KEYS:
             found.append(f"unknown op {op!r}")
@@ -147,7 +148,7 @@ def _setcrushmap(headline: str, sections: list[Section]) -> Plan:
 
 def plan_crush_rule_create(view: OsdMapView, cluster_name: str, attrs) -> Plan:
     """`POST /crush_rule`: the map text with the new rule added."""
-    rule = check(attrs, RULE_FIELDS, "POST", required=POST_REQUIRED)
+    rule = RULE_CREATE.check(attrs, "POST")
     errors = Errors()
     used = _used_ids(view)
     if "ruleset" in rule and rule["ruleset"] in used:
@@ -169,7 +170,7 @@ def plan_crush_rule_update(view: OsdMapView, cluster_name: str, rule_id: int,
     if rule_id not in view.crush_rules_by_id:
         raise NotFound.of("crush rule", rule_id)
     current = {key: api_crush_rule(view, rule_id)[key] for key in _RULE_KEYS}
-    values = check(attrs, RULE_FIELDS, "PATCH", allowed=PATCH_ALLOWED)
+    values = RULE_UPDATE.check(attrs, "PATCH")
     errors = Errors()
     if values.get("ruleset", current["ruleset"]) != current["ruleset"]:
         if values["ruleset"] in _used_ids(view, except_rule=rule_id):

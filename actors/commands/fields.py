@@ -8,7 +8,11 @@ collector, which raises `Conflict` when one of them says so and `Invalid` otherw
 
 Conversions: integers accept ints and decimal strings ("64"), never bools or floats; numbers
 accept ints, floats and decimal strings, never bools, NaN or infinities; booleans must be JSON
-booleans; null is never a value.
+booleans; null is a value only of a field declared nullable.
+
+A `Body` bundles one write's fields with those it requires and allows. The builder checks
+against it and the OpenAPI document (web/openapi.py) describes it, so the published schema
+cannot drift from what is enforced.
 """
 from __future__ import annotations
 
@@ -19,50 +23,91 @@ from dataclasses import dataclass
 
 from actors.errors import Conflict, Invalid
 
+# Bounds of Ceph's own integer types: a larger value is a 400 here rather than a request that
+# fails in Ceph (or an integer msgpack cannot carry to the agent).
+INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
+UINT64_MAX = 2**64 - 1
+
 INT = "int"
 NUMBER = "number"
 BOOL = "bool"
 STRING = "string"
 LIST = "list"
+OBJECT = "object"
+EITHER = "either"
 
 _INT_TEXT = re.compile(r"\s*[+-]?\d+\s*")
 _NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
-_CRUSH_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+CRUSH_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
 class Field:
-    kind: str                          # INT, NUMBER, BOOL, STRING or LIST
+    kind: str                          # INT, NUMBER, BOOL, STRING, LIST, OBJECT or EITHER
     minimum: float | None = None
     maximum: float | None = None
-    choices: tuple = ()                # STRING: the accepted values
+    choices: tuple = ()                # STRING: the accepted values; EITHER: the Fields tried
     blank: bool = False                # STRING: "" accepted
     crush_name: bool = False           # STRING: a CRUSH item name ([A-Za-z0-9_.-]+)
+    max_length: int | None = None      # STRING: at most this many characters
+    nullable: bool = False             # null is accepted (as "not given")
+    of: "Field | Body | None" = None   # LIST: a Field converts each element; a Body only
+                                       # documents records the builder checks with check_record
+
+
+@dataclass(frozen=True)
+class Body:
+    """One JSON object a write accepts: its fields, those required, those allowed (default all)."""
+    fields: Mapping[str, Field]
+    required: tuple[str, ...] = ()
+    allowed: tuple[str, ...] | None = None
+
+    def allowed_fields(self) -> dict[str, Field]:
+        names = self.fields if self.allowed is None else self.allowed
+        return {name: self.fields[name] for name in names}
+
+    def check(self, body, method: str) -> dict:
+        return check(body, self.fields, method, self.allowed, self.required)
 
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Field:
     return Field(INT, minimum, maximum)
 
 
-def number(minimum: float | None = None, maximum: float | None = None) -> Field:
-    return Field(NUMBER, minimum, maximum)
+def number(minimum: float | None = None, maximum: float | None = None, *,
+           nullable: bool = False) -> Field:
+    return Field(NUMBER, minimum, maximum, nullable=nullable)
 
 
 def boolean() -> Field:
     return Field(BOOL)
 
 
-def string(*choices: str, blank: bool = False, crush_name: bool = False) -> Field:
-    return Field(STRING, choices=choices, blank=blank, crush_name=crush_name)
+def string(*choices: str, blank: bool = False, crush_name: bool = False,
+           max_length: int | None = None) -> Field:
+    return Field(STRING, choices=choices, blank=blank, crush_name=crush_name,
+                 max_length=max_length)
 
 
-def array() -> Field:
-    return Field(LIST)
+def array(of: "Field | Body | None" = None) -> Field:
+    return Field(LIST, of=of)
+
+
+def mapping() -> Field:
+    """Any JSON object (free-form arguments)."""
+    return Field(OBJECT)
+
+
+def either(*fields: Field) -> Field:
+    """The first of `fields` that converts the value, e.g. a string or a list of strings."""
+    return Field(EITHER, choices=fields)
 
 
 def convert(field: Field, value):
     """The value as the field's Python type; ValueError(message) when it is not one."""
     if value is None:
+        if field.nullable:
+            return None
         raise ValueError("This field may not be null.")
     if field.kind == INT:
         result = _to_int(value)
@@ -75,9 +120,13 @@ def convert(field: Field, value):
     elif field.kind == STRING:
         return _to_string(field, value)
     elif field.kind == LIST:
-        if not isinstance(value, list):
-            raise ValueError("Must be a list.")
+        return _to_list(field, value)
+    elif field.kind == OBJECT:
+        if not isinstance(value, dict):
+            raise ValueError("Must be an object.")
         return value
+    elif field.kind == EITHER:
+        return _to_either(field, value)
     else:
         raise AssertionError(f"unknown field kind {field.kind!r}")
     if field.minimum is not None and result < field.minimum:
@@ -100,15 +149,54 @@ def _to_int(value) -> int:
 def _to_number(value) -> float:
     if isinstance(value, bool):
         raise ValueError("Enter a number.")
-    if isinstance(value, (int, float)):
-        result = float(value)
-    elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
-        result = float(value)
-    else:
+    if not isinstance(value, (int, float)) and not (
+            isinstance(value, str) and _NUMBER_TEXT.fullmatch(value)):
         raise ValueError("Enter a number.")
+    try:
+        result = float(value)
+    except OverflowError:           # an integer beyond any float, e.g. 10**400
+        raise ValueError("Enter a number within the range of a double.") from None
     if not math.isfinite(result):
         raise ValueError("Enter a number.")
     return result
+
+
+def _to_list(field: Field, value) -> list:
+    if not isinstance(value, list):
+        raise ValueError("Must be a list.")
+    if not isinstance(field.of, Field):
+        return value
+    converted = []
+    for index, element in enumerate(value):
+        try:
+            converted.append(convert(field.of, element))
+        except ValueError as exc:
+            raise ValueError(f"Item {index}: {exc}") from None
+    return converted
+
+
+def _to_either(field: Field, value):
+    for choice in field.choices:
+        try:
+            return convert(choice, value)
+        except ValueError:
+            continue
+    raise ValueError("Must be " + " or ".join(describe(choice) for choice in field.choices) + ".")
+
+
+_KIND_NAMES = {INT: "a whole number", NUMBER: "a number", BOOL: "a boolean", STRING: "a string",
+               OBJECT: "an object"}
+
+
+def describe(field: Field) -> str:
+    """'a string', 'a list of strings', ... for messages."""
+    if field.kind == LIST:
+        if isinstance(field.of, Field):
+            return "a list of " + describe(field.of).split(" ", 1)[1] + "s"
+        return "a list"
+    if field.kind == EITHER:
+        return " or ".join(describe(choice) for choice in field.choices)
+    return _KIND_NAMES[field.kind]
 
 
 def _to_string(field: Field, value) -> str:
@@ -118,7 +206,9 @@ def _to_string(field: Field, value) -> str:
         raise ValueError("This field may not be blank.")
     if field.choices and value not in field.choices:
         raise ValueError("Must be one of: " + ", ".join(field.choices) + ".")
-    if field.crush_name and not _CRUSH_NAME.fullmatch(value):
+    if field.max_length is not None and len(value) > field.max_length:
+        raise ValueError(f"Ensure this field has no more than {field.max_length} characters.")
+    if field.crush_name and not CRUSH_NAME.fullmatch(value):
         raise ValueError("Must contain only letters, digits, '_', '-' and '.'.")
     return value
 

@@ -4,13 +4,14 @@ Every builder diffs the request against the current map; nothing to do gives Non
 """
 from __future__ import annotations
 
-from actors.commands.fields import Errors, boolean, changes_text, check, number
+from actors.commands.fields import Body, Errors, boolean, changes_text, number
 from actors.errors import Conflict, NotFound
 from actors.plans import JOB, OSD_MAP, Plan
 from actors.views.osd_map import FLAG_NAMES, OsdMapView
 
-OSD_FIELDS = {"up": boolean(), "in": boolean(), "reweight": number(minimum=0.0, maximum=1.0)}
-FLAG_FIELDS = {flag: boolean() for flag in FLAG_NAMES}
+OSD_UPDATE = Body({"up": boolean(), "in": boolean(),
+                   "reweight": number(minimum=0.0, maximum=1.0)})
+OSD_CONFIG_UPDATE = Body({flag: boolean() for flag in FLAG_NAMES})
 
 # API command name -> Ceph prefix (the headline uses the part after "osd ").
 OSD_COMMAND_PREFIXES = {"scrub": "osd scrub", "deep_scrub": "osd deep-scrub",
@@ -43,7 +44,7 @@ def plan_osd_update(view: OsdMapView, cluster_name: str, osd_id: int, attrs) -> 
     in Ceph, marking it out to 0.0, so reweight is diffed against that value.
     """
     osd = _get_osd(view, osd_id)
-    values = check(attrs, OSD_FIELDS, "PATCH")
+    values = OSD_UPDATE.check(attrs, "PATCH")
     is_up, is_in = bool(osd.get("up")), bool(osd.get("in"))
     errors = Errors()
     if values.get("up") is True and not is_up:
@@ -94,7 +95,7 @@ def plan_osd_command(view: OsdMapView, cluster_name: str, osd_id: int, command: 
 
 def plan_osd_config(view: OsdMapView, cluster_name: str, attrs) -> Plan | None:
     """`PATCH /osd_config`: `osd set`/`osd unset` for each of the 9 flags that changes."""
-    values = check(attrs, FLAG_FIELDS, "PATCH")
+    values = OSD_CONFIG_UPDATE.check(attrs, "PATCH")
     changes = {flag: values[flag] for flag in FLAG_NAMES
                if flag in values and values[flag] != view.flags.get(flag, False)}
     if not changes:

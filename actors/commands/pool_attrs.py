@@ -1,25 +1,30 @@
 """Pool fields, checks and attribute commands shared by pool create and update (§4.5.1, §4.6)."""
 from __future__ import annotations
 
-from actors.commands.fields import Errors, boolean, integer, string
+from actors.commands.crush_rules import MAX_RULESET
+from actors.commands.fields import INT32_MAX, UINT64_MAX, Body, Errors, boolean, integer, string
 from actors.views.osd_map import OsdMapView, rule_ruleset
 
+MAX_SIZE = 10             # Ceph: "pool size must be between 1 and 10"
 POOL_FIELDS = {
     "name": string(),
-    "pg_num": integer(minimum=1),
-    "pgp_num": integer(minimum=1),
-    "size": integer(minimum=1),
-    "min_size": integer(minimum=0),
-    "crush_ruleset": integer(minimum=0),
-    "crash_replay_interval": integer(minimum=0),
-    "quota_max_objects": integer(minimum=0),
-    "quota_max_bytes": integer(minimum=0),
+    "pg_num": integer(minimum=1, maximum=INT32_MAX),
+    "pgp_num": integer(minimum=1, maximum=INT32_MAX),
+    "size": integer(minimum=1, maximum=MAX_SIZE),
+    "min_size": integer(minimum=0, maximum=MAX_SIZE),
+    "crush_ruleset": integer(minimum=0, maximum=MAX_RULESET),
+    "crash_replay_interval": integer(minimum=0, maximum=INT32_MAX),
+    "quota_max_objects": integer(minimum=0, maximum=UINT64_MAX),
+    "quota_max_bytes": integer(minimum=0, maximum=UINT64_MAX),
     "hashpspool": boolean(),
     "type": string("replicated", "erasure"),
     "erasure_code_profile": string(blank=True),
 }
 PATCH_FIELDS = ("name", "pg_num", "pgp_num", "size", "min_size", "crash_replay_interval",
                 "crush_ruleset", "quota_max_objects", "quota_max_bytes", "hashpspool")
+# An erasure pool also refuses `size` (its size is k + m): the builders narrow `allowed`.
+POOL_CREATE = Body(POOL_FIELDS, required=("name", "pg_num"))
+POOL_UPDATE = Body(POOL_FIELDS, allowed=PATCH_FIELDS)
 
 # `osd pool set` attributes, in the order they are sent; then quotas; then the rename.
 # crash_replay_interval is not among them: Pacific answers "unrecognized variable" (the API keeps

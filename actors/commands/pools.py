@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from actors.commands.fields import Errors, changes_text, check, require_object
 from actors.commands.pool_attrs import (
-    PATCH_FIELDS, POOL_FIELDS, attribute_commands, check_common, check_name, config_int,
+    POOL_CREATE, POOL_UPDATE, attribute_commands, check_common, check_name, config_int,
     majority_min_size, pool_set)
 from actors.errors import NotFound
 from actors.plans import OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
@@ -26,8 +26,8 @@ def plan_pool_create(view: OsdMapView, config: dict | None, cluster_name: str,
     """`POST /pool`: Conflict for a taken name, Invalid for anything else wrong."""
     body = require_object(attrs)
     erasure = body.get("type") == "erasure"
-    allowed = [field for field in POOL_FIELDS if not (erasure and field == "size")]
-    values = check(body, POOL_FIELDS, "POST", allowed, required=("name", "pg_num"))
+    allowed = [field for field in POOL_CREATE.allowed_fields() if not (erasure and field == "size")]
+    values = check(body, POOL_CREATE.fields, "POST", allowed, POOL_CREATE.required)
     pool_type = values.get("type", "replicated")
     name, pg_num = values["name"], values["pg_num"]
 
@@ -86,9 +86,9 @@ def plan_pool_update(view: OsdMapView, config: dict | None, cluster_name: str, p
         raise NotFound.of("pool", pool_id)
     current = api_pool(view, pool_id)
     pool_type = current["type"] if current["type"] in ("replicated", "erasure") else "replicated"
-    allowed = [field for field in PATCH_FIELDS
+    allowed = [field for field in POOL_UPDATE.allowed_fields()
                if not (pool_type == "erasure" and field == "size")]
-    values = check(attrs, POOL_FIELDS, "PATCH", allowed)
+    values = check(attrs, POOL_UPDATE.fields, "PATCH", allowed)
 
     errors = Errors()
     if "name" in values:

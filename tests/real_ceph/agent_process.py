@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 
 from tests.child_process import ChildProcess
@@ -14,11 +15,15 @@ class AgentProcess(ChildProcess):
     bus_endpoint: str
     heartbeat_s: float = 1.0
     fqdn: str = "ceph-node1.test"
+    server_key: str = ""       # the manager's public bus key (DaemonProcess.bus_key)
+    key_dir: str = ""          # the agent's key pair; a temp dir of its own, kept across restarts
     proc: subprocess.Popen | None = None
     output: list = field(default_factory=list)
 
     def start(self, timeout_s: float = 30.0) -> "AgentProcess":
+        self.key_dir = self.key_dir or tempfile.mkdtemp(prefix="agent-keys-")
         self.launch(["agent", "--connect", self.bus_endpoint, "--fqdn", self.fqdn,
+                     "--server-key", self.server_key, "--key-dir", self.key_dir,
                      "--ceph-conf", self.cluster.conf, "--keyring", self.cluster.keyring,
                      "--admin-socket-dir", str(self.cluster.run_dir),
                      "--log-dir", str(self.cluster.log_dir), "--heartbeat-s", str(self.heartbeat_s)],

@@ -13,7 +13,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.real_ceph.agent_process import AgentProcess
 from tests.real_ceph.dev_cluster import DevCluster, skip_or_fail_without_ceph
-from tests.system.daemon_process import DaemonProcess, logged_in_client
+from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
 
 HEARTBEAT_S = 1.0
 
@@ -55,11 +55,14 @@ class Managed:
 
 @pytest.fixture(scope="session")
 def managed(ceph_cluster, tmp_path_factory):
-    daemon = DaemonProcess(tmp_path_factory.mktemp("daemon") / "data", heartbeat_s=HEARTBEAT_S).start()
+    daemon = DaemonProcess(tmp_path_factory.mktemp("daemon") / "data", heartbeat_s=HEARTBEAT_S,
+                           auto_accept=False).start()
     agent = None
     try:
-        agent = AgentProcess(ceph_cluster, daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S).start()
+        agent = AgentProcess(ceph_cluster, daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S,
+                             server_key=daemon.bus_key).start()
         with logged_in_client(daemon.http_url) as api:
+            accept_key(api, agent.fqdn)   # as an operator would: the agent is pending until then
             clusters = wait_until(lambda: api.get("cluster").json(), timeout_s=30, every_s=0.1,
                                   what="the cluster discovered")
             yield Managed(ceph_cluster, daemon, agent, api, clusters[0]["id"])

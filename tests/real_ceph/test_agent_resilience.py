@@ -9,7 +9,7 @@ from agent.ceph.session import ClusterUnavailable
 from tests.helpers import wait_until
 from tests.real_ceph.agent_process import AgentProcess
 from tests.real_ceph.dev_cluster import DevCluster
-from tests.system.daemon_process import DaemonProcess, logged_in_client
+from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
 
 HEARTBEAT_S = 1.0
 
@@ -20,21 +20,24 @@ def contact_after(api, fqdn: str, moment: str) -> bool:
 
 
 def test_the_agent_resumes_when_the_manager_restarts_on_the_same_endpoint(ceph_cluster, tmp_path):
-    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
-    agent = AgentProcess(ceph_cluster, first.bus_endpoint, fqdn="resilient.test").start()
+    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, auto_accept=False).start()
+    agent = AgentProcess(ceph_cluster, first.bus_endpoint, fqdn="resilient.test",
+                         server_key=first.bus_key).start()
     second = None
     try:
         with logged_in_client(first.http_url) as api:
+            accept_key(api, "resilient.test")   # the second manager finds it accepted in the data dir
             wait_until(lambda: api.get("cluster").json(), timeout_s=20, what="cluster discovered")
         assert first.stop() == 0
-        second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
+        second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, auto_accept=False,
                                bus_endpoint=first.bus_endpoint).start()
         with logged_in_client(second.http_url) as api:
             started = api.get("event").json()["results"][0]["when"]   # "Calamari server started"
             wait_until(lambda: contact_after(api, "resilient.test", started), timeout_s=20,
                        what="a heartbeat to the new manager")
             fsid = api.get("cluster").json()[0]["id"]
-            pools = wait_until(lambda: api.get(f"cluster/{fsid}/pool").json(), timeout_s=10)
+            pools = wait_until(lambda: (answer := api.get(f"cluster/{fsid}/pool")).status_code == 200
+                               and answer.json(), timeout_s=10)   # 503 until the maps arrive
             assert {p["name"] for p in pools} >= {"device_health_metrics"}
         assert agent.proc.poll() is None
     finally:

@@ -17,15 +17,16 @@ def daemon(tmp_path):
     assert code == 0, "daemon did not shut down cleanly:\n" + process.log_text()[-4000:]
 
 
-def start_fleet(endpoint: str, **kwargs) -> SimFleet:
+def start_fleet(daemon: DaemonProcess, **kwargs) -> SimFleet:
+    """A fleet reporting to `daemon` (which, with auto_accept, lets its new keys in)."""
     kwargs.setdefault("heartbeat_s", HEARTBEAT_S)
     kwargs.setdefault("advance_every_s", None)   # tests move the simulated clusters themselves
-    return SimFleet(endpoint, **kwargs).start()
+    return SimFleet(daemon.bus_endpoint, server_key=daemon.bus_key, **kwargs).start()
 
 
 @pytest.fixture
 def fleet(daemon):
-    running = start_fleet(daemon.bus_endpoint)
+    running = start_fleet(daemon)
     yield running
     running.stop()
 
@@ -33,7 +34,7 @@ def fleet(daemon):
 @pytest.fixture
 def live_fleet(daemon):
     """A fleet whose clusters evolve in real time, fast: new PGs finish creating in about a second."""
-    running = start_fleet(daemon.bus_endpoint, advance_every_s=0.1)
+    running = start_fleet(daemon, advance_every_s=0.1)
     for cluster in running.clusters:
         cluster.pg_create_rate = 200.0
         cluster.recovery_rate = 50.0

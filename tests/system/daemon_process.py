@@ -9,28 +9,43 @@ from pathlib import Path
 import httpx
 
 from tests.child_process import ChildProcess
+from tests.helpers import wait_until
 
 ADMIN_PASSWORD = "system-test-password"
 
 
 @dataclass
 class DaemonProcess(ChildProcess):
+    """auto_accept: the simulated fleets of most system tests are let in without an operator;
+    the tests of the key workflow itself, and the real-Ceph fixtures, turn it off."""
     data_dir: Path
     extra_args: list = field(default_factory=list)
     heartbeat_s: float = 0.5
+    auto_accept: bool = True
     proc: subprocess.Popen | None = None
     http_url: str = ""
     bus_endpoint: str = ""
+    bus_key: str = ""          # the manager's public CurveZMQ key, from its READY line
     output: list = field(default_factory=list)
 
     def start(self, timeout_s: float = 30.0) -> "DaemonProcess":
         line = self.launch(["--no-sim", "--http-port", "0", "--bus-endpoint",
                             self.bus_endpoint or "tcp://127.0.0.1:0", "--data-dir", str(self.data_dir),
                             "--heartbeat-s", str(self.heartbeat_s), "--admin-password", ADMIN_PASSWORD,
+                            *(["--auto-accept"] if self.auto_accept else []),
                             *self.extra_args], "READY ", "daemon", timeout_s)
         parts = dict(p.split("=", 1) for p in line.split()[1:])
-        self.http_url, self.bus_endpoint = parts["http"], parts["bus"]
+        self.http_url, self.bus_endpoint, self.bus_key = parts["http"], parts["bus"], parts["key"]
         return self
+
+
+def accept_key(api: httpx.Client, minion_id: str, timeout_s: float = 30.0) -> None:
+    """Accept an agent's key through the API, once its first contact has recorded it as pending."""
+    wait_until(lambda: api.get(f"key/{minion_id}").status_code == 200, timeout_s=timeout_s, every_s=0.05,
+               what=f"a pending key of {minion_id}")
+    answer = api.patch(f"key/{minion_id}", json={"status": "accepted"},
+                       headers={"X-XSRF-TOKEN": api.cookies.get("XSRF-TOKEN", "")})
+    assert answer.status_code == 204, answer.text
 
 
 @contextlib.contextmanager

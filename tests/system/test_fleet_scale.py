@@ -8,8 +8,8 @@ from tests.system.daemon_process import DaemonProcess, logged_in_client
 
 def test_a_fleet_of_1000_servers_is_managed_and_the_daemon_stops_cleanly(tmp_path):
     daemon = DaemonProcess(tmp_path / "data", heartbeat_s=1.0).start()
-    fleet = SimFleet(daemon.bus_endpoint, servers=1000, osds_per_server=1, heartbeat_s=1.0,
-                     advance_every_s=None).start()
+    fleet = SimFleet(daemon.bus_endpoint, server_key=daemon.bus_key, servers=1000, osds_per_server=1,
+                     heartbeat_s=1.0, advance_every_s=None).start()
     try:
         with logged_in_client(daemon.http_url) as api:
             fsid = fleet.clusters[0].fsid

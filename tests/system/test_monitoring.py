@@ -71,7 +71,8 @@ def test_favourite_mon_going_dark_fails_over(api, fleet):
 def test_unmanaged_server_inferred_from_the_maps(daemon, api):
     from sim.fleet import SimFleet
     from tests.system.conftest import HEARTBEAT_S
-    fleet = SimFleet(daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S, advance_every_s=None)
+    fleet = SimFleet(daemon.bus_endpoint, server_key=daemon.bus_key, heartbeat_s=HEARTBEAT_S,
+                     advance_every_s=None)
     # One host without an agent: its OSDs still appear, on an unmanaged server.
     silent = sorted(fleet.backends)[-1]
     fleet.backends[silent].dark = True

@@ -194,7 +194,8 @@ def test_requests_keys_users_info(api, fleet):
 def test_a_known_cluster_whose_maps_have_not_arrived_answers_503(daemon, api):
     from sim.fleet import SimFleet
     from tests.system.conftest import HEARTBEAT_S
-    fleet = SimFleet(daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S, advance_every_s=None)
+    fleet = SimFleet(daemon.bus_endpoint, server_key=daemon.bus_key, heartbeat_s=HEARTBEAT_S,
+                     advance_every_s=None)
     for backend in fleet.backends.values():
         backend.job_latency_s = 60.0      # map fetches are never answered during this test
     fleet.start()
@@ -213,7 +214,7 @@ def test_a_known_cluster_whose_maps_have_not_arrived_answers_503(daemon, api):
 
 def test_two_clusters_are_kept_apart(daemon, api):
     from tests.system.conftest import start_fleet
-    fleet = start_fleet(daemon.bus_endpoint, clusters=2)
+    fleet = start_fleet(daemon, clusters=2)
     try:
         fsids = sorted(c.fsid for c in fleet.clusters)
         wait_until(lambda: sorted(c["id"] for c in api.get("cluster").json()) == fsids)

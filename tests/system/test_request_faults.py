@@ -16,7 +16,7 @@ def favourite_first(fleet):
 def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_path):
     daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
                            extra_args=["--request-timeout-s", "2"]).start()
-    fleet = start_fleet(daemon.bus_endpoint, advance_every_s=0.1)
+    fleet = start_fleet(daemon, advance_every_s=0.1)
     try:
         with logged_in_client(daemon.http_url) as api:
             fsid = synced_cluster(api, fleet)
@@ -44,7 +44,7 @@ def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_pat
 
 def test_requests_survive_a_restart(tmp_path):
     first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
-    fleet = start_fleet(first.bus_endpoint, advance_every_s=0.1)
+    fleet = start_fleet(first, advance_every_s=0.1)
     try:
         with logged_in_client(first.http_url) as api:
             fsid = synced_cluster(api, fleet)
@@ -68,7 +68,7 @@ def test_requests_survive_a_restart(tmp_path):
 
 def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path):
     first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
-    fleet = start_fleet(first.bus_endpoint, advance_every_s=0.1)
+    fleet = start_fleet(first, advance_every_s=0.1)
     second = None
     try:
         with logged_in_client(first.http_url) as api:

@@ -23,11 +23,11 @@ def test_no_route_answers_500_to_real_or_bogus_ids_or_any_verb(api, fleet):
     real = {"fsid": fsid, "fqdn": fqdn, "mon_id": mon, "minion_id": fqdn, "pool_id": 1, "osd_id": 0,
             "type_id": 1, "node_id": -1, "rule_id": 0, "sync_type": "osd_map", "key": "fsid",
             "command": "scrub", "user_id": "me", "request_id": "no-such-request",
-            "log_path": "ceph/ceph.log"}
+            "log_path": "ceph/ceph.log", "token_id": "0123456789ab"}
     bogus = {"fsid": "bogus-fsid", "fqdn": "bogus.example", "mon_id": "bogus", "minion_id": "bogus.example",
              "pool_id": 999, "osd_id": 999, "type_id": 999, "node_id": -999, "rule_id": 999,
              "sync_type": "bogus", "key": "bogus", "command": "bogus", "user_id": 999,
-             "request_id": "bogus", "log_path": "bogus/../../etc/passwd"}
+             "request_id": "bogus", "log_path": "bogus/../../etc/passwd", "token_id": "f" * 64}
     seen = []
     for pattern, _handler in ROUTES:
         for values in (bogus, real):

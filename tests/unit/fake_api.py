@@ -18,9 +18,10 @@ from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
 SYNCING_FSID = "0000aaaa-1111-2222-3333-444455556666"    # known, maps not arrived -> 503
 
-ADMIN = {"id": 1, "username": "admin", "email": "admin@example.com"}
-OTHER = {"id": 2, "username": "default", "email": "default@localhost.localdomain"}
-PASSWORDS = {"admin": "secret", "default": "other"}
+ADMIN = {"id": 1, "username": "admin", "email": "admin@example.com", "role": "admin"}
+OTHER = {"id": 2, "username": "default", "email": "default@localhost.localdomain", "role": "operator"}
+VIEWER = {"id": 9, "username": "viewer", "email": "", "role": "read-only"}
+PASSWORDS = {"admin": "secret", "default": "other", "viewer": "viewer-pw"}
 
 
 def done(value=None, error: BaseException | None = None) -> Future:
@@ -41,7 +42,9 @@ class FakeApi:
         self.events: list[dict] = []                   # newest first, as the Api orders them
         self.requests: list[dict] = []
         self.sessions: dict[str, dict] = {}
-        self.users = {ADMIN["id"]: ADMIN, OTHER["id"]: OTHER}
+        self.tokens: dict[str, dict] = {}               # bearer token -> user
+        self.audits: list[tuple[tuple, dict]] = []      # record_audit calls
+        self.users = {ADMIN["id"]: ADMIN, OTHER["id"]: OTHER}     # role tests add VIEWER
         self.clusters = [{"update_time": "2014-11-06T21:15:15.168126+00:00", "id": FSID,
                           "name": "ceph_fake"}]
         self.servers = [{"fqdn": "figment000.cluster0.com", "hostname": "figment000",
@@ -237,6 +240,13 @@ class FakeApi:
         return self._answer("end_session", (token,), {}, lambda: self.sessions.pop(token, None)
                             and None)
 
+    def token_user(self, token):
+        return self._answer("token_user", (token,), {}, lambda: self.tokens.get(token))
+
+    def record_audit(self, who, method, path, status, **kwargs):
+        self.audits.append(((who, method, path, status), kwargs))   # not in calls: every write makes one
+        return done(None)
+
     def list_users(self):
         return self._answer("list_users", (), {}, lambda: list(self.users.values()))
 
@@ -247,7 +257,10 @@ class FakeApi:
             return self.users[user_id]
         return self._answer("get_user", (user_id,), {}, compute)
 
-    # agent keys ------------------------------------------------------------------------------
+    # agent keys and the bus ---------------------------------------------------------------------
+    def bus_stats(self):
+        return self._answer("bus_stats", (), {}, lambda: {"received": 7, "dropped_flood": 2})
+
     def list_keys(self):
         return self._answer("list_keys", (), {}, lambda: self.keys)
 
@@ -306,6 +319,25 @@ class FakeApi:
         return self._canned("delete_user", (user_id, actor),
                             lambda: self.users.pop(self._user(user_id)["id"]) and None)
 
+    # API tokens ------------------------------------------------------------------------------------
+    def list_tokens(self, user_id, actor):
+        return self._canned("list_tokens", (user_id, actor), lambda: [
+            {"id": "0123456789ab", "name": "ci", "created_at": "2024-01-01T00:00:00+00:00",
+             "expires_at": None, "last_used_at": None, "expired": False}])
+
+    def create_token(self, user_id, attrs, actor):
+        def compute():
+            self._user(user_id)
+            return {"id": "0123456789ab", "name": attrs.get("name"), "token": "cal_0123456789ab_secret"}
+        return self._canned("create_token", (user_id, attrs, actor), compute)
+
+    def revoke_token(self, user_id, token_id, actor):
+        def compute():
+            self._user(user_id)
+            if token_id != "0123456789ab":
+                raise NotFound.of("token", token_id)
+        return self._canned("revoke_token", (user_id, token_id, actor), compute)
+
 
 # --------------------------------------------------------------------------------------------
 # An AsyncHTTPTestCase over make_app(FakeApi) with a tiny cookie jar (fetch keeps no cookies).
@@ -323,6 +355,7 @@ UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 class WebTestCase(AsyncHTTPTestCase):
     ask_timeout_s = 5.0
     login_first = True      # most tests exercise resources, not the login flow
+    login_failure_delay_s = 0.0
 
     def get_app(self):
         self.api = FakeApi()
@@ -330,7 +363,7 @@ class WebTestCase(AsyncHTTPTestCase):
         self.web_settings = WebSettings(
             cookie_secret=b"test-cookie-secret-0123456789abcdef", hostname="calamari",
             fqdn="calamari.example.com", ipaddr="192.0.2.10", version="1.2.3",
-            ask_timeout_s=self.ask_timeout_s,
+            ask_timeout_s=self.ask_timeout_s, login_failure_delay_s=self.login_failure_delay_s,
             grains={"kernel": "Linux", "fqdn": "calamari.example.com"})
         return make_app(self.api, settings=self.web_settings)
 

@@ -1,17 +1,24 @@
-"""BusServer over real sockets on 127.0.0.1: delivery, validation, counters, sends, shutdown."""
+"""BusServer over real sockets on 127.0.0.1: CurveZMQ admission, delivery, validation, counters,
+sends, shutdown. The gate is a test double here (tests/bus_helpers.py); the key ring that is the
+daemon's gate has its own tests (test_keyring.py)."""
 from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future
 
 import pytest
 import zmq
 import zmq.utils.monitor
 
 from bus import protocol
+from bus.curve import new_keypair
+from bus.flood import FloodGuard
+from bus.gate import SENDER_MISMATCH
 from bus.protocol import Job, ServerHeartbeat
 from bus.log_throttle import LogThrottle
-from bus.server import MANAGER_ID, BusServer
+from bus.server import MANAGER_ID, UNACCEPTED_MAX_BYTES, BusServer
+from tests.bus_helpers import SERVER_KEYS, KeyedSocket, TestGate, curve_client
 from tests.helpers import Recorder, wait_until
 
 pytestmark = pytest.mark.timeout(30)
@@ -44,13 +51,19 @@ pytestmark = pytest.mark.usefixtures("no_thread_leak")
 
 
 @pytest.fixture
-def make_server():
+def gate():
+    return TestGate()
+
+
+@pytest.fixture
+def make_server(gate):
     """BusServer factory: returns (server, recorder); every server is stopped at teardown."""
     servers = []
 
     def make(endpoint="tcp://127.0.0.1:0", on_message=None, **kwargs):
         recorder = Recorder()
-        server = BusServer(endpoint, on_message or recorder, **kwargs)
+        kwargs.setdefault("gate", gate)
+        server = BusServer(endpoint, on_message or recorder, keys=SERVER_KEYS, **kwargs)
         servers.append(server)
         server.start()
         return server, recorder
@@ -63,15 +76,15 @@ def make_server():
 
 @pytest.fixture
 def raw_socket():
-    """Test-thread zmq sockets (LINGER 0), closed and their context termed at teardown."""
+    """Test-thread zmq sockets (LINGER 0), CurveZMQ clients of the test manager unless `curve`
+    is False; closed and their context termed at teardown. The socket's key pair is `sock.keys`."""
     ctx = zmq.Context()
     sockets = []
 
-    def make(kind=zmq.DEALER, routing_id: bytes | None = RAW_ID.encode(), connect=None):
-        sock = ctx.socket(kind)
+    def make(kind=zmq.DEALER, connect=None, curve=True, server_public=SERVER_KEYS.public):
+        sock = ctx.socket(kind, socket_class=KeyedSocket)
         sock.linger = 0
-        if routing_id is not None:
-            sock.routing_id = routing_id
+        sock.keys = curve_client(sock, server_public) if curve else None
         if connect:
             sock.connect(connect)
         sockets.append(sock)
@@ -121,12 +134,109 @@ def test_stop_joins_the_thread_and_is_idempotent(make_server):
 
 
 def test_stop_before_start_is_harmless():
-    BusServer("tcp://127.0.0.1:0", Recorder()).stop()
+    BusServer("tcp://127.0.0.1:0", Recorder(), keys=SERVER_KEYS, gate=TestGate()).stop()
+
+
+# ---- admission (CurveZMQ + the gate) ------------------------------------------------------------
+
+def handshake_events(sock: zmq.Socket) -> zmq.Socket:
+    return sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                                   | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL)
+
+
+def test_only_curve_clients_that_know_the_manager_key_get_through(make_server, raw_socket, gate):
+    server, recorder = make_server()
+    plain = raw_socket(curve=False, connect=server.endpoint)
+    wrong = raw_socket(server_public=new_keypair().public, connect=server.endpoint)
+    plain.send_multipart(heartbeat())
+    wrong.send_multipart(heartbeat())
+    raw_socket(connect=server.endpoint).send_multipart(heartbeat())
+    wait_until(lambda: recorder.calls)
+    assert server.stats["received"] == 1
+    assert wrong.keys.public not in gate.handshakes   # it never got as far as asking
+
+
+def test_a_refused_key_is_told_so_at_the_handshake_and_delivers_nothing(make_server, raw_socket, gate):
+    server, recorder = make_server()
+    refused = raw_socket()
+    gate.refused.add(refused.keys.public)
+    events = handshake_events(refused)
+    refused.connect(server.endpoint)
+    try:
+        assert recv_monitor_message(events, 5)["event"] == zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    finally:
+        refused.disable_monitor()
+        events.close(linger=0)
+    try:
+        refused.send_multipart(heartbeat(), flags=zmq.NOBLOCK)
+    except zmq.Again:
+        pass   # the refused session has ended (libzmq does not try again by itself)
+    raw_socket(connect=server.endpoint).send_multipart(heartbeat())
+    wait_until(lambda: recorder.calls)
+    assert (server.stats["received"], server.stats["handshakes_refused"]) == (1, 1)
+    assert server.stats["handshakes_admitted"] == 1
+
+
+@pytest.mark.parametrize("outcome", ["admit", "refuse", "fail"])
+def test_the_gate_may_decide_later_without_holding_up_other_handshakes(make_server, raw_socket, gate,
+                                                                         monkeypatch, outcome):
+    slow = raw_socket()
+    decisions: dict[str, Future] = {slow.keys.public: Future()}
+    monkeypatch.setattr(gate, "admit", lambda key: decisions.get(key, True))
+    server, recorder = make_server()
+    slow.connect(server.endpoint)
+    slow.send_multipart(heartbeat(sender="slow"))
+    raw_socket(connect=server.endpoint).send_multipart(heartbeat())
+    wait_until(lambda: recorder.calls)                       # the quick one got in meanwhile
+    decision = decisions[slow.keys.public]
+    if outcome == "fail":
+        decision.set_exception(OSError("store unavailable"))
+    else:
+        decision.set_result(outcome == "admit")
+    if outcome == "admit":
+        wait_until(lambda: len(recorder.calls) == 2)
+        assert recorder.envelopes(sender="slow")
+    else:
+        wait_until(lambda: server.stats["handshakes_refused"] == 1)
+        assert server.stats["received"] == 1
+
+
+def test_each_message_is_judged_with_the_key_that_signed_it(served, raw_socket, gate, monkeypatch):
+    server, recorder, dealer = served
+    judged = []
+    monkeypatch.setattr(gate, "authorize", lambda key, sender: judged.append((key, sender)))
+    other = raw_socket(connect=server.endpoint)
+    dealer.send_multipart(heartbeat())
+    other.send_multipart(heartbeat(sender="other"))
+    wait_until(lambda: len(recorder.calls) == 2)
+    assert sorted(judged) == sorted([(dealer.keys.public, RAW_ID), (other.keys.public, "other")])
+
+
+def test_an_agent_over_its_rate_is_cut_short_and_the_others_are_not(make_server, raw_socket):
+    server, recorder = make_server(flood=FloodGuard(rate_per_s=0.001, burst=5))
+    flooder = raw_socket(connect=server.endpoint)
+    for _ in range(20):
+        flooder.send_multipart(heartbeat())
+    wait_until(lambda: server.stats["received"] == 20)
+    raw_socket(connect=server.endpoint).send_multipart(heartbeat(sender="calm"))
+    wait_until(lambda: recorder.envelopes(sender="calm"))
+    assert (server.stats["delivered"], server.stats["dropped_flood"]) == (6, 15)
+
+
+def test_flood_guard_refills_at_its_rate_and_forgets_the_least_recent_sender():
+    now = [0.0]
+    guard = FloodGuard(rate_per_s=2.0, burst=3, max_senders=2, clock=lambda: now[0])
+    assert [guard.allow("a") for _ in range(4)] == [True, True, True, False]
+    now[0] = 1.0                                   # two tokens back
+    assert [guard.allow("a") for _ in range(3)] == [True, True, False]
+    guard.allow("b")
+    guard.allow("c")                               # "a" is forgotten: a full bucket again
+    assert [guard.allow("a") for _ in range(3)] == [True, True, True]
 
 
 # ---- receiving --------------------------------------------------------------------------------
 
-def test_a_valid_message_is_delivered_with_the_routing_id(served):
+def test_a_valid_message_is_delivered_as_its_sender(served):
     server, recorder, dealer = served
     dealer.send_multipart(heartbeat())
     wait_until(lambda: recorder.calls)
@@ -189,7 +299,7 @@ def test_oversized_message_is_dropped_and_counted(served, monkeypatch):
 
 def test_a_peer_sending_a_frame_over_the_socket_limit_is_cut_off(make_server, raw_socket):
     server, recorder = make_server(max_frame_bytes=1024)
-    hostile = raw_socket(routing_id=b"hostile")
+    hostile = raw_socket()
     events = hostile.get_monitor_socket(zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED)
     hostile.connect(server.endpoint)  # after the monitor is listening, or CONNECTED may be missed
     try:
@@ -204,23 +314,29 @@ def test_a_peer_sending_a_frame_over_the_socket_limit_is_cut_off(make_server, ra
     assert server.stats["received"] == 1  # the big frame was never buffered, let alone decoded
 
 
-def test_non_utf8_routing_id_is_dropped(make_server, raw_socket):
-    server, recorder = make_server()
-    raw_socket(connect=server.endpoint, routing_id=b"\xff\xfe").send_multipart(heartbeat())
-    raw_socket(connect=server.endpoint).send_multipart(heartbeat())
-    wait_until(lambda: recorder.calls)
-    wait_until(lambda: server.stats["received"] == 2)
-    assert server.stats["dropped_malformed"] == 1
-
-
-def test_sender_that_is_not_the_routing_id_is_dropped(served):
+def test_messages_the_gate_refuses_are_counted_by_reason_and_not_delivered(served, monkeypatch, gate):
     server, recorder, dealer = served
+    monkeypatch.setattr(gate, "authorize", lambda key, sender: SENDER_MISMATCH if sender != RAW_ID else None)
     dealer.send_multipart(heartbeat(sender="somebody-else"))
     dealer.send_multipart(heartbeat())
     wait_until(lambda: recorder.calls)
     stats = server.stats
     assert (stats["dropped_sender_mismatch"], stats["dropped_malformed"], stats["delivered"]) == (1, 0, 1)
     assert [env.sender for env in recorder.envelopes()] == [RAW_ID]
+
+
+def test_messages_of_a_key_not_accepted_are_dropped_and_big_ones_not_even_decoded(served, gate, raw_socket):
+    server, recorder, dealer = served
+    stranger = raw_socket()
+    gate.pending.add(stranger.keys.public)        # let in (to name itself), not accepted
+    stranger.connect(server.endpoint)
+    stranger.send_multipart([V, b"\xc1" * (UNACCEPTED_MAX_BYTES + 1)])   # garbage, but too big to look at
+    stranger.send_multipart(heartbeat())
+    dealer.send_multipart(heartbeat())
+    wait_until(lambda: recorder.calls)
+    wait_until(lambda: server.stats["received"] == 3)
+    stats = server.stats
+    assert (stats["dropped_unaccepted"], stats["dropped_malformed"], stats["delivered"]) == (2, 0, 1)
 
 
 def test_a_flood_of_garbage_is_logged_at_a_throttled_rate(served, caplog):
@@ -265,6 +381,18 @@ def test_send_reaches_a_connected_agent(served):
     wait_until(lambda: server.stats["sent"] == 1)
 
 
+def test_send_goes_to_the_connection_the_agent_last_spoke_from(served, raw_socket):
+    server, recorder, old = served
+    old.send_multipart(heartbeat())
+    wait_until(lambda: recorder.calls)
+    new = raw_socket(connect=server.endpoint)      # the agent restarted: a new connection
+    new.send_multipart(heartbeat())
+    wait_until(lambda: len(recorder.calls) == 2)
+    server.send(RAW_ID, Job(job_id="j1", function="f", args={}, deadline=2e9))
+    assert protocol.decode(recv_frames(new)).body.job_id == "j1"
+    assert not old.poll(100)
+
+
 def test_send_to_an_unknown_agent_is_counted_not_raised(make_server):
     server, _ = make_server()
     server.send("nobody", Job(job_id="j1", function="f", args={}, deadline=2e9))
@@ -293,7 +421,7 @@ def test_send_is_safe_from_many_threads(served):
 
 def test_send_before_start_or_after_stop_is_counted_not_raised(make_server):
     job = Job(job_id="j1", function="f", args={}, deadline=2e9)
-    idle = BusServer("tcp://127.0.0.1:0", Recorder())
+    idle = BusServer("tcp://127.0.0.1:0", Recorder(), keys=SERVER_KEYS, gate=TestGate())
     idle.send("agent", job)
     assert idle.stats["send_failed"] == 1
     server, _ = make_server()

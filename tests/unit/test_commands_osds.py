@@ -91,6 +91,7 @@ def test_reweighting_while_marking_out_is_invalid():
     ({"reweight": 1.5}, "reweight"), ({"reweight": -0.1}, "reweight"),
     ({"reweight": True}, "reweight"), ({"reweight": "half"}, "reweight"),
     ({"reweight": float("nan")}, "reweight"), ({"in": "true"}, "in"), ({"up": 0}, "up"),
+    ({"reweight": 10**400}, "reweight"),        # float() of it overflows: once a 500
     ({"uuid": "x"}, "uuid"), ({"id": 3}, "id"),
 ])
 def test_invalid_osd_fields(attrs, field):

@@ -148,7 +148,7 @@ def test_duplicate_name_is_a_conflict():
 
 def test_conflict_wins_over_other_semantic_errors_and_reports_them_too():
     with pytest.raises(Conflict) as excinfo:
-        create({"name": "rbd", "pg_num": 64, "crush_ruleset": 666})
+        create({"name": "rbd", "pg_num": 64, "crush_ruleset": 66})
     assert set(errors_of(excinfo)) == {"name", "crush_ruleset"}
 
 
@@ -174,8 +174,8 @@ def test_without_config_the_limit_is_skipped_and_ceph_defaults_apply():
 
 def test_unknown_ruleset_is_invalid():
     with pytest.raises(Invalid) as excinfo:
-        create({"name": "data", "pg_num": 64, "crush_ruleset": 666})
-    assert errors_of(excinfo) == {"crush_ruleset": ["CRUSH ruleset 666 not found"]}
+        create({"name": "data", "pg_num": 64, "crush_ruleset": 66})
+    assert errors_of(excinfo) == {"crush_ruleset": ["CRUSH ruleset 66 not found"]}
 
 
 @pytest.mark.parametrize("size, min_size, expected", [
@@ -282,8 +282,8 @@ def test_changing_the_ruleset_sends_the_rule_name():
     plan = update(1, {"crush_ruleset": "2"}, view_with_fast_rule())
     assert plan.commands == (pool_set("rbd", "crush_rule", "fast"),)
     with pytest.raises(Invalid) as excinfo:
-        update(1, {"crush_ruleset": 666})
-    assert errors_of(excinfo) == {"crush_ruleset": ["CRUSH ruleset 666 not found"]}
+        update(1, {"crush_ruleset": 66})
+    assert errors_of(excinfo) == {"crush_ruleset": ["CRUSH ruleset 66 not found"]}
 
 
 @pytest.mark.parametrize("attrs, commands", [

@@ -13,7 +13,9 @@ from agent.host import AgentHost, raise_open_files_limit
 from agent.minion import SNDHWM, Minion
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
+from bus.curve import new_keypair
 from bus.server import BusServer
+from tests.bus_helpers import SERVER_KEYS, TestGate
 from tests.helpers import Recorder, WaitTimeout, wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -80,10 +82,14 @@ def stack():
         server.stop()
 
 
+def bus_server(endpoint: str, recorder, gate=None) -> BusServer:
+    return BusServer(endpoint, recorder, keys=SERVER_KEYS, gate=gate or TestGate())
+
+
 @pytest.fixture
 def bus(stack):
     recorder = Recorder()
-    server = BusServer("tcp://127.0.0.1:0", recorder)
+    server = bus_server("tcp://127.0.0.1:0", recorder)
     stack[1].append(server)
     server.start()
     return server, recorder
@@ -92,7 +98,8 @@ def bus(stack):
 @pytest.fixture
 def start_minion(stack, bus):
     def start(backend=None, heartbeat_s=10.0, agent_id=None, endpoint=None):
-        minion = Minion(backend or FakeBackend(), endpoint or bus[0].endpoint, heartbeat_s, agent_id)
+        minion = Minion(backend or FakeBackend(), endpoint or bus[0].endpoint, heartbeat_s, agent_id,
+                        server_key=SERVER_KEYS.public)
         stack[0].append(minion)
         minion.start()
         return minion
@@ -190,7 +197,7 @@ def test_a_dark_watching_backend_sends_nothing_between_beats(bus, start_minion):
     assert backend.pending   # not even asked while dark
 
 
-def test_an_explicit_agent_id_is_the_routing_id_and_sender(bus, start_minion):
+def test_an_explicit_agent_id_is_the_sender(bus, start_minion):
     _, recorder = bus
     start_minion(FakeBackend(), heartbeat_s=10.0, agent_id="agent-7")
     wait_until(lambda: recorder.calls)
@@ -314,19 +321,47 @@ def test_a_dark_backend_suppresses_everything_then_resumes(bus, start_minion):
     assert results(recorder) == []
 
 
+# ---- authentication ------------------------------------------------------------------------------
+
+def test_a_refused_agent_tries_again_until_it_is_let_in(stack):
+    gate, recorder = TestGate(), Recorder()
+    server = bus_server("tcp://127.0.0.1:0", recorder, gate)
+    stack[1].append(server)
+    server.start()
+    minion = Minion(FakeBackend(clusters=0), server.endpoint, heartbeat_s=0.05, server_key=SERVER_KEYS.public)
+    gate.refused.add(minion.keys.public)
+    stack[0].append(minion)
+    minion.start()
+    wait_until(lambda: gate.handshakes.count(minion.keys.public) >= 2, what="a second attempt")
+    assert minion.stats["handshakes_refused"] >= 1 and not recorder.calls
+    gate.refused.clear()                          # an operator accepts the key
+    wait_until(lambda: recorder.envelopes("server_heartbeat", minion.agent_id), what="a heartbeat")
+
+
+def test_an_agent_with_the_wrong_manager_key_says_so(bus, stack):
+    server, recorder = bus
+    minion = Minion(FakeBackend(clusters=0), server.endpoint, heartbeat_s=0.05,
+                    server_key=new_keypair().public)
+    stack[0].append(minion)
+    minion.start()
+    wait_until(lambda: minion.stats["handshakes_failed"] >= 1)
+    assert not recorder.calls
+
+
 # ---- the wire, from the agent's side ----------------------------------------------------------
 
 def test_garbage_and_unexpected_kinds_from_the_manager_are_dropped():
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
     router.linger = 0
+    router.curve_server = True   # no ZAP handler in this context: any client key gets in
+    router.curve_secretkey = SERVER_KEYS.secret.encode()
     port = router.bind_to_random_port("tcp://127.0.0.1")
-    minion = Minion(FakeBackend(), f"tcp://127.0.0.1:{port}", heartbeat_s=10.0)
+    minion = Minion(FakeBackend(), f"tcp://127.0.0.1:{port}", heartbeat_s=10.0, server_key=SERVER_KEYS.public)
     try:
         minion.start()
         assert router.poll(5000)
         agent = router.recv_multipart()[0]
-        assert agent == minion.agent_id.encode()
         beat = ServerHeartbeat(**FakeBackend().server_heartbeat())
         router.send_multipart([agent, b"junk"])
         router.send_multipart([agent, *protocol.encode(beat, sender="manager")])
@@ -352,7 +387,7 @@ def test_the_agent_reconnects_when_a_new_server_binds_the_same_port(bus, stack, 
     old_server.stop()
     restarted_at = time.time()
     recorder = Recorder()
-    new_server = BusServer(old_server.endpoint, recorder)
+    new_server = bus_server(old_server.endpoint, recorder)
     servers.append(new_server)
     new_server.start()
     assert new_server.endpoint == old_server.endpoint
@@ -362,16 +397,16 @@ def test_the_agent_reconnects_when_a_new_server_binds_the_same_port(bus, stack, 
 
 
 def test_with_no_manager_messages_are_dropped_not_queued_without_bound(stack):
-    probe = BusServer("tcp://127.0.0.1:0", Recorder())
+    probe = bus_server("tcp://127.0.0.1:0", Recorder())
     probe.start()
     endpoint = probe.endpoint  # a port nobody listens on any more
     probe.stop()
-    minion = Minion(FakeBackend(clusters=0), endpoint, heartbeat_s=0.002)
+    minion = Minion(FakeBackend(clusters=0), endpoint, heartbeat_s=0.002, server_key=SERVER_KEYS.public)
     stack[0].append(minion)
     minion.start()
     wait_until(lambda: minion.stats["send_dropped"] >= 5)
     recorder = Recorder()
-    server = BusServer(endpoint, recorder)
+    server = bus_server(endpoint, recorder)
     stack[1].append(server)
     bound_at = time.time()
     server.start()
@@ -385,7 +420,7 @@ def test_with_no_manager_messages_are_dropped_not_queued_without_bound(stack):
 def test_a_host_of_200_minions_beats_from_all_of_them_within_two_periods(bus, stack):
     server, recorder = bus
     period = 0.5
-    host = AgentHost(server.endpoint, seed=42)
+    host = AgentHost(server.endpoint, server_key=SERVER_KEYS.public, seed=42)
     stack[0].append(host)
     for n in range(200):
         host.add(FakeBackend(f"node{n:03}.example.com", clusters=0), heartbeat_s=period)
@@ -411,7 +446,7 @@ def test_a_host_of_200_minions_beats_from_all_of_them_within_two_periods(bus, st
 
 def test_a_host_routes_each_job_to_its_minion(bus, stack):
     server, recorder = bus
-    host = AgentHost(server.endpoint)
+    host = AgentHost(server.endpoint, server_key=SERVER_KEYS.public)
     stack[0].append(host)
     backends = [FakeBackend(f"node{n}", clusters=0) for n in range(3)]
     minions = [host.add(backend, heartbeat_s=0.05) for backend in backends]
@@ -426,7 +461,7 @@ def test_a_host_routes_each_job_to_its_minion(bus, stack):
 
 def test_minions_can_be_added_to_and_removed_from_a_running_host(bus, stack):
     server, recorder = bus
-    host = AgentHost(server.endpoint)
+    host = AgentHost(server.endpoint, server_key=SERVER_KEYS.public)
     stack[0].append(host)
     staying = host.add(FakeBackend("staying", clusters=0), heartbeat_s=0.02)
     host.start()
@@ -441,7 +476,7 @@ def test_minions_can_be_added_to_and_removed_from_a_running_host(bus, stack):
 
 
 def test_duplicate_agent_ids_on_one_host_are_refused():
-    host = AgentHost("tcp://127.0.0.1:1")
+    host = AgentHost("tcp://127.0.0.1:1", server_key=SERVER_KEYS.public)
     host.add(FakeBackend("same"))
     with pytest.raises(ValueError):
         host.add(FakeBackend("same"))
@@ -449,7 +484,7 @@ def test_duplicate_agent_ids_on_one_host_are_refused():
 
 
 def test_a_bad_endpoint_fails_start_and_leaves_nothing_running():
-    host = AgentHost("tcp://no-port-here")
+    host = AgentHost("tcp://no-port-here", server_key=SERVER_KEYS.public)
     host.add(FakeBackend())
     with pytest.raises(zmq.ZMQError):
         host.start()
@@ -458,7 +493,7 @@ def test_a_bad_endpoint_fails_start_and_leaves_nothing_running():
 def test_clean_stop_leaves_no_extra_threads(bus):
     server, recorder = bus
     before = set(threading.enumerate())
-    host = AgentHost(server.endpoint)
+    host = AgentHost(server.endpoint, server_key=SERVER_KEYS.public)
     minions = [host.add(FakeBackend(f"node{n}"), heartbeat_s=0.05) for n in range(10)]
     host.start()
     connected(minions[0], recorder)
@@ -467,7 +502,7 @@ def test_clean_stop_leaves_no_extra_threads(bus):
     assert len(set(threading.enumerate()) - before) >= 2  # the loop thread and pool workers
     host.stop()
     assert set(threading.enumerate()) - before == set()
-    lone = Minion(FakeBackend("lone"), server.endpoint)
+    lone = Minion(FakeBackend("lone"), server.endpoint, server_key=SERVER_KEYS.public)
     lone.start()
     connected(lone, recorder)
     lone.stop()

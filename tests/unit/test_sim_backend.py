@@ -12,6 +12,7 @@ from bus import protocol
 from bus.protocol import Job
 from bus.server import BusServer
 from sim.backend import SimBackend
+from tests.bus_helpers import SERVER_KEYS, TestGate
 from sim.model import SimCluster
 from tests.unit.sim_helpers import make
 from tests.helpers import Recorder, wait_until
@@ -194,9 +195,9 @@ def test_mute_functions_run_but_the_minion_never_answers(cluster):
     b.mute_functions.add("rados_commands")
     assert b.mutes("rados_commands") and not b.mutes("ceph_command")
     recorder = Recorder()
-    server = BusServer("tcp://127.0.0.1:0", recorder)
+    server = BusServer("tcp://127.0.0.1:0", recorder, keys=SERVER_KEYS, gate=TestGate())
     server.start()
-    minion = Minion(b, server.endpoint, heartbeat_s=10.0)
+    minion = Minion(b, server.endpoint, heartbeat_s=10.0, server_key=SERVER_KEYS.public)
     try:
         minion.start()
         wait_until(lambda: recorder.envelopes("server_heartbeat", minion.agent_id))

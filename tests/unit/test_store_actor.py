@@ -233,10 +233,11 @@ def test_an_event_batch_is_one_transaction(store, caplog):
 
 def test_users_create_get_list(store):
     assert call(store, m.CountUsers) == 0
-    admin = call(store, m.CreateUser, "admin", "admin@example.com", "hash-a", True, 1.0)
-    bob = call(store, m.CreateUser, "bob", "", "hash-b", False, 2.0)
+    admin = call(store, m.CreateUser, "admin", "admin@example.com", "hash-a", "admin", 1.0)
+    bob = call(store, m.CreateUser, "bob", "", "hash-b", "operator", 2.0)
     assert admin == {"id": admin["id"], "username": "admin", "email": "admin@example.com",
-                     "is_admin": True}
+                     "is_admin": True, "role": "admin"}
+    assert (bob["is_admin"], bob["role"]) == (False, "operator")
     assert bob["id"] != admin["id"]
     assert call(store, m.CountUsers) == 2
     assert call(store, m.GetUser, bob["id"]) == bob
@@ -247,21 +248,21 @@ def test_users_create_get_list(store):
 
 
 def test_duplicate_username_is_a_conflict(store):
-    call(store, m.CreateUser, "admin", "a@example.com", "h", True, 1.0)
+    call(store, m.CreateUser, "admin", "a@example.com", "h", "admin", 1.0)
     with pytest.raises(Conflict):
-        call(store, m.CreateUser, "admin", "other@example.com", "h2", False, 2.0)
+        call(store, m.CreateUser, "admin", "other@example.com", "h2", "operator", 2.0)
     assert call(store, m.CountUsers) == 1
     assert call(store, m.GetUserByName, "admin")["email"] == "a@example.com"
 
 
 def test_password_change_and_user_delete(store):
-    user = call(store, m.CreateUser, "bob", "", "old", False, 1.0)
+    user = call(store, m.CreateUser, "bob", "", "old", "operator", 1.0)
     assert call(store, m.SetPasswordHash, user["id"], "new") is None
     assert call(store, m.GetUserByName, "bob")["password_hash"] == "new"
     store.tell(m.SaveSession("tok", user["id"], 1.0, 100.0))
     assert call(store, m.DeleteUser, user["id"]) is None
     assert call(store, m.GetUser, user["id"]) is None
-    assert call(store, m.GetSession, "tok", 2.0) is None
+    assert call(store, m.GetSession, "tok", 2.0, None) is None
     with pytest.raises(NotFound):
         call(store, m.DeleteUser, user["id"])
     with pytest.raises(NotFound):
@@ -269,29 +270,29 @@ def test_password_change_and_user_delete(store):
 
 
 def test_sessions_lookup_touch_expiry_and_delete(store, db_path):
-    user = call(store, m.CreateUser, "bob", "b@example.com", "h", False, 1.0)
-    public = {k: user[k] for k in ("id", "username", "email", "is_admin")}
+    user = call(store, m.CreateUser, "bob", "b@example.com", "h", "operator", 1.0)
+    live = {"user": user, "expires_at": 100.0}
     store.tell(m.SaveSession("t1", user["id"], 10.0, 100.0))
     store.tell(m.SaveSession("t2", user["id"], 10.0, 50.0))
     store.tell(m.SaveSession("t3", user["id"], 10.0, 100.0))
-    assert call(store, m.GetSession, "t1", 20.0) == public
-    assert call(store, m.GetSession, "missing", 20.0) is None
+    assert call(store, m.GetSession, "t1", 20.0, None) == live
+    assert call(store, m.GetSession, "missing", 20.0, None) is None
     store.tell(m.TouchSession("t1", 42.0))
     flush(store)
     assert sqlite_rows(db_path, "SELECT last_seen_at FROM sessions WHERE token_hash='t1'") == [(42.0,)]
-    assert call(store, m.GetSession, "t2", 50.0) is None           # expired ...
+    assert call(store, m.GetSession, "t2", 50.0, None) is None           # expired ...
     assert sqlite_rows(db_path, "SELECT count(*) FROM sessions WHERE token_hash='t2'") == [(0,)]
     store.tell(m.DeleteSession("t1"))
-    assert call(store, m.GetSession, "t1", 20.0) is None
-    assert call(store, m.GetSession, "t3", 20.0) == public
+    assert call(store, m.GetSession, "t1", 20.0, None) is None
+    assert call(store, m.GetSession, "t3", 20.0, None) == live
     store.tell(m.DeleteUserSessions(user["id"]))
-    assert call(store, m.GetSession, "t3", 20.0) is None
+    assert call(store, m.GetSession, "t3", 20.0, None) is None
 
 
 def test_session_of_unknown_user_is_refused(store, caplog):
     with caplog.at_level(logging.ERROR):
         store.tell(m.SaveSession("abcdef0123456789", 12345, 1.0, 100.0))
-        assert call(store, m.GetSession, "abcdef0123456789", 2.0) is None
+        assert call(store, m.GetSession, "abcdef0123456789", 2.0, None) is None
     assert "SaveSession" in caplog.text and "abcdef01" in caplog.text
     assert "abcdef0123456789" not in caplog.text
 
@@ -337,7 +338,7 @@ def test_malformed_write_is_logged_and_the_actor_keeps_answering(store, caplog):
 
 def test_data_survives_closing_and_reopening(db_path):
     first = StoreActor.start(str(db_path))
-    user = call(first, m.CreateUser, "admin", "", "h", True, 1.0)
+    user = call(first, m.CreateUser, "admin", "", "h", "admin", 1.0)
     first.tell(m.SaveSession("tok", user["id"], 1.0, 1000.0))
     first.tell(m.SaveServer(server()))
     first.tell(m.SaveCluster(FSID, "ceph", 9.0))
@@ -352,6 +353,6 @@ def test_data_survives_closing_and_reopening(db_path):
     assert after == before
     assert after.servers == [server()]
     assert after.clusters == [m.StoredCluster(FSID, "ceph", 9.0, {"osd_map": (4, {"epoch": 4})})]
-    assert call(second, m.GetSession, "tok", 2.0) == user
+    assert call(second, m.GetSession, "tok", 2.0, None) == {"user": user, "expires_at": 1000.0}
     assert call(second, m.ListEvents, FSID, None, None, 0, 10)[0] == 1
     assert call(second, m.ListKeys) == [{"id": "node1.example.com", "status": "accepted"}]

@@ -8,28 +8,32 @@ from __future__ import annotations
 
 import shlex
 
+from actors.commands.fields import Body, array, either, integer, string
 from web.base import BaseHandler
+from web.contract import OK, Write
 from web.errors import invalid_field
+from web.pagination import query_int
 
 DEFAULT_LINES = 40
 MAX_LINES = 10000
 FOREIGN_TOOLS = ("rbd", "radosgw-admin")
+# A command line is short; the bound also keeps shlex (pure Python, on the event loop) quick.
+MAX_COMMAND_TEXT = 4096
+CLI = Body({"command": either(string(max_length=MAX_COMMAND_TEXT), array(of=string()))},
+           required=("command",))
+LOG_QUERY = {"lines": integer(minimum=1, maximum=MAX_LINES)}
 
 
 def parse_command(body: dict) -> list[str]:
     """{"command": "osd dump"} or {"command": ["osd", "dump"]} -> ceph arguments."""
-    if "command" not in body:
-        raise invalid_field("command", "This field is required.")
-    command = body["command"]
+    command = CLI.check(body, "POST")["command"]
     if isinstance(command, str):
         try:
             words = shlex.split(command)
         except ValueError as exc:                    # e.g. an unbalanced quote
             raise invalid_field("command", f"Cannot split the command: {exc}") from None
-    elif isinstance(command, list) and all(isinstance(word, str) for word in command):
-        words = list(command)
     else:
-        raise invalid_field("command", "Must be a string or a list of strings.")
+        words = list(command)
     if words and words[0] in FOREIGN_TOOLS:
         raise invalid_field("command", "only ceph commands are supported")
     if words and words[0] == "ceph":
@@ -40,17 +44,8 @@ def parse_command(body: dict) -> list[str]:
 
 
 def parse_lines(args: dict[str, list[str]]) -> int:
-    """`?lines=N` (default 40), 1..10000."""
-    if "lines" not in args:
-        return DEFAULT_LINES
-    raw = args["lines"][-1]
-    try:
-        lines = int(raw.strip())
-    except ValueError:
-        raise invalid_field("lines", f"Must be an integer (got {raw!r}).") from None
-    if not 1 <= lines <= MAX_LINES:
-        raise invalid_field("lines", f"Must be between 1 and {MAX_LINES}.")
-    return lines
+    """`?lines=N` (default 40), within LOG_QUERY's bounds."""
+    return query_int(args, "lines", LOG_QUERY["lines"], DEFAULT_LINES)
 
 
 def check_log_path(path: str) -> str:
@@ -63,12 +58,16 @@ def check_log_path(path: str) -> str:
 
 
 class CliHandler(BaseHandler):
+    writes = {"post": Write(CLI, answer=OK)}
+
     async def post(self, fsid: str) -> None:
         command = parse_command(self.json_object())
         self.send_json(await self.ask(self.api.cli(fsid, command)))
 
 
 class ClusterLogHandler(BaseHandler):
+    query = LOG_QUERY
+
     async def get(self, fsid: str) -> None:
         lines = parse_lines(self.query_args())
         self.send_json(await self.ask(self.api.cluster_log(fsid, lines)))
@@ -80,6 +79,8 @@ class ServerLogListHandler(BaseHandler):
 
 
 class ServerLogHandler(BaseHandler):
+    query = LOG_QUERY
+
     async def get(self, fqdn: str, log_path: str) -> None:
         path = check_log_path(log_path)
         lines = parse_lines(self.query_args())

@@ -3,6 +3,7 @@ views: mons, config, sync objects."""
 from __future__ import annotations
 
 from web.base import BaseHandler
+from web.contract import NO_CONTENT, Write
 
 
 class ClusterListHandler(BaseHandler):
@@ -11,6 +12,8 @@ class ClusterListHandler(BaseHandler):
 
 
 class ClusterDetailHandler(BaseHandler):
+    writes = {"delete": Write(answer=NO_CONTENT)}
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "cluster"))
 

@@ -5,13 +5,21 @@ the Api finds nothing to change; the Api validates bodies and the map text.
 """
 from __future__ import annotations
 
+from actors.commands.crush_nodes import NODE_CREATE, NODE_UPDATE
+from actors.commands.crush_rules import RULE_CREATE, RULE_UPDATE
+from actors.commands.fields import Body, string
 from web.base import BaseHandler
+from web.contract import Write
 from web.errors import ApiError, invalid_field
 
 TEXT_REQUIRED = "The CRUSH map text is required."
+CRUSH_MAP = Body({"text": string()}, required=("text",))
 
 
 class CrushMapHandler(BaseHandler):
+    body_limit_setting = "max_crush_map_bytes"     # a whole map's text: larger than JSON bodies
+    writes = {"post": Write(CRUSH_MAP, text=True)}
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_map"))   # a JSON string
 
@@ -27,9 +35,7 @@ class CrushMapHandler(BaseHandler):
             except UnicodeDecodeError:
                 raise invalid_field("text", "The CRUSH map text must be UTF-8.") from None
         elif media_type == "application/json":
-            text = self.json_object().get("text")
-            if text is not None and not isinstance(text, str):
-                raise invalid_field("text", "Must be a string.")
+            text = CRUSH_MAP.check(self.json_object(), "POST")["text"]
         else:
             raise ApiError(415, f"Unsupported media type {media_type or '(none)'!r}: send the "
                                 "CRUSH map as text/plain or as application/json {\"text\": ...}")
@@ -39,6 +45,8 @@ class CrushMapHandler(BaseHandler):
 
 
 class CrushNodeListHandler(BaseHandler):
+    writes = {"post": Write(NODE_CREATE)}
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_nodes"))
 
@@ -48,6 +56,8 @@ class CrushNodeListHandler(BaseHandler):
 
 
 class CrushNodeDetailHandler(BaseHandler):
+    writes = {"patch": Write(NODE_UPDATE), "delete": Write()}
+
     async def get(self, fsid: str, node_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_node", node_id=int(node_id)))
 
@@ -60,6 +70,8 @@ class CrushNodeDetailHandler(BaseHandler):
 
 
 class CrushRuleListHandler(BaseHandler):
+    writes = {"post": Write(RULE_CREATE)}
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_rules"))
 
@@ -69,6 +81,8 @@ class CrushRuleListHandler(BaseHandler):
 
 
 class CrushRuleDetailHandler(BaseHandler):
+    writes = {"patch": Write(RULE_UPDATE), "delete": Write()}
+
     async def get(self, fsid: str, rule_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, "crush_rule", rule_id=int(rule_id)))
 

@@ -16,6 +16,8 @@ def render_event(row: dict) -> dict:
 
 
 class EventListHandler(BaseHandler):
+    query = pagination.EVENT_QUERY
+
     async def get(self, fsid: str | None = None, fqdn: str | None = None) -> None:
         args = self.query_args()
         page = pagination.parse_page(args)

@@ -6,11 +6,20 @@ stay applied (the operation is not atomic, as in the original).
 """
 from __future__ import annotations
 
+from actors.commands.fields import Body, string
 from actors.errors import DomainError
+from actors.key_admin import KEY_STATUSES
+from actors.roles import ADMIN_WRITES
 from web.base import BaseHandler
+from web.contract import NO_CONTENT, Write
 from web.errors import ApiError, invalid_field
 
-STATUSES = ("accepted", "rejected")
+# Declared for the OpenAPI document; the parsers below take the statuses from here.
+STATUS = string(*KEY_STATUSES)
+STATUSES = STATUS.choices
+KEY_PATCH = Body({"status": STATUS}, required=("status",))
+BULK_PATCH_ITEM = Body({"id": string(), "status": STATUS}, required=("id", "status"))
+BULK_DELETE_ITEM = Body({"id": string()}, required=("id",))
 
 
 def parse_status(body: dict) -> str:
@@ -35,6 +44,10 @@ def parse_bulk(body, verb: str, *, with_status: bool) -> list[tuple[str, str | N
 
 
 class KeyListHandler(BaseHandler):
+    required_roles = ADMIN_WRITES     # accepting agents is administration, not operation
+    writes = {"patch": Write(bulk=BULK_PATCH_ITEM, answer=NO_CONTENT),
+              "delete": Write(bulk=BULK_DELETE_ITEM, answer=NO_CONTENT)}
+
     async def get(self) -> None:
         self.send_json(await self.ask(self.api.list_keys()))
 
@@ -56,6 +69,9 @@ class KeyListHandler(BaseHandler):
 
 
 class KeyDetailHandler(BaseHandler):
+    required_roles = ADMIN_WRITES
+    writes = {"patch": Write(KEY_PATCH, answer=NO_CONTENT), "delete": Write(answer=NO_CONTENT)}
+
     async def get(self, minion_id: str) -> None:
         self.send_json(await self.ask(self.api.get_key(minion_id)))
 

@@ -5,8 +5,13 @@ Changes (PATCH `osd/<id>`, POST `osd/<id>/command/<command>`, PATCH `osd_config`
 """
 from __future__ import annotations
 
+from actors.commands.fields import array, integer
+from actors.commands.osds import OSD_CONFIG_UPDATE, OSD_UPDATE
 from web.base import BaseHandler
-from web.errors import ApiError, invalid_field
+from web.contract import NO_PARAMETERS, Write
+from web.errors import invalid_field
+
+OSD_QUERY = {"pool": integer(), "id__in[]": array(of=integer())}
 
 
 def parse_osd_filters(args: dict[str, list[str]]) -> tuple[int | None, list[int] | None]:
@@ -28,12 +33,16 @@ def _as_int(raw: str, field: str, message: str) -> int:
 
 
 class OsdListHandler(BaseHandler):
+    query = OSD_QUERY
+
     async def get(self, fsid: str) -> None:
         pool, ids = parse_osd_filters(self.query_args())
         self.send_json(await self.cluster_query(fsid, "osds", pool=pool, ids=ids))
 
 
 class OsdDetailHandler(BaseHandler):
+    writes = {"patch": Write(OSD_UPDATE)}
+
     async def get(self, fsid: str, osd_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, "osd", osd_id=int(osd_id)))
 
@@ -53,19 +62,20 @@ class OsdCommandListHandler(BaseHandler):
 
 
 class OsdCommandHandler(BaseHandler):
+    writes = {"post": Write(NO_PARAMETERS, optional=True)}
+
     async def get(self, fsid: str, osd_id: str, command: str) -> None:
         self.send_json(await self.cluster_query(fsid, "osd_command", osd_id=int(osd_id),
                                                 command=command))
 
     async def post(self, fsid: str, osd_id: str, command: str) -> None:
-        unexpected = self.json_object(optional=True)     # an empty body or {}
-        if unexpected:
-            raise ApiError(400, f"OSD command {command} takes no parameters",
-                           {name: ["Not allowed."] for name in unexpected})
+        NO_PARAMETERS.check(self.json_object(optional=True), "POST")   # an empty body or {}
         await self.accepted(self.api.osd_command(fsid, int(osd_id), command, self.current_user))
 
 
 class OsdConfigHandler(BaseHandler):
+    writes = {"patch": Write(OSD_CONFIG_UPDATE)}
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, "osd_config"))
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from web import pagination
 from web.base import BaseHandler
+from web.contract import OK, Write
 
 
 class RequestListHandler(BaseHandler):
+    query = pagination.REQUEST_QUERY
+
     async def get(self, fsid: str | None = None) -> None:
         args = self.query_args()
         page = pagination.parse_page(args)
@@ -25,5 +28,7 @@ class RequestDetailHandler(BaseHandler):
 
 
 class RequestCancelHandler(BaseHandler):
+    writes = {"post": Write(answer=OK)}
+
     async def post(self, request_id: str) -> None:
         self.send_json(await self.ask(self.api.cancel_request(request_id)))

@@ -2,11 +2,15 @@
 `server/<fqdn>/debug_job`) and per cluster."""
 from __future__ import annotations
 
+from actors.commands.fields import Body, array, either, mapping, string
+from actors.roles import ADMIN_WRITES
 from web.base import BaseHandler
-from web.errors import invalid_field
+from web.contract import NO_CONTENT, Write
 
 # The agent's self-test functions (calamari-internals §3.7), also accepted as "ceph.<name>".
 SELFTESTS = ("selftest_wait", "selftest_block", "selftest_exception")
+DEBUG_JOB = Body({"cmd": string(*SELFTESTS, *(f"ceph.{name}" for name in SELFTESTS)),
+                  "args": either(array(), mapping())}, required=("cmd",))
 
 
 class ServerListHandler(BaseHandler):
@@ -15,6 +19,8 @@ class ServerListHandler(BaseHandler):
 
 
 class ServerDetailHandler(BaseHandler):
+    writes = {"delete": Write(answer=NO_CONTENT)}
+
     async def get(self, fqdn: str) -> None:
         self.send_json(await self.ask(self.api.get_server(fqdn)))
 
@@ -40,6 +46,8 @@ class ClusterServerDetailHandler(BaseHandler):
 
 class DebugJobHandler(BaseHandler):
     """POST {"cmd": "selftest_wait", "args": [10]} -> 202; the Api gets the bare self-test name."""
+    required_roles = ADMIN_WRITES     # self-tests can block an agent's job threads
+    writes = {"post": Write(DEBUG_JOB)}
 
     async def post(self, fqdn: str) -> None:
         cmd, args = parse_debug_job(self.json_object())
@@ -47,14 +55,5 @@ class DebugJobHandler(BaseHandler):
 
 
 def parse_debug_job(body: dict) -> tuple[str, list | dict]:
-    cmd = body.get("cmd")
-    if not isinstance(cmd, str):
-        raise invalid_field("cmd", "This field is required and must be a string.")
-    name = cmd.removeprefix("ceph.")
-    if name not in SELFTESTS:
-        raise invalid_field("cmd", f"{cmd!r} is not a self-test command (one of "
-                                   f"{', '.join(SELFTESTS)}, optionally prefixed 'ceph.')")
-    args = body.get("args", [])
-    if not isinstance(args, (list, dict)):
-        raise invalid_field("args", "Must be a list or an object.")
-    return name, args
+    values = DEBUG_JOB.check(body, "POST")
+    return values["cmd"].removeprefix("ceph."), values.get("args", [])

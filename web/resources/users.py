@@ -1,14 +1,27 @@
 """Users: `user` (GET, POST) and `user/<id|me>` (GET, PUT, PATCH, DELETE).
 
-The Api validates bodies and decides who may do what (Forbidden -> 403); the web tier passes
-the session user along as the actor and resolves `me` to its id.
+Creating and deleting accounts is for administrators (declared below, checked by the base
+handler). Changing one is open to every role, since everyone may change their own email and
+password: which account and which fields (a role only by an administrator) the Api decides
+(Forbidden -> 403), given the session user as the actor; the web tier resolves `me` to its id.
 """
 from __future__ import annotations
 
+from actors.facade_accounts import USER_CREATE, USER_UPDATE
+from actors.roles import ADMIN, READ_ONLY
 from web.base import BaseHandler
+from web.contract import CREATED, NO_CONTENT, OK, Write
+
+
+def user_id_of(handler: BaseHandler, user_id: str) -> int:
+    """`me` -> the id of whoever is asking; digits (the route allows no more) -> that id."""
+    return handler.current_user["id"] if user_id == "me" else int(user_id)
 
 
 class UserListHandler(BaseHandler):
+    required_roles = {"POST": ADMIN}
+    writes = {"post": Write(USER_CREATE, answer=CREATED)}
+
     async def get(self) -> None:
         self.send_json(await self.ask(self.api.list_users()))
 
@@ -18,6 +31,10 @@ class UserListHandler(BaseHandler):
 
 
 class UserDetailHandler(BaseHandler):
+    required_roles = {"PUT": READ_ONLY, "PATCH": READ_ONLY, "DELETE": ADMIN}
+    writes = {"put": Write(USER_UPDATE, answer=OK), "patch": Write(USER_UPDATE, answer=OK),
+              "delete": Write(answer=NO_CONTENT)}
+
     async def get(self, user_id: str) -> None:
         if user_id == "me":
             self.send_json(self.current_user)   # from this request's session_user answer
@@ -29,11 +46,8 @@ class UserDetailHandler(BaseHandler):
 
     async def patch(self, user_id: str) -> None:
         self.send_json(await self.ask(self.api.update_user(
-            self._id(user_id), self.json_object(), self.current_user)))
+            user_id_of(self, user_id), self.json_object(), self.current_user)))
 
     async def delete(self, user_id: str) -> None:
-        await self.ask(self.api.delete_user(self._id(user_id), self.current_user))
+        await self.ask(self.api.delete_user(user_id_of(self, user_id), self.current_user))
         self.no_content()
-
-    def _id(self, user_id: str) -> int:
-        return self.current_user["id"] if user_id == "me" else int(user_id)

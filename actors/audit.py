@@ -1,0 +1,38 @@
+"""Audit events: one per write request (POST/PUT/PATCH/DELETE), whatever its outcome. Pure.
+
+The web tier reports each finished write once (web.base.BaseHandler.on_finish) with who, what
+and how it ended; this module turns that into an ordinary Event, so audit entries are listed,
+filtered and kept like every other event. Bodies are never part of it: passwords and tokens
+travel in bodies and headers, never in the method, the path or the status.
+"""
+from __future__ import annotations
+
+from actors.events import ERROR, INFO, WARNING, Event
+
+MAX_PATH = 300          # a fuzzer's megabyte URL must not become a megabyte event
+MAX_WHO = 160
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` characters, control characters replaced: a username typed at the login
+    is anybody's text, and must not forge a second line in the log."""
+    text = "".join(c if c.isprintable() else "?" for c in text[:limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def severity(status: int) -> int:
+    """Refused writes (401/403) are worth a look; server failures more so; the rest is routine."""
+    if status >= 500:
+        return ERROR
+    if status in (401, 403):
+        return WARNING
+    return INFO
+
+
+def audit_event(now: float, who: str | None, method: str, path: str, status: int,
+                request_id: str | None = None, fsid: str | None = None,
+                fqdn: str | None = None) -> Event:
+    message = f"Audit: {_clip(who or 'anonymous', MAX_WHO)} {method} {_clip(path, MAX_PATH)} -> {status}"
+    if request_id:
+        message += f" (request {request_id})"
+    return Event(now, severity(status), message, fsid=fsid, fqdn=fqdn)

@@ -1,0 +1,54 @@
+"""Bus test helpers: a manager key pair, a gate the test controls, and CurveZMQ test clients."""
+from __future__ import annotations
+
+import threading
+
+import zmq
+
+from bus.curve import KeyPair, new_keypair
+from bus.gate import UNACCEPTED
+
+SERVER_KEYS = new_keypair()   # the manager's pair for every unit test's BusServer
+
+
+class TestGate:
+    """A bus gate that admits and delivers for every key except those in `refused` (not let in)
+    and `pending` (let in, but nothing delivered), and records the keys of the handshakes."""
+    __test__ = False   # not a pytest class
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+        self.pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._handshakes: list[str] = []
+
+    def admit(self, public_key: str) -> bool:
+        with self._lock:
+            self._handshakes.append(public_key)
+        return public_key not in self.refused
+
+    def accepted(self, public_key: str) -> bool:
+        return public_key not in self.refused | self.pending
+
+    def authorize(self, public_key: str, sender: str) -> str | None:
+        return None if self.accepted(public_key) else UNACCEPTED
+
+    @property
+    def handshakes(self) -> list[str]:
+        with self._lock:
+            return list(self._handshakes)
+
+
+class KeyedSocket(zmq.Socket):
+    """A zmq socket that remembers its CurveZMQ key pair (`keys`, None for a plain socket)."""
+    keys: KeyPair | None = None
+
+
+def curve_client(sock: zmq.Socket, server_public: str = SERVER_KEYS.public,
+                 keys: KeyPair | None = None) -> KeyPair:
+    """Make `sock` (not yet connected) a CurveZMQ client of the manager; returns its key pair."""
+    keys = keys or new_keypair()
+    sock.curve_serverkey = server_public.encode("ascii")
+    sock.curve_publickey = keys.public.encode("ascii")
+    sock.curve_secretkey = keys.secret.encode("ascii")
+    return keys

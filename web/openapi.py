@@ -1,0 +1,235 @@
+"""The OpenAPI 3 document of api/v2, generated at start-up from the route table and what each
+handler declares, so it cannot disagree with the server:
+
+* paths and path parameters from web.app.ROUTES (their types from the route regexes);
+* verbs from the handler classes (BaseHandler.allowed_methods, the same list 405 answers use);
+* query parameters from `handler.query` and bodies/answers from `handler.writes`
+  (web/contract.py), whose Fields and Bodies are those the parsers and validators check with;
+* security from `handler.requires_session`.
+
+    doc = document(ROUTES, settings)      # a JSON-ready dict, served by web/resources/docs.py
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+from web import auth, limits
+from web.contract import ACCEPTED, NO_CONTENT, Write
+from web.openapi_schemas import (
+    ERROR, PAGE, REQUEST_ID, body_schema, field_schema, regex_schema)
+
+OPENAPI = "3.0.3"
+UNSAFE = ("post", "put", "patch", "delete")
+
+# What a route regex cannot say: a format hint and a description per path parameter name.
+PARAMETERS = {
+    "fsid": ("uuid", "the cluster's FSID"),
+    "fqdn": ("hostname", "a server's fully qualified domain name"),
+    "minion_id": ("hostname", "an agent's minion id (its server's FQDN)"),
+    "mon_id": (None, "a monitor's name"),
+    "pool_id": (None, "a pool's id"),
+    "osd_id": (None, "an OSD's id"),
+    "type_id": (None, "a CRUSH type's id"),
+    "node_id": (None, "a CRUSH node's id (buckets are negative)"),
+    "rule_id": (None, "a CRUSH rule's id"),
+    "sync_type": (None, "a cluster map's name, e.g. osd_map"),
+    "key": (None, "a configuration option's name"),
+    "command": (None, "an OSD command: scrub, deep_scrub or repair"),
+    "user_id": (None, "a user's id, or `me`"),
+    "request_id": (None, "a request's id"),
+    "log_path": (None, "a log file's path under the server's log directory, e.g. ceph/ceph.log"),
+}
+
+SECURITY_SCHEMES = {
+    "session": {"type": "apiKey", "in": "cookie", "name": auth.SESSION_COOKIE,
+                "description": "set by POST auth/login"},
+    "xsrf": {"type": "apiKey", "in": "header", "name": auth.XSRF_HEADER,
+             "description": f"the value of the {auth.XSRF_COOKIE} cookie any GET sets; required "
+                            "on POST, PUT, PATCH and DELETE with a session cookie"},
+}
+# Schemes here are offered as alternatives to the cookie session on every protected verb, with
+# no XSRF header (web/auth.py: a Bearer header wins over cookies).
+TOKEN_SCHEMES: dict[str, dict] = {
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "an API token (POST user/me/token), as `Authorization: Bearer "
+                              "<token>`"},
+}
+
+_GROUP = re.compile(r"\(\?P<(\w+)>")
+# The error answers, each the one error shape (components/responses).
+ERRORS = {
+    "BadInput": "bad input: the offending fields or parameters are named in `errors`",
+    "Unauthorized": "no valid session",
+    "Forbidden": "the XSRF header is missing or wrong, or the action is not permitted",
+    "NotFound": "no such object",
+    "TooLarge": "the body is larger than the server accepts",
+    "ServerSide": "unavailable (503) or timed out (504)",
+}
+
+
+def document(routes, settings) -> dict:
+    paths, tags = {}, {}
+    for pattern, handler in routes:
+        template, parameters = path_template(pattern)
+        item = {"parameters": parameters} if parameters else {}
+        for verb in handler.allowed_methods():
+            if verb.lower() in ("get", *UNSAFE):
+                item[verb.lower()] = operation(handler, verb.lower(), template, bool(parameters))
+        paths[template] = item
+        module = inspect.getmodule(handler)
+        tags.setdefault(tag_of(handler), _first_paragraph(module.__doc__ if module else None))
+    return {
+        "openapi": OPENAPI,
+        "info": {"title": "Calamari-compatible Ceph management API", "version": settings.version,
+                 "description": _description(settings)},
+        "servers": [{"url": "/api/v2"}],
+        "tags": [{"name": name, "description": text} for name, text in sorted(tags.items())],
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": ERROR, "RequestId": REQUEST_ID, "Page": PAGE},
+            "responses": {name: {"description": text,
+                                 "content": _json({"$ref": "#/components/schemas/Error"})}
+                          for name, text in ERRORS.items()},
+            "securitySchemes": {**SECURITY_SCHEMES, **TOKEN_SCHEMES},
+        },
+    }
+
+
+def path_template(pattern: str) -> tuple[str, list[dict]]:
+    """`cluster/(?P<fsid>[a-z-]+)/pool` -> ("/cluster/{fsid}/pool", [the fsid parameter])."""
+    template, parameters, index = "", [], 0
+    while (match := _GROUP.search(pattern, index)) is not None:
+        end = _group_end(pattern, match.end())
+        name = match.group(1)
+        template += pattern[index:match.start()] + "{" + name + "}"
+        parameters.append(path_parameter(name, pattern[match.end():end]))
+        index = end + 1
+    return "/" + template + pattern[index:], parameters
+
+
+def _group_end(pattern: str, index: int) -> int:
+    """The index of the parenthesis closing the group whose body starts at `index`."""
+    depth = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return index
+            depth -= 1
+        index += 1
+    raise ValueError(f"unbalanced group in route {pattern!r}")
+
+
+def path_parameter(name: str, regex: str) -> dict:
+    schema = regex_schema(regex)
+    fmt, description = PARAMETERS.get(name, (None, None))
+    if fmt:
+        schema["format"] = fmt
+    parameter = {"name": name, "in": "path", "required": True, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
+def operation(handler, verb: str, template: str, has_path_parameters: bool) -> dict:
+    unsafe = verb in UNSAFE
+    op = {"operationId": f"{verb}{re.sub(r'[^A-Za-z0-9]+', '_', template).rstrip('_')}",
+          "tags": [tag_of(handler)],
+          "security": security(unsafe) if handler.requires_session else []}
+    doc = _first_paragraph(handler.__doc__)
+    if doc:
+        op["description"] = doc
+    responses = {}
+    if unsafe:
+        write = handler.writes.get(verb, Write())
+        if write.body is not None or write.bulk is not None:
+            op["requestBody"] = request_body(write)
+            responses["413"] = _error("TooLarge")
+        responses.update(answers(write.answer))
+    else:
+        if handler.query:
+            op["parameters"] = [query_parameter(name, field) for name, field in handler.query.items()]
+        schema = {"$ref": "#/components/schemas/Page"} if "page" in handler.query else {}
+        media_type = getattr(handler, "media_type", "application/json")
+        responses["200"] = {"description": "OK", "content": {media_type: {"schema": schema}}}
+    if handler.requires_session:
+        responses["401"] = _error("Unauthorized")
+        if unsafe:
+            responses["403"] = _error("Forbidden")
+    if has_path_parameters:
+        responses["404"] = _error("NotFound")
+    responses["4XX"] = _error("BadInput")
+    responses["5XX"] = _error("ServerSide")
+    op["responses"] = responses
+    return op
+
+
+def security(unsafe: bool) -> list[dict]:
+    cookie = {"session": [], "xsrf": []} if unsafe else {"session": []}
+    return [cookie] + [{name: []} for name in TOKEN_SCHEMES]
+
+
+def request_body(write: Write) -> dict:
+    schema = (body_schema(write.body) if write.body is not None
+              else {"type": "array", "items": body_schema(write.bulk)})
+    content = _json(schema)
+    if write.text:
+        content["text/plain"] = {"schema": {"type": "string", "minLength": 1}}
+    return {"required": not write.optional, "content": content}
+
+
+def answers(status: int) -> dict:
+    if status == ACCEPTED:
+        return {"202": {"description": "accepted: poll request/{request_id}",
+                        "content": _json({"$ref": "#/components/schemas/RequestId"})},
+                "304": {"description": "nothing would change"}}
+    if status == NO_CONTENT:
+        return {"204": {"description": "done"}}
+    return {str(status): {"description": "OK", "content": _json({})}}
+
+
+def query_parameter(name: str, field) -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "schema": field_schema(field)}
+    if parameter["schema"].get("type") == "array":
+        parameter.update(style="form", explode=True)
+    if parameter["schema"].get("type") == "string" and "minLength" not in parameter["schema"] \
+            and "enum" not in parameter["schema"]:
+        parameter["allowEmptyValue"] = True
+    return parameter
+
+
+def tag_of(handler) -> str:
+    return handler.__module__.rsplit(".", 1)[-1]
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _error(name: str) -> dict:
+    return {"$ref": f"#/components/responses/{name}"}
+
+
+def _first_paragraph(text: str | None) -> str:
+    return " ".join(inspect.cleandoc(text).split("\n\n")[0].split()) if text else ""
+
+
+def _description(settings) -> str:
+    return (
+        "Every answer is JSON. Errors have one shape, {\"detail\": str, \"errors\": {field: "
+        "[messages]}}: 400 names the offending fields or parameters, 401 without a session, 403 "
+        "when forbidden or the XSRF header is missing, 404 for unknown objects, 405 for verbs a "
+        "resource does not offer, 409 for conflicts, 413 for bodies over "
+        f"{settings.max_body_bytes} bytes ({settings.max_crush_map_bytes} for the CRUSH map "
+        f"text), 503 when a cluster cannot answer, 504 on timeouts. JSON bodies are strict "
+        f"(no NaN) and at most {limits.MAX_JSON_DEPTH} levels deep. Log in with POST "
+        "auth/login; every POST, PUT, PATCH and DELETE with the session cookie must echo the "
+        "XSRF-TOKEN cookie in the X-XSRF-TOKEN header. Scripts may instead send an API token "
+        "as Authorization: Bearer (no cookie, no XSRF header). Changes answer 202 "
+        "{\"request_id\"}: poll request/{request_id} until its state is complete.")
