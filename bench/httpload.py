@@ -30,10 +30,10 @@ class LoadResult:
                 f"p99 {self.percentile(99):6.2f} ms   errors {self.errors}")
 
 
-async def _worker(host, port, request: bytes, stop_at: float, latencies: list, errors: list):
+async def _worker(host, port, request: bytes, more, latencies: list, errors: list):
     reader, writer = await asyncio.open_connection(host, port)
     try:
-        while time.perf_counter() < stop_at:
+        while more():
             started = time.perf_counter()
             writer.write(request)
             status = await reader.readline()
@@ -52,17 +52,27 @@ async def _worker(host, port, request: bytes, stop_at: float, latencies: list, e
         writer.close()
 
 
-def run_load(url: str, *, seconds: float = 3.0, connections: int = 4, cookie: str = "") -> LoadResult:
+def run_load(url: str, *, seconds: float = 3.0, connections: int = 4, cookie: str = "",
+             requests: int | None = None, headers: dict | None = None) -> LoadResult:
+    """GET `url` for `seconds`, or exactly `requests` times when given, over `connections`."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
+    extra = {**({"Cookie": cookie} if cookie else {}), **(headers or {})}
     request = (f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-               + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n").encode()
+               + "".join(f"{name}: {value}\r\n" for name, value in extra.items()) + "\r\n").encode()
 
     async def main():
         latencies, errors = [], []
         start = time.perf_counter()
-        stop_at = start + seconds
-        await asyncio.gather(*(_worker(parts.hostname, parts.port, request, stop_at, latencies, errors)
+        stop_at, left = start + seconds, [requests]
+
+        def more() -> bool:
+            if requests is None:
+                return time.perf_counter() < stop_at
+            left[0] -= 1
+            return left[0] >= 0
+
+        await asyncio.gather(*(_worker(parts.hostname, parts.port, request, more, latencies, errors)
                                for _ in range(connections)))
         return LoadResult(len(latencies), time.perf_counter() - start, latencies, len(errors))
 
