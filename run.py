@@ -28,7 +28,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--bus-endpoint", default="tcp://127.0.0.1:8003",
                         help="ZeroMQ endpoint the agents connect to (port 0 picks a free one)")
     parser.add_argument("--data-dir", default="data")
-    parser.add_argument("--db", default=None, help="SQLite path (default: DATA_DIR/calamari.sqlite3)")
+    parser.add_argument("--db", default=None,
+                        help="SQLite path or sqlite:///path (default: DATA_DIR/calamari.sqlite3), "
+                             "or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
     parser.add_argument("--no-sim", action="store_true", help="do not start the embedded simulator")
     parser.add_argument("--sim-clusters", type=int, default=1)
     parser.add_argument("--sim-servers", type=int, default=3)
@@ -47,6 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the CRUSH map upload's limit (default 8 MiB: a 10,000-OSD map is "
                              "under 1 MiB)")
     add_security_args(parser)
+    add_retention_args(parser)
     parser.add_argument("--auto-accept", action="store_true",
                         help="accept every new agent key without an operator (trusted networks only)")
     parser.add_argument("--log-level", default="INFO")
@@ -79,6 +82,26 @@ def add_security_args(parser) -> None:
                        help="a failed login answers after this delay (default 1 s)")
     group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
     group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+
+
+def add_retention_args(parser) -> None:
+    group = parser.add_argument_group("history kept (0: no such limit; pruned every minute, oldest first)")
+    group.add_argument("--event-max-age-days", type=float, default=30.0)
+    group.add_argument("--event-max-count", type=int, default=1_000_000)
+    group.add_argument("--request-max-age-days", type=float, default=30.0,
+                       help="completed requests only: running ones are never deleted")
+    group.add_argument("--request-max-count", type=int, default=100_000)
+    group.add_argument("--retention-interval-s", type=float, default=60.0, help=argparse.SUPPRESS)
+
+
+def retention_settings(args):
+    from actors.retention import Retention, RetentionSettings
+    try:
+        return RetentionSettings(Retention.of(args.event_max_age_days, args.event_max_count),
+                                 Retention.of(args.request_max_age_days, args.request_max_count),
+                                 interval_s=args.retention_interval_s)
+    except ValueError as exc:
+        raise SystemExit(f"calamari: retention: {exc}") from None
 
 
 def auth_settings(args):
@@ -191,6 +214,21 @@ def key_pair(directory, name: str):
         raise SystemExit(f"cannot use the {name} key pair in {directory}: {exc}") from None
 
 
+def usable_data_dir(data_dir: Path) -> Path:
+    """The data dir, made owner-only (the database holds password and session hashes) if new;
+    SystemExit with one line if it is not a directory we may read and write: a daemon that
+    cannot persist must not run, and a traceback would hide the one fact the operator needs."""
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SystemExit(f"calamari: data dir {data_dir} is not a directory") from None
+    except OSError as exc:
+        raise SystemExit(f"calamari: cannot create data dir {data_dir}: {exc.strerror}") from None
+    if not os.access(data_dir, os.R_OK | os.W_OK | os.X_OK):
+        raise SystemExit(f"calamari: data dir {data_dir} is not readable and writable by this user")
+    return data_dir
+
+
 def cookie_secret(data_dir: Path) -> bytes:
     """Created once per data dir, readable only by its owner."""
     path = data_dir / "cookie_secret"
@@ -206,7 +244,7 @@ async def run_daemon(args) -> int:
     import tornado.netutil
 
     from actors.context import Timings
-    from actors.system import ensure_admin, start_actor_system
+    from actors.system import StartupError, ensure_admin, start_actor_system
     from agent.grains import local_grains
     from bus.server import BusServer
     from web.app import make_app
@@ -215,23 +253,25 @@ async def run_daemon(args) -> int:
 
     tls = https_context(args)
     auth = auth_settings(args)
-    data_dir = Path(args.data_dir)
-    # Owner-only: the database holds password and session hashes.
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data_dir = usable_data_dir(Path(args.data_dir))
     db = args.db or str(data_dir / "calamari.sqlite3")
     bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
-    system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
-                                request_timeouts={"job_timeout_s": args.request_timeout_s,
-                                                  "map_timeout_s": 2 * args.request_timeout_s},
-                                auth=auth, auto_accept=args.auto_accept)
+    try:
+        system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
+                                    request_timeouts={"job_timeout_s": args.request_timeout_s,
+                                                      "map_timeout_s": 2 * args.request_timeout_s},
+                                    auth=auth, auto_accept=args.auto_accept,
+                                    retention=retention_settings(args))
+    except StartupError as exc:
+        raise SystemExit(f"calamari: {exc}") from None
     bus = fleet = http = None
     try:
         generated = ensure_admin(system.store, args.admin_password or os.environ.get("CALAMARI_ADMIN_PASSWORD"))
         bus = BusServer(args.bus_endpoint, system.dispatcher.on_message, keys=bus_keys, gate=system.keyring)
         bus.start()
         system.dispatcher.attach_bus(bus.send)
-        system.api.attach_bus_stats(lambda: bus.stats)
+        system.api.attach_bus_stats(lambda: {**bus.stats, **system.dispatcher.counters()})
         grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
         settings = WebSettings(cookie_secret=cookie_secret(data_dir), hostname=grains["host"],
                                fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,

@@ -13,6 +13,8 @@ from typing import Callable
 
 import pykka
 
+from actors.coalesce import Latest
+
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +43,10 @@ class Actor(pykka.ThreadingActor):
         cls._dispatch = table
 
     def on_receive(self, message):
+        if isinstance(message, Latest):   # a coalesced heartbeat (actors/coalesce.py)
+            message = message.take()
+            if message is None:
+                return None
         name = self._dispatch.get(type(message))
         reply: Future | None = getattr(message, "reply", None)
         if name is None:

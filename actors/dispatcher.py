@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import pykka
 
 from actors.cluster_actor import ClusterActor
+from actors.coalesce import Coalescer
 from actors.context import Peers, Timings
 from actors.events import INFO, Event
 from actors.messages import (ClusterHeartbeatReceived, EmitEvents, Forget, ForgetCluster, JobCompleted,
@@ -27,6 +28,7 @@ from actors.server_actor import ServerActor
 from bus.protocol import ClusterHeartbeat, Envelope, Job, JobResult, ServerHeartbeat
 
 log = logging.getLogger(__name__)
+STALE_WINDOW_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Dispatcher:
         self._send = None
         self.tracker: pykka.ActorRef | None = None
         self.stats: Counter = Counter()
+        self._newest_sent: dict[tuple, float] = {}   # heartbeat key -> newest sent_at taken
+        self._latest = Coalescer()
         self.peers = Peers(store=store, eventer=eventer, directory=directory, send_job=self.send_job,
                            cluster_ref=self.cluster_ref, publish_cluster=self.publish_cluster)
 
@@ -84,14 +88,45 @@ class Dispatcher:
             if body.fqdn != agent_id:
                 self._drop("server heartbeat for another host", agent_id)
                 return
-            self._server(agent_id).tell(ServerHeartbeatReceived(body, now))
+            if self._fresh(("server", agent_id), envelope.sent_at):
+                self._tell_latest(self._server(agent_id), ("server", agent_id),
+                                  ServerHeartbeatReceived(body, now))
         elif isinstance(body, ClusterHeartbeat):
-            self._cluster(body.fsid, body.name, now).tell(ClusterHeartbeatReceived(agent_id, body, now))
+            key = ("cluster", agent_id, body.fsid)
+            if self._fresh(key, envelope.sent_at):
+                self._tell_latest(self._cluster(body.fsid, body.name, now), key,
+                                  ClusterHeartbeatReceived(agent_id, body, now))
         elif isinstance(body, JobResult):
             self._job_result(agent_id, body, now)
         else:
             self._drop(f"unexpected {envelope.kind}", agent_id)
         self.stats["dispatched"] += 1
+
+    def _fresh(self, key: tuple, sent_at: float) -> bool:
+        """False for a heartbeat sent before one already taken from the same agent (delayed on
+        the network): it must not roll state back. A jump back of more than STALE_WINDOW_S is
+        the agent's clock being stepped, and is accepted (else it would be muted until then)."""
+        with self._lock:
+            newest = self._newest_sent.get(key)
+            if newest is not None and newest - STALE_WINDOW_S < sent_at < newest:
+                self.stats["heartbeats_stale"] += 1
+                return False
+            self._newest_sent[key] = sent_at
+            return True
+
+    def _tell_latest(self, ref: pykka.ActorRef, key: tuple, message) -> None:
+        latest = self._latest.offer(key, message)
+        if latest is not None:
+            try:
+                ref.tell(latest)
+            except pykka.ActorDeadError:   # stopped meanwhile (forgotten): the next one restarts it
+                self._latest.discard(lambda k: k == key)
+
+    def counters(self) -> dict:
+        """Heartbeats dropped as older than one already taken, and replaced while queued."""
+        with self._lock:
+            stale = self.stats["heartbeats_stale"]
+        return {"heartbeats_stale": stale, "heartbeats_coalesced": self._latest.coalesced}
 
     def _drop(self, why: str, agent_id: str) -> None:
         self.stats["dropped"] += 1
@@ -218,6 +253,7 @@ class Dispatcher:
         with self._lock:
             ref = self._clusters.pop(fsid, None)
             self._summaries.pop(fsid, None)
+        self._latest.discard(lambda key: key[0] == "cluster" and key[2] == fsid)
         if ref is None:
             return False
         # The actor deletes its own rows: whatever it still persists was queued before that.
@@ -228,6 +264,7 @@ class Dispatcher:
     def forget_server_actor(self, fqdn: str) -> None:
         with self._lock:
             ref = self._servers.pop(fqdn, None)
+        self._latest.discard(lambda key: key == ("server", fqdn))
         if ref is not None:
             ref.stop(block=False)
 

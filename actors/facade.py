@@ -69,11 +69,11 @@ class DaemonApi(ChangesMixin, AccountsMixin, SessionsMixin, TokensMixin, KeysMix
         return page()
 
     def list_requests(self, *, fsid, state, offset, limit) -> Future:
-        page = lambda _=None: ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r))  # noqa: E731
+        page = lambda _=None: self._durable(ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r)))  # noqa: E731
         return page() if fsid is None else self._with_cluster(fsid, page)
 
     def get_request(self, request_id: str) -> Future:
-        return ask(self.tracker, lambda r: GetRequest(request_id, r))
+        return self._durable(ask(self.tracker, lambda r: GetRequest(request_id, r)))
 
     # --- users ----------------------------------------------------------------------------------------
     def list_users(self) -> Future:

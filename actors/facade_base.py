@@ -6,12 +6,23 @@ from typing import Callable
 
 import pykka
 
+from actors.base import ask
 from actors.errors import NotFound
-from actors.futures import failed
+from actors.futures import failed, then
+from actors.store_messages import Flush
 
 
 class FacadeBase:
     dispatcher = None   # set by DaemonApi
+    store = None        # set by DaemonApi
+
+    def _durable(self, answer: Future) -> Future:
+        """`answer`, released only once the store has applied every write queued before it.
+
+        The request tracker tells the store to save a request before it answers, so a Flush
+        asked after that answer completes only when the row is committed: a request id handed
+        out (202) or a request state shown survives a kill -9 (about one store round trip)."""
+        return then(answer, lambda value: then(ask(self.store, Flush), lambda _: value))
 
     def _with_cluster(self, fsid: str, make: Callable[[pykka.ActorRef], Future]) -> Future:
         """make(the cluster's actor) for a known fsid, else a Future failing with 404."""

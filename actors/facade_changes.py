@@ -23,7 +23,8 @@ class ChangesMixin(FacadeBase):
     # --- the 202 workflow ---------------------------------------------------------------------
     def _plan(self, fsid: str, op: str, kind: str, ident, attrs, user: dict) -> Future:
         who = (user or {}).get("username")
-        return self._with_cluster(fsid, lambda ref: ask(ref, lambda r: PlanChange(op, kind, ident, attrs, who, r)))
+        return self._with_cluster(fsid, lambda ref: self._durable(
+            ask(ref, lambda r: PlanChange(op, kind, ident, attrs, who, r))))
 
     def create(self, fsid: str, kind: str, attrs: dict, user: dict, /) -> Future:
         return self._plan(fsid, "create", kind, None, attrs, user)
@@ -49,11 +50,11 @@ class ChangesMixin(FacadeBase):
         kwargs = {"seconds": args[0]} if function == "selftest_wait" and isinstance(args, list) and args else \
             (dict(args) if isinstance(args, dict) else {})
         headline = f"Debug job {function} on {fqdn}"
-        return self._with_agent(fqdn, lambda: ask(self.tracker, lambda r: SubmitJob(
-            function, kwargs, fqdn, headline, (user or {}).get("username"), r)))
+        return self._with_agent(fqdn, lambda: self._durable(ask(self.tracker, lambda r: SubmitJob(
+            function, kwargs, fqdn, headline, (user or {}).get("username"), r))))
 
     def cancel_request(self, request_id: str) -> Future:
-        return ask(self.tracker, lambda r: CancelRequest(request_id, r))
+        return self._durable(ask(self.tracker, lambda r: CancelRequest(request_id, r)))
 
     # --- forgetting -----------------------------------------------------------------------------
     def delete_cluster(self, fsid: str) -> Future:

@@ -190,7 +190,9 @@ def on_job_result(state: RequestState, result, osd_epoch_held: int | None, now: 
     if state.state != SUBMITTED or state.job_id is None or result.job_id != state.job_id:
         return state, ()
     if not result.success:
-        return _complete(state, now, _job_error(result.error))
+        # The dispatcher's own deadline (a Timeout) may beat our tick to it: same wording.
+        timed_out = isinstance(result.error, dict) and result.error.get("type") == "Timeout"
+        return _complete(state, now, _no_answer(state) if timed_out else _job_error(result.error))
     if state.function != RADOS:
         return _complete(state, now)
     body = result.result
@@ -242,11 +244,15 @@ def on_tick(state: RequestState, now: float) -> Result:
         return _complete(state, now, f"Timed out waiting for OSD map epoch {state.awaited_epoch}")
     if state.phase == PHASE_PGS:
         return _complete(state, now, f"PG creation stalled at {state.pg_progress} PGs")
+    return _complete(state, now, _no_answer(state))
+
+
+def _no_answer(state: RequestState) -> str:
+    """Why a job out went unanswered: its host was lost (no longer the favourite) or silent."""
     host = state.job_host or state.minion
     if host != state.minion:
-        return _complete(state, now, f"Lost contact with server {host}: no answer within "
-                                     f"{state.timeouts.job_s:g} s")
-    return _complete(state, now, f"No answer from server {host} within {state.timeouts.job_s:g} s")
+        return f"Lost contact with server {host}: no answer within {state.timeouts.job_s:g} s"
+    return f"No answer from server {host} within {state.timeouts.job_s:g} s"
 
 
 def settle(state: RequestState, osd_map_held: tuple[int, Any] | None, pg_summary_held: Any,

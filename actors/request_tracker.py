@@ -8,7 +8,9 @@ the Started / Succeeded / Failed / Cancelled events. A request whose transition 
 with "Internal error: …" and is logged with its id; the others and the actor carry on.
 
 Every request stays in memory (the newest MAX_KEPT; older completed ones are dropped from memory,
-not from the database) and answers the API's request queries. After a restart `Restored(rows)`
+not from the database) and answers the API's request queries. Completed requests also leave
+memory under the request retention (actors/retention.py), checked on ticks every interval, the
+same policy the store applies to the table, so the API does not list what the database dropped. After a restart `Restored(rows)`
 (the store's LoadRequests) brings completed requests back as they were and resolves in-flight
 ones honestly: waiting for maps → resumed; job still out → failed with an explanation.
 """
@@ -20,6 +22,7 @@ import uuid
 from typing import Any, Callable
 
 from actors import request_machine as rm
+from actors import retention as rt
 from actors.base import Actor, handles
 from actors.context import Peers, Timings
 from actors.errors import Invalid, NotFound
@@ -74,14 +77,17 @@ class RequestTracker(Actor):
     def __init__(self, peers: Peers, timings: Timings, clock: Callable[[], float] = time.time, *,
                  job_timeout_s: float = 60.0, map_timeout_s: float = 120.0,
                  pg_stall_timeout_s: float = 600.0,
-                 new_id: Callable[[], str] = lambda: str(uuid.uuid4()), max_kept: int = MAX_KEPT):
+                 new_id: Callable[[], str] = lambda: str(uuid.uuid4()), max_kept: int = MAX_KEPT,
+                 retention: rt.Retention | None = None, retention_interval_s: float = 60.0):
         super().__init__()
         self.peers = peers
         self.timings = timings
         self.clock = clock
         self.timeouts = rm.Timeouts(job_timeout_s, map_timeout_s, pg_stall_timeout_s)
         self.new_id = new_id
+        self.retention = retention or rt.Retention()
         self.max_kept = max_kept
+        self._prune_due = rt.Due(retention_interval_s)
         self.requests: dict[str, rm.RequestState] = {}   # insertion order: oldest first
         self.active: set[str] = set()                    # ids of submitted requests
         self.by_job: dict[str, str] = {}                 # job id -> request id
@@ -152,6 +158,10 @@ class RequestTracker(Actor):
             state = self.requests.get(request_id)
             if state is not None:
                 self._step(state, rm.on_tick, now=message.now)
+        if self._prune_due(message.now):
+            done = [(i, s.requested_at) for i, s in self.requests.items() if s.state == rm.COMPLETE]
+            for request_id in rt.expired(done, message.now, self.retention):
+                del self.requests[request_id]
 
     @handles(CancelRequest)
     def cancel(self, message: CancelRequest) -> dict:
@@ -275,8 +285,10 @@ class RequestTracker(Actor):
     def _record(self, old: rm.RequestState, new: rm.RequestState, now: float) -> None:
         if old.job_id is not None and old.job_id != new.job_id:
             self.by_job.pop(old.job_id, None)
-        if new.job_id is not None:
+        if new.job_id is not None and new.state == rm.SUBMITTED:
             self.by_job[new.job_id] = new.id
+        elif new.job_id is not None:
+            self.by_job.pop(new.job_id, None)   # a late answer finds no request: dropped, logged
         self.requests[new.id] = new
         if new.state == rm.SUBMITTED:
             self.active.add(new.id)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import time
+from concurrent.futures import Future
 from typing import Callable
 
 import peewee as pw
@@ -22,8 +22,8 @@ from actors import api_tokens, lockout, roles
 from actors import store_messages as m
 from actors.base import Actor, handles
 from actors.errors import Conflict, NotFound
-from store import queries as q
-from store.db import create_schema, open_database
+from store import pruning, queries as q
+from store.db import create_schema, open_database, redact  # redact: re-exported to actors.system
 from store.models import database_proxy
 
 log = logging.getLogger(__name__)
@@ -74,34 +74,45 @@ def _query(*message_types: type) -> Callable:
     return decorate
 
 
-def _redact(url: str) -> str:
-    return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
-
-
 class StoreActor(Actor):
     """Persists servers, clusters, maps, events, users, sessions and agent keys."""
 
-    def __init__(self, database: str, clock: Callable[[], float] = time.time):
+    def __init__(self, database: str, clock: Callable[[], float] = time.time, opened: Future | None = None):
+        """opened: completed once the database is open, or with the reason it cannot be (the
+        daemon's start-up turns that into one clear line instead of a dead store)."""
         super().__init__()
         self._url = str(database)
         self._clock = clock
+        self._opened = opened
         self._db: pw.Database | None = None
         self.failed_writes = 0
+        self.pruned_events = self.pruned_requests = 0   # by retention, since start
 
     # lifecycle (on the actor's thread) -------------------------------------------------------
 
     def on_start(self) -> None:
-        db = open_database(self._url)
-        database_proxy.initialize(db)
-        db.connect()
-        create_schema(db)
+        try:
+            db = open_database(self._url)
+            database_proxy.initialize(db)
+            db.connect()
+            create_schema(db)
+        except Exception as exc:
+            if self._opened is None:
+                raise
+            # The starter reports it in one line; pykka's traceback would only bury that line.
+            log.error("store: cannot open %s: %s", redact(self._url), exc)
+            self._opened.set_exception(exc)
+            self.actor_ref.stop(block=False)
+            return
         self._db = db
-        log.info("store: opened %s", _redact(self._url))
+        if self._opened is not None:
+            self._opened.set_result(None)
+        log.info("store: opened %s", redact(self._url))
 
     def on_stop(self) -> None:
         if self._db is not None and not self._db.is_closed():
             self._db.close()
-            log.info("store: closed %s", _redact(self._url))
+            log.info("store: closed %s", redact(self._url))
 
     # writes ---------------------------------------------------------------------------------
 
@@ -158,6 +169,20 @@ class StoreActor(Actor):
     @_write(m.SaveRequest)
     def _save_request(self, msg: m.SaveRequest) -> None:
         q.save_request(msg.row)
+
+    @_query(m.PruneHistory)
+    def _prune_history(self, msg: m.PruneHistory) -> tuple[int, int]:
+        now = self._clock() if msg.now is None else msg.now
+        limit = msg.batch_rows
+        events = pruning.prune_events(msg.events.cutoff(now), msg.events.max_count, limit)
+        requests = pruning.prune_requests(msg.requests.cutoff(now), msg.requests.max_count, limit)
+        self.pruned_events += events
+        self.pruned_requests += requests
+        if events >= limit or requests >= limit:
+            self.actor_ref.tell(m.PruneHistory(msg.events, msg.requests, limit, now))
+        if events or requests:
+            log.info("store: retention deleted %d events and %d completed requests", events, requests)
+        return events, requests
 
     # queries --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from actors.events import Event
+from actors.retention import Retention
 
 
 # Replies -------------------------------------------------------------------------------------
@@ -129,6 +130,21 @@ class SaveRequest:
     headline, status, requested_at, completed_at, requested_by, data (msgpack-able: the request
     state machine's state, so an in-flight request can be resumed after a restart)}."""
     row: dict
+
+
+# Retention ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PruneHistory:
+    """Deletes at most batch_rows events and batch_rows completed requests beyond their
+    retention, oldest first, in one transaction -> (events deleted, requests deleted). When a
+    batch was full the store tells itself the same message again (same `now`, no reply), so a
+    backlog goes a batch at a time with other messages in between. now None: the store's clock."""
+    events: Retention
+    requests: Retention
+    batch_rows: int
+    now: float | None = None
+    reply: Future | None = None
 
 
 # Queries ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import pykka
@@ -20,14 +21,19 @@ from actors.facade import DaemonApi
 from actors.keyring import KeyRing
 from actors.messages import EmitEvents, Restored
 from actors.server_records import row_to_record
-from actors.store_actor import StoreActor
+from actors.store_actor import StoreActor, redact
 from actors.request_tracker import RequestTracker
+from actors.retention import Due, RetentionSettings
 from actors.roles import ADMIN
-from actors.store_messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState
+from actors.store_messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState, PruneHistory
 from actors.ticker import Ticker
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 60.0
+
+
+class StartupError(Exception):
+    """The daemon cannot start (e.g. its database is unreadable); the message is one line."""
 
 
 @dataclass
@@ -52,11 +58,20 @@ class ActorSystem:
 
 def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
                        request_timeouts: dict | None = None, auth: AuthSettings | None = None,
-                       auto_accept: bool = False) -> ActorSystem:
+                       auto_accept: bool = False, retention: RetentionSettings | None = None) -> ActorSystem:
     """request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker;
     auth: session limits and lockout policy of the facade; auto_accept: accept every new agent
-    key (the key ring, `system.keyring`, is the bus's gate)."""
-    store = StoreActor.start(db)
+    key (the key ring, `system.keyring`, is the bus's gate); retention: how much history the store
+    and the request tracker keep (pruned on ticks every retention.interval_s)."""
+    retention = retention or RetentionSettings()
+    opened: Future = Future()
+    store = StoreActor.start(db, opened=opened)
+    try:
+        opened.result(STARTUP_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises, said in one line
+        pykka.ActorRegistry.stop_all(block=True, timeout=5.0)
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise StartupError(f"cannot open the database {redact(db)}: {reason}") from None
     state = ask(store, LoadState).result(STARTUP_TIMEOUT_S)
     eventer = Eventer.start(store)
     keyring = KeyRing(store, eventer, auto_accept=auto_accept)
@@ -64,7 +79,8 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
     holder: dict = {}
     directory = ServerDirectory.start(lambda: holder["dispatcher"].peers)
     dispatcher = Dispatcher(store=store, eventer=eventer, directory=directory, timings=timings)
-    tracker = RequestTracker.start(dispatcher.peers, timings, **(request_timeouts or {}))
+    tracker = RequestTracker.start(dispatcher.peers, timings, **(request_timeouts or {}),
+                                   retention=retention.requests, retention_interval_s=retention.interval_s)
     dispatcher.attach_tracker(tracker)
     holder["dispatcher"] = dispatcher
     records = [row_to_record(row) for row in state.servers]
@@ -77,11 +93,15 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
     api = DaemonApi(dispatcher, directory, store, tracker, call_timeout_s=timings.call_timeout_s, auth=auth,
                     keyring=keyring)
 
+    prune_due = Due(retention.interval_s)
+
     def tick() -> None:
         try:
             dispatcher.tick()
         finally:
             api.tick()    # accounts whose lockout ran out
+            if prune_due(time.time()):
+                store.tell(PruneHistory(retention.events, retention.requests, retention.batch_rows))
     ticker = Ticker(tick, tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))

@@ -20,7 +20,9 @@ accepts it), not by a routing id, so none is set. A refused key is retried (agen
 
 Backend switches read at the moment they matter: a truthy `backend.dark` suppresses everything
 the agent would send (heartbeats and job results; jobs still run), and `backend.job_latency_s`
-delays each job before it runs, on the loop, without blocking it.
+delays each job before it runs, on the loop, without blocking it. `backend.outbound_delay()`, if
+present, is asked for every message sent: None drops it, a number of seconds delays it (a
+simulated network partition).
 
 A backend that can tell cheaply whether its cluster moved has `watch_s` and
 `changed_cluster_heartbeats()`: the minion asks every `watch_s` between beats and sends what it
@@ -67,7 +69,7 @@ START_TIMEOUT_S = 5.0
 STATS_KEYS = ("heartbeats_sent", "cluster_heartbeats_sent", "heartbeat_errors", "beats_suppressed",
               "jobs_received", "jobs_expired", "jobs_succeeded", "jobs_failed", "results_sent",
               "results_suppressed", "send_dropped", "send_errors", "dropped_malformed",
-              "dropped_unexpected", "handshakes_refused", "handshakes_failed")
+              "dropped_unexpected", "handshakes_refused", "handshakes_failed", "send_partitioned")
 
 
 class Minion:
@@ -357,6 +359,19 @@ class Minion:
             self._cancelled.discard(job.job_id)
 
     def _send(self, frames: list[bytes], counter: str) -> None:
+        # Test knob (sim/backend.py): a network partition drops or delays what the agent sends.
+        route = getattr(self.backend, "outbound_delay", None)
+        delay = route() if callable(route) else 0.0
+        if delay is None:
+            self._stats["send_partitioned"] += 1
+        elif delay > 0:
+            asyncio.get_running_loop().call_later(delay, self._send_now, frames, counter)
+        else:
+            self._send_now(frames, counter)
+
+    def _send_now(self, frames: list[bytes], counter: str) -> None:
+        if self._sock is None:   # closed while a delayed message waited
+            return
         future = self._sock.send_multipart(frames, flags=zmq.NOBLOCK)
         # A NOBLOCK send resolves at once: the future is done, with the error if any.
         exc = future.exception() if future.done() else None

@@ -9,12 +9,17 @@ Failure knobs for tests, read at the moment they matter:
   fail_functions    jobs of these functions raise RuntimeError("simulated failure of <fn>")
   mute_functions    jobs of these functions run but their result is never sent (`mutes(fn)`,
                     asked by the minion): the job that never answers / the lost result
+  drop_rate         the fraction of the messages this agent sends that the network loses
+  delay_s           every message this agent sends arrives this much later (messages sent
+                    while it was high arrive after later ones sent when it is lower: reordering)
 `release()` wakes every selftest_block (and cuts short every selftest_wait) on this backend.
 """
 from __future__ import annotations
 
+import random
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from agent.backend import SYNC_TYPES, JobError, UnknownFunction
@@ -36,6 +41,10 @@ class SimBackend:
         self.dark = False
         self.fail_functions: set[str] = set()
         self.mute_functions: set[str] = set()
+        self.jobs_run: Counter = Counter()   # by function: what reached this agent and ran
+        self.drop_rate = 0.0
+        self.delay_s = 0.0
+        self._network = random.Random(fqdn)   # reproducible losses
         self._released = threading.Condition()
         self._release_count = 0
         self._closed = False   # once closed, no job blocks any more (a clean fleet shutdown)
@@ -55,6 +64,12 @@ class SimBackend:
     def mutes(self, function: str) -> bool:
         """True if the result of a `function` job must not be sent (asked by the minion)."""
         return function in self.mute_functions
+
+    def outbound_delay(self) -> float | None:
+        """Asked by the minion for each message it sends: None drops it, else the delay."""
+        if self.drop_rate and self._network.random() < self.drop_rate:
+            return None
+        return self.delay_s
 
     def release(self) -> None:
         """Wake every job blocked in selftest_block or waiting in selftest_wait."""
@@ -85,6 +100,7 @@ class SimBackend:
     # ----- jobs -------------------------------------------------------------------------------
 
     def run_job(self, function: str, args: dict) -> Any:
+        self.jobs_run[function] += 1
         if function in self.fail_functions:
             raise RuntimeError(f"simulated failure of {function}")
         job = self._JOBS.get(function)

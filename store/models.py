@@ -1,6 +1,7 @@
 """The tables. Models bind to `database_proxy`; the store actor points it at the real database.
 
-Times are UTC epoch seconds in FloatFields (no DateTimeField: its SQLite round trip is lossy).
+Times are UTC epoch seconds in DoubleFields (no DateTimeField: its SQLite round trip is lossy; not
+FloatField: on PostgreSQL that is a 4-byte REAL, which rounds today's epoch to minutes).
 Maps (sync objects) are msgpack blobs; small structured columns (grains, services) are JSON text.
 Only the store actor (through store/queries.py) touches these classes.
 """
@@ -24,10 +25,10 @@ class User(BaseModel):
     email = pw.TextField(default="")
     password_hash = pw.TextField()
     is_admin = pw.BooleanField(default=False)   # kept equal to role == "admin" (older data dirs)
-    created_at = pw.FloatField()
+    created_at = pw.DoubleField()
     role = pw.TextField(null=True)              # actors/roles.py; NULL in rows made before roles
     failed_logins = pw.IntegerField(default=0)  # consecutive failures (actors/lockout.py)
-    locked_until = pw.FloatField(null=True)      # no index: create_tables would index a column
+    locked_until = pw.DoubleField(null=True)    # no index: create_tables would index a column
                                                 # an older table does not have yet (SQLite quirk)
 
     class Meta:
@@ -38,9 +39,9 @@ class Session(BaseModel):
     # The token itself is never stored, only its sha256 (a stolen table grants no login).
     token_hash = pw.TextField(primary_key=True)
     user = pw.ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
-    created_at = pw.FloatField()
-    last_seen_at = pw.FloatField()
-    expires_at = pw.FloatField(index=True)
+    created_at = pw.DoubleField()
+    last_seen_at = pw.DoubleField()
+    expires_at = pw.DoubleField(index=True)
 
     class Meta:
         table_name = "sessions"
@@ -52,9 +53,9 @@ class ApiToken(BaseModel):
     user = pw.ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
     name = pw.TextField()
     secret_hash = pw.TextField()
-    created_at = pw.FloatField()
-    expires_at = pw.FloatField(null=True)
-    last_used_at = pw.FloatField(null=True)
+    created_at = pw.DoubleField()
+    expires_at = pw.DoubleField(null=True)
+    last_used_at = pw.DoubleField(null=True)
 
     class Meta:
         table_name = "api_tokens"
@@ -62,12 +63,13 @@ class ApiToken(BaseModel):
 
 
 class Server(BaseModel):
-    id = pw.AutoField()
+    id = pw.BigAutoField()                   # upserted often: PostgreSQL spends a sequence number on
+                                             # every ON CONFLICT, so 2**31 would run out
     fqdn = pw.TextField(unique=True)
     hostname = pw.TextField()
     managed = pw.BooleanField(default=False)
-    last_contact = pw.FloatField(null=True)
-    boot_time = pw.FloatField(null=True)
+    last_contact = pw.DoubleField(null=True)
+    boot_time = pw.DoubleField(null=True)
     ceph_version = pw.TextField(null=True)
     grains = pw.TextField(default="{}")      # JSON object
     services = pw.TextField(default="[]")    # JSON list of {fsid, type, id, running, status}
@@ -80,7 +82,7 @@ class Server(BaseModel):
 class Cluster(BaseModel):
     fsid = pw.TextField(primary_key=True)
     name = pw.TextField()
-    update_time = pw.FloatField(null=True)
+    update_time = pw.DoubleField(null=True)
     late = pw.BooleanField(default=False)   # "late reporting" was announced (not again after restart)
 
     class Meta:
@@ -89,14 +91,14 @@ class Cluster(BaseModel):
 
 class SyncObject(BaseModel):
     """The latest copy of one cluster map; older copies are overwritten, not kept."""
-    id = pw.AutoField()
+    id = pw.BigAutoField()                   # upserted often (see Server.id)
     fsid = pw.TextField()
     sync_type = pw.TextField()
     cluster_name = pw.TextField()
     version = pw.TextField()                 # an epoch (as text) or a digest
     version_is_int = pw.BooleanField()
     data = pw.BlobField()                    # msgpack
-    saved_at = pw.FloatField()
+    saved_at = pw.DoubleField()
 
     class Meta:
         table_name = "sync_objects"
@@ -104,8 +106,8 @@ class SyncObject(BaseModel):
 
 
 class Event(BaseModel):
-    id = pw.AutoField()
-    when = pw.FloatField(index=True)
+    id = pw.BigAutoField()                   # 2**31 events is within reach of a long-lived PostgreSQL
+    when = pw.DoubleField(index=True)
     severity = pw.IntegerField()
     message = pw.TextField()
     fsid = pw.TextField(null=True)
@@ -127,7 +129,7 @@ class MinionKey(BaseModel):
     status = pw.TextField()                  # one of KEY_STATUSES
     public_key = pw.TextField(null=True)
     fingerprint = pw.TextField(null=True)
-    updated_at = pw.FloatField()
+    updated_at = pw.DoubleField()
 
     class Meta:
         table_name = "minion_keys"
@@ -144,8 +146,8 @@ class Request(BaseModel):
     error_message = pw.TextField(default="")
     headline = pw.TextField()
     status = pw.TextField(default="")
-    requested_at = pw.FloatField(index=True)
-    completed_at = pw.FloatField(null=True)
+    requested_at = pw.DoubleField(index=True)
+    completed_at = pw.DoubleField(null=True)
     requested_by = pw.TextField(null=True)
     data = pw.BlobField(null=True)           # msgpack
 

@@ -1,4 +1,5 @@
-"""Requests end truthfully when jobs are lost, raise, or agents go dark; and across restarts."""
+"""Requests end truthfully when jobs are lost, raise, or agents go dark; and across restarts, on
+each database backend (`db_url`, tests/db_backends.py)."""
 from __future__ import annotations
 
 from tests.helpers import wait_until
@@ -42,8 +43,9 @@ def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_pat
         assert daemon.stop() == 0
 
 
-def test_requests_survive_a_restart(tmp_path):
-    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+def test_requests_survive_a_restart(tmp_path, db_url):
+    db = ["--db", db_url]
+    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=db).start()
     fleet = start_fleet(first, advance_every_s=0.1)
     try:
         with logged_in_client(first.http_url) as api:
@@ -55,7 +57,7 @@ def test_requests_survive_a_restart(tmp_path):
     finally:
         assert first.stop() == 0   # while the job still blocks on the agent
         fleet.stop()
-    second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+    second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=db).start()
     try:
         with logged_in_client(second.http_url) as api:
             assert api.get(f"request/{done['id']}").json() == done
@@ -66,8 +68,9 @@ def test_requests_survive_a_restart(tmp_path):
         assert second.stop() == 0
 
 
-def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path):
-    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path, db_url):
+    db = ["--db", db_url]
+    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=db).start()
     fleet = start_fleet(first, advance_every_s=0.1)
     second = None
     try:
@@ -81,7 +84,7 @@ def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path)
         assert first.stop() == 0
         for backend in fleet.backends.values():
             backend.fail_functions = set()
-        second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
+        second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=db,
                                bus_endpoint=first.bus_endpoint).start()   # the agents reconnect
         with logged_in_client(second.http_url) as api:
             request = finished(api, request_id)

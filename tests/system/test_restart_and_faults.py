@@ -1,4 +1,5 @@
-"""Restart on the same data dir, clean shutdown (bad frames on the bus: test_bus_fuzz.py)."""
+"""Restart on the same data dir, clean shutdown (bad frames on the bus: test_bus_fuzz.py).
+The restart runs on each database backend (`db_url`, tests/db_backends.py)."""
 from __future__ import annotations
 
 from tests.system.conftest import HEARTBEAT_S, start_fleet
@@ -6,8 +7,8 @@ from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.test_read_api import synced_cluster
 
 
-def test_restart_restores_clusters_servers_maps_and_events_before_any_heartbeat(tmp_path):
-    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+def test_restart_restores_clusters_servers_maps_and_events_before_any_heartbeat(tmp_path, db_url):
+    first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=["--db", db_url]).start()
     fleet = start_fleet(first)
     try:
         with logged_in_client(first.http_url) as api:
@@ -18,7 +19,7 @@ def test_restart_restores_clusters_servers_maps_and_events_before_any_heartbeat(
     finally:
         fleet.stop()
         assert first.stop() == 0
-    second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+    second = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=["--db", db_url]).start()
     try:
         with logged_in_client(second.http_url) as api:   # the same admin account, from the database
             assert [c["id"] for c in api.get("cluster").json()] == [fsid]

@@ -68,8 +68,8 @@ def test_a_failed_job_completes_with_its_error_message():
     done, actions = rm.on_job_result(state, failure, 5, 110.0)
     assert actions == (rm.Completed(),)
     assert (done.state, done.error, done.error_message, done.completed_at, done.job_id) == \
-        ("complete", True, "No answer from mon-a", 110.0, None)
-    assert done.status == "Failed (No answer from mon-a)"
+        ("complete", True, "No answer from server mon-a within 60 s", 110.0, None)
+    assert done.status == "Failed (No answer from server mon-a within 60 s)"
 
 
 def test_a_ceph_error_completes_with_the_error_status():

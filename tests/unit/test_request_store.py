@@ -1,16 +1,17 @@
 """The requests table through the StoreActor: upsert, newest-first bounded load, bad rows."""
 from __future__ import annotations
 
-import sqlite3
-
 from actors import request_machine as rm
 from actors import store_messages as m
 from actors.base import ask
 from actors.plans import PG_GROWTH, PgGrowth, Plan
 from actors.request_tracker import dump, from_row, row
 from store import queries
+from tests import db_backends
+from tests.db_backends import rows
 
 FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
+store = db_backends.store_on_each_backend    # every `store` test here runs on each backend
 
 
 def load(ref) -> list[dict]:
@@ -26,12 +27,15 @@ def request_row(request_id="r1", requested_at=100.0, **overrides) -> dict:
     return record
 
 
-def test_a_request_row_round_trips(store, db_path):
+def test_a_request_row_round_trips(store, db_url):
     store.tell(m.SaveRequest(request_row()))
     assert load(store) == [request_row()]
-    with sqlite3.connect(db_path) as conn:
-        indexes = " ".join(sql for (sql,) in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='requests' AND sql IS NOT NULL"))
+    if "://" not in db_url:
+        indexes = " ".join(sql for (sql,) in rows(
+            db_url, "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='requests' AND sql IS NOT NULL"))
+    else:
+        indexes = " ".join(sql for (sql,) in rows(
+            db_url, "SELECT indexdef FROM pg_indexes WHERE tablename = 'requests'"))
     assert "requested_at" in indexes
 
 
@@ -59,11 +63,10 @@ def test_a_bad_row_is_refused_and_the_store_carries_on(store):
     assert store.proxy().failed_writes.get(timeout=5) == 2
 
 
-def test_undecodable_data_loads_as_none(store, db_path):
+def test_undecodable_data_loads_as_none(store, db_url):
     store.tell(m.SaveRequest(request_row()))
     load(store)
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("UPDATE requests SET data = ? WHERE id = 'r1'", (b"\xc1\xc1",))
+    rows(db_url, "UPDATE requests SET data = ? WHERE id = 'r1'", (b"\xc1\xc1",))
     (loaded,) = load(store)
     assert loaded["data"] is None and loaded["headline"] == "Creating pool 'p'"
 

@@ -10,7 +10,11 @@ from actors.errors import Conflict, NotFound
 from actors.lockout import LoginOutcome
 from actors.roles import public_user
 from actors.store_actor import StoreActor
+from tests import db_backends
+from tests.db_backends import rows
 from tests.unit.test_store_actor import call, sqlite_rows
+
+store = db_backends.store_on_each_backend    # every `store` test here runs on each backend
 
 
 @pytest.fixture
@@ -18,11 +22,11 @@ def bob(store):
     return call(store, m.CreateUser, "bob", "", "h", "read-only", 1.0)
 
 
-def test_role_is_stored_and_changed_with_is_admin_kept_equal(store, bob, db_path):
+def test_role_is_stored_and_changed_with_is_admin_kept_equal(store, bob, db_url):
     assert (bob["role"], bob["is_admin"]) == ("read-only", False)
     assert call(store, m.SetUserRole, bob["id"], "admin") is None
     assert call(store, m.GetUser, bob["id"])["role"] == "admin"
-    assert sqlite_rows(db_path, "SELECT is_admin FROM users") == [(1,)]
+    assert rows(db_url, "SELECT is_admin FROM users") == [(1,)]
     with pytest.raises(NotFound):
         call(store, m.SetUserRole, 999, "admin")
 
@@ -99,7 +103,7 @@ def test_token_names_are_unique_per_user_and_deleting_checks_the_owner(store, bo
     assert call(store, m.ListTokens, bob["id"]) == []
 
 
-def test_deleting_a_user_deletes_their_tokens(store, bob, db_path):
+def test_deleting_a_user_deletes_their_tokens(store, bob, db_url):
     call(store, m.CreateToken, "aaaaaaaaaaaa", bob["id"], "ci", "f" * 64, 5.0, None)
     call(store, m.DeleteUser, bob["id"])
-    assert sqlite_rows(db_path, "SELECT count(*) FROM api_tokens") == [(0,)]
+    assert rows(db_url, "SELECT count(*) FROM api_tokens") == [(0,)]

@@ -11,9 +11,12 @@ from actors.events import CRITICAL, ERROR, INFO, RECOVERY, WARNING, Event
 from actors.store_actor import StoreActor
 from store.db import open_database
 from store.models import User
+from tests import db_backends
+from tests.db_backends import rows
 
 FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
 OTHER_FSID = "d5ee9ec2-2222-4c0e-9c3e-5b5c3a3f0002"
+store = db_backends.store_on_each_backend    # every `store` test here runs on each backend
 
 
 def call(ref, message_type, *args, **kwargs):
@@ -94,13 +97,13 @@ def test_server_round_trip_with_services_and_grains(store):
     assert state.servers == [server()]
 
 
-def test_server_upsert_replaces_by_fqdn_and_delete_removes(store, db_path):
+def test_server_upsert_replaces_by_fqdn_and_delete_removes(store, db_url):
     store.tell(m.SaveServer(server()))
     store.tell(m.SaveServer(server("node2.example.com")))
     store.tell(m.SaveServer(server(last_contact=1700000100.0, services=[],
                                    grains={"os": "Debian"})))
     flush(store)
-    assert sqlite_rows(db_path, "SELECT count(*) FROM servers") == [(2,)]
+    assert rows(db_url, "SELECT count(*) FROM servers") == [(2,)]
     servers = {s["fqdn"]: s for s in load(store).servers}
     assert servers["node1.example.com"]["last_contact"] == 1700000100.0
     assert servers["node1.example.com"]["services"] == []
@@ -111,13 +114,13 @@ def test_server_upsert_replaces_by_fqdn_and_delete_removes(store, db_path):
 
 # clusters and sync objects --------------------------------------------------------------------------
 
-def test_sync_object_upsert_keeps_only_the_latest(store, db_path):
+def test_sync_object_upsert_keeps_only_the_latest(store, db_url):
     for epoch in (10, 11, 12):
         store.tell(m.SaveSyncObject(FSID, "ceph", "osd_map", epoch, {"epoch": epoch}, 100.0 + epoch))
     store.tell(m.SaveSyncObject(FSID, "ceph", "health", "aa11", {"status": "HEALTH_WARN"}, 101.0))
     store.tell(m.SaveSyncObject(FSID, "ceph", "health", "bb22", {"status": "HEALTH_OK"}, 102.0))
     flush(store)
-    assert sqlite_rows(db_path, "SELECT sync_type, version FROM sync_objects ORDER BY sync_type") == [
+    assert rows(db_url, "SELECT sync_type, version FROM sync_objects ORDER BY sync_type") == [
         ("health", "bb22"), ("osd_map", "12")]
     (cluster,) = load(store).clusters
     assert cluster.sync_objects == {"osd_map": (12, {"epoch": 12}),
@@ -269,7 +272,7 @@ def test_password_change_and_user_delete(store):
         call(store, m.SetPasswordHash, user["id"], "x")
 
 
-def test_sessions_lookup_touch_expiry_and_delete(store, db_path):
+def test_sessions_lookup_touch_expiry_and_delete(store, db_url):
     user = call(store, m.CreateUser, "bob", "b@example.com", "h", "operator", 1.0)
     live = {"user": user, "expires_at": 100.0}
     store.tell(m.SaveSession("t1", user["id"], 10.0, 100.0))
@@ -279,9 +282,9 @@ def test_sessions_lookup_touch_expiry_and_delete(store, db_path):
     assert call(store, m.GetSession, "missing", 20.0, None) is None
     store.tell(m.TouchSession("t1", 42.0))
     flush(store)
-    assert sqlite_rows(db_path, "SELECT last_seen_at FROM sessions WHERE token_hash='t1'") == [(42.0,)]
+    assert rows(db_url, "SELECT last_seen_at FROM sessions WHERE token_hash='t1'") == [(42.0,)]
     assert call(store, m.GetSession, "t2", 50.0, None) is None           # expired ...
-    assert sqlite_rows(db_path, "SELECT count(*) FROM sessions WHERE token_hash='t2'") == [(0,)]
+    assert rows(db_url, "SELECT count(*) FROM sessions WHERE token_hash='t2'") == [(0,)]
     store.tell(m.DeleteSession("t1"))
     assert call(store, m.GetSession, "t1", 20.0, None) is None
     assert call(store, m.GetSession, "t3", 20.0, None) == live
@@ -336,8 +339,8 @@ def test_malformed_write_is_logged_and_the_actor_keeps_answering(store, caplog):
     assert store.proxy().failed_writes.get(timeout=5) == 1
 
 
-def test_data_survives_closing_and_reopening(db_path):
-    first = StoreActor.start(str(db_path))
+def test_data_survives_closing_and_reopening(db_url):
+    first = StoreActor.start(db_url)
     user = call(first, m.CreateUser, "admin", "", "h", "admin", 1.0)
     first.tell(m.SaveSession("tok", user["id"], 1.0, 1000.0))
     first.tell(m.SaveServer(server()))
@@ -348,7 +351,7 @@ def test_data_survives_closing_and_reopening(db_path):
     before = load(first)
     first.stop()
 
-    second = StoreActor.start(f"sqlite:///{db_path}")
+    second = StoreActor.start(db_url if "://" in db_url else f"sqlite:///{db_url}")
     after = load(second)
     assert after == before
     assert after.servers == [server()]

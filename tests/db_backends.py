@@ -1,0 +1,81 @@
+"""The `db_url` fixture: each test that takes it runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL cases need CALAMARI_TEST_POSTGRES_URL, a URL whose role may CREATE DATABASE (`.ci/postgres
+start DIR` prints one). Without it they skip, unless CALAMARI_REQUIRE_POSTGRES=1 (as in CI), which
+turns the skip into a failure. Each test module gets its own database (created once: CREATE
+DATABASE costs far more than a test), and each test starts on an empty schema in it.
+
+tests/conftest.py makes `db_url` available to every test. A module whose `store` (a StoreActor)
+should run on each backend says `store = db_backends.store_on_each_backend`. `rows(url, sql)`
+reads or writes a table on either backend, with `?` placeholders.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from actors.store_actor import StoreActor
+from store.db import open_database
+
+URL_VARIABLE = "CALAMARI_TEST_POSTGRES_URL"
+REQUIRE_VARIABLE = "CALAMARI_REQUIRE_POSTGRES"
+HOW = (f"set {URL_VARIABLE}=postgresql://USER:PASSWORD@HOST:PORT/DB (a role with CREATEDB); "
+       "`.ci/postgres start DIR` starts a local server and prints one")
+
+
+def rows(url: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Run one statement on its own short connection (autocommit) and return its rows."""
+    db = open_database(url)
+    db.connect()
+    try:
+        cursor = db.execute_sql(sql.replace("?", db.param), params)
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        db.close()
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlsplit(url)._replace(path="/" + name).geturl()
+
+
+def postgres_server_url() -> str:
+    url = os.environ.get(URL_VARIABLE, "")
+    if url:
+        return url
+    if os.environ.get(REQUIRE_VARIABLE) == "1":
+        pytest.fail(f"{REQUIRE_VARIABLE}=1 but {URL_VARIABLE} is unset: {HOW}")
+    pytest.skip(f"PostgreSQL not configured: {HOW}")
+
+
+@pytest.fixture(scope="module")
+def postgres_module_url():
+    """A database of its own for the module, dropped after it (FORCE: a leaked connection of a
+    failed test must not make the drop fail)."""
+    server = postgres_server_url()
+    name = f"calamari_test_{uuid.uuid4().hex[:12]}"
+    rows(server, f'CREATE DATABASE "{name}"')
+    yield _with_database(server, name)
+    rows(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_schema(url: str) -> None:
+    rows(url, "DROP SCHEMA IF EXISTS public CASCADE")
+    rows(url, "CREATE SCHEMA public")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """A database URL (or SQLite path) for a test, empty when the test starts."""
+    if request.param == "sqlite":
+        return str(tmp_path / "test.db")
+    url = request.getfixturevalue("postgres_module_url")
+    _empty_schema(url)
+    return url
+
+
+@pytest.fixture(name="store")
+def store_on_each_backend(db_url):
+    return StoreActor.start(db_url)

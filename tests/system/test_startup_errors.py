@@ -1,0 +1,59 @@
+"""An unusable data dir stops the daemon at once with one clear line and a non-zero exit code."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.child_process import ROOT
+
+NOBODY = 65534
+
+
+def start(data_dir, prefix: tuple = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, sys.executable, str(ROOT / "run.py"), "--no-sim", "--http-port", "0",
+                           "--bus-endpoint", "tcp://127.0.0.1:0", "--data-dir", str(data_dir),
+                           "--admin-password", "startup-error-test"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, *expected: str) -> None:
+    """The last line of stderr says why, in one of the `expected` ways."""
+    assert done.returncode != 0
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert "READY" not in done.stdout
+    assert done.stderr.strip().splitlines()[-1].startswith("calamari: "), done.stderr
+    assert any(e in done.stderr.strip().splitlines()[-1] for e in expected), done.stderr
+
+
+def test_garbage_in_the_database_file(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "calamari.sqlite3").write_bytes(bytes(range(256)) * 64)
+    assert_one_line_error(start(data), "file is not a database")
+
+
+def test_a_data_dir_that_is_a_file(tmp_path):
+    (tmp_path / "data").write_text("not a directory")
+    assert_one_line_error(start(tmp_path / "data"), "is not a directory")
+
+
+def test_a_data_dir_we_may_not_use(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    if os.geteuid() == 0:   # root may use any dir: run the daemon as nobody instead
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: cannot drop privileges")
+        os.chmod(tmp_path, 0o755)
+        done = start(data, prefix=("setpriv", "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups"))
+    else:
+        data.chmod(0)
+        try:
+            done = start(data)
+        finally:
+            data.chmod(0o700)
+    # Depending on the parent's mode it cannot even be looked at, or looked at but not used.
+    assert_one_line_error(done, "is not readable and writable", "Permission denied")
