@@ -13,7 +13,10 @@ def test_a_fleet_of_1000_servers_is_managed_and_the_daemon_stops_cleanly(tmp_pat
     try:
         with logged_in_client(daemon.http_url) as api:
             fsid = fleet.clusters[0].fsid
-            wait_until(lambda: sum(s["managed"] for s in api.get("server").json()) == 1000, timeout_s=60)
+            # Generous: 1,000 CurveZMQ handshakes share two cores with whatever else CI runs; how
+            # fast the fleet is taken in is measured by bench/soak.py, not here.
+            wait_until(lambda: sum(s["managed"] for s in api.get("server").json()) == 1000,
+                       timeout_s=180, every_s=0.5)
             assert len(api.get("server").json()) == 1000
             wait_until(lambda: api.get(f"cluster/{fsid}/osd").status_code == 200, timeout_s=30)
             osds = api.get(f"cluster/{fsid}/osd").json()
