@@ -94,3 +94,26 @@ def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path,
         fleet.stop()
         if second is not None:
             assert second.stop() == 0
+
+
+def test_a_slow_job_and_a_map_that_never_arrives_each_end_with_their_own_error(tmp_path):
+    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
+                           extra_args=["--request-timeout-s", "2"]).start()
+    fleet = start_fleet(daemon, advance_every_s=0.1)
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            fsid = synced_cluster(api, fleet)
+            for backend in favourite_first(fleet):
+                backend.job_latency_s = 5.0          # the answer would come after the job's deadline
+            slow = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/4", {"in": False}), timeout_s=15)
+            assert slow["error"] is True and "No answer" in slow["error_message"], slow
+            for backend in favourite_first(fleet):
+                backend.job_latency_s = 0.0
+                backend.fail_functions = {"get_cluster_object"}   # the change lands, its map cannot
+            mapless = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/5", {"in": False}),
+                               timeout_s=20)
+            assert mapless["error"] is True, mapless
+            assert "Timed out waiting for OSD map epoch" in mapless["error_message"], mapless
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0
