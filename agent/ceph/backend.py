@@ -73,28 +73,28 @@ class RealCephBackend:
 
     def cluster_heartbeats(self) -> list[dict]:
         """The version vector, when this server's mon is in quorum; [] otherwise."""
+        return self._heartbeat(only_if_moved=False)
+
+    def changed_cluster_heartbeats(self) -> list[dict]:
+        """A cluster heartbeat only if the cluster moved since the last one ([] otherwise)."""
+        return self._heartbeat(only_if_moved=True)
+
+    def _heartbeat(self, only_if_moved: bool) -> list[dict]:
+        """One mon-socket ask and one `status`; the whole vector only when it is to be sent."""
         name = self._quorum_mon_cluster()
         if name is None:
             return []
         try:
             status = self.maps.status()
+            fingerprint = _fingerprint(status)
+            if only_if_moved and fingerprint == self._reported:
+                return []
             versions = self.maps.versions(status)
         except ClusterUnavailable as exc:   # the server beat still goes out
             log.info("%s: no cluster heartbeat: %s", self.fqdn, exc)
             return []
-        self._reported = _fingerprint(status)
+        self._reported = fingerprint
         return [{"fsid": status["fsid"], "name": name, "versions": versions}]
-
-    def changed_cluster_heartbeats(self) -> list[dict]:
-        """A cluster heartbeat only if the cluster moved since the last one ([] otherwise)."""
-        if self._quorum_mon_cluster() is None:
-            return []
-        try:
-            if _fingerprint(self.maps.status()) == self._reported:
-                return []
-        except ClusterUnavailable:
-            return []
-        return self.cluster_heartbeats()
 
     def _quorum_mon_cluster(self) -> str | None:
         """The cluster name of the local mon if it is in quorum."""
