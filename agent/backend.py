@@ -11,7 +11,11 @@ from typing import Any, Protocol
 
 from bus.protocol import SYNC_TYPES
 
-__all__ = ["SYNC_TYPES", "CephBackend", "JobError", "UnknownFunction"]
+__all__ = ["SYNC_TYPES", "CephBackend", "JobError", "UnknownFunction", "selftest_seconds",
+           "SELFTEST_WAIT_MAX_S", "SELFTEST_BLOCK_MAX_S"]
+
+SELFTEST_WAIT_MAX_S = 60.0
+SELFTEST_BLOCK_MAX_S = 600.0   # even a forgotten blocked job frees its thread eventually
 
 
 class JobError(Exception):
@@ -20,6 +24,13 @@ class JobError(Exception):
 
 class UnknownFunction(JobError):
     pass
+
+
+def selftest_seconds(seconds) -> float:
+    """How long a selftest_wait job waits: its non-negative number, capped; JobError otherwise."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise JobError(f"selftest_wait takes a non-negative number of seconds, got {seconds!r}")
+    return min(float(seconds), SELFTEST_WAIT_MAX_S)
 
 
 class CephBackend(Protocol):

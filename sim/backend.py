@@ -22,11 +22,9 @@ import time
 from collections import Counter
 from typing import Any
 
-from agent.backend import SYNC_TYPES, JobError, UnknownFunction
+from agent.backend import SELFTEST_BLOCK_MAX_S, SYNC_TYPES, JobError, UnknownFunction, selftest_seconds
 from sim.model import SimCluster
 
-SELFTEST_WAIT_MAX_S = 60.0
-SELFTEST_BLOCK_MAX_S = 600.0   # even a forgotten blocked job frees its thread eventually
 NO_CLUSTER = "error connecting to the cluster: [errno 110] RADOS timed out"
 
 
@@ -166,10 +164,7 @@ class SimBackend:
 
     def _selftest_wait(self, args: dict) -> None:
         args = self._args("selftest_wait", args, ("seconds",))
-        seconds = args["seconds"]
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-            raise JobError(f"selftest_wait takes a non-negative number of seconds, got {seconds!r}")
-        self._wait(min(float(seconds), SELFTEST_WAIT_MAX_S))
+        self._wait(selftest_seconds(args["seconds"]))
         return None
 
     def _selftest_block(self, args: dict) -> None:

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from agent.backend import JobError, UnknownFunction
+from agent.backend import SELFTEST_BLOCK_MAX_S, JobError, UnknownFunction, selftest_seconds
 from agent.ceph import commands, logs
 from agent.ceph.admin_socket import AdminSocketError
 from agent.ceph.services import IN_QUORUM_STATES, LocalServices
@@ -30,8 +30,6 @@ DEFAULT_CONF = "/etc/ceph/ceph.conf"
 DEFAULT_RUN_DIR = "/var/run/ceph"
 DEFAULT_LOG_DIR = "/var/log/ceph"
 DEFAULT_WATCH_S = 0.5
-SELFTEST_WAIT_MAX_S = 60.0
-SELFTEST_BLOCK_MAX_S = 600.0
 
 
 class RealCephBackend:
@@ -147,10 +145,7 @@ class RealCephBackend:
         return self.grains
 
     def _selftest_wait(self, args: dict) -> None:
-        seconds = args.get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-            raise JobError(f"selftest_wait takes a non-negative number of seconds, got {seconds!r}")
-        self._wait(min(float(seconds), SELFTEST_WAIT_MAX_S))
+        self._wait(selftest_seconds(args.get("seconds")))
 
     def _selftest_block(self, args: dict) -> None:
         self._wait(SELFTEST_BLOCK_MAX_S)
