@@ -78,9 +78,10 @@ class ClusterActor(Actor):
         if message.heartbeat.name and message.heartbeat.name != self.name:
             self.name = message.heartbeat.name
         if self.late:
+            # Persisted before the event is emitted: a crash in between must not repeat it.
             self.late = False
-            self._emit(RECOVERY, f"Cluster '{self.name}' regained contact", now)
             self._save_cluster()
+            self._emit(RECOVERY, f"Cluster '{self.name}' regained contact", now)
         for sync_type, version in message.heartbeat.versions.items():
             if self.sync.on_version(sync_type, version, now):
                 self._fetch(minion, sync_type)
@@ -206,8 +207,8 @@ class ClusterActor(Actor):
         self._fail_over_if_silent(message.now)
         if not self.late and message.now - max(self.update_time, self.started_at) > self.timings.cluster_late_s:
             self.late = True
+            self._save_cluster()   # before the event: see heartbeat()
             self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)
-            self._save_cluster()
 
     # --- changes -------------------------------------------------------------------------
     @handles(PlanChange)

@@ -48,11 +48,14 @@ class ServerActor(Actor):
                            services=services, grains=hb.grains or (old.grains if old else {}))
         self.record = new
         events = self._events(old, new, now)
+        was_late = self.late
         if self.late:
             self.late = False
             events.append(self._event(RECOVERY, f"Server {self.fqdn} regained contact", now))
         self.peers.directory.tell(ServerUpdated(new))
-        if old is None or replace(old, last_contact=None) != replace(new, last_contact=None) \
+        # The late flag and the record are persisted before the events are emitted (the store
+        # takes messages in order), so a crash in between never repeats a late/recovered event.
+        if was_late or old is None or replace(old, last_contact=None) != replace(new, last_contact=None) \
                 or now - self._persisted_at >= PERSIST_CONTACT_EVERY_S:
             self._persist(now)
         if events:
@@ -106,7 +109,7 @@ class ServerActor(Actor):
             return
         if message.now - max(record.last_contact, self.started_at) > self.timings.server_late_s:
             self.late = True
+            self._persist(message.now)   # before the event: see heartbeat()
             last = iso(record.last_contact)
             self.peers.eventer.tell(EmitEvents((self._event(
                 WARNING, f"Server {self.fqdn} is late reporting in, last report at {last}", message.now),)))
-            self._persist(message.now)

@@ -121,6 +121,20 @@ def test_a_cluster_late_before_a_restart_recovers_once_and_is_not_late_again(wor
     assert [m.late for m in sink.ask("dump") if isinstance(m, SaveCluster)][-1] is False
 
 
+def test_the_late_flag_is_persisted_before_each_late_or_regained_event(world):
+    from actors.store_messages import SaveCluster
+    actor, sink, jobs, published = world
+    heartbeat(actor, "mon-a", 1.0, osd_map=1)
+    actor.ask(Tick(200.0))
+    heartbeat(actor, "mon-a", 201.0, osd_map=1)
+    actor.ask(Tick(201.0))
+    order = [("save", m.late) if isinstance(m, SaveCluster) else ("event", m.events[0].severity)
+             for m in sink.ask("dump") if isinstance(m, (SaveCluster, EmitEvents))]
+    late_at, regained_at = order.index(("event", WARNING)), order.index(("event", RECOVERY))
+    assert order[late_at - 1] == ("save", True)
+    assert order[regained_at - 1] == ("save", False)
+
+
 def test_a_forgotten_cluster_deletes_its_rows_and_persists_nothing_more(world):
     from actors.messages import Forget
     from actors.store_messages import DeleteCluster

@@ -78,6 +78,20 @@ def test_late_once_then_regained(sink):
     assert any(row["late"] for row in saves)           # survives a restart
 
 
+def test_the_late_flag_is_persisted_before_each_late_or_regained_event(sink):
+    """The store takes messages in order: a crash between the two must not repeat the event."""
+    actor = start(sink)
+    beat(actor, 100.0)
+    actor.ask(Tick(200.0))
+    beat(actor, 201.0)
+    actor.ask(Tick(202.0))
+    order = [("save", m.server["late"]) if isinstance(m, SaveServer) else ("event", m.events[0].severity)
+             for m in sink.ask("dump") if isinstance(m, (SaveServer, EmitEvents))]
+    late_at, regained_at = order.index(("event", WARNING)), order.index(("event", RECOVERY))
+    assert ("save", True) in order[:late_at]
+    assert order[late_at + 1:regained_at][-1:] == [("save", False)]
+
+
 def test_a_restored_server_gets_a_grace_period_and_no_second_added_event(sink):
     record = ServerRecord(FQDN, "node1", True, last_contact=10.0, boot_time=1000.0, ceph_version="16.2.11")
     actor = start(sink, started_at=500.0, restored=record)
