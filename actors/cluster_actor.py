@@ -42,6 +42,7 @@ class ClusterActor(Actor):
         self.late = False
         self.forgotten = False   # after Forget nothing more is persisted
         self.sync = SyncState(timings.fetch_timeout_s)
+        self.fetches: dict[str, int] = {}   # job id of a fetch out -> its number (SyncState)
         self.services: tuple = ()
         self.queries = cluster_queries.QueryCache()
 
@@ -107,8 +108,10 @@ class ClusterActor(Actor):
             self._set_favourite(max(alive)[1])
 
     def _fetch(self, minion: str, sync_type: str) -> None:
-        self.peers.send_job(minion, "get_cluster_object", {"fsid": self.fsid, "sync_type": sync_type},
-                            self.actor_ref, self.timings.job_timeout_s)
+        number = self.sync.fetch_number()
+        job_id = self.peers.send_job(minion, "get_cluster_object", {"fsid": self.fsid, "sync_type": sync_type},
+                                     self.actor_ref, self.timings.job_timeout_s)
+        self.fetches[job_id] = number   # every job is answered once (a result or a timeout)
 
     @handles(JobCompleted)
     def job_completed(self, message: JobCompleted):
@@ -117,6 +120,7 @@ class ClusterActor(Actor):
             return
         sync_type = message.args.get("sync_type")
         result = message.result
+        fetch = self.fetches.pop(result.job_id, None)
         if not result.success or not isinstance(result.result, dict):
             log.warning("cluster %s: fetch of %s from %s failed: %s", self.fsid, sync_type,
                         message.agent_id, result.error)
@@ -128,11 +132,11 @@ class ClusterActor(Actor):
             self.sync.on_fetch_failed(sync_type)
             return
         self._accept_map(message.agent_id, sync_type, body.get("version"), body.get("data"),
-                         message.received_at)
+                         message.received_at, fetch)
 
-    def _accept_map(self, minion: str, sync_type: str, version, data, now: float) -> None:
+    def _accept_map(self, minion: str, sync_type: str, version, data, now: float, fetch: int | None) -> None:
         old = self.sync.data(sync_type)
-        is_new, fetch_again = self.sync.on_fetched(sync_type, version, data, now)
+        is_new, fetch_again = self.sync.on_fetched(sync_type, version, data, now, fetch)
         if fetch_again and self.favourite:
             self._fetch(self.favourite, sync_type)
         if not is_new or self.forgotten:

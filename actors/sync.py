@@ -3,6 +3,9 @@
 Per type we hold the current (version, data), the newest version any heartbeat reported, and when
 a fetch was issued. Epoch types compare as ints; digest types are "newer" when merely different.
 At most one fetch per type is in flight; one older than `fetch_timeout_s` counts as lost.
+Fetches are numbered: a digest type cannot tell an old copy from a new one by its version, so
+the answer of a fetch issued before the one whose copy we hold (delayed past its timeout) is
+dropped instead of rolling the copy back.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ class TypeState:
     data: Any = None
     known_version: Any = None
     fetching_since: float | None = None
+    held_fetch: int = 0        # number of the fetch whose answer is held (0: restored or none)
 
 
 class SyncState:
@@ -41,6 +45,12 @@ class SyncState:
     def __init__(self, fetch_timeout_s: float = 10.0):
         self.fetch_timeout_s = fetch_timeout_s
         self.types: dict[str, TypeState] = {t: TypeState() for t in SYNC_TYPES}
+        self._fetches = 0
+
+    def fetch_number(self) -> int:
+        """A number for a fetch being sent, higher than every earlier one's (see on_fetched)."""
+        self._fetches += 1
+        return self._fetches
 
     def restore(self, sync_type: str, version, data) -> None:
         """A copy from the database: served at once, but a heartbeat with any other digest refetches."""
@@ -64,15 +74,19 @@ class SyncState:
         if state is not None:
             self.types[sync_type] = replace(state, fetching_since=None)
 
-    def on_fetched(self, sync_type: str, version, data, now: float) -> tuple[bool, bool]:
-        """A fetch answered. Returns (is_new, fetch_again)."""
-        state = replace(self.types[sync_type], fetching_since=None)
+    def on_fetched(self, sync_type: str, version, data, now: float,
+                   fetch: int | None = None) -> tuple[bool, bool]:
+        """Fetch number `fetch` answered. Returns (is_new, fetch_again)."""
+        state = self.types[sync_type]
+        if fetch is not None and fetch < state.held_fetch and sync_type not in EPOCH_TYPES:
+            return False, False   # older than the copy held: a late answer, not a change
+        state = replace(state, fetching_since=None)
         if is_newer(sync_type, version, state.known_version):
             state = replace(state, known_version=version)
         if not is_newer(sync_type, version, state.version):
             self.types[sync_type] = state
             return False, False
-        state = replace(state, version=version, data=data)
+        state = replace(state, version=version, data=data, held_fetch=fetch or state.held_fetch)
         fetch_again = is_newer(sync_type, state.known_version, version)
         if fetch_again:
             state = replace(state, fetching_since=now)

@@ -108,6 +108,28 @@ def test_a_failed_or_foreign_fetch_is_retried_on_the_next_heartbeat(world):
     assert [j[2]["sync_type"] for j in jobs] == ["config", "config"]
 
 
+def test_a_health_answer_delayed_past_a_newer_one_does_not_roll_the_copy_back():
+    sink = Recorder.start()
+    jobs = []
+    peers = Peers(store=sink, eventer=sink, directory=sink,
+                  send_job=lambda agent, fn, args, reply_to, timeout: jobs.append(args["sync_type"]) or f"j{len(jobs)}",
+                  cluster_ref=lambda fsid: None, publish_cluster={}.__setitem__)
+    actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
+
+    def reply(job_id, digest, status, now):
+        body = {"fsid": fx.FSID, "type": "health", "version": digest, "data": {"status": status}}
+        actor.tell(JobCompleted("mon-a", JobResult(job_id, True, body), "get_cluster_object",
+                                {"fsid": fx.FSID, "sync_type": "health"}, now))
+    heartbeat(actor, "mon-a", 1.0, health="h1")                    # fetch j1: its answer is late
+    heartbeat(actor, "mon-a", 12.0, health="h2")                   # j1 counted lost: fetch j2
+    reply("j2", "h2", "HEALTH_WARN", 12.5)
+    reply("j1", "h1", "HEALTH_OK", 13.0)
+    assert query(actor, "sync_object", sync_type="health") == {"status": "HEALTH_WARN"}
+    assert jobs == ["health", "health"]
+    saved = [m.version for m in sink.ask("dump") if isinstance(m, SaveSyncObject)]
+    assert saved == ["h2"]
+
+
 def test_a_cluster_late_before_a_restart_recovers_once_and_is_not_late_again(world):
     from actors.messages import Restored
     from actors.store_messages import SaveCluster, StoredCluster

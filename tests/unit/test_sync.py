@@ -37,6 +37,26 @@ def test_same_digest_is_not_refetched_and_restored_copies_count_as_held():
     assert sync.on_version("health", "d2", now=0.1) is True             # a failed fetch is retried
 
 
+def test_a_digest_answer_from_an_earlier_fetch_than_the_held_copy_is_dropped():
+    sync = SyncState(fetch_timeout_s=10)
+    assert sync.on_version("health", "d1", now=0.0)
+    first = sync.fetch_number()                                          # its answer is delayed
+    assert sync.on_version("health", "d2", now=11.0)                     # first counted as lost
+    second = sync.fetch_number()
+    assert sync.on_fetched("health", "d2", {"status": "HEALTH_WARN"}, now=12.0, fetch=second) == (True, False)
+    assert sync.on_fetched("health", "d1", {"status": "HEALTH_OK"}, now=13.0, fetch=first) == (False, False)
+    assert sync.version("health") == "d2" and sync.data("health") == {"status": "HEALTH_WARN"}
+    assert sync.on_version("health", "d2", now=14.0) is False            # nothing more to fetch
+
+
+def test_a_late_answer_still_counts_when_no_later_fetch_was_answered():
+    sync = SyncState(fetch_timeout_s=10)
+    sync.restore("health", "d0", {"status": "HEALTH_OK"})
+    sync.on_version("health", "d1", now=0.0)
+    first = sync.fetch_number()
+    assert sync.on_fetched("health", "d1", {"status": "HEALTH_WARN"}, now=30.0, fetch=first) == (True, False)
+
+
 def test_unknown_sync_types_are_ignored():
     assert SyncState().on_version("bogus", 1, now=0.0) is False
 
