@@ -4,6 +4,10 @@ It runs on the bus thread and only ever `tell`s. It creates one ServerActor per 
 ClusterActor per FSID on first sight, routes job results back to the actor that sent the job,
 expires jobs whose deadline passed, and fans ticks out. Its registries are guarded by one lock
 because the web tier (through the facade) and the ticker read them from other threads.
+
+It also fails at once the jobs of an agent that restarted under them: each job is stamped with
+the agent's incarnation (from its server heartbeats), and a heartbeat with a new one means the
+old run's jobs will never be answered.
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ class PendingJob:
     function: str
     args: dict
     deadline: float
+    incarnation: str | None = None   # the run of the agent the job was sent to, if known
 
 
 class Dispatcher:
@@ -50,6 +55,7 @@ class Dispatcher:
         self._clusters: dict[str, pykka.ActorRef] = {}
         self._summaries: dict[str, dict] = {}
         self._jobs: dict[str, PendingJob] = {}
+        self._incarnations: dict[str, str | None] = {}   # agent id -> from its newest fresh beat
         self._job_ids = itertools.count()
         self._send = None
         self.tracker: pykka.ActorRef | None = None
@@ -89,6 +95,7 @@ class Dispatcher:
                 self._drop("server heartbeat for another host", agent_id)
                 return
             if self._fresh(("server", agent_id), envelope.sent_at):
+                self._note_incarnation(agent_id, body.incarnation, now)
                 self._tell_latest(self._server(agent_id), ("server", agent_id),
                                   ServerHeartbeatReceived(body, now))
         elif isinstance(body, ClusterHeartbeat):
@@ -156,12 +163,34 @@ class Dispatcher:
                  timeout_s: float) -> str:
         job_id = f"{uuid.uuid4().hex[:12]}-{next(self._job_ids)}"
         deadline = self.clock() + timeout_s
+        # Stamped and registered under the lock that _note_incarnation takes: a job is either
+        # addressed to the new run, or pending when the old run's jobs are failed.
         with self._lock:
-            self._jobs[job_id] = PendingJob(reply_to, agent_id, function, dict(args), deadline)
+            incarnation = self._incarnations.get(agent_id)
+            self._jobs[job_id] = PendingJob(reply_to, agent_id, function, dict(args), deadline, incarnation)
         if self._send is None:
             raise RuntimeError("no bus attached")
-        self._send(agent_id, Job(job_id=job_id, function=function, args=dict(args), deadline=deadline))
+        self._send(agent_id, Job(job_id=job_id, function=function, args=dict(args), deadline=deadline,
+                                 incarnation=incarnation))
         return job_id
+
+    def _note_incarnation(self, agent_id: str, incarnation: str | None, now: float) -> None:
+        """Called for fresh server heartbeats only, so a delayed beat of the old run cannot
+        switch back. A first incarnation (or the first since our own start) fails nothing: the
+        jobs sent before it were not addressed to any run."""
+        with self._lock:
+            known = self._incarnations.get(agent_id)
+            self._incarnations[agent_id] = incarnation
+            if known is None or known == incarnation:
+                return
+            orphaned = {jid: job for jid, job in self._jobs.items()
+                        if job.agent_id == agent_id and job.incarnation == known}
+            for jid in orphaned:
+                del self._jobs[jid]
+        # Delivered outside the lock, like expired jobs: replying may take other locks.
+        for jid, job in orphaned.items():
+            log.warning("job %s (%s) on %s lost: the agent restarted", jid, job.function, agent_id)
+            self._deliver(job, _restarted_result(jid, agent_id), now)
 
     def _job_result(self, agent_id: str, result: JobResult, now: float) -> None:
         with self._lock:
@@ -271,3 +300,11 @@ class Dispatcher:
 
 def _timeout_result(job_id: str, agent_id: str) -> JobResult:
     return JobResult(job_id, False, None, {"type": "Timeout", "message": f"No answer from {agent_id}"})
+
+
+def _restarted_result(job_id: str, agent_id: str) -> JobResult:
+    # The old run may have applied the command before it went: we cannot say it did not.
+    return JobResult(job_id, False, None, {
+        "type": "AgentRestarted",
+        "message": f"The agent on server {agent_id} restarted while the command was running; "
+                   f"check the cluster to see whether it was applied"})

@@ -18,6 +18,10 @@ Authentication: the socket is a CurveZMQ client with the agent's own key pair an
 public key. The manager knows the agent by that key (bound to the agent id when an operator
 accepts it), not by a routing id, so none is set. A refused key is retried (agent/refusal.py).
 
+Incarnation: each Minion draws a token when it is created and sends it in every server heartbeat.
+The manager stamps each job with the token it knows; a job stamped for another run is refused,
+not run, and a new token in a heartbeat lets the manager fail the old run's jobs at once.
+
 Backend switches read at the moment they matter: a truthy `backend.dark` suppresses everything
 the agent would send (heartbeats and job results; jobs still run), and `backend.job_latency_s`
 delays each job before it runs, on the loop, without blocking it. `backend.outbound_delay()`, if
@@ -33,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -67,8 +72,8 @@ BEAT_WORKERS = 2           # heartbeats have their own pool: busy job threads ne
 START_TIMEOUT_S = 5.0
 
 STATS_KEYS = ("heartbeats_sent", "cluster_heartbeats_sent", "heartbeat_errors", "beats_suppressed",
-              "jobs_received", "jobs_expired", "jobs_succeeded", "jobs_failed", "results_sent",
-              "results_suppressed", "send_dropped", "send_errors", "dropped_malformed",
+              "jobs_received", "jobs_expired", "jobs_refused", "jobs_succeeded", "jobs_failed",
+              "results_sent", "results_suppressed", "send_dropped", "send_errors", "dropped_malformed",
               "dropped_unexpected", "handshakes_refused", "handshakes_failed", "send_partitioned")
 
 
@@ -94,6 +99,9 @@ class Minion:
         self.agent_id = agent_id if agent_id is not None else backend.fqdn
         self.server_key = server_key
         self.keys = keys or new_keypair()
+        # This run of the agent, in every server heartbeat: when it changes, the manager knows the
+        # jobs the previous run held will never be answered, and fails them at once.
+        self.incarnation = uuid.uuid4().hex
         self._stats = dict.fromkeys(STATS_KEYS, 0)  # written on the host loop only
         self._host: AgentHost | None = None
         self._private_host = False
@@ -262,7 +270,7 @@ class Minion:
 
     def _build_beats(self) -> list[tuple[str, list[bytes]]]:
         """On a pool thread: ask the backend and encode; [(stats counter, frames)]."""
-        beat = ServerHeartbeat(**self.backend.server_heartbeat())
+        beat = ServerHeartbeat(**self.backend.server_heartbeat(), incarnation=self.incarnation)
         out = [("heartbeats_sent", protocol.encode(beat, sender=self.agent_id))]
         for fields in self.backend.cluster_heartbeats():
             out.append(("cluster_heartbeats_sent",
@@ -289,6 +297,8 @@ class Minion:
         self._spawn(self._handle_job(envelope.body))
 
     async def _handle_job(self, job: Job) -> None:
+        if self._refused(job):
+            return
         if job.function == CANCEL_JOB:
             self._cancel(job)
             return
@@ -302,6 +312,9 @@ class Minion:
         loop = asyncio.get_running_loop()
         succeeded, frames = await loop.run_in_executor(self._executor, self._run_job, job)
         self._stats["jobs_succeeded" if succeeded else "jobs_failed"] += 1
+        self._send_result(job, frames)
+
+    def _send_result(self, job: Job, frames: list[bytes]) -> None:
         if self._dark():
             self._stats["results_suppressed"] += 1
             log.info("agent %s: job %s result suppressed (dark)", self.agent_id, job.job_id)
@@ -312,6 +325,22 @@ class Minion:
             log.info("agent %s: job %s result suppressed (muted)", self.agent_id, job.job_id)
             return
         self._send(frames, "results_sent")
+
+    def _refused(self, job: Job) -> bool:
+        """A job addressed to an earlier run of this agent is never run, so that whatever the
+        manager told its requester about that run (it restarted; check the cluster) stays true.
+        It is answered at once, in case the manager has not seen our new incarnation yet."""
+        if job.incarnation is None or job.incarnation == self.incarnation:
+            return False
+        self._stats["jobs_refused"] += 1
+        log.info("agent %s: job %s (%s) refused, addressed to an earlier run of this agent",
+                 self.agent_id, job.job_id, job.function)
+        error = {"type": "AgentRestarted",
+                 "message": f"The agent on server {self.agent_id} restarted before the command "
+                            f"reached it: it was addressed to an earlier run of this agent; not run"}
+        self._send_result(job, protocol.encode(JobResult(job.job_id, False, error=error),
+                                               sender=self.agent_id))
+        return True
 
     def _cancel(self, job: Job) -> None:
         """On the loop, never behind busy job threads: a queued job will not start, a running one

@@ -47,6 +47,8 @@ class ServerHeartbeat:
     services: [{"fsid", "type", "id", "running", "status", "version"}] where `status` is the
     daemon's own mon_status for mons and None otherwise.
     grains: host facts (fqdn, host, kernel, os, ip_interfaces {iface: [addr]}, ...).
+    incarnation: a token the agent draws when it starts; a new one tells the manager the agent
+    restarted, so the jobs the previous run had can never be answered. None from older agents.
     """
     fqdn: str
     hostname: str
@@ -54,6 +56,7 @@ class ServerHeartbeat:
     ceph_version: str | None
     services: list[dict] = field(default_factory=list)
     grains: dict = field(default_factory=dict)
+    incarnation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,17 @@ class ClusterHeartbeat:
 
 @dataclass(frozen=True)
 class Job:
-    """Server -> agent: run `function` with keyword `args`; answer before `deadline` (epoch s)."""
+    """Server -> agent: run `function` with keyword `args`; answer before `deadline` (epoch s).
+
+    incarnation: the run of the agent the manager addressed (from its heartbeats), None when not
+    known yet. An agent whose own incarnation differs refuses the job: it was meant for a
+    previous run, and the manager has already failed it or is about to.
+    """
     job_id: str
     function: str
     args: dict
     deadline: float
+    incarnation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,9 +115,18 @@ def encode(body: Any, sender: str, sent_at: float | None = None) -> list[bytes]:
         "kind": kind,
         "sender": sender,
         "sent_at": time.time() if sent_at is None else sent_at,
-        "body": dataclasses.asdict(body),
+        "body": _wire_fields(body),
     }
     return [PROTOCOL_VERSION, packb(payload)]
+
+
+def _wire_fields(body: Any) -> dict:
+    """The body as a map, less the fields left at a None default: a receiver that predates such
+    a field (e.g. an older agent and Job.incarnation) still accepts the message, and decoding
+    restores the default."""
+    optional = {f.name for f in dataclasses.fields(body) if f.default is None}
+    return {name: value for name, value in dataclasses.asdict(body).items()
+            if not (value is None and name in optional)}
 
 
 def decode(frames: list[bytes]) -> Envelope:

@@ -15,6 +15,7 @@ import threading
 import time
 
 from agent.host import AgentHost, raise_open_files_limit
+from agent.minion import Minion
 from bus.curve import KeyPair, load_or_create, new_keypair
 from sim.backend import SimBackend
 from sim.model import SimCluster
@@ -37,14 +38,15 @@ class SimFleet:
         self.keys: dict[str, KeyPair] = {
             fqdn: load_or_create(key_dir, fqdn)[0] if key_dir else new_keypair() for fqdn in self.backends}
         self.host = AgentHost(endpoint, server_key=server_key)
+        self.minions: dict[str, Minion] = {}   # fqdn -> the agent now running for it
         self._advance_every_s = advance_every_s
         self._stopping = threading.Event()
         self._driver: threading.Thread | None = None
 
     def start(self) -> "SimFleet":
         raise_open_files_limit(6 * len(self.backends) + 256)
-        for fqdn, backend in self.backends.items():
-            self.host.add(backend, self.heartbeat_s, keys=self.keys[fqdn])
+        for fqdn in self.backends:
+            self._start_agent(fqdn)
         self.host.start()
         if self._advance_every_s:
             self._driver = threading.Thread(target=self._drive, name="sim-driver", daemon=True)
@@ -52,6 +54,18 @@ class SimFleet:
         log.info("simulated fleet: %d clusters, %d servers, connected to %s",
                  len(self.clusters), len(self.backends), self.endpoint)
         return self
+
+    def _start_agent(self, fqdn: str) -> Minion:
+        self.minions[fqdn] = self.host.add(self.backends[fqdn], self.heartbeat_s, keys=self.keys[fqdn])
+        return self.minions[fqdn]
+
+    def restart_agent(self, fqdn: str, timeout_s: float = 3.0) -> Minion:
+        """A new run of the agent of `fqdn` (same backend and keys, new incarnation), as after a
+        crash or an upgrade; the jobs the old run was running die with it."""
+        self.minions[fqdn].stop(timeout_s)
+        # Its socket is closed: woken blocked self-tests answer nobody, and free their threads.
+        self.backends[fqdn].release()
+        return self._start_agent(fqdn)
 
     def _drive(self) -> None:
         last = time.monotonic()

@@ -117,3 +117,25 @@ def test_a_slow_job_and_a_map_that_never_arrives_each_end_with_their_own_error(t
     finally:
         fleet.stop()
         assert daemon.stop() == 0
+
+
+def test_an_agent_restarting_under_a_running_job_fails_its_request_at_once(tmp_path):
+    # The default 60 s job deadline: only the agent's new incarnation can end the request in time.
+    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S).start()
+    fleet = start_fleet(daemon)
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            synced_cluster(api, fleet)
+            fqdn = sorted(fleet.backends)[0]
+            blocked = submit(api, "POST", f"server/{fqdn}/debug_job", {"cmd": "selftest_block", "args": []})
+            wait_until(lambda: fleet.backends[fqdn].jobs_run["selftest_block"], what="the job running")
+            fleet.restart_agent(fqdn)
+            lost = finished(api, blocked, timeout_s=15)
+            assert lost["error"] is True, lost
+            assert lost["error_message"].startswith(f"The agent on server {fqdn} restarted"), lost
+            after = finished(api, submit(api, "POST", f"server/{fqdn}/debug_job",
+                                         {"cmd": "selftest_wait", "args": [0]}), timeout_s=15)
+            assert after["error"] is False, after
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0

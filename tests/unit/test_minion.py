@@ -123,8 +123,9 @@ def connected(minion: Minion, recorder: Recorder) -> None:
 
 
 def job(job_id: str, function: str = "echo", args: dict | None = None,
-        deadline: float = FAR_FUTURE) -> Job:
-    return Job(job_id=job_id, function=function, args=args or {}, deadline=deadline)
+        deadline: float = FAR_FUTURE, incarnation: str | None = None) -> Job:
+    return Job(job_id=job_id, function=function, args=args or {}, deadline=deadline,
+               incarnation=incarnation)
 
 
 # ---- heartbeats -------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def test_first_heartbeats_come_at_once_with_the_right_kinds_sender_and_bodies(bu
     [(agent_id, beat), (_, cluster)] = recorder.calls
     assert agent_id == minion.agent_id == backend.fqdn
     assert (beat.kind, beat.sender) == ("server_heartbeat", backend.fqdn)
-    assert beat.body == ServerHeartbeat(**backend.server_heartbeat())
+    assert beat.body == ServerHeartbeat(**backend.server_heartbeat(), incarnation=minion.incarnation)
     assert (cluster.kind, cluster.sender) == ("cluster_heartbeat", backend.fqdn)
     assert cluster.body == ClusterHeartbeat(**backend.clusters[0])
     assert abs(beat.sent_at - time.time()) < 5
@@ -237,6 +238,24 @@ def test_job_round_trip_success(bus, start_minion):
     assert result == JobResult("j1", True, result={"echo": {"fsid": FSID, "sync_type": "osd_map"}})
     assert recorder.envelopes("job_result")[0].sender == minion.agent_id
     assert (minion.stats["jobs_succeeded"], minion.stats["results_sent"]) == (1, 1)
+
+
+def test_a_job_addressed_to_an_earlier_run_is_refused_at_once_and_not_run(bus, start_minion):
+    server, recorder = bus
+    backend = FakeBackend()
+    minion = start_minion(backend)
+    connected(minion, recorder)
+    server.send(minion.agent_id, job("for-the-old-run", incarnation="an-earlier-run"))
+    server.send(minion.agent_id, job("for-this-run", incarnation=minion.incarnation))
+    server.send(minion.agent_id, job("unstamped"))   # the manager did not know the run yet
+    wait_until(lambda: len(results(recorder)) == 3)
+    [refused] = results(recorder, "for-the-old-run")
+    assert (refused.success, refused.error["type"]) == (False, "AgentRestarted")
+    assert refused.error["message"].startswith(f"The agent on server {minion.agent_id} restarted")
+    assert refused.error["message"].endswith("addressed to an earlier run of this agent; not run")
+    assert [r.success for r in results(recorder, "for-this-run") + results(recorder, "unstamped")] == [True, True]
+    assert len(backend.jobs) == 2
+    assert minion.stats["jobs_refused"] == 1
 
 
 @pytest.mark.parametrize("function, error_type, message", [
