@@ -18,9 +18,9 @@ from actors.membership import membership
 from actors.errors import Unavailable
 from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
                              Forget, PlanChange, Restored, ServicesChanged, Tick)
-from actors.request_messages import FavouriteChanged, MapArrived, SubmitRequest, VersionKnown
+from actors.request_messages import FavouriteChanged, MapArrived, MapCurrent, SubmitRequest, VersionKnown
 from actors.store_messages import DeleteCluster, SaveCluster, SaveSyncObject
-from actors.sync import SyncState, choose_favourite
+from actors.sync import SyncState, choose_favourite, is_newer
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class ClusterActor(Actor):
         self.forgotten = False   # after Forget nothing more is persisted
         self.sync = SyncState(timings.fetch_timeout_s)
         self.fetches: dict[str, int] = {}   # job id of a fetch out -> its number (SyncState)
+        self.confirm_current = False        # after a restore: tell the tracker once the map is current
         self.services: tuple = ()
         self.queries = cluster_queries.QueryCache()
 
@@ -63,6 +64,7 @@ class ClusterActor(Actor):
         self._send_membership()
         for sync_type in TRACKED_TYPES:
             self._tell_tracker(sync_type)
+        self.confirm_current = True
         self._publish()
 
     # --- heartbeats and fetches ----------------------------------------------------------------
@@ -86,6 +88,7 @@ class ClusterActor(Actor):
         for sync_type, version in message.heartbeat.versions.items():
             if self.sync.on_version(sync_type, version, now):
                 self._fetch(minion, sync_type)
+        self._confirm_current()
         self._publish()
 
     def _set_favourite(self, chosen: str) -> None:
@@ -149,6 +152,16 @@ class ClusterActor(Actor):
             self._send_membership()
         self.peers.store.tell(SaveSyncObject(self.fsid, self.name, sync_type, version, data, now))
         self._save_cluster()
+        self._confirm_current()
+
+    def _confirm_current(self) -> None:
+        """Once after a restore: the OSD map held is as new as the favourite's heartbeats say."""
+        osd_map = self.sync.types["osd_map"]
+        if not self.confirm_current or self.peers.tracker is None or osd_map.version is None \
+                or self.favourite is None or is_newer("osd_map", osd_map.known_version, osd_map.version):
+            return
+        self.confirm_current = False
+        self.peers.tracker.tell(MapCurrent(self.fsid, int(osd_map.version)))
 
     # --- derived outputs --------------------------------------------------------------------
     def _emit_map_events(self, sync_type: str, old, new, now: float) -> None:

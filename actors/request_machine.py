@@ -9,6 +9,9 @@ Phases of a submitted request:
   job      a job is out (or about to be sent); `job_id` names it; deadline: job answer
   osd_map  the job returned; waiting for OSD map `awaited_epoch`; deadline: map wait
   pgs      the map arrived; waiting for the pool's PGs to exist; deadline: no progress (stall)
+  verify   after a restart of the server, the job that was out can no longer answer: waiting
+           for the cluster's current OSD map to judge whether its commands were applied
+           (actors/applied.py); applied → carries on as if the job had answered; deadline: map wait
 A complete request is in phase "done". Completing twice is a no-op.
 
 Completion kinds (actors/plans.py): JOB completes on the job result; OSD_MAP on the awaited
@@ -22,16 +25,18 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
+from actors.applied import shows_applied
 from actors.commands.pool_attrs import pool_set
 from actors.plans import JOB, OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 
 SUBMITTED, COMPLETE = "submitted", "complete"
 STATES = (SUBMITTED, COMPLETE)
-PHASE_JOB, PHASE_OSD_MAP, PHASE_PGS, PHASE_DONE = "job", "osd_map", "pgs", "done"
+PHASE_JOB, PHASE_OSD_MAP, PHASE_PGS, PHASE_VERIFY, PHASE_DONE = "job", "osd_map", "pgs", "verify", "done"
 RADOS = "rados_commands"
 CANCELLED = "Cancelled"
-INTERRUPTED = ("Interrupted by a restart of the management server while its command was running; "
-               "check the cluster to see whether it was applied")
+_RESTARTED = "Interrupted by a restart of the management server while its command was running"
+INTERRUPTED = f"{_RESTARTED}; check the cluster to see whether it was applied"
+NOT_APPLIED = f"{_RESTARTED}; the cluster's current OSD map does not show it applied"
 PG_FAILED = "PG creation failed (check that there aren't already PGs in 'creating' state)"
 PG_INTERRUPTED = "PG creation interrupted (unexpected change to pg_num)"
 
@@ -88,6 +93,7 @@ class RequestState:
     phase: str = PHASE_JOB
     function: str = RADOS                # of the current (or last) job
     job_id: str | None = None            # the job whose answer counts; None when none is out
+    commands: tuple = ()                 # the rados_commands of that job: judged after a restart
     awaited_epoch: int | None = None
     epoch_before: int | None = None      # POOL_CREATED: OSD map epoch held at submit
     known_pool_ids: tuple = ()           # POOL_CREATED: ids of pools already so named at submit
@@ -107,6 +113,8 @@ class RequestState:
             return f"Failed ({self.error_message})" if self.error else "Completed successfully"
         if self.phase == PHASE_OSD_MAP:
             return f"Waiting for OSD map epoch {self.awaited_epoch}"
+        if self.phase == PHASE_VERIFY:
+            return "Interrupted by a restart: checking whether the cluster applied it"
         if self.phase == PHASE_PGS and self.completion == POOL_CREATED:
             return (f"Waiting for PGs of pool '{self.pool_name}' to be created "
                     f"({min(self.pg_created, self.pg_goal or 0)}/{self.pg_goal})")
@@ -160,8 +168,12 @@ def start(request_id: str, plan: Plan, fsid: str, cluster_name: str | None, mini
         growth = plan.pg_growth
         state = replace(state, pool_id=growth.pool_id, pg_goal=growth.first_goal(), pg_step=1,
                         pg_created=growth.initial)
-    commands = [[prefix, dict(args)] for prefix, args in plan.commands]
-    return state, (SendJob(RADOS, {"fsid": fsid, "commands": commands}),)
+    commands = tuple((prefix, dict(args)) for prefix, args in plan.commands)
+    return replace(state, commands=commands), (_rados_job(fsid, commands),)
+
+
+def _rados_job(fsid: str, commands: tuple) -> SendJob:
+    return SendJob(RADOS, {"fsid": fsid, "commands": [[prefix, dict(args)] for prefix, args in commands]})
 
 
 def for_debug_job(request_id: str, function: str, args: dict, fqdn: str, headline: str,
@@ -242,6 +254,9 @@ def on_tick(state: RequestState, now: float) -> Result:
         return state, ()
     if state.phase == PHASE_OSD_MAP:
         return _complete(state, now, f"Timed out waiting for OSD map epoch {state.awaited_epoch}")
+    if state.phase == PHASE_VERIFY:
+        return _complete(state, now, f"{INTERRUPTED} (no current OSD map from the cluster within "
+                                     f"{state.timeouts.map_s:g} s)")
     if state.phase == PHASE_PGS:
         return _complete(state, now, f"PG creation stalled at {state.pg_progress} PGs")
     return _complete(state, now, _no_answer(state))
@@ -299,8 +314,9 @@ def lose_contact(state: RequestState, old: str, new: str, now: float) -> Result:
 
 
 def resume(state: RequestState, timeouts: Timeouts, now: float) -> Result:
-    """After a restart of the server: a request whose job was out cannot know its outcome and
-    fails honestly; one waiting for maps carries on with fresh deadlines."""
+    """After a restart of the server: one waiting for maps carries on with fresh deadlines; one
+    whose job was out can no longer get its answer: if it sent Ceph commands, it waits for the
+    cluster's current OSD map to judge them (on_map_current), else it fails honestly."""
     if state.state != SUBMITTED:
         return state, ()
     if state.phase == PHASE_OSD_MAP:
@@ -308,7 +324,27 @@ def resume(state: RequestState, timeouts: Timeouts, now: float) -> Result:
         return state, (NudgeVersion("osd_map", state.awaited_epoch),)
     if state.phase == PHASE_PGS:
         return replace(state, timeouts=timeouts, deadline=now + timeouts.pg_stall_s), ()
+    if state.phase in (PHASE_JOB, PHASE_VERIFY) and state.function == RADOS and state.commands:
+        return replace(state, phase=PHASE_VERIFY, job_id=None, timeouts=timeouts,
+                       deadline=now + timeouts.map_s), ()
     return fail(state, INTERRUPTED, now)
+
+
+def on_map_current(state: RequestState, epoch: int, osd_map: Any, now: float) -> Result:
+    """The cluster's current OSD map, for a request interrupted with its job out: every command
+    visible → carries on as if the job had answered with this epoch (a created pool still waits
+    for its PGs, a PG growth takes its next step); one not visible → failed; undecidable (a
+    scrub, a CRUSH map upload) → failed asking the operator to check."""
+    if state.state != SUBMITTED or state.phase != PHASE_VERIFY:
+        return state, ()
+    verdict = shows_applied(state.commands, osd_map)
+    if verdict is None:
+        return _complete(state, now, INTERRUPTED)
+    if not verdict:
+        return _complete(state, now, NOT_APPLIED)
+    if state.completion == JOB:
+        return _complete(state, now)
+    return _epoch_reached(replace(state, phase=PHASE_OSD_MAP, awaited_epoch=int(epoch)), osd_map, now)
 
 
 def guarded(transition: Callable[..., Result], state: RequestState, *args,
@@ -438,8 +474,8 @@ def _next_growth_step(state: RequestState, now: float) -> Result:
         command = list(pool_set(growth.pool_name, "pg_num", goal))
         state = replace(state, pg_goal=goal, pg_step=state.pg_step + 1)
     state = replace(state, phase=PHASE_JOB, function=RADOS, job_id=None, awaited_epoch=None,
-                    deadline=now + state.timeouts.job_s)
-    return state, (SendJob(RADOS, {"fsid": state.fsid, "commands": [command]}),)
+                    commands=(tuple(command),), deadline=now + state.timeouts.job_s)
+    return state, (_rados_job(state.fsid, state.commands),)
 
 
 # --- persistence ----------------------------------------------------------------------------------------
@@ -447,6 +483,7 @@ def to_data(state: RequestState) -> dict:
     """A msgpack-able dict (string keys) from which `from_data` rebuilds the state."""
     data = asdict(state)
     data["known_pool_ids"] = list(state.known_pool_ids)
+    data["commands"] = [[prefix, dict(args)] for prefix, args in state.commands]
     return data
 
 
@@ -456,5 +493,6 @@ def from_data(data: dict) -> RequestState:
         fields["growth"] = PgGrowth(**fields["growth"])
     fields["timeouts"] = Timeouts(**(fields.get("timeouts") or {}))
     fields["known_pool_ids"] = tuple(fields.get("known_pool_ids") or ())
+    fields["commands"] = tuple((prefix, dict(args)) for prefix, args in fields.get("commands") or ())
     known = set(RequestState.__dataclass_fields__)
     return RequestState(**{k: v for k, v in fields.items() if k in known})

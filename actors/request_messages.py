@@ -60,6 +60,15 @@ class MapArrived:
 
 
 @dataclass(frozen=True)
+class MapCurrent:
+    """After a restart: the favourite mon's first heartbeat showed that the OSD map the cluster
+    holds (epoch `version`) is the cluster's current one. Requests interrupted with a job out
+    are then judged against it (applied: carry on; not applied: fail)."""
+    fsid: str
+    version: int
+
+
+@dataclass(frozen=True)
 class FavouriteChanged:
     """The cluster's favourite mon host moved from `old` to `new`: requests whose job is out on
     `old` fail with "Lost contact with server <old>"; requests only waiting for maps carry on

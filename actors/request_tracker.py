@@ -12,7 +12,9 @@ not from the database) and answers the API's request queries. Completed requests
 memory under the request retention (actors/retention.py), checked on ticks every interval, the
 same policy the store applies to the table, so the API does not list what the database dropped. After a restart `Restored(rows)`
 (the store's LoadRequests) brings completed requests back as they were and resolves in-flight
-ones honestly: waiting for maps → resumed; job still out → failed with an explanation.
+ones honestly: waiting for maps → resumed; job still out → judged against the cluster's current
+OSD map once its ClusterActor confirms it (MapCurrent): applied → carried on, else failed with an
+explanation.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING, Event
 from actors.messages import EmitEvents, JobCompleted, Restored, Tick
 from actors.request_messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
-                                     MapArrived, SubmitJob, SubmitRequest, VersionKnown)
+                                     MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
 from actors.store_messages import SaveRequest
 from actors.timefmt import iso
 
@@ -93,6 +95,7 @@ class RequestTracker(Actor):
         self.by_job: dict[str, str] = {}                 # job id -> request id
         self.osd_maps: dict[str, tuple[int, Any]] = {}   # fsid -> (epoch, data), the newest
         self.pg_summaries: dict[str, Any] = {}           # fsid -> data, the newest
+        self.current: dict[str, int] = {}                # fsid -> OSD epoch confirmed current since start
 
     # --- submitting --------------------------------------------------------------------------
     @handles(SubmitRequest)
@@ -143,10 +146,23 @@ class RequestTracker(Actor):
             if held is not None and held[0] >= epoch:
                 return
             self.osd_maps[fsid] = (epoch, message.data)
-            self._for_cluster(fsid, lambda s: self._step(s, rm.on_osd_map, epoch, message.data))
+            self._for_cluster(fsid, lambda s: self._judge(self._step(s, rm.on_osd_map, epoch, message.data),
+                                                          self.clock()))
         elif message.sync_type == "pg_summary":
             self.pg_summaries[fsid] = message.data
             self._for_cluster(fsid, lambda s: self._step(s, rm.on_pg_summary, message.data))
+
+    @handles(MapCurrent)
+    def map_current(self, message: MapCurrent) -> None:
+        self.current[message.fsid] = int(message.version)
+        self._for_cluster(message.fsid, lambda s: self._judge(s, self.clock()))
+
+    def _judge(self, state: rm.RequestState, now: float) -> rm.RequestState:
+        """A request interrupted by a restart, against its cluster's OSD map once it is current."""
+        held, current = self.osd_maps.get(state.fsid), self.current.get(state.fsid)
+        if state.phase != rm.PHASE_VERIFY or held is None or current is None or held[0] < current:
+            return state
+        return self._step(state, rm.on_map_current, held[0], held[1], now=now)
 
     @handles(FavouriteChanged)
     def favourite_changed(self, message: FavouriteChanged) -> None:
@@ -259,6 +275,8 @@ class RequestTracker(Actor):
         if state.state == rm.SUBMITTED and state.phase in WAITING:
             return self._step(state, rm.settle, self.osd_maps.get(state.fsid),
                               self.pg_summaries.get(state.fsid), now=now)
+        if state.state == rm.SUBMITTED and state.phase == rm.PHASE_VERIFY:
+            return self._judge(state, now)
         return state
 
     def _send(self, state: rm.RequestState, action: rm.SendJob, now: float) -> rm.RequestState:

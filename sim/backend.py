@@ -9,6 +9,8 @@ Failure knobs for tests, read at the moment they matter:
   fail_functions    jobs of these functions raise RuntimeError("simulated failure of <fn>")
   mute_functions    jobs of these functions run but their result is never sent (`mutes(fn)`,
                     asked by the minion): the job that never answers / the lost result
+  lose_functions    jobs of these functions do nothing and answer nothing: the job lost on its
+                    way (for the manager, never applied and never answered)
   drop_rate         the fraction of the messages this agent sends that the network loses
   delay_s           every message this agent sends arrives this much later (messages sent
                     while it was high arrive after later ones sent when it is lower: reordering)
@@ -39,6 +41,7 @@ class SimBackend:
         self.dark = False
         self.fail_functions: set[str] = set()
         self.mute_functions: set[str] = set()
+        self.lose_functions: set[str] = set()
         self.jobs_run: Counter = Counter()   # by function: what reached this agent and ran
         self.drop_rate = 0.0
         self.delay_s = 0.0
@@ -61,7 +64,7 @@ class SimBackend:
 
     def mutes(self, function: str) -> bool:
         """True if the result of a `function` job must not be sent (asked by the minion)."""
-        return function in self.mute_functions
+        return function in self.mute_functions or function in self.lose_functions
 
     def outbound_delay(self) -> float | None:
         """Asked by the minion for each message it sends: None drops it, else the delay."""
@@ -99,6 +102,8 @@ class SimBackend:
 
     def run_job(self, function: str, args: dict) -> Any:
         self.jobs_run[function] += 1
+        if function in self.lose_functions:
+            return None   # muted too (mutes): nothing happened, nothing is said
         if function in self.fail_functions:
             raise RuntimeError(f"simulated failure of {function}")
         job = self._JOBS.get(function)

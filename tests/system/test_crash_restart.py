@@ -1,4 +1,4 @@
-"""kill -9 of the daemon with 20 requests in flight, then a restart on the same data dir, on
+"""kill -9 of the daemon with 22 requests in flight, then a restart on the same data dir, on
 each database backend (`db_url`: SQLite, and PostgreSQL when configured)."""
 from __future__ import annotations
 
@@ -33,22 +33,51 @@ def waiting_changes(api, fsid: str, pools: dict) -> list[str]:
             submit(api, "POST", f"{c}/crush_node", {"name": "rack-b", "bucket_type": "rack", "items": []})]
 
 
-def running_jobs(api, fsid: str, pools: dict, fqdn: str) -> list[str]:
-    """Ten changes whose jobs are out when the daemon dies (their results are muted)."""
+def jobs_run(fleet, function: str) -> int:
+    return sum(backend.jobs_run[function] for backend in fleet.backends.values())
+
+
+def send_and_wait_for_jobs(api, fleet, submissions) -> list[str]:
+    """Submit; return once each submission's rados_commands job reached an agent."""
+    before = jobs_run(fleet, "rados_commands")
+    ids = [submit(api, *s) for s in submissions]
+    wait_until(lambda: jobs_run(fleet, "rados_commands") >= before + len(ids), timeout_s=15,
+               what=f"{len(ids)} jobs at the agents")
+    return ids
+
+
+def applied_jobs_out(api, fleet, fsid: str, pools: dict) -> list[str]:
+    """Seven changes that the cluster applies but whose answers never come (muted)."""
+    set_knobs(fleet, mute_functions={"rados_commands", "selftest_block"})
     c = f"cluster/{fsid}"
-    return [submit(api, "POST", f"{c}/pool", {"name": "new-c", "pg_num": 8}),
-            submit(api, "PATCH", f"{c}/pool/{pools['old-3']}", {"size": 2}),
-            submit(api, "DELETE", f"{c}/pool/{pools['old-4']}"),
-            submit(api, "PATCH", f"{c}/osd/2", {"in": False}),
-            submit(api, "PATCH", f"{c}/osd/3", {"reweight": 0.25}),
-            submit(api, "PATCH", f"{c}/osd_config", {"nodeep-scrub": True}),
-            submit(api, "POST", f"{c}/crush_node", {"name": "rack-c", "bucket_type": "rack", "items": []}),
-            submit(api, "POST", f"{c}/osd/4/command/scrub"),
-            submit(api, "POST", f"{c}/crush_node", {"name": "rack-d", "bucket_type": "rack", "items": []}),
+    return send_and_wait_for_jobs(api, fleet, [
+        ("POST", f"{c}/pool", {"name": "new-c", "pg_num": 8}),
+        ("PATCH", f"{c}/pool/{pools['old-3']}", {"size": 2}),
+        ("DELETE", f"{c}/pool/{pools['old-4']}"),
+        ("PATCH", f"{c}/osd/2", {"in": False}),
+        ("PATCH", f"{c}/osd/3", {"reweight": 0.25}),
+        ("PATCH", f"{c}/osd_config", {"nodeep-scrub": True}),
+        ("POST", f"{c}/crush_node", {"name": "rack-c", "bucket_type": "rack", "items": []})])
+
+
+def lost_jobs_out(api, fleet, fsid: str) -> list[str]:
+    """Three changes whose jobs are lost: never applied, never answered."""
+    set_knobs(fleet, mute_functions={"selftest_block"}, lose_functions={"rados_commands"})
+    c = f"cluster/{fsid}"
+    return send_and_wait_for_jobs(api, fleet, [
+        ("POST", f"{c}/pool", {"name": "new-d", "pg_num": 8}),
+        ("PATCH", f"{c}/osd_config", {"noscrub": True}),
+        ("POST", f"{c}/crush_node", {"name": "rack-d", "bucket_type": "rack", "items": []})])
+
+
+def undecidable_jobs_out(api, fleet, fsid: str, fqdn: str) -> list[str]:
+    """A scrub (no trace in the maps) and a debug job: nothing to judge them by."""
+    set_knobs(fleet, mute_functions={"rados_commands", "selftest_block"}, lose_functions=set())
+    return [submit(api, "POST", f"cluster/{fsid}/osd/4/command/scrub"),
             submit(api, "POST", f"server/{fqdn}/debug_job", {"cmd": "selftest_block", "args": []})]
 
 
-def test_kill_9_with_20_requests_in_flight_loses_nothing(tmp_path, db_url):
+def test_kill_9_with_22_requests_in_flight_loses_nothing(tmp_path, db_url):
     args = ["--request-timeout-s", "30", "--db", db_url]
     first = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=args).start()
     fleet = start_fleet(first, advance_every_s=0.1)
@@ -64,8 +93,10 @@ def test_kill_9_with_20_requests_in_flight_loses_nothing(tmp_path, db_url):
             waiting = waiting_changes(api, fsid, pools)
             wait_until(lambda: all(api.get(f"request/{r}").json()["status"].startswith("Waiting for OSD map")
                                    for r in waiting), timeout_s=15, what="ten requests waiting for maps")
-            set_knobs(fleet, mute_functions={"rados_commands", "selftest_block"})
-            out = running_jobs(api, fsid, pools, sorted(fleet.backends)[0])
+            applied = applied_jobs_out(api, fleet, fsid, pools)
+            lost = lost_jobs_out(api, fleet, fsid)
+            undecidable = undecidable_jobs_out(api, fleet, fsid, sorted(fleet.backends)[0])
+            out = applied + lost + undecidable
             assert {api.get(f"request/{r}").json()["state"] for r in waiting + out} == {"submitted"}
             before = {
                 "events": [e["message"] for e in api.get("event", params={"page_size": 1000}).json()["results"]],
@@ -89,19 +120,27 @@ def test_kill_9_with_20_requests_in_flight_loses_nothing(tmp_path, db_url):
             after = [e["message"] for e in api.get("event", params={"page_size": 1000}).json()["results"]]
             assert set(before["events"]) <= set(after)
             assert all(api.get(f"request/{r}").status_code == 200 for r in waiting + out)
+            assert {api.get(f"request/{r}").json()["status"] for r in applied + lost} == {
+                "Interrupted by a restart: checking whether the cluster applied it"}
             set_knobs(fleet, dark=False, fail_functions=set(), mute_functions=set())
 
             def all_complete():
                 found = {r: api.get(f"request/{r}").json() for r in waiting + out}
                 return found if all(f["state"] == "complete" for f in found.values()) else None
             found = wait_until(all_complete, timeout_s=30, every_s=0.1, what="every request complete")
-            for request_id in waiting:   # applied, and the map shows it: resumed to completion
+            for request_id in waiting + applied:   # applied, and the map shows it: resumed to completion
                 assert found[request_id]["error"] is False, found[request_id]
-            for request_id in out:       # no way to know: failed, saying why
-                assert found[request_id]["error"] is True, found[request_id]
-                assert "Interrupted by a restart" in found[request_id]["error_message"]
-            assert api.get(f"cluster/{fsid}/osd/0").json()["in"] is False
-            assert "new-a" in {p["name"] for p in api.get(f"cluster/{fsid}/pool").json()}
+            for request_id in lost:                # the current map shows it was not applied
+                assert found[request_id]["error_message"] == (
+                    "Interrupted by a restart of the management server while its command was running; "
+                    "the cluster's current OSD map does not show it applied"), found[request_id]
+            for request_id in undecidable:         # no way to know: failed, saying why
+                assert found[request_id]["error_message"] == (
+                    "Interrupted by a restart of the management server while its command was running; "
+                    "check the cluster to see whether it was applied"), found[request_id]
+            assert [api.get(f"cluster/{fsid}/osd/{i}").json()["in"] for i in (0, 2)] == [False, False]
+            names = {p["name"] for p in api.get(f"cluster/{fsid}/pool").json()}
+            assert {"new-a", "new-c"} <= names and "new-d" not in names and "old-4" not in names
             print(f"restart to every request complete: {time.monotonic() - started:.1f} s")
     finally:
         fleet.stop()

@@ -157,6 +157,32 @@ def test_the_late_flag_is_persisted_before_each_late_or_regained_event(world):
     assert order[regained_at - 1] == ("save", False)
 
 
+def current_maps_after_a_restore(stored_epoch, *beats):
+    """MapCurrent messages a restored cluster tells the tracker, driven by `beats` (callables)."""
+    from actors.messages import Restored
+    from actors.request_messages import MapCurrent
+    from actors.store_messages import StoredCluster
+    sink, tracker = Recorder.start(), Recorder.start()
+    peers = Peers(store=sink, eventer=sink, directory=sink, send_job=lambda *a: "j",
+                  cluster_ref=lambda fsid: None, publish_cluster={}.__setitem__, tracker=tracker)
+    actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
+    actor.tell(Restored(StoredCluster(fx.FSID, "ceph", 1.0, {"osd_map": (stored_epoch, {"epoch": stored_epoch})})))
+    for beat in beats:
+        beat(actor)
+    actor.ask(Tick(50.0))
+    return [m.version for m in tracker.ask("dump") if isinstance(m, MapCurrent)]
+
+
+def test_after_a_restore_the_tracker_learns_once_when_the_held_osd_map_is_current():
+    assert current_maps_after_a_restore(5) == []                                    # no heartbeat yet
+    assert current_maps_after_a_restore(5, lambda a: heartbeat(a, "mon-a", 2.0, osd_map=5),
+                                        lambda a: heartbeat(a, "mon-a", 3.0, osd_map=5)) == [5]
+    newer = current_maps_after_a_restore(5, lambda a: heartbeat(a, "mon-a", 2.0, osd_map=6))
+    assert newer == []                                                              # fetching 6
+    assert current_maps_after_a_restore(5, lambda a: heartbeat(a, "mon-a", 2.0, osd_map=6),
+                                        lambda a: answer(a, "mon-a", "osd_map", 6, {"epoch": 6}, 2.5)) == [6]
+
+
 def test_a_forgotten_cluster_deletes_its_rows_and_persists_nothing_more(world):
     from actors.messages import Forget
     from actors.store_messages import DeleteCluster

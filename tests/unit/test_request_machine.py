@@ -354,14 +354,71 @@ def test_a_new_favourite_takes_later_steps_and_a_job_out_on_the_old_one_keeps_it
     assert (moved.state, moved.minion, actions) == ("submitted", "mon-b", ())
 
 
-def test_resume_fails_a_job_that_was_out_and_restarts_map_waits():
+def test_resume_judges_a_rados_job_that_was_out_and_restarts_map_waits():
     state, _ = submitted(plan())
-    done, _ = rm.resume(state, T, 500.0)
-    assert done.error_message == rm.INTERRUPTED
-    assert done.error_message.startswith("Interrupted by a restart of the management server")
+    verifying, actions = rm.resume(state, rm.Timeouts(map_s=30.0), 500.0)
+    assert (verifying.phase, verifying.job_id, verifying.deadline, actions) == ("verify", None, 530.0, ())
+    assert verifying.status == "Interrupted by a restart: checking whether the cluster applied it"
     waiting, _ = rm.on_job_result(state, ok(epoch=7), 5, 110.0)
     again, actions = rm.resume(waiting, rm.Timeouts(map_s=30.0), 500.0)
     assert (again.phase, again.deadline, actions) == ("osd_map", 530.0, (rm.NudgeVersion("osd_map", 7),))
+
+
+def test_resume_fails_a_debug_job_that_was_out_saying_why():
+    state, _ = rm.for_debug_job("r1", "selftest_block", {}, "node1", "Debug", None, 100.0, T)
+    done, _ = rm.resume(state, T, 500.0)
+    assert done.error_message == rm.INTERRUPTED
+    assert done.error_message.startswith("Interrupted by a restart of the management server")
+
+
+def test_an_interrupted_pool_create_the_current_map_shows_waits_for_its_pgs():
+    state, _ = submitted(plan(POOL_CREATED, pool_name="p"), held=(5, osd_map(5)))
+    verifying, _ = rm.resume(state, T, 500.0)
+    waiting, actions = rm.on_map_current(verifying, 9, osd_map(9, (3, "p", 8, 8)), 501.0)
+    assert (waiting.phase, waiting.pool_id, waiting.pg_goal, actions) == ("pgs", 3, 8, ())
+    done, _ = rm.on_pg_summary(waiting, pgs(3, active_clean=8), 502.0)
+    assert done.status == "Completed successfully"
+
+
+def test_an_interrupted_change_the_current_map_does_not_show_fails_as_not_applied():
+    state, _ = submitted(plan(POOL_CREATED, pool_name="p"), held=(5, osd_map(5)))
+    verifying, _ = rm.resume(state, T, 500.0)
+    done, actions = rm.on_map_current(verifying, 9, osd_map(9, (3, "other", 8, 8)), 501.0)
+    assert actions == (rm.Completed(),)
+    assert done.error_message == rm.NOT_APPLIED
+    assert done.error_message.endswith("the cluster's current OSD map does not show it applied")
+
+
+def test_an_interrupted_scrub_cannot_be_judged_and_fails_asking_to_check():
+    state, _ = submitted(plan(JOB, commands=(("osd scrub", {"who": "0"}),)))
+    verifying, _ = rm.resume(state, T, 500.0)
+    done, _ = rm.on_map_current(verifying, 9, osd_map(9), 501.0)
+    assert done.error_message == rm.INTERRUPTED
+
+
+def test_an_interrupted_osd_map_change_shown_applied_completes():
+    state, _ = submitted(plan(commands=(("osd set", {"key": "noout"}),)))
+    verifying, _ = rm.resume(state, T, 500.0)
+    done, _ = rm.on_map_current(verifying, 9, dict(osd_map(9), flags="noout,sortbitwise"), 501.0)
+    assert done.status == "Completed successfully"
+
+
+def test_without_a_current_map_the_check_times_out_saying_so():
+    state, _ = submitted(plan())
+    verifying, _ = rm.resume(state, rm.Timeouts(map_s=30.0), 500.0)
+    assert rm.on_tick(verifying, 529.0)[0] is verifying
+    done, _ = rm.on_tick(verifying, 531.0)
+    assert done.error_message == f"{rm.INTERRUPTED} (no current OSD map from the cluster within 30 s)"
+
+
+def test_a_growth_step_remembers_its_own_command_for_a_restart():
+    growth = PgGrowth(pool_id=1, pool_name="p", initial=8, final=64, block=32, pgp_num=64)
+    state, _ = submitted(plan(PG_GROWTH, pg_growth=growth), held=(5, osd_map(5, (1, "p", 8, 5))))
+    state, _ = rm.on_job_result(state, ok(epoch=7), 5, 101.0)
+    state, _ = rm.on_osd_map(state, 7, osd_map(7, (1, "p", 40, 7)), 102.0)
+    state, actions = rm.on_pg_summary(state, pgs(1, active_clean=40), 103.0)
+    assert state.commands == (("osd pool set", {"pool": "p", "var": "pg_num", "val": "64"}),)
+    assert actions[0].args["commands"] == [list(state.commands[0])]
 
 
 def test_state_survives_a_msgpack_round_trip():

@@ -13,7 +13,7 @@ from actors.events import INFO, WARNING
 from actors.messages import EmitEvents, JobCompleted, Restored, Tick
 from actors.plans import JOB, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 from actors.request_messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
-                                     MapArrived, SubmitJob, SubmitRequest, VersionKnown)
+                                     MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
 from actors.request_tracker import RequestTracker, dump, from_row, row
 from actors.store_messages import SaveRequest
 from bus.protocol import JobResult
@@ -317,29 +317,44 @@ def stored(request_id, plan, *steps) -> dict:
     return row(state)
 
 
-def test_restart_serves_completed_requests_resumes_map_waits_and_fails_jobs_that_were_out(world):
+def test_restart_serves_completed_requests_resumes_map_waits_and_judges_jobs_that_were_out(world):
     ok = JobResult("job-old", True, {"error": False, "versions": {"osd_map": 7}})
     done_row = stored("done", MODIFY, lambda s: rm.on_job_result(s, ok, 7, 501.0),
                       lambda s: rm.on_osd_map(s, 7, osd_map(7), 502.0))
     waiting_row = stored("waiting", CREATE, lambda s: rm.on_job_result(s, ok, 6, 501.0))
     out_row = stored("out", MODIFY)
+    created_row = stored("created", Plan(headline="Creating pool 'q'", completion=POOL_CREATED, pool_name="q",
+                                         commands=(("osd pool create", {"pool": "q", "pg_num": 4}),)))
     bare_row = {"id": "bare", "fsid": FSID, "state": "submitted", "error": False, "error_message": "",
                 "headline": "Old thing", "status": "Running", "requested_at": 400.0, "completed_at": None,
                 "requested_by": None, "data": None}
-    world.tracker.ask(Restored([waiting_row, out_row, done_row, bare_row]))
+    world.tracker.ask(Restored([waiting_row, out_row, created_row, done_row, bare_row]))
     assert world.get(done_row["id"]) == dump(from_row(done_row))
     assert world.get(done_row["id"])["completed_at"] == "1970-01-01T00:08:22+00:00"
-    interrupted = ("Interrupted by a restart of the management server while its command was running; "
-                   "check the cluster to see whether it was applied")
-    assert world.get("out")["error_message"] == world.get("bare")["error_message"] == interrupted
+    assert world.get("bare")["error_message"] == rm.INTERRUPTED   # nothing to judge it by
+    checking = "Interrupted by a restart: checking whether the cluster applied it"
+    assert world.get("out")["status"] == world.get("created")["status"] == checking
     assert world.get("waiting")["status"] == "Waiting for OSD map epoch 7"
     assert [(n.sync_type, n.version) for n in world.nudges()] == [("osd_map", 7)]
+    pools = osd_map(8, (3, "p", 2), (4, "q", 4))
+    pools["pools"][0]["size"] = 3                              # `out` asked for size 2: not applied
+    world.map("osd_map", 8, pools)
+    assert world.get("out")["status"] == checking              # not yet known to be current
+    world.tracker.ask(MapCurrent(FSID, 8))
+    assert world.get("out")["error_message"] == rm.NOT_APPLIED
+    assert world.get("created")["status"] == "Waiting for PGs of pool 'q' to be created (0/4)"
     assert world.rows("out")[-1]["state"] == "complete"
     assert sum(1 for e in world.events() if e[1].startswith("Failed")) == 2
-    world.map("osd_map", 7, osd_map(7, (3, "p", 2)))
-    world.map("pg_summary", "x", pg_summary(3, active_clean=2))
-    assert world.get("waiting")["status"] == "Completed successfully"
-    assert [r["id"] for r in world.list()[1]] == ["waiting", "out", "done", "bare"]
+    world.map("pg_summary", "x", {"by_pool": {"3": {"active+clean": 2}, "4": {"active+clean": 4}}})
+    assert world.get("waiting")["status"] == world.get("created")["status"] == "Completed successfully"
+    assert [r["id"] for r in world.list()[1]] == ["waiting", "out", "created", "done", "bare"]
+
+
+def test_a_map_confirmed_current_before_the_requests_are_restored_still_judges_them(world):
+    world.map("osd_map", 8, dict(osd_map(8), flags="noout"))
+    world.tracker.ask(MapCurrent(FSID, 8))
+    world.tracker.ask(Restored([stored("out", Plan("Setting noout", (("osd set", {"key": "noout"}),)))]))
+    assert world.get("out")["status"] == "Completed successfully"
 
 
 def test_a_resumed_wait_gets_a_fresh_deadline(world):

@@ -215,6 +215,15 @@ def test_mute_functions_run_but_the_minion_never_answers(cluster):
         server.stop()
 
 
+def test_lost_functions_do_nothing_and_are_never_answered(cluster):
+    b = backend(cluster, 0)
+    b.lose_functions.add("rados_commands")
+    epoch = cluster.versions()["osd_map"]
+    assert b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]}) is None
+    assert cluster.versions()["osd_map"] == epoch and b.jobs_run["rados_commands"] == 1
+    assert b.mutes("rados_commands") and not b.mutes("ceph_command")
+
+
 def test_a_closed_backend_never_blocks_again():
     cluster = make(hosts=1, osds_per_host=1)
     backend = SimBackend(cluster, cluster.host_fqdns[0])
