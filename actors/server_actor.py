@@ -14,6 +14,7 @@ from actors.context import Peers, Timings
 from actors.events import INFO, RECOVERY, WARNING, Event
 from actors.messages import (EmitEvents, ServerHeartbeatReceived, ServerRecord, ServerUpdated,
                              Service, Tick)
+from actors.pool import PooledActor
 from actors.server_records import added_message, record_to_row
 from actors.store_messages import SaveServer
 from actors.timefmt import iso
@@ -24,7 +25,7 @@ REBOOT_THRESHOLD_S = 10.0      # smaller forward jumps of boot time are clock ad
 PERSIST_CONTACT_EVERY_S = 60.0  # last_contact alone is written at most this often
 
 
-class ServerActor(Actor):
+class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of them
     def __init__(self, fqdn: str, peers: Peers, timings: Timings, started_at: float,
                  restored: ServerRecord | None = None, late: bool = False):
         super().__init__()
