@@ -144,6 +144,8 @@ def add_agent_parser(sub) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    from bus.protocol import tune_gc_for_large_messages
+    tune_gc_for_large_messages()   # every subcommand but `key` handles whole cluster maps
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bus.protocol import SYNC_TYPES
+from bus.protocol import OSD_METADATA_KEYS, SYNC_TYPES
 
 __all__ = ["SYNC_TYPES", "CephBackend", "JobError", "UnknownFunction", "selftest_seconds",
            "SELFTEST_WAIT_MAX_S", "SELFTEST_BLOCK_MAX_S"]
@@ -24,6 +24,12 @@ class JobError(Exception):
 
 class UnknownFunction(JobError):
     pass
+
+
+def trim_osd_metadata(entries: Any) -> list:
+    """`osd metadata` entries with only the keys the manager reads (bus.protocol.OSD_METADATA_KEYS)."""
+    return [{key: entry[key] for key in OSD_METADATA_KEYS if key in entry}
+            for entry in entries or () if isinstance(entry, dict)]
 
 
 def selftest_seconds(seconds) -> float:

@@ -10,7 +10,7 @@ import json
 
 import msgpack
 
-from agent.backend import SYNC_TYPES
+from agent.backend import SYNC_TYPES, trim_osd_metadata
 from sim import ceph_json
 from sim.crush import crush_text
 from sim.health import health_detail
@@ -70,10 +70,10 @@ class SyncObjects:
             data["tree"] = self._crush.tree(self._osds)
             data["crush"] = crush
             data["crush_map_text"] = crush_text(crush)
-            data["osd_metadata"] = [
+            data["osd_metadata"] = trim_osd_metadata(
                 ceph_json.osd_metadata(osd, self._hosts[osd.host],
                                        ceph_json.osd_created(self._created, osd))
-                for osd in (self._osds[i] for i in sorted(self._osds))]
+                for osd in (self._osds[i] for i in sorted(self._osds)))
             cached = (self._osd_epoch, msgpack.packb(data, use_bin_type=True))
             self._cache["osd_map"] = cached
         return cached[1]

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 
-from agent.backend import SYNC_TYPES, JobError
+from agent.backend import SYNC_TYPES, JobError, trim_osd_metadata
 from agent.ceph import crushtool
 from agent.ceph.admin_socket import AdminSocket
 from agent.ceph.session import CephCommandError, RadosSession
@@ -62,7 +62,7 @@ class ClusterMaps:
         return {"fsid": self.session.fsid, "type": sync_type, "version": version, "data": data}
 
     def osd_map(self) -> dict:
-        """`osd dump` plus tree, crush, crush_map_text and osd_metadata, all of one epoch."""
+        """`osd dump` plus tree, crush, crush_map_text and osd_metadata (trimmed), all of one epoch."""
         data = self.session.json_command("osd dump")
         epoch = data["epoch"]
         data["tree"] = self.session.json_command("osd tree", epoch=epoch)
@@ -71,7 +71,7 @@ class ClusterMaps:
         if ret != 0:
             raise CephCommandError("osd getcrushmap", ret, outs)
         data["crush_map_text"] = crushtool.decompile(binary)
-        data["osd_metadata"] = self.session.json_command("osd metadata")
+        data["osd_metadata"] = trim_osd_metadata(self.session.json_command("osd metadata"))
         return data
 
     def mon_map(self) -> dict:

@@ -90,8 +90,8 @@ DAEMON_READS: dict[str, list[str]] = {
 # Paths the daemon does not read today whose shape the simulator must match all the same:
 # timestamps, version banners, health checks (what an API for them would read).
 ALSO_COMPARED: dict[str, list[str]] = {
-    "osd_map": ["created", "modified", "pools[].create_time", "osd_metadata[].ceph_version",
-                "osd_metadata[].created_at", "osd_metadata[].hostname", "tree.stray[].id"],
+    "osd_map": ["created", "modified", "pools[].create_time", "osd_metadata[].hostname",
+                "osd_metadata[].back_addr", "tree.stray[].id"],
     "mon_map": ["created", "modified", "quorum[]"],
     "mon_status": ["state", "quorum_age", "monmap.created", "feature_map.{}[].num"],
     "quorum_status": ["quorum_names[]", "quorum_age", "monmap.mons[].name"],

@@ -627,3 +627,10 @@ def test_device_class_shadow_buckets_are_not_crush_nodes():
     assert "default~hdd" not in {node["name"] for node in api_crush_nodes(shadowed)}
     with pytest.raises(NotFound):
         api_crush_node(shadowed, -2)
+
+
+def test_every_osd_metadata_key_the_views_read_is_one_agents_send():
+    from actors.views.api_osds import _METADATA_FIELDS
+    from bus.protocol import OSD_METADATA_KEYS
+    read = {key for keys in _METADATA_FIELDS.values() for key in keys}
+    assert read <= set(OSD_METADATA_KEYS)
