@@ -14,6 +14,9 @@ Failure knobs for tests, read at the moment they matter:
   drop_rate         the fraction of the messages this agent sends that the network loses
   delay_s           every message this agent sends arrives this much later (messages sent
                     while it was high arrive after later ones sent when it is lower: reordering)
+`watch_s` (None: off) turns on the change watch the real agent has (agent/ceph/backend.py): the
+minion asks `changed_cluster_heartbeats()` every watch_s and sends a cluster heartbeat at once
+when this mon host's view of the versions moved, instead of at the next beat.
 `release()` wakes every selftest_block (and cuts short every selftest_wait) on this backend.
 """
 from __future__ import annotations
@@ -45,6 +48,8 @@ class SimBackend:
         self.jobs_run: Counter = Counter()   # by function: what reached this agent and ran
         self.drop_rate = 0.0
         self.delay_s = 0.0
+        self.watch_s: float | None = None
+        self._watched: dict | None = None    # versions last sent by a beat or the watch
         self._network = random.Random(fqdn)   # reproducible losses
         self._released = threading.Condition()
         self._release_count = 0
@@ -58,7 +63,15 @@ class SimBackend:
 
     def cluster_heartbeats(self) -> list[dict]:
         heartbeat = self.cluster.cluster_heartbeat(self.fqdn)
+        self._watched = heartbeat and heartbeat["versions"]
         return [] if heartbeat is None else [heartbeat]
+
+    def changed_cluster_heartbeats(self) -> list[dict]:
+        """The cluster heartbeat if its versions moved since the last one sent, else none."""
+        heartbeat = self.cluster.cluster_heartbeat(self.fqdn)
+        if heartbeat is None or heartbeat["versions"] == self._watched:
+            return []
+        return self.cluster_heartbeats()
 
     # ----- knobs ------------------------------------------------------------------------------
 

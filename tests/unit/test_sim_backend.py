@@ -224,6 +224,18 @@ def test_lost_functions_do_nothing_and_are_never_answered(cluster):
     assert b.mutes("rados_commands") and not b.mutes("ceph_command")
 
 
+def test_the_change_watch_sends_a_cluster_heartbeat_only_when_versions_moved(cluster):
+    mon, osd_only = backend(cluster, 0), backend(cluster, 3)
+    assert mon.changed_cluster_heartbeats() != []                # nothing sent yet
+    assert mon.changed_cluster_heartbeats() == []                # unchanged since
+    mon.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]})
+    moved = mon.changed_cluster_heartbeats()
+    assert [b["versions"]["osd_map"] for b in moved] == [cluster.versions()["osd_map"]]
+    mon.cluster_heartbeats()                                     # a regular beat counts as sent
+    assert mon.changed_cluster_heartbeats() == []
+    assert osd_only.changed_cluster_heartbeats() == []           # no mon here: never beats
+
+
 def test_a_closed_backend_never_blocks_again():
     cluster = make(hosts=1, osds_per_host=1)
     backend = SimBackend(cluster, cluster.host_fqdns[0])
