@@ -31,8 +31,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(cmd: list, ready_prefix: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def start(cmd: list, ready_prefix: str, stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, str]:
+    """Start `cmd` and wait for its line starting with `ready_prefix`; stderr: where its log goes."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
     for line in proc.stdout:
         if line.startswith(ready_prefix):
             return proc, line

@@ -26,11 +26,15 @@ log = logging.getLogger(__name__)
 class SimFleet:
     def __init__(self, endpoint: str, *, server_key: str, clusters: int = 1, servers: int = 3,
                  osds_per_server: int = 4, heartbeat_s: float = 10.0, seed: int = 0,
-                 advance_every_s: float | None = 1.0, key_dir: str | None = None):
+                 advance_every_s: float | None = 1.0, key_dir: str | None = None,
+                 first_cluster: int = 0):
         self.endpoint = endpoint
         self.heartbeat_s = heartbeat_s
+        # first_cluster: fleets in several processes take disjoint index ranges, so their fsids
+        # and host names (both derived from the index) do not collide; together they equal one
+        # fleet of all the clusters.
         self.clusters = [SimCluster(index=i, seed=seed + i, hosts=servers, osds_per_host=osds_per_server)
-                         for i in range(clusters)]
+                         for i in range(first_cluster, first_cluster + clusters)]
         self.backends: dict[str, SimBackend] = {}
         for cluster in self.clusters:
             for fqdn in cluster.host_fqdns:
