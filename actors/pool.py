@@ -25,7 +25,7 @@ import pykka
 log = logging.getLogger(__name__)
 
 BATCH = 64            # messages one actor handles before the next runnable actor's turn
-DEFAULT_WORKERS = 4   # handlers are short and hold the GIL: more threads would only contend
+DEFAULT_WORKERS = 2   # handlers are short and hold the GIL: more threads only contend (bench/ingest.py)
 
 
 class ActorPool:

@@ -38,11 +38,17 @@ class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of the
         self.record = restored
         self.late = late
         self._persisted_at = float("-inf")
+        self._reported: tuple | None = None   # what the last heartbeat said, as it said it
 
     @handles(ServerHeartbeatReceived)
     def heartbeat(self, message: ServerHeartbeatReceived):
         hb, now = message.heartbeat, message.received_at
         old = self.record
+        reported = (hb.hostname, hb.boot_time, hb.ceph_version, hb.services, hb.grains)
+        if old is not None and not self.late and reported == self._reported:
+            self._contact(old, now)   # most beats: nothing moved but the time (a C-level compare)
+            return
+        self._reported = reported
         services = self._merge_services(old, hb.services)
         new = ServerRecord(fqdn=self.fqdn, hostname=hb.hostname or self.fqdn.split(".")[0], managed=True,
                            last_contact=now, boot_time=hb.boot_time, ceph_version=hb.ceph_version,
@@ -61,6 +67,12 @@ class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of the
             self._persist(now)
         if events:
             self.peers.eventer.tell(EmitEvents(tuple(events)))
+
+    def _contact(self, old: ServerRecord, now: float) -> None:
+        self.record = replace(old, last_contact=now)
+        self.peers.directory.tell(ServerUpdated(self.record))
+        if now - self._persisted_at >= PERSIST_CONTACT_EVERY_S:
+            self._persist(now)
 
     def _merge_services(self, old: ServerRecord | None, reported: list[dict]) -> tuple[Service, ...]:
         """Reported services run; ones this server had before but no longer reports are stopped."""

@@ -176,15 +176,24 @@ def decode(frames: list[bytes]) -> Envelope:
 def _body(cls: type, raw: Any) -> Any:
     if not isinstance(raw, dict):
         raise ProtocolError(f"{cls.__name__} body is not a map")
-    names = {f.name for f in dataclasses.fields(cls)}
-    required = {f.name for f in dataclasses.fields(cls)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
-    if not required <= set(raw) <= names:
+    names, required, types = _SPECS[cls]
+    keys = raw.keys()
+    if not (required <= keys and keys <= names):
         raise ProtocolError(f"{cls.__name__} fields {sorted(raw)} do not match {sorted(names)}")
-    for f in dataclasses.fields(cls):
-        if f.name in raw and not isinstance(raw[f.name], _WIRE_TYPES.get(f.type, object)):
-            raise ProtocolError(f"{cls.__name__}.{f.name} has the wrong type")
+    for name, value in raw.items():
+        if not isinstance(value, types[name]):
+            raise ProtocolError(f"{cls.__name__}.{name} has the wrong type")
     return cls(**raw)
+
+
+def _spec(cls: type) -> tuple[frozenset, frozenset, dict]:
+    """(field names, required names, name -> accepted types) of a message class, computed once:
+    decoding runs for every heartbeat."""
+    fields = dataclasses.fields(cls)
+    return (frozenset(f.name for f in fields),
+            frozenset(f.name for f in fields
+                      if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING),
+            {f.name: _WIRE_TYPES.get(f.type, object) for f in fields})
 
 
 # Field annotations (strings, because of `from __future__ import annotations`) -> accepted types.
@@ -198,3 +207,4 @@ _WIRE_TYPES = {
     "dict | None": (dict, type(None)),
     "list[dict]": list,
 }
+_SPECS = {cls: _spec(cls) for cls in KINDS.values()}

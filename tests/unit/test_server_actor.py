@@ -1,6 +1,8 @@
 """ServerActor: a server's life story from its heartbeats and ticks (fake peers, fake clock)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from actors.context import Peers, Timings
@@ -102,3 +104,16 @@ def test_a_restored_server_gets_a_grace_period_and_no_second_added_event(sink):
     beat(actor, 532.0)
     actor.ask(Tick(533.0))
     assert [e[1] for e in events(sink)][1:] == [f"Server {FQDN} regained contact"]
+
+
+def test_repeated_identical_beats_only_move_the_contact_time_and_a_change_still_shows(sink):
+    actor = start(sink)
+    for now in (1.0, 2.0, 3.0):
+        beat(actor, now)
+    beat(actor, 4.0, services=[{"fsid": "f", "type": "osd", "id": "0", "running": True, "status": None}])
+    actor.ask(Tick(4.0))
+    updates = [m.record for m in sink.ask("dump") if isinstance(m, ServerUpdated)]
+    assert [u.last_contact for u in updates] == [1.0, 2.0, 3.0, 4.0]
+    assert updates[1].services == updates[0].services and updates[2] == replace(updates[0], last_contact=3.0)
+    assert [(s.type, s.running) for s in updates[-1].services] == [("mon", False), ("osd", True)]
+    assert len([e for e in events(sink) if e[0] == INFO]) == 1          # "added", once
