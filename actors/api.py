@@ -22,9 +22,11 @@ class JsonBytes(bytes):
 CLUSTER_QUERIES = {
     "cluster": "{} -> {update_time, id, name}",
     "pools": "{} -> [pool]",
+    "pools_page": "{offset:int, limit:int} -> (count, JsonBytes of those pools)",
     "pool": "{pool_id:int} -> pool",
     "pool_defaults": "{} -> pool with defaults (503 without config or CRUSH rules)",
     "osds": "{pool:int|None, ids:list[int]|None} -> [osd] (unknown pool -> NotFound)",
+    "osds_page": "{offset:int, limit:int, pool, ids as osds} -> (count, JsonBytes of those osds)",
     "osd": "{osd_id:int} -> osd",
     "osd_implemented_commands": "{} -> ['scrub', 'deep_scrub', 'repair']",
     "osd_commands": "{osd_id:int} -> {'<id>': {'valid_commands': [...]}}",

@@ -11,6 +11,7 @@ import logging
 from dataclasses import replace
 
 from actors import directory_views as views
+from actors.api import JsonBytes
 from actors.base import Actor, handles
 from actors.context import Peers
 from actors.errors import NotFound
@@ -37,6 +38,11 @@ class ServerDirectory(Actor):
         self._dirty: set[str] = set()                      # fsids whose services changed
         self._pushed: dict[str, tuple] = {}
         self._answers: dict = {}
+        # The fleet-wide list: FQDNs in order (kept until a server comes or goes) and each
+        # server's view and its JSON (kept until its record changes), so that a heartbeat, which
+        # changes one record, costs the list one view, not all of them.
+        self._fqdns: list[str] | None = None
+        self._views: dict[str, tuple[ServerRecord, dict, JsonBytes | None]] = {}
 
     @property
     def peers(self) -> Peers:
@@ -56,6 +62,8 @@ class ServerDirectory(Actor):
         old = self.records.get(record.fqdn)
         self.records[record.fqdn] = record
         self._answers.clear()
+        if old is None:
+            self._fqdns = None
         if old is not None and old.services == record.services and old.hostname == record.hostname:
             return False   # the usual heartbeat: only last_contact moved
         if old is not None:
@@ -92,6 +100,8 @@ class ServerDirectory(Actor):
         if record is not None:
             self._unindex(record)
             self._answers.clear()
+            self._fqdns = None
+            self._views.pop(fqdn, None)
         self.peers.store.tell(DeleteServer(fqdn))
 
     def _put_or_drop(self, record: ServerRecord) -> None:
@@ -183,13 +193,30 @@ class ServerDirectory(Actor):
             raise NotFound.of("server", fqdn)
         return record
 
+    def _server_view(self, fqdn: str, encoded: bool = False) -> tuple:
+        """(api_server of the record, its JSON or None unless `encoded`), kept per record; the
+        view is shared with the web tier, never changed."""
+        record = self._record(fqdn)
+        kept = self._views.get(fqdn)
+        if kept is None or kept[0] is not record:
+            kept = self._views[fqdn] = (record, views.api_server(record), None)
+        if encoded and kept[2] is None:
+            kept = self._views[fqdn] = (record, kept[1], views.encode_view(kept[1]))
+        return kept[1], kept[2]
+
+    def _server_list(self) -> views.ServerList:
+        if self._fqdns is None:
+            self._fqdns = sorted(self.records)
+        pairs = [self._server_view(fqdn, encoded=True) for fqdn in self._fqdns]
+        return views.ServerList([view for view, _ in pairs], [encoded for _, encoded in pairs])
+
     @handles(ListServers)
     def list_servers(self, message: ListServers):
-        return self._cached("all", lambda: [views.api_server(r) for _, r in sorted(self.records.items())])
+        return self._cached("all", self._server_list)
 
     @handles(GetServer)
     def get_server(self, message: GetServer):
-        return views.api_server(self._record(message.fqdn))
+        return self._server_view(message.fqdn)[0]
 
     @handles(GetServerGrains)
     def get_grains(self, message: GetServerGrains):

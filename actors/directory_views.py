@@ -1,12 +1,32 @@
 """Pure helpers of the server directory: unmanaged-server inference and server serialisers."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
+from actors.api import JsonBytes
 from actors.messages import ClusterMembership, ServerRecord, Service
 from actors.server_records import api_server
 
-__all__ = ["api_server", "api_cluster_server", "infer_unmanaged", "prune_vanished"]
+__all__ = ["ServerList", "api_server", "api_cluster_server", "infer_unmanaged", "prune_vanished"]
+
+
+class ServerList(list):
+    """The fleet-wide server list (api_server views, by FQDN), carrying each view's JSON as well,
+    encoded once per record: a page, or the whole list, is sent by joining those, not by
+    encoding thousands of views again. Otherwise a plain list; treat it as read-only."""
+
+    def __init__(self, views: list[dict], encoded: list[JsonBytes]):
+        super().__init__(views)
+        self.encoded = encoded
+
+    def json(self, start: int = 0, stop: int | None = None) -> JsonBytes:
+        """json.dumps(self[start:stop]), byte for byte."""
+        return JsonBytes(b"[" + b", ".join(self.encoded[start:stop]) + b"]")
+
+
+def encode_view(view: dict) -> JsonBytes:
+    return JsonBytes(json.dumps(view).encode())
 
 
 def infer_unmanaged(records: dict[str, ServerRecord], m: ClusterMembership) -> list[ServerRecord]:

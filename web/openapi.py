@@ -5,12 +5,15 @@ handler declares, so it cannot disagree with the server:
 * verbs from the handler classes (BaseHandler.allowed_methods, the same list 405 answers use);
 * query parameters from `handler.query` and bodies/answers from `handler.writes`
   (web/contract.py), whose Fields and Bodies are those the parsers and validators check with;
+  a GET's answer is a Page when it takes `page`, unless the handler says otherwise in
+  `answer_schema` (the big lists that stay plain arrays unless a page is asked for);
 * security from `handler.requires_session`.
 
     doc = document(ROUTES, settings)      # a JSON-ready dict, served by web/resources/docs.py
 """
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 
@@ -155,7 +158,9 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
     else:
         if handler.query:
             op["parameters"] = [query_parameter(name, field) for name, field in handler.query.items()]
-        schema = {"$ref": "#/components/schemas/Page"} if "page" in handler.query else {}
+        schema = copy.deepcopy(getattr(handler, "answer_schema", None))   # e.g. LIST_OR_PAGE
+        if schema is None:
+            schema = {"$ref": "#/components/schemas/Page"} if "page" in handler.query else {}
         media_type = getattr(handler, "media_type", "application/json")
         responses["200"] = {"description": "OK", "content": {media_type: {"schema": schema}}}
     if handler.requires_session:

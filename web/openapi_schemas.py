@@ -30,6 +30,8 @@ PAGE = {
                    "previous": {"type": "string", "nullable": True},
                    "results": {"type": "array", "items": {}}},
 }
+# A big list: the reference's plain array, or a Page when `page`/`page_size` is given.
+LIST_OR_PAGE = {"anyOf": [{"type": "array", "items": {}}, {"$ref": "#/components/schemas/Page"}]}
 
 # Regexes of the route table with a plain JSON meaning; any other is a string of that pattern.
 _REGEX_TYPES = {r"\d+": {"type": "integer", "minimum": 0}, r"-?\d+": {"type": "integer"}}

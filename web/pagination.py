@@ -1,4 +1,5 @@
-"""Pure paging and list-filter parsing for the paginated resources (events, requests).
+"""Pure paging and list-filter parsing for the paginated resources (events, requests), and for
+the big lists that are plain arrays unless a page is asked for (OSDs, pools, servers).
 
 Input is the request's query arguments as {name: [str, ...]} (Tornado's `query_arguments` after
 decoding); output is what to ask the Api for, and the response envelope
@@ -7,10 +8,12 @@ decoding); output is what to ask the Api for, and the response envelope
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
 
+from actors.api import JsonBytes
 from actors.commands.fields import Field, integer, string
 from actors.errors import Invalid
 from actors.events import INFO, SEVERITY_BY_NAME, SEVERITY_NAMES
@@ -85,6 +88,19 @@ def envelope(page: Page, count: int, results: list, base_url: str, args: Args) -
     next_url = _page_url(base_url, args, page.number + 1) if page.number < last else None
     previous_url = _page_url(base_url, args, page.number - 1) if page.number > 1 else None
     return {"count": count, "next": next_url, "previous": previous_url, "results": results}
+
+
+def wants_page(args: Args) -> bool:
+    """Whether a list that is a plain JSON array by default (the reference's shape) is asked for
+    in pages: `page` or `page_size` given, with any value (a bad one is then a 400)."""
+    return "page" in args or "page_size" in args
+
+
+def envelope_json(page: Page, count: int, results: bytes, base_url: str, args: Args) -> JsonBytes:
+    """`envelope` with `results` already encoded as a JSON array: the same bytes json.dumps of
+    `envelope(...)` gives, without decoding or re-encoding the results."""
+    head = json.dumps(envelope(page, count, [], base_url, args))
+    return JsonBytes(head[:-len("[]}")].encode() + results + b"}")
 
 
 def _page_url(base_url: str, args: Args, number: int) -> str:

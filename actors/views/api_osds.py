@@ -1,7 +1,7 @@
 """OSD resources (calamari-internals §5.3, §5.4, Appendix A.2): `/osd…` and `/osd_config`."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from actors.errors import NotFound
 from actors.views.osd_map import OsdMapView
@@ -71,20 +71,23 @@ def _get_osd(view: OsdMapView, osd_id: int) -> dict:
     return osd
 
 
-def api_osds(view: OsdMapView, osd_servers: Mapping[int, str], pool: int | None = None,
-             ids: list[int] | None = None) -> list[dict]:
-    """OSDs by id; `pool` keeps those the pool's rule can use, `ids` keeps those ids.
-
-    Unknown ids in `ids` are skipped; an unknown pool raises NotFound.
-    """
-    osd_ids = view.osds_by_id.keys()
+def osd_ids(view: OsdMapView, pool: int | None = None, ids: Iterable[int] | None = None) -> list[int]:
+    """The ids of the OSD list, ascending: `pool` keeps those the pool's rule can use, `ids`
+    keeps those ids. Unknown ids in `ids` are skipped; an unknown pool raises NotFound."""
+    selected: Iterable[int] = view.osds_by_id.keys()
     if pool is not None:
         if pool not in view.pools_by_id:
             raise NotFound.of("pool", pool)
-        osd_ids = view.osds_by_pool_id[pool]
+        selected = view.osds_by_pool_id[pool]
     if ids is not None:
-        osd_ids = set(osd_ids) & set(ids)
-    return [_osd(view, osd_servers, view.osds_by_id[osd_id]) for osd_id in sorted(osd_ids)]
+        selected = set(selected) & set(ids)
+    return sorted(selected)
+
+
+def api_osds(view: OsdMapView, osd_servers: Mapping[int, str], pool: int | None = None,
+             ids: list[int] | None = None) -> list[dict]:
+    """OSDs by id, filtered as `osd_ids` says."""
+    return [_osd(view, osd_servers, view.osds_by_id[osd_id]) for osd_id in osd_ids(view, pool, ids)]
 
 
 def api_osd(view: OsdMapView, osd_servers: Mapping[int, str], osd_id: int) -> dict:

@@ -1,5 +1,9 @@
 """OSDs, their commands and the OSD map flags (`osd_config`).
 
+The OSD list is the reference's plain array of every OSD by id; with `page` and/or
+`page_size` it is the paged envelope {count, next, previous, results} instead (the filters
+`pool` and `id__in[]` apply to both, before paging).
+
 Changes (PATCH `osd/<id>`, POST `osd/<id>/command/<command>`, PATCH `osd_config`) answer 202
 {"request_id"}, or 304 when the Api finds nothing to change; the Api validates bodies.
 """
@@ -7,11 +11,13 @@ from __future__ import annotations
 
 from actors.commands.fields import array, integer
 from actors.commands.osds import OSD_CONFIG_UPDATE, OSD_UPDATE
+from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_PARAMETERS, Write
 from web.errors import invalid_field
+from web.openapi_schemas import LIST_OR_PAGE
 
-OSD_QUERY = {"pool": integer(), "id__in[]": array(of=integer())}
+OSD_QUERY = {"pool": integer(), "id__in[]": array(of=integer()), **pagination.PAGE_QUERY}
 
 
 def parse_osd_filters(args: dict[str, list[str]]) -> tuple[int | None, list[int] | None]:
@@ -34,10 +40,19 @@ def _as_int(raw: str, field: str, message: str) -> int:
 
 class OsdListHandler(BaseHandler):
     query = OSD_QUERY
+    answer_schema = LIST_OR_PAGE
 
     async def get(self, fsid: str) -> None:
-        pool, ids = parse_osd_filters(self.query_args())
-        self.send_json(await self.cluster_query(fsid, "osds", pool=pool, ids=ids))
+        args = self.query_args()
+        pool, ids = parse_osd_filters(args)
+        if not pagination.wants_page(args):
+            self.send_json(await self.cluster_query(fsid, "osds", pool=pool, ids=ids))
+            return
+        page = pagination.parse_page(args)
+        count, results = await self.cluster_query(fsid, "osds_page", pool=pool, ids=ids,
+                                                  offset=page.offset, limit=page.limit)
+        pagination.check_in_range(page, count)
+        self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
 
 
 class OsdDetailHandler(BaseHandler):

@@ -1,22 +1,36 @@
 """Pools: `cluster/<fsid>/pool` (`?defaults` -> the defaults for a new pool; POST creates),
-`pool/<id>` (PATCH, DELETE). Changes answer 202 {"request_id"}; the Api validates bodies."""
+`pool/<id>` (PATCH, DELETE). Changes answer 202 {"request_id"}; the Api validates bodies.
+
+The pool list is a plain array by id; with `page` and/or `page_size` it is the paged envelope
+{count, next, previous, results} instead."""
 from __future__ import annotations
 
 from actors.commands.fields import string
 from actors.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
+from web import pagination
 from web.base import BaseHandler
 from web.contract import Write
+from web.openapi_schemas import LIST_OR_PAGE
 
 
 class PoolListHandler(BaseHandler):
-    query = {"defaults": string(blank=True)}      # present (any value): the new-pool defaults
+    # `defaults` present (any value): the new-pool defaults, whatever else is asked
+    query = {"defaults": string(blank=True), **pagination.PAGE_QUERY}
+    answer_schema = {"anyOf": [*LIST_OR_PAGE["anyOf"], {"type": "object"}]}
     writes = {"post": Write(POOL_CREATE)}
 
     async def get(self, fsid: str) -> None:
-        if "defaults" in self.request.query_arguments:
+        args = self.query_args()
+        page = pagination.parse_page(args) if pagination.wants_page(args) else None
+        if "defaults" in args:
             self.send_json(await self.cluster_query(fsid, "pool_defaults"))
-        else:
+        elif page is None:
             self.send_json(await self.cluster_query(fsid, "pools"))
+        else:
+            count, results = await self.cluster_query(fsid, "pools_page", offset=page.offset,
+                                                      limit=page.limit)
+            pagination.check_in_range(page, count)
+            self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
 
     async def post(self, fsid: str) -> None:
         await self.accepted(self.api.create(fsid, "pool", self.json_object(), self.current_user))

@@ -1,11 +1,19 @@
 """Servers fleet-wide (`server`, `server/<fqdn>` with DELETE, `server/<fqdn>/grains`,
-`server/<fqdn>/debug_job`) and per cluster."""
+`server/<fqdn>/debug_job`) and per cluster.
+
+The fleet-wide list is a plain array by FQDN; with `page` and/or `page_size` it is the paged
+envelope {count, next, previous, results} instead."""
 from __future__ import annotations
 
+import json
+
+from actors.api import JsonBytes
 from actors.commands.fields import Body, array, either, mapping, string
 from actors.roles import ADMIN_WRITES
+from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
+from web.openapi_schemas import LIST_OR_PAGE
 
 # The agent's self-test functions (calamari-internals §3.7), also accepted as "ceph.<name>".
 SELFTESTS = ("selftest_wait", "selftest_block", "selftest_exception")
@@ -14,8 +22,29 @@ DEBUG_JOB = Body({"cmd": string(*SELFTESTS, *(f"ceph.{name}" for name in SELFTES
 
 
 class ServerListHandler(BaseHandler):
+    query = pagination.PAGE_QUERY
+    answer_schema = LIST_OR_PAGE
+
     async def get(self) -> None:
-        self.send_json(await self.ask(self.api.list_servers()))
+        args = self.query_args()
+        page = pagination.parse_page(args) if pagination.wants_page(args) else None
+        # The directory's list (kept until a server changes) is shared, not copied; when it
+        # carries each server's JSON (actors.directory_views.ServerList) that is joined, else
+        # only the slice asked for is encoded.
+        servers = await self.ask(self.api.list_servers())
+        if page is None:
+            self.send_json(encoded(servers, 0, None))
+            return
+        pagination.check_in_range(page, len(servers))
+        self.send_json(pagination.envelope_json(
+            page, len(servers), encoded(servers, page.offset, page.offset + page.limit),
+            self.base_url(), args))
+
+
+def encoded(servers: list, start: int, stop: int | None) -> JsonBytes:
+    """JSON of servers[start:stop], joined from the servers' own when the list carries them."""
+    join = getattr(servers, "json", None)
+    return join(start, stop) if join else JsonBytes(json.dumps(servers[start:stop]).encode())
 
 
 class ServerDetailHandler(BaseHandler):
