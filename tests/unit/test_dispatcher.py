@@ -85,3 +85,34 @@ def test_learning_an_incarnation_fails_nothing(world):
     world.beat("node1", "run-1", sent_at=3.0)           # the same run again
     assert world.stamp(unstamped) is None and world.stamp(stamped) == "run-1"
     assert not unstamped_future.done() and not stamped_future.done()
+
+
+def test_servers_are_ticked_in_turns_each_once_per_half_heartbeat_period():
+    from actors.messages import Tick
+    sink = Recorder.start()
+    dispatcher = Dispatcher(store=sink, eventer=sink, directory=sink, timings=Timings(heartbeat_s=10.0),
+                            clock=lambda: NOW)
+    servers = {f"node{i}": Recorder.start() for i in range(10)}
+    dispatcher._servers.update(servers)                     # as heartbeats would have made them
+    for second in range(11):                 # the first tick reaches all, then 2 servers each
+        dispatcher.tick(NOW + second)
+    ticks = {fqdn: [m.now - NOW for m in ref.ask("dump") if isinstance(m, Tick)] for fqdn, ref in servers.items()}
+    assert all(times[0] == 0 for times in ticks.values())
+    later = {fqdn: times[1:] for fqdn, times in ticks.items()}
+    assert all(len(times) == 2 for times in later.values()), ticks
+    assert all(b - a == 5 for times in later.values() for a, b in zip(times, times[1:])), ticks
+    sink.stop()
+    for ref in servers.values():
+        ref.stop()
+
+
+def test_with_a_short_heartbeat_every_server_is_ticked_every_time():
+    from actors.messages import Tick
+    sink = Recorder.start()
+    dispatcher = Dispatcher(store=sink, eventer=sink, directory=sink, timings=Timings(heartbeat_s=0.5),
+                            clock=lambda: NOW)
+    servers = {f"node{i}": Recorder.start() for i in range(3)}
+    dispatcher._servers.update(servers)
+    for second in range(3):
+        dispatcher.tick(NOW + second)
+    assert all(len([m for m in ref.ask("dump") if isinstance(m, Tick)]) == 3 for ref in servers.values())
