@@ -22,11 +22,13 @@ from actors.store_messages import GetUser, ListEvents, ListUsers
 
 class DaemonApi(ChangesMixin, AccountsMixin, SessionsMixin, TokensMixin, KeysMixin):
     def __init__(self, dispatcher, directory, store, tracker, *, call_timeout_s: float = 3.0, clock=time.time,
-                 auth: AuthSettings | None = None, keyring=None):
+                 auth: AuthSettings | None = None, keyring=None, events=None):
+        """events: the EventReader (actors/event_reader.py) that lists events; None: the store."""
         self.dispatcher = dispatcher
         self.keyring = keyring   # actors.keyring.KeyRing (facade_keys.py)
         self.directory = directory
         self.store = store
+        self.events = store if events is None else events
         self.tracker = tracker
         self.call_timeout_s = call_timeout_s
         self.clock = clock
@@ -61,7 +63,7 @@ class DaemonApi(ChangesMixin, AccountsMixin, SessionsMixin, TokensMixin, KeysMix
 
     # --- events and requests --------------------------------------------------------------------
     def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
-        page = lambda _=None: ask(self.store, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))  # noqa: E731
+        page = lambda _=None: ask(self.events, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))  # noqa: E731
         if fsid is not None:
             return self._with_cluster(fsid, page)
         if fqdn is not None:

@@ -22,8 +22,10 @@ from actors import api_tokens, lockout, roles
 from actors import store_messages as m
 from actors.base import Actor, handles
 from actors.errors import Conflict, NotFound
+from actors.event_reader import EventInbox
 from store import pruning, queries as q
 from store.db import create_schema, open_database, redact  # redact: re-exported to actors.system
+from store.event_pages import EventPages
 from store.models import database_proxy
 
 log = logging.getLogger(__name__)
@@ -87,6 +89,19 @@ class StoreActor(Actor):
         self._db: pw.Database | None = None
         self.failed_writes = 0
         self.pruned_events = self.pruned_requests = 0   # by retention, since start
+        self._pages = EventPages()   # anchors of the event lists this actor is asked for
+
+    @staticmethod
+    def _create_actor_inbox() -> EventInbox:
+        """Counts the event writes in and out: an EventReader waits on it (actors/event_reader.py)."""
+        return EventInbox()
+
+    def on_receive(self, message):
+        try:
+            return super().on_receive(message)
+        finally:
+            if isinstance(message, m.SaveEvents):
+                self.actor_inbox.event_done()
 
     # lifecycle (on the actor's thread) -------------------------------------------------------
 
@@ -110,6 +125,7 @@ class StoreActor(Actor):
         log.info("store: opened %s", redact(self._url))
 
     def on_stop(self) -> None:
+        self.actor_inbox.close()
         if self._db is not None and not self._db.is_closed():
             self._db.close()
             log.info("store: closed %s", redact(self._url))
@@ -196,9 +212,13 @@ class StoreActor(Actor):
                     for c in q.load_clusters(on_bad_row=skip)]
         return m.StoredState(servers=q.load_servers(), clusters=clusters, keys=q.load_keys())
 
-    @_query(m.ListEvents)
+    @handles(m.ListEvents)
     def _list_events(self, msg: m.ListEvents):
-        return q.list_events(msg.fsid, msg.fqdn, msg.max_severity, msg.offset, msg.limit)
+        """(The daemon's web tier asks its EventReader; this serves the other callers.)"""
+        with self._db.atomic():
+            if isinstance(self._db, pw.PostgresqlDatabase):   # one snapshot for count and page
+                self._db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return q.list_events(msg.fsid, msg.fqdn, msg.max_severity, msg.offset, msg.limit, self._pages)
 
     @_query(m.CountUsers)
     def _count_users(self, msg: m.CountUsers) -> int:

@@ -157,9 +157,11 @@ class LoadState:
 
 @dataclass(frozen=True)
 class ListEvents:
-    """-> (count, [{when, severity, message}]) newest first; None filters mean "any".
+    """-> (count, [{when, severity, message}]) newest first, ties newest id first; None filters
+    mean "any"; limit None: to the end. count is exact.
 
-    max_severity keeps events at least that severe (severity <= max_severity).
+    max_severity keeps events at least that severe (severity <= max_severity). Answered by the
+    StoreActor and by the EventReader (actors/event_reader.py), which the web tier asks.
     """
     fsid: str | None
     fqdn: str | None

@@ -16,6 +16,7 @@ from actors.context import Timings
 from actors.directory import ServerDirectory
 from actors.dispatcher import Dispatcher
 from actors.events import INFO, Event
+from actors.event_reader import EventReader
 from actors.eventer import Eventer
 from actors.facade import DaemonApi
 from actors.keyring import KeyRing
@@ -30,6 +31,14 @@ from actors.ticker import Ticker
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 60.0
+
+
+def start_event_reader(db: str, store: pykka.ActorRef) -> pykka.ActorRef | None:
+    """The event list's own reader (actors/event_reader.py), started after the store made the
+    schema; None for an in-memory SQLite database, which a second connection would not see."""
+    if db.replace("sqlite:///", "") in (":memory:", ""):
+        return None
+    return EventReader.start(db, store=store)
 
 
 class StartupError(Exception):
@@ -91,7 +100,7 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
     tracker.tell(Restored(ask(store, LoadRequests).result(STARTUP_TIMEOUT_S)))
     eventer.tell(EmitEvents((Event(time.time(), INFO, "Calamari server started"),)))
     api = DaemonApi(dispatcher, directory, store, tracker, call_timeout_s=timings.call_timeout_s, auth=auth,
-                    keyring=keyring)
+                    keyring=keyring, events=start_event_reader(db, store))
 
     prune_due = Due(retention.interval_s)
 

@@ -107,7 +107,7 @@ class SyncObject(BaseModel):
 
 class Event(BaseModel):
     id = pw.BigAutoField()                   # 2**31 events is within reach of a long-lived PostgreSQL
-    when = pw.DoubleField(index=True)
+    when = pw.DoubleField()
     severity = pw.IntegerField()
     message = pw.TextField()
     fsid = pw.TextField(null=True)
@@ -117,10 +117,13 @@ class Event(BaseModel):
 
     class Meta:
         table_name = "events"
+        # Newest-first lists: every filter of store/event_pages.py seeks and counts on one of
+        # these alone (severity is carried so `?severity=` never reads the table); retention
+        # walks the first oldest-first. Older narrower ones: dropped by migration 2.
         indexes = (
-            (("fsid", "when"), False),
-            (("fqdn", "when"), False),
-            (("severity", "when"), False),
+            (("when", "id", "severity"), False),
+            (("fsid", "when", "id", "severity"), False),
+            (("fqdn", "when", "id", "severity"), False),
         )
 
 

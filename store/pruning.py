@@ -4,6 +4,9 @@ Both tables are walked through their indexed timestamp (events.when, requests.re
 a batch costs an index range scan plus `limit` row deletions however big the table is; the count
 limit needs one COUNT per batch. Requests still `submitted` are never deleted: they are running.
 Like store/queries.py, these run inside the caller's transaction.
+
+Events are only ever deleted here, and always the oldest by (when, id): a prefix of the list in
+that order. store/event_pages.py relies on it (its anchors stay exact without a hook here).
 """
 from __future__ import annotations
 

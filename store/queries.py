@@ -11,6 +11,7 @@ import json
 import msgpack
 import peewee as pw
 
+from store.event_pages import EventPages
 from store.models import (KEY_STATUSES, ApiToken, Cluster, Event, MinionKey, Request, Server,
                           Session, SyncObject, User)
 
@@ -138,21 +139,11 @@ def save_events(events) -> int:
 
 
 def list_events(fsid: str | None, fqdn: str | None, max_severity: int | None,
-                offset: int, limit: int | None) -> tuple[int, list[dict]]:
-    """(total matching, one page newest first); filters combine, None means "any"."""
-    query = Event.select(Event.when, Event.severity, Event.message)
-    if fsid is not None:
-        query = query.where(Event.fsid == fsid)
-    if fqdn is not None:
-        query = query.where(Event.fqdn == fqdn)
-    if max_severity is not None:
-        query = query.where(Event.severity <= max_severity)
-    count = query.count()
-    page = query.order_by(Event.when.desc(), Event.id.desc()).offset(max(0, offset or 0))
-    if limit is not None:
-        page = page.limit(max(0, limit))
-    return count, [{"when": row.when, "severity": row.severity, "message": row.message}
-                   for row in page]
+                offset: int, limit: int | None, pages: EventPages | None = None) -> tuple[int, list[dict]]:
+    """(total matching, one page newest first, ties newest id first); filters combine, None means
+    "any"; limit None: to the end. `pages` keeps the anchors that make deep pages and the count
+    cheap (store/event_pages.py); without one every call walks the whole list once."""
+    return (pages or EventPages()).list(Event._meta.database, fsid, fqdn, max_severity, offset, limit)
 
 
 # users and sessions ------------------------------------------------------------------------------
@@ -323,9 +314,12 @@ def list_keys() -> list[dict]:
 
 
 def load_keys() -> list[dict]:
-    return [{"id": row.minion_id, "status": row.status, "public_key": row.public_key,
-             "fingerprint": row.fingerprint}
-            for row in MinionKey.select().order_by(MinionKey.minion_id)]
+    # Tuples, not model instances: the key ring re-reads every key every few seconds, and a
+    # fleet has 10,000 of them.
+    query = MinionKey.select(MinionKey.minion_id, MinionKey.status, MinionKey.public_key,
+                             MinionKey.fingerprint).order_by(MinionKey.minion_id).tuples()
+    return [{"id": minion_id, "status": status, "public_key": public_key, "fingerprint": fp}
+            for minion_id, status, public_key, fp in query]
 
 
 def get_key(minion_id: str) -> dict | None:

@@ -64,7 +64,8 @@ def test_fresh_path_gets_every_table_and_index(tmp_path):
             "minion_keys"} <= tables
     index_sql = " ".join(sql for (sql,) in sqlite_rows(
         path, "SELECT sql FROM sqlite_master WHERE type='index' AND tbl_name='events' AND sql IS NOT NULL"))
-    for columns in ('("fsid", "when")', '("fqdn", "when")', '("severity", "when")'):
+    for columns in ('("when", "id", "severity")', '("fsid", "when", "id", "severity")',
+                    '("fqdn", "when", "id", "severity")'):
         assert columns in index_sql
     assert sqlite_rows(path, "PRAGMA journal_mode") == [("wal",)]
 

@@ -1,0 +1,81 @@
+"""Migration 2 (store/migrations.py): the event list's indexes replace the narrower ones in a
+data dir of the previous release, in place, rows kept, on each backend."""
+from __future__ import annotations
+
+import sqlite3
+
+from actors import store_messages as m
+from actors.base import ask
+from actors.store_actor import StoreActor
+from store.db import create_schema, open_database
+from store.migrations import EVENT_INDEXES_SUPERSEDED, EVENT_PAGE_INDEXES, LATEST, MIGRATIONS, upgrade
+from store.models import ALL_MODELS
+from tests.db_backends import rows
+from tests.unit.test_store_schema import UNVERSIONED
+
+NEW = {name for name, _ in EVENT_PAGE_INDEXES}
+# The event indexes of release 1, as peewee made them from its model.
+RELEASE_1 = ('CREATE INDEX "event_when" ON "events" ("when")',
+             'CREATE INDEX "event_fsid_when" ON "events" ("fsid", "when")',
+             'CREATE INDEX "event_fqdn_when" ON "events" ("fqdn", "when")',
+             'CREATE INDEX "event_severity_when" ON "events" ("severity", "when")')
+
+
+def event_indexes(url) -> set[str]:
+    if "://" in url:
+        found = rows(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'events'")
+    else:
+        found = rows(url, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+    return {name for (name,) in found if not name.endswith("_pkey")}
+
+
+def release_1_database(url, base: float = 0.0) -> None:
+    """Schema version 1 with release 1's event indexes, and three events (at base + 10, 10, 20)."""
+    db = open_database(url)
+    db.connect()
+    try:
+        with db.bind_ctx(ALL_MODELS):
+            assert upgrade(db, MIGRATIONS[:1]) == 1
+    finally:
+        db.close()
+    for name in NEW:
+        rows(url, f'DROP INDEX "{name}"')
+    for statement in RELEASE_1:
+        rows(url, statement)
+    for when, severity, message, fsid in ((10.0, 5, "a", "f1"), (10.0, 3, "b", "f2"), (20.0, 1, "c", "f1")):
+        rows(url, 'INSERT INTO events ("when", severity, message, fsid) VALUES (?, ?, ?, ?)',
+             (base + when, severity, message, fsid))
+
+
+def test_a_fresh_database_has_the_new_indexes_only(db_url):
+    assert create_schema(open_database(db_url)) == LATEST >= 2
+    assert event_indexes(db_url) == NEW
+
+
+def test_release_1_event_indexes_are_replaced_in_place_and_rows_kept(db_url):
+    release_1_database(db_url)
+    assert event_indexes(db_url) == set(EVENT_INDEXES_SUPERSEDED)
+    assert create_schema(open_database(db_url)) == LATEST
+    assert event_indexes(db_url) == NEW
+    assert [v for (v,) in rows(db_url, "SELECT version FROM schema_version ORDER BY version")] == [1, 2]
+    store = StoreActor.start(db_url)
+    try:
+        listed = ask(store, lambda r: m.ListEvents(None, None, None, 0, 10, r)).result(10)
+        assert listed == (3, [{"when": 20.0, "severity": 1, "message": "c"},
+                              {"when": 10.0, "severity": 3, "message": "b"},
+                              {"when": 10.0, "severity": 5, "message": "a"}])
+        assert ask(store, lambda r: m.ListEvents("f1", None, 3, 0, 10, r)).result(10)[0] == 1
+    finally:
+        store.stop()
+    assert create_schema(open_database(db_url)) == LATEST      # again: nothing left to do
+    assert event_indexes(db_url) == NEW
+
+
+def test_an_unversioned_data_dir_ends_with_the_new_indexes(tmp_path):
+    path = str(tmp_path / "old.db")
+    with sqlite3.connect(path) as old:
+        for statement in UNVERSIONED + RELEASE_1:
+            old.execute(statement)
+    assert create_schema(open_database(path)) == LATEST
+    assert event_indexes(path) == NEW
+    assert rows(path, "SELECT message FROM events") == [("osd.0 down",)]
