@@ -273,7 +273,7 @@ async def run_daemon(args) -> int:
         bus = BusServer(args.bus_endpoint, system.dispatcher.on_message, keys=bus_keys, gate=system.keyring)
         bus.start()
         system.dispatcher.attach_bus(bus.send)
-        system.api.attach_bus_stats(lambda: {**bus.stats, **system.dispatcher.counters()})
+        system.api.attach_bus_stats(lambda: {**bus.stats, **system.dispatcher.counters(), **system.gc.counters()})
         grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
         settings = WebSettings(cookie_secret=cookie_secret(data_dir), hostname=grains["host"],
                                fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,

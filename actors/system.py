@@ -19,6 +19,7 @@ from actors.events import INFO, Event
 from actors.event_reader import EventReader
 from actors.eventer import Eventer
 from actors.facade import DaemonApi
+from actors.gc_steward import GcSteward
 from actors.keyring import KeyRing
 from actors.messages import EmitEvents, Restored
 from actors.server_records import row_to_record
@@ -54,9 +55,12 @@ class ActorSystem:
     api: DaemonApi
     ticker: Ticker
     keyring: KeyRing | None = None   # the bus's gate: which agent keys may connect
+    gc: GcSteward | None = None
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self.ticker.stop()
+        if self.gc is not None:
+            self.gc.uninstall()
         self.api.close()
         try:
             ask(self.store, Flush).result(timeout_s)
@@ -103,18 +107,20 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
                     keyring=keyring, events=start_event_reader(db, store))
 
     prune_due = Due(retention.interval_s)
+    steward = GcSteward().install()
 
     def tick() -> None:
         try:
             dispatcher.tick()
         finally:
             api.tick()    # accounts whose lockout ran out
+            steward.tick()
             if prune_due(time.time()):
                 store.tell(PruneHistory(retention.events, retention.requests, retention.batch_rows))
     ticker = Ticker(tick, tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
-    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring)
+    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward)
 
 
 def ensure_admin(store: pykka.ActorRef, password: str | None) -> str | None:
