@@ -16,7 +16,8 @@ from actors.base import Actor, handles
 from actors.context import Peers
 from actors.errors import NotFound
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetClusterServer,
-                             GetServer, GetServerGrains, ListClusterServers, ListMonHosts, ListServers, Restored,
+                             GetServer, GetServerGrains, ListClusterServers, ListMonHosts, ListServers, ListServersPage,
+                             Restored,
                              ServerRecord, ServerUpdated, Service, ServicesChanged)
 from actors.server_records import record_to_row
 from actors.store_messages import DeleteServer, SaveServer
@@ -213,6 +214,14 @@ class ServerDirectory(Actor):
     @handles(ListServers)
     def list_servers(self, message: ListServers):
         return self._cached("all", self._server_list)
+
+    @handles(ListServersPage)
+    def list_servers_page(self, message: ListServersPage):
+        if self._fqdns is None:
+            self._fqdns = sorted(self.records)
+        page = self._fqdns[max(0, message.offset):max(0, message.offset) + max(0, message.limit)]
+        encoded = [self._server_view(fqdn, encoded=True)[1] for fqdn in page]
+        return len(self._fqdns), views.ServerList([], encoded).json()
 
     @handles(GetServer)
     def get_server(self, message: GetServer):

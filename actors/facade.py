@@ -14,7 +14,7 @@ from actors.facade_keys import KeysMixin
 from actors.facade_sessions import SessionsMixin
 from actors.facade_tokens import TokensMixin
 from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServerGrains,
-                             ListClusterServers, ListServers)
+                             ListClusterServers, ListServers, ListServersPage)
 from actors.request_messages import GetRequest, ListRequests
 from actors.roles import public_user
 from actors.store_messages import GetUser, ListEvents, ListUsers
@@ -54,6 +54,10 @@ class DaemonApi(ChangesMixin, AccountsMixin, SessionsMixin, TokensMixin, KeysMix
     # --- servers ------------------------------------------------------------------------------
     def list_servers(self) -> Future:
         return ask(self.directory, ListServers)
+
+    def list_servers_page(self, offset: int, limit: int) -> Future:
+        """(count, JsonBytes of that slice of the servers by FQDN)."""
+        return ask(self.directory, lambda r: ListServersPage(offset, limit, r))
 
     def get_server(self, fqdn: str) -> Future:
         return ask(self.directory, lambda r: GetServer(fqdn, r))

@@ -113,6 +113,15 @@ class ListServers:
 
 
 @dataclass(frozen=True)
+class ListServersPage:
+    """-> (count of all servers, JsonBytes of servers[offset:offset+limit] by FQDN): only that
+    slice is looked at, so a page does not rebuild a 10,000-server list."""
+    offset: int
+    limit: int
+    reply: Future
+
+
+@dataclass(frozen=True)
 class GetServer:
     fqdn: str
     reply: Future

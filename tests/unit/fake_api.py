@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
+from actors.api import JsonBytes
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
@@ -104,6 +105,10 @@ class FakeApi:
     # servers ------------------------------------------------------------------------------
     def list_servers(self):
         return self._answer("list_servers", (), {}, lambda: self.servers)
+
+    def list_servers_page(self, offset, limit):
+        page = lambda: (len(self.servers), JsonBytes(json.dumps(self.servers[offset:offset + limit]).encode()))  # noqa: E731
+        return self._answer("list_servers_page", (offset, limit), {}, page)
 
     def _server(self, fqdn):
         for server in self.servers:

@@ -59,3 +59,19 @@ def test_the_list_carries_each_servers_json_for_pages(directory):
     again = listed(directory)
     assert again.json(0, 1) == json.dumps(again[:1]).encode() != servers.json(0, 1)
     assert again.encoded[1] is servers.encoded[1]            # unchanged records: not re-encoded
+
+
+def test_a_page_is_that_slice_of_the_list_with_the_whole_count(directory):
+    from actors.messages import ListServersPage
+    for name in ("d", "b", "a", "c", "e"):
+        directory.tell(ServerUpdated(record(name, 1.0, Service(FSID, "osd", name))))
+    servers = listed(directory)
+
+    def page(offset, limit):
+        return ask(directory, lambda r: ListServersPage(offset, limit, r)).result(2)
+    assert page(0, 2) == (5, servers.json(0, 2))
+    assert page(2, 2) == (5, servers.json(2, 4))
+    assert page(4, 2) == (5, servers.json(4, 6)) and json.loads(page(4, 2)[1])[0]["fqdn"] == "e.example"
+    assert page(9, 2) == (5, b"[]")
+    directory.tell(ServerUpdated(record("b", 2.0, Service(FSID, "osd", "b"))))
+    assert json.loads(page(1, 1)[1])[0]["last_contact"] == json.loads(listed(directory).json(1, 2))[0]["last_contact"]
