@@ -255,6 +255,9 @@ async def run_daemon(args) -> int:
 
     tls = https_context(args)
     auth = auth_settings(args)
+    # One descriptor per agent connection: take all the hard limit allows (often 1,024 soft).
+    from agent.host import raise_open_files_limit
+    raise_open_files_limit(1 << 20)
     data_dir = usable_data_dir(Path(args.data_dir))
     db = args.db or str(data_dir / "calamari.sqlite3")
     bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
