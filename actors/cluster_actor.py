@@ -46,6 +46,8 @@ class ClusterActor(Actor):
         self.confirm_current = False        # after a restore: tell the tracker once the map is current
         self.services: tuple = ()
         self.queries = cluster_queries.QueryCache()
+        if peers.share_queries is not None:
+            peers.share_queries(fsid, self.queries)
 
     def on_start(self):
         self._publish()

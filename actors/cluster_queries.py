@@ -58,8 +58,12 @@ class QueryCache:
         self._servers: dict | None = None
         self._items: dict[tuple, JsonBytes] = {}     # ("osd" | "pool", id) -> its JSON
         self._id_lists: dict = {}                    # pool or None -> the OSD list's ids
+        # The answers kept, for readers on other threads (published_answer): written only by the
+        # owning actor, one key at a time; replaced whole on invalidate.
+        self.published: dict = {}
 
     def invalidate(self) -> None:
+        self.published = {}   # a new dict: readers holding the old one see the old version whole
         self._answers.clear()
         self._weight = 0
         self._view = None
@@ -95,10 +99,23 @@ class QueryCache:
         if weight > self.max_bytes:
             return
         self._answers[key] = (answer, weight)
+        self.published[key] = answer
         self._weight += weight
         while len(self._answers) > self.max_entries or self._weight > self.max_bytes:
-            _, (_, dropped) = self._answers.popitem(last=False)
+            dropped_key, (_, dropped) = self._answers.popitem(last=False)
+            self.published.pop(dropped_key, None)
             self._weight -= dropped
+
+    def published_answer(self, name: str, params: dict):
+        """Thread-safe: the kept answer of this query, or None (then ask the actor). Small reads
+        of a busy daemon skip the trip through the cluster's actor thread."""
+        if name not in QUERIES:
+            return None
+        try:
+            key = (name, _freeze(_NORMALISE.get(name, _same)(params)))
+        except Exception:  # noqa: BLE001 - odd parameters: the actor answers (and explains)
+            return None
+        return self.published.get(key)
 
     def osd_view(self, cluster) -> OsdMapView:
         data = cluster.sync.data("osd_map")

@@ -42,3 +42,6 @@ class Peers:
     # publish_cluster(fsid, summary dict | None); thread-safe shared read model for GET /cluster
     publish_cluster: Callable[[str, dict | None], None]
     tracker: pykka.ActorRef | None = None   # the request tracker (absent in some unit tests)
+    # share_queries(fsid, QueryCache): a cluster's cached read answers, which the web tier may
+    # read without a trip through the cluster's actor (absent in some unit tests)
+    share_queries: Callable[[str, object], None] | None = None

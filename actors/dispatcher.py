@@ -65,8 +65,10 @@ class Dispatcher:
         self.stats: Counter = Counter()
         self._newest_sent: dict[tuple, float] = {}   # heartbeat key -> newest sent_at taken
         self._latest = Coalescer()
+        self._query_caches: dict[str, object] = {}      # fsid -> its ClusterActor's QueryCache
         self.peers = Peers(store=store, eventer=eventer, directory=directory, send_job=self.send_job,
-                           cluster_ref=self.cluster_ref, publish_cluster=self.publish_cluster)
+                           cluster_ref=self.cluster_ref, publish_cluster=self.publish_cluster,
+                           share_queries=self.share_queries)
 
     def attach_tracker(self, tracker: pykka.ActorRef) -> None:
         """The request tracker needs the peers and they need it: it joins after construction."""
@@ -296,10 +298,20 @@ class Dispatcher:
         with self._lock:
             return [self._summaries[fsid] for fsid in sorted(self._summaries)]
 
+    def share_queries(self, fsid: str, cache) -> None:
+        # No lock: ClusterActors are built (and call this) while _cluster() holds it; one dict
+        # item set or get is atomic.
+        self._query_caches[fsid] = cache
+
+    def query_cache(self, fsid: str):
+        """The cluster's QueryCache (actors/cluster_queries.py), or None."""
+        return self._query_caches.get(fsid)
+
     def forget_cluster(self, fsid: str) -> bool:
         with self._lock:
             ref = self._clusters.pop(fsid, None)
             self._summaries.pop(fsid, None)
+            self._query_caches.pop(fsid, None)
         self._latest.discard(lambda key: key[0] == "cluster" and key[2] == fsid)
         if ref is None:
             return False

@@ -169,3 +169,17 @@ def test_no_map_yet_is_unavailable_and_not_kept():
     with pytest.raises(Unavailable):
         ask(cache, cluster_of(None), "osds_page", offset=0, limit=10)
     assert cache.size == (0, 0)
+
+
+def test_kept_answers_are_published_for_other_threads_until_dropped_or_invalidated(big_map):
+    cache, cluster = QueryCache(max_entries=2), cluster_of(big_map)
+    assert cache.published_answer("osd", {"osd_id": 3}) is None            # not computed yet
+    three = ask(cache, cluster, "osd", osd_id=3)
+    assert cache.published_answer("osd", {"osd_id": 3}) is three
+    filtered = ask(cache, cluster, "osds", ids=[5, 4, 4])
+    assert cache.published_answer("osds", {"ids": [4, 5]}) is filtered      # normalised alike
+    ask(cache, cluster, "pools")                                           # evicts osd 3 (LRU)
+    assert cache.published_answer("osd", {"osd_id": 3}) is None
+    assert cache.published_answer("no such query", {}) is None
+    cache.invalidate()
+    assert cache.published_answer("osds", {"ids": [4, 5]}) is None

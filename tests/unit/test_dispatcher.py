@@ -116,3 +116,13 @@ def test_with_a_short_heartbeat_every_server_is_ticked_every_time():
     for second in range(3):
         dispatcher.tick(NOW + second)
     assert all(len([m for m in ref.ask("dump") if isinstance(m, Tick)]) == 3 for ref in servers.values())
+
+
+def test_a_new_cluster_shares_its_read_cache_and_forgetting_it_withdraws_it(world):
+    from bus.protocol import ClusterHeartbeat
+    body = ClusterHeartbeat("fsid-1", "ceph", {"osd_map": 1})
+    world.dispatcher.on_message("mon1", Envelope("cluster_heartbeat", "mon1", 1.0, body))
+    cache = world.dispatcher.query_cache("fsid-1")
+    assert cache is not None and cache.published_answer("osd", {"osd_id": 0}) is None
+    assert world.dispatcher.forget_cluster("fsid-1") is True
+    assert world.dispatcher.query_cache("fsid-1") is None
