@@ -76,6 +76,13 @@ class ServerDirectory(Actor):
             self._dirty.add(service.fsid)
         return True
 
+    # the index infer_unmanaged asks (directory_views.RecordScan answers it by scanning)
+    def has_managed_host(self, hostname: str) -> bool:
+        return any(self.records[fqdn].managed for fqdn in self._by_hostname.get(hostname, ()))
+
+    def managed_service(self, key: tuple) -> bool:
+        return any(self.records[fqdn].managed for fqdn in self._holders.get(key, ()))
+
     def _unindex(self, record: ServerRecord) -> None:
         self._by_hostname.get(record.hostname, set()).discard(record.fqdn)
         for service in record.services:
@@ -157,7 +164,7 @@ class ServerDirectory(Actor):
     @handles(ClusterMembership)
     def membership(self, message: ClusterMembership):
         self.memberships[message.fsid] = message
-        for record in views.infer_unmanaged(self.records, message):
+        for record in views.infer_unmanaged(self.records, message, index=self):
             self._put_or_drop(record)
         for record in views.prune_vanished(self.records, message):
             self._put_or_drop(record)

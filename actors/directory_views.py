@@ -29,16 +29,36 @@ def encode_view(view: dict) -> JsonBytes:
     return JsonBytes(json.dumps(view).encode())
 
 
-def infer_unmanaged(records: dict[str, ServerRecord], m: ClusterMembership) -> list[ServerRecord]:
-    """Unmanaged servers for CRUSH hosts that run no agent, with their OSDs (running = up)."""
-    managed_hostnames = {r.hostname for r in records.values() if r.managed}
-    owner = {s.key: r for r in records.values() for s in r.services}
+class RecordScan:
+    """Which hosts and services managed servers hold, scanned from all records (see
+    infer_unmanaged: the directory answers the same questions from its indexes instead)."""
+
+    def __init__(self, records: dict[str, ServerRecord]):
+        self._hostnames = {r.hostname for r in records.values() if r.managed}
+        self._owner = {s.key: r for r in records.values() for s in r.services}
+
+    def has_managed_host(self, hostname: str) -> bool:
+        return hostname in self._hostnames
+
+    def managed_service(self, key: tuple) -> bool:
+        owner = self._owner.get(key)
+        return owner is not None and owner.managed
+
+
+def infer_unmanaged(records: dict[str, ServerRecord], m: ClusterMembership,
+                    index=None) -> list[ServerRecord]:
+    """Unmanaged servers for CRUSH hosts that run no agent, with their OSDs (running = up).
+
+    index: answers has_managed_host(hostname) and managed_service(key); by default a RecordScan
+    of `records`, which walks the whole fleet: the directory passes its own indexes, since every
+    map of every cluster asks this."""
+    index = RecordScan(records) if index is None else index
     updates = []
     for hostname, osds in m.osd_hosts.items():
-        if hostname in managed_hostnames or not osds:
+        if not osds or index.has_managed_host(hostname):
             continue
         keys = [(m.fsid, "osd", str(osd_id)) for osd_id, _ in osds]
-        if any(k in owner and owner[k].managed for k in keys):
+        if any(index.managed_service(k) for k in keys):
             continue  # a CRUSH alias of a host that reports its own OSDs
         existing = records.get(hostname) or ServerRecord(fqdn=hostname, hostname=hostname, managed=False)
         if existing.managed:
