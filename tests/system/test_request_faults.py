@@ -2,6 +2,8 @@
 each database backend (`db_url`, tests/db_backends.py)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
@@ -14,33 +16,39 @@ def favourite_first(fleet):
     return list(fleet.backends.values())
 
 
-def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_path):
+@contextmanager
+def short_deadlines(tmp_path):
+    """(api, fleet, fsid) of a daemon whose requests' jobs and map waits time out after 2 s."""
     daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
                            extra_args=["--request-timeout-s", "2"]).start()
     fleet = start_fleet(daemon, advance_every_s=0.1)
     try:
         with logged_in_client(daemon.http_url) as api:
-            fsid = synced_cluster(api, fleet)
-            for backend in favourite_first(fleet):
-                backend.mute_functions = {"rados_commands"}
-            # A muted job still runs (its answer is what gets lost): each phase uses its own OSD.
-            lost = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/0", {"in": False}), timeout_s=15)
-            assert lost["error"] is True and "No answer" in lost["error_message"], lost
-            for backend in favourite_first(fleet):
-                backend.mute_functions = set()
-                backend.fail_functions = {"rados_commands"}
-            raised = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/1", {"in": False}), timeout_s=15)
-            assert raised["error"] is True and "simulated failure" in raised["error_message"], raised
-            for backend in favourite_first(fleet):
-                backend.fail_functions = set()
-                backend.dark = True
-            dark = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/2", {"in": False}), timeout_s=15)
-            assert dark["error"] is True, dark
-            messages = [e["message"] for e in api.get("event", params={"page_size": 200}).json()["results"]]
-            assert any(m.startswith("Failed: Marking ceph-osd.1 out") for m in messages)
+            yield api, fleet, synced_cluster(api, fleet)
     finally:
         fleet.stop()
         assert daemon.stop() == 0
+
+
+def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_path):
+    with short_deadlines(tmp_path) as (api, fleet, fsid):
+        for backend in favourite_first(fleet):
+            backend.mute_functions = {"rados_commands"}
+        # A muted job still runs (its answer is what gets lost): each phase uses its own OSD.
+        lost = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/0", {"in": False}), timeout_s=15)
+        assert lost["error"] is True and "No answer" in lost["error_message"], lost
+        for backend in favourite_first(fleet):
+            backend.mute_functions = set()
+            backend.fail_functions = {"rados_commands"}
+        raised = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/1", {"in": False}), timeout_s=15)
+        assert raised["error"] is True and "simulated failure" in raised["error_message"], raised
+        for backend in favourite_first(fleet):
+            backend.fail_functions = set()
+            backend.dark = True
+        dark = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/2", {"in": False}), timeout_s=15)
+        assert dark["error"] is True, dark
+        messages = [e["message"] for e in api.get("event", params={"page_size": 200}).json()["results"]]
+        assert any(m.startswith("Failed: Marking ceph-osd.1 out") for m in messages)
 
 
 def test_requests_survive_a_restart(tmp_path, db_url):
@@ -97,26 +105,18 @@ def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path,
 
 
 def test_a_slow_job_and_a_map_that_never_arrives_each_end_with_their_own_error(tmp_path):
-    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
-                           extra_args=["--request-timeout-s", "2"]).start()
-    fleet = start_fleet(daemon, advance_every_s=0.1)
-    try:
-        with logged_in_client(daemon.http_url) as api:
-            fsid = synced_cluster(api, fleet)
-            for backend in favourite_first(fleet):
-                backend.job_latency_s = 5.0          # the answer would come after the job's deadline
-            slow = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/4", {"in": False}), timeout_s=15)
-            assert slow["error"] is True and "No answer" in slow["error_message"], slow
-            for backend in favourite_first(fleet):
-                backend.job_latency_s = 0.0
-                backend.fail_functions = {"get_cluster_object"}   # the change lands, its map cannot
-            mapless = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/5", {"in": False}),
-                               timeout_s=20)
-            assert mapless["error"] is True, mapless
-            assert "Timed out waiting for OSD map epoch" in mapless["error_message"], mapless
-    finally:
-        fleet.stop()
-        assert daemon.stop() == 0
+    with short_deadlines(tmp_path) as (api, fleet, fsid):
+        for backend in favourite_first(fleet):
+            backend.job_latency_s = 5.0          # the answer would come after the job's deadline
+        slow = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/4", {"in": False}), timeout_s=15)
+        assert slow["error"] is True and "No answer" in slow["error_message"], slow
+        for backend in favourite_first(fleet):
+            backend.job_latency_s = 0.0
+            backend.fail_functions = {"get_cluster_object"}   # the change lands, its map cannot
+        mapless = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/5", {"in": False}),
+                           timeout_s=20)
+        assert mapless["error"] is True, mapless
+        assert "Timed out waiting for OSD map epoch" in mapless["error_message"], mapless
 
 
 def test_an_agent_restarting_under_a_running_job_fails_its_request_at_once(tmp_path):
