@@ -73,8 +73,14 @@ class BaseHandler(RequestHandler):
     # request pipeline -------------------------------------------------------------------------
     @classmethod
     def allowed_methods(cls) -> list[str]:
-        return [verb for verb in VERBS
-                if getattr(cls, verb.lower()) is not getattr(RequestHandler, verb.lower())]
+        """The verbs this handler class defines (read-only: worked out once per class, since every
+        request asks)."""
+        allowed = cls.__dict__.get("_allowed_methods")
+        if allowed is None:
+            allowed = [verb for verb in VERBS
+                       if getattr(cls, verb.lower()) is not getattr(RequestHandler, verb.lower())]
+            cls._allowed_methods = allowed
+        return allowed
 
     @classmethod
     def required_role(cls, method: str) -> str:
