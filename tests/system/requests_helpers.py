@@ -1,6 +1,8 @@
 """Driving the 202 workflow over HTTP: submit, then poll the request until it completes."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from tests.helpers import wait_until
 
 
@@ -25,3 +27,21 @@ def run(api, method: str, path: str, body=None, timeout_s: float = 20.0) -> dict
     request = finished(api, submit(api, method, path, body), timeout_s)
     assert request["error"] is False, request
     return request
+
+
+@contextmanager
+def cluster_with_request_timeout(tmp_path, request_timeout_s: float):
+    """(api, fleet, fsid): a daemon whose requests' jobs and map waits time out after
+    `request_timeout_s`, with a synced simulated cluster; both stopped at the end."""
+    from tests.system.conftest import HEARTBEAT_S, start_fleet
+    from tests.system.daemon_process import DaemonProcess, logged_in_client
+    from tests.system.test_read_api import synced_cluster
+    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
+                           extra_args=["--request-timeout-s", str(request_timeout_s)]).start()
+    fleet = start_fleet(daemon, advance_every_s=0.1)
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            yield api, fleet, synced_cluster(api, fleet)
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0

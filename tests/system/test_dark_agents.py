@@ -6,7 +6,7 @@ import time
 from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
-from tests.system.requests_helpers import finished, submit
+from tests.system.requests_helpers import cluster_with_request_timeout, finished, submit
 from tests.system.test_monitoring import messages
 from tests.system.test_read_api import synced_cluster
 
@@ -47,32 +47,24 @@ def test_late_reporting_is_said_once_and_not_again_after_a_restart(tmp_path):
 
 
 def test_a_job_out_on_a_favourite_that_goes_dark_fails_once_naming_it(tmp_path):
-    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
-                           extra_args=["--request-timeout-s", "3"]).start()
-    fleet = start_fleet(daemon, advance_every_s=0.1)
-    try:
-        with logged_in_client(daemon.http_url) as api:
-            fsid = synced_cluster(api, fleet)
-            for backend in fleet.backends.values():
-                backend.mute_functions = {"rados_commands"}   # the change applies, its answer is lost
-            request_id = submit(api, "PATCH", f"cluster/{fsid}/osd/6", {"in": False})
-            favourite = wait_until(lambda: _runner(fleet), what="the job ran on the favourite")
-            fleet.backends[favourite].dark = True
-            went_dark = time.monotonic()
-            before = api.get(f"cluster/{fsid}").json()["update_time"]
-            wait_until(lambda: api.get(f"cluster/{fsid}").json()["update_time"] != before, timeout_s=10)
-            # replaced after 3 silent periods, at the next tick, then heard from at its next beat
-            assert time.monotonic() - went_dark < 3 * HEARTBEAT_S + 2 * HEARTBEAT_S + 1.0
-            request = finished(api, request_id, timeout_s=15)
-            assert request["error"] is True
-            assert request["error_message"].startswith(f"Lost contact with server {favourite}"), request
-            failed = [m for m in messages(api) if m.startswith("Failed: ") and "ceph-osd.6" in m]
-            assert len(failed) == 1, failed
-            assert sum(b.jobs_run["rados_commands"] for b in fleet.backends.values()) == 1   # never re-sent
-            assert api.get(f"cluster/{fsid}/osd/6").json()["in"] is False   # applied, once
-    finally:
-        fleet.stop()
-        assert daemon.stop() == 0
+    with cluster_with_request_timeout(tmp_path, 3) as (api, fleet, fsid):
+        for backend in fleet.backends.values():
+            backend.mute_functions = {"rados_commands"}   # the change applies, its answer is lost
+        request_id = submit(api, "PATCH", f"cluster/{fsid}/osd/6", {"in": False})
+        favourite = wait_until(lambda: _runner(fleet), what="the job ran on the favourite")
+        fleet.backends[favourite].dark = True
+        went_dark = time.monotonic()
+        before = api.get(f"cluster/{fsid}").json()["update_time"]
+        wait_until(lambda: api.get(f"cluster/{fsid}").json()["update_time"] != before, timeout_s=10)
+        # replaced after 3 silent periods, at the next tick, then heard from at its next beat
+        assert time.monotonic() - went_dark < 3 * HEARTBEAT_S + 2 * HEARTBEAT_S + 1.0
+        request = finished(api, request_id, timeout_s=15)
+        assert request["error"] is True
+        assert request["error_message"].startswith(f"Lost contact with server {favourite}"), request
+        failed = [m for m in messages(api) if m.startswith("Failed: ") and "ceph-osd.6" in m]
+        assert len(failed) == 1, failed
+        assert sum(b.jobs_run["rados_commands"] for b in fleet.backends.values()) == 1   # never re-sent
+        assert api.get(f"cluster/{fsid}/osd/6").json()["in"] is False   # applied, once
 
 
 def _runner(fleet) -> str | None:

@@ -2,12 +2,10 @@
 each database backend (`db_url`, tests/db_backends.py)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
-from tests.system.requests_helpers import finished, run, submit
+from tests.system.requests_helpers import cluster_with_request_timeout, finished, run, submit
 from tests.system.test_read_api import synced_cluster
 
 
@@ -16,22 +14,8 @@ def favourite_first(fleet):
     return list(fleet.backends.values())
 
 
-@contextmanager
-def short_deadlines(tmp_path):
-    """(api, fleet, fsid) of a daemon whose requests' jobs and map waits time out after 2 s."""
-    daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
-                           extra_args=["--request-timeout-s", "2"]).start()
-    fleet = start_fleet(daemon, advance_every_s=0.1)
-    try:
-        with logged_in_client(daemon.http_url) as api:
-            yield api, fleet, synced_cluster(api, fleet)
-    finally:
-        fleet.stop()
-        assert daemon.stop() == 0
-
-
 def test_a_lost_job_a_raising_job_and_a_dark_agent_each_fail_the_request(tmp_path):
-    with short_deadlines(tmp_path) as (api, fleet, fsid):
+    with cluster_with_request_timeout(tmp_path, 2) as (api, fleet, fsid):
         for backend in favourite_first(fleet):
             backend.mute_functions = {"rados_commands"}
         # A muted job still runs (its answer is what gets lost): each phase uses its own OSD.
@@ -105,7 +89,7 @@ def test_a_request_waiting_for_its_map_at_a_restart_completes_after_it(tmp_path,
 
 
 def test_a_slow_job_and_a_map_that_never_arrives_each_end_with_their_own_error(tmp_path):
-    with short_deadlines(tmp_path) as (api, fleet, fsid):
+    with cluster_with_request_timeout(tmp_path, 2) as (api, fleet, fsid):
         for backend in favourite_first(fleet):
             backend.job_latency_s = 5.0          # the answer would come after the job's deadline
         slow = finished(api, submit(api, "PATCH", f"cluster/{fsid}/osd/4", {"in": False}), timeout_s=15)
