@@ -13,7 +13,7 @@ import json
 from collections import OrderedDict
 from typing import Callable, NamedTuple
 
-from actors.api import JsonBytes
+from actors.api import JsonBytes, join_json
 from actors.errors import Invalid, NotFound, Unavailable
 from actors.timefmt import iso
 from actors.views import api_osd_map as osdv
@@ -155,25 +155,20 @@ class QueryCache:
         return self._id_lists[pool]
 
     def osds(self, cluster, pool=None, ids=None) -> JsonBytes:
-        return _join([self.osd_json(cluster, i) for i in self.osd_ids(cluster, pool, ids)])
+        return join_json([self.osd_json(cluster, i) for i in self.osd_ids(cluster, pool, ids)])
 
     def osds_page(self, cluster, offset: int, limit: int, pool=None, ids=None) -> JsonPage:
         selected = self.osd_ids(cluster, pool, ids)
-        return JsonPage(len(selected), _join([self.osd_json(cluster, i)
+        return JsonPage(len(selected), join_json([self.osd_json(cluster, i)
                                               for i in selected[offset:offset + limit]]))
 
     def pools(self, cluster) -> JsonBytes:
-        return _join([self.pool_json(cluster, i) for i in sorted(self.osd_view(cluster).pools_by_id)])
+        return join_json([self.pool_json(cluster, i) for i in sorted(self.osd_view(cluster).pools_by_id)])
 
     def pools_page(self, cluster, offset: int, limit: int) -> JsonPage:
         selected = sorted(self.osd_view(cluster).pools_by_id)
-        return JsonPage(len(selected), _join([self.pool_json(cluster, i)
+        return JsonPage(len(selected), join_json([self.pool_json(cluster, i)
                                               for i in selected[offset:offset + limit]]))
-
-
-def _join(items: list[JsonBytes]) -> JsonBytes:
-    """The JSON array of already-encoded items, byte for byte what json.dumps of the list gives."""
-    return JsonBytes(b"[" + b", ".join(items) + b"]")
 
 
 def _freeze(params: dict):

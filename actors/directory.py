@@ -11,7 +11,7 @@ import logging
 from dataclasses import replace
 
 from actors import directory_views as views
-from actors.api import JsonBytes
+from actors.api import JsonBytes, join_json
 from actors.base import Actor, handles
 from actors.context import Peers
 from actors.errors import NotFound
@@ -228,7 +228,7 @@ class ServerDirectory(Actor):
             self._fqdns = sorted(self.records)
         page = self._fqdns[max(0, message.offset):max(0, message.offset) + max(0, message.limit)]
         encoded = [self._server_view(fqdn, encoded=True)[1] for fqdn in page]
-        return len(self._fqdns), views.ServerList([], encoded).json()
+        return len(self._fqdns), join_json(encoded)
 
     @handles(GetServer)
     def get_server(self, message: GetServer):

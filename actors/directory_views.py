@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from actors.api import JsonBytes
+from actors.api import JsonBytes, join_json
 from actors.messages import ClusterMembership, ServerRecord, Service
 from actors.server_records import api_server
 
@@ -22,7 +22,8 @@ class ServerList(list):
 
     def json(self, start: int = 0, stop: int | None = None) -> JsonBytes:
         """json.dumps(self[start:stop]), byte for byte."""
-        return JsonBytes(b"[" + b", ".join(self.encoded[start:stop]) + b"]")
+        return join_json(self.encoded[start:stop])
+
 
 
 def encode_view(view: dict) -> JsonBytes:

@@ -104,11 +104,12 @@ def default_pool() -> ActorPool:
 class PooledActor(pykka.ThreadingActor):
     """A pykka actor run by an ActorPool (ThreadingActor only for its Future type)."""
 
+    _started = False   # on_start has run (on the actor's first turn)
+
     def _pool(self) -> ActorPool:
         return default_pool()
 
     def _create_actor_inbox(self) -> _Inbox:   # pykka calls it on the instance
-        self._started = False
         return _Inbox(self)
 
     def _start_actor_loop(self) -> None:
