@@ -168,12 +168,22 @@ def start(request_id: str, plan: Plan, fsid: str, cluster_name: str | None, mini
         growth = plan.pg_growth
         state = replace(state, pool_id=growth.pool_id, pg_goal=growth.first_goal(), pg_step=1,
                         pg_created=growth.initial)
-    commands = tuple((prefix, dict(args)) for prefix, args in plan.commands)
+    commands = _held_commands(plan.commands)
     return replace(state, commands=commands), (_rados_job(fsid, commands),)
 
 
 def _rados_job(fsid: str, commands: tuple) -> SendJob:
-    return SendJob(RADOS, {"fsid": fsid, "commands": [[prefix, dict(args)] for prefix, args in commands]})
+    return SendJob(RADOS, {"fsid": fsid, "commands": _wire_commands(commands)})
+
+
+def _held_commands(commands) -> tuple:
+    """((prefix, {args}), ...): the commands a state holds, copied from a plan or stored lists."""
+    return tuple((prefix, dict(args)) for prefix, args in commands or ())
+
+
+def _wire_commands(commands: tuple) -> list:
+    """[[prefix, {args}], ...]: as a rados_commands job and the stored state carry them."""
+    return [[prefix, dict(args)] for prefix, args in commands]
 
 
 def for_debug_job(request_id: str, function: str, args: dict, fqdn: str, headline: str,
@@ -483,7 +493,7 @@ def to_data(state: RequestState) -> dict:
     """A msgpack-able dict (string keys) from which `from_data` rebuilds the state."""
     data = asdict(state)
     data["known_pool_ids"] = list(state.known_pool_ids)
-    data["commands"] = [[prefix, dict(args)] for prefix, args in state.commands]
+    data["commands"] = _wire_commands(state.commands)
     return data
 
 
@@ -493,6 +503,6 @@ def from_data(data: dict) -> RequestState:
         fields["growth"] = PgGrowth(**fields["growth"])
     fields["timeouts"] = Timeouts(**(fields.get("timeouts") or {}))
     fields["known_pool_ids"] = tuple(fields.get("known_pool_ids") or ())
-    fields["commands"] = tuple((prefix, dict(args)) for prefix, args in fields.get("commands") or ())
+    fields["commands"] = _held_commands(fields.get("commands"))
     known = set(RequestState.__dataclass_fields__)
     return RequestState(**{k: v for k, v in fields.items() if k in known})
