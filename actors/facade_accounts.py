@@ -101,12 +101,11 @@ class AccountsMixin:
         if actor["id"] != user_id and not actor.get("is_admin"):
             return failed(Forbidden("You may change only your own account"))
         try:
-            # `username` passes here only to be refused by name below: it cannot be changed.
+            # `username` passes here only to be compared with the stored one in apply(): a PUT
+            # carries the whole representation, so the unchanged name is fine, another refused.
             errors = check_user_fields(attrs, USER_UPDATE, also_allowed=("username",))
         except Invalid as exc:
             return failed(exc)
-        if "username" in attrs:
-            errors["username"] = ["cannot be changed"]
         if errors:
             return failed(Invalid("Invalid user", errors))
         if "role" in attrs and not actor.get("is_admin"):
@@ -118,6 +117,8 @@ class AccountsMixin:
             """Everything is checked (the current password too) before anything is written."""
             if user is None:
                 raise NotFound.of("user", user_id)
+            if "username" in attrs and attrs["username"] != user["username"]:
+                raise Invalid("Invalid user", {"username": ["cannot be changed"]})
             checked = self._check_password_change(user, attrs, own) if "password" in attrs else done(None)
             return then(checked, lambda _: self._run_steps(self._writes(user_id, attrs),
                                                           lambda: ask(self.store, lambda r: GetUser(user_id, r))))

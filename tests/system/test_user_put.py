@@ -1,0 +1,25 @@
+"""`PUT user/<id>` carries the whole representation: its own, unchanged username is not a change."""
+from __future__ import annotations
+
+from tests.system.requests_helpers import xsrf
+
+
+def test_put_with_the_unchanged_username_is_accepted_and_a_different_one_refused(api):
+    me = api.get("user/me").json()
+    same = api.put("user/me", json={"username": me["username"], "email": "root@example.com"},
+                   headers=xsrf(api))
+    assert same.status_code == 200, same.text
+    assert same.json()["username"] == me["username"] and same.json()["email"] == "root@example.com"
+
+    olive = api.post("user", json={"username": "olive", "password": "olive-secret-1"}, headers=xsrf(api)).json()
+    by_admin = api.put(f"user/{olive['id']}", json={"username": "olive", "email": "o@example.com"},
+                       headers=xsrf(api))
+    assert by_admin.status_code == 200, by_admin.text
+
+    for target, other in (("user/me", "someone-else"), (f"user/{olive['id']}", "admin")):
+        renamed = api.put(target, json={"username": other, "email": "x@example.com"}, headers=xsrf(api))
+        assert renamed.status_code == 400, renamed.text
+        assert renamed.json()["errors"] == {"username": ["cannot be changed"]}
+    # The refused PUTs changed nothing.
+    assert api.get(f"user/{olive['id']}").json()["email"] == "o@example.com"
+    assert api.get("user/me").json()["email"] == "root@example.com"
