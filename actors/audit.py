@@ -3,7 +3,8 @@
 The web tier reports each finished write once (web.base.BaseHandler.on_finish) with who, what
 and how it ended; this module turns that into an ordinary Event, so audit entries are listed,
 filtered and kept like every other event. Bodies are never part of it: passwords and tokens
-travel in bodies and headers, never in the method, the path or the status.
+travel in bodies and headers, never in the method, the path or the status. A handler may add a
+`detail` it built from the body with secrets redacted (the cli command).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from actors.events import ERROR, INFO, WARNING, Event
 
 MAX_PATH = 300          # a fuzzer's megabyte URL must not become a megabyte event
 MAX_WHO = 160
+MAX_DETAIL = 300        # e.g. the cli command, already redacted by the caller
 
 
 def _clip(text: str, limit: int) -> str:
@@ -31,8 +33,12 @@ def severity(status: int) -> int:
 
 def audit_event(now: float, who: str | None, method: str, path: str, status: int,
                 request_id: str | None = None, fsid: str | None = None,
-                fqdn: str | None = None) -> Event:
+                fqdn: str | None = None, detail: str | None = None) -> Event:
+    """`detail` says what was asked where the path alone does not (the cli command); the caller
+    has already redacted secrets from it."""
     message = f"Audit: {_clip(who or 'anonymous', MAX_WHO)} {method} {_clip(path, MAX_PATH)} -> {status}"
     if request_id:
         message += f" (request {request_id})"
+    if detail:
+        message += f" [{_clip(detail, MAX_DETAIL)}]"
     return Event(now, severity(status), message, fsid=fsid, fqdn=fqdn)

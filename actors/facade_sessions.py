@@ -166,8 +166,9 @@ class SessionsMixin:
     # --- audit ---------------------------------------------------------------------------------------
     def record_audit(self, who: str | None, method: str, path: str, status: int, *,
                      request_id: str | None = None, fsid: str | None = None,
-                     fqdn: str | None = None) -> Future:
-        self._emit(audit_event(self.clock(), who, method, path, status, request_id, fsid, fqdn))
+                     fqdn: str | None = None, detail: str | None = None) -> Future:
+        self._emit(audit_event(self.clock(), who, method, path, status, request_id, fsid, fqdn,
+                                detail))
         return done(None)
 
 

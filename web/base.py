@@ -41,6 +41,7 @@ class BaseHandler(RequestHandler):
     required_roles: dict[str, str] = {}
     audit_who: str | None = None     # who to name in the audit event when nobody is logged in
     audit_request_id: str | None = None
+    audit_detail: str | None = None  # what the audit event adds to method and path (secrets redacted)
     token_id: str | None = None      # the API token's public id when a Bearer token authenticated
     body_limit_setting = "max_body_bytes"   # the WebSettings field bounding the request body
     # Declarations for the OpenAPI document (web/contract.py): GET query parameters, and the
@@ -175,7 +176,7 @@ class BaseHandler(RequestHandler):
         try:
             self.api.record_audit(who, self.request.method, self.request.path, self.get_status(),
                                   request_id=self.audit_request_id, fsid=kwargs.get("fsid"),
-                                  fqdn=kwargs.get("fqdn"))
+                                  fqdn=kwargs.get("fqdn"), detail=self.audit_detail)
         except Exception:  # noqa: BLE001 - the answer is sent; a lost audit line must not raise here
             log.exception("audit of %s failed", self._request_summary())
 
