@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import secrets
@@ -25,6 +26,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command")
     parser.add_argument("--http-host", default="127.0.0.1")
     parser.add_argument("--http-port", type=int, default=8002, help="0 picks a free port")
+    parser.add_argument("--public-url", default=None,
+                        help="scheme://host[:port] of the links the API hands out (default: from "
+                             "--http-host, the port bound and --tls-cert); never taken from Host")
     parser.add_argument("--bus-endpoint", default="tcp://127.0.0.1:8003",
                         help="ZeroMQ endpoint the agents connect to (port 0 picks a free one)")
     parser.add_argument("--data-dir", default="data")
@@ -82,6 +86,14 @@ def add_security_args(parser) -> None:
                        help="a failed login answers after this delay (default 1 s)")
     group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
     group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    group.add_argument("--http-idle-timeout-s", type=float, default=60.0,
+                       help="close a connection whose request headers (or next request on a "
+                            "kept-alive connection) have not all arrived within this")
+    group.add_argument("--http-body-timeout-s", type=float, default=60.0,
+                       help="close a connection whose request body has not arrived within this")
+    group.add_argument("--http-max-connections", type=int, default=0,
+                       help="open HTTP connections at most (0: a quarter of the open-files limit, "
+                            "at most 4096; the rest stays for the agent bus)")
 
 
 def add_retention_args(parser) -> None:
@@ -124,6 +136,17 @@ def https_context(args):
         return tls_context(args.tls_cert, args.tls_key)
     except (OSError, ValueError) as exc:     # ssl.SSLError is an OSError
         raise SystemExit(f"cannot use the TLS certificate/key: {exc}") from None
+
+
+def public_url(flag: str | None, bound_url: str) -> str:
+    """scheme://host[:port] without a trailing slash; SystemExit for anything else."""
+    from urllib.parse import urlsplit
+    if not flag:
+        return bound_url
+    parts = urlsplit(flag.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        raise SystemExit(f"calamari: --public-url must be http(s)://HOST[:PORT], got {flag!r}")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def add_agent_parser(sub) -> None:
@@ -231,6 +254,17 @@ def usable_data_dir(data_dir: Path) -> Path:
     return data_dir
 
 
+def secure_data_dir(data_dir: Path, db: str) -> None:
+    """Data dirs of older releases held a 0644 database: owner-only from now on."""
+    from store import file_modes
+    from store.db import sqlite_path
+    try:
+        path = sqlite_path(db)
+    except ValueError as exc:
+        raise SystemExit(f"calamari: --db: {exc}") from None
+    file_modes.secure_data_dir(data_dir, None if path in (None, ":memory:") else path)
+
+
 def cookie_secret(data_dir: Path) -> bytes:
     """Created once per data dir, readable only by its owner."""
     path = data_dir / "cookie_secret"
@@ -242,7 +276,6 @@ def cookie_secret(data_dir: Path) -> bytes:
 
 
 async def run_daemon(args) -> int:
-    import tornado.httpserver
     import tornado.netutil
 
     from actors.context import Timings
@@ -250,16 +283,21 @@ async def run_daemon(args) -> int:
     from agent.grains import local_grains
     from bus.server import BusServer
     from web.app import make_app
+    from web.http_server import default_max_connections, make_http_server
     from web.limits import body_cap
     from web.settings import WebSettings
 
     tls = https_context(args)
     auth = auth_settings(args)
+    public_url(args.public_url, "")   # a bad flag stops us before anything starts
     # One descriptor per agent connection: take all the hard limit allows (often 1,024 soft).
     from agent.host import raise_open_files_limit
     raise_open_files_limit(1 << 20)
+    # Whatever the daemon creates (SQLite's temporary files too) is its own user's only.
+    os.umask(0o077)
     data_dir = usable_data_dir(Path(args.data_dir))
     db = args.db or str(data_dir / "calamari.sqlite3")
+    secure_data_dir(data_dir, db)
     bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
     try:
@@ -284,11 +322,14 @@ async def run_daemon(args) -> int:
                                max_crush_map_bytes=args.max_crush_map_bytes,
                                secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s)
         sockets = tornado.netutil.bind_sockets(args.http_port, args.http_host, family=socket.AF_INET)
-        http = tornado.httpserver.HTTPServer(make_app(system.api, settings=settings), xheaders=False,
-                                             max_body_size=body_cap(settings), ssl_options=tls)
-        http.add_sockets(sockets)
         port = sockets[0].getsockname()[1]
         url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"
+        settings = dataclasses.replace(settings, public_url=public_url(args.public_url, url))
+        http = make_http_server(make_app(system.api, settings=settings), tls=tls,
+                                max_body_size=body_cap(settings), idle_timeout_s=args.http_idle_timeout_s,
+                                body_timeout_s=args.http_body_timeout_s,
+                                max_connections=args.http_max_connections or default_max_connections())
+        http.add_sockets(sockets)
         if not args.no_sim:
             from sim.fleet import SimFleet
             fleet = SimFleet(bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,

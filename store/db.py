@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import peewee as pw
 from playhouse import db_url
 
+from store.file_modes import create_private
 from store.migrations import upgrade
 from store.models import ALL_MODELS
 
@@ -21,20 +22,30 @@ _SQLITE_PREFIX = "sqlite:///"
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
-def open_database(url_or_path: str) -> pw.Database:
-    """Build (not connect) the database named by a path or URL."""
+def sqlite_path(url_or_path: str) -> str | None:
+    """The file an SQLite path or URL names (":memory:" for none); None for PostgreSQL."""
     target = str(url_or_path)
     if target.startswith(_POSTGRES_SCHEMES):
-        # Percent-escapes decoded, as in any URL: a password may hold '@', ':' or '/'.
-        return db_url.connect(target, unquote_user=True, unquote_password=True, autoconnect=False)
+        return None
     if target.startswith(_SQLITE_PREFIX):
         target = target[len(_SQLITE_PREFIX):]
     elif "://" in target:
         raise ValueError(f"unsupported database URL {url_or_path!r} (use a path, sqlite:/// or postgresql://)")
     if not target:
         raise ValueError("empty database path")
+    return target
+
+
+def open_database(url_or_path: str) -> pw.Database:
+    """Build (not connect) the database named by a path or URL."""
+    target = sqlite_path(url_or_path)
+    if target is None:
+        # Percent-escapes decoded, as in any URL: a password may hold '@', ':' or '/'.
+        return db_url.connect(str(url_or_path), unquote_user=True, unquote_password=True,
+                              autoconnect=False)
     if target != ":memory:":
         Path(target).parent.mkdir(parents=True, exist_ok=True)
+        create_private(Path(target))   # else SQLite makes it (and its -wal, -shm) umask-wide
     return pw.SqliteDatabase(target, pragmas=dict(SQLITE_PRAGMAS), autoconnect=False)
 
 

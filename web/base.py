@@ -108,11 +108,12 @@ class BaseHandler(RequestHandler):
                 for name, values in self.request.query_arguments.items()}
 
     def base_url(self) -> str:
-        """protocol://host/path of this request (no query)."""
-        return f"{self.request.protocol}://{self.request.host}{self.request.path}"
+        """The public URL of this request's path (no query)."""
+        return self.site_url(self.request.path)
 
     def site_url(self, path: str) -> str:
-        return f"{self.request.protocol}://{self.request.host}{path}"
+        # Never from the Host header: a client could make our links point anywhere.
+        return f"{self.web.public_url}{path}"
 
     def json_body(self) -> Any:
         return limits.parse_json(self.request.body)

@@ -18,6 +18,8 @@ HSTS = "max-age=31536000"
 
 
 def apply_headers(handler: RequestHandler) -> None:
+    # Tornado sends `Server: TornadoServer/<version>`: a free hint of which CVEs to try.
+    handler.clear_header("Server")
     for name, value in HEADERS.items():
         handler.set_header(name, value)
     if handler.request.protocol == "https":   # browsers ignore HSTS received over plain HTTP

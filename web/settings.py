@@ -17,3 +17,7 @@ class WebSettings:
     login_failure_delay_s: float = 1.0   # a failed login answers no sooner (slow for guessers only)
     max_body_bytes: int = 1 << 20        # request bodies above this answer 413
     max_crush_map_bytes: int = 8 << 20   # the CRUSH map upload's limit (a whole map's text)
+    # scheme://host[:port] of absolute URLs we hand out (pagination links, `info`'s bootstrap
+    # lines): from `--public-url`, never from the request's Host header, which the client
+    # writes. "" gives path-only links.
+    public_url: str = ""

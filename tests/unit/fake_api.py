@@ -369,7 +369,8 @@ class WebTestCase(AsyncHTTPTestCase):
             cookie_secret=b"test-cookie-secret-0123456789abcdef", hostname="calamari",
             fqdn="calamari.example.com", ipaddr="192.0.2.10", version="1.2.3",
             ask_timeout_s=self.ask_timeout_s, login_failure_delay_s=self.login_failure_delay_s,
-            grains={"kernel": "Linux", "fqdn": "calamari.example.com"})
+            grains={"kernel": "Linux", "fqdn": "calamari.example.com"},
+            public_url=f"http://127.0.0.1:{self.get_http_port()}")
         return make_app(self.api, settings=self.web_settings)
 
     def setUp(self):

@@ -146,8 +146,9 @@ class InfoTest(WebTestCase):
     login_first = False
 
     def test_info_fields(self):
-        response = self.fetch("/api/v2/info", headers={"Host": "calamari.example.com:8000"})
-        url = "http://calamari.example.com:8000/bootstrap"
+        # A forged Host must not reach the bootstrap lines people paste into a root shell.
+        response = self.fetch("/api/v2/info", headers={"Host": "evil.example.net:8000"})
+        url = self.get_url("/bootstrap")
         self.assertEqual(self.body(response), {
             "version": "1.2.3", "license": "N/A", "registered": "N/A",
             "hostname": "calamari", "fqdn": "calamari.example.com", "ipaddr": "192.0.2.10",
