@@ -20,7 +20,7 @@ from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents,
                              Forget, PlanChange, Restored, ServicesChanged, Tick)
 from actors.request_messages import FavouriteChanged, MapArrived, MapCurrent, SubmitRequest, VersionKnown
 from actors.store_messages import DeleteCluster, SaveCluster, SaveSyncObject
-from actors.sync import SyncState, choose_favourite, is_newer
+from actors.sync import REPLACE_AFTER, SyncState, choose_favourite, is_newer
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,22 @@ class ClusterActor(Actor):
         for sync_type, version in message.heartbeat.versions.items():
             if self.sync.on_version(sync_type, version, now):
                 self._fetch(minion, sync_type)
+        self._warn_of_replacements(now)
         self._confirm_current()
         self._publish()
+
+    def _warn_of_replacements(self, now: float) -> None:
+        """The stored maps the cluster contradicted long enough (actors/sync.py) are being
+        replaced: one WARNING names them, since what the API shows jumps back."""
+        condemned = self.sync.take_replacements()
+        if not condemned:
+            return
+        maps = ", ".join(f"{t} epoch {reported} (stored {held})" for t, held, reported in sorted(condemned))
+        text = (f"Cluster '{self.name}' reported older maps than the stored ones for {REPLACE_AFTER} "
+                f"heartbeats in a row: {maps}; the stored maps are replaced by the cluster's "
+                f"(rebuilt under the same fsid, or its mon store restored?)")
+        log.warning("cluster %s: %s", self.fsid, text)
+        self._emit(WARNING, text, now)
 
     def _set_favourite(self, chosen: str) -> None:
         if chosen == self.favourite:
@@ -140,16 +154,19 @@ class ClusterActor(Actor):
                          message.received_at, fetch)
 
     def _accept_map(self, minion: str, sync_type: str, version, data, now: float, fetch: int | None) -> None:
-        old = self.sync.data(sync_type)
+        old, old_version = self.sync.data(sync_type), self.sync.version(sync_type)
         is_new, fetch_again = self.sync.on_fetched(sync_type, version, data, now, fetch)
         if fetch_again and self.favourite:
             self._fetch(self.favourite, sync_type)
         if not is_new or self.forgotten:
             return
+        # Accepted though not newer: it replaced a copy of another history (see actors/sync.py).
+        replaced = old_version if not is_newer(sync_type, version, old_version) else None
         log.debug("cluster %s: %s version %s from %s", self.fsid, sync_type, version, minion)
         self.queries.invalidate()
-        self._tell_tracker(sync_type)
-        self._emit_map_events(sync_type, old, data, now)
+        self._tell_tracker(sync_type, replaced)
+        if replaced is None:   # a diff across two histories would list changes nobody made
+            self._emit_map_events(sync_type, old, data, now)
         if sync_type in MEMBERSHIP_TYPES:
             self._send_membership()
         self.peers.store.tell(SaveSyncObject(self.fsid, self.name, sync_type, version, data, now))
@@ -183,10 +200,10 @@ class ClusterActor(Actor):
         if events:
             self.peers.eventer.tell(EmitEvents(tuple(events)))
 
-    def _tell_tracker(self, sync_type: str) -> None:
+    def _tell_tracker(self, sync_type: str, replaced=None) -> None:
         if sync_type in TRACKED_TYPES and self.peers.tracker is not None and self.sync.data(sync_type) is not None:
             self.peers.tracker.tell(MapArrived(self.fsid, sync_type, self.sync.version(sync_type),
-                                               self.sync.data(sync_type)))
+                                               self.sync.data(sync_type), replaced))
 
     def _service_fqdns(self) -> dict:
         return {(service.type, service.id): fqdn for service, fqdn in self.services}

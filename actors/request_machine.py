@@ -39,6 +39,7 @@ INTERRUPTED = f"{_RESTARTED}; check the cluster to see whether it was applied"
 NOT_APPLIED = f"{_RESTARTED}; the cluster's current OSD map does not show it applied"
 PG_FAILED = "PG creation failed (check that there aren't already PGs in 'creating' state)"
 PG_INTERRUPTED = "PG creation interrupted (unexpected change to pg_num)"
+REPLACED = "The cluster's maps were replaced (OSD map epoch {stored} stored, {epoch} reported by the cluster)"
 
 
 # --- parameters and actions -----------------------------------------------------------------------
@@ -355,6 +356,32 @@ def on_map_current(state: RequestState, epoch: int, osd_map: Any, now: float) ->
     if state.completion == JOB:
         return _complete(state, now)
     return _epoch_reached(replace(state, phase=PHASE_OSD_MAP, awaited_epoch=int(epoch)), osd_map, now)
+
+
+def on_maps_replaced(state: RequestState, stored: int, epoch: int, osd_map: Any, now: float) -> Result:
+    """The cluster's OSD map `epoch` replaced the held `stored` one although not newer (a cluster
+    rebuilt under the same fsid): an epoch awaited from the old history proves nothing, so a
+    request waiting for one is judged by what the new map shows, as after a restart; one
+    waiting for PGs carries on only if its pool is still there."""
+    if state.state != SUBMITTED:
+        return state, ()
+    why = REPLACED.format(stored=stored, epoch=epoch)
+    if state.phase == PHASE_PGS:
+        name = state.pool_name if state.growth is None else state.growth.pool_name
+        pool = _pool_by_id(osd_map, state.pool_id)
+        if pool is None or pool.get("pool_name") != name:
+            return _complete(state, now, f"{why}; they no longer show pool '{name}'")
+        return state, ()
+    if state.phase != PHASE_OSD_MAP:
+        return state, ()   # a job out answers with the new history's epochs; verify: see _judge
+    verdict = shows_applied(state.commands, osd_map)
+    if verdict is None:
+        return _complete(state, now, f"{why}; check the cluster to see whether it was applied")
+    if not verdict:
+        return _complete(state, now, f"{why}; its current OSD map does not show it applied")
+    # Pools known or epochs held at submit belong to the old history: find the pool by name.
+    state = replace(state, awaited_epoch=int(epoch), epoch_before=None, known_pool_ids=())
+    return _epoch_reached(state, osd_map, now)
 
 
 def guarded(transition: Callable[..., Result], state: RequestState, *args,

@@ -52,11 +52,14 @@ class CancelRequest:
 @dataclass(frozen=True)
 class MapArrived:
     """A new osd_map or pg_summary of cluster `fsid` (also the current ones after a restart).
-    Other sync types are accepted and ignored."""
+    Other sync types are accepted and ignored. `replaces`: the OSD map epoch this map replaced
+    although it is not newer (the cluster's history is another than the held map's: rebuilt
+    under the same fsid, mon store restored); requests waiting for maps are judged against it."""
     fsid: str
     sync_type: str
     version: Any        # an epoch (osd_map) or a digest (pg_summary)
     data: Any
+    replaces: Any = None
 
 
 @dataclass(frozen=True)

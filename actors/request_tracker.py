@@ -140,7 +140,9 @@ class RequestTracker(Actor):
     @handles(MapArrived)
     def map_arrived(self, message: MapArrived) -> None:
         fsid = message.fsid
-        if message.sync_type == "osd_map":
+        if message.sync_type == "osd_map" and message.replaces is not None:
+            self._maps_replaced(fsid, int(message.replaces), int(message.version), message.data)
+        elif message.sync_type == "osd_map":
             held = self.osd_maps.get(fsid)
             epoch = int(message.version)
             if held is not None and held[0] >= epoch:
@@ -151,6 +153,15 @@ class RequestTracker(Actor):
         elif message.sync_type == "pg_summary":
             self.pg_summaries[fsid] = message.data
             self._for_cluster(fsid, lambda s: self._step(s, rm.on_pg_summary, message.data))
+
+    def _maps_replaced(self, fsid: str, stored: int, epoch: int, data) -> None:
+        """The cluster's OSD map replaced the held one of another history: epochs awaited from
+        the old one will never come (or mean something else), so waiting requests are judged
+        against the new map now; it is also the current map for those interrupted by a restart."""
+        self.osd_maps[fsid] = (epoch, data)
+        self.current[fsid] = epoch
+        self._for_cluster(fsid, lambda s: self._judge(
+            self._step(s, rm.on_maps_replaced, stored, epoch, data), self.clock()))
 
     @handles(MapCurrent)
     def map_current(self, message: MapCurrent) -> None:

@@ -428,3 +428,25 @@ def test_state_survives_a_msgpack_round_trip():
     assert rm.from_data(data) == state
     done, _ = rm.cancel(submitted(pool_plan(), held=(5, osd_map(5, (1, "p", 8, 5))))[0], 3.0)
     assert rm.from_data(msgpack.unpackb(msgpack.packb(rm.to_data(done)), raw=False)) == done
+
+
+# --- maps replaced (a cluster rebuilt under the same fsid) ------------------------------------------
+
+def test_a_request_waiting_for_an_epoch_of_the_replaced_history_is_judged_by_the_new_map():
+    state, _ = submitted(pool_plan(), held=(40, osd_map(40, (1, "rbd", 32, 3))))
+    waiting, _ = rm.on_job_result(state, ok(epoch=41), 40, 110.0)
+    assert waiting.status == "Waiting for OSD map epoch 41"
+    # The new history has the pool (with a low last_change and an id once taken): carried on.
+    found, actions = rm.on_maps_replaced(waiting, 40, 30, osd_map(30, (1, "p", 8, 29)), 111.0)
+    assert actions == () and (found.phase, found.pool_id, found.pg_goal) == ("pgs", 1, 8)
+    # It does not: failed, saying why.
+    lost, actions = rm.on_maps_replaced(waiting, 40, 30, osd_map(30, (1, "rbd", 32, 3)), 111.0)
+    assert actions == (rm.Completed(),) and lost.error_message == (
+        "The cluster's maps were replaced (OSD map epoch 40 stored, 30 reported by the cluster); "
+        "its current OSD map does not show it applied")
+    # Waiting for PGs: carries on while the pool is there, else fails.
+    assert rm.on_maps_replaced(found, 40, 30, osd_map(30, (1, "p", 8, 29)), 112.0)[0] is found
+    gone, _ = rm.on_maps_replaced(found, 40, 30, osd_map(30, (1, "other", 8, 29)), 112.0)
+    assert gone.error_message.endswith("they no longer show pool 'p'")
+    # A job still out answers with the new history's epochs: nothing to judge yet.
+    assert rm.on_maps_replaced(state, 40, 30, osd_map(30), 112.0)[0] is state

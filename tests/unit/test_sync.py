@@ -66,3 +66,29 @@ def test_favourite_is_the_first_heard_and_replaced_only_when_silent():
     assert choose_favourite(None, heard, "a", 100.0, 30.0) == "a"
     assert choose_favourite("a", heard, "b", 110.0, 30.0) == "a"
     assert choose_favourite("a", heard, "b", 131.0, 30.0) == "b"
+
+
+def test_older_epochs_three_heartbeats_in_a_row_condemn_the_held_copy():
+    sync = SyncState(fetch_timeout_s=10)
+    sync.restore("osd_map", 37, {"epoch": 37})
+    assert sync.on_version("osd_map", 28, now=0.0) is False
+    assert sync.on_version("osd_map", 37, now=1.0) is False           # not in a row: start again
+    assert [sync.on_version("osd_map", 28, now=t) for t in (2.0, 3.0)] == [False, False]
+    assert sync.take_replacements() == []
+    assert sync.on_version("osd_map", 28, now=4.0) is True            # the third in a row: refetch
+    assert sync.take_replacements() == [("osd_map", 37, 28)] and sync.take_replacements() == []
+    assert sync.on_version("osd_map", 28, now=5.0) is False           # that fetch is in flight
+    assert sync.on_fetched("osd_map", 28, {"epoch": 28}, now=6.0) == (True, False)
+    assert sync.version("osd_map") == 28 and sync.data("osd_map") == {"epoch": 28}
+    assert sync.on_version("osd_map", 28, now=7.0) is False           # settled: nothing more
+    assert sync.on_version("osd_map", 29, now=8.0) is True            # and it moves on from there
+
+
+def test_a_straggler_answer_older_than_the_held_copy_replaces_nothing_unless_condemned():
+    sync = SyncState()
+    sync.restore("osd_map", 37, {"epoch": 37})
+    assert sync.on_fetched("osd_map", 28, {"epoch": 28}, now=0.0) == (False, False)
+    sync.restore("health", "d1", {})
+    for t in range(5):
+        assert sync.on_version("health", "d0", now=float(t)) == (t == 0)   # digests have no order
+    assert sync.take_replacements() == []
