@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
 async def wait_for_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    agent.add_argument("--ceph-name", default="client.admin",
+                       help="the cephx user the agent connects as (README: the capabilities it needs)")
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
@@ -216,7 +218,7 @@ async def run_agent(args) -> int:
     keys, created = key_pair(args.key_dir, "agent")
     backend = await asyncio.get_running_loop().run_in_executor(None, lambda: RealCephBackend(
         ceph_conf=args.ceph_conf, keyring=args.keyring, admin_socket_dir=args.admin_socket_dir,
-        log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None))
+        log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None, client_name=args.ceph_name))
     minion = Minion(backend, args.connect, heartbeat_s=args.heartbeat_s, server_key=manager_key, keys=keys)
     minion.start()
     print(f"Agent key {'created' if created else 'read'} in {args.key_dir}: fingerprint {fingerprint(keys.public)} "

@@ -96,7 +96,8 @@ class Api(Protocol):
     def delete_server(self, fqdn: str) -> Future: ...            # None; NotFound
 
     # synchronous calls to agents (first responsive mon; 503 if none answers) -----------------------
-    def cli(self, fsid: str, command: list[str]) -> Future: ...  # {out, err, status}
+    def cli_signatures(self, fsid: str) -> Future: ...           # actors.cli.signatures.Signatures
+    def run_cli(self, fsid: str, command: dict) -> Future: ...   # {out, err, status}
     def cluster_log(self, fsid: str, lines: int) -> Future: ...  # {"lines": text}
     def server_logs(self, fqdn: str) -> Future: ...              # [path, ...]
     def server_log(self, fqdn: str, path: str, lines: int) -> Future: ...   # {"lines": text}

@@ -32,6 +32,7 @@ class DaemonApi(ChangesMixin, AccountsMixin, SessionsMixin, TokensMixin, KeysMix
         self.tracker = tracker
         self.call_timeout_s = call_timeout_s
         self.clock = clock
+        self._cli_signatures: dict = {}   # fsid -> (Signatures, when fetched): facade_changes.py
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
         self._init_sessions(auth)   # session/token cache, lockout policy (facade_sessions.py)

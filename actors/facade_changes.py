@@ -7,6 +7,7 @@ from concurrent.futures import Future
 
 from actors.agent_calls import first_answer
 from actors.base import ask
+from actors.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 from actors.facade_base import FacadeBase
 from actors.futures import done, failed, then
@@ -16,6 +17,7 @@ from actors.request_messages import CancelRequest, SubmitJob
 DEBUG_FUNCTIONS = ("selftest_wait", "selftest_block", "selftest_exception")
 CALL_BUDGET_S = 8.0   # all mons tried for one CLI/log call, within the web's 10 s deadline
 MIN_CALL_S = 1.0
+SIGNATURES_TTL_S = 600.0
 CEPH_LOG_DIR = "ceph"   # log paths are relative to /var/log, as in Calamari; only Ceph's are served
 
 
@@ -84,11 +86,27 @@ class ChangesMixin(FacadeBase):
             return first_answer(self._call(function, args, len(hosts)), hosts, what, clean_failure)
         return self._mon_hosts(fsid, ask_in_turn)
 
-    def cli(self, fsid: str, command: list[str]) -> Future:
+    def cli_signatures(self, fsid: str) -> Future:
+        """The cluster's command signatures (actors/cli/signatures.py), asked of a mon host once
+        per SIGNATURES_TTL_S: they change only when Ceph is upgraded or a mgr module comes."""
+        kept = self._cli_signatures.get(fsid)
+        if kept is not None and self.clock() - kept[1] < SIGNATURES_TTL_S:
+            return done(kept[0])
+
+        def keep(descriptions) -> Signatures:
+            signatures = Signatures.from_descriptions(descriptions if isinstance(descriptions, dict) else {})
+            if not len(signatures):
+                raise Unavailable("The cluster described no commands")
+            self._cli_signatures[fsid] = (signatures, self.clock())
+            return signatures
+        return then(self._ask_mons(fsid, "command_descriptions", {"fsid": fsid}, "command descriptions",
+                                   clean_failure=Unavailable), keep)
+
+    def run_cli(self, fsid: str, command: dict) -> Future:
         # A command that ran answers 200 whatever its status; a job that failed means the mon
-        # host could not run `ceph` at all (not installed, timed out): 503, not 404.
-        return self._ask_mons(fsid, "ceph_command", {"fsid": fsid, "args": list(command)},
-                              "ceph " + " ".join(command), clean_failure=Unavailable)
+        # host could not reach the cluster at all: 503, not 404.
+        return self._ask_mons(fsid, "mon_command", {"fsid": fsid, "command": dict(command)},
+                              "ceph " + str(command.get("prefix")), clean_failure=Unavailable)
 
     def cluster_log(self, fsid: str, lines: int) -> Future:
         answer = self._ask_mons(fsid, "tail_log", {"path": "ceph/ceph.log", "lines": lines}, "cluster log")

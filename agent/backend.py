@@ -7,6 +7,8 @@ slow (real Ceph commands), so the minion calls them off its I/O thread.
 """
 from __future__ import annotations
 
+import re
+
 from typing import Any, Protocol
 
 from bus.protocol import OSD_METADATA_KEYS, SYNC_TYPES
@@ -63,7 +65,11 @@ class CephBackend(Protocol):
               "versions": the heartbeat version vector *after* the commands}. Runs the commands
               in order as mon commands (format json), stops at the first failure, no rollback.
               `osd setcrushmap` carries the CRUSH map *text* in args["data"].
-          ceph_command(fsid, args: [str]) -> {"out", "err", "status"}  (the `ceph` CLI)
+          mon_command(fsid, command: {"prefix", "format"?, **arguments}) -> {"out", "err",
+              "status"}: one command the daemon parsed from a cli request, run over the librados
+              session (never a `ceph` process), answered as `ceph` prints it: stdout, stderr
+              (Ceph's status text, "Error ENAME: ..." on failure), exit status (errno or 0).
+          command_descriptions(fsid) -> the mon's `get_command_descriptions` answer
           list_logs() -> [paths relative to /var/log (e.g. "ceph/ceph.log"), sorted]
           tail_log(path, lines) -> str  (last `lines` lines of /var/log/<path>; JobError for paths
               outside /var/log or that are not regular files)
@@ -76,3 +82,22 @@ class CephBackend(Protocol):
         The job `cancel_job(job_id)` is handled by the minion itself: a queued job never starts,
         and a running one is stopped if the backend has `cancel_job(job_id) -> bool`.
         """
+
+
+CLI_PREFIX = re.compile(r"[a-z_][a-z0-9_-]*( [a-z_][a-z0-9_-]*)*")
+CLI_SCALARS = (str, int, float, bool)
+
+
+def checked_command(command) -> dict:
+    """A mon_command job's command, checked: JSON scalars (or lists of them) under argument
+    names, a prefix of command words. The agent checks this itself rather than trusting that
+    the daemon did; what runs it is a mon command, so no local file can be named anyway."""
+    if not isinstance(command, dict) or not isinstance(command.get("prefix"), str) \
+            or not CLI_PREFIX.fullmatch(command["prefix"]):
+        raise JobError(f"mon_command needs a command with a prefix of command words, got {command!r}")
+    for name, value in command.items():
+        values = value if isinstance(value, list) else [value]
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or \
+                not all(isinstance(v, CLI_SCALARS) for v in values):
+            raise JobError(f"mon_command argument {name!r} is not a named JSON value")
+    return dict(command)

@@ -1,6 +1,7 @@
 """SimBackend: the CephBackend of one host of a SimCluster (what a real agent would see there).
 
-Jobs served (agent/backend.py): get_cluster_object, rados_commands, ceph_command, list_logs,
+Jobs served (agent/backend.py): get_cluster_object, rados_commands, mon_command,
+command_descriptions, list_logs,
 tail_log, grains, selftest_wait, selftest_block, selftest_exception.
 
 Failure knobs for tests, read at the moment they matter:
@@ -27,7 +28,8 @@ import time
 from collections import Counter
 from typing import Any
 
-from agent.backend import SELFTEST_BLOCK_MAX_S, SYNC_TYPES, JobError, UnknownFunction, selftest_seconds
+from agent.backend import (SELFTEST_BLOCK_MAX_S, SYNC_TYPES, JobError, UnknownFunction, checked_command,
+                           selftest_seconds)
 from sim.model import SimCluster
 
 NO_CLUSTER = "error connecting to the cluster: [errno 110] RADOS timed out"
@@ -157,13 +159,15 @@ class SimBackend:
             raise JobError(NO_CLUSTER)
         return self.cluster.apply_commands([list(c) for c in commands])
 
-    def _ceph_command(self, args: dict) -> dict:
-        args = self._args("ceph_command", args, ("fsid", "args"))
+    def _mon_command(self, args: dict) -> dict:
+        args = self._args("mon_command", args, ("fsid", "command"))
         self._check_fsid(args["fsid"])
-        words = args["args"]
-        if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
-            raise JobError(f"ceph_command args must be a list of strings, got {words!r}")
-        return self.cluster.ceph_command(list(words))
+        return self.cluster.mon_command(checked_command(args["command"]))
+
+    def _command_descriptions(self, args: dict) -> dict:
+        args = self._args("command_descriptions", args, ("fsid",))
+        self._check_fsid(args["fsid"])
+        return self.cluster.command_descriptions()
 
     def _list_logs(self, args: dict) -> list[str]:
         self._args("list_logs", args, ())
@@ -201,6 +205,7 @@ class SimBackend:
         raise RuntimeError("This is a self-test exception")
 
     _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
-             "ceph_command": _ceph_command, "list_logs": _list_logs, "tail_log": _tail_log,
+             "mon_command": _mon_command,
+             "command_descriptions": _command_descriptions, "list_logs": _list_logs, "tail_log": _tail_log,
              "grains": _grains, "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
              "selftest_exception": _selftest_exception}

@@ -1,23 +1,23 @@
-"""The `ceph` CLI of a SimCluster for a few read commands: {"out", "err", "status"}.
+"""Mon commands typed at the API's cli on a SimCluster: {"out", "err", "status"}, as `ceph` prints.
 
-Served: `status` / `-s`, `health [detail]`, `osd tree`, `osd dump`, `osd stat`, `df`,
-`osd pool ls [detail]`, `mon stat`, `version`, `--version` / `-v`; each (but `--version`) with
-`--format json|json-pretty|plain` / `-f ...` / `--format=...`. Anything else exits 22 (EINVAL)
-with Ceph's "no valid command found; N closest matches: ..." on stderr. Without a mon quorum
-every command but `--version` fails like a client that cannot reach the cluster (status 1).
-Usage figures are zero: the simulator stores no data.
+The daemon parses the caller's words against `command_descriptions()` (sim/command_table.py, the
+Pacific signatures of what the simulator serves) and sends the command JSON; this runs it. Reads
+(`status`, `health [detail]`, `osd tree`, `osd dump`, `osd stat`, `df`, `osd pool ls [detail]`,
+`mon stat`, `version`) answer in the requested `format` (json, json-pretty; plain text without
+one, as the mon does); every change the simulator models (sim/commands.py) runs as it does for a
+request, and answers with Ceph's status text on stderr. A failure exits with its errno and
+"Error ENAME: ..." on stderr. Without a mon quorum every command fails like a client that cannot
+reach the cluster (status 110). Usage figures are zero: the simulator stores no data.
 """
 from __future__ import annotations
 
-import difflib
+import errno
 import json
 
 from sim import ceph_json
 from sim.state import TIB
 
-COMMANDS = ("status", "health", "health detail", "osd tree", "osd dump", "osd stat", "df",
-            "osd pool ls", "osd pool ls detail", "mon stat", "version")
-FORMATS = ("json", "json-pretty", "plain")
+JSON_FORMATS = ("json", "json-pretty")
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
@@ -25,49 +25,35 @@ def _result(out: str = "", err: str = "", status: int = 0) -> dict:
     return {"out": out, "err": err, "status": status}
 
 
-def _split_format(args: list[str]) -> tuple[list[str], str | None]:
-    words, fmt, i = [], None, 0
-    while i < len(args):
-        arg = str(args[i])
-        if arg in ("--format", "-f"):
-            fmt = str(args[i + 1]) if i + 1 < len(args) else ""
-            i += 2
-            continue
-        if arg.startswith("--format="):
-            fmt = arg.split("=", 1)[1]
-        else:
-            words.append(arg)
-        i += 1
-    return words, fmt
-
-
-def ceph_command(cluster, args: list[str]) -> dict:
-    words, fmt = _split_format(args)
-    if fmt is not None and fmt not in FORMATS:
-        return _result(err=f"error: argument --format/-f: invalid choice: '{fmt}' (choose from "
-                       "'json', 'json-pretty', 'xml', 'xml-pretty', 'plain', 'yaml')\n", status=2)
-    version = ceph_json.version_string(cluster._hosts[0].ceph_version)
-    if words in (["--version"], ["-v"]):
-        return _result(version + "\n")
+def mon_command(cluster, command: dict) -> dict:
+    """Run one parsed command ({"prefix", "format"?, **arguments}) against `cluster` (locked)."""
+    from sim.commands import COMMANDS, apply_command
+    from sim.errors import CommandError
+    args = dict(command)
+    prefix, fmt = str(args.pop("prefix", "")), args.pop("format", None)
     if not cluster._quorum():
         return _result(err="[errno 110] RADOS timed out (error connecting to the cluster)\n",
-                       status=1)
-    command = " ".join(words)
-    if command == "-s":
-        command = "status"
-    handler = HANDLERS.get(command)
-    if handler is None:
-        matches = difflib.get_close_matches(command, COMMANDS, n=10, cutoff=0) if command else \
-            list(COMMANDS)
-        return _result(err=f"no valid command found; {len(matches)} closest matches:\n" +
-                       "".join(m + "\n" for m in matches) + "Error EINVAL: invalid command\n",
-                       status=22)
-    data, text = handler(cluster, version)
-    if fmt in ("json", "json-pretty"):
-        indent = 4 if fmt == "json-pretty" else None
-        separators = None if indent else (",", ":")
-        return _result(json.dumps(data, indent=indent, separators=separators) + "\n")
-    return _result(text() if callable(text) else text)
+                       status=errno.ETIMEDOUT)
+    read = HANDLERS.get(prefix + (" detail" if args.get("detail") == "detail" else ""))
+    if read is not None:
+        data, text = read(cluster, ceph_json.version_string(cluster._hosts[0].ceph_version))
+        return _result(_formatted(data, fmt) if fmt in JSON_FORMATS else (text() if callable(text) else text))
+    if prefix not in COMMANDS:
+        return _result(err=f"Error EINVAL: the simulator does not model '{prefix}'\n", status=errno.EINVAL)
+    try:
+        done = apply_command(cluster, prefix, args)
+    except CommandError as exc:
+        return _result(err=f"{exc}\n", status=exc.errno)
+    err = f"{done.status}\n" if done.status else ""
+    if isinstance(done.output, (dict, list)):
+        return _result(_formatted(done.output, fmt or "json"), err)
+    return _result("" if done.output is None else str(done.output), err)
+
+
+def _formatted(data, fmt: str) -> str:
+    if fmt == "json-pretty":
+        return json.dumps(data, indent=4) + "\n"
+    return json.dumps(data, separators=(",", ":")) + "\n"
 
 
 def size_text(n: float) -> str:

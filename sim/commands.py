@@ -40,22 +40,31 @@ def apply_commands(cluster, commands) -> dict:
     """{"error", "results", "error_status"} (the caller adds fsid and versions)."""
     results: list = []
     for prefix, args in validate(commands):
-        args.pop("format", None)
-        cluster._audit(prefix, args, finished=False)
-        handler = COMMANDS.get(prefix)
         try:
-            if handler is None:
-                raise CommandError("EINVAL", "command not known")
-            done = handler(cluster, args)
+            done = apply_command(cluster, prefix, args)
         except CommandError as exc:
-            cluster._dlog(cluster._log_source().split()[0],
-                          f"mon command '{prefix}' failed: {exc}", 1)
             return {"error": True, "results": results, "error_status": str(exc)}
-        _commit(cluster, done)
-        cluster._audit(prefix, args, finished=True)
-        cluster._after_change()  # the new epoch's and health's log lines, per command
         results.append(done.output if done.output is not None else done.status or None)
     return {"error": False, "results": results, "error_status": ""}
+
+
+def apply_command(cluster, prefix: str, args: dict) -> Done:
+    """One mon command, committed; CommandError (logged as the mon would) when Ceph refuses it."""
+    args = dict(args)
+    args.pop("format", None)
+    cluster._audit(prefix, args, finished=False)
+    handler = COMMANDS.get(prefix)
+    try:
+        if handler is None:
+            raise CommandError("EINVAL", "command not known")
+        done = handler(cluster, args)
+    except CommandError as exc:
+        cluster._dlog(cluster._log_source().split()[0], f"mon command '{prefix}' failed: {exc}", 1)
+        raise
+    _commit(cluster, done)
+    cluster._audit(prefix, args, finished=True)
+    cluster._after_change()  # the new epoch's and health's log lines, per command
+    return done
 
 
 def _commit(cluster, done: Done) -> None:

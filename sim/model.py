@@ -44,7 +44,7 @@ class SimCluster(SyncObjects, ClusterEvents):
 
     Read: server_heartbeat(fqdn), cluster_heartbeat(fqdn), versions(),
     get_cluster_object(sync_type, fqdn=None), pgs_brief(), quorum, leader,
-    ceph_command(args), list_logs(fqdn), tail_log(fqdn, path, lines).
+    mon_command(command), command_descriptions(), list_logs(fqdn), tail_log(fqdn, path, lines).
     Drive: advance(seconds), set_osd, stop_osd/start_osd, stop_mon/start_mon, reboot,
     set_ceph_version, create_pool, apply_commands(commands) (the mon commands of
     sim/commands.py). `pg_create_rate`, `recovery_rate` and `osd_boot_delay_s` (simulated
@@ -345,11 +345,21 @@ class SimCluster(SyncObjects, ClusterEvents):
             self._after_change()
             return {"fsid": self.fsid, **result, "versions": self.versions()}
 
-    def ceph_command(self, args: list[str]) -> dict:
-        """The `ceph` CLI for a few read commands: {"out", "err", "status"}. See sim/cli.py."""
-        from sim.cli import ceph_command
+    def mon_command(self, command: dict) -> dict:
+        """One parsed cli command ({"prefix", **arguments}): {"out", "err", "status"}, as `ceph`
+        prints it. See sim/cli.py."""
+        from sim.cli import mon_command
         with self.lock:
-            return ceph_command(self, list(args))
+            result = mon_command(self, dict(command))
+            self._after_change()
+            self.checkpoint(force=True)   # persistence: a write typed on the cli is a change too
+            return result
+
+    @staticmethod
+    def command_descriptions() -> dict:
+        """The signatures of the commands served, as a Pacific mon describes them."""
+        from sim.command_table import command_descriptions
+        return command_descriptions()
 
     # ----- hosts ----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """RealCephBackend: the CephBackend of a real Ceph server (librados, admin sockets, log files).
 
-Jobs served (agent/backend.py): get_cluster_object, rados_commands, ceph_command, list_logs,
+Jobs served (agent/backend.py): get_cluster_object, rados_commands, mon_command,
+command_descriptions, list_logs,
 tail_log, grains, selftest_wait, selftest_block, selftest_exception.
 
 Change visibility: besides the periodic beats, the minion asks `changed_cluster_heartbeats()`
@@ -35,7 +36,8 @@ DEFAULT_WATCH_S = 0.5
 class RealCephBackend:
     def __init__(self, ceph_conf: str = DEFAULT_CONF, keyring: str | None = None,
                  admin_socket_dir: str = DEFAULT_RUN_DIR, log_dir: str = DEFAULT_LOG_DIR,
-                 fqdn: str | None = None, watch_s: float | None = DEFAULT_WATCH_S):
+                 fqdn: str | None = None, watch_s: float | None = DEFAULT_WATCH_S,
+                 client_name: str = "client.admin"):
         self.ceph_conf, self.keyring = ceph_conf, keyring
         self.log_dir = Path(log_dir)
         self.grains = local_grains()
@@ -44,7 +46,7 @@ class RealCephBackend:
         self.grains = {**self.grains, "fqdn": self.fqdn, "host": self.hostname}
         self.watch_s = watch_s
         self.services = LocalServices(admin_socket_dir)
-        self.session = RadosSession(ceph_conf, keyring)
+        self.session = RadosSession(ceph_conf, keyring, client_name)
         self.maps = ClusterMaps(self.session, self.services.mon)
         self.installed_version = installed_ceph_version()
         self.boot_time = boot_time()
@@ -131,9 +133,13 @@ class RealCephBackend:
         result = commands.run_commands(self.session, args.get("commands"))
         return {"fsid": self.session.fsid, **result, "versions": self.maps.versions()}
 
-    def _ceph_command(self, args: dict) -> dict:
+    def _mon_command(self, args: dict) -> dict:
         self._check_fsid(args)
-        return commands.run_cli(self.ceph_conf, self.keyring, args.get("args"))
+        return commands.run_mon_command(self.session, args.get("command"))
+
+    def _command_descriptions(self, args: dict) -> dict:
+        self._check_fsid(args)
+        return commands.command_descriptions(self.session)
 
     def _list_logs(self, args: dict) -> list[str]:
         return logs.list_logs(self.log_dir)
@@ -166,7 +172,8 @@ class RealCephBackend:
             self._cancel.wait_for(lambda: self._cancelled_count != start, timeout=seconds)
 
     _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
-             "ceph_command": _ceph_command, "list_logs": _list_logs, "tail_log": _tail_log,
+             "mon_command": _mon_command,
+             "command_descriptions": _command_descriptions, "list_logs": _list_logs, "tail_log": _tail_log,
              "grains": _grains, "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
              "selftest_exception": _selftest_exception}
 

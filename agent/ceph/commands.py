@@ -1,18 +1,17 @@
-"""The jobs that change or query a cluster by command: `rados_commands` and `ceph_command`."""
+"""The jobs that change or query a cluster by command: `rados_commands`, `mon_command` (the cli) and
+`command_descriptions`. All run as mon commands over the librados session: no `ceph` process."""
 from __future__ import annotations
 
 import json
 import logging
-import subprocess
 
-from agent.backend import JobError
+from agent.backend import JobError, checked_command
 from agent.ceph import crushtool
 from agent.ceph.session import RadosSession, cli_error_text
 
 log = logging.getLogger(__name__)
 
-CLI_TIMEOUT_S = 60
-CLI_CONNECT_TIMEOUT_S = 10
+CLI_TIMEOUT_S = 30
 
 
 def run_commands(session: RadosSession, commands) -> dict:
@@ -53,20 +52,22 @@ def _output(out: bytes, outs: str):
     return outs or None
 
 
-def run_cli(conffile: str, keyring: str | None, words) -> dict:
-    """The `ceph` CLI with the words given (e.g. ["osd", "tree", "-f", "json"]): out/err/status."""
-    if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
-        raise JobError(f"ceph_command args must be a list of strings, got {words!r}")
-    command = ["ceph", "--conf", conffile, "--connect-timeout", str(CLI_CONNECT_TIMEOUT_S)]
-    if keyring:
-        command += ["--keyring", keyring]
-    try:
-        # errors="replace": some commands print binary (`osd getcrushmap`), which must not
-        # turn a command that ran into a failed job.
-        done = subprocess.run([*command, *words], capture_output=True, text=True, errors="replace",
-                              stdin=subprocess.DEVNULL, timeout=CLI_TIMEOUT_S)
-    except FileNotFoundError:
-        raise JobError("the ceph command is not installed (package ceph-common)") from None
-    except subprocess.TimeoutExpired:
-        raise JobError(f"ceph {' '.join(words)} took longer than {CLI_TIMEOUT_S}s") from None
-    return {"out": done.stdout, "err": done.stderr, "status": done.returncode}
+def run_mon_command(session: RadosSession, command: dict) -> dict:
+    """One command parsed by the daemon from a cli request, over the librados session:
+    {"out", "err", "status"} as `ceph` would print it. No input buffer is ever sent (a cli
+    command cannot upload a file) and nothing is written anywhere but the answer."""
+    args = checked_command(command)
+    prefix = args.pop("prefix")
+    ret, out, outs = session.command(prefix, b"", timeout_s=CLI_TIMEOUT_S, **args)
+    text = out.decode("utf-8", errors="replace")   # `osd getcrushmap` answers binary
+    if ret != 0:
+        return {"out": text, "err": cli_error_text(ret, outs) + "\n", "status": -ret if ret < 0 else ret}
+    return {"out": text, "err": f"{outs}\n" if outs else "", "status": 0}
+
+
+def command_descriptions(session: RadosSession) -> dict:
+    """The signatures of every command the cluster serves (the mon adds its mgr's)."""
+    ret, out, outs = session.command("get_command_descriptions", b"")
+    if ret != 0:
+        raise JobError(cli_error_text(ret, outs))
+    return json.loads(out)

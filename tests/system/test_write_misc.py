@@ -42,10 +42,10 @@ def test_cli_tries_the_next_mon_and_is_503_when_every_mon_is_silent(api, fleet):
     fsid = synced_cluster(api, fleet)
     hosts = sorted(fleet.backends)
     for fqdn in hosts[:2]:
-        fleet.backends[fqdn].mute_functions = {"ceph_command"}
+        fleet.backends[fqdn].mute_functions = {"mon_command"}
     survived = api.post(f"cluster/{fsid}/cli", json={"command": "health"}, headers=xsrf(api))
     assert survived.status_code == 200 and "HEALTH" in survived.json()["out"]
-    fleet.backends[hosts[2]].mute_functions = {"ceph_command"}
+    fleet.backends[hosts[2]].mute_functions = {"mon_command"}
     response = api.post(f"cluster/{fsid}/cli", json={"command": "health"}, headers=xsrf(api))
     assert response.status_code == 503
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from actors.api import JsonBytes
+from actors.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
+from sim.command_table import command_descriptions
 
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
 SYNCING_FSID = "0000aaaa-1111-2222-3333-444455556666"    # known, maps not arrived -> 503
@@ -198,11 +200,17 @@ class FakeApi:
                             lambda: self.servers.remove(self._server(fqdn)))
 
     # synchronous calls to agents ----------------------------------------------------------------
-    def cli(self, fsid, command):
+    def cli_signatures(self, fsid):
         def compute():
             self._cluster(fsid)
-            return {"out": f"ran: {' '.join(command)}", "err": "", "status": 0}
-        return self._canned("cli", (fsid, command), compute)
+            return Signatures.from_descriptions(command_descriptions())   # the simulator's table
+        return self._canned("cli_signatures", (fsid,), compute)
+
+    def run_cli(self, fsid, command):
+        def compute():
+            self._cluster(fsid)
+            return {"out": f"ran: {command['prefix']}", "err": "", "status": 0}
+        return self._canned("run_cli", (fsid, command), compute)
 
     def cluster_log(self, fsid, lines):
         def compute():

@@ -125,13 +125,16 @@ def test_rados_commands_argument_errors(cluster):
     assert cluster.versions()["osd_map"] == epoch
 
 
-def test_ceph_command_job(cluster):
+def test_mon_command_and_command_descriptions_jobs(cluster):
     b = backend(cluster, 2)
-    result = b.run_job("ceph_command", {"fsid": cluster.fsid, "args": ["health"]})
+    result = b.run_job("mon_command", {"fsid": cluster.fsid, "command": {"prefix": "health"}})
     assert result == {"out": "HEALTH_OK\n", "err": "", "status": 0}
-    assert b.run_job("ceph_command", {"fsid": cluster.fsid, "args": ["nonsense"]})["status"] == 22
-    with pytest.raises(JobError, match="must be a list of strings"):
-        b.run_job("ceph_command", {"fsid": cluster.fsid, "args": "health"})
+    descriptions = b.run_job("command_descriptions", {"fsid": cluster.fsid})
+    assert {"sig": ["status"], "help": "", "module": "mon", "perm": "r", "flags": 0} in descriptions.values()
+    for command in ("health", ["health"], {"prefix": "health; rm -rf /"}, {"prefix": "health", "-i": "x"},
+                    {"prefix": "health", "detail": {"a": 1}}):
+        with pytest.raises(JobError, match="mon_command"):
+            b.run_job("mon_command", {"fsid": cluster.fsid, "command": command})
 
 
 def test_log_jobs(cluster):
@@ -193,7 +196,7 @@ def test_fail_functions(cluster):
 def test_mute_functions_run_but_the_minion_never_answers(cluster):
     b = backend(cluster, 0)
     b.mute_functions.add("rados_commands")
-    assert b.mutes("rados_commands") and not b.mutes("ceph_command")
+    assert b.mutes("rados_commands") and not b.mutes("mon_command")
     recorder = Recorder()
     server = BusServer("tcp://127.0.0.1:0", recorder, keys=SERVER_KEYS, gate=TestGate())
     server.start()
@@ -204,8 +207,8 @@ def test_mute_functions_run_but_the_minion_never_answers(cluster):
         epoch = cluster.versions()["osd_map"]
         args = {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]}
         server.send(minion.agent_id, Job("muted", "rados_commands", args, time.time() + 60))
-        server.send(minion.agent_id, Job("heard", "ceph_command",
-                                         {"fsid": cluster.fsid, "args": ["health"]}, time.time() + 60))
+        server.send(minion.agent_id, Job("heard", "mon_command",
+                                         {"fsid": cluster.fsid, "command": {"prefix": "health"}}, time.time() + 60))
         wait_until(lambda: recorder.envelopes("job_result"))
         wait_until(lambda: minion.stats["results_suppressed"] == 1)
         assert [e.body.job_id for e in recorder.envelopes("job_result")] == ["heard"]
@@ -221,7 +224,7 @@ def test_lost_functions_do_nothing_and_are_never_answered(cluster):
     epoch = cluster.versions()["osd_map"]
     assert b.run_job("rados_commands", {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]}) is None
     assert cluster.versions()["osd_map"] == epoch and b.jobs_run["rados_commands"] == 1
-    assert b.mutes("rados_commands") and not b.mutes("ceph_command")
+    assert b.mutes("rados_commands") and not b.mutes("mon_command")
 
 
 def test_the_change_watch_sends_a_cluster_heartbeat_only_when_versions_moved(cluster):

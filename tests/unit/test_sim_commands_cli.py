@@ -1,4 +1,5 @@
-"""SimCluster.ceph_command (the `ceph` CLI) and the log files (list_logs / tail_log)."""
+"""SimCluster.mon_command (cli commands, parsed with the daemon's own parser against the
+simulator's command table) and the log files (list_logs / tail_log)."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import re
 
 import pytest
 
+from actors.cli.signatures import Signatures
 from sim.model import SimCluster
 from tests.unit.sim_helpers import NOW, make
 
@@ -19,8 +21,17 @@ def cluster() -> SimCluster:
     return make(hosts=4, osds_per_host=2)
 
 
-def cli(cluster: SimCluster, *args: str) -> str:
-    result = cluster.ceph_command(list(args))
+SIGNATURES = Signatures.from_descriptions(SimCluster.command_descriptions())
+
+
+def run(cluster: SimCluster, *words: str, fmt: str | None = None) -> dict:
+    parsed = SIGNATURES.parse(list(words))
+    assert parsed is not None, words
+    return cluster.mon_command({**parsed.command, **({"format": fmt} if fmt else {})})
+
+
+def cli(cluster: SimCluster, *words: str, fmt: str | None = None) -> str:
+    result = run(cluster, *words, fmt=fmt)
     assert (result["status"], result["err"]) == (0, ""), result
     return result["out"]
 
@@ -29,11 +40,10 @@ def obj(cluster: SimCluster, sync_type: str) -> dict:
     return cluster.get_cluster_object(sync_type)["data"]
 
 
-# ----- ceph_command --------------------------------------------------------------------------
+# ----- mon_command ---------------------------------------------------------------------------
 
 def test_status_text(cluster):
     out = cli(cluster, "status")
-    assert out == cli(cluster, "-s")
     assert f"    id:     {cluster.fsid}\n    health: HEALTH_OK\n" in out
     assert "    mon: 3 daemons, quorum ceph0-node000,ceph0-node001,ceph0-node002 (age 60m)\n" in out
     assert "    osd: 8 osds: 8 up (since 0s), 8 in (since 0s)\n" in out
@@ -45,13 +55,13 @@ def test_status_text(cluster):
 
 
 def test_status_json(cluster):
-    status = json.loads(cli(cluster, "status", "--format", "json"))
+    status = json.loads(cli(cluster, "status", fmt="json"))
     assert status["fsid"] == cluster.fsid
     assert status["health"]["status"] == "HEALTH_OK"
     assert status["osdmap"]["num_osds"] == status["osdmap"]["num_up_osds"] == 8
     assert status["pgmap"]["pgs_by_state"] == [{"state_name": "active+clean", "count": 97}]
     assert status["quorum_names"] == ["ceph0-node000", "ceph0-node001", "ceph0-node002"]
-    pretty = cli(cluster, "-s", "-f", "json-pretty")
+    pretty = cli(cluster, "status", fmt="json-pretty")
     assert json.loads(pretty) == status and pretty.startswith('{\n    "')
 
 
@@ -63,8 +73,8 @@ def test_health_and_health_detail(cluster):
     assert cli(cluster, "health") == f"HEALTH_WARN {summaries}\n"
     detail = cli(cluster, "health", "detail")
     assert "[WRN] OSD_DOWN: 1 osds down\n    osd.5 (root=default,host=ceph0-node002) is down\n" in detail
-    assert json.loads(cli(cluster, "health", "detail", "--format=json")) == health
-    brief = json.loads(cli(cluster, "health", "-f", "json"))
+    assert json.loads(cli(cluster, "health", "detail", fmt="json")) == health
+    brief = json.loads(cli(cluster, "health", fmt="json"))
     assert all("detail" not in c for c in brief["checks"].values())
     assert set(brief["checks"]) == set(health["checks"])
 
@@ -76,7 +86,7 @@ def test_osd_tree(cluster):
     assert out[2].split() == ["-2", "3.63879", "host", "ceph0-node000"]
     assert out[3].split() == ["0", "hdd", "1.81940", "osd.0", "up", "1.00000", "1.00000"]
     assert out[3].index("osd.0") > out[2].index("host") > out[1].index("root")
-    assert json.loads(cli(cluster, "osd", "tree", "-f", "json")) == obj(cluster, "osd_map")["tree"]
+    assert json.loads(cli(cluster, "osd", "tree", fmt="json")) == obj(cluster, "osd_map")["tree"]
 
 
 def test_osd_dump_and_stat(cluster):
@@ -86,7 +96,7 @@ def test_osd_dump_and_stat(cluster):
     assert ("pool 2 'rbd' replicated size 3 min_size 2 crush_rule 0 object_hash rjenkins pg_num 64 "
             "pgp_num 64 autoscale_mode on") in out
     assert re.search(r"^osd\.7 up   in  weight 1 up_from \d+ .* exists,up [0-9a-f-]{36}$", out, re.M)
-    dump = json.loads(cli(cluster, "osd", "dump", "--format", "json"))
+    dump = json.loads(cli(cluster, "osd", "dump", fmt="json"))
     assert dump == {k: v for k, v in osd_map.items()
                     if k not in ("tree", "crush", "crush_map_text", "osd_metadata")}
     assert cli(cluster, "osd", "stat") == f"8 osds: 8 up (since 0s), 8 in (since 0s); epoch: e{osd_map['epoch']}\n"
@@ -97,7 +107,7 @@ def test_df(cluster):
     assert out.startswith("--- RAW STORAGE ---\nCLASS  ")
     assert re.search(r"^TOTAL\s+15 TiB\s+15 TiB\s+0 B\s+0 B\s+0$", out, re.M)
     assert re.search(r"^rbd\s+2\s+64\s+0 B\s+0\s+0 B\s+0\s+4\.6 TiB$", out, re.M)
-    df = json.loads(cli(cluster, "df", "-f", "json"))
+    df = json.loads(cli(cluster, "df", fmt="json"))
     assert df["stats"]["total_bytes"] == 8 * int(1.8194 * (1 << 40))
     assert [p["name"] for p in df["pools"]] == ["device_health_metrics", "rbd", "data"]
 
@@ -106,9 +116,9 @@ def test_pool_ls(cluster):
     assert cli(cluster, "osd", "pool", "ls") == "device_health_metrics\nrbd\ndata\n"
     detail = cli(cluster, "osd", "pool", "ls", "detail").splitlines()
     assert len(detail) == 3 and detail[0].startswith("pool 1 'device_health_metrics' replicated size 3")
-    assert json.loads(cli(cluster, "osd", "pool", "ls", "-f", "json")) == ["device_health_metrics", "rbd",
+    assert json.loads(cli(cluster, "osd", "pool", "ls", fmt="json")) == ["device_health_metrics", "rbd",
                                                                           "data"]
-    assert json.loads(cli(cluster, "osd", "pool", "ls", "detail", "-f", "json")) == obj(cluster, "osd_map")["pools"]
+    assert json.loads(cli(cluster, "osd", "pool", "ls", "detail", fmt="json")) == obj(cluster, "osd_map")["pools"]
 
 
 def test_mon_stat_and_versions(cluster):
@@ -117,28 +127,39 @@ def test_mon_stat_and_versions(cluster):
         "ceph0-node001=[v2:10.0.0.2:3300/0,v1:10.0.0.2:6789/0],"
         "ceph0-node002=[v2:10.0.0.3:3300/0,v1:10.0.0.3:6789/0]}, election epoch 8, leader 0 "
         "ceph0-node000, quorum 0,1,2 ceph0-node000,ceph0-node001,ceph0-node002\n")
-    assert json.loads(cli(cluster, "mon", "stat", "-f", "json"))["leader"] == "ceph0-node000"
+    assert json.loads(cli(cluster, "mon", "stat", fmt="json"))["leader"] == "ceph0-node000"
     version = "ceph version 16.2.15 (618f440892089921c3e944a991122ddc44e60516) pacific (stable)\n"
-    assert cli(cluster, "--version") == cli(cluster, "version") == version
-    assert json.loads(cli(cluster, "version", "-f", "json")) == {"version": version.strip()}
+    assert cli(cluster, "version") == version
+    assert json.loads(cli(cluster, "version", fmt="json")) == {"version": version.strip()}
 
 
-def test_unknown_commands_and_formats(cluster):
-    result = cluster.ceph_command(["osd", "frobnicate"])
+def test_changes_run_as_a_request_would_and_answer_with_cephs_status_text(cluster):
+    epoch = cluster.versions()["osd_map"]
+    assert run(cluster, "osd", "set", "noout") == {"out": "", "err": "noout is set\n", "status": 0}
+    assert cluster.versions()["osd_map"] == epoch + 1
+    failed = run(cluster, "osd", "pool", "create", "rbd", "8")          # exists: idempotent in Ceph
+    assert failed["status"] == 0 and "already exists" in failed["err"]
+    missing = run(cluster, "osd", "pool", "get", "no-such-pool", "size")
+    assert missing["status"] == 2 and missing["err"].startswith("Error ENOENT: ")
+    assert json.loads(cli(cluster, "osd", "pool", "get", "rbd", "size", fmt="json"))["size"] == 3
+
+
+def test_commands_the_simulator_does_not_model(cluster):
+    result = cluster.mon_command({"prefix": "auth ls"})
     assert (result["status"], result["out"]) == (22, "")
-    assert result["err"].startswith("no valid command found; 10 closest matches:\n")
-    assert result["err"].endswith("\nError EINVAL: invalid command\n")
-    assert cluster.ceph_command([])["status"] == 22
-    result = cluster.ceph_command(["status", "--format", "yaml2"])
-    assert result["status"] == 2 and "invalid choice: 'yaml2'" in result["err"]
+    assert result["err"] == "Error EINVAL: the simulator does not model 'auth ls'\n"
+
+
+def test_the_table_parses_with_the_daemons_parser():
+    assert len(SIGNATURES) == len(SimCluster.command_descriptions()) > 40
+    assert SIGNATURES.parse(["osd", "frobnicate"]) is None
 
 
 def test_no_quorum_means_no_cluster(cluster):
     cluster.stop_mon("ceph0-node000")
     cluster.stop_mon("ceph0-node001")
-    assert cluster.ceph_command(["status"]) == {
-        "out": "", "err": "[errno 110] RADOS timed out (error connecting to the cluster)\n", "status": 1}
-    assert cluster.ceph_command(["--version"])["status"] == 0
+    assert run(cluster, "status") == {
+        "out": "", "err": "[errno 110] RADOS timed out (error connecting to the cluster)\n", "status": 110}
 
 
 # ----- logs ----------------------------------------------------------------------------------

@@ -2,31 +2,41 @@
 (`cluster/<fsid>/log`, `server/<fqdn>/log[/<path>]`). The Api picks the agent; no answer -> 503.
 
 The web tier checks the shape of what is asked (a ceph command, a line count, a relative log
-path); the agent checks again on its side.
+path); the agent checks again on its side. A cli command is parsed against the cluster's own
+command signatures and checked against the caller's role (actors/cli) before anything runs.
 """
 from __future__ import annotations
 
 import shlex
 
+from actors.cli import policy
+from actors.cli.signatures import unknown_command_answer
 from actors.commands.fields import Body, array, either, integer, string
 from web.base import BaseHandler
 from web.contract import OK, Write
-from web.errors import invalid_field
+from web.errors import ApiError, invalid_field
 from web.pagination import query_int
 
 DEFAULT_LINES = 40
 MAX_LINES = 10000
 FOREIGN_TOOLS = ("rbd", "radosgw-admin")
+FORMATS = ("json", "json-pretty", "plain", "xml", "xml-pretty")
 # A command line is short; the bound also keeps shlex (pure Python, on the event loop) quick.
 MAX_COMMAND_TEXT = 4096
-CLI = Body({"command": either(string(max_length=MAX_COMMAND_TEXT), array(of=string()))},
+MAX_WORDS = 64
+CLI = Body({"command": either(string(max_length=MAX_COMMAND_TEXT), array(of=string(max_length=MAX_COMMAND_TEXT))),
+            "format": string(*FORMATS)},
            required=("command",))
 LOG_QUERY = {"lines": integer(minimum=1, maximum=MAX_LINES)}
 
 
-def parse_command(body: dict) -> list[str]:
-    """{"command": "osd dump"} or {"command": ["osd", "dump"]} -> ceph arguments."""
-    command = CLI.check(body, "POST")["command"]
+def parse_command(body: dict) -> tuple[list[str], str | None]:
+    """{"command": "osd dump"} or {"command": ["osd", "dump"]} (and an optional "format") ->
+    the command words and the output format. A word starting with `-` is refused: those are the
+    `ceph` tool's own options (`-i FILE`, `-o FILE`, `--keyring`), which have no place here;
+    the output format is the body's `format`."""
+    checked = CLI.check(body, "POST")
+    command = checked["command"]
     if isinstance(command, str):
         try:
             words = shlex.split(command)
@@ -40,7 +50,13 @@ def parse_command(body: dict) -> list[str]:
         words = words[1:]
     if not words:
         raise invalid_field("command", "The command is empty.")
-    return words
+    if len(words) > MAX_WORDS:
+        raise invalid_field("command", f"At most {MAX_WORDS} words.")
+    option = next((w for w in words if w.startswith("-")), None)
+    if option is not None:
+        raise invalid_field("command", f"Options such as {option[:40]!r} are not accepted: words may "
+                                       "not start with '-' (give the output format as \"format\")")
+    return words, checked.get("format")
 
 
 def parse_lines(args: dict[str, list[str]]) -> int:
@@ -58,11 +74,31 @@ def check_log_path(path: str) -> str:
 
 
 class CliHandler(BaseHandler):
+    """Words -> the cluster's own command signatures -> the caller's role -> one mon command.
+    Refused words answer 403 naming the command; words the cluster does not know answer 200
+    with Ceph's message and status 22, as `ceph` would."""
     writes = {"post": Write(CLI, answer=OK)}
 
     async def post(self, fsid: str) -> None:
-        command = parse_command(self.json_object())
-        self.send_json(await self.ask(self.api.cli(fsid, command)))
+        self.set_header("Cache-Control", "no-store")       # an answer may hold anything the cluster keeps
+        words, fmt = parse_command(self.json_object())
+        role = self.current_user.get("role")
+        refused = policy.refused_words(words, role)
+        self.audit_detail = policy.audit_text(None, words, len(refused.split()) if refused else 0)
+        if refused:
+            raise ApiError(403, f"'{refused}' is for administrators only")
+        signatures = await self.ask(self.api.cli_signatures(fsid))
+        parsed = signatures.parse(words)
+        if parsed is None:
+            self.audit_detail = policy.audit_text(None, words, signatures.known_words(words))
+            self.send_json(unknown_command_answer(signatures, words))
+            return
+        self.audit_detail = policy.audit_text(parsed, words)
+        reason = policy.refused_command(parsed, role)
+        if reason:
+            raise ApiError(403, reason)
+        command = {**parsed.command, **({"format": fmt} if fmt else {})}
+        self.send_json(await self.ask(self.api.run_cli(fsid, command)))
 
 
 class ClusterLogHandler(BaseHandler):
