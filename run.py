@@ -67,6 +67,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sim.add_argument("--osds-per-server", type=int, default=4)
     sim.add_argument("--heartbeat-s", type=float, default=10.0)
     sim.add_argument("--seed", type=int, default=0)
+    sim.add_argument("--state-dir", default=None,
+                     help="keep the simulated clusters here, so a restarted fleet resumes them "
+                          "(and the keys in DIR/keys unless --key-dir; default: forgotten at exit)")
     add_agent_parser(sub)
     add_key_parser(sub)
     return parser.parse_args(argv)
@@ -199,7 +202,7 @@ async def run_sim(args) -> int:
     from sim.fleet import SimFleet
     fleet = SimFleet(args.connect, server_key=server_key(args), clusters=args.clusters, servers=args.servers,
                      osds_per_server=args.osds_per_server, heartbeat_s=args.heartbeat_s, seed=args.seed,
-                     key_dir=args.key_dir)
+                     key_dir=args.key_dir, state_dir=args.state_dir)
     fleet.start()
     print(f"simulated fleet of {len(fleet.backends)} servers in {len(fleet.clusters)} clusters "
           f"reporting to {args.connect}", flush=True)
@@ -334,9 +337,12 @@ async def run_daemon(args) -> int:
         http.add_sockets(sockets)
         if not args.no_sim:
             from sim.fleet import SimFleet
-            fleet = SimFleet(bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,
-                             servers=args.sim_servers, osds_per_server=args.sim_osds_per_server,
-                             heartbeat_s=args.heartbeat_s)
+            try:   # its clusters outlive the daemon in DATA_DIR/sim (sim/persist.py)
+                fleet = SimFleet(bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,
+                                 servers=args.sim_servers, osds_per_server=args.sim_osds_per_server,
+                                 heartbeat_s=args.heartbeat_s, state_dir=str(data_dir / "sim"))
+            except (ValueError, OSError) as exc:   # an unreadable state: say so, do not start afresh
+                raise SystemExit(f"calamari: simulator: {exc}") from None
             for fqdn, pair in fleet.keys.items():   # our own simulated agents: no operator needed
                 system.keyring.trust(fqdn, pair.public)
             fleet.start()

@@ -7,6 +7,11 @@ real time; tests can instead call `advance` themselves.
 Each simulated server has its own CurveZMQ key pair, like a real agent: new ones in memory, or
 kept as FQDN.key/FQDN.key_secret in `key_dir` so that a restarted fleet keeps its identities
 (new keys for known servers would be refused by the manager as impostors).
+
+With a `state_dir` the clusters outlive the fleet (sim/persist.py): each is saved there after
+every change and resumed from there by the next fleet on the same directory (same fsids, pools,
+epochs, OSD states; a saved cluster wins over the size arguments). Its keys then live in
+`state_dir/keys` unless `key_dir` says otherwise.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from agent.minion import Minion
 from bus.curve import KeyPair, load_or_create, new_keypair
 from sim.backend import SimBackend
 from sim.model import SimCluster
+from sim.persist import SimStateDir
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +33,16 @@ class SimFleet:
     def __init__(self, endpoint: str, *, server_key: str, clusters: int = 1, servers: int = 3,
                  osds_per_server: int = 4, heartbeat_s: float = 10.0, seed: int = 0,
                  advance_every_s: float | None = 1.0, key_dir: str | None = None,
-                 first_cluster: int = 0):
+                 first_cluster: int = 0, state_dir: str | None = None):
         self.endpoint = endpoint
         self.heartbeat_s = heartbeat_s
         # first_cluster: fleets in several processes take disjoint index ranges, so their fsids
         # and host names (both derived from the index) do not collide; together they equal one
         # fleet of all the clusters.
-        self.clusters = [SimCluster(index=i, seed=seed + i, hosts=servers, osds_per_host=osds_per_server)
+        self.state = SimStateDir(state_dir) if state_dir else None
+        if self.state and not key_dir:
+            key_dir = str(self.state.path / "keys")
+        self.clusters = [self._cluster(i, seed + i, servers, osds_per_server)
                          for i in range(first_cluster, first_cluster + clusters)]
         self.backends: dict[str, SimBackend] = {}
         for cluster in self.clusters:
@@ -46,6 +55,19 @@ class SimFleet:
         self._advance_every_s = advance_every_s
         self._stopping = threading.Event()
         self._driver: threading.Thread | None = None
+
+    def _cluster(self, index: int, seed: int, servers: int, osds_per_server: int) -> SimCluster:
+        saved = self.state.load(index) if self.state else None
+        if saved is None:
+            cluster = SimCluster(index=index, seed=seed, hosts=servers, osds_per_host=osds_per_server)
+        else:
+            cluster = SimCluster.from_state(saved)
+            log.info("simulated cluster %s resumed from %s at OSD map epoch %d", cluster.fsid,
+                     self.state.file_of(index), cluster.versions()["osd_map"])
+        if self.state:
+            cluster.saver = self.state.save
+            cluster.checkpoint(force=True)   # a new cluster is on disk before anyone sees it
+        return cluster
 
     def start(self) -> "SimFleet":
         raise_open_files_limit(6 * len(self.backends) + 256)
@@ -86,3 +108,5 @@ class SimFleet:
         if self._driver is not None:
             self._driver.join(timeout_s)
         self.host.stop(timeout_s)
+        for cluster in self.clusters:
+            cluster.checkpoint(force=True)   # simulated time and PG credits since the last change

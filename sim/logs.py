@@ -79,6 +79,16 @@ class ClusterLogs:
             self._daemons[daemon] = lines
         return lines
 
+    # ----- persistence (sim/persist.py keeps each file's last lines) --------------------------
+
+    def state(self) -> dict:
+        return {"channels": self._channels, "daemons": self._daemons, "seq": self._seq}
+
+    def restore(self, state: dict) -> None:
+        self._channels.update(state["channels"])
+        self._daemons.update(state["daemons"])
+        self._seq = state["seq"]
+
     # ----- reading ----------------------------------------------------------------------------
 
     def tail(self, path: str, lines: int, daemons: list[str]) -> str:

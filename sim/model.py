@@ -15,6 +15,7 @@ Parts kept in their own modules: the sync objects (sim/sync.py), the mon command
 from __future__ import annotations
 
 import copy
+import logging
 import random
 import threading
 import time
@@ -30,6 +31,8 @@ from sim.pgs import OsdView, PgTable
 from sim.state import DAY, Host, Mon, Osd, Pool, build_topology
 from sim.sync import SyncObjects, canonical_json
 
+log = logging.getLogger(__name__)
+
 DEFAULT_VERSION = "16.2.15"
 INITIAL_POOLS = (("device_health_metrics", 1, "mgr_devicehealth"), ("rbd", 64, "rbd"),
                  ("data", 32, "rbd"))
@@ -37,6 +40,9 @@ INITIAL_POOLS = (("device_health_metrics", 1, "mgr_devicehealth"), ("rbd", 64, "
 POOL_OPTIONS = {"device_health_metrics": {"pg_num_max": 32, "pg_num_min": 1}}
 
 __all__ = ["SimCluster", "canonical_json"]
+
+# Attributes rebuilt on every start rather than persisted (see state() and from_state()).
+TRANSIENT = ("lock", "_clock", "_cache", "_gen", "_logs", "_by_fqdn", "saver", "_saved_gen")
 
 
 class SimCluster(SyncObjects, ClusterEvents):
@@ -60,9 +66,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             raise ValueError("index must be in 0..155 (cluster network 10.{100+index}.x.x)")
         if hosts < 1 or osds_per_host < 0:
             raise ValueError("need at least one host and a non-negative OSD count")
-        self.lock = threading.RLock()
         self.index, self.seed, self.name = index, seed, name
-        self._clock = clock
         self._rng = random.Random(f"sim-cluster/{seed}/{index}")
         self.fsid = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
         now = clock()
@@ -70,7 +74,6 @@ class SimCluster(SyncObjects, ClusterEvents):
         self._hosts, self._osds, epoch = build_topology(
             self._rng, index=index, hosts=hosts, osds_per_host=osds_per_host, now=now,
             ceph_version=DEFAULT_VERSION)
-        self._by_fqdn = {h.fqdn: h for h in self._hosts}
         self._mons = [Mon(name=h.hostname, rank=h.index, host=h.index) for h in self._hosts[:3]]
         for mon in self._mons:
             self._hosts[mon.host].mon = mon.name
@@ -109,10 +112,53 @@ class SimCluster(SyncObjects, ClusterEvents):
         self._config_keys: dict[str, str] = {}
         self.osd_boot_delay_s = osd_boot_delay_s
         self._sim_time = 0.0  # simulated seconds advanced so far
+        self._init_transient(clock)
+        self._init_events()
+
+    def _init_transient(self, clock: Callable[[], float]) -> None:
+        self.lock = threading.RLock()
+        self._clock = clock
+        self._by_fqdn = {h.fqdn: h for h in self._hosts}
         self._gen = 0  # bumped by every mutation; keys the caches below
         self._cache: dict[str, tuple] = {}
-        self._logs = ClusterLogs(name, clock, self._daemon_startup)
-        self._init_events()
+        self._logs = ClusterLogs(self.name, clock, self._daemon_startup)
+        # Persistence (sim/persist.py): called with the cluster, under its lock, after changes.
+        self.saver: Callable[["SimCluster"], None] | None = None
+        self._saved_gen = self._gen
+
+    # ----- persistence ------------------------------------------------------------------------
+
+    def state(self) -> dict:
+        """Everything that makes this cluster what it is, as live references: encode it under
+        the lock (SimStateDir.save does, being called by checkpoint())."""
+        state = {k: v for k, v in vars(self).items() if k not in TRANSIENT}
+        state["_logs"] = self._logs.state()
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict, clock: Callable[[], float] = time.time) -> "SimCluster":
+        """The cluster state() described, carrying on from there (same fsid, epochs, pools…)."""
+        cluster = cls.__new__(cls)
+        state = dict(state)
+        logs = state.pop("_logs")
+        cluster.__dict__.update(state)
+        cluster._init_transient(clock)
+        cluster._logs.restore(logs)
+        return cluster
+
+    def checkpoint(self, force: bool = False) -> None:
+        """Hand the state to `saver` if it changed since the last save (`force`: even if not).
+        Called under the lock at the end of every change, so no heartbeat or job answer can
+        report an epoch before the state that has it is saved."""
+        with self.lock:
+            if self.saver is None or not (force or self._gen != self._saved_gen):
+                return
+            try:
+                self.saver(self)
+            except OSError:   # e.g. a full disk: the cluster runs on, its file lags behind
+                log.exception("cannot save the state of simulated cluster %s", self.fsid)
+                return
+            self._saved_gen = self._gen
 
     # ----- identity -------------------------------------------------------------------------
 
@@ -210,6 +256,7 @@ class SimCluster(SyncObjects, ClusterEvents):
                        f"starting mon.{name} rank {mon.rank}")
             self._log_election()
             self._after_change()
+            self.checkpoint()
 
     def stop_mon(self, name: str) -> None:
         """Stop a mon daemon: a new election among the others (quorum only with a majority)."""
@@ -246,6 +293,7 @@ class SimCluster(SyncObjects, ClusterEvents):
                            in_=in_ if in_changed else None)
             self._refresh_pgs()
             self._after_change()
+            self.checkpoint()
 
     def _mark_osd(self, osd: Osd, epoch: int, *, up: bool | None = None,
                   in_: bool | None = None) -> None:
@@ -276,6 +324,7 @@ class SimCluster(SyncObjects, ClusterEvents):
                 osd.running = False
                 self._dlog(f"osd.{osd_id}", "*** Got signal Terminated ***", -1)
             self.set_osd(osd_id, up=False)
+            self.checkpoint(force=True)   # set_osd saves nothing for an OSD already down
 
     def start_osd(self, osd_id: int) -> None:
         """Start the OSD daemon: a new incarnation (new nonce) that marks itself up."""
@@ -308,6 +357,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             self._pgs.add_pool(pool, self._view(), creating=True)
             self._clog("INF", f"pool '{name}' created")
             self._after_change()
+            self.checkpoint()
             return pool.id
 
     def advance(self, seconds: float) -> None:
@@ -328,6 +378,7 @@ class SimCluster(SyncObjects, ClusterEvents):
                                  create_rate=self.pg_create_rate, recovery_rate=self.recovery_rate):
                 self._gen += 1
             self._after_change()
+            self.checkpoint()
 
     def pgs_brief(self) -> list[dict]:
         """`pg dump pgs_brief`: [{pgid, state, up, acting, up_primary, acting_primary}]."""
@@ -343,6 +394,7 @@ class SimCluster(SyncObjects, ClusterEvents):
         with self.lock:
             result = apply_commands(self, commands)
             self._after_change()
+            self.checkpoint(force=True)   # config-key and scrub stamps change no epoch
             return {"fsid": self.fsid, **result, "versions": self.versions()}
 
     def mon_command(self, command: dict) -> dict:
@@ -366,6 +418,7 @@ class SimCluster(SyncObjects, ClusterEvents):
     def reboot(self, fqdn: str) -> None:
         with self.lock:
             self._host(fqdn).boot_time = self._clock()
+            self.checkpoint(force=True)
 
     def set_ceph_version(self, fqdn: str, version: str) -> None:
         """Upgrade a host: package and daemons (its OSDs re-register: a new OSD map epoch)."""
@@ -377,6 +430,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             if host.osd_ids:
                 self._bump_osd_epoch()
                 self._after_change()
+            self.checkpoint(force=True)
 
     def server_heartbeat(self, fqdn: str) -> dict:
         """The ServerHeartbeat fields for one host."""

@@ -22,6 +22,7 @@ class DaemonProcess(ChildProcess):
     extra_args: list = field(default_factory=list)
     heartbeat_s: float = 0.5
     auto_accept: bool = True
+    embedded_sim: bool = False   # run.py's own simulator instead of a fleet the test drives
     proc: subprocess.Popen | None = None
     http_url: str = ""
     bus_endpoint: str = ""
@@ -29,7 +30,7 @@ class DaemonProcess(ChildProcess):
     output: list = field(default_factory=list)
 
     def start(self, timeout_s: float = 30.0) -> "DaemonProcess":
-        line = self.launch(["--no-sim", "--http-port", "0", "--bus-endpoint",
+        line = self.launch([*([] if self.embedded_sim else ["--no-sim"]), "--http-port", "0", "--bus-endpoint",
                             self.bus_endpoint or "tcp://127.0.0.1:0", "--data-dir", str(self.data_dir),
                             "--heartbeat-s", str(self.heartbeat_s), "--admin-password", ADMIN_PASSWORD,
                             *(["--auto-accept"] if self.auto_accept else []),
