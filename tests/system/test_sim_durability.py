@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
+from tests.child_process import ChildProcess
 from tests.helpers import wait_until
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import finished, submit, xsrf
@@ -79,3 +80,39 @@ def test_embedded_simulator_keeps_its_pools_and_epochs_across_kill_9(tmp_path):
             assert {"kept", "pending", "after"} <= set(sim_pools(api, the_cluster(api)))
     finally:
         assert daemon.stop() == 0, daemon.log_text()[-4000:]
+
+
+class FleetProcess(ChildProcess):
+    """`run.py sim --state-dir DIR` reporting to a daemon."""
+
+    def __init__(self, daemon: DaemonProcess, state_dir):
+        self.daemon, self.state_dir = daemon, state_dir
+
+    def start(self) -> "FleetProcess":
+        self.launch(["sim", "--connect", self.daemon.bus_endpoint, "--server-key", self.daemon.bus_key,
+                     "--heartbeat-s", "0.3", "--state-dir", str(self.state_dir)], "simulated fleet of",
+                    "fleet", 30.0)
+        return self
+
+
+def test_a_separate_fleet_with_a_state_dir_resumes_its_clusters_after_kill_9(daemon, api, tmp_path):
+    fleet = FleetProcess(daemon, tmp_path / "fleet").start()
+    try:
+        fsid = the_cluster(api)
+        done = finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "kept", "pg_num": 8}))
+        assert done["error"] is False, done
+        epoch = sim_osd_epoch(api, fsid)
+    finally:
+        fleet.kill()
+    fleet = FleetProcess(daemon, tmp_path / "fleet").start()   # same keys, same clusters
+    try:
+        # Until the new run's first heartbeat, a cli job may still go to the killed one (503).
+        wait_until(lambda: api.post(f"cluster/{fsid}/cli", json={"command": "osd pool ls"},
+                                    headers=xsrf(api)).status_code == 200, timeout_s=10, what="the restarted fleet")
+        assert "kept" in sim_pools(api, fsid) and sim_osd_epoch(api, fsid) >= epoch
+        again = finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "after", "pg_num": 8}))
+        assert again["error"] is False, again
+        messages = [e["message"] for e in api.get("event", params={"page_size": 1000}).json()["results"]]
+        assert not [m for m in messages if "older maps" in m or "refused" in m.lower()], messages
+    finally:
+        assert fleet.stop() == 0, fleet.log_text()
