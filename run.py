@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from actors.key_cli import add_key_parser, run_key_command
+from actors.user_cli import add_user_parser, run_user_command
 from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
 
 log = logging.getLogger("calamari")
@@ -45,8 +46,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="a request fails when its job is not answered within this, or the map "
                              "its change produces does not arrive within twice this")
     parser.add_argument("--admin-password", default=None,
-                        help="password of the first account 'admin' (else CALAMARI_ADMIN_PASSWORD, "
-                             "else generated and printed once)")
+                        help="password of the first account 'admin' (else --admin-password-file, "
+                             "else CALAMARI_ADMIN_PASSWORD, else generated and printed once); "
+                             "visible in ps: prefer --admin-password-file")
+    parser.add_argument("--admin-password-file", default=None, metavar="PATH",
+                        help="read the first account's password from this file (its first line)")
     parser.add_argument("--max-body-bytes", type=int, default=1 << 20,
                         help="request bodies above this answer 413 (default 1 MiB)")
     parser.add_argument("--max-crush-map-bytes", type=int, default=8 << 20,
@@ -72,6 +76,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                           "(and the keys in DIR/keys unless --key-dir; default: forgotten at exit)")
     add_agent_parser(sub)
     add_key_parser(sub)
+    add_user_parser(sub)
     return parser.parse_args(argv)
 
 
@@ -82,11 +87,21 @@ def add_security_args(parser) -> None:
     group.add_argument("--session-max-s", type=float, default=12 * 3600.0,
                        help="a login session ends this long after login, used or not (default 12 h)")
     group.add_argument("--lockout-failures", type=int, default=10,
-                       help="consecutive failed logins that lock an account (0: never lock)")
+                       help="consecutive failed logins from one client address that lock the "
+                            "account for that address (0: never lock)")
+    group.add_argument("--lockout-account-failures", type=int, default=100,
+                       help="consecutive failed logins from all addresses together that lock the "
+                            "account for every address (0: never lock)")
     group.add_argument("--lockout-s", type=float, default=900.0,
                        help="how long a locked account stays locked (default 15 min)")
     group.add_argument("--login-failure-delay-s", type=float, default=1.0,
                        help="a failed login answers after this delay (default 1 s)")
+    group.add_argument("--login-in-flight-per-client", type=int, default=4,
+                       help="logins in progress at once from one client address; more answer 429")
+    group.add_argument("--login-failures-per-minute", type=float, default=30.0,
+                       help="failed logins per minute one client address may make (after a burst "
+                            "of --login-failure-burst); more answer 429 with Retry-After")
+    group.add_argument("--login-failure-burst", type=int, default=10)
     group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
     group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
     group.add_argument("--http-idle-timeout-s", type=float, default=60.0,
@@ -119,11 +134,36 @@ def retention_settings(args):
         raise SystemExit(f"calamari: retention: {exc}") from None
 
 
+def admin_password(args) -> str | None:
+    """The first account's password from the flag, the file or the environment (None: generate
+    one); SystemExit with one line if the file cannot be read or the password is weak."""
+    from actors.facade_accounts import check_password
+    source, password = "--admin-password", args.admin_password
+    if not password and args.admin_password_file:
+        source = "--admin-password-file"
+        try:
+            lines = Path(args.admin_password_file).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SystemExit(f"calamari: cannot read {args.admin_password_file}: {exc}") from None
+        password = lines[0] if lines else ""
+        if not password:
+            raise SystemExit(f"calamari: {args.admin_password_file} holds no password")
+    if not password:
+        source, password = "CALAMARI_ADMIN_PASSWORD", os.environ.get("CALAMARI_ADMIN_PASSWORD")
+    if not password:
+        return None
+    problems = check_password(password, "admin").get("password")
+    if problems:   # never echo the password itself: the terminal or a log may keep it
+        raise SystemExit(f"calamari: the admin password from {source} {'; '.join(problems)}")
+    return password
+
+
 def auth_settings(args):
     from actors.auth_settings import AuthSettings
     try:
         return AuthSettings(session_idle_s=args.session_idle_s, session_max_s=args.session_max_s,
-                            lockout_failures=args.lockout_failures, lockout_s=args.lockout_s)
+                            lockout_failures=args.lockout_failures, lockout_s=args.lockout_s,
+                            lockout_account_failures=args.lockout_account_failures)
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
 
@@ -187,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_key_command(args)
     return asyncio.run(run_daemon(args))
 
+    if args.command == "user":
+        return run_user_command(args)
 
 async def wait_for_signal() -> None:
     stop = asyncio.Event()
@@ -295,6 +337,7 @@ async def run_daemon(args) -> int:
     tls = https_context(args)
     auth = auth_settings(args)
     public_url(args.public_url, "")   # a bad flag stops us before anything starts
+    first_password = admin_password(args)
     # One descriptor per agent connection: take all the hard limit allows (often 1,024 soft).
     from agent.host import raise_open_files_limit
     raise_open_files_limit(1 << 20)
@@ -315,7 +358,7 @@ async def run_daemon(args) -> int:
         raise SystemExit(f"calamari: {exc}") from None
     bus = fleet = http = None
     try:
-        generated = ensure_admin(system.store, args.admin_password or os.environ.get("CALAMARI_ADMIN_PASSWORD"))
+        generated = ensure_admin(system.store, first_password)
         bus = BusServer(args.bus_endpoint, system.dispatcher.on_message, keys=bus_keys, gate=system.keyring)
         bus.start()
         system.dispatcher.attach_bus(bus.send)
@@ -325,7 +368,10 @@ async def run_daemon(args) -> int:
                                fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,
                                max_body_bytes=args.max_body_bytes,
                                max_crush_map_bytes=args.max_crush_map_bytes,
-                               secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s)
+                               secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s,
+                               login_in_flight_per_client=args.login_in_flight_per_client,
+                               login_failures_per_minute=args.login_failures_per_minute,
+                               login_failure_burst=args.login_failure_burst)
         sockets = tornado.netutil.bind_sockets(args.http_port, args.http_host, family=socket.AF_INET)
         port = sockets[0].getsockname()[1]
         url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from concurrent.futures import Future
 
-from actors import passwords, roles
+from actors import password_strength, passwords, roles
 from actors.base import ask
 from actors.commands.fields import Body, convert, string
 from actors.errors import Conflict, Forbidden, Invalid, NotFound
 from actors.futures import done, failed, then
-from actors.store_messages import (CreateUser, DeleteUser, DeleteUserSessions, GetUser,
-                                   GetUserByName, SetPasswordHash, SetUserRole, UpdateUserEmail)
+from actors.events import INFO, Event
+from actors.store_messages import (CreateUser, DeleteUser, DeleteUserSessions, GetUser, GetUserByName,
+                                   SetPasswordHash, SetUserRole, UnlockUser, UpdateUserEmail)
 
 USERNAME = re.compile(r"^[A-Za-z0-9@.+_-]{1,150}$")
 MIN_PASSWORD = 8
@@ -35,7 +36,9 @@ def valid_user_id(user_id) -> bool:
     return isinstance(user_id, int) and 0 < user_id < 2**63
 
 
-def check_password(password, username: str, field: str = "password") -> dict:
+def check_password(password, username: str, email: str = "", field: str = "password") -> dict:
+    """Problems of a new password, by field; {} when it may be used. Strength is zxcvbn's
+    (actors/password_strength.py), told the account's name and email."""
     if not isinstance(password, str):
         return {field: ["must be a string"]}
     if len(password) < MIN_PASSWORD:
@@ -44,7 +47,8 @@ def check_password(password, username: str, field: str = "password") -> dict:
         return {field: [f"must be at most {MAX_PASSWORD} characters"]}
     if password == username:
         return {field: ["must differ from the username"]}
-    return {}
+    reasons = password_strength.weakness(password, [username, email, *username.split("@"), *email.split("@")])
+    return {field: reasons} if reasons else {}
 
 
 def check_user_fields(attrs, body: Body, also_allowed: tuple = ()) -> dict:
@@ -88,14 +92,17 @@ class AccountsMixin:
         elif not isinstance(username, str) and "username" not in errors:
             errors["username"] = ["must be a string"]
         if "password" not in errors:
-            errors.update(check_password(attrs["password"], str(username)))
+            email = attrs.get("email") if isinstance(attrs.get("email"), str) else ""
+            errors.update(check_password(attrs["password"], str(username), email))
         if errors:
             return failed(Invalid("Invalid user", errors))
         role = attrs.get("role", roles.DEFAULT_NEW_USER)
         return then(self._hash(attrs["password"]), lambda hashed: then(ask(self.store, lambda r: CreateUser(
             username, attrs.get("email", ""), hashed, role, self.clock(), r)), roles.public_user))
 
-    def update_user(self, user_id: int, attrs: dict, actor: dict) -> Future:
+    def update_user(self, user_id: int, attrs: dict, actor: dict, client: str = "") -> Future:
+        """client: the asker's address; a wrong current_password counts towards the lockout
+        from there like a failed login (actors/lockout.py)."""
         if not valid_user_id(user_id):
             return failed(NotFound.of("user", user_id))
         if actor["id"] != user_id and not actor.get("is_admin"):
@@ -119,7 +126,7 @@ class AccountsMixin:
                 raise NotFound.of("user", user_id)
             if "username" in attrs and attrs["username"] != user["username"]:
                 raise Invalid("Invalid user", {"username": ["cannot be changed"]})
-            checked = self._check_password_change(user, attrs, own) if "password" in attrs else done(None)
+            checked = self._check_password_change(user, attrs, own, client) if "password" in attrs else done(None)
             return then(checked, lambda _: self._run_steps(self._writes(user_id, attrs),
                                                           lambda: ask(self.store, lambda r: GetUser(user_id, r))))
         own = actor["id"] == user_id   # then the stored hash is needed to check the current password
@@ -127,8 +134,9 @@ class AccountsMixin:
                   else ask(self.store, lambda r: GetUser(user_id, r)))
         return then(lookup, apply)
 
-    def _check_password_change(self, user: dict, attrs: dict, own: bool) -> Future:
-        problems = check_password(attrs["password"], user["username"])
+    def _check_password_change(self, user: dict, attrs: dict, own: bool, client: str) -> Future:
+        email = attrs["email"] if isinstance(attrs.get("email"), str) else user.get("email", "")
+        problems = check_password(attrs["password"], user["username"], email)
         if problems:
             return failed(Invalid("Invalid password", problems))
         if not own:
@@ -137,10 +145,12 @@ class AccountsMixin:
         if not isinstance(current, str):
             return failed(Invalid("The current password is required", {"current_password": ["Required"]}))
 
-        def verified(ok: bool):
-            if not ok:
+        def allowed(user_if_allowed):
+            # A locked account answers like a wrong password, as at login.
+            if user_if_allowed is None:
                 raise Invalid("The current password is wrong", {"current_password": ["does not match"]})
-        return then(self._kdf.submit(passwords.verify_password, current, user.get("password_hash", "")), verified)
+        verified = self._kdf.submit(passwords.verify_password, current[:MAX_PASSWORD + 1], user.get("password_hash", ""))
+        return then(then(verified, lambda ok: self._record_login(user, ok, client)), allowed)
 
     def _writes(self, user_id: int, attrs: dict) -> list:
         steps = []
@@ -152,6 +162,9 @@ class AccountsMixin:
             steps.append(lambda: then(self._hash(attrs["password"]), lambda hashed: ask(
                 self.store, lambda r: SetPasswordHash(user_id, hashed, r))))
             steps.append(lambda: done(self._forget_sessions(user_id)))
+            # A new password is a fresh start: counts and locks earned against the old one go
+            # (so an administrator's reset also lets a locked-out owner back in).
+            steps.append(lambda: ask(self.store, lambda r: UnlockUser(user_id, r)))
         else:
             steps.append(lambda: done(self._forget_cached(user_id)))   # cached user/me shows the new email, role
         return steps
@@ -161,6 +174,20 @@ class AccountsMixin:
             return then(finish(), _public_or_404)
         first, rest = steps[0], steps[1:]
         return then(first(), lambda _: self._run_steps(rest, finish))
+
+    def unlock_user(self, user_id: int, actor: dict) -> Future:
+        """Clear every failure count and lock of an account (administrators only)."""
+        if not actor.get("is_admin"):
+            return failed(Forbidden("Only administrators unlock accounts"))
+        if not valid_user_id(user_id):
+            return failed(NotFound.of("user", user_id))
+
+        def unlocked(user):
+            if user is None:
+                raise NotFound.of("user", user_id)
+            return then(ask(self.store, lambda r: UnlockUser(user_id, r)),
+                        lambda was_locked: self._emit(*unlock_events(self.clock(), user, actor, was_locked)))
+        return then(ask(self.store, lambda r: GetUser(user_id, r)), unlocked)
 
     def delete_user(self, user_id: int, actor: dict) -> Future:
         if not actor.get("is_admin"):
@@ -179,3 +206,9 @@ def _public_or_404(user):
         raise NotFound("user not found")
     return roles.public_user(user)
 
+
+
+def unlock_events(now: float, user: dict, actor: dict, was_locked: bool) -> list[Event]:
+    if not was_locked:
+        return []
+    return [Event(now, INFO, f"Account '{user['username']}' unlocked by administrator '{actor['username']}'")]

@@ -6,7 +6,9 @@ the cache), else from the store. Sessions end after `session_max_s` whatever hap
 after `session_idle_s` without a request.
 
 Logins: the password is checked with the slow KDF off the loop and the actors; then the store
-applies the lockout rules (actors/lockout.py) to the outcome in one transaction. An unknown
+applies the lockout rules (actors/lockout.py: per account and client address, and per account)
+to the outcome in one transaction. A legacy (scrypt) hash is replaced by Argon2id at the first
+successful login. An unknown
 username costs the same KDF work as a known one, and a locked account gives the same answer
 as a wrong password, so neither which accounts exist nor which are locked can be read from
 the answers. Locks and unlocks are events; a lock that runs out is found by the periodic
@@ -18,7 +20,7 @@ import logging
 import threading
 from concurrent.futures import Future
 
-from actors import api_tokens, passwords
+from actors import api_tokens, passwords, roles
 from actors.audit import audit_event
 from actors.auth_cache import AuthCache
 from actors.auth_settings import AuthSettings
@@ -30,7 +32,7 @@ from actors.futures import done, failed, then
 from actors.messages import EmitEvents
 from actors.roles import public_user
 from actors.store_messages import (DeleteSession, ExpireLockouts, GetSession, GetTokenUser, GetUserByName,
-                                   RecordLogin, SaveSession, TouchSession)
+                                   RecordLogin, RehashPassword, SaveSession, TouchSession)
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,11 @@ class SessionsMixin:
             self.dispatcher.eventer.tell(EmitEvents(tuple(events)))
 
     # --- logins ----------------------------------------------------------------------------------
-    def authenticate(self, username: str, password: str) -> Future:
-        # A flood of logins must not queue without bound behind the slow KDF (real users would
-        # then time out): past a few checks in progress, answer 503 at once.
+    def authenticate(self, username: str, password: str, client: str = "") -> Future:
+        """The user, or None (wrong password, unknown user, locked for `client` or for all).
+        Per-address throttling happens in the web tier before this; this global cap is the last
+        resort: a flood must not queue without bound behind the slow KDF (real users would then
+        time out), so past a few checks in progress it answers 503 at once."""
         with self._kdf_lock:
             if self._kdf_pending >= MAX_LOGINS_IN_PROGRESS:
                 return failed(Unavailable("Too many logins in progress; try again shortly"))
@@ -66,30 +70,48 @@ class SessionsMixin:
                 # Same cost as a real check, so timing does not reveal which usernames exist.
                 return self._kdf.submit(_burn_equal_time, password)
             verified = self._kdf.submit(passwords.verify_password, password, user["password_hash"])
-            return then(verified, lambda ok: self._record_login(user, ok))
+            return then(verified, lambda ok: self._after_check(user, ok, password, client))
         result = then(ask(self.store, lambda r: GetUserByName(username, r)), check)
         result.add_done_callback(self._login_finished)
         return result
+
+    def login_subject(self, username: str) -> Future:
+        """How events may name whoever typed `username` at a failed login: the name if it is an
+        account's, else only a hash of it (roles.unknown_user: it may well be a password)."""
+        return then(ask(self.store, lambda r: GetUserByName(username, r)),
+                    lambda user: username if user is not None else roles.unknown_user(username))
 
     def _login_finished(self, _future) -> None:
         with self._kdf_lock:
             self._kdf_pending -= 1
 
-    def _record_login(self, user: dict, password_ok: bool) -> Future:
+    def _after_check(self, user: dict, ok: bool, password: str, client: str) -> Future:
+        recorded = self._record_login(user, ok, client)
+        if ok and passwords.needs_rehash(user["password_hash"]):
+            # An older (scrypt) or weaker hash: replace it now that the password is at hand.
+            recorded.add_done_callback(lambda done_: done_.exception() is None and done_.result() is not None
+                                       and self._rehash(user, password))
+        return recorded
+
+    def _rehash(self, user: dict, password: str) -> None:
+        self._kdf.submit(passwords.hash_password, password).add_done_callback(
+            lambda hashed: hashed.exception() is None and self.store.tell(
+                RehashPassword(user["id"], user["password_hash"], hashed.result(), None)))
+
+    def _record_login(self, user: dict, password_ok: bool, client: str) -> Future:
+        """Apply the lockout rules to an attempt (a login, or a current_password check) and
+        emit its events; -> the public user if allowed, else None."""
         now, policy = self.clock(), self.auth
 
         def decide(outcome):
             if outcome is None:          # deleted while its password was being checked
                 return None
-            if outcome.unlocked:
-                self._emit(_unlocked_event(now, user["username"]))
-            if outcome.locked_now:
-                self._lock_ends_at(now + policy.lockout_s)
-                self._emit(Event(now, WARNING, f"Account '{user['username']}' locked for "
-                                 f"{policy.lockout_s:g} s after {outcome.failures} failed logins"))
+            self._emit(*_lock_events(now, user["username"], client, outcome, policy))
+            if not password_ok:
+                self._lock_ends_at(now + policy.lockout_s)    # the sweep forgets stale counts then
             return public_user(user) if outcome.allowed else None
-        return then(ask(self.store, lambda r: RecordLogin(user["id"], password_ok, now, policy.lockout_failures,
-                                                          policy.lockout_s, r)), decide)
+        return then(ask(self.store, lambda r: RecordLogin(user["id"], password_ok, client, now,
+                                                          policy.lockout_limits, r)), decide)
 
     # --- the lockout sweep (called by the ticker thread) --------------------------------------------
     def tick(self) -> None:
@@ -98,7 +120,7 @@ class SessionsMixin:
             if self._next_unlock is None or now < self._next_unlock:
                 return
             self._next_unlock = None
-        ask(self.store, lambda r: ExpireLockouts(now, r)).add_done_callback(
+        ask(self.store, lambda r: ExpireLockouts(now, now - self.auth.lockout_s, r)).add_done_callback(
             lambda future: self._swept(future, now))
 
     def _swept(self, future: Future, now: float) -> None:
@@ -106,8 +128,8 @@ class SessionsMixin:
             log.warning("lockout sweep failed: %s", future.exception())
             self._lock_ends_at(now)      # try again at the next tick
             return
-        usernames, next_end = future.result()
-        self._emit(*(_unlocked_event(now, name) for name in usernames))
+        unlocked, next_end = future.result()
+        self._emit(*(_unlocked_event(now, name, client) for name, client in unlocked))
         if next_end is not None:
             self._lock_ends_at(next_end)
 
@@ -172,8 +194,27 @@ class SessionsMixin:
         return done(None)
 
 
-def _unlocked_event(now: float, username: str) -> Event:
-    return Event(now, INFO, f"Account '{username}' unlocked")
+def _from(client: str | None) -> str:
+    return f" for logins from {client}" if client else ""
+
+
+def _unlocked_event(now: float, username: str, client: str | None = None) -> Event:
+    return Event(now, INFO, f"Account '{username}' unlocked{_from(client)}")
+
+
+def _lock_events(now: float, username: str, client: str, outcome, policy: AuthSettings) -> list[Event]:
+    events = []
+    if outcome.account_unlocked:
+        events.append(_unlocked_event(now, username))
+    if outcome.client_unlocked:
+        events.append(_unlocked_event(now, username, client))
+    if outcome.client_locked_now:
+        events.append(Event(now, WARNING, f"Account '{username}' locked{_from(client)} for "
+                            f"{policy.lockout_s:g} s after {outcome.client_failures} failed logins"))
+    if outcome.account_locked_now:
+        events.append(Event(now, WARNING, f"Account '{username}' locked for every address for "
+                            f"{policy.lockout_s:g} s after {outcome.account_failures} failed logins"))
+    return events
 
 
 _DUMMY_HASH: list[str] = []  # made on first use: hashing at import would slow every start-up

@@ -9,6 +9,8 @@ Databases made before roles existed have only the `is_admin` flag: an administra
 """
 from __future__ import annotations
 
+import hashlib
+
 READ_ONLY = "read-only"
 OPERATOR = "operator"
 ADMIN = "admin"
@@ -43,3 +45,11 @@ def public_user(row: dict) -> dict:
     role = stored_role(row.get("role"), bool(row.get("is_admin")))
     return {"id": row["id"], "username": row["username"], "email": row.get("email") or "",
             "is_admin": role == ADMIN, "role": role}
+
+
+def unknown_user(username: str) -> str:
+    """How events name a username typed at a failed login that is no account: often a password
+    typed in the wrong field, so never the text itself, only a short hash an administrator can
+    compare with `sha256(name)` of a name they suspect."""
+    digest = hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"unknown user #{digest[:12]}"

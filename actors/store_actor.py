@@ -267,19 +267,33 @@ class StoreActor(Actor):
             raise NotFound.of("user", msg.user_id)
 
     @_query(m.RecordLogin)
-    def _record_login(self, msg: m.RecordLogin) -> lockout.LoginOutcome | None:
+    def _record_login(self, msg: m.RecordLogin) -> lockout.AttemptOutcome | None:
         stored = q.login_state(msg.user_id)
         if stored is None:
             return None
-        state, outcome = lockout.after_login(lockout.LoginState(*stored), msg.password_ok, msg.now,
-                                             msg.max_failures, msg.lockout_s)
-        if (state.failures, state.locked_until) != stored:
-            q.set_login_state(msg.user_id, state.failures, state.locked_until)
+        stored_client = q.client_login_state(msg.user_id, msg.client)
+        account, client, outcome = lockout.after_attempt(
+            lockout.LoginState(*stored), lockout.LoginState(*stored_client), msg.password_ok, msg.now, msg.limits)
+        if (account.failures, account.locked_until) != stored:
+            q.set_login_state(msg.user_id, account.failures, account.locked_until)
+        if (client.failures, client.locked_until) != stored_client:
+            q.set_client_login_state(msg.user_id, msg.client, client.failures, client.locked_until, msg.now)
         return outcome
 
     @_query(m.ExpireLockouts)
-    def _expire_lockouts(self, msg: m.ExpireLockouts) -> tuple[list[str], float | None]:
-        return q.expire_locks(msg.now)
+    def _expire_lockouts(self, msg: m.ExpireLockouts) -> tuple[list[tuple[str, str | None]], float | None]:
+        return q.expire_locks(msg.now, msg.forget_before)
+
+    @_query(m.UnlockUser)
+    def _unlock_user(self, msg: m.UnlockUser) -> bool:
+        was_locked = q.unlock_user(msg.user_id)
+        if was_locked is None:
+            raise NotFound.of("user", msg.user_id)
+        return was_locked
+
+    @_query(m.RehashPassword)
+    def _rehash_password(self, msg: m.RehashPassword) -> None:
+        q.replace_password_hash(msg.user_id, msg.old_hash, msg.new_hash)
 
     @_query(m.GetSession)
     def _get_session(self, msg: m.GetSession) -> dict | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from actors.events import Event
 from actors.retention import Retention
@@ -242,20 +243,42 @@ class SetUserRole:
 
 @dataclass(frozen=True)
 class RecordLogin:
-    """-> actors.lockout.LoginOutcome, after applying actors.lockout.after_login to the user's
-    stored failures and lock in one transaction (None for an unknown user)."""
+    """-> actors.lockout.AttemptOutcome, after applying actors.lockout.after_attempt to the
+    user's stored failures and lock, account-wide and from `client`, in one transaction (None
+    for an unknown user)."""
     user_id: int
     password_ok: bool
+    client: str
     now: float
-    max_failures: int
-    lockout_s: float
+    limits: Any             # actors.lockout.Limits
     reply: Future
 
 
 @dataclass(frozen=True)
 class ExpireLockouts:
-    """-> ([usernames whose lock ran out and is now cleared], end of the next lock or None)."""
+    """-> ([(username, client address or None for the whole account) whose lock ran out and is
+    now cleared], end of the next lock or None). Per-address counts untouched since
+    `forget_before` are forgotten."""
     now: float
+    forget_before: float | None
+    reply: Future
+
+
+@dataclass(frozen=True)
+class UnlockUser:
+    """-> whether a lock was cleared: every failure count and lock of the user goes; an unknown
+    user fails with errors.NotFound."""
+    user_id: int
+    reply: Future
+
+
+@dataclass(frozen=True)
+class RehashPassword:
+    """-> None: replace the user's password hash by a stronger one of the same password, unless
+    it changed meanwhile (`old_hash` no longer stored)."""
+    user_id: int
+    old_hash: str
+    new_hash: str
     reply: Future
 
 

@@ -35,6 +35,20 @@ class User(BaseModel):
         table_name = "users"
 
 
+class LoginFailure(BaseModel):
+    """Consecutive failed logins into one account from one client address (actors/lockout.py);
+    a row exists only while there is something to remember."""
+    user = pw.ForeignKeyField(User, backref="login_failures", on_delete="CASCADE")
+    client = pw.TextField()
+    failures = pw.IntegerField(default=0)
+    locked_until = pw.DoubleField(null=True)
+    updated_at = pw.DoubleField()           # rows left alone for a lockout period are forgotten
+
+    class Meta:
+        table_name = "login_failures"
+        indexes = ((("user", "client"), True),)
+
+
 class Session(BaseModel):
     # The token itself is never stored, only its sha256 (a stolen table grants no login).
     token_hash = pw.TextField(primary_key=True)
@@ -158,4 +172,4 @@ class Request(BaseModel):
         table_name = "requests"
 
 
-ALL_MODELS = (User, Session, ApiToken, Server, Cluster, SyncObject, Event, MinionKey, Request)
+ALL_MODELS = (User, LoginFailure, Session, ApiToken, Server, Cluster, SyncObject, Event, MinionKey, Request)

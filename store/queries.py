@@ -12,7 +12,7 @@ import msgpack
 import peewee as pw
 
 from store.event_pages import EventPages
-from store.models import (KEY_STATUSES, ApiToken, Cluster, Event, MinionKey, Request, Server,
+from store.models import (KEY_STATUSES, ApiToken, Cluster, Event, LoginFailure, MinionKey, Request, Server,
                           Session, SyncObject, User)
 
 EVENT_BATCH = 100          # rows per INSERT statement (stays far below SQLite's variable limit)
@@ -190,6 +190,12 @@ def set_password_hash(user_id: int, password_hash: str) -> bool:
     return User.update(password_hash=password_hash).where(User.id == user_id).execute() > 0
 
 
+def replace_password_hash(user_id: int, old_hash: str, new_hash: str) -> bool:
+    """Compare-and-set: a password changed since `old_hash` was read is left alone."""
+    return User.update(password_hash=new_hash).where(
+        (User.id == user_id) & (User.password_hash == old_hash)).execute() > 0
+
+
 def set_role(user_id: int, role: str, is_admin: bool) -> bool:
     return User.update(role=role, is_admin=is_admin).where(User.id == user_id).execute() > 0
 
@@ -204,18 +210,60 @@ def set_login_state(user_id: int, failures: int, locked_until: float | None) -> 
     User.update(failed_logins=failures, locked_until=locked_until).where(User.id == user_id).execute()
 
 
-def expire_locks(now: float) -> tuple[list[str], float | None]:
-    """Clear every lock that has run out: (their usernames, when the next remaining lock ends)."""
+def client_login_state(user_id: int, client: str) -> tuple[int, float | None]:
+    """(consecutive failed logins, locked until) of a user from one client address."""
+    row = (LoginFailure.select(LoginFailure.failures, LoginFailure.locked_until)
+           .where((LoginFailure.user == user_id) & (LoginFailure.client == client)).first())
+    return (0, None) if row is None else (row.failures, row.locked_until)
+
+
+def set_client_login_state(user_id: int, client: str, failures: int, locked_until: float | None,
+                           now: float) -> None:
+    where = (LoginFailure.user == user_id) & (LoginFailure.client == client)
+    if failures == 0 and locked_until is None:
+        LoginFailure.delete().where(where).execute()
+    elif not LoginFailure.update(failures=failures, locked_until=locked_until, updated_at=now).where(where).execute():
+        LoginFailure.insert(user=user_id, client=client, failures=failures, locked_until=locked_until,
+                            updated_at=now).execute()
+
+
+def unlock_user(user_id: int) -> bool | None:
+    """Clear every failure count and lock of a user: whether any lock was set (None: no such user)."""
+    row = User.get_or_none(User.id == user_id)
+    if row is None:
+        return None
+    was_locked = row.locked_until is not None or LoginFailure.select().where(
+        (LoginFailure.user == user_id) & LoginFailure.locked_until.is_null(False)).exists()
+    User.update(failed_logins=0, locked_until=None).where(User.id == user_id).execute()
+    LoginFailure.delete().where(LoginFailure.user == user_id).execute()
+    return was_locked
+
+
+def expire_locks(now: float, forget_before: float | None = None
+                 ) -> tuple[list[tuple[str, str | None]], float | None]:
+    """Clear every lock that has run out, and forget per-address counts untouched since
+    `forget_before`: ([(username, client address, or None for the whole account)], when the
+    next remaining lock ends)."""
     expired = User.select(User.username).where(User.locked_until <= now).order_by(User.username)
-    names = [row.username for row in expired]
-    if names:
+    unlocked: list[tuple[str, str | None]] = [(row.username, None) for row in expired]
+    if unlocked:
         User.update(failed_logins=0, locked_until=None).where(User.locked_until <= now).execute()
-    return names, User.select(pw.fn.MIN(User.locked_until)).scalar()
+    ended = (LoginFailure.select(User.username, LoginFailure.client).join(User)
+             .where(LoginFailure.locked_until <= now).order_by(User.username, LoginFailure.client))
+    unlocked += [(row.user.username, row.client) for row in ended]
+    stale = LoginFailure.locked_until <= now
+    if forget_before is not None:
+        stale |= LoginFailure.locked_until.is_null() & (LoginFailure.updated_at < forget_before)
+    LoginFailure.delete().where(stale).execute()
+    ends = [User.select(pw.fn.MIN(User.locked_until)).scalar(),
+            LoginFailure.select(pw.fn.MIN(LoginFailure.locked_until)).scalar()]
+    return unlocked, min((end for end in ends if end is not None), default=None)
 
 
 def delete_user(user_id: int) -> bool:
     Session.delete().where(Session.user == user_id).execute()
     ApiToken.delete().where(ApiToken.user == user_id).execute()
+    LoginFailure.delete().where(LoginFailure.user == user_id).execute()
     return User.delete().where(User.id == user_id).execute() > 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import tornado.web
 
 from web.base import NotFoundHandler
+from web.login_throttle import LoginThrottle
 from web import openapi
 from web.resources import agents, bus, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
@@ -48,6 +49,7 @@ ROUTES: list[tuple[str, type]] = [
     ("auth/logout", sessions.LogoutHandler),
     ("user", users.UserListHandler),
     (f"user/{USER_ID}", users.UserDetailHandler),
+    (f"user/{USER_ID}/unlock", users.UserUnlockHandler),
     (f"user/{USER_ID}/token", tokens.TokenListHandler),
     (f"user/{USER_ID}/token/{TOKEN_ID}", tokens.TokenDetailHandler),
     ("key", keys.KeyListHandler),
@@ -111,4 +113,6 @@ def make_app(api, *, settings: WebSettings) -> tornado.web.Application:
         api=api,
         web=settings,
         openapi=openapi.document(ROUTES, settings),
+        login_throttle=LoginThrottle(settings.login_in_flight_per_client, settings.login_failures_per_minute,
+                                     settings.login_failure_burst),
     )

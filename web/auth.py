@@ -10,8 +10,9 @@ Two kinds of credentials:
   when absent and rotated at login; every unsafe request carrying a session cookie must echo
   it in the `X-XSRF-TOKEN` header.
 
-Then the role: each handler declares the least role each verb needs (BaseHandler.required_role);
-`authorize` is the one place that compares it with the user's.
+Then the role: each handler declares the least role each verb needs (BaseHandler.required_role)
+and the verbs only a login session may use (BaseHandler.session_only: account and token
+administration); `authorize` is the one place that checks both.
 
 These helpers act on a tornado RequestHandler; the handlers themselves live in web.base
 (the checks every request runs) and web.resources.sessions (login/logout).
@@ -39,6 +40,8 @@ BAD_TOKEN = "Invalid, expired or revoked API token."
 LOGIN_FAILED = "User authentication failed"
 XSRF_FAILED = "CSRF Failed: missing or incorrect X-XSRF-TOKEN header"
 FORBIDDEN = "You do not have permission to perform this action."
+SESSION_ONLY = ("This action needs a login session (POST auth/login); API tokens may not manage "
+                "accounts, passwords or tokens")
 
 
 def _secure(handler: RequestHandler) -> bool:
@@ -122,6 +125,8 @@ def authorize(handler) -> None:
     (as the original did for read-only users, so a UI can hide what would be refused)."""
     role = handler.current_user.get("role")
     method = handler.request.method
+    if handler.token_id is not None and method in handler.session_only:
+        raise ApiError(403, SESSION_ONLY)
     if not roles.allows(role, handler.required_role(method)):
         raise ApiError(403, f"{FORBIDDEN} (role {role!r} may not {method} this resource; "
                             f"it needs {handler.required_role(method)!r})")

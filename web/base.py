@@ -39,6 +39,10 @@ class BaseHandler(RequestHandler):
     # The least role each verb needs, where it differs from roles.default_required (reads: any
     # role; changes: operator). E.g. {"POST": roles.ADMIN}. Checked once, in auth.authorize.
     required_roles: dict[str, str] = {}
+    # Verbs that need a login session, never an API token (account and token administration):
+    # a leaked script token must not be able to mint accounts or take over passwords. Checked
+    # in auth.authorize.
+    session_only: frozenset[str] = frozenset()
     audit_who: str | None = None     # who to name in the audit event when nobody is logged in
     audit_request_id: str | None = None
     audit_detail: str | None = None  # what the audit event adds to method and path (secrets redacted)
@@ -116,6 +120,13 @@ class BaseHandler(RequestHandler):
         return f"{self.web.public_url}{path}"
 
     def json_body(self) -> Any:
+        """The body as JSON: only under `Content-Type: application/json` (else 415), so that no
+        form or text/plain body a browser may send cross-site is ever read as JSON. (An empty
+        body is no JSON whatever its type: 400.)"""
+        media_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if self.request.body and media_type != "application/json":
+            raise ApiError(415, f"Unsupported media type {media_type or '(none)'!r}: JSON bodies "
+                                "need Content-Type: application/json")
         return limits.parse_json(self.request.body)
 
     def json_object(self, *, optional: bool = False) -> dict:

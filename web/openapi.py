@@ -144,7 +144,7 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
     unsafe = verb in UNSAFE
     op = {"operationId": f"{verb}{re.sub(r'[^A-Za-z0-9]+', '_', template).rstrip('_')}",
           "tags": [tag_of(handler)],
-          "security": security(unsafe) if handler.requires_session else []}
+          "security": security(unsafe, verb.upper() in handler.session_only) if handler.requires_session else []}
     doc = _first_paragraph(handler.__doc__)
     if doc:
         op["description"] = doc
@@ -175,9 +175,10 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
     return op
 
 
-def security(unsafe: bool) -> list[dict]:
+def security(unsafe: bool, session_only: bool = False) -> list[dict]:
+    """Session-only verbs (account and token administration) offer no token scheme."""
     cookie = {"session": [], "xsrf": []} if unsafe else {"session": []}
-    return [cookie] + [{name: []} for name in TOKEN_SCHEMES]
+    return [cookie] + ([] if session_only else [{name: []} for name in TOKEN_SCHEMES])
 
 
 def request_body(write: Write) -> dict:

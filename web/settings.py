@@ -15,6 +15,11 @@ class WebSettings:
     grains: dict = field(default_factory=dict)   # this manager's own host grains (`grains`)
     secure_cookies: bool = False         # mark cookies Secure (serve over HTTPS only)
     login_failure_delay_s: float = 1.0   # a failed login answers no sooner (slow for guessers only)
+    # Per client address, before any password work (web/login_throttle.py): logins in progress,
+    # and failed logins per minute with their burst.
+    login_in_flight_per_client: int = 4
+    login_failures_per_minute: float = 30.0
+    login_failure_burst: int = 10
     max_body_bytes: int = 1 << 20        # request bodies above this answer 413
     max_crush_map_bytes: int = 8 << 20   # the CRUSH map upload's limit (a whole map's text)
     # scheme://host[:port] of absolute URLs we hand out (pagination links, `info`'s bootstrap

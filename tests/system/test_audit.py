@@ -38,7 +38,9 @@ def test_writes_are_audited_and_secrets_never_written_down(daemon, api, fleet, t
         request_id = created.json()["request_id"]
         assert ci.get(f"cluster/{fsid}/pool").status_code == 200
     with httpx.Client(base_url=daemon.http_url + "/api/v2/") as stranger:
-        assert stranger.post("auth/login", json={"username": "sam", "password": WRONG}).status_code == 401
+        stranger.get("auth/login")
+        assert stranger.post("auth/login", json={"username": "sam", "password": WRONG},
+                             headers=xsrf(stranger)).status_code == 401
         assert stranger.delete(f"cluster/{fsid}").status_code == 401
 
     expected = ("Audit: admin POST /api/v2/user -> 201",

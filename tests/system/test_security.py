@@ -9,11 +9,12 @@ import httpx
 import pytest
 
 from tests.helpers import wait_until
-from tests.system.daemon_process import DaemonProcess, logged_in_client
+from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
 from tests.system.requests_helpers import xsrf
 from tests.tls import self_signed
 
 NO_CLUSTER_POOL = "cluster/no-such-fsid/pool"      # past the role check this answers 404
+BOB_PASSWORD = "bob-Lagoon-Parsley-42"
 
 
 @pytest.fixture
@@ -119,30 +120,32 @@ def test_login_lockout(start_daemon):
 
     def login(password: str, username: str = "bob") -> httpx.Response:
         with httpx.Client(base_url=daemon.http_url + "/api/v2/", timeout=10.0) as client:
-            return client.post("auth/login", json={"username": username, "password": password})
+            client.get("auth/login")
+            return client.post("auth/login", json={"username": username, "password": password},
+                               headers=xsrf(client))
 
     with logged_in_client(daemon.http_url) as admin:
-        add_user(admin, "bob", "operator", "bobs-password")
+        add_user(admin, "bob", "operator", BOB_PASSWORD)
         assert [login("wrong").status_code for _ in range(2)] == [401, 401]
-        assert login("bobs-password").status_code == 200            # resets the count
+        assert login(BOB_PASSWORD).status_code == 200            # resets the count
         assert [login("wrong").status_code for _ in range(2)] == [401, 401]
         assert not any("locked" in m for m in event_messages(admin))
         wrong = login("wrong")
-        assert "Account 'bob' locked for 1 s after 3 failed logins" in event_messages(admin)
-        locked = login("bobs-password")
+        assert "Account 'bob' locked for logins from 127.0.0.1 for 1 s after 3 failed logins" in event_messages(admin)
+        locked = login(BOB_PASSWORD)
         unknown = login("whatever", "nobody")
         assert (locked.status_code, locked.json()) == (wrong.status_code, wrong.json()) == \
             (unknown.status_code, unknown.json())                   # nothing tells them apart
-        wait_until(lambda: login("bobs-password").status_code == 200, timeout_s=5, what="the lock to end")
-        wait_until(lambda: "Account 'bob' unlocked" in event_messages(admin), timeout_s=5)
+        wait_until(lambda: login(BOB_PASSWORD).status_code == 200, timeout_s=5, what="the lock to end")
+        wait_until(lambda: "Account 'bob' unlocked for logins from 127.0.0.1" in event_messages(admin), timeout_s=5)
 
 
 def test_sessions_end_when_idle_or_old_and_on_logout_or_password_change(start_daemon):
     daemon = start_daemon("--session-idle-s", "1", "--session-max-s", "3")
     with logged_in_client(daemon.http_url) as admin:
-        add_user(admin, "bob", "operator", "bobs-password")
-    with logged_in_client(daemon.http_url, "bob", "bobs-password") as active, \
-            logged_in_client(daemon.http_url, "bob", "bobs-password") as idle:
+        add_user(admin, "bob", "operator", BOB_PASSWORD)
+    with logged_in_client(daemon.http_url, "bob", BOB_PASSWORD) as active, \
+            logged_in_client(daemon.http_url, "bob", BOB_PASSWORD) as idle:
         logged_in_at = time.monotonic()
         token = active.post("user/me/token", json={"name": "clock", "expires_in_s": 1.5},
                             headers=xsrf(active)).json()["token"]
@@ -157,15 +160,15 @@ def test_sessions_end_when_idle_or_old_and_on_logout_or_password_change(start_da
         assert time.monotonic() - logged_in_at > 2.5                # ended by age, not idleness
 
     for end in ("logout", "password change"):
-        with logged_in_client(daemon.http_url, "bob", "bobs-password") as first, \
-                logged_in_client(daemon.http_url, "bob", "bobs-password") as second:
+        with logged_in_client(daemon.http_url, "bob", BOB_PASSWORD) as first, \
+                logged_in_client(daemon.http_url, "bob", BOB_PASSWORD) as second:
             assert second.get("cluster").status_code == 200          # now in the credential cache
             copy = dict(second.cookies)
             if end == "logout":
                 assert second.post("auth/logout", headers=xsrf(second)).status_code == 200
             else:
-                changed = first.patch("user/me", json={"password": "bobs-password", "current_password":
-                                                       "bobs-password"}, headers=xsrf(first))
+                changed = first.patch("user/me", json={"password": BOB_PASSWORD, "current_password":
+                                                       BOB_PASSWORD}, headers=xsrf(first))
                 assert changed.status_code == 200, changed.text
             with httpx.Client(base_url=daemon.http_url + "/api/v2/", cookies=copy) as replay:
                 assert replay.get("cluster").status_code == 401, end
@@ -191,7 +194,7 @@ def test_https_with_security_headers_and_no_tls_1_1(start_daemon, tmp_path):
         assert info.headers["Strict-Transport-Security"].startswith("max-age=")
         assert info.headers["X-Frame-Options"] == "DENY" and info.headers["X-Content-Type-Options"] == "nosniff"
         client.get("auth/login")
-        login = client.post("auth/login", json={"username": "admin", "password": "system-test-password"},
+        login = client.post("auth/login", json={"username": "admin", "password": ADMIN_PASSWORD},
                             headers=xsrf(client))
         cookies = login.headers.get_list("set-cookie")
         assert cookies and all("Secure" in c and "SameSite=Strict" in c for c in cookies), cookies

@@ -231,13 +231,17 @@ class FakeApi:
         return self._canned("server_log", (fqdn, path, lines), compute)
 
     # users and sessions ---------------------------------------------------------------------
-    def authenticate(self, username, password):
+    def authenticate(self, username, password, client=""):
         def compute():
             for user in self.users.values():
                 if user["username"] == username and PASSWORDS.get(username) == password:
                     return user
             return None
         return self._answer("authenticate", (username, password), {}, compute)
+
+    def login_subject(self, username):
+        known = any(user["username"] == username for user in self.users.values())
+        return done(username if known else f"unknown user #{username}")
 
     def create_session(self, user_id):
         def compute():
@@ -318,7 +322,7 @@ class FakeApi:
             return self.users[user_id]
         return self._canned("create_user", (attrs, actor), compute)
 
-    def update_user(self, user_id, attrs, actor):
+    def update_user(self, user_id, attrs, actor, client=""):
         def compute():
             user = self._user(user_id)
             if actor["id"] != user_id:
@@ -327,6 +331,9 @@ class FakeApi:
                                               if k in ("username", "email")}}
             return self.users[user_id]
         return self._canned("update_user", (user_id, attrs, actor), compute)
+
+    def unlock_user(self, user_id, actor):
+        return self._canned("unlock_user", (user_id, actor), lambda: self._user(user_id) and None)
 
     def delete_user(self, user_id, actor):
         return self._canned("delete_user", (user_id, actor),
@@ -396,9 +403,10 @@ class WebTestCase(AsyncHTTPTestCase):
             headers["X-XSRF-TOKEN"] = self.jar["XSRF-TOKEN"]
         if json_body is not None:
             body = json.dumps(json_body)
-            headers.setdefault("Content-Type", "application/json")
         if body is None and method in ("POST", "PUT", "PATCH"):
             body = ""
+        if body is not None:     # a JSON client's default; tests of other media types say theirs
+            headers.setdefault("Content-Type", "application/json")
         response = self.fetch(path, method=method, body=body, headers=headers,
                               allow_nonstandard_methods=True, follow_redirects=False)
         self.last_cookies = self._store(response)

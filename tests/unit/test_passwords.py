@@ -2,19 +2,33 @@ import base64
 import hashlib
 import hmac
 
+import argon2
 import pytest
 
 from actors import passwords
-from actors.passwords import hash_password, new_token, token_hash, verify_password
+from actors.passwords import hash_password, needs_rehash, new_token, token_hash, verify_password
 
 
-def test_hash_has_the_documented_format():
+def legacy_scrypt(password: str, salt: bytes = b"0123456789abcdef") -> str:
+    """A hash as releases before Argon2 stored them (scrypt, N=2^14)."""
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
+    return f"scrypt${2 ** 14}$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+def test_hash_is_argon2id_with_owasp_parameters():
     stored = hash_password("s3cret")
-    scheme, n, r, p, salt, digest = stored.split("$")
-    assert (scheme, n, r, p) == ("scrypt", str(2 ** 14), "8", "1")
-    assert len(base64.b64decode(salt)) == 16
-    assert base64.b64decode(digest) == hashlib.scrypt(
-        b"s3cret", salt=base64.b64decode(salt), n=2 ** 14, r=8, p=1, dklen=32)
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert argon2.PasswordHasher().verify(stored, "s3cret")     # any Argon2 implementation reads it
+    assert not needs_rehash(stored)
+
+
+def test_legacy_scrypt_hashes_verify_and_need_a_rehash():
+    stored = legacy_scrypt("old-password")
+    assert verify_password("old-password", stored)
+    assert not verify_password("old-passworD", stored)
+    assert needs_rehash(stored)
+    weaker = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("pw")
+    assert verify_password("pw", weaker) and needs_rehash(weaker)
 
 
 def test_verify_accepts_the_right_password_only():
@@ -49,6 +63,7 @@ def test_stored_parameters_are_honoured():
     None, "", "plain", "md5$1$2$3$4$5", "scrypt$16384$8$1$!!!$AAAA",
     "scrypt$x$8$1$AAAA$AAAA", "scrypt$16384$8$1$$", "scrypt$1$8$1$AAAA$AAAA",
     "scrypt$1099511627776$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAA",
+    "$argon2id$v=19$m=19456,t=2,p=1$!!$AAAA", "$argon2id$garbage", "$argon2id$v=19$m=1,t=1,p=1$AAAAAAAA$AAAA",
 ])
 def test_malformed_stored_values_never_verify(stored):
     assert verify_password("anything", stored) is False
@@ -62,7 +77,7 @@ def test_verify_compares_in_constant_time(monkeypatch):
         calls.append((a, b))
         return real(a, b)
     monkeypatch.setattr(passwords.hmac, "compare_digest", spy)
-    assert verify_password("pw", hash_password("pw"))
+    assert verify_password("pw", legacy_scrypt("pw"))        # argon2-cffi compares in C itself
     assert len(calls) == 1
 
 

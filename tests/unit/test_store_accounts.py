@@ -7,7 +7,7 @@ import pytest
 
 from actors import store_messages as m
 from actors.errors import Conflict, NotFound
-from actors.lockout import LoginOutcome
+from actors.lockout import AttemptOutcome, Limits
 from actors.roles import public_user
 from actors.store_actor import StoreActor
 from tests import db_backends
@@ -15,6 +15,7 @@ from tests.db_backends import rows
 from tests.unit.test_store_actor import call, sqlite_rows
 
 store = db_backends.store_on_each_backend    # every `store` test here runs on each backend
+LIMITS = Limits(client_failures=3, account_failures=5, lockout_s=60.0)
 
 
 @pytest.fixture
@@ -42,7 +43,7 @@ def test_users_of_a_database_older_than_roles_keep_what_they_could_do(tmp_path):
     users = [public_user(row) for row in call(store, m.ListUsers)]
     assert [(u["username"], u["role"], u["is_admin"]) for u in users] == [
         ("admin", "admin", True), ("ops", "operator", False)]
-    assert call(store, m.RecordLogin, 2, False, 5.0, 3, 60.0).failures == 1   # counters exist too
+    assert call(store, m.RecordLogin, 2, False, "a", 5.0, LIMITS).account_failures == 1   # counters exist too
     store.stop()
     assert sqlite_rows(path, "PRAGMA integrity_check") == [("ok",)]
 
@@ -58,25 +59,59 @@ def test_sessions_end_when_idle_and_each_lookup_counts_as_use(store, bob):
 
 
 def test_lockout_after_consecutive_failures_and_reset_by_success(store, bob):
-    def login(ok, now):
-        return call(store, m.RecordLogin, bob["id"], ok, now, 3, 60.0)
-    assert login(False, 1.0) == LoginOutcome(allowed=False, failures=1)
-    assert login(True, 2.0) == LoginOutcome(allowed=True)                 # resets the count
-    assert [login(False, 3.0 + i).locked_now for i in range(3)] == [False, False, True]
+    def login(ok, now, client="10.0.0.1"):
+        return call(store, m.RecordLogin, bob["id"], ok, client, now, LIMITS)
+    assert login(False, 1.0) == AttemptOutcome(allowed=False, client_failures=1, account_failures=1)
+    assert login(True, 2.0) == AttemptOutcome(allowed=True)                 # resets the count
+    assert [login(False, 3.0 + i).client_locked_now for i in range(3)] == [False, False, True]
     assert login(True, 10.0).allowed is False                             # locked: even the right one
-    assert call(store, m.ExpireLockouts, 62.0) == ([], 65.0)              # not yet; ends at 65
-    assert call(store, m.ExpireLockouts, 65.0) == (["bob"], None)
-    assert call(store, m.ExpireLockouts, 66.0) == ([], None)              # reported once
-    assert login(True, 66.0) == LoginOutcome(allowed=True)
-    assert call(store, m.RecordLogin, 999, True, 1.0, 3, 60.0) is None
+    assert login(True, 10.0, "10.0.0.2").allowed is True                  # ... but only from there
+    assert call(store, m.ExpireLockouts, 62.0, None) == ([], 65.0)        # not yet; ends at 65
+    assert call(store, m.ExpireLockouts, 65.0, None) == ([("bob", "10.0.0.1")], None)
+    assert call(store, m.ExpireLockouts, 66.0, None) == ([], None)        # reported once
+    assert login(True, 66.0) == AttemptOutcome(allowed=True)
+    assert call(store, m.RecordLogin, 999, True, "x", 1.0, LIMITS) is None
+
+
+def test_many_addresses_together_lock_the_account_everywhere(store, bob):
+    outcomes = [call(store, m.RecordLogin, bob["id"], False, f"10.0.0.{i}", float(i), LIMITS) for i in range(5)]
+    assert [o.account_locked_now for o in outcomes] == [False, False, False, False, True]
+    assert call(store, m.RecordLogin, bob["id"], True, "10.9.9.9", 6.0, LIMITS).allowed is False
+    assert call(store, m.ExpireLockouts, 64.0, None) == ([("bob", None)], None)
+
+
+def test_an_admin_unlock_clears_every_count_and_lock(store, bob):
+    for i in range(5):
+        call(store, m.RecordLogin, bob["id"], False, "10.0.0.1" if i < 3 else "10.0.0.2", float(i), LIMITS)
+    assert call(store, m.UnlockUser, bob["id"]) is True
+    assert call(store, m.UnlockUser, bob["id"]) is False                  # nothing left to clear
+    assert call(store, m.RecordLogin, bob["id"], True, "10.0.0.1", 6.0, LIMITS).allowed
+    with pytest.raises(NotFound):
+        call(store, m.UnlockUser, 999)
+
+
+def test_stale_per_address_counts_are_forgotten(store, bob):
+    call(store, m.RecordLogin, bob["id"], False, "10.0.0.1", 1.0, LIMITS)
+    assert call(store, m.ExpireLockouts, 30.0, 0.5) == ([], None)         # recent: kept ...
+    assert call(store, m.RecordLogin, bob["id"], False, "10.0.0.1", 31.0, LIMITS).client_failures == 2
+    call(store, m.ExpireLockouts, 100.0, 50.0)                            # ... untouched since 31: gone
+    assert call(store, m.RecordLogin, bob["id"], False, "10.0.0.1", 101.0, LIMITS).client_failures == 1
 
 
 def test_an_attempt_after_the_lock_ran_out_reports_the_unlock(store, bob):
     for i in range(3):
-        call(store, m.RecordLogin, bob["id"], False, float(i), 3, 60.0)
-    outcome = call(store, m.RecordLogin, bob["id"], False, 100.0, 3, 60.0)
-    assert (outcome.unlocked, outcome.failures, outcome.allowed) == (True, 1, False)
-    assert call(store, m.ExpireLockouts, 101.0) == ([], None)
+        call(store, m.RecordLogin, bob["id"], False, "a", float(i), LIMITS)
+    outcome = call(store, m.RecordLogin, bob["id"], False, "a", 100.0, LIMITS)
+    assert (outcome.client_unlocked, outcome.client_failures, outcome.allowed) == (True, 1, False)
+    assert call(store, m.ExpireLockouts, 101.0, None) == ([], None)
+
+
+def test_a_rehash_never_overwrites_a_password_changed_meanwhile(store, bob):
+    stored = call(store, m.GetUserByName, "bob")["password_hash"]
+    call(store, m.RehashPassword, bob["id"], "not-the-stored-hash", "new-1")
+    assert call(store, m.GetUserByName, "bob")["password_hash"] == stored
+    call(store, m.RehashPassword, bob["id"], stored, "new-2")
+    assert call(store, m.GetUserByName, "bob")["password_hash"] == "new-2"
 
 
 def test_tokens_are_found_by_id_and_secret_hash_only_until_they_expire(store, bob):

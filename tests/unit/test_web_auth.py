@@ -6,6 +6,7 @@ from tests.unit.fake_api import ADMIN, FSID, WebTestCase
 LOGIN = "/api/v2/auth/login"
 LOGOUT = "/api/v2/auth/logout"
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
+XSRF_FAILED = "CSRF Failed: missing or incorrect X-XSRF-TOKEN header"
 
 
 class AnonymousTest(WebTestCase):
@@ -63,11 +64,31 @@ class AnonymousTest(WebTestCase):
         self.assertEqual(self.get("/api/v2/cluster").code, 200)
         self.assertEqual(self.api.called("session_user")[-1], ((token,), {}))
 
-    def test_login_without_xsrf_cookie_works_for_a_fresh_client(self):
-        response = self.call("POST", LOGIN, json_body={"username": "admin", "password": "secret"})
-        self.assertEqual(response.code, 200)
+    def test_login_needs_the_xsrf_double_submit_too(self):
+        # Login CSRF: a cross-site form must not log a browser into the attacker's account.
+        body = {"username": "admin", "password": "secret"}
+        self.assert_error(self.call("POST", LOGIN, json_body=body), 403, detail=XSRF_FAILED)
+        self.get(LOGIN)
+        self.assert_error(self.call("POST", LOGIN, json_body=body, xsrf=False), 403, detail=XSRF_FAILED)
+        self.assert_error(self.call("POST", LOGIN, json_body=body, headers={"X-XSRF-TOKEN": "forged"},
+                                    xsrf=False), 403, detail=XSRF_FAILED)
+        self.assertEqual(self.api.called("authenticate"), [])
+        self.assertEqual(self.call("POST", LOGIN, json_body=body).code, 200)
+
+    def test_json_bodies_need_the_json_media_type(self):
+        self.get(LOGIN)
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx", ""):
+            with self.subTest(content_type=content_type):
+                data = self.assert_error(self.call("POST", LOGIN, body='{"username": "admin", "password": "secret"}',
+                                                   headers={"Content-Type": content_type}), 415)
+                self.assertIn("application/json", data["detail"])
+        self.assertEqual(self.api.called("authenticate"), [])
+        ok = self.call("POST", LOGIN, body='{"username": "admin", "password": "secret"}',
+                       headers={"Content-Type": "application/json; charset=utf-8"})
+        self.assertEqual(ok.code, 200, ok.body)
 
     def test_bad_password_is_401_and_no_session(self):
+        self.get(LOGIN)
         response = self.call("POST", LOGIN, json_body={"username": "admin", "password": "nope"})
         self.assert_error(response, 401, detail="User authentication failed")
         self.assertNotIn("calamari_sessionid", self.jar)
@@ -76,6 +97,7 @@ class AnonymousTest(WebTestCase):
         self.assert_error(unknown, 401, detail="User authentication failed")
 
     def test_missing_fields_are_400_naming_each(self):
+        self.get(LOGIN)
         data = self.assert_error(self.call("POST", LOGIN, json_body={}), 400)
         self.assertEqual(set(data["errors"]), {"username", "password"})
         data = self.assert_error(self.call("POST", LOGIN, json_body={"username": "admin"}), 400,
@@ -88,6 +110,7 @@ class AnonymousTest(WebTestCase):
         self.assertEqual(self.api.called("authenticate"), [])
 
     def test_invalid_json_is_400(self):
+        self.get(LOGIN)
         for body in ("{not json", "[1, 2]", "", "\xff"):
             with self.subTest(body=body):
                 self.assert_error(self.call("POST", LOGIN, body=body), 400)

@@ -18,6 +18,19 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
                     "Referrer-Policy": "no-referrer"}
 
 
+# Account and token administration: a login session only, never an API token.
+SESSION_ONLY_CALLS = (("POST", "/api/v2/user", {"username": "x", "password": "y" * 8}),
+                      ("PUT", "/api/v2/user/2", {"email": "e@example.com"}),
+                      ("PATCH", "/api/v2/user/2", {"password": "another-Secret-42"}),
+                      ("PATCH", "/api/v2/user/me", {"email": "e@example.com"}),
+                      ("PATCH", "/api/v2/user/me", {"password": "another-Secret-42", "current_password": "secret"}),
+                      ("DELETE", "/api/v2/user/2", None),
+                      ("POST", "/api/v2/user/2/unlock", None),
+                      ("POST", "/api/v2/user/me/token", {"name": "spare"}),
+                      ("DELETE", "/api/v2/user/me/token/0123456789ab", None),
+                      ("DELETE", "/api/v2/user/2/token/0123456789ab", None))
+
+
 def bearer(token: str = TOKEN) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
@@ -53,13 +66,25 @@ class BearerTest(WebTestCase):
     def test_public_resources_ignore_the_header(self):
         self.assertEqual(self.get("/api/v2/info", headers={"Authorization": "Basic x"}).code, 200)
 
-    def test_a_token_cannot_create_tokens_but_may_list_and_revoke(self):
-        data = self.assert_error(self.call("POST", "/api/v2/user/me/token", json_body={"name": "x"},
-                                           headers=bearer()), 403)
-        self.assertIn("login session", data["detail"])
-        self.assertEqual(self.api.called("create_token"), [])
-        self.assertEqual(self.get("/api/v2/user/me/token", headers=bearer()).code, 200)
-        self.assertEqual(self.call("DELETE", "/api/v2/user/me/token/0123456789ab", headers=bearer()).code, 204)
+    def test_a_token_may_read_accounts_but_never_administer_them(self):
+        self.api.tokens[TOKEN] = ADMIN          # even an administrator's token
+        for method, path, body in SESSION_ONLY_CALLS:
+            with self.subTest(method=method, path=path):
+                data = self.assert_error(self.call(method, path, json_body=body, headers=bearer()), 403)
+                self.assertIn("login session", data["detail"])
+        self.assertEqual([name for name, _, _ in self.api.calls if name != "token_user"], [])
+        for path in ("/api/v2/user", "/api/v2/user/me", "/api/v2/user/2", "/api/v2/user/me/token"):
+            with self.subTest(path=path):
+                self.assertEqual(self.get(path, headers=bearer()).code, 200)
+
+    def test_session_only_verbs_are_exactly_account_and_token_administration(self):
+        from web.app import ROUTES
+        declared = {(verb, path) for path, handler in ROUTES for verb in handler.session_only}
+        self.assertEqual(declared, {("POST", "user"), ("PUT", r"user/(?P<user_id>\d+|me)"),
+                                    ("PATCH", r"user/(?P<user_id>\d+|me)"), ("DELETE", r"user/(?P<user_id>\d+|me)"),
+                                    ("POST", r"user/(?P<user_id>\d+|me)/unlock"),
+                                    ("POST", r"user/(?P<user_id>\d+|me)/token"),
+                                    ("DELETE", r"user/(?P<user_id>\d+|me)/token/(?P<token_id>[0-9a-f]{1,64})")})
 
 
 class RolesTest(WebTestCase):
@@ -155,9 +180,12 @@ class AuditTest(WebTestCase):
     def test_logins_name_who_tried_and_anonymous_writes_nobody(self):
         self.jar.clear()
         self.api.audits.clear()
+        self.get("/api/v2/auth/login")
         self.call("POST", "/api/v2/auth/login", json_body={"username": "admin", "password": "wrong"})
+        self.call("POST", "/api/v2/auth/login", json_body={"username": "hunter2", "password": "wrong"})
         self.call("POST", POOL, json_body={})
         self.assertEqual([a for a, _ in self.api.audits], [("admin", "POST", "/api/v2/auth/login", 401),
+                                                          ("unknown user #hunter2", "POST", "/api/v2/auth/login", 401),
                                                           (None, "POST", POOL, 401)])
         self.assertNotIn("wrong", repr(self.api.audits))
 
@@ -182,16 +210,17 @@ class LoginDelayTest(WebTestCase):
     @gen_test
     async def test_a_failed_login_is_slow_for_its_caller_only(self):
         client = self.http_client
+        headers = {"Cookie": "XSRF-TOKEN=t", "X-XSRF-TOKEN": "t", "Content-Type": "application/json"}
         started = time.monotonic()
         failing = client.fetch(self.get_url("/api/v2/auth/login"), method="POST", raise_error=False,
-                               body='{"username": "admin", "password": "wrong"}')
+                               body='{"username": "admin", "password": "wrong"}', headers=headers)
         info = await client.fetch(self.get_url("/api/v2/info"))
         self.assertEqual(info.code, 200)
         self.assertFalse(failing.done())          # the server answered others meanwhile
         self.assertEqual((await failing).code, 401)
         self.assertGreaterEqual(time.monotonic() - started, 0.3)
         ok = await client.fetch(self.get_url("/api/v2/auth/login"), method="POST",
-                                body='{"username": "admin", "password": "secret"}')
+                                body='{"username": "admin", "password": "secret"}', headers=headers)
         self.assertEqual(ok.code, 200)
 
 

@@ -2,8 +2,9 @@
 
 POST {"name": "ci", "expires_in_s": 86400} answers 201 with the token under "token", the only
 time it is ever shown; lists show everything else. Every role may manage its own tokens (the
-Api lets an administrator list and revoke anyone's). A token cannot mint tokens: whoever holds
-a leaked one could otherwise make themselves a spare that outlives its revocation.
+Api lets an administrator list and revoke anyone's). Creating and revoking needs a login
+session (BaseHandler.session_only): whoever holds a leaked token could otherwise make themselves
+a spare that outlives its revocation, or revoke the owner's other tokens.
 """
 from __future__ import annotations
 
@@ -11,22 +12,18 @@ from actors.api_tokens import TOKEN_CREATE
 from actors.roles import READ_ONLY
 from web.base import BaseHandler
 from web.contract import CREATED, NO_CONTENT, Write
-from web.errors import ApiError
 from web.resources.users import user_id_of
-
-SESSION_ONLY = "API tokens are created from a login session, not with another token"
 
 
 class TokenListHandler(BaseHandler):
     required_roles = {"POST": READ_ONLY}
+    session_only = frozenset({"POST"})
     writes = {"post": Write(TOKEN_CREATE, answer=CREATED)}
 
     async def get(self, user_id: str) -> None:
         self.send_json(await self.ask(self.api.list_tokens(user_id_of(self, user_id), self.current_user)))
 
     async def post(self, user_id: str) -> None:
-        if self.token_id is not None:
-            raise ApiError(403, SESSION_ONLY)
         created = await self.ask(self.api.create_token(user_id_of(self, user_id), self.json_object(),
                                                        self.current_user))
         self.set_header("Cache-Control", "no-store")    # the one answer holding the secret
@@ -35,6 +32,7 @@ class TokenListHandler(BaseHandler):
 
 class TokenDetailHandler(BaseHandler):
     required_roles = {"DELETE": READ_ONLY}
+    session_only = frozenset({"DELETE"})
     writes = {"delete": Write(answer=NO_CONTENT)}
 
     async def delete(self, user_id: str, token_id: str) -> None:

@@ -1,5 +1,7 @@
-"""Users: `user` (GET, POST) and `user/<id|me>` (GET, PUT, PATCH, DELETE).
+"""Users: `user` (GET, POST), `user/<id|me>` (GET, PUT, PATCH, DELETE) and
+`user/<id|me>/unlock` (POST).
 
+Every change needs a login session, never an API token (BaseHandler.session_only).
 Creating and deleting accounts is for administrators (declared below, checked by the base
 handler). Changing one is open to every role, since everyone may change their own email and
 password: which account and which fields (a role only by an administrator) the Api decides
@@ -10,7 +12,7 @@ from __future__ import annotations
 from actors.facade_accounts import USER_CREATE, USER_UPDATE
 from actors.roles import ADMIN, READ_ONLY
 from web.base import BaseHandler
-from web.contract import CREATED, NO_CONTENT, OK, Write
+from web.contract import CREATED, NO_CONTENT, NO_PARAMETERS, OK, Write
 
 
 def user_id_of(handler: BaseHandler, user_id: str) -> int:
@@ -20,6 +22,7 @@ def user_id_of(handler: BaseHandler, user_id: str) -> int:
 
 class UserListHandler(BaseHandler):
     required_roles = {"POST": ADMIN}
+    session_only = frozenset({"POST"})
     writes = {"post": Write(USER_CREATE, answer=CREATED)}
 
     async def get(self) -> None:
@@ -32,6 +35,7 @@ class UserListHandler(BaseHandler):
 
 class UserDetailHandler(BaseHandler):
     required_roles = {"PUT": READ_ONLY, "PATCH": READ_ONLY, "DELETE": ADMIN}
+    session_only = frozenset({"PUT", "PATCH", "DELETE"})   # a token cannot change its owner's password
     writes = {"put": Write(USER_UPDATE, answer=OK), "patch": Write(USER_UPDATE, answer=OK),
               "delete": Write(answer=NO_CONTENT)}
 
@@ -46,8 +50,21 @@ class UserDetailHandler(BaseHandler):
 
     async def patch(self, user_id: str) -> None:
         self.send_json(await self.ask(self.api.update_user(
-            user_id_of(self, user_id), self.json_object(), self.current_user)))
+            user_id_of(self, user_id), self.json_object(), self.current_user, client=self.request.remote_ip)))
 
     async def delete(self, user_id: str) -> None:
         await self.ask(self.api.delete_user(user_id_of(self, user_id), self.current_user))
+        self.no_content()
+
+
+class UserUnlockHandler(BaseHandler):
+    """Clear an account's failed-login counts and locks, from every address (administrators,
+    with a login session)."""
+    required_roles = {"POST": ADMIN}
+    session_only = frozenset({"POST"})
+    writes = {"post": Write(NO_PARAMETERS, answer=NO_CONTENT, optional=True)}
+
+    async def post(self, user_id: str) -> None:
+        NO_PARAMETERS.check(self.json_object(optional=True), "POST")   # an empty body or {}
+        await self.ask(self.api.unlock_user(user_id_of(self, user_id), self.current_user))
         self.no_content()
