@@ -17,6 +17,8 @@ class AgentProcess(ChildProcess):
     fqdn: str = "ceph-node1.test"
     server_key: str = ""       # the manager's public bus key (DaemonProcess.bus_key)
     key_dir: str = ""          # the agent's key pair; a temp dir of its own, kept across restarts
+    ceph_name: str = "client.admin"
+    keyring: str = ""          # default: the cluster's admin keyring
     proc: subprocess.Popen | None = None
     output: list = field(default_factory=list)
 
@@ -24,7 +26,8 @@ class AgentProcess(ChildProcess):
         self.key_dir = self.key_dir or tempfile.mkdtemp(prefix="agent-keys-")
         self.launch(["agent", "--connect", self.bus_endpoint, "--fqdn", self.fqdn,
                      "--server-key", self.server_key, "--key-dir", self.key_dir,
-                     "--ceph-conf", self.cluster.conf, "--keyring", self.cluster.keyring,
+                     "--ceph-conf", self.cluster.conf, "--keyring", self.keyring or self.cluster.keyring,
+                     "--ceph-name", self.ceph_name,
                      "--admin-socket-dir", str(self.cluster.run_dir),
                      "--log-dir", str(self.cluster.log_dir), "--heartbeat-s", str(self.heartbeat_s)],
                     "AGENT READY", "agent", timeout_s)

@@ -16,6 +16,7 @@ from tests.real_ceph.dev_cluster import DevCluster, skip_or_fail_without_ceph
 from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
 
 HEARTBEAT_S = 1.0
+AGENT_USER = "client.calamari"
 
 
 @pytest.fixture(scope="session")
@@ -59,8 +60,11 @@ def managed(ceph_cluster, tmp_path_factory):
                            auto_accept=False).start()
     agent = None
     try:
+        # The agent runs as the narrow user of agent/ceph/caps.py, as the README advises: every
+        # real-Ceph test then proves those capabilities are enough.
         agent = AgentProcess(ceph_cluster, daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S,
-                             server_key=daemon.bus_key).start()
+                             server_key=daemon.bus_key, ceph_name=AGENT_USER,
+                             keyring=ceph_cluster.agent_user(AGENT_USER)).start()
         with logged_in_client(daemon.http_url) as api:
             accept_key(api, agent.fqdn)   # as an operator would: the agent is pending until then
             clusters = wait_until(lambda: api.get("cluster").json(), timeout_s=30, every_s=0.1,

@@ -81,6 +81,14 @@ class DevCluster:
                               capture_output=True, text=True, timeout=timeout_s, check=True)
         return done.stdout
 
+    def agent_user(self, name: str = "client.calamari") -> str:
+        """The cephx user the README tells operators to make for the agent; its keyring's path."""
+        from agent.ceph.caps import get_or_create_words
+        keyring = self.directory / f"{name}.keyring"
+        if not keyring.exists():
+            keyring.write_text(self.ceph(*get_or_create_words(name)))
+        return str(keyring)
+
     def ceph_json(self, *words: str):
         return json.loads(self.ceph(*words, "-f", "json"))
 

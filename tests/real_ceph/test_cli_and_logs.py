@@ -1,4 +1,5 @@
-"""`cluster/<fsid>/cli` in both of the reference's forms and the log tails, on the real cluster.
+"""`cluster/<fsid>/cli` in both of the reference's forms, what it refuses and to whom, and the log
+tails, on the real cluster. The agent runs as the narrow cephx user of agent/ceph/caps.py.
 
 The dev cluster's log directory is served as "ceph/<file>" (as /var/log/ceph would be).
 """
@@ -11,8 +12,12 @@ from tests.real_ceph.api_helpers import mon_json, synced, unique
 from tests.system.requests_helpers import xsrf
 
 
-def cli(managed, command):
-    response = managed.api.post(managed.url("cli"), json={"command": command}, headers=xsrf(managed.api))
+def post_cli(client, managed, command, **extra):
+    return client.post(managed.url("cli"), json={"command": command, **extra}, headers=xsrf(client))
+
+
+def cli(managed, command, **extra):
+    response = post_cli(managed.api, managed, command, **extra)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -26,9 +31,10 @@ def test_cli_as_a_string_and_as_a_list(managed):
     assert as_list == as_string
     dump = cli(managed, ["osd", "dump"])                      # the reference's own example
     assert dump["status"] == 0 and "epoch" in dump["out"]
-    as_json = json.loads(cli(managed, "osd dump -f json")["out"])
+    as_json = json.loads(cli(managed, "osd dump", format="json")["out"])
     assert as_json["fsid"] == managed.fsid and len(as_json["osds"]) == 3
-    assert json.loads(cli(managed, ["ceph", "health", "--format", "json"])["out"])["status"].startswith("HEALTH_")
+    assert json.loads(cli(managed, ["ceph", "health"], format="json")["out"])["status"].startswith("HEALTH_")
+    assert post_cli(managed.api, managed, "osd dump -f json").status_code == 400
     binary = cli(managed, "osd getcrushmap")            # binary on stdout: still an answer
     assert binary["status"] == 0 and "\ufffd" in binary["out"]      # undecodable bytes replaced
 

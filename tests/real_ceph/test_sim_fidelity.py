@@ -116,3 +116,35 @@ def test_refused_commands_are_refused_alike(real_backend, simulated, command):
         sim = simulated.apply_commands([command])
     assert real["error"] is True, f"real Ceph accepted {command}"
     assert sim["error_status"] == real["error_status"]
+
+
+def test_the_simulators_command_signatures_are_pacifics(real_backend, simulated):
+    """Every signature the simulator publishes for the cli is the real mon's (its trailing
+    optional arguments may be left out), with the same perm, module and flags: the daemon's
+    parser and role policy see the same commands on both."""
+    real = real_backend.run_job("command_descriptions", {"fsid": real_backend.fsid}).values()
+    by_words: dict = {}
+    for entry in real:
+        by_words.setdefault(tuple(w for w in entry["sig"] if isinstance(w, str)), []).append(entry)
+    mismatched = []
+    for entry in simulated.command_descriptions().values():
+        words = tuple(w for w in entry["sig"] if isinstance(w, str))
+        if not any(_same_signature(entry, candidate) for candidate in by_words.get(words, [])):
+            mismatched.append(" ".join(words))
+    assert mismatched == []
+
+
+def _same_signature(mine: dict, real: dict) -> bool:
+    n = len(mine["sig"])
+    left_out = real["sig"][n:]
+    return (real["sig"][:n] == [_same_choice_order(a, b) for a, b in zip(mine["sig"], real["sig"])]
+            and all(isinstance(a, dict) and a.get("req") == "false" for a in left_out)
+            and (mine["perm"], mine["module"], mine["flags"]) == (real["perm"], real["module"], real["flags"]))
+
+
+def _same_choice_order(mine, real):
+    """Choices compare as sets: their order in a description carries no meaning."""
+    if isinstance(mine, dict) and isinstance(real, dict) and "strings" in mine and "strings" in real \
+            and set(mine["strings"].split("|")) == set(real["strings"].split("|")):
+        return {**mine, "strings": real["strings"]}
+    return mine

@@ -137,3 +137,12 @@ def test_audit_text_names_the_command_and_hides_secrets():
     assert policy.audit_text(None, ["auth", "get-key", "x"], 1) == "cli auth (+2 more words)"
     assert policy.audit_text(None, ["hunter2"], 0) == "cli (+1 more words)"
     assert policy.audit_text(parse("config-key set k hunter2"), []) == "cli config-key set key=k val=***"
+
+
+def test_the_agents_narrow_cephx_user_may_make_every_change_the_api_makes():
+    from agent.ceph import caps
+    granted = set(caps.MON_COMMANDS) | set(caps.MGR_COMMANDS)
+    assert policy.API_CHANGES <= granted
+    assert {"osd pool delete", "osd crush remove", "osd setcrushmap"} <= granted
+    assert not any(p.startswith(("auth", "config", "mon ")) for p in granted)
+    assert caps.get_or_create_words()[:3] == ["auth", "get-or-create", "client.calamari"]
