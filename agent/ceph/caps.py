@@ -4,8 +4,7 @@
 agent can run as (`run.py agent --ceph-name client.calamari --keyring …`) instead of
 client.admin. With it Ceph itself refuses what the manager never does: `auth …` (keys),
 `config-key …`, `config set`, monitor membership, and every change not listed here. Commands
-the API sends are listed by prefix; `osd scrub`/`deep-scrub`/`repair` and `pg dump` are served
-by the mgr, which checks its own capabilities.
+the API sends are listed by prefix.
 """
 from __future__ import annotations
 
@@ -13,7 +12,10 @@ MON_COMMANDS = (
     "osd pool create", "osd pool set", "osd pool set-quota", "osd pool rename", "osd pool delete",
     "osd out", "osd in", "osd down", "osd reweight", "osd set", "osd unset",
     "osd crush add-bucket", "osd crush move", "osd crush unlink", "osd crush remove", "osd crush rm",
-    "osd crush rename-bucket", "osd crush set", "osd crush rule rm", "osd setcrushmap")
+    "osd crush rename-bucket", "osd crush set", "osd crush rule rm", "osd setcrushmap",
+    "osd scrub", "osd deep-scrub", "osd repair")
+# Scrubs are mgr commands: the mon checks its own capabilities before it forwards them (the
+# agent sends every command to the mon over librados), and the mgr checks its own.
 MGR_COMMANDS = ("osd scrub", "osd deep-scrub", "osd repair")
 
 
