@@ -12,7 +12,7 @@ import hmac
 import re
 import secrets
 
-from actors.commands.fields import Body, number, string
+from actors.commands.fields import Body, name_problem, number, string
 from actors.errors import Invalid
 from actors.passwords import token_hash
 from actors.timefmt import iso
@@ -23,7 +23,7 @@ _SHAPE = re.compile(r"cal_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 MAX_NAME = 100
 MAX_LIFETIME_S = 10 * 366 * 24 * 3600          # "optional expiry", but not a typo of 10**12
 # The creation body, for the OpenAPI document; check_new takes the field names from here.
-TOKEN_CREATE = Body({"name": string(max_length=MAX_NAME),
+TOKEN_CREATE = Body({"name": string(max_length=MAX_NAME, name=True),
                      "expires_in_s": number(minimum=0, maximum=MAX_LIFETIME_S, nullable=True)},
                     required=("name",))
 
@@ -57,6 +57,8 @@ def check_new(attrs, now: float) -> tuple[str, float | None]:
     name = attrs.get("name")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         errors["name"] = [f"Required: a non-blank string of at most {MAX_NAME} characters"]
+    elif (problem := name_problem(name)) is not None:
+        errors["name"] = [problem]
     lifetime = attrs.get("expires_in_s")
     if lifetime is not None and (isinstance(lifetime, bool) or not isinstance(lifetime, (int, float))
                                  or not 0 < lifetime <= MAX_LIFETIME_S):

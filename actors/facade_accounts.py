@@ -25,9 +25,9 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 1024      # scrypt's cost grows with the input: no megabyte passwords
 # The bodies' fields, for the OpenAPI document; the checks below take field names from here.
 USER_CREATE = Body({"username": string(max_length=150), "password": string(max_length=MAX_PASSWORD),
-                    "email": string(blank=True), "role": string(*roles.ROLES)},
+                    "email": string(blank=True, name=True), "role": string(*roles.ROLES)},
                    required=("username", "password"))
-USER_UPDATE = Body({"email": string(blank=True), "password": string(max_length=MAX_PASSWORD),
+USER_UPDATE = Body({"email": string(blank=True, name=True), "password": string(max_length=MAX_PASSWORD),
                     "current_password": string(), "role": string(*roles.ROLES)})
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from actors.commands.fields import (
-    BOOL, CRUSH_NAME, EITHER, INT, LIST, NUMBER, OBJECT, STRING, Body, Field)
+    BOOL, CRUSH_NAME, EITHER, INT, LIST, NUMBER, OBJECT, STRING, Body, Field, name_pattern)
 
 ERROR = {
     "type": "object",
@@ -111,6 +111,8 @@ def _string_schema(field: Field) -> dict:
         schema["maxLength"] = field.max_length
     if field.crush_name:
         schema["pattern"] = f"^{CRUSH_NAME.pattern}$"
+    elif field.name:
+        schema["pattern"] = name_pattern()
     return schema
 
 

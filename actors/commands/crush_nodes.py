@@ -20,7 +20,7 @@ MAX_WEIGHT = 65535.0      # CRUSH weights are 16.16 fixed point
 ITEM = Body({"id": integer(INT32_MIN, INT32_MAX), "weight": number(minimum=0.0, maximum=MAX_WEIGHT),
              "pos": integer(minimum=0, maximum=INT32_MAX)}, required=("id",))
 # `id` is declared so that a POST naming one is told why it cannot (Ceph assigns bucket ids).
-NODE_FIELDS = {"name": string(crush_name=True), "bucket_type": string(), "items": array(of=ITEM),
+NODE_FIELDS = {"name": string(crush_name=True), "bucket_type": string(name=True), "items": array(of=ITEM),
                "id": integer(INT32_MIN, INT32_MAX)}
 NODE_CREATE = Body(NODE_FIELDS, required=("name", "bucket_type"))
 NODE_UPDATE = Body(NODE_FIELDS, allowed=("name", "bucket_type", "items"))

@@ -18,7 +18,7 @@ from actors.views.api_crush import api_crush_rule
 from actors.views.osd_map import OsdMapView, rule_ruleset
 
 MAX_RULESET = 255
-STEP = Body({"op": string(), "item": integer(INT32_MIN, INT32_MAX), "item_name": string(),
+STEP = Body({"op": string(), "item": integer(INT32_MIN, INT32_MAX), "item_name": string(name=True),
              "num": integer(INT32_MIN, INT32_MAX), "type": string()}, required=("op",))
 RULE_FIELDS = {
     "name": string(crush_name=True),

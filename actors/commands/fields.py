@@ -16,8 +16,10 @@ cannot drift from what is enforced.
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
@@ -49,6 +51,7 @@ class Field:
     choices: tuple = ()                # STRING: the accepted values; EITHER: the Fields tried
     blank: bool = False                # STRING: "" accepted
     crush_name: bool = False           # STRING: a CRUSH item name ([A-Za-z0-9_.-]+)
+    name: bool = False                 # STRING: a name people read: printable (name_problem)
     max_length: int | None = None      # STRING: at most this many characters
     nullable: bool = False             # null is accepted (as "not given")
     of: "Field | Body | None" = None   # LIST: a Field converts each element; a Body only
@@ -84,9 +87,55 @@ def boolean() -> Field:
 
 
 def string(*choices: str, blank: bool = False, crush_name: bool = False,
-           max_length: int | None = None) -> Field:
+           max_length: int | None = None, name: bool = False) -> Field:
     return Field(STRING, choices=choices, blank=blank, crush_name=crush_name,
-                 max_length=max_length)
+                 max_length=max_length, name=name)
+
+
+# What a name may not contain, by Unicode general category: control characters (NUL ends a C
+# string, a newline forges a log line, ESC drives terminals), format characters (bidi controls
+# such as U+202E show "exe.txt" for "txt.exe"; zero-width ones make two names look alike),
+# surrogates, private use, and separators but the ASCII space; all in the Basic Multilingual
+# Plane, where every one of those that matters lives. Beyond it (tags, a few musical and
+# hieroglyph format controls, private-use planes) nothing is refused, and neither are unassigned
+# code points: the published pattern (name_pattern) must say exactly what is checked, and no
+# escape for a code point past U+FFFF reads alike in Python, ECMAScript and jsonschema-rs.
+NAME_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp", "Zs"})
+
+
+def _refused_in_name(char: str) -> bool:
+    return (char != " " and ord(char) <= 0xFFFF
+            and unicodedata.category(char) in NAME_REFUSED_CATEGORIES)
+
+
+def name_problem(text: str) -> str | None:
+    """Why `text` cannot be a name (shown in lists, events, logs and terminals), or None."""
+    bad = next((c for c in text if _refused_in_name(c)), None)
+    if bad is None:
+        return None
+    return f"Must not contain control, format or separator characters (found U+{ord(bad):04X})."
+
+
+@functools.lru_cache(maxsize=1)
+def name_pattern() -> str:
+    """name_problem as a regular expression for the OpenAPI document, so the published schema
+    and the check agree: a class of every refused code point (about 20 ranges). Surrogates are
+    left out, though the check refuses them: regex engines over UTF-8 (jsonschema-rs) refuse
+    them in a pattern, and no UTF-8 text holds one (a JSON "\\ud800" escape can)."""
+    ranges, start = [], None
+    for cp in range(0x10001):
+        bad = cp <= 0xFFFF and not 0xD800 <= cp <= 0xDFFF and _refused_in_name(chr(cp))
+        if bad and start is None:
+            start = cp
+        elif not bad and start is not None:
+            ranges.append(_class_char(start) if start == cp - 1
+                          else f"{_class_char(start)}-{_class_char(cp - 1)}")
+            start = None
+    return f"^[^{''.join(ranges)}]*$"
+
+
+def _class_char(cp: int) -> str:
+    return f"\\u{cp:04x}"     # read alike by Python's re, ECMAScript and jsonschema-rs
 
 
 def array(of: "Field | Body | None" = None) -> Field:
@@ -210,6 +259,8 @@ def _to_string(field: Field, value) -> str:
         raise ValueError(f"Ensure this field has no more than {field.max_length} characters.")
     if field.crush_name and not CRUSH_NAME.fullmatch(value):
         raise ValueError("Must contain only letters, digits, '_', '-' and '.'.")
+    if field.name and (problem := name_problem(value)) is not None:
+        raise ValueError(problem)
     return value
 
 

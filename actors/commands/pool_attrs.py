@@ -7,7 +7,7 @@ from actors.views.osd_map import OsdMapView, rule_ruleset
 
 MAX_SIZE = 10             # Ceph: "pool size must be between 1 and 10"
 POOL_FIELDS = {
-    "name": string(),
+    "name": string(name=True),
     "pg_num": integer(minimum=1, maximum=INT32_MAX),
     "pgp_num": integer(minimum=1, maximum=INT32_MAX),
     "size": integer(minimum=1, maximum=MAX_SIZE),
@@ -18,7 +18,7 @@ POOL_FIELDS = {
     "quota_max_bytes": integer(minimum=0, maximum=UINT64_MAX),
     "hashpspool": boolean(),
     "type": string("replicated", "erasure"),
-    "erasure_code_profile": string(blank=True),
+    "erasure_code_profile": string(blank=True, name=True),
 }
 PATCH_FIELDS = ("name", "pg_num", "pgp_num", "size", "min_size", "crash_replay_interval",
                 "crush_ruleset", "quota_max_objects", "quota_max_bytes", "hashpspool")

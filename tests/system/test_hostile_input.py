@@ -252,3 +252,32 @@ def test_sql_in_every_filter_parameter_is_a_400_or_ignored(target, api, real):
 
 def test_the_daemon_survived(target):
     assert target.alive()
+
+
+UNPRINTABLE_NAMES = ("\u0000", "nul\u0000inside", "\u202egnp.exe", "a\u200bb", "x\u2066y", "new\nline",
+                     "tab\there", "del\u007f", "nb\u00a0sp")
+
+
+def test_names_with_control_or_bidi_characters_are_400_naming_the_field(target, api, real):
+    """Issue 12: every name people read later (lists, events, logs, terminals) is printable."""
+    c = f"cluster/{target.fsid}"
+
+    def refused(response, field):
+        assert response.status_code == 400, (response.status_code, response.text)
+        assert field in response.json()["errors"], response.text
+
+    for name in UNPRINTABLE_NAMES:
+        refused(api.post(f"{c}/pool", json={"name": name, "pg_num": 1}), "name")
+        refused(api.patch(f"{c}/pool/{real['pool_id']}", json={"name": name}), "name")
+        refused(api.post(f"{c}/pool", json={"name": "ec", "pg_num": 1, "type": "erasure",
+                                            "erasure_code_profile": name}), "erasure_code_profile")
+        refused(api.post(f"{c}/crush_node", json={"name": "rack9", "bucket_type": name}), "bucket_type")
+        refused(api.post(f"{c}/crush_rule", json={
+            "name": "r9", "type": "replicated", "min_size": 1, "max_size": 10,
+            "steps": [{"op": "take", "item_name": name}, {"op": "emit"}]}), "steps")
+        refused(api.post("user/me/token", json={"name": name}), "name")
+        refused(api.post("user", json={"username": "u9", "password": "long enough pw 9", "email": name}),
+                "email")
+        refused(api.patch("user/me", json={"email": name}), "email")
+    names = [pool["name"] for pool in api.get(f"{c}/pool").json()]
+    assert all(name.isprintable() for name in names), names
