@@ -92,7 +92,7 @@ def test_request_bodies_are_the_validators_declarations():
     assert rule["properties"]["ruleset"] == {"type": "integer", "minimum": 0, "maximum": 255}
     cli = body_of("/cluster/{fsid}/cli", "post")["properties"]["command"]
     assert cli == {"anyOf": [{"type": "string", "minLength": 1, "maxLength": 4096},
-                             {"type": "array", "items": {"type": "string", "minLength": 1}}]}
+                             {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 4096}}]}
     crush_map = DOC["paths"]["/cluster/{fsid}/crush_map"]["post"]["requestBody"]["content"]
     assert set(crush_map) == {"application/json", "text/plain"}
 

@@ -66,9 +66,10 @@ class JsonTest(WebTestCase):
             with self.subTest(body=body):
                 self.assert_error(self.call("POST", C + "/cli", body=body), 400,
                                   detail=LONE_SURROGATE)
-        response = self.call("POST", C + "/cli", body='{"command": "status \\ud83d\\ude00"}')
+        response = self.call("POST", C + "/cli", body='{"command": "osd pool get \\ud83d\\ude00 size"}')
         self.assertEqual(response.code, 200, response.body)     # a whole pair is text
-        self.assertEqual(self.api.called("cli"), [((FSID, ["status", "\U0001F600"]), {})])
+        self.assertEqual(self.api.called("run_cli"),
+                         [((FSID, {"prefix": "osd pool get", "pool": "\U0001F600", "var": "size"}), {})])
 
     def test_non_standard_json_constants_are_400(self):
         for body in ('{"reweight": NaN}', '{"reweight": Infinity}', '{"reweight": -Infinity}'):
