@@ -201,6 +201,8 @@ def add_agent_parser(sub) -> None:
     agent.add_argument("--fqdn", default=None, help="this server's name (default: the host's FQDN)")
     agent.add_argument("--ceph-conf", default="/etc/ceph/ceph.conf")
     agent.add_argument("--keyring", default=None, help="default: the one ceph.conf names")
+    agent.add_argument("--ceph-name", default="client.admin",
+                       help="the cephx user the agent connects as (README: the capabilities it needs)")
     agent.add_argument("--admin-socket-dir", default="/var/run/ceph")
     agent.add_argument("--log-dir", default="/var/log/ceph")
     agent.add_argument("--heartbeat-s", type=float, default=10.0)
@@ -225,16 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_agent(args))
     if args.command == "key":
         return run_key_command(args)
-    return asyncio.run(run_daemon(args))
-
     if args.command == "user":
         return run_user_command(args)
+    return asyncio.run(run_daemon(args))
+
 
 async def wait_for_signal() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    agent.add_argument("--ceph-name", default="client.admin",
-                       help="the cephx user the agent connects as (README: the capabilities it needs)")
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
