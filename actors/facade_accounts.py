@@ -110,24 +110,23 @@ class AccountsMixin:
         try:
             # `username` passes here only to be compared with the stored one in apply(): a PUT
             # carries the whole representation, so the unchanged name is fine, another refused.
-            errors = check_user_fields(attrs, USER_UPDATE, also_allowed=("username",))
+            errors = check_user_fields(attrs, USER_UPDATE, also_allowed=REPRESENTATION_ONLY)
         except Invalid as exc:
             return failed(exc)
         if errors:
             return failed(Invalid("Invalid user", errors))
-        if "role" in attrs and not actor.get("is_admin"):
-            return failed(Forbidden("Only administrators change roles"))
-        if "role" in attrs and actor["id"] == user_id:
-            return failed(Conflict("You cannot change your own role", {"role": ["not for your own account"]}))
 
         def apply(user):
             """Everything is checked (the current password too) before anything is written."""
             if user is None:
                 raise NotFound.of("user", user_id)
-            if "username" in attrs and attrs["username"] != user["username"]:
-                raise Invalid("Invalid user", {"username": ["cannot be changed"]})
+            changes = _changes_of_representation(attrs, user)
+            if "role" in changes and not actor.get("is_admin"):
+                raise Forbidden("Only administrators change roles")
+            if "role" in changes and actor["id"] == user_id:
+                raise Conflict("You cannot change your own role", {"role": ["not for your own account"]})
             checked = self._check_password_change(user, attrs, own, client) if "password" in attrs else done(None)
-            return then(checked, lambda _: self._run_steps(self._writes(user_id, attrs),
+            return then(checked, lambda _: self._run_steps(self._writes(user_id, changes),
                                                           lambda: ask(self.store, lambda r: GetUser(user_id, r))))
         own = actor["id"] == user_id   # then the stored hash is needed to check the current password
         lookup = (ask(self.store, lambda r: GetUserByName(actor["username"], r)) if own
@@ -212,3 +211,22 @@ def unlock_events(now: float, user: dict, actor: dict, was_locked: bool) -> list
     if not was_locked:
         return []
     return [Event(now, INFO, f"Account '{user['username']}' unlocked by administrator '{actor['username']}'")]
+
+
+# Fields a GET shows that a PUT may carry back unchanged: a PUT sends the whole representation.
+REPRESENTATION_ONLY = ("username", "id", "is_admin")
+
+
+def _changes_of_representation(attrs: dict, user: dict) -> dict:
+    """attrs less the shown fields it carries back unchanged (id, username, is_admin, the same
+    role); a changed one of those that cannot change is a 400 naming it."""
+    role = roles.stored_role(user.get("role"), bool(user.get("is_admin")))
+    current = {"id": user["id"], "username": user["username"], "is_admin": role == roles.ADMIN}
+    wrong = {name: ["cannot be changed"] for name in REPRESENTATION_ONLY
+             if name in attrs and attrs[name] != current[name]}
+    if wrong:
+        raise Invalid("Invalid user", wrong)
+    changes = {name: value for name, value in attrs.items() if name not in REPRESENTATION_ONLY}
+    if changes.get("role") == role:
+        del changes["role"]
+    return changes
