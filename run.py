@@ -60,6 +60,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_retention_args(parser)
     parser.add_argument("--auto-accept", action="store_true",
                         help="accept every new agent key without an operator (trusted networks only)")
+    parser.add_argument("--pending-key-max-age-s", type=float, default=86_400.0,
+                        help="forget an agent key not accepted within this (default 24 h)")
+    parser.add_argument("--pending-keys-per-address", type=int, default=100,
+                        help="new agent keys waiting for acceptance from one source address at most")
     parser.add_argument("--log-level", default="INFO")
     sim = sub.add_parser("sim", help="run a simulated fleet against a daemon started with --no-sim")
     sim.add_argument("--connect", required=True, help="the daemon's bus endpoint")
@@ -353,6 +357,8 @@ async def run_daemon(args) -> int:
                                     request_timeouts={"job_timeout_s": args.request_timeout_s,
                                                       "map_timeout_s": 2 * args.request_timeout_s},
                                     auth=auth, auto_accept=args.auto_accept,
+                                    key_limits={"pending_max_age_s": args.pending_key_max_age_s,
+                                                "max_pending_per_address": args.pending_keys_per_address},
                                     retention=retention_settings(args))
     except StartupError as exc:
         raise SystemExit(f"calamari: {exc}") from None

@@ -71,7 +71,8 @@ class ActorSystem:
 
 def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
                        request_timeouts: dict | None = None, auth: AuthSettings | None = None,
-                       auto_accept: bool = False, retention: RetentionSettings | None = None) -> ActorSystem:
+                       auto_accept: bool = False, retention: RetentionSettings | None = None,
+                       key_limits: dict | None = None) -> ActorSystem:
     """request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker;
     auth: session limits and lockout policy of the facade; auto_accept: accept every new agent
     key (the key ring, `system.keyring`, is the bus's gate); retention: how much history the store
@@ -87,7 +88,8 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
         raise StartupError(f"cannot open the database {redact(db)}: {reason}") from None
     state = ask(store, LoadState).result(STARTUP_TIMEOUT_S)
     eventer = Eventer.start(store)
-    keyring = KeyRing(store, eventer, auto_accept=auto_accept)
+    # key_limits: max_pending_per_address, pending_max_age_s of the key ring (a key flood).
+    keyring = KeyRing(store, eventer, auto_accept=auto_accept, **(key_limits or {}))
     keyring.restore(state.keys)
     holder: dict = {}
     directory = ServerDirectory.start(lambda: holder["dispatcher"].peers)
@@ -114,6 +116,7 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
             dispatcher.tick()
         finally:
             api.tick()    # accounts whose lockout ran out
+            keyring.tick()   # pending keys too old, summaries of key floods
             steward.tick()
             if prune_due(time.time()):
                 store.tell(PruneHistory(retention.events, retention.requests, retention.batch_rows))

@@ -19,9 +19,9 @@ REFUSALS = (UNACCEPTED, OTHER_KEY, SENDER_MISMATCH, BAD_ID)
 
 
 class Gate(Protocol):
-    def admit(self, public_key: str) -> bool | Future:
-        """At a CURVE handshake (bus thread): may this key connect? A Future (of a bool) when
-        the answer needs a lookup; it must not block."""
+    def admit(self, public_key: str, address: str | None = None) -> bool | Future:
+        """At a CURVE handshake (bus thread): may this key, connecting from this peer address,
+        connect? A Future (of a bool) when the answer needs a lookup; it must not block."""
 
     def accepted(self, public_key: str) -> bool:
         """Cheap, in memory: is this key accepted right now? (Big messages from others are

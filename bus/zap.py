@@ -73,7 +73,7 @@ class ZapHandler:
             return
         key = z85.encode(credentials[0]).decode("ascii")
         try:
-            decision = self._admit(key)
+            decision = self._admit(key, address.decode("ascii", "replace"))
         except Exception:  # noqa: BLE001 - a gate bug refuses, it does not stop the handler
             log.exception("bus: ZAP decision failed")
             decision = False

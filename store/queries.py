@@ -365,9 +365,10 @@ def load_keys() -> list[dict]:
     # Tuples, not model instances: the key ring re-reads every key every few seconds, and a
     # fleet has 10,000 of them.
     query = MinionKey.select(MinionKey.minion_id, MinionKey.status, MinionKey.public_key,
-                             MinionKey.fingerprint).order_by(MinionKey.minion_id).tuples()
-    return [{"id": minion_id, "status": status, "public_key": public_key, "fingerprint": fp}
-            for minion_id, status, public_key, fp in query]
+                             MinionKey.fingerprint, MinionKey.updated_at).order_by(MinionKey.minion_id).tuples()
+    return [{"id": minion_id, "status": status, "public_key": public_key, "fingerprint": fp,
+             "updated_at": updated_at}   # a pending key's age (actors/keyring.py expiry)
+            for minion_id, status, public_key, fp, updated_at in query]
 
 
 def get_key(minion_id: str) -> dict | None:

@@ -22,7 +22,7 @@ class TestGate:
         self._lock = threading.Lock()
         self._handshakes: list[str] = []
 
-    def admit(self, public_key: str) -> bool:
+    def admit(self, public_key: str, address: str | None = None) -> bool:
         with self._lock:
             self._handshakes.append(public_key)
         return public_key not in self.refused

@@ -182,7 +182,7 @@ def test_the_gate_may_decide_later_without_holding_up_other_handshakes(make_serv
                                                                          monkeypatch, outcome):
     slow = raw_socket()
     decisions: dict[str, Future] = {slow.keys.public: Future()}
-    monkeypatch.setattr(gate, "admit", lambda key: decisions.get(key, True))
+    monkeypatch.setattr(gate, "admit", lambda key, address=None: decisions.get(key, True))
     server, recorder = make_server()
     slow.connect(server.endpoint)
     slow.send_multipart(heartbeat(sender="slow"))

@@ -190,3 +190,66 @@ def test_the_api_shows_the_reference_fields_and_the_fingerprints():
     view = key_admin.public_view(row("node1.example", "pre", A), fingerprint(B))
     assert view == {"id": "node1.example", "status": "pre", "fingerprint": fingerprint(A),
                     "refused_fingerprint": fingerprint(B)}
+
+
+# --- issue 12: a key flood -----------------------------------------------------------------------
+
+def flood_ring(clock, **limits) -> KeyRing:
+    keyring = KeyRing(FakeStore(), Events(), clock=lambda: clock[0], **limits)
+    keyring.restore([])
+    return keyring
+
+
+def introduce(ring: KeyRing, minion_id: str, address: str) -> str:
+    """A fresh key that connects from `address` and names itself: pending (or refused)."""
+    key = new_keypair().public
+    if settled(ring.admit(key, address)):
+        assert ring.authorize(key, minion_id) == UNACCEPTED
+    return key
+
+
+def pending_ids(ring: KeyRing) -> list[str]:
+    return sorted(k.minion_id for k in ring._keys.values() if k.status == "pre")
+
+
+def test_one_address_cannot_fill_the_pending_keys_of_everyone(clock):
+    ring = flood_ring(clock, max_pending_per_address=5)
+    for n in range(50):
+        introduce(ring, f"fake{n}.example", "203.0.113.9")
+    assert len(pending_ids(ring)) == 5
+    key = new_keypair().public                              # a real agent elsewhere
+    assert ring.admit(key, "198.51.100.7") is True
+    assert ring.authorize(key, "ceph1.example") == UNACCEPTED
+    assert "ceph1.example" in pending_ids(ring)
+
+
+def test_a_burst_is_one_event_then_one_summary(clock):
+    ring = flood_ring(clock, max_pending_per_address=5)
+    events = ring._eventer
+    for n in range(50):
+        introduce(ring, f"fake{n}.example", "203.0.113.9")
+    assert len(events.events) == 2, events.messages()        # the first new key, the first refusal
+    clock[0] += WARN_EVERY_S
+    ring.tick()
+    summaries = events.messages()[2:]
+    assert summaries == ["4 more new agent keys from 203.0.113.9 are waiting for acceptance "
+                         f"(within {WARN_EVERY_S:g} s of the last one reported)",
+                         f"Refused 44 more new agent keys from 203.0.113.9 within {WARN_EVERY_S:g} s "
+                         "(too many keys waiting for acceptance)"]
+
+
+def test_pending_keys_expire(clock):
+    ring = flood_ring(clock, pending_max_age_s=100.0)
+    introduce(ring, "old.example", "203.0.113.9")
+    clock[0] += 60
+    introduce(ring, "young.example", "203.0.113.9")
+    clock[0] += 50                                           # old: 110 s, young: 50 s
+    ring.tick()
+    assert pending_ids(ring) == ["young.example"]
+    assert m.DeleteKey("old.example") in ring._store.saved
+    assert any(e.startswith("Forgot 1 agent keys not accepted within") for e in ring._eventer.messages())
+    # Keys restored from the store age from when they were saved.
+    restored = flood_ring(clock, pending_max_age_s=100.0)
+    restored.restore([{**row("stored.example", "pre", A), "updated_at": clock[0] - 101}])
+    restored.tick()
+    assert pending_ids(restored) == []
