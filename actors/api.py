@@ -119,7 +119,8 @@ class Api(Protocol):
     # audit: one event per write request; `who` is a username (or what was typed at the login)
     def record_audit(self, who: str | None, method: str, path: str, status: int, *,
                      request_id: str | None = None, fsid: str | None = None,
-                     fqdn: str | None = None, detail: str | None = None) -> Future: ...     # None
+                     fqdn: str | None = None, detail: str | None = None,
+                     client: str | None = None) -> Future: ...     # None
 
     # agent keys ------------------------------------------------------------------------------
     def list_keys(self) -> Future: ...                           # [{id, status, fingerprint, refused_fingerprint}]

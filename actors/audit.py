@@ -41,4 +41,16 @@ def audit_event(now: float, who: str | None, method: str, path: str, status: int
         message += f" (request {request_id})"
     if detail:
         message += f" [{_clip(detail, MAX_DETAIL)}]"
-    return Event(now, severity(status), message, fsid=fsid, fqdn=fqdn)
+    return Event(now, severity(status), message, fsid=fsid, fqdn=fqdn, audit=True)
+
+
+def anonymous_refused(now: float, source: str, method: str, path: str, status: int, window_s: float) -> Event:
+    """The first refused anonymous write from `source` in a window; the rest are only counted."""
+    return Event(now, WARNING, f"Audit: anonymous {method} {_clip(path, MAX_PATH)} -> {status} from "
+                               f"{_clip(source, MAX_WHO)} (more from there within {window_s:.0f}s are "
+                               "counted, not listed)", audit=True)
+
+
+def anonymous_summary(now: float, source: str, count: int, window_s: float) -> Event:
+    return Event(now, WARNING, f"Audit: {count} more refused anonymous requests from "
+                               f"{_clip(source, MAX_WHO)} within {window_s:.0f}s of the first", audit=True)

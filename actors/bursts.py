@@ -35,6 +35,10 @@ class Bursts:
         self._bound()
         return True, (window.suppressed if window is not None else 0)
 
+    def __len__(self) -> int:
+        """Windows open (or ended and not yet summarised)."""
+        return len(self._open)
+
     def due(self, now: float) -> list[tuple[tuple, int]]:
         """(key, occurrences not yet reported) of every window that has ended with something
         left to report; those windows close."""

@@ -21,10 +21,11 @@ import threading
 from concurrent.futures import Future
 
 from actors import api_tokens, passwords, roles
-from actors.audit import audit_event
+from actors.audit import anonymous_refused, anonymous_summary, audit_event
 from actors.auth_cache import AuthCache
 from actors.auth_settings import AuthSettings
 from actors.base import ask
+from actors.bursts import Bursts
 from actors.errors import Unavailable
 from actors.events import INFO, WARNING, Event
 from actors.facade_accounts import MAX_PASSWORD
@@ -37,6 +38,8 @@ from actors.store_messages import (DeleteSession, ExpireLockouts, GetSession, Ge
 log = logging.getLogger(__name__)
 
 MAX_LOGINS_IN_PROGRESS = 16
+ANONYMOUS_WINDOW_S = 60.0
+MAX_ANONYMOUS_SOURCES = 100   # addresses counted apiece per window; beyond, one shared count
 SESSION_CACHE_S = 30.0   # a credential seen valid is trusted this long without asking the store
 
 
@@ -48,6 +51,8 @@ class SessionsMixin:
         self._kdf_pending = 0
         self._sweep_lock = threading.Lock()
         self._next_unlock: float | None = 0.0    # 0: locks may survive from before a restart
+        self._anonymous = Bursts(ANONYMOUS_WINDOW_S)   # refused anonymous writes per address
+        self._anonymous_lock = threading.Lock()
 
     def _emit(self, *events: Event) -> None:
         if events:
@@ -116,6 +121,7 @@ class SessionsMixin:
     # --- the lockout sweep (called by the ticker thread) --------------------------------------------
     def tick(self) -> None:
         now = self.clock()
+        self._anonymous_summaries(now)
         with self._sweep_lock:
             if self._next_unlock is None or now < self._next_unlock:
                 return
@@ -188,10 +194,32 @@ class SessionsMixin:
     # --- audit ---------------------------------------------------------------------------------------
     def record_audit(self, who: str | None, method: str, path: str, status: int, *,
                      request_id: str | None = None, fsid: str | None = None,
-                     fqdn: str | None = None, detail: str | None = None) -> Future:
-        self._emit(audit_event(self.clock(), who, method, path, status, request_id, fsid, fqdn,
-                                detail))
+                     fqdn: str | None = None, detail: str | None = None,
+                     client: str | None = None) -> Future:
+        if who is None and status >= 400:
+            self._anonymous_refusal(method, path, status, client or "an unknown address")
+        else:
+            self._emit(audit_event(self.clock(), who, method, path, status, request_id, fsid, fqdn,
+                                   detail))
         return done(None)
+
+    def _anonymous_refusal(self, method: str, path: str, status: int, client: str) -> None:
+        """Refused anonymous writes cost one event per address and minute, not one each: a
+        client sending hundreds a second must not fill the event log. Past MAX_ANONYMOUS_SOURCES
+        addresses in a window the rest share one count (a flood from many addresses)."""
+        now = self.clock()
+        with self._anonymous_lock:
+            source = client if len(self._anonymous) < MAX_ANONYMOUS_SOURCES else "other addresses"
+            first, earlier = self._anonymous.note((source,), now)
+        if earlier:
+            self._emit(anonymous_summary(now, source, earlier, ANONYMOUS_WINDOW_S))
+        if first:
+            self._emit(anonymous_refused(now, source, method, path, status, ANONYMOUS_WINDOW_S))
+
+    def _anonymous_summaries(self, now: float) -> None:
+        with self._anonymous_lock:
+            due = self._anonymous.due(now)
+        self._emit(*(anonymous_summary(now, source, count, ANONYMOUS_WINDOW_S) for (source,), count in due))
 
 
 def _from(client: str | None) -> str:

@@ -188,7 +188,8 @@ class BaseHandler(RequestHandler):
         try:
             self.api.record_audit(who, self.request.method, self.request.path, self.get_status(),
                                   request_id=self.audit_request_id, fsid=kwargs.get("fsid"),
-                                  fqdn=kwargs.get("fqdn"), detail=self.audit_detail)
+                                  fqdn=kwargs.get("fqdn"), detail=self.audit_detail,
+                                  client=self.request.remote_ip)
         except Exception:  # noqa: BLE001 - the answer is sent; a lost audit line must not raise here
             log.exception("audit of %s failed", self._request_summary())
 

@@ -185,6 +185,37 @@ def test_audit_goes_to_the_eventer(api, events):
     assert events.messages == ["Audit: bob POST /api/v2/user -> 403"]
 
 
+def test_refused_anonymous_writes_cost_one_event_per_address_and_minute(api, events, clock):
+    for _ in range(50):
+        get(api.record_audit(None, "POST", "/api/v2/cluster/x/pool", 401, client="10.0.0.1"))
+    get(api.record_audit(None, "DELETE", "/api/v2/user/2", 401, client="10.0.0.2"))
+    get(api.record_audit("bob", "POST", "/api/v2/user", 403, client="10.0.0.1"))     # a user: always listed
+    assert events.messages == [
+        "Audit: anonymous POST /api/v2/cluster/x/pool -> 401 from 10.0.0.1 (more from there within 60s "
+        "are counted, not listed)",
+        "Audit: anonymous DELETE /api/v2/user/2 -> 401 from 10.0.0.2 (more from there within 60s are "
+        "counted, not listed)",
+        "Audit: bob POST /api/v2/user -> 403"]
+    api.tick()
+    assert len(events.messages) == 3                    # the minute is not over
+    clock.now += 61
+    api.tick()
+    assert events.messages[3:] == ["Audit: 49 more refused anonymous requests from 10.0.0.1 within 60s of the first"]
+    get(api.record_audit(None, "POST", "/api/v2/cluster/x/pool", 401, client="10.0.0.1"))
+    assert events.messages[4].startswith("Audit: anonymous POST")       # a new minute, a new first
+
+
+def test_a_flood_from_many_addresses_shares_one_count(api, events, clock):
+    from actors.facade_sessions import MAX_ANONYMOUS_SOURCES
+    for n in range(MAX_ANONYMOUS_SOURCES + 500):
+        get(api.record_audit(None, "POST", "/api/v2/cluster/x/pool", 401, client=f"10.1.{n // 256}.{n % 256}"))
+    assert len(events.messages) == MAX_ANONYMOUS_SOURCES + 1
+    assert "from other addresses" in events.messages[-1]
+    clock.now += 61
+    api.tick()
+    assert events.messages[-1] == "Audit: 499 more refused anonymous requests from other addresses within 60s of the first"
+
+
 def test_deleting_a_user_ends_their_cached_session_and_token(api, store, password_hash):
     bob, root = user(store, password_hash), user(store, password_hash, "root", "admin")
     session = get(api.create_session(bob["id"]))

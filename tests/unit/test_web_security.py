@@ -171,10 +171,10 @@ class AuditTest(WebTestCase):
         self.call("DELETE", "/api/v2/cluster/nope")
         self.call("PATCH", "/api/v2/cluster", json_body={})
         self.assertEqual(self.api.audits, [
-            (("admin", "POST", POOL, 202), {"request_id": "request-1", "fsid": FSID, "fqdn": None, "detail": None}),
-            (("admin", "DELETE", "/api/v2/cluster/nope", 404), {"request_id": None, "fsid": "nope", "fqdn": None, "detail": None}),
+            (("admin", "POST", POOL, 202), {"request_id": "request-1", "fsid": FSID, "fqdn": None, "detail": None, "client": "127.0.0.1"}),
+            (("admin", "DELETE", "/api/v2/cluster/nope", 404), {"request_id": None, "fsid": "nope", "fqdn": None, "detail": None, "client": "127.0.0.1"}),
             # refused before anyone is identified (405 needs no credentials)
-            ((None, "PATCH", "/api/v2/cluster", 405), {"request_id": None, "fsid": None, "fqdn": None, "detail": None}),
+            ((None, "PATCH", "/api/v2/cluster", 405), {"request_id": None, "fsid": None, "fqdn": None, "detail": None, "client": "127.0.0.1"}),
         ])
 
     def test_logins_name_who_tried_and_anonymous_writes_nobody(self):
