@@ -120,8 +120,11 @@ def add_security_args(parser) -> None:
 
 def add_retention_args(parser) -> None:
     group = parser.add_argument_group("history kept (0: no such limit; pruned every minute, oldest first)")
-    group.add_argument("--event-max-age-days", type=float, default=30.0)
-    group.add_argument("--event-max-count", type=int, default=1_000_000)
+    group.add_argument("--event-max-age-days", type=float, default=30.0, help="events other than audit entries")
+    group.add_argument("--event-max-count", type=int, default=1_000_000, help="events other than audit entries")
+    group.add_argument("--audit-max-age-days", type=float, default=365.0,
+                       help="audit entries, kept apart so that no flood of other events pushes them out")
+    group.add_argument("--audit-max-count", type=int, default=1_000_000)
     group.add_argument("--request-max-age-days", type=float, default=30.0,
                        help="completed requests only: running ones are never deleted")
     group.add_argument("--request-max-count", type=int, default=100_000)
@@ -133,6 +136,7 @@ def retention_settings(args):
     try:
         return RetentionSettings(Retention.of(args.event_max_age_days, args.event_max_count),
                                  Retention.of(args.request_max_age_days, args.request_max_count),
+                                 audit=Retention.of(args.audit_max_age_days, args.audit_max_count),
                                  interval_s=args.retention_interval_s)
     except ValueError as exc:
         raise SystemExit(f"calamari: retention: {exc}") from None

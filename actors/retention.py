@@ -43,6 +43,8 @@ class Retention:
 class RetentionSettings:
     events: Retention = field(default_factory=lambda: Retention(30 * DAY_S, 1_000_000))
     requests: Retention = field(default_factory=lambda: Retention(30 * DAY_S, 100_000))
+    # Audit entries under their own limits (store/pruning.py): `events` counts only the rest.
+    audit: Retention = field(default_factory=lambda: Retention(365 * DAY_S, 1_000_000))
     interval_s: float = 60.0     # how often a pruning run starts
     batch_rows: int = 5_000      # rows per table per transaction (a run goes on batch by batch)
 

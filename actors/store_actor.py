@@ -190,12 +190,13 @@ class StoreActor(Actor):
     def _prune_history(self, msg: m.PruneHistory) -> tuple[int, int]:
         now = self._clock() if msg.now is None else msg.now
         limit = msg.batch_rows
-        events = pruning.prune_events(msg.events.cutoff(now), msg.events.max_count, limit)
+        events = pruning.prune_events(msg.events.cutoff(now), msg.events.max_count, limit,
+                                      msg.audit.cutoff(now), msg.audit.max_count)
         requests = pruning.prune_requests(msg.requests.cutoff(now), msg.requests.max_count, limit)
         self.pruned_events += events
         self.pruned_requests += requests
         if events >= limit or requests >= limit:
-            self.actor_ref.tell(m.PruneHistory(msg.events, msg.requests, limit, now))
+            self.actor_ref.tell(m.PruneHistory(msg.events, msg.requests, limit, now, audit=msg.audit))
         if events or requests:
             log.info("store: retention deleted %d events and %d completed requests", events, requests)
         return events, requests

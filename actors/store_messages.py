@@ -146,6 +146,7 @@ class PruneHistory:
     batch_rows: int
     now: float | None = None
     reply: Future | None = None
+    audit: Retention = Retention()    # audit entries: their own limits (none unless given)
 
 
 # Queries ----------------------------------------------------------------------------------------

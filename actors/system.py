@@ -119,7 +119,8 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
             keyring.tick()   # pending keys too old, summaries of key floods
             steward.tick()
             if prune_due(time.time()):
-                store.tell(PruneHistory(retention.events, retention.requests, retention.batch_rows))
+                store.tell(PruneHistory(retention.events, retention.requests, retention.batch_rows,
+                                        audit=retention.audit))
     ticker = Ticker(tick, tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))

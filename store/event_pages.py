@@ -16,9 +16,12 @@ The anchors stay exact with no hook in any writer (the store, `run.py key`, anot
   PostgreSQL: a sequence), so the rows added since the anchors were last brought up to date are
   `id > max_id`: each anchor's rank grows by those newer than it, and new anchors are laid over
   the top when the rows above the first one pass 2 * ANCHOR_EVERY;
-- rows are deleted only by retention (store/pruning.py), always the oldest by (when, id): a prefix
-  of the list read from its end. So while an anchor's row exists no newer row has gone and its
-  rank holds; anchors whose rows are gone are dropped (probed from the oldest end).
+- rows are deleted only by retention (store/pruning.py), each kind (audit entries, the rest)
+  oldest first, and it records the newest (when, id) it ever deleted (the prune mark). Anchors
+  above the mark keep their ranks (no newer row went); when the mark moves, those at or below it
+  are laid again from the last one above it (a walk over the rows below, typically the old audit
+  entries that outlive other events). Anchors whose rows are gone are dropped as well (probed
+  from the oldest end).
 
 They are rebuilt (one walk over the filter's index range, ~ANCHOR_EVERY entries per statement)
 when that would cost more: more than MAX_DELTA rows added, the newest rows deleted (SQLite
@@ -56,6 +59,7 @@ class _Anchors:
     keys: list                # [(when, id)] newest first; each is a row of the list
     ranks: list               # ranks[j]: rows of the list newer than keys[j] (ascending)
     built_at: float
+    mark: Key | None = None   # the prune mark these ranks account for
 
 
 class _Filter:
@@ -118,13 +122,15 @@ class EventPages:
     def _current(self, db, f: _Filter) -> _Anchors:
         """The filter's anchors, brought up to this snapshot's inserts (or rebuilt)."""
         max_id = db.execute_sql('SELECT max("id") FROM events').fetchone()[0] or 0
+        mark = db.execute_sql('SELECT "when", "row_id" FROM event_prune_mark WHERE "id" = 1').fetchone()
+        mark = tuple(mark) if mark else None
         anchors = self._cache.pop(f.key, None)
         if anchors is not None and (max_id < anchors.max_id or max_id - anchors.max_id > MAX_DELTA
                                     or self._clock() - anchors.built_at > REBUILD_AFTER_S):
             anchors = None
         if anchors is None:
             keys, ranks = self._walk(db, f, None, -1, None)
-            anchors = _Anchors(max_id, keys, ranks, self._clock())
+            anchors = _Anchors(max_id, keys, ranks, self._clock(), mark)
             self.rebuilds += 1
         elif max_id > anchors.max_id:
             # Through the primary key (the LIMIT keeps the planner from a filter index that
@@ -137,10 +143,25 @@ class EventPages:
                 anchors.ranks = [rank + len(added) - bisect_right(added, key)
                                  for key, rank in zip(anchors.keys, anchors.ranks)]
             anchors.max_id = max_id
+        if anchors.mark != mark:      # after the inserts are folded in: the walk counts them itself
+            self._below_mark(db, f, anchors, mark)
         self._cache[f.key] = anchors
         while len(self._cache) > MAX_FILTERS:
             self._cache.popitem(last=False)
         return anchors
+
+    def _below_mark(self, db, f: _Filter, anchors: _Anchors, mark: Key | None) -> None:
+        """Retention deleted rows at or below `mark` since these anchors were made, not only the
+        oldest of this list: anchors above the mark keep their ranks (nothing newer went), those
+        at or below it are laid again from the last one above (from the top if none is). When
+        retention took only the oldest rows, nothing lies below the mark: one statement."""
+        keep = sum(1 for key in anchors.keys if mark is None or key > mark)   # newest first: a prefix
+        del anchors.keys[keep:], anchors.ranks[keep:]
+        start, rank = (anchors.keys[-1], anchors.ranks[-1]) if keep else (None, -1)
+        keys, ranks = self._walk(db, f, start, rank, None)
+        anchors.keys += keys
+        anchors.ranks += ranks
+        anchors.mark = mark
 
     def _walk(self, db, f: _Filter, start: Key | None, rank: int, below: int | None) -> tuple[list, list]:
         """Anchors every ANCHOR_EVERY rows after `start` (ranked `rank`; None, -1: the top),

@@ -74,12 +74,25 @@ def event_page_indexes(db: pw.Database) -> None:
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
 
 
+def audit_events_apart(db: pw.Database) -> None:
+    """Audit entries get their own retention: an `audit` flag on events, set on the audit lines
+    already stored (their messages begin "Audit: "), and the index retention walks per kind."""
+    if "audit" not in {column.name for column in db.get_columns("events")}:
+        migrate(SchemaMigrator.from_database(db).add_column(
+            "events", "audit", pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])))
+    db.execute_sql(f'UPDATE "events" SET "audit" = {db.param} WHERE "message" LIKE {db.param}',
+                   (True, "Audit: %"))
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "event_audit_when_id" ON "events" ("audit", "when", "id")')
+
+
 # (version, what it does, function). Append only; never edit or reorder a released entry.
 MIGRATIONS: list[tuple[int, str, Callable[[pw.Database], None]]] = [
     (1, "baseline: every table of store/models.py (older unversioned data dirs keep their rows)",
      sync_additive),
     (2, "event indexes for newest-first pages at any depth (when/fsid/fqdn + when, id, severity)",
      event_page_indexes),
+    (3, "audit events apart: the events.audit flag (set on stored audit lines) and its index",
+     audit_events_apart),
 ]
 LATEST = MIGRATIONS[-1][0]
 

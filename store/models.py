@@ -128,6 +128,9 @@ class Event(BaseModel):
     fqdn = pw.TextField(null=True)
     service_type = pw.TextField(null=True)
     service_id = pw.TextField(null=True)
+    # Kept under its own retention (store/pruning.py). A database-side default too: rows written
+    # by older code or by hand are not audit entries.
+    audit = pw.BooleanField(default=False, constraints=[pw.SQL("DEFAULT FALSE")])
 
     class Meta:
         table_name = "events"
@@ -138,7 +141,20 @@ class Event(BaseModel):
             (("when", "id", "severity"), False),
             (("fsid", "when", "id", "severity"), False),
             (("fqdn", "when", "id", "severity"), False),
+            (("audit", "when", "id"), False),   # retention's oldest-first walk of each kind
         )
+
+
+class EventPruneMark(BaseModel):
+    """The newest (when, id) retention ever deleted: store/event_pages.py re-ranks its anchors
+    at or below it when it moves (audit and other events are pruned apart, so a deletion is not
+    always the oldest rows of every list)."""
+    id = pw.IntegerField(primary_key=True)    # always 1
+    when = pw.DoubleField()
+    row_id = pw.BigIntegerField()
+
+    class Meta:
+        table_name = "event_prune_mark"
 
 
 class MinionKey(BaseModel):
@@ -172,4 +188,5 @@ class Request(BaseModel):
         table_name = "requests"
 
 
-ALL_MODELS = (User, LoginFailure, Session, ApiToken, Server, Cluster, SyncObject, Event, MinionKey, Request)
+ALL_MODELS = (User, LoginFailure, Session, ApiToken, Server, Cluster, SyncObject, Event, EventPruneMark,
+              MinionKey, Request)

@@ -131,7 +131,8 @@ def load_clusters(on_bad_row=None) -> list[dict]:
 def save_events(events) -> int:
     rows = [{"when": e.when, "severity": e.severity, "message": e.message, "fsid": e.fsid,
              "fqdn": e.fqdn, "service_type": e.service_type,
-             "service_id": None if e.service_id is None else str(e.service_id)}
+             "service_id": None if e.service_id is None else str(e.service_id),
+             "audit": bool(getattr(e, "audit", False))}
             for e in events]
     for start in range(0, len(rows), EVENT_BATCH):
         Event.insert_many(rows[start:start + EVENT_BATCH]).execute()

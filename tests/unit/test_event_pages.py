@@ -154,6 +154,31 @@ def test_count_and_pages_stay_exact_through_inserts_and_prunes(db):
     assert pages.rebuilds == built      # each change was folded in
 
 
+def test_audit_and_other_events_pruned_apart_keep_every_page_exact(db):
+    """Retention prunes audit entries and the rest each under its own limits: a deletion is then
+    not the oldest rows of a list (older audit rows outlive newer others). The prune mark
+    re-ranks the anchors below it; every page and count stays what the plain query says."""
+    rng = random.Random(3)
+    insert(db, mixed_rows(rng, 60, 1000))
+    db.execute_sql('UPDATE events SET audit = TRUE WHERE id - id / 3 * 3 = 0')    # a third are audit entries (no % for psycopg2)
+    pages = EventPages()
+    check_every_page(pages, db, sizes=(3, None))
+    clock = 2000
+    for step in range(8):
+        insert(db, mixed_rows(rng, rng.randrange(3, 12), clock))
+        if step % 2:
+            db.execute_sql(f'UPDATE events SET audit = TRUE WHERE "when" >= {clock} AND id - id / 2 * 2 = 0')
+        clock += 100
+        others = len([r for r in db.execute_sql("SELECT id FROM events WHERE NOT audit")])
+        with db.atomic():
+            pruning.prune_events(None, max(0, others - 9), 7, audit_cutoff=1000 + step * 25)
+        check_every_page(pages, db, sizes=(3,))
+    check_every_page(pages, db, sizes=(1, None))
+    audit = [row[0] for row in db.execute_sql('SELECT "when" FROM events WHERE audit')]
+    others = [row[0] for row in db.execute_sql('SELECT "when" FROM events WHERE NOT audit')]
+    assert min(audit) < min(others)          # old audit entries outlived newer others
+
+
 def test_pruning_everything_then_inserting_again(db):
     """SQLite hands out the same ids again once the newest rows are gone: a rebuild, not a
     stale answer."""

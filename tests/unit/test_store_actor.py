@@ -316,7 +316,7 @@ def test_keys_save_list_get_delete(store):
     store.tell(m.DeleteKey("node2.example.com"))
     assert call(store, m.ListKeys) == [{"id": "node1.example.com", "status": "accepted"}]
     assert load(store).keys == [{"id": "node1.example.com", "status": "accepted",
-                                 "public_key": "PUB1", "fingerprint": "fp1"}]
+                                 "public_key": "PUB1", "fingerprint": "fp1", "updated_at": 2.0}]
 
 
 def test_bad_key_status_is_refused(store, caplog):
