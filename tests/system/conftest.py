@@ -43,6 +43,20 @@ def live_fleet(daemon):
 
 
 @pytest.fixture
+def start_daemon(tmp_path):
+    """start(*flags) -> a daemon of its own (with its own data dir); all stopped cleanly at the end."""
+    started = []
+
+    def start(*flags: str) -> DaemonProcess:
+        process = DaemonProcess(tmp_path / f"data{len(started)}", extra_args=list(flags)).start()
+        started.append(process)
+        return process
+    yield start
+    for process in started:
+        assert process.stop() == 0, process.log_text()[-4000:]
+
+
+@pytest.fixture
 def api(daemon):
     with logged_in_client(daemon.http_url) as client:
         yield client

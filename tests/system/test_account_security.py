@@ -18,7 +18,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.helpers import wait_until
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
@@ -27,19 +26,6 @@ from tests.system.requests_helpers import xsrf
 ROOT = Path(__file__).resolve().parents[2]
 BOB_PASSWORD = "bob-Lagoon-Parsley-42"
 ONE_SHAPE = {"detail", "errors"}
-
-
-@pytest.fixture
-def start_daemon(tmp_path):
-    started = []
-
-    def start(*flags: str) -> DaemonProcess:
-        process = DaemonProcess(tmp_path / f"data{len(started)}", extra_args=list(flags)).start()
-        started.append(process)
-        return process
-    yield start
-    for process in started:
-        assert process.stop() == 0, process.log_text()[-4000:]
 
 
 @contextlib.contextmanager

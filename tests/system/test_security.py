@@ -17,19 +17,6 @@ NO_CLUSTER_POOL = "cluster/no-such-fsid/pool"      # past the role check this an
 BOB_PASSWORD = "bob-Lagoon-Parsley-42"
 
 
-@pytest.fixture
-def start_daemon(tmp_path):
-    started = []
-
-    def start(*flags: str) -> DaemonProcess:
-        process = DaemonProcess(tmp_path / f"data{len(started)}", extra_args=list(flags)).start()
-        started.append(process)
-        return process
-    yield start
-    for process in started:
-        assert process.stop() == 0, process.log_text()[-4000:]
-
-
 def add_user(admin: httpx.Client, username: str, role: str | None, password: str = "pass-word-1") -> dict:
     body = {"username": username, "password": password, **({"role": role} if role else {})}
     response = admin.post("user", json=body, headers=xsrf(admin))

@@ -16,7 +16,7 @@ from actors.lockout import AttemptOutcome, Limits, LoginState, after_attempt
 from actors.password_strength import weakness
 from actors.roles import unknown_user
 from tests.helpers import wait_until
-from tests.unit.test_facade_sessions import PASSWORD, api, clock, events, get, password_hash, user  # noqa: F401
+from tests.unit.facade_fixtures import PASSWORD, get, user
 from web.login_throttle import LoginThrottle, Throttled
 
 LIMITS = Limits(client_failures=3, account_failures=5, lockout_s=60.0)
