@@ -56,7 +56,9 @@ def test_new_agents_wait_until_accepted_rejected_stay_out_and_impostors_are_refu
             # Several beats each, and none delivered: no server, no cluster.
             wait_until(lambda: bus(api)["dropped_unaccepted"] >= 9)
             assert managed(api) == set() and api.get("cluster").json() == []
-            assert sum("is waiting for acceptance" in m for m in messages(api)) == 3
+            # One event per burst of new keys from an address (all three come from 127.0.0.1):
+            # the first is named, the rest are summed once the burst's minute is over.
+            assert sum("is waiting for acceptance" in m for m in messages(api)) == 1
 
             write(api, "PATCH", f"key/{a}", {"status": "accepted"})
             write(api, "PATCH", "key", [{"id": b, "status": "accepted"}, {"id": c, "status": "rejected"}])
