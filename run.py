@@ -15,8 +15,8 @@ import socket
 import sys
 from pathlib import Path
 
-from actors.key_cli import add_key_parser, run_key_command
-from actors.user_cli import add_user_parser, run_user_command
+from actors.keys.cli import add_key_parser, run_key_command
+from actors.accounts.user_cli import add_user_parser, run_user_command
 from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
 
 log = logging.getLogger("calamari")
@@ -132,7 +132,7 @@ def add_retention_args(parser) -> None:
 
 
 def retention_settings(args):
-    from actors.retention import Retention, RetentionSettings
+    from actors.storage.retention import Retention, RetentionSettings
     try:
         return RetentionSettings(Retention.of(args.event_max_age_days, args.event_max_count),
                                  Retention.of(args.request_max_age_days, args.request_max_count),
@@ -145,7 +145,7 @@ def retention_settings(args):
 def admin_password(args) -> str | None:
     """The first account's password from the flag, the file or the environment (None: generate
     one); SystemExit with one line if the file cannot be read or the password is weak."""
-    from actors.facade_accounts import check_password
+    from actors.facade.accounts import check_password
     source, password = "--admin-password", args.admin_password
     if not password and args.admin_password_file:
         source = "--admin-password-file"
@@ -167,7 +167,7 @@ def admin_password(args) -> str | None:
 
 
 def auth_settings(args):
-    from actors.auth_settings import AuthSettings
+    from actors.accounts.auth_settings import AuthSettings
     try:
         return AuthSettings(session_idle_s=args.session_idle_s, session_max_s=args.session_max_s,
                             lockout_failures=args.lockout_failures, lockout_s=args.lockout_s,

@@ -23,13 +23,13 @@ from dataclasses import dataclass, replace
 
 import pykka
 
-from actors.cluster_actor import ClusterActor
-from actors.coalesce import Coalescer
+from actors.cluster.actor import ClusterActor
+from actors.runtime.coalesce import Coalescer
 from actors.context import Peers, Timings
 from actors.events import INFO, Event
 from actors.messages import (ClusterHeartbeatReceived, EmitEvents, Forget, ForgetCluster, JobCompleted,
                              Restored, ServerHeartbeatReceived, Tick)
-from actors.server_actor import ServerActor
+from actors.servers.actor import ServerActor
 from bus.protocol import ClusterHeartbeat, Envelope, Job, JobResult, ServerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,7 @@ class Dispatcher:
         self._query_caches[fsid] = cache
 
     def query_cache(self, fsid: str):
-        """The cluster's QueryCache (actors/cluster_queries.py), or None."""
+        """The cluster's QueryCache (actors/cluster/queries.py), or None."""
         return self._query_caches.get(fsid)
 
     def forget_cluster(self, fsid: str) -> bool:

@@ -18,4 +18,4 @@ class Event:
     fqdn: str | None = None
     service_type: str | None = None
     service_id: str | None = None
-    audit: bool = False  # an audit entry: kept under its own retention (actors/retention.py)
+    audit: bool = False  # an audit entry: kept under its own retention (actors/storage/retention.py)

@@ -1,7 +1,7 @@
 """Messages between the domain actors (frozen dataclasses; queries carry `reply`).
 
 Commands are imperative, notifications past tense, queries Get…/List….
-Store messages live in actors/store_messages.py.
+Store messages live in actors/storage/messages.py.
 """
 from __future__ import annotations
 

@@ -9,33 +9,33 @@ from dataclasses import dataclass
 
 import pykka
 
-from actors import passwords
-from actors.auth_settings import AuthSettings
-from actors.base import ask
+from actors.accounts import passwords
+from actors.accounts.auth_settings import AuthSettings
+from actors.runtime.base import ask
 from actors.context import Timings
-from actors.directory import ServerDirectory
+from actors.servers.directory import ServerDirectory
 from actors.dispatcher import Dispatcher
 from actors.events import INFO, Event
-from actors.event_reader import EventReader
-from actors.eventer import Eventer
-from actors.facade import DaemonApi
-from actors.gc_steward import GcSteward
-from actors.keyring import KeyRing
+from actors.storage.event_reader import EventReader
+from actors.storage.eventer import Eventer
+from actors.facade.daemon_api import DaemonApi
+from actors.runtime.gc_steward import GcSteward
+from actors.keys.keyring import KeyRing
 from actors.messages import EmitEvents, Restored
-from actors.server_records import row_to_record
-from actors.store_actor import StoreActor, redact
-from actors.request_tracker import RequestTracker
-from actors.retention import Due, RetentionSettings
-from actors.roles import ADMIN
-from actors.store_messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState, PruneHistory
-from actors.ticker import Ticker
+from actors.servers.records import row_to_record
+from actors.storage.actor import StoreActor, redact
+from actors.requests.tracker import RequestTracker
+from actors.storage.retention import Due, RetentionSettings
+from actors.accounts.roles import ADMIN
+from actors.storage.messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState, PruneHistory
+from actors.runtime.ticker import Ticker
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 60.0
 
 
 def start_event_reader(db: str, store: pykka.ActorRef) -> pykka.ActorRef | None:
-    """The event list's own reader (actors/event_reader.py), started after the store made the
+    """The event list's own reader (actors/storage/event_reader.py), started after the store made the
     schema; None for an in-memory SQLite database, which a second connection would not see."""
     if db.replace("sqlite:///", "") in (":memory:", ""):
         return None

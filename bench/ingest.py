@@ -242,7 +242,7 @@ def thread_cpu() -> Counter:
 
 def thread_kind(name: str) -> str:
     for prefix, kind in (("bus-server", "bus thread"), ("ServerActor-", "ServerActors"),
-                         ("actor-pool-", "actor pool"),   # pooled actors (actors/pool.py), if any
+                         ("actor-pool-", "actor pool"),   # pooled actors (actors/runtime/worker_pool.py), if any
                          ("ServerDirectory-", "directory"), ("StoreActor-", "store"),
                          ("Eventer-", "eventer"), ("ZMQbg/IO", "zmq I/O"), ("MainThread", "main"),
                          ("ingest-credit", "credit publisher")):
@@ -338,7 +338,7 @@ class AppliedCounter:
         self._original = None
 
     def install(self) -> None:
-        from actors.server_actor import ServerActor
+        from actors.servers.actor import ServerActor
         original = self._original = ServerActor.heartbeat
 
         @functools.wraps(original)
@@ -350,7 +350,7 @@ class AppliedCounter:
         ServerActor.heartbeat = heartbeat
 
     def remove(self) -> None:
-        from actors.server_actor import ServerActor
+        from actors.servers.actor import ServerActor
         if self._original is not None:
             ServerActor.heartbeat = self._original
 
@@ -386,9 +386,9 @@ def settle(bus, quiet_s: float = 0.2, timeout_s: float = 15.0) -> None:
 def start_ours(fleet: Fleet, data_dir: str):
     """The actor system and the bus as run.py wires them, every agent key trusted up front.
     Returns (system, bus, the manager's public key the agents pin)."""
-    from actors.base import ask
+    from actors.runtime.base import ask
     from actors.context import Timings
-    from actors.store_messages import Flush
+    from actors.storage.messages import Flush
     from actors.system import start_actor_system
     from bus.server import BusServer
     system = start_actor_system(str(Path(data_dir) / "calamari.sqlite3"), Timings(), tick_period_s=1.0)
@@ -427,8 +427,8 @@ def queued(ref) -> int:
 
 def measure_ours(fleet: Fleet, args) -> dict:
     """The `ours` phase: the daemon's pieces in this process, fresh senders, the window."""
-    from actors.base import ask
-    from actors.store_messages import Flush
+    from actors.runtime.base import ask
+    from actors.storage.messages import Flush
     applied = AppliedCounter()
     applied.install()
     stopping = threading.Event()

@@ -45,7 +45,7 @@ class ProtocolError(ValueError):
 # OSD map is millions of small dicts and strings) run collections over the whole heap again and
 # again: measured 1.3-1.5 s to unpack 28 MB, about 0.23 s with these. A larger middle threshold
 # (20) was as fast but let a young-generation pass walk a million objects: 1.2-1.4 s pauses in a
-# 10,000-server fleet. The daemon also freezes survivors (actors/gc_steward.py).
+# 10,000-server fleet. The daemon also freezes survivors (actors/runtime/gc_steward.py).
 GC_THRESHOLDS = (20_000, 10, 10)
 
 

@@ -26,8 +26,8 @@ class User(BaseModel):
     password_hash = pw.TextField()
     is_admin = pw.BooleanField(default=False)   # kept equal to role == "admin" (older data dirs)
     created_at = pw.DoubleField()
-    role = pw.TextField(null=True)              # actors/roles.py; NULL in rows made before roles
-    failed_logins = pw.IntegerField(default=0)  # consecutive failures (actors/lockout.py)
+    role = pw.TextField(null=True)              # actors/accounts/roles.py; NULL in rows made before roles
+    failed_logins = pw.IntegerField(default=0)  # consecutive failures (actors/accounts/lockout.py)
     locked_until = pw.DoubleField(null=True)    # no index: create_tables would index a column
                                                 # an older table does not have yet (SQLite quirk)
 
@@ -36,7 +36,7 @@ class User(BaseModel):
 
 
 class LoginFailure(BaseModel):
-    """Consecutive failed logins into one account from one client address (actors/lockout.py);
+    """Consecutive failed logins into one account from one client address (actors/accounts/lockout.py);
     a row exists only while there is something to remember."""
     user = pw.ForeignKeyField(User, backref="login_failures", on_delete="CASCADE")
     client = pw.TextField()
@@ -62,7 +62,7 @@ class Session(BaseModel):
 
 
 class ApiToken(BaseModel):
-    # Only sha256 of the secret is kept (actors/api_tokens.py); the id is public.
+    # Only sha256 of the secret is kept (actors/accounts/api_tokens.py); the id is public.
     id = pw.TextField(primary_key=True)
     user = pw.ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
     name = pw.TextField()

@@ -1,4 +1,4 @@
-"""Deleting old history a batch at a time, oldest first (the policy: actors/retention.py).
+"""Deleting old history a batch at a time, oldest first (the policy: actors/storage/retention.py).
 
 Both tables are walked through their indexed timestamp (events.when, requests.requested_at), so
 a batch costs an index range scan plus `limit` row deletions however big the table is; the count

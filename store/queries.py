@@ -368,7 +368,7 @@ def load_keys() -> list[dict]:
     query = MinionKey.select(MinionKey.minion_id, MinionKey.status, MinionKey.public_key,
                              MinionKey.fingerprint, MinionKey.updated_at).order_by(MinionKey.minion_id).tuples()
     return [{"id": minion_id, "status": status, "public_key": public_key, "fingerprint": fp,
-             "updated_at": updated_at}   # a pending key's age (actors/keyring.py expiry)
+             "updated_at": updated_at}   # a pending key's age (actors/keys/keyring.py expiry)
             for minion_id, status, public_key, fp, updated_at in query]
 
 

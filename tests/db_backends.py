@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from actors.store_actor import StoreActor
+from actors.storage.actor import StoreActor
 from store.db import open_database
 
 URL_VARIABLE = "CALAMARI_TEST_POSTGRES_URL"

@@ -1,4 +1,4 @@
-"""The Tornado application: the /api/v2 route table over an actors.api.Api.
+"""The Tornado application: the /api/v2 route table over an actors.facade.api.Api.
 
     app = make_app(api, settings=WebSettings(cookie_secret=..., hostname=..., ...))
 

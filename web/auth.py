@@ -25,8 +25,8 @@ import secrets
 
 from tornado.web import RequestHandler
 
-from actors import api_tokens, roles
-from actors.auth_settings import MAX_SESSION_S
+from actors.accounts import api_tokens, roles
+from actors.accounts.auth_settings import MAX_SESSION_S
 from web.errors import ApiError
 
 SESSION_COOKIE = "calamari_sessionid"

@@ -21,8 +21,8 @@ from typing import Any
 from tornado import httputil
 from tornado.web import HTTPError, RequestHandler
 
-from actors import roles
-from actors.api import JsonBytes
+from actors.accounts import roles
+from actors.json_bytes import JsonBytes
 from actors.errors import DomainError
 from web import auth, limits, security
 from web.bridge import resolve

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from actors.commands.fields import Body
+from actors.fields import Body
 
 ACCEPTED = 202      # the 202 workflow: {"request_id"}, or 304 when nothing would change
 NO_CONTENT = 204

@@ -1,12 +1,12 @@
 """JSON Schemas for the OpenAPI document, converted from what the server enforces: route regexes
-(path parameters), Fields and Bodies (actors/commands/fields.py: query parameters and request
+(path parameters), Fields and Bodies (actors/fields.py: query parameters and request
 bodies), and the fixed answer shapes (the error shape, 202 {"request_id"}, the pagination
 envelope)."""
 from __future__ import annotations
 
 import re
 
-from actors.commands.fields import (
+from actors.fields import (
     BOOL, CRUSH_NAME, EITHER, INT, LIST, NUMBER, OBJECT, STRING, Body, Field, name_pattern)
 
 ERROR = {

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 from urllib.parse import urlencode
 
-from actors.api import JsonBytes
-from actors.commands.fields import Field, integer, string
+from actors.json_bytes import JsonBytes
+from actors.fields import Field, integer, string
 from actors.errors import Invalid
 from actors.events import INFO, SEVERITY_BY_NAME, SEVERITY_NAMES
 

@@ -1,6 +1,6 @@
 """Shape comparison of sync objects: what the daemon reads, and where sim and real Ceph differ.
 
-`DAEMON_READS` lists, per sync type, the key paths the daemon reads (actors/views, membership,
+`DAEMON_READS` lists, per sync type, the key paths the daemon reads (actors/cluster/views, membership,
 map_events, request_machine, the command builders). A path is dot-separated keys; `name[]` steps
 into every element of the list `name`, `name{}` into every value of the map `name`, and a bare
 `[]` / `{}` segment into the elements / values of the current object. So

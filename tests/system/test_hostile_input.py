@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from actors.commands.fields import convert
+from actors.fields import convert
 from tests.system.daemon_process import logged_in_client
 from tests.system.live_target import live_target
 from web.app import ROUTES

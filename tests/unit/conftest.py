@@ -6,7 +6,7 @@ import threading
 import pykka
 import pytest
 
-from actors.store_actor import StoreActor
+from actors.storage.actor import StoreActor
 from tests.helpers import wait_until
 # The facade's fixtures (api, clock, events, password_hash), for every unit test module.
 from tests.unit.facade_fixtures import api, clock, events, password_hash  # noqa: F401

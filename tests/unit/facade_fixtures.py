@@ -1,4 +1,4 @@
-"""The facade (actors/facade.py DaemonApi) against a real store with a fake clock and an event
+"""The facade (actors/facade/daemon_api.py DaemonApi) against a real store with a fake clock and an event
 sink: fixtures for the facade's unit tests, made visible to them by tests/unit/conftest.py."""
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from actors import passwords
-from actors import store_messages as m
-from actors.auth_settings import AuthSettings
-from actors.base import ask
-from actors.facade import DaemonApi
+from actors.accounts import passwords
+from actors.storage import messages as m
+from actors.accounts.auth_settings import AuthSettings
+from actors.runtime.base import ask
+from actors.facade.daemon_api import DaemonApi
 from actors.messages import EmitEvents
 
 PASSWORD = "right-password-1"

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from actors.api import JsonBytes
-from actors.cli.signatures import Signatures
+from actors.json_bytes import JsonBytes
+from actors.facade.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 from sim.command_table import command_descriptions
 

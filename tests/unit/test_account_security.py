@@ -8,13 +8,13 @@ import hashlib
 
 import pytest
 
-from actors import store_messages as m
-from actors.base import ask
+from actors.storage import messages as m
+from actors.runtime.base import ask
 from actors.errors import Invalid
-from actors.facade_accounts import check_password
-from actors.lockout import AttemptOutcome, Limits, LoginState, after_attempt
-from actors.password_strength import weakness
-from actors.roles import unknown_user
+from actors.facade.accounts import check_password
+from actors.accounts.lockout import AttemptOutcome, Limits, LoginState, after_attempt
+from actors.accounts.password_strength import weakness
+from actors.accounts.roles import unknown_user
 from tests.helpers import wait_until
 from tests.unit.facade_fixtures import PASSWORD, get, user
 from web.login_throttle import LoginThrottle, Throttled

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from actors.base import Actor, ask, handles
+from actors.runtime.base import Actor, ask, handles
 from actors.errors import NotFound, Unavailable
 
 

@@ -7,9 +7,9 @@ from concurrent.futures import Future
 import pykka
 import pytest
 
-from actors.base import Actor, ask, handles
+from actors.runtime.base import Actor, ask, handles
 from actors.errors import Unavailable
-from actors.pool import BATCH, ActorPool, PooledActor
+from actors.runtime.worker_pool import BATCH, ActorPool, PooledActor
 
 
 class Note:

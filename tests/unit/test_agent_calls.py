@@ -6,7 +6,7 @@ from concurrent.futures import Future
 
 import pytest
 
-from actors.agent_calls import first_answer
+from actors.facade.agent_calls import first_answer
 from actors.errors import NotFound, Unavailable
 from bus.protocol import JobResult
 

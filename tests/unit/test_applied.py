@@ -1,4 +1,4 @@
-"""actors.applied.shows_applied: does an OSD map show every command of a job?
+"""actors.requests.applied.shows_applied: does an OSD map show every command of a job?
 
 First per prefix on hand-built maps (tests/unit/ceph_fixtures.py), then how a job's commands
 combine (renames, replaced effects, unknown commands), malformed input, and last every builder
@@ -11,12 +11,12 @@ import random
 
 import pytest
 
-from actors.applied import shows_applied
-from actors.commands import (
+from actors.requests.applied import shows_applied
+from actors.cluster.commands import (
     plan_crush_map, plan_crush_node_create, plan_crush_node_delete, plan_crush_node_update,
     plan_crush_rule_create, plan_crush_rule_delete, plan_osd_command, plan_osd_config,
     plan_osd_update, plan_pool_create, plan_pool_delete, plan_pool_update)
-from actors.views.osd_map import OsdMapView
+from actors.cluster.views.osd_map import OsdMapView
 from tests.unit import ceph_fixtures as fx
 from tests.unit.sim_helpers import make
 

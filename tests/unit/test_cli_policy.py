@@ -1,10 +1,10 @@
-"""actors/cli: words matched against command signatures, the role policy and the audit text."""
+"""actors/facade/cli: words matched against command signatures, the role policy and the audit text."""
 from __future__ import annotations
 
 import pytest
 
-from actors.cli import policy
-from actors.cli.signatures import Signatures, unknown_command_answer
+from actors.facade.cli import policy
+from actors.facade.cli.signatures import Signatures, unknown_command_answer
 from sim.command_table import command_descriptions
 
 # A few of Pacific's descriptions the simulator does not serve, in the mon's own shape.

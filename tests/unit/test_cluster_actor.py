@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from actors.base import ask
+from actors.runtime.base import ask
 from actors.context import Peers, Timings
 from actors.errors import Unavailable
 from actors.events import RECOVERY, WARNING
-from actors.cluster_actor import ClusterActor
+from actors.cluster.actor import ClusterActor
 from actors.messages import (ClusterHeartbeatReceived, ClusterMembership, ClusterQuery, EmitEvents,
                              JobCompleted, Tick)
-from actors.store_messages import SaveSyncObject
+from actors.storage.messages import SaveSyncObject
 from bus.protocol import ClusterHeartbeat, JobResult
 from tests.helpers import wait_until
 from tests.unit import ceph_fixtures as fx
@@ -132,7 +132,7 @@ def test_a_health_answer_delayed_past_a_newer_one_does_not_roll_the_copy_back():
 
 def test_a_cluster_late_before_a_restart_recovers_once_and_is_not_late_again(world):
     from actors.messages import Restored
-    from actors.store_messages import SaveCluster, StoredCluster
+    from actors.storage.messages import SaveCluster, StoredCluster
     actor, sink, jobs, published = world
     actor.tell(Restored(StoredCluster(fx.FSID, "ceph", 1.0, {}, late=True)))
     actor.ask(Tick(500.0))                                 # still silent: no second "late"
@@ -144,7 +144,7 @@ def test_a_cluster_late_before_a_restart_recovers_once_and_is_not_late_again(wor
 
 
 def test_the_late_flag_is_persisted_before_each_late_or_regained_event(world):
-    from actors.store_messages import SaveCluster
+    from actors.storage.messages import SaveCluster
     actor, sink, jobs, published = world
     heartbeat(actor, "mon-a", 1.0, osd_map=1)
     actor.ask(Tick(200.0))
@@ -160,8 +160,8 @@ def test_the_late_flag_is_persisted_before_each_late_or_regained_event(world):
 def current_maps_after_a_restore(stored_epoch, *beats):
     """MapCurrent messages a restored cluster tells the tracker, driven by `beats` (callables)."""
     from actors.messages import Restored
-    from actors.request_messages import MapCurrent
-    from actors.store_messages import StoredCluster
+    from actors.requests.messages import MapCurrent
+    from actors.storage.messages import StoredCluster
     sink, tracker = Recorder.start(), Recorder.start()
     peers = Peers(store=sink, eventer=sink, directory=sink, send_job=lambda *a: "j",
                   cluster_ref=lambda fsid: None, publish_cluster={}.__setitem__, tracker=tracker)
@@ -185,7 +185,7 @@ def test_after_a_restore_the_tracker_learns_once_when_the_held_osd_map_is_curren
 
 def test_a_forgotten_cluster_deletes_its_rows_and_persists_nothing_more(world):
     from actors.messages import Forget
-    from actors.store_messages import DeleteCluster
+    from actors.storage.messages import DeleteCluster
     actor, sink, jobs, published = world
     heartbeat(actor, "mon-a", 1.0, osd_map=42)
     actor.tell(Forget())
@@ -197,7 +197,7 @@ def test_a_forgotten_cluster_deletes_its_rows_and_persists_nothing_more(world):
 
 
 def test_a_silent_favourite_is_replaced_on_a_tick_by_a_mon_still_heard():
-    from actors.request_messages import FavouriteChanged
+    from actors.requests.messages import FavouriteChanged
     sink = Recorder.start()
     peers = Peers(store=sink, eventer=sink, directory=sink, tracker=sink,
                   send_job=lambda agent, fn, args, reply_to, timeout: "j",

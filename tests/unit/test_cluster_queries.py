@@ -8,12 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from actors.cluster_queries import JsonPage, QueryCache
+from actors.cluster.queries import JsonPage, QueryCache
 from actors.errors import NotFound, Unavailable
 from actors.messages import Service
-from actors.views.api_osds import api_osds
-from actors.views.api_pools import api_pools
-from actors.views.osd_map import OsdMapView
+from actors.cluster.views.api_osds import api_osds
+from actors.cluster.views.api_pools import api_pools
+from actors.cluster.views.osd_map import OsdMapView
 from tests.unit import ceph_fixtures as fx
 from tests.unit.sim_helpers import make
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from actors.commands import (
+from actors.cluster.commands import (
     plan_crush_map, plan_crush_node_create, plan_crush_node_delete, plan_crush_node_update,
     plan_crush_rule_create, plan_crush_rule_delete, plan_crush_rule_update)
 from actors.errors import Conflict, Invalid, NotFound, Unavailable
-from actors.plans import OSD_MAP
-from actors.views.osd_map import OsdMapView
+from actors.requests.plans import OSD_MAP
+from actors.cluster.views.osd_map import OsdMapView
 from tests.unit import ceph_fixtures as fx
 
 CLUSTER = fx.CLUSTER

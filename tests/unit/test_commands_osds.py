@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from actors.commands import plan_osd_command, plan_osd_config, plan_osd_update
+from actors.cluster.commands import plan_osd_command, plan_osd_config, plan_osd_update
 from actors.errors import Conflict, Invalid, NotFound
-from actors.plans import JOB, OSD_MAP
-from actors.views.osd_map import OsdMapView
+from actors.requests.plans import JOB, OSD_MAP
+from actors.cluster.views.osd_map import OsdMapView
 from tests.unit import ceph_fixtures as fx
 
 

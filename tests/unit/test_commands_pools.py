@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from actors.commands import plan_pool_create, plan_pool_delete, plan_pool_update
+from actors.cluster.commands import plan_pool_create, plan_pool_delete, plan_pool_update
 from actors.errors import Conflict, Invalid, NotFound
-from actors.plans import OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth
-from actors.views.osd_map import OsdMapView
+from actors.requests.plans import OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth
+from actors.cluster.views.osd_map import OsdMapView
 from tests.unit import ceph_fixtures as fx
 
 CONFIG = fx.config()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors import crush_text as ct
+from actors.cluster import crush_text as ct
 
 # A Pacific `crushtool -d` output with device classes, a trailing comment and choose_args.
 PACIFIC_MAP = """\

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from actors.base import ask
+from actors.runtime.base import ask
 from actors.context import Peers
-from actors.directory import ServerDirectory
+from actors.servers.directory import ServerDirectory
 from actors.errors import NotFound
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetServer, ListClusterServers,
                              ListServers, ServerRecord, ServerUpdated, Service, ServicesChanged)
-from actors.store_messages import DeleteServer
+from actors.storage.messages import DeleteServer
 from tests.unit.actor_doubles import Recorder
 
 FSID = "c" * 8

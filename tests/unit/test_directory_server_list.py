@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from actors.base import ask
+from actors.runtime.base import ask
 from actors.context import Peers
-from actors.directory import ServerDirectory
+from actors.servers.directory import ServerDirectory
 from actors.messages import ForgetServer, GetServer, ListServers, ServerRecord, ServerUpdated, Service
 from tests.unit.actor_doubles import Recorder
 

@@ -1,8 +1,8 @@
 """Unmanaged-server inference, service pruning and server serialisation (pure)."""
-from actors.directory_views import api_cluster_server, infer_unmanaged, prune_vanished
-from actors.membership import ip_of, membership
+from actors.servers.directory_views import api_cluster_server, infer_unmanaged, prune_vanished
+from actors.cluster.membership import ip_of, membership
 from actors.messages import ClusterMembership, ServerRecord, Service
-from actors.server_records import added_message, record_to_row, row_to_record
+from actors.servers.records import added_message, record_to_row, row_to_record
 
 FSID = "f" * 8
 

@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from actors import store_messages as m
-from actors import retention as rt
-from actors.base import ask
+from actors.storage import messages as m
+from actors.storage import retention as rt
+from actors.runtime.base import ask
 from actors.events import CRITICAL, ERROR, INFO, RECOVERY, WARNING, Event
-from actors.store_actor import StoreActor
+from actors.storage.actor import StoreActor
 from store import event_pages, pruning
 from store.db import create_schema, open_database
 from store.event_pages import EventPages

@@ -1,4 +1,4 @@
-"""EventReader (actors/event_reader.py): lists events on its own connection, not behind the
+"""EventReader (actors/storage/event_reader.py): lists events on its own connection, not behind the
 store's writes, yet shows every event the store was told to save before the list was asked."""
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from actors import event_reader
-from actors import store_messages as m
-from actors.base import ask, handles
-from actors.event_reader import EventInbox, EventReader
+from actors.storage import event_reader
+from actors.storage import messages as m
+from actors.runtime.base import ask, handles
+from actors.storage.event_reader import EventInbox, EventReader
 from actors.events import INFO, WARNING, Event
-from actors.facade import DaemonApi
-from actors.store_actor import StoreActor
+from actors.facade.daemon_api import DaemonApi
+from actors.storage.actor import StoreActor
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gc
 
-from actors.gc_steward import GcSteward
+from actors.runtime.gc_steward import GcSteward
 
 
 class Clock:

@@ -1,17 +1,17 @@
 """KeyRing (the bus's gate) against a store double that answers when the test says; and the key
-rules shared by the API and `run.py key` (actors/key_admin.py) against the real store actor."""
+rules shared by the API and `run.py key` (actors/keys/key_admin.py) against the real store actor."""
 from __future__ import annotations
 
 from concurrent.futures import Future
 
 import pytest
 
-from actors import key_admin
-from actors import store_messages as m
-from actors.base import ask
+from actors.keys import key_admin
+from actors.storage import messages as m
+from actors.runtime.base import ask
 from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING
-from actors.keyring import MAX_PENDING, MISS_RELOAD_S, RELOAD_S, WARN_EVERY_S, KeyRing
+from actors.keys.keyring import MAX_PENDING, MISS_RELOAD_S, RELOAD_S, WARN_EVERY_S, KeyRing
 from bus.curve import fingerprint, new_keypair
 from bus.gate import BAD_ID, OTHER_KEY, SENDER_MISMATCH, UNACCEPTED
 

@@ -6,8 +6,8 @@ import copy
 import pytest
 
 from actors.events import ERROR, INFO, RECOVERY, WARNING, Event
-from actors.map_events import diff_health, diff_mon_status, diff_osd_map, diff_quorum_status
-from actors.views.misc import health_status
+from actors.cluster.map_events import diff_health, diff_mon_status, diff_osd_map, diff_quorum_status
+from actors.cluster.views.config import health_status
 from tests.unit import ceph_fixtures as fx
 
 NOW = 1_800_000_000.0

@@ -1,4 +1,4 @@
-"""The one "a name has no control, format or separator characters" rule (actors/commands/fields.py name_problem) and the fields
+"""The one "a name has no control, format or separator characters" rule (actors/fields.py name_problem) and the fields
 that use it (issue 12): control, bidi and invisible characters are a 400 naming the field."""
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from actors.api_tokens import check_new
-from actors.commands.crush_rules import STEP
-from actors.commands.fields import check_record, name_pattern, name_problem
-from actors.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
+from actors.accounts.api_tokens import check_new
+from actors.cluster.commands.crush_rules import STEP
+from actors.fields import check_record, name_pattern, name_problem
+from actors.cluster.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
 from actors.errors import Invalid
 
 REFUSED = ["\x00", "a\x00b", "\u202etxt.exe", "\u2066x\u2069", "zero\u200bwidth", "line\nbreak",

@@ -8,8 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from actors.commands.crush_rules import RULE_CREATE
-from actors.commands.pool_attrs import PATCH_FIELDS, POOL_CREATE, POOL_FIELDS
+from actors.cluster.commands.crush_rules import RULE_CREATE
+from actors.cluster.commands.pool_attrs import PATCH_FIELDS, POOL_CREATE, POOL_FIELDS
 from actors.errors import Invalid
 from web.app import ROUTES
 from web.openapi import UNSAFE, document, path_template

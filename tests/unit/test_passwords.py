@@ -5,8 +5,8 @@ import hmac
 import argon2
 import pytest
 
-from actors import passwords
-from actors.passwords import hash_password, needs_rehash, new_token, token_hash, verify_password
+from actors.accounts import passwords
+from actors.accounts.passwords import hash_password, needs_rehash, new_token, token_hash, verify_password
 
 
 def legacy_scrypt(password: str, salt: bytes = b"0123456789abcdef") -> str:

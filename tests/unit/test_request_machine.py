@@ -4,8 +4,8 @@ from __future__ import annotations
 import msgpack
 import pytest
 
-from actors import request_machine as rm
-from actors.plans import JOB, OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
+from actors.requests import machine as rm
+from actors.requests.plans import JOB, OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 from bus.protocol import JobResult
 
 FSID = "fsid-1"

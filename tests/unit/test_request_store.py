@@ -1,11 +1,11 @@
 """The requests table through the StoreActor: upsert, newest-first bounded load, bad rows."""
 from __future__ import annotations
 
-from actors import request_machine as rm
-from actors import store_messages as m
-from actors.base import ask
-from actors.plans import PG_GROWTH, PgGrowth, Plan
-from actors.request_tracker import dump, from_row, row
+from actors.requests import machine as rm
+from actors.storage import messages as m
+from actors.runtime.base import ask
+from actors.requests.plans import PG_GROWTH, PgGrowth, Plan
+from actors.requests.tracker import dump, from_row, row
 from store import queries
 from tests import db_backends
 from tests.db_backends import rows

@@ -5,17 +5,17 @@ import itertools
 
 import pytest
 
-from actors import request_machine as rm
-from actors.base import ask
+from actors.requests import machine as rm
+from actors.runtime.base import ask
 from actors.context import Peers, Timings
 from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING
 from actors.messages import EmitEvents, JobCompleted, Restored, Tick
-from actors.plans import JOB, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
-from actors.request_messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
+from actors.requests.plans import JOB, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
+from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
-from actors.request_tracker import RequestTracker, dump, from_row, row
-from actors.store_messages import SaveRequest
+from actors.requests.tracker import RequestTracker, dump, from_row, row
+from actors.storage.messages import SaveRequest
 from bus.protocol import JobResult
 from tests.unit.actor_doubles import Recorder
 

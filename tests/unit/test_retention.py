@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from actors import retention as rt
-from actors import store_messages as m
-from actors.base import ask
+from actors.storage import retention as rt
+from actors.storage import messages as m
+from actors.runtime.base import ask
 from actors.context import Peers, Timings
 from actors.events import INFO, Event
 from actors.messages import Restored, Tick
-from actors.request_messages import ListRequests, SubmitJob
-from actors.request_tracker import RequestTracker
-from actors.store_actor import StoreActor
+from actors.requests.messages import ListRequests, SubmitJob
+from actors.requests.tracker import RequestTracker
+from actors.storage.actor import StoreActor
 from tests.helpers import wait_until
 from tests.unit.actor_doubles import Recorder
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from actors import store_messages as m
-from actors.base import ask
-from actors.store_actor import StoreActor
+from actors.storage import messages as m
+from actors.runtime.base import ask
+from actors.storage.actor import StoreActor
 from store.db import create_schema, open_database
 from store.migrations import EVENT_INDEXES_SUPERSEDED, EVENT_PAGE_INDEXES, LATEST, MIGRATIONS, upgrade
 from store.models import ALL_MODELS

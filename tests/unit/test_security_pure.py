@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from actors import api_tokens, roles
-from actors.audit import audit_event
+from actors.accounts import api_tokens, roles
+from actors.accounts.audit import audit_event
 from actors.errors import Invalid
 from actors.events import ERROR, INFO, WARNING
-from actors.lockout import LoginOutcome, LoginState, after_login
+from actors.accounts.lockout import LoginOutcome, LoginState, after_login
 
 
 # roles ---------------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import pytest
 from actors.context import Peers, Timings
 from actors.events import INFO, RECOVERY, WARNING
 from actors.messages import EmitEvents, ServerHeartbeatReceived, ServerRecord, ServerUpdated, Tick
-from actors.server_actor import ServerActor
-from actors.store_messages import SaveServer
+from actors.servers.actor import ServerActor
+from actors.storage.messages import SaveServer
 from bus.protocol import ServerHeartbeat
 from tests.unit.actor_doubles import Recorder
 

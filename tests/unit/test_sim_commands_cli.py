@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from actors.cli.signatures import Signatures
+from actors.facade.cli.signatures import Signatures
 from sim.model import SimCluster
 from tests.unit.sim_helpers import NOW, make
 

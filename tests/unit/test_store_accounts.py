@@ -5,11 +5,11 @@ import sqlite3
 
 import pytest
 
-from actors import store_messages as m
+from actors.storage import messages as m
 from actors.errors import Conflict, NotFound
-from actors.lockout import AttemptOutcome, Limits
-from actors.roles import public_user
-from actors.store_actor import StoreActor
+from actors.accounts.lockout import AttemptOutcome, Limits
+from actors.accounts.roles import public_user
+from actors.storage.actor import StoreActor
 from tests import db_backends
 from tests.db_backends import rows
 from tests.unit.test_store_actor import call, sqlite_rows

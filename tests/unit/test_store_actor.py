@@ -4,11 +4,11 @@ import sqlite3
 import peewee
 import pytest
 
-from actors import store_messages as m
-from actors.base import ask
+from actors.storage import messages as m
+from actors.runtime.base import ask
 from actors.errors import Conflict, NotFound
 from actors.events import CRITICAL, ERROR, INFO, RECOVERY, WARNING, Event
-from actors.store_actor import StoreActor
+from actors.storage.actor import StoreActor
 from store.db import open_database
 from store.models import User
 from tests import db_backends
@@ -331,7 +331,7 @@ def test_bad_key_status_is_refused(store, caplog):
 
 def test_malformed_write_is_logged_and_the_actor_keeps_answering(store, caplog):
     store.tell(m.SaveServer(server("good.example.com")))
-    with caplog.at_level(logging.ERROR, logger="actors.store_actor"):
+    with caplog.at_level(logging.ERROR, logger="actors.storage.actor"):
         store.tell(m.SaveServer(server("bad.example.com", grains={"when": object()})))
         state = load(store)
     assert [s["fqdn"] for s in state.servers] == ["good.example.com"]

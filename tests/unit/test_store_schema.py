@@ -5,10 +5,10 @@ import sqlite3
 
 import pytest
 
-from actors.base import ask
-from actors.store_actor import StoreActor
+from actors.runtime.base import ask
+from actors.storage.actor import StoreActor
 from actors.events import INFO, Event
-from actors.store_messages import GetUserByName, ListEvents, LoadRequests, LoadState, SaveEvents, SaveServer
+from actors.storage.messages import GetUserByName, ListEvents, LoadRequests, LoadState, SaveEvents, SaveServer
 from store.db import create_schema, open_database, redact
 from store.migrations import LATEST, MIGRATIONS, SchemaError, upgrade
 from store.models import ALL_MODELS

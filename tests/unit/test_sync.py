@@ -1,5 +1,5 @@
 """Version tracking of sync objects and the favourite mon choice (pure)."""
-from actors.sync import SyncState, choose_favourite, is_newer
+from actors.cluster.sync_objects import SyncState, choose_favourite, is_newer
 
 
 def test_epochs_compare_as_numbers_and_digests_by_difference():

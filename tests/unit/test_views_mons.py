@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from actors.errors import NotFound
-from actors.views.mons import MonService, api_mon, api_mon_status, api_mons
+from actors.cluster.views.mons import MonService, api_mon, api_mon_status, api_mons
 from tests.unit import ceph_fixtures as fx
 
 

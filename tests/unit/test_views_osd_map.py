@@ -7,13 +7,13 @@ import json
 import pytest
 
 from actors.errors import NotFound, Unavailable
-from actors.views.api_osd_map import (
+from actors.cluster.views.api_osd_map import (
     OSD_COMMANDS, api_crush_map, api_crush_node, api_crush_nodes, api_crush_rule,
     api_crush_rule_sets, api_crush_rules, api_crush_type, api_crush_types, api_osd,
     api_osd_command, api_osd_commands, api_osd_config, api_osds, api_pool, api_pool_defaults,
     api_pools)
-from actors.views.misc import api_config, api_config_key
-from actors.views.osd_map import FLAG_NAMES, OsdMapView
+from actors.cluster.views.config import api_config, api_config_key
+from actors.cluster.views.osd_map import FLAG_NAMES, OsdMapView
 from tests.unit import ceph_fixtures as fx
 
 ALL_OSDS = frozenset(range(6))
@@ -630,7 +630,7 @@ def test_device_class_shadow_buckets_are_not_crush_nodes():
 
 
 def test_every_osd_metadata_key_the_views_read_is_one_agents_send():
-    from actors.views.api_osds import _METADATA_FIELDS
+    from actors.cluster.views.api_osds import _METADATA_FIELDS
     from bus.protocol import OSD_METADATA_KEYS
     read = {key for keys in _METADATA_FIELDS.values() for key in keys}
     assert read <= set(OSD_METADATA_KEYS)

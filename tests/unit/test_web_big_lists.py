@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from actors.cluster_queries import QueryCache
-from actors.directory_views import ServerList, encode_view
+from actors.cluster.queries import QueryCache
+from actors.servers.directory_views import ServerList, encode_view
 from tests.unit.fake_api import FSID, FakeApi, WebTestCase, done
 from tests.unit.sim_helpers import make
 from tests.unit.test_cluster_queries import cluster_of

@@ -3,15 +3,15 @@
 
 The web tier checks the shape of what is asked (a ceph command, a line count, a relative log
 path); the agent checks again on its side. A cli command is parsed against the cluster's own
-command signatures and checked against the caller's role (actors/cli) before anything runs.
+command signatures and checked against the caller's role (actors/facade/cli) before anything runs.
 """
 from __future__ import annotations
 
 import shlex
 
-from actors.cli import policy
-from actors.cli.signatures import unknown_command_answer
-from actors.commands.fields import Body, array, either, integer, string
+from actors.facade.cli import policy
+from actors.facade.cli.signatures import unknown_command_answer
+from actors.fields import Body, array, either, integer, string
 from web.base import BaseHandler
 from web.contract import OK, Write
 from web.errors import ApiError, invalid_field

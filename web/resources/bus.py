@@ -3,7 +3,7 @@ and why (malformed, over an agent's rate, from keys not accepted, impostors) and
 handshakes were refused. Counts since the daemon started; names in bus/server.py STATS_KEYS."""
 from __future__ import annotations
 
-from actors.roles import ADMIN
+from actors.accounts.roles import ADMIN
 from web.base import BaseHandler
 
 

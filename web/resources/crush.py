@@ -5,9 +5,9 @@ the Api finds nothing to change; the Api validates bodies and the map text.
 """
 from __future__ import annotations
 
-from actors.commands.crush_nodes import NODE_CREATE, NODE_UPDATE
-from actors.commands.crush_rules import RULE_CREATE, RULE_UPDATE
-from actors.commands.fields import Body, string
+from actors.cluster.commands.crush_nodes import NODE_CREATE, NODE_UPDATE
+from actors.cluster.commands.crush_rules import RULE_CREATE, RULE_UPDATE
+from actors.fields import Body, string
 from web.base import BaseHandler
 from web.contract import Write
 from web.errors import ApiError, invalid_field

@@ -6,10 +6,10 @@ stay applied (the operation is not atomic, as in the original).
 """
 from __future__ import annotations
 
-from actors.commands.fields import Body, string
+from actors.fields import Body, string
 from actors.errors import DomainError
-from actors.key_admin import KEY_STATUSES
-from actors.roles import ADMIN_WRITES
+from actors.keys.key_admin import KEY_STATUSES
+from actors.accounts.roles import ADMIN_WRITES
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
 from web.errors import ApiError, invalid_field

@@ -9,8 +9,8 @@ Changes (PATCH `osd/<id>`, POST `osd/<id>/command/<command>`, PATCH `osd_config`
 """
 from __future__ import annotations
 
-from actors.commands.fields import array, integer
-from actors.commands.osds import OSD_CONFIG_UPDATE, OSD_UPDATE
+from actors.fields import array, integer
+from actors.cluster.commands.osds import OSD_CONFIG_UPDATE, OSD_UPDATE
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_PARAMETERS, Write

@@ -5,8 +5,8 @@ The pool list is a plain array by id; with `page` and/or `page_size` it is the p
 {count, next, previous, results} instead."""
 from __future__ import annotations
 
-from actors.commands.fields import string
-from actors.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
+from actors.fields import string
+from actors.cluster.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
 from web import pagination
 from web.base import BaseHandler
 from web.contract import Write

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 
-from actors.api import JsonBytes
-from actors.commands.fields import Body, array, either, mapping, string
-from actors.roles import ADMIN_WRITES
+from actors.json_bytes import JsonBytes
+from actors.fields import Body, array, either, mapping, string
+from actors.accounts.roles import ADMIN_WRITES
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
@@ -36,7 +36,7 @@ class ServerListHandler(BaseHandler):
             self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
             return
         # The directory's list (kept until a server changes) is shared, not copied; when it
-        # carries each server's JSON (actors.directory_views.ServerList) that is joined, else
+        # carries each server's JSON (actors.servers.directory_views.ServerList) that is joined, else
         # it is encoded.
         self.send_json(encoded(await self.ask(self.api.list_servers()), 0, None))
 

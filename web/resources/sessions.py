@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from actors.commands.fields import Body, string
-from actors.roles import unknown_user
+from actors.fields import Body, string
+from actors.accounts.roles import unknown_user
 from web import auth
 from web.base import BaseHandler
 from web.contract import OK, Write

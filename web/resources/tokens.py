@@ -8,8 +8,8 @@ a spare that outlives its revocation, or revoke the owner's other tokens.
 """
 from __future__ import annotations
 
-from actors.api_tokens import TOKEN_CREATE
-from actors.roles import READ_ONLY
+from actors.accounts.api_tokens import TOKEN_CREATE
+from actors.accounts.roles import READ_ONLY
 from web.base import BaseHandler
 from web.contract import CREATED, NO_CONTENT, Write
 from web.resources.users import user_id_of

@@ -9,8 +9,8 @@ password: which account and which fields (a role only by an administrator) the A
 """
 from __future__ import annotations
 
-from actors.facade_accounts import USER_CREATE, USER_UPDATE
-from actors.roles import ADMIN, READ_ONLY
+from actors.facade.accounts import USER_CREATE, USER_UPDATE
+from actors.accounts.roles import ADMIN, READ_ONLY
 from web.base import BaseHandler
 from web.contract import CREATED, NO_CONTENT, NO_PARAMETERS, OK, Write
 

@@ -1,0 +1,245 @@
+"""Per-cluster reads (the names of actors.facade.api.CLUSTER_QUERIES), cached until an input changes.
+
+Every answer is derived from the cluster's immutable maps plus where its services run, so one
+computation serves every read until the next map version or service change invalidates it.
+
+Big lists (a cluster may have 10,000 OSDs, about 4 MB of JSON) are joined from the JSON of each
+item, encoded once per map version when first asked for; a page of such a list (`osds_page`,
+`pools_page`) costs the join of its own items only, never a re-encoding of the whole list.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Callable, NamedTuple
+
+from actors.json_bytes import JsonBytes, join_json
+from actors.errors import Invalid, NotFound, Unavailable
+from actors.timefmt import iso
+from actors.cluster.views import api_osd_map as osdv
+from actors.cluster.views.config import api_config, api_config_key
+from actors.cluster.views.mons import MonService, api_mon, api_mon_status, api_mons
+from actors.cluster.views.osd_map import OsdMapView
+from bus.protocol import SYNC_TYPES
+
+# Per cluster: the answers kept, least recently used first out. A full list of 10,000 OSDs is
+# about 4.4 MB, so it fits beside many pages; an answer larger than the byte budget is served
+# but not kept (it is joined again from the per-item JSON, which is kept per map version).
+MAX_ANSWERS = 256
+MAX_ANSWER_BYTES = 8 << 20
+_ENTRY_OVERHEAD = 200   # bytes counted per kept answer besides its JSON: key, tuple, dict slot
+_PARAM_ITEM_BYTES = 40  # ... and per element of a list parameter (a client-chosen id__in)
+
+
+def summary(cluster) -> dict:
+    return {"update_time": iso(cluster.update_time), "id": cluster.fsid, "name": cluster.name}
+
+
+class JsonPage(NamedTuple):
+    """A page of a list: how many items the whole (filtered) list has, and the JSON array of
+    this page's items. Unpacks as (count, results) like the other paged answers."""
+    count: int
+    results: JsonBytes
+
+
+class QueryCache:
+    """The answers of one cluster's reads, JSON-encoded once: a least-recently-used cache of at
+    most `max_entries` answers and `max_bytes` of JSON, emptied by `invalidate` (a new map
+    version, or services moved). Beside it, per map version: the OsdMapView, where OSDs run,
+    the sorted id lists of the OSD list per pool, and the JSON of each OSD and pool asked for;
+    these are bounded by the map itself, whatever the clients ask."""
+
+    def __init__(self, max_entries: int = MAX_ANSWERS, max_bytes: int = MAX_ANSWER_BYTES):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._answers: OrderedDict = OrderedDict()   # key -> (answer, weight)
+        self._weight = 0
+        self._view: OsdMapView | None = None
+        self._servers: dict | None = None
+        self._items: dict[tuple, JsonBytes] = {}     # ("osd" | "pool", id) -> its JSON
+        self._id_lists: dict = {}                    # pool or None -> the OSD list's ids
+        # The answers kept, for readers on other threads (published_answer): written only by the
+        # owning actor, one key at a time; replaced whole on invalidate.
+        self.published: dict = {}
+
+    def invalidate(self) -> None:
+        self.published = {}   # a new dict: readers holding the old one see the old version whole
+        self._answers.clear()
+        self._weight = 0
+        self._view = None
+        self._servers = None
+        self._items.clear()
+        self._id_lists.clear()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(answers kept, bytes they are counted as)."""
+        return len(self._answers), self._weight
+
+    def answer(self, cluster, name: str, params: dict):
+        handler = QUERIES.get(name)
+        if handler is None:
+            raise Invalid(f"unknown cluster query {name!r}")
+        params = _NORMALISE.get(name, _same)(params)
+        key = (name, _freeze(params))
+        kept = self._answers.get(key)
+        if kept is not None:
+            self._answers.move_to_end(key)
+            return kept[0]
+        answer = handler(cluster, self, **params)
+        if not isinstance(answer, (JsonBytes, JsonPage)):
+            answer = JsonBytes(json.dumps(answer).encode())
+        self._keep(key, answer)
+        return answer
+
+    def _keep(self, key, answer) -> None:
+        body = answer.results if isinstance(answer, JsonPage) else answer
+        weight = len(body) + _ENTRY_OVERHEAD + _PARAM_ITEM_BYTES * sum(
+            len(value) for _, value in key[1] if isinstance(value, tuple))
+        if weight > self.max_bytes:
+            return
+        self._answers[key] = (answer, weight)
+        self.published[key] = answer
+        self._weight += weight
+        while len(self._answers) > self.max_entries or self._weight > self.max_bytes:
+            dropped_key, (_, dropped) = self._answers.popitem(last=False)
+            self.published.pop(dropped_key, None)
+            self._weight -= dropped
+
+    def published_answer(self, name: str, params: dict):
+        """Thread-safe: the kept answer of this query, or None (then ask the actor). Small reads
+        of a busy daemon skip the trip through the cluster's actor thread."""
+        if name not in QUERIES:
+            return None
+        try:
+            key = (name, _freeze(_NORMALISE.get(name, _same)(params)))
+        except Exception:  # noqa: BLE001 - odd parameters: the actor answers (and explains)
+            return None
+        return self.published.get(key)
+
+    def osd_view(self, cluster) -> OsdMapView:
+        data = cluster.sync.data("osd_map")
+        if data is None:
+            raise Unavailable(f"The OSD map of cluster {cluster.fsid} has not arrived yet")
+        if self._view is None:
+            self._view = OsdMapView(data)
+        return self._view
+
+    # --- lists joined from per-item JSON -------------------------------------------------------
+    def osd_servers(self, cluster) -> dict:
+        if self._servers is None:
+            self._servers = _osd_servers(cluster)
+        return self._servers
+
+    def _item(self, kind: str, item_id: int, compute: Callable[[], dict]) -> JsonBytes:
+        key = (kind, item_id)
+        encoded = self._items.get(key)
+        if encoded is None:
+            encoded = self._items[key] = JsonBytes(json.dumps(compute()).encode())
+        return encoded
+
+    def osd_json(self, cluster, osd_id: int) -> JsonBytes:
+        view = self.osd_view(cluster)
+        return self._item("osd", osd_id, lambda: osdv.api_osd(view, self.osd_servers(cluster), osd_id))
+
+    def pool_json(self, cluster, pool_id: int) -> JsonBytes:
+        view = self.osd_view(cluster)
+        return self._item("pool", pool_id, lambda: osdv.api_pool(view, pool_id))
+
+    def osd_ids(self, cluster, pool: int | None, ids) -> list[int]:
+        view = self.osd_view(cluster)
+        if ids is not None:    # client-chosen: not kept here (the answers' cache bounds those)
+            return osdv.osd_ids(view, pool, ids)
+        if pool not in self._id_lists:
+            self._id_lists[pool] = osdv.osd_ids(view, pool)   # NotFound (not kept) for no pool
+        return self._id_lists[pool]
+
+    def osds(self, cluster, pool=None, ids=None) -> JsonBytes:
+        return join_json([self.osd_json(cluster, i) for i in self.osd_ids(cluster, pool, ids)])
+
+    def osds_page(self, cluster, offset: int, limit: int, pool=None, ids=None) -> JsonPage:
+        selected = self.osd_ids(cluster, pool, ids)
+        return JsonPage(len(selected), join_json([self.osd_json(cluster, i)
+                                              for i in selected[offset:offset + limit]]))
+
+    def pools(self, cluster) -> JsonBytes:
+        return join_json([self.pool_json(cluster, i) for i in sorted(self.osd_view(cluster).pools_by_id)])
+
+    def pools_page(self, cluster, offset: int, limit: int) -> JsonPage:
+        selected = sorted(self.osd_view(cluster).pools_by_id)
+        return JsonPage(len(selected), join_json([self.pool_json(cluster, i)
+                                              for i in selected[offset:offset + limit]]))
+
+
+def _freeze(params: dict):
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+def _same(params: dict) -> dict:
+    return params
+
+
+def _osd_filters(params: dict) -> dict:
+    """`ids` is a set: duplicates and order do not change the answer, so not its cache key."""
+    ids = params.get("ids")
+    return params if ids is None else {**params, "ids": sorted(set(ids))}
+
+
+_NORMALISE = {"osds": _osd_filters, "osds_page": _osd_filters}
+
+
+def _osd_servers(cluster) -> dict:
+    return {int(s.id): fqdn for s, fqdn in cluster.services if s.type == "osd" and fqdn and s.id.isdigit()}
+
+
+def _mon_services(cluster) -> dict:
+    return {s.id: MonService(running=s.running, fqdn=fqdn, status=s.status)
+            for s, fqdn in cluster.services if s.type == "mon"}
+
+
+def _config(cluster):
+    return cluster.sync.data("config")
+
+
+def _mon_inputs(cluster):
+    mon_status = cluster.sync.data("mon_status")
+    if mon_status is None:
+        raise Unavailable(f"The mon status of cluster {cluster.fsid} has not arrived yet")
+    return mon_status, cluster.sync.data("quorum_status"), _mon_services(cluster)
+
+
+def _sync_object(cluster, cache, sync_type: str):
+    if sync_type not in SYNC_TYPES:
+        raise NotFound.of("sync object type", sync_type)
+    return cluster.sync.data(sync_type)
+
+
+QUERIES = {
+    "cluster": lambda c, q: summary(c),
+    "pools": lambda c, q: q.pools(c),
+    "pools_page": lambda c, q, offset, limit: q.pools_page(c, offset, limit),
+    "pool": lambda c, q, pool_id: q.pool_json(c, pool_id),
+    "pool_defaults": lambda c, q: osdv.api_pool_defaults(q.osd_view(c), _config(c)),
+    "osds": lambda c, q, pool=None, ids=None: q.osds(c, pool, ids),
+    "osds_page": lambda c, q, offset, limit, pool=None, ids=None: q.osds_page(c, offset, limit, pool, ids),
+    "osd": lambda c, q, osd_id: q.osd_json(c, osd_id),
+    "osd_implemented_commands": lambda c, q: list(osdv.OSD_COMMANDS),
+    "osd_commands": lambda c, q, osd_id: osdv.api_osd_commands(q.osd_view(c), osd_id),
+    "osd_command": lambda c, q, osd_id, command: osdv.api_osd_command(q.osd_view(c), osd_id, command),
+    "osd_config": lambda c, q: osdv.api_osd_config(q.osd_view(c)),
+    "crush_map": lambda c, q: osdv.api_crush_map(q.osd_view(c)),
+    "crush_nodes": lambda c, q: osdv.api_crush_nodes(q.osd_view(c)),
+    "crush_node": lambda c, q, node_id: osdv.api_crush_node(q.osd_view(c), node_id),
+    "crush_rules": lambda c, q: osdv.api_crush_rules(q.osd_view(c)),
+    "crush_rule": lambda c, q, rule_id: osdv.api_crush_rule(q.osd_view(c), rule_id),
+    "crush_rule_sets": lambda c, q: osdv.api_crush_rule_sets(q.osd_view(c)),
+    "crush_types": lambda c, q: osdv.api_crush_types(q.osd_view(c)),
+    "crush_type": lambda c, q, type_id: osdv.api_crush_type(q.osd_view(c), type_id),
+    "mons": lambda c, q: api_mons(*_mon_inputs(c)),
+    "mon": lambda c, q, name: api_mon(*_mon_inputs(c), name),
+    "mon_status": lambda c, q, name: api_mon_status(_mon_services(c), name),
+    "config": lambda c, q: api_config(_config(c)),
+    "config_key": lambda c, q, key: api_config_key(_config(c), key),
+    "sync_types": lambda c, q: list(SYNC_TYPES),
+    "sync_object": _sync_object,
+}

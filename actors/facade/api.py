@@ -1,0 +1,126 @@
+"""The read/write facade the web tier calls: every method returns a concurrent.futures.Future.
+
+This is the seam between Tornado and the actors. Methods never block: each one posts a query
+message to the actor that owns the data, with the Future to complete (`reply`); the web bridge
+awaits it with a deadline. A Future fails with an actors.errors.DomainError subclass for
+expected failures (NotFound -> 404, Unavailable -> 503, Invalid -> 400 ...).
+
+Returned values are plain JSON-ready structures (or, for cluster queries, JsonBytes: the same
+already encoded) in the API's wire format
+(docs: ../shared/reference/api-v2-examples.json); datetimes are already ISO-8601 strings.
+"""
+from __future__ import annotations
+
+from concurrent.futures import Future
+from typing import Protocol
+
+
+# Names accepted by Api.cluster_query, with their keyword parameters and results.
+CLUSTER_QUERIES = {
+    "cluster": "{} -> {update_time, id, name}",
+    "pools": "{} -> [pool]",
+    "pools_page": "{offset:int, limit:int} -> (count, JsonBytes of those pools)",
+    "pool": "{pool_id:int} -> pool",
+    "pool_defaults": "{} -> pool with defaults (503 without config or CRUSH rules)",
+    "osds": "{pool:int|None, ids:list[int]|None} -> [osd] (unknown pool -> NotFound)",
+    "osds_page": "{offset:int, limit:int, pool, ids as osds} -> (count, JsonBytes of those osds)",
+    "osd": "{osd_id:int} -> osd",
+    "osd_implemented_commands": "{} -> ['scrub', 'deep_scrub', 'repair']",
+    "osd_commands": "{osd_id:int} -> {'<id>': {'valid_commands': [...]}}",
+    "osd_command": "{osd_id:int, command:str} -> {'valid': bool}",
+    "osd_config": "{} -> {flag: bool} x 9",
+    "crush_map": "{} -> str (decompiled text)",
+    "crush_nodes": "{} -> [node]",
+    "crush_node": "{node_id:int} -> node",
+    "crush_rules": "{} -> [rule]",
+    "crush_rule": "{rule_id:int} -> rule",
+    "crush_rule_sets": "{} -> [{id, rules}]",
+    "crush_types": "{} -> [{id, name}]",
+    "crush_type": "{type_id:int} -> {id, name}",
+    "mons": "{} -> [mon]",
+    "mon": "{name:str} -> mon",
+    "mon_status": "{name:str} -> raw mon_status of that mon or None",
+    "config": "{} -> [{key, value}]",
+    "config_key": "{key:str} -> {key, value}",
+    "sync_types": "{} -> [type names]",
+    "sync_object": "{sync_type:str} -> raw data or None",
+    "servers": "{} -> [server with frontend/backend addr+iface] (cluster view)",
+    "server": "{fqdn:str} -> one of the above",
+}
+
+
+class Api(Protocol):
+    # clusters ---------------------------------------------------------------------------
+    def list_clusters(self) -> Future: ...                       # [{update_time, id, name}]
+    def cluster_query(self, fsid: str, name: str, /, **params) -> Future: ...  # see CLUSTER_QUERIES
+
+    # servers (fleet-wide) -----------------------------------------------------------------
+    def list_servers(self) -> Future: ...                        # [server]
+    def get_server(self, fqdn: str) -> Future: ...               # server
+    def get_server_grains(self, fqdn: str) -> Future: ...        # {grain: value}
+
+    # events and requests: pages -----------------------------------------------------------
+    def list_events(self, *, fsid: str | None, fqdn: str | None, max_severity: int,
+                    offset: int, limit: int) -> Future: ...      # (count, [{when, severity, message}])
+    def list_requests(self, *, fsid: str | None, state: str | None,
+                      offset: int, limit: int) -> Future: ...    # (count, [request])
+    def get_request(self, request_id: str) -> Future: ...        # request
+
+    # changes: the 202 workflow. Future of {"request_id": id}, or None for a no-op (HTTP 304).
+    # `attrs` is the parsed JSON body as sent (validation of types, allowed/required fields and
+    # semantics happens behind the facade: Invalid -> 400 with errors naming fields, NotFound ->
+    # 404, Conflict -> 409, Unavailable -> 503 when the cluster has no reachable mon).
+    # `user` is the session user dict ({id, username, ...}), recorded as who asked.
+    # kind: "pool" | "crush_node" | "crush_rule"
+    def create(self, fsid: str, kind: str, attrs: dict, user: dict, /) -> Future: ...
+    # kind: "pool" | "osd" | "osd_config" (ident None) | "crush_node" | "crush_rule"
+    def update(self, fsid: str, kind: str, ident, attrs: dict, user: dict, /) -> Future: ...
+    # kind: "pool" | "crush_node" | "crush_rule"
+    def delete(self, fsid: str, kind: str, ident, user: dict, /) -> Future: ...
+    def osd_command(self, fsid: str, osd_id: int, command: str, user: dict) -> Future: ...
+    def replace_crush_map(self, fsid: str, text: str, user: dict) -> Future: ...
+    def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future: ...   # {"request_id"}
+    def cancel_request(self, request_id: str) -> Future: ...    # the request after cancelling
+
+    # forgetting -------------------------------------------------------------------------------
+    def delete_cluster(self, fsid: str) -> Future: ...           # None; NotFound
+    def delete_server(self, fqdn: str) -> Future: ...            # None; NotFound
+
+    # synchronous calls to agents (first responsive mon; 503 if none answers) -----------------------
+    def cli_signatures(self, fsid: str) -> Future: ...           # actors.facade.cli.signatures.Signatures
+    def run_cli(self, fsid: str, command: dict) -> Future: ...   # {out, err, status}
+    def cluster_log(self, fsid: str, lines: int) -> Future: ...  # {"lines": text}
+    def server_logs(self, fqdn: str) -> Future: ...              # [path, ...]
+    def server_log(self, fqdn: str, path: str, lines: int) -> Future: ...   # {"lines": text}
+
+    # users and sessions (a user dict: {id, username, email, is_admin, role}) -------------------
+    def authenticate(self, username: str, password: str) -> Future: ...  # user dict or None (also locked)
+    def create_session(self, user_id: int) -> Future: ...        # token str
+    def session_user(self, token: str) -> Future: ...            # user dict or None (ended, expired, idle)
+    def end_session(self, token: str) -> Future: ...             # None
+    def token_user(self, token: str) -> Future: ...              # user dict or None (bad, expired, revoked)
+    def list_users(self) -> Future: ...                          # [user]
+    def get_user(self, user_id: int) -> Future: ...              # user
+
+    # API tokens (own, or anyone's for an admin except creating; Forbidden otherwise) -----------
+    def list_tokens(self, user_id: int, actor: dict) -> Future: ...  # [{id, name, created_at, expires_at, last_used_at, expired}]
+    def create_token(self, user_id: int, attrs: dict, actor: dict) -> Future: ...  # same + "token" (once)
+    def revoke_token(self, user_id: int, token_id: str, actor: dict) -> Future: ...  # None; NotFound
+
+    # audit: one event per write request; `who` is a username (or what was typed at the login)
+    def record_audit(self, who: str | None, method: str, path: str, status: int, *,
+                     request_id: str | None = None, fsid: str | None = None,
+                     fqdn: str | None = None, detail: str | None = None,
+                     client: str | None = None) -> Future: ...     # None
+
+    # agent keys ------------------------------------------------------------------------------
+    def list_keys(self) -> Future: ...                           # [{id, status, fingerprint, refused_fingerprint}]
+    def get_key(self, minion_id: str) -> Future: ...             # {id, status, fingerprint, refused_fingerprint}
+    def update_key(self, minion_id: str, status) -> Future: ...  # None; Invalid for bad transitions
+    def delete_key(self, minion_id: str) -> Future: ...          # None; NotFound
+    def bus_stats(self) -> Future: ...                           # {counter: int} (bus/server.py)
+
+    # user management (`actor` is the session user; Forbidden when not allowed) ---------------------
+    def create_user(self, attrs: dict, actor: dict) -> Future: ...              # user
+    def update_user(self, user_id: int, attrs: dict, actor: dict) -> Future: ...  # user
+    def delete_user(self, user_id: int, actor: dict) -> Future: ...             # None

@@ -1,0 +1,80 @@
+"""`run.py key list|accept|reject|delete|server`: agent keys on the manager's host, no web API.
+
+It works on the data dir through the same store actor and the same rules (actors/keys/key_admin.py)
+as the daemon, and may run while the daemon runs (SQLite lets both at the database). A running
+daemon re-reads the keys before refusing an agent and when a pending agent speaks, so an agent
+accepted here is in within about one of its heartbeat periods; a rejection or deletion here
+reaches a running daemon within actors/keys/keyring.py RELOAD_S.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+VERBS = {"accept": "accept pending keys (their agents get in at their next attempt)",
+         "reject": "reject pending keys (their agents stay out)",
+         "delete": "forget keys (an agent still running comes back as pending)"}
+DONE = {"accept": "accepted", "reject": "rejected", "delete": "deleted"}
+
+
+def add_key_parser(sub) -> None:
+    key = sub.add_parser("key", help="list, accept, reject or delete agent keys; print the bus key")
+    # SUPPRESS: given after `key` they apply, else the daemon's own --data-dir/--db (and defaults).
+    key.add_argument("--data-dir", default=argparse.SUPPRESS, help="the daemon's data dir")
+    key.add_argument("--db", default=argparse.SUPPRESS, help="its database, if not in the data dir")
+    actions = key.add_subparsers(dest="key_command", required=True)
+    actions.add_parser("list", help="every agent key: id, status, fingerprint")
+    for verb, text in VERBS.items():
+        actions.add_parser(verb, help=text).add_argument("ids", nargs="+", metavar="ID")
+    actions.add_parser("server", help="print the manager's public bus key (an agent's --server-key)")
+
+
+def run_key_command(args) -> int:
+    from bus.curve import BadKey, load_or_create
+
+    data_dir = Path(args.data_dir)
+    if args.key_command == "server":   # made here if the daemon never ran: agents can be set up first
+        try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            print(load_or_create(data_dir, "bus")[0].public)
+        except (BadKey, OSError) as exc:
+            print(f"cannot use the bus key pair in {data_dir}: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    return _with_store(args.db or str(data_dir / "calamari.sqlite3"), args)
+
+
+def _with_store(db: str, args) -> int:
+    import pykka
+
+    from actors.keys import key_admin
+    from actors.runtime.base import ask
+    from actors.errors import DomainError
+    from actors.storage.actor import StoreActor
+    from actors.storage.messages import Flush, LoadKeys, SaveEvents
+
+    store = StoreActor.start(db)
+    emit = lambda events: store.tell(SaveEvents(events))  # noqa: E731 - no eventer offline
+    failures = 0
+    try:
+        if args.key_command == "list":
+            for row in ask(store, LoadKeys).result(30):
+                print(f"{row['id']:<40} {row['status']:<9} {row['fingerprint'] or '-'}")
+            return 0
+        for minion_id in args.ids:
+            if args.key_command == "delete":
+                change = key_admin.delete_key(store, minion_id, emit)
+            else:
+                change = key_admin.update_key(store, minion_id, DONE[args.key_command], emit)
+            try:
+                change.result(30)
+                print(f"{minion_id}: {DONE[args.key_command]}")
+            except DomainError as exc:
+                failures += 1
+                errors = "; ".join(m for messages in exc.errors.values() for m in messages)
+                print(f"{minion_id}: {exc.detail}{': ' + errors if errors else ''}", file=sys.stderr)
+        ask(store, Flush).result(30)
+    finally:
+        pykka.ActorRegistry.stop_all(block=True, timeout=10)
+    return 1 if failures else 0
