@@ -9,8 +9,8 @@ Several agent threads share one cluster, so every public method holds `self.lock
 Objects handed out are new objects: callers may keep and even mutate them.
 
 Parts kept in their own modules: the sync objects (sim/sync.py), the mon commands
-(sim/commands.py and sim/cmd_*.py), the CRUSH map (sim/crushmap.py, sim/crush_parse.py), the
-`ceph` CLI (sim/cli.py) and the logs (sim/cluster_log.py, sim/logs.py).
+(sim/commands/executor.py and sim/cmd_*.py), the CRUSH map (sim/crush/text_map.py, sim/crush/parse.py), the
+`ceph` CLI (sim/commands/cli.py) and the logs (sim/cluster_log.py, sim/logs.py).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Callable
 from sim import ceph_json
 from sim.cluster_log import ClusterEvents
 from sim.config_defaults import config_show
-from sim.crushmap import CrushMap
+from sim.crush.text_map import CrushMap
 from sim.logs import ClusterLogs
 from sim.pgs import OsdView, PgTable
 from sim.state import DAY, Host, Mon, Osd, Pool, build_topology
@@ -53,7 +53,7 @@ class SimCluster(SyncObjects, ClusterEvents):
     mon_command(command), command_descriptions(), list_logs(fqdn), tail_log(fqdn, path, lines).
     Drive: advance(seconds), set_osd, stop_osd/start_osd, stop_mon/start_mon, reboot,
     set_ceph_version, create_pool, apply_commands(commands) (the mon commands of
-    sim/commands.py). `pg_create_rate`, `recovery_rate` and `osd_boot_delay_s` (simulated
+    sim/commands/executor.py). `pg_create_rate`, `recovery_rate` and `osd_boot_delay_s` (simulated
     seconds after which a running OSD marked down boots again; None: never) may be changed
     any time.
     """
@@ -389,8 +389,8 @@ class SimCluster(SyncObjects, ClusterEvents):
 
     def apply_commands(self, commands: list) -> dict:
         """Run `[prefix, args]` mon commands in order, stopping at the first failure (no
-        rollback): {"fsid", "error", "results", "error_status", "versions"}. See sim/commands.py."""
-        from sim.commands import apply_commands
+        rollback): {"fsid", "error", "results", "error_status", "versions"}. See sim/commands/executor.py."""
+        from sim.commands.executor import apply_commands
         with self.lock:
             result = apply_commands(self, commands)
             self._after_change()
@@ -399,8 +399,8 @@ class SimCluster(SyncObjects, ClusterEvents):
 
     def mon_command(self, command: dict) -> dict:
         """One parsed cli command ({"prefix", **arguments}): {"out", "err", "status"}, as `ceph`
-        prints it. See sim/cli.py."""
-        from sim.cli import mon_command
+        prints it. See sim/commands/cli.py."""
+        from sim.commands.cli import mon_command
         with self.lock:
             result = mon_command(self, dict(command))
             self._after_change()
@@ -410,7 +410,7 @@ class SimCluster(SyncObjects, ClusterEvents):
     @staticmethod
     def command_descriptions() -> dict:
         """The signatures of the commands served, as a Pacific mon describes them."""
-        from sim.command_table import command_descriptions
+        from sim.commands.table import command_descriptions
         return command_descriptions()
 
     # ----- hosts ----------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
-from sim.crushmap import Bucket, CrushMap
+from sim.crush.text_map import Bucket, CrushMap
 from sim.pgs import PG, PgTable
 from sim.state import Host, Mon, Osd, Pool
 

@@ -12,7 +12,7 @@ import msgpack
 
 from agent.backend import SYNC_TYPES, trim_osd_metadata
 from sim import ceph_json
-from sim.crush import crush_text
+from sim.crush.model import crush_text
 from sim.health import health_detail
 from sim.pgs import OsdView
 

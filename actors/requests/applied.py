@@ -10,7 +10,7 @@ sync object (docs/sync-objects.md: `osd dump` plus `crush` and `tree`). It answe
   (`osd down`: an OSD comes back up by itself; scrubs leave no trace; `osd setcrushmap`; an
   unknown prefix or `osd pool set` variable; a malformed command or map).
 
-Each command is judged as Ceph 16 applies it (sim/cmd_pool.py, sim/cmd_osd.py, sim/cmd_crush.py
+Each command is judged as Ceph 16 applies it (sim/commands/pool.py, sim/commands/osd.py, sim/commands/crush.py
 model the same semantics). A job runs its commands in order, so what a command names is what
 it is called *at the end of the job*: a pool renamed or a bucket renamed by a later command is
 looked up under its new name (the builders set a pool's attributes, or relink a bucket's items,

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from actors.json_bytes import JsonBytes
 from actors.facade.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
-from sim.command_table import command_descriptions
+from sim.commands.table import command_descriptions
 
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
 SYNCING_FSID = "0000aaaa-1111-2222-3333-444455556666"    # known, maps not arrived -> 503

@@ -5,7 +5,7 @@ import pytest
 
 from actors.facade.cli import policy
 from actors.facade.cli.signatures import Signatures, unknown_command_answer
-from sim.command_table import command_descriptions
+from sim.commands.table import command_descriptions
 
 # A few of Pacific's descriptions the simulator does not serve, in the mon's own shape.
 EXTRA = {
@@ -118,7 +118,7 @@ def test_operators_run_reads_and_the_apis_own_changes(text):
 
 
 def test_every_change_the_api_makes_is_allowed_or_deliberately_admin_only():
-    from sim.commands import COMMANDS             # the simulator models exactly the API's changes
+    from sim.commands.executor import COMMANDS             # the simulator models exactly the API's changes
     changes = {s.prefix for group in SIGNATURES.by_first.values() for s in group if not s.read_only}
     api_sent = changes & set(COMMANDS)
     admin_only = {p for p in api_sent if policy.refused_words(p.split(), "operator")}

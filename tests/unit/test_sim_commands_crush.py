@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from sim.crush import fixed
-from sim.crush_parse import parse_crush_text
+from sim.crush.model import fixed
+from sim.crush.parse import parse_crush_text
 from sim.model import SimCluster
 from sim.state import Osd
 from tests.unit.sim_helpers import make

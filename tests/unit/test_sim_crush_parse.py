@@ -1,10 +1,10 @@
-"""sim.crush_parse: crushtool's text map back into the model (round trips and rejections)."""
+"""sim.crush.parse: crushtool's text map back into the model (round trips and rejections)."""
 from __future__ import annotations
 
 import pytest
 
-from sim.crush import crush_text
-from sim.crush_parse import CrushParseError, parse_crush_text
+from sim.crush.model import crush_text
+from sim.crush.parse import CrushParseError, parse_crush_text
 from sim.model import SimCluster
 
 NOW = 1_800_000_000.0

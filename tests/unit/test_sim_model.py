@@ -9,7 +9,7 @@ import pytest
 
 from agent.backend import SYNC_TYPES
 from bus import protocol
-from sim.crush import fixed
+from sim.crush.model import fixed
 from sim.model import SimCluster
 from tests.unit.sim_helpers import NOW, make
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from sim.crush import crush_text
+from sim.crush.model import crush_text
 from sim.model import SimCluster
 from tests.unit.fake_api import FSID, WebTestCase
 from web.limits import LONE_SURROGATE, MAX_JSON_DEPTH, body_cap, depth, parse_json

@@ -1,8 +1,8 @@
 """What every mon command handler shares: its outcome and the model lookups it needs.
 
-A handler is `handler(cluster, args) -> Done`. It reads its arguments with sim/cmd_args.py,
+A handler is `handler(cluster, args) -> Done`. It reads its arguments with sim/commands/args.py,
 validates everything first and raises CommandError before touching the model, then makes its
-change; the caller (sim/commands.py) bumps the OSD map epoch once if `Done.osd_map` says the
+change; the caller (sim/commands/executor.py) bumps the OSD map epoch once if `Done.osd_map` says the
 map changed. A handler that needs the
 epoch its change lands in uses `pending_epoch(cluster)`.
 """

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from sim.crush import REPLICATED_RULE, ROOT_ID, ROOT_NAME, TUNABLES, TYPES, fixed, host_bucket_id
+from sim.crush.model import REPLICATED_RULE, ROOT_ID, ROOT_NAME, TUNABLES, TYPES, fixed, host_bucket_id
 from sim.errors import CommandError, strerror
 from sim.state import Host, Osd
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from sim.crush import TEXT_TUNABLES, TUNABLES, fixed
-from sim.crushmap import Bucket, CrushMap
+from sim.crush.model import TEXT_TUNABLES, TUNABLES, fixed
+from sim.crush.text_map import Bucket, CrushMap
 
 ALGS = ("uniform", "list", "tree", "straw", "straw2")
 SET_STEPS = ("set_choose_tries", "set_chooseleaf_tries", "set_choose_local_tries",

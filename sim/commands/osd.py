@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from sim.ceph_json import flag_names
-from sim.cmd_args import bool_arg, float_arg, int_arg, str_arg, str_list_arg
-from sim.cmd_util import (Done, changed, existing_osd, num, osd_id, output, pending_epoch,
+from sim.commands.args import bool_arg, float_arg, int_arg, str_arg, str_list_arg
+from sim.commands.util import (Done, changed, existing_osd, num, osd_id, output, pending_epoch,
                           unchanged)
-from sim.crushmap import loc_text
+from sim.crush.text_map import loc_text
 from sim.errors import CommandError, strerror
 
 WILDCARDS = ("any", "all", "*")

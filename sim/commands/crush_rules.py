@@ -5,9 +5,9 @@ anything, their status text being the results entry.
 """
 from __future__ import annotations
 
-from sim.cmd_args import str_arg
-from sim.cmd_util import Done, changed, output, unchanged
-from sim.crushmap import CrushMap
+from sim.commands.args import str_arg
+from sim.commands.util import Done, changed, output, unchanged
+from sim.crush.text_map import CrushMap
 from sim.errors import CommandError
 
 

@@ -1,8 +1,8 @@
 """CRUSH constants and the decompiled text map.
 
-The model's CRUSH state is sim.crushmap.CrushMap; its dump is decompiled here (never from the
+The model's CRUSH state is sim.crush.text_map.CrushMap; its dump is decompiled here (never from the
 state), so the dump and the text cannot disagree. Weights: 16.16 fixed point in the dump and
-text buckets, floats (TiB) in the tree. sim.crush_parse reads the text back.
+text buckets, floats (TiB) in the tree. sim.crush.parse reads the text back.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """CRUSH mon commands: buckets, OSD placement and weights, and `osd setcrushmap` (rules are in
-sim/cmd_crush_rules.py).
+sim/commands/crush_rules.py).
 
 As in Ceph, a few commands succeed without doing anything, their status text being the results
 entry: adding a bucket whose name exists ("bucket 'x' already exists"), removing or unlinking an
@@ -7,12 +7,12 @@ item that does not exist, moving an item where it already is, renaming a bucket 
 """
 from __future__ import annotations
 
-from sim.cmd_args import float_arg, int_arg, str_arg, str_list_arg
-from sim.cmd_crush_rules import RULE_COMMANDS
-from sim.cmd_util import Done, changed, existing_osd, num, output, unchanged
-from sim.crush import fixed
-from sim.crush_parse import CrushParseError, parse_crush_text
-from sim.crushmap import VALID_NAME, loc_text
+from sim.commands.args import float_arg, int_arg, str_arg, str_list_arg
+from sim.commands.crush_rules import RULE_COMMANDS
+from sim.commands.util import Done, changed, existing_osd, num, output, unchanged
+from sim.crush.model import fixed
+from sim.crush.parse import CrushParseError, parse_crush_text
+from sim.crush.text_map import VALID_NAME, loc_text
 from sim.errors import CommandError, strerror
 
 

@@ -1,7 +1,7 @@
 """The command descriptions a simulated mon publishes (`get_command_descriptions`). Pure.
 
-The signatures are Pacific's own for the commands the simulator serves (sim/cli.py's reads and
-sim/commands.py's changes), written one per line as `perm module flags | words and arguments`.
+The signatures are Pacific's own for the commands the simulator serves (sim/commands/cli.py's reads and
+sim/commands/executor.py's changes), written one per line as `perm module flags | words and arguments`.
 An argument is `name:CephType`, then `(a|b)` choices, `[low|high]` range, `{}` the name
 characters `[A-Za-z0-9-_.]` (`{=}` with `=`), `*` for n=N, `?` when optional.
 tests/real_ceph/test_sim_fidelity.py compares each with the real mon's.

@@ -1,10 +1,10 @@
 """Mon commands typed at the API's cli on a SimCluster: {"out", "err", "status"}, as `ceph` prints.
 
-The daemon parses the caller's words against `command_descriptions()` (sim/command_table.py, the
+The daemon parses the caller's words against `command_descriptions()` (sim/commands/table.py, the
 Pacific signatures of what the simulator serves) and sends the command JSON; this runs it. Reads
 (`status`, `health [detail]`, `osd tree`, `osd dump`, `osd stat`, `df`, `osd pool ls [detail]`,
 `mon stat`, `version`) answer in the requested `format` (json, json-pretty; plain text without
-one, as the mon does); every change the simulator models (sim/commands.py) runs as it does for a
+one, as the mon does); every change the simulator models (sim/commands/executor.py) runs as it does for a
 request, and answers with Ceph's status text on stderr. A failure exits with its errno and
 "Error ENAME: ..." on stderr. Without a mon quorum every command fails like a client that cannot
 reach the cluster (status 110). Usage figures are zero: the simulator stores no data.
@@ -27,7 +27,7 @@ def _result(out: str = "", err: str = "", status: int = 0) -> dict:
 
 def mon_command(cluster, command: dict) -> dict:
     """Run one parsed command ({"prefix", "format"?, **arguments}) against `cluster` (locked)."""
-    from sim.commands import COMMANDS, apply_command
+    from sim.commands.executor import COMMANDS, apply_command
     from sim.errors import CommandError
     args = dict(command)
     prefix, fmt = str(args.pop("prefix", "")), args.pop("format", None)

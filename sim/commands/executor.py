@@ -4,19 +4,19 @@
 cluster's lock, which the caller holds) and stops at the first failure; nothing is rolled back.
 Each successful command adds one results entry, as the real agent does: its JSON output, else
 Ceph's status text ("pool 'x' created", or for an idempotent no-op "pool 'x' already exists"),
-else None. Arguments are read with the types a Pacific mon demands (sim/cmd_args.py). A command
+else None. Arguments are read with the types a Pacific mon demands (sim/commands/args.py). A command
 that changed the OSD map commits exactly one new epoch (and one new crush_version when it
 changed CRUSH); one that changed nothing leaves both alone. The `format` argument is ignored
 (output is always JSON). A prefix not in COMMANDS fails with "Error EINVAL: command not known".
 
-Handlers live in sim/cmd_pool.py, sim/cmd_crush.py, sim/cmd_crush_rules.py and sim/cmd_osd.py.
+Handlers live in sim/commands/pool.py, sim/commands/crush.py, sim/commands/crush_rules.py and sim/commands/osd.py.
 """
 from __future__ import annotations
 
-from sim.cmd_crush import CRUSH_COMMANDS
-from sim.cmd_osd import OSD_COMMANDS
-from sim.cmd_pool import POOL_COMMANDS
-from sim.cmd_util import Done
+from sim.commands.crush import CRUSH_COMMANDS
+from sim.commands.osd import OSD_COMMANDS
+from sim.commands.pool import POOL_COMMANDS
+from sim.commands.util import Done
 from sim.errors import CommandError
 
 COMMANDS = {**POOL_COMMANDS, **CRUSH_COMMANDS, **OSD_COMMANDS}

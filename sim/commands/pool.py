@@ -6,9 +6,9 @@ not succeed without doing anything; their status text is the results entry.
 from __future__ import annotations
 
 from sim.ceph_json import pool_json
-from sim.cmd_args import bool_arg, int_arg, parse_int, str_arg, strict_iec, strict_si
-from sim.cmd_crush_rules import erasure_rule_steps
-from sim.cmd_util import (Done, changed, check_pg_num, config_bool, config_int,
+from sim.commands.args import bool_arg, int_arg, parse_int, str_arg, strict_iec, strict_si
+from sim.commands.crush_rules import erasure_rule_steps
+from sim.commands.util import (Done, changed, check_pg_num, config_bool, config_int,
                           default_min_size, find_pool, output, pending_epoch, pool_named,
                           unchanged)
 from sim.errors import CommandError, strerror

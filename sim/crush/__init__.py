@@ -1,0 +1,1 @@
+"""The simulated CRUSH map: the model, its text form and the text parser."""
