@@ -6,7 +6,7 @@
 
 The Fields and Bodies are the very objects the parsers and validators check with, so the
 document is generated from what is enforced, never restated by hand. A handler without a
-`writes` entry for one of its unsafe verbs is reported by tests/unit/test_openapi.py.
+`writes` entry for one of its unsafe verbs is reported by tests/unit/web/test_openapi.py.
 """
 from __future__ import annotations
 

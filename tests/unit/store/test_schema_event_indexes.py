@@ -11,7 +11,7 @@ from store.db import create_schema, open_database
 from store.migrations import EVENT_INDEXES_SUPERSEDED, EVENT_PAGE_INDEXES, LATEST, MIGRATIONS, upgrade
 from store.models import ALL_MODELS
 from tests.db_backends import rows
-from tests.unit.test_store_schema import UNVERSIONED
+from tests.unit.store.test_store_schema import UNVERSIONED
 
 NEW = {name for name, _ in EVENT_PAGE_INDEXES} | {"event_audit_when_id"}   # + migration 3's
 # The event indexes of release 1, as peewee made them from its model.

@@ -9,7 +9,7 @@ from actors.cluster.queries import QueryCache
 from actors.servers.directory_views import ServerList, encode_view
 from tests.unit.fake_api import FSID, FakeApi, WebTestCase, done
 from tests.unit.sim_helpers import make
-from tests.unit.test_cluster_queries import cluster_of
+from tests.unit.actors.cluster.test_cluster_queries import cluster_of
 
 OSDS = f"/api/v2/cluster/{FSID}/osd"
 POOLS = f"/api/v2/cluster/{FSID}/pool"
