@@ -11,7 +11,7 @@ accept ints, floats and decimal strings, never bools, NaN or infinities; boolean
 booleans; null is a value only of a field declared nullable.
 
 A `Body` bundles one write's fields with those it requires and allows. The builder checks
-against it and the OpenAPI document (web/openapi.py) describes it, so the published schema
+against it and the OpenAPI document (web/apidoc/openapi.py) describes it, so the published schema
 cannot drift from what is enforced.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ import tornado.web
 
 from web.base import NotFoundHandler
 from web.login_throttle import LoginThrottle
-from web import openapi
+from web.apidoc import openapi
 from web.resources import agents, bus, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings

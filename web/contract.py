@@ -1,4 +1,4 @@
-"""What a resource handler declares about its verbs, read by the OpenAPI document (web/openapi.py).
+"""What a resource handler declares about its verbs, read by the OpenAPI document (web/apidoc/openapi.py).
 
     class PoolListHandler(BaseHandler):
         query = {...}                                  # GET's query parameters: name -> Field

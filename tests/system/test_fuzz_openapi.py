@@ -29,7 +29,7 @@ from schemathesis.checks import (
 
 from tests.system.live_target import ADMIN_PASSWORD, live_target
 from web.app import ROUTES
-from web.openapi import document
+from web.apidoc.openapi import document
 from web.settings import WebSettings
 
 MAX_EXAMPLES = 4          # random cases per operation, on top of the coverage cases

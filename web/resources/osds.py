@@ -15,7 +15,7 @@ from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_PARAMETERS, Write
 from web.errors import invalid_field
-from web.openapi_schemas import LIST_OR_PAGE
+from web.apidoc.schemas import LIST_OR_PAGE
 
 OSD_QUERY = {"pool": integer(), "id__in[]": array(of=integer()), **pagination.PAGE_QUERY}
 

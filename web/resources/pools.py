@@ -10,7 +10,7 @@ from actors.cluster.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
 from web import pagination
 from web.base import BaseHandler
 from web.contract import Write
-from web.openapi_schemas import LIST_OR_PAGE
+from web.apidoc.schemas import LIST_OR_PAGE
 
 
 class PoolListHandler(BaseHandler):

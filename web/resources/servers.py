@@ -13,7 +13,7 @@ from actors.accounts.roles import ADMIN_WRITES
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
-from web.openapi_schemas import LIST_OR_PAGE
+from web.apidoc.schemas import LIST_OR_PAGE
 
 # The agent's self-test functions (calamari-internals §3.7), also accepted as "ceph.<name>".
 SELFTESTS = ("selftest_wait", "selftest_block", "selftest_exception")

@@ -12,8 +12,8 @@ from actors.cluster.commands.crush_rules import RULE_CREATE
 from actors.cluster.commands.pool_attrs import PATCH_FIELDS, POOL_CREATE, POOL_FIELDS
 from actors.errors import Invalid
 from web.app import ROUTES
-from web.openapi import UNSAFE, document, path_template
-from web.openapi_schemas import split_alternatives
+from web.apidoc.openapi import UNSAFE, document, path_template
+from web.apidoc.schemas import split_alternatives
 from web.settings import WebSettings
 
 DOC = document(ROUTES, WebSettings(cookie_secret=b"x", max_body_bytes=1234))

@@ -132,7 +132,7 @@ class BigListTest(WebTestCase):
 
 def test_the_document_declares_the_page_args_and_both_shapes():
     from web.app import ROUTES
-    from web.openapi import document
+    from web.apidoc.openapi import document
     from web.settings import WebSettings
     doc = document(ROUTES, WebSettings(cookie_secret=b"x"))
     either = {"anyOf": [{"type": "array", "items": {}}, {"$ref": "#/components/schemas/Page"}]}

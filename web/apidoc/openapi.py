@@ -19,7 +19,7 @@ import re
 
 from web import auth, limits
 from web.contract import ACCEPTED, NO_CONTENT, Write
-from web.openapi_schemas import (
+from web.apidoc.schemas import (
     ERROR, PAGE, REQUEST_ID, body_schema, field_schema, regex_schema)
 
 OPENAPI = "3.0.3"
