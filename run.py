@@ -265,6 +265,7 @@ async def run_sim(args) -> int:
 
 async def run_agent(args) -> int:
     from agent.ceph.backend import RealCephBackend
+    from agent.host import start_alone
     from agent.minion import Minion
     from bus.curve import fingerprint
     manager_key = server_key(args)
@@ -273,7 +274,7 @@ async def run_agent(args) -> int:
         ceph_conf=args.ceph_conf, keyring=args.keyring, admin_socket_dir=args.admin_socket_dir,
         log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None, client_name=args.ceph_name))
     minion = Minion(backend, args.connect, heartbeat_s=args.heartbeat_s, server_key=manager_key, keys=keys)
-    minion.start()
+    start_alone(minion)
     print(f"Agent key {'created' if created else 'read'} in {args.key_dir}: fingerprint {fingerprint(keys.public)} "
           f"(accept it on the manager: run.py key accept {backend.fqdn})", flush=True)
     print(f"AGENT READY fqdn={backend.fqdn} bus={args.connect}", flush=True)

@@ -66,6 +66,7 @@ class AgentHost:
         self._ctx: zmq.asyncio.Context | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._beat_executor: ThreadPoolExecutor | None = None
+        self._alone = False     # the host of one minion only (start_alone): it stops with it
 
     @property
     def minions(self) -> list[Minion]:
@@ -87,9 +88,9 @@ class AgentHost:
                 raise RuntimeError("AgentHost is stopped")
             if minion.agent_id in self._ids:
                 raise ValueError(f"agent id {minion.agent_id!r} is already on this host")
-            if minion._host is not None:
+            if minion.owner is not None:
                 raise RuntimeError(f"{minion!r} already belongs to a host")
-            minion._host = self
+            minion.owner = self
             self._minions.append(minion)
             self._ids.add(minion.agent_id)
             if self._state != "running" or self._loop is None:
@@ -100,14 +101,22 @@ class AgentHost:
             opened = self._call_on_loop(self._open, minion)
         opened.result(START_TIMEOUT_S)
 
+    def release(self, minion: Minion, timeout_s: float = 3.0) -> None:
+        """A minion leaves (Minion.stop): a host of its own stops, a shared one removes it."""
+        if self._alone:
+            self.stop(timeout_s)
+        else:
+            self.remove(minion, timeout_s)
+
     def remove(self, minion: Minion, timeout_s: float = 3.0) -> None:
         """Close one minion's socket and tasks (its server "goes away"); the others carry on."""
         with self._lock:
-            if minion._host is not self or minion not in self._minions:
+            if minion.owner is not self or minion not in self._minions:
                 return
+            minion.owner = None
             self._minions.remove(minion)
             self._ids.discard(minion.agent_id)
-            closed = self._call_on_loop(minion._close) if self._state == "running" else None
+            closed = self._call_on_loop(minion.close_on_loop) if self._state == "running" else None
         if closed is not None and not self._on_loop_thread():
             closed.result(timeout_s)
 
@@ -194,11 +203,22 @@ class AgentHost:
         finally:
             with self._lock:
                 minions = set(self._minions) | set(opened)
-            await asyncio.gather(*(m._close() for m in minions), return_exceptions=True)
+            await asyncio.gather(*(m.close_on_loop() for m in minions), return_exceptions=True)
             ctx.term()
 
     def _open(self, minion: Minion, origin: float | None = None) -> None:
         if origin is None:
             origin = self._loop.time()
         jitter = self._rng.random() * FIRST_BEAT_SPREAD * minion.heartbeat_s if self._spread else 0.0
-        minion._open(self._ctx, self._executor, self._beat_executor, origin + jitter)
+        minion.open_on_loop(self._ctx, self._executor, self._beat_executor, origin + jitter)
+
+
+def start_alone(minion: Minion) -> AgentHost:
+    """Run one minion on a host of its own (its first heartbeat at once); `minion.stop()` stops
+    both. The agent of a real server runs this way."""
+    host = AgentHost(minion.endpoint, server_key=minion.server_key, spread_first_beats=False,
+                     max_workers=2)
+    host._alone = True
+    host._adopt(minion)
+    host.start()
+    return host

@@ -7,7 +7,8 @@ and 1 thread. Backend calls are blocking and may be slow, so they run on bounded
 by the host's minions, one for jobs and one for heartbeats (stuck jobs never silence an agent);
 encoding happens there too, so the loop only moves frames. A backend may thus be called from
 several pool threads at once and must be thread-safe. Sockets are created and closed only on
-the host thread. A lone `Minion.start()` simply runs on a private host of its own.
+the host thread. The host owns its minions (agent/host.py `start_alone` gives a lone minion a
+host of its own); a minion only knows its owner as something it can leave (`MinionOwner`).
 
 Socket hygiene (zguide ch. 4): LINGER 0; a modest SNDHWM and NOBLOCK sends, so while the
 manager is away the agent drops (and counts) messages instead of blocking or queueing a long
@@ -39,7 +40,7 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import zmq
 import zmq.asyncio
@@ -52,8 +53,10 @@ from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
 from bus.loop_thread import receive_forever
 
-if TYPE_CHECKING:
-    from agent.host import AgentHost
+
+class MinionOwner(Protocol):
+    """What a minion knows of the host that runs it (agent/host.py AgentHost)."""
+    def release(self, minion: "Minion", timeout_s: float) -> None: ...
 
 log = logging.getLogger(__name__)
 # One throttle for every minion in the process: 1,000 agents losing the manager log one line
@@ -103,8 +106,7 @@ class Minion:
         # jobs the previous run held will never be answered, and fails them at once.
         self.incarnation = uuid.uuid4().hex
         self._stats = dict.fromkeys(STATS_KEYS, 0)  # written on the host loop only
-        self._host: AgentHost | None = None
-        self._private_host = False
+        self.owner: MinionOwner | None = None   # set and cleared by the host that runs it
         # Loop-thread state, set by _open():
         self._sock: zmq.asyncio.Socket | None = None
         self._monitor: zmq.asyncio.Socket | None = None
@@ -122,30 +124,14 @@ class Minion:
         """A snapshot of the counters (see STATS_KEYS)."""
         return dict(self._stats)
 
-    def start(self) -> None:
-        """Run this minion alone, on a private AgentHost (first heartbeat at once)."""
-        if self._host is not None:
-            raise RuntimeError(f"{self!r} is already started or belongs to an AgentHost")
-        from agent.host import AgentHost   # the host module builds on this one
-        host = AgentHost(self.endpoint, server_key=self.server_key, spread_first_beats=False,
-                         max_workers=2)
-        host._adopt(self)
-        self._private_host = True
-        host.start()
-
     def stop(self, timeout_s: float = 3.0) -> None:
-        """Stop the minion: its private host, or just its socket and tasks on a shared host."""
-        host = self._host
-        if host is None:
-            return
-        if self._private_host:
-            host.stop(timeout_s)
-        else:
-            host.remove(self, timeout_s)
+        """Leave the host: its socket and tasks close (a host of its own stops with it)."""
+        if self.owner is not None:
+            self.owner.release(self, timeout_s)
 
     # ---- the host loop ------------------------------------------------------------------------
 
-    def _open(self, ctx: zmq.asyncio.Context, executor: ThreadPoolExecutor,
+    def open_on_loop(self, ctx: zmq.asyncio.Context, executor: ThreadPoolExecutor,
               beat_executor: ThreadPoolExecutor, first_beat_at: float) -> None:
         """On the host loop: connect and start beating at loop time `first_beat_at`."""
         sock = ctx.socket(zmq.DEALER)
@@ -177,7 +163,7 @@ class Minion:
             self._spawn(self._watch_loop(first_beat_at))
         self._spawn(self._receive())
 
-    async def _close(self) -> None:
+    async def close_on_loop(self) -> None:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

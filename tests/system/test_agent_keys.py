@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from agent.host import start_alone
 from agent.minion import Minion
 from bus.curve import fingerprint
 from tests.child_process import ROOT
@@ -73,7 +74,7 @@ def test_new_agents_wait_until_accepted_rejected_stay_out_and_impostors_are_refu
             assert any(m.startswith(f"Agent key of {c} deleted") for m in messages(api))
 
             impostor = Minion(fleet.backends[a], daemon.bus_endpoint, HEARTBEAT_S, server_key=daemon.bus_key)
-            impostor.start()
+            start_alone(impostor)
             wait_until(lambda: keys(api)[a]["refused_fingerprint"] == fingerprint(impostor.keys.public))
             assert keys(api)[a]["status"] == "accepted" and bus(api)["dropped_other_key"] >= 1
             assert any(f"claiming to be {a}" in m for m in messages(api, "WARNING"))

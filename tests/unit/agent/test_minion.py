@@ -9,7 +9,7 @@ import pytest
 import zmq
 
 from agent.backend import JobError, UnknownFunction
-from agent.host import AgentHost, raise_open_files_limit
+from agent.host import AgentHost, raise_open_files_limit, start_alone
 from agent.minion import SNDHWM, Minion
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
@@ -101,7 +101,7 @@ def start_minion(stack, bus):
         minion = Minion(backend or FakeBackend(), endpoint or bus[0].endpoint, heartbeat_s, agent_id,
                         server_key=SERVER_KEYS.public)
         stack[0].append(minion)
-        minion.start()
+        start_alone(minion)
         return minion
     return start
 
@@ -350,7 +350,7 @@ def test_a_refused_agent_tries_again_until_it_is_let_in(stack):
     minion = Minion(FakeBackend(clusters=0), server.endpoint, heartbeat_s=0.05, server_key=SERVER_KEYS.public)
     gate.refused.add(minion.keys.public)
     stack[0].append(minion)
-    minion.start()
+    start_alone(minion)
     wait_until(lambda: gate.handshakes.count(minion.keys.public) >= 2, what="a second attempt")
     assert minion.stats["handshakes_refused"] >= 1 and not recorder.calls
     gate.refused.clear()                          # an operator accepts the key
@@ -362,7 +362,7 @@ def test_an_agent_with_the_wrong_manager_key_says_so(bus, stack):
     minion = Minion(FakeBackend(clusters=0), server.endpoint, heartbeat_s=0.05,
                     server_key=new_keypair().public)
     stack[0].append(minion)
-    minion.start()
+    start_alone(minion)
     wait_until(lambda: minion.stats["handshakes_failed"] >= 1)
     assert not recorder.calls
 
@@ -378,7 +378,7 @@ def test_garbage_and_unexpected_kinds_from_the_manager_are_dropped():
     port = router.bind_to_random_port("tcp://127.0.0.1")
     minion = Minion(FakeBackend(), f"tcp://127.0.0.1:{port}", heartbeat_s=10.0, server_key=SERVER_KEYS.public)
     try:
-        minion.start()
+        start_alone(minion)
         assert router.poll(5000)
         agent = router.recv_multipart()[0]
         beat = ServerHeartbeat(**FakeBackend().server_heartbeat())
@@ -422,7 +422,7 @@ def test_with_no_manager_messages_are_dropped_not_queued_without_bound(stack):
     probe.stop()
     minion = Minion(FakeBackend(clusters=0), endpoint, heartbeat_s=0.002, server_key=SERVER_KEYS.public)
     stack[0].append(minion)
-    minion.start()
+    start_alone(minion)
     wait_until(lambda: minion.stats["send_dropped"] >= 5)
     recorder = Recorder()
     server = bus_server(endpoint, recorder)
@@ -522,7 +522,7 @@ def test_clean_stop_leaves_no_extra_threads(bus):
     host.stop()
     assert set(threading.enumerate()) - before == set()
     lone = Minion(FakeBackend("lone"), server.endpoint, server_key=SERVER_KEYS.public)
-    lone.start()
+    start_alone(lone)
     connected(lone, recorder)
     lone.stop()
     assert set(threading.enumerate()) - before == set()

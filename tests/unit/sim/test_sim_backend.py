@@ -7,6 +7,7 @@ import time
 import pytest
 
 from agent.backend import SYNC_TYPES, JobError, UnknownFunction
+from agent.host import start_alone
 from agent.minion import Minion
 from bus import protocol
 from bus.protocol import Job
@@ -202,7 +203,7 @@ def test_mute_functions_run_but_the_minion_never_answers(cluster):
     server.start()
     minion = Minion(b, server.endpoint, heartbeat_s=10.0, server_key=SERVER_KEYS.public)
     try:
-        minion.start()
+        start_alone(minion)
         wait_until(lambda: recorder.envelopes("server_heartbeat", minion.agent_id))
         epoch = cluster.versions()["osd_map"]
         args = {"fsid": cluster.fsid, "commands": [["osd set", {"key": "noout"}]]}
