@@ -2,7 +2,7 @@
 
 A text is parsed into an ordered list of sections whose texts concatenate back to the exact
 input: statements (tunable, device, type, bucket, rule, choose_args) plus the whitespace and
-comments between them. Edits replace, insert or remove whole rule sections found by their exact
+comments between them. Edits replace or insert whole rule sections found by their exact
 name, leaving every other byte as it was (calamari-internals §10.3 item 22: no prefix
 matching, no re-joined lines).
 
@@ -224,23 +224,6 @@ def insert_rule(sections: list[Section], rule_text: str) -> list[Section]:
         [Section(SPACE, "\n")]
     new[before:before] = prefix + [rule, Section(SPACE, "\n")]
     return new
-
-
-def remove_rule(sections: list[Section], name: str) -> list[Section]:
-    """A copy without the rule `name` and without the line it stood on; KeyError if absent."""
-    index = _rule_index(sections, name)
-    before, after = sections[:index], sections[index + 1:]
-    if before and before[-1].kind == SPACE:
-        head, newline, indent = before[-1].text.rpartition("\n")
-        if newline and not indent.strip():
-            before = before[:-1] + _space(head + newline)
-    if after and after[0].kind == SPACE and "\n" in after[0].text:
-        after = _space(after[0].text.partition("\n")[2]) + after[1:]
-    return before + after
-
-
-def _space(text: str) -> list[Section]:
-    return [Section(SPACE, text)] if text else []
 
 
 def _rule_name(rule_text: str) -> str | None:

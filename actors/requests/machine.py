@@ -2,8 +2,9 @@
 
 No threads, sockets or clocks: every transition takes the current `RequestState` (frozen) and
 `now`, and returns `(new_state, actions)`. The RequestTracker executes the actions (SendJob,
-NudgeVersion) and reacts to Completed (events). A transition that does not apply returns the
-very same state object and no actions, so "nothing happened" is `new is old`.
+NudgeVersion) and emits a request's events when its state goes from submitted to complete. A
+transition that does not apply returns the very same state object and no actions, so "nothing
+happened" is `new is old`.
 
 Phases of a submitted request:
   job      a job is out (or about to be sent); `job_id` names it; deadline: job answer
@@ -61,11 +62,6 @@ class NudgeVersion:
     """The cluster should fetch this map version now (a job reported it exists)."""
     sync_type: str
     version: int
-
-
-@dataclass(frozen=True)
-class Completed:
-    """The request just completed (successfully or not): emit its event."""
 
 
 # --- the state --------------------------------------------------------------------------------------
@@ -454,7 +450,7 @@ def _complete(state: RequestState, now: float, error_message: str | None = None)
         return state, ()
     done = replace(state, state=COMPLETE, completed_at=now, error=error_message is not None,
                    error_message=error_message or "", phase=PHASE_DONE, job_id=None, deadline=None)
-    return done, (Completed(),)
+    return done, ()
 
 
 def _job_error(error: Any) -> str:

@@ -9,7 +9,6 @@ JOB = "job"                    # when its job returns (OSD scrub/repair, debug j
 OSD_MAP = "osd_map"            # when the OSD map epoch reported by the job has arrived
 POOL_CREATED = "pool_created"  # OSD_MAP, then the pool `pool_name` exists and its PGs left `creating`
 PG_GROWTH = "pg_growth"        # pg_num raised block by block as PGs finish creating, then pgp_num
-COMPLETIONS = (JOB, OSD_MAP, POOL_CREATED, PG_GROWTH)
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class PgGrowth:
 class Plan:
     headline: str                    # e.g. "Creating pool 'x'"
     commands: tuple                  # ((prefix, {args}), ...) sent as one rados_commands job
-    completion: str = OSD_MAP        # one of COMPLETIONS
+    completion: str = OSD_MAP        # JOB, OSD_MAP, POOL_CREATED or PG_GROWTH
     pool_name: str | None = None     # POOL_CREATED: the pool to wait for
     pg_growth: PgGrowth | None = None  # PG_GROWTH: commands end with `osd pool set pg_num=<first goal>`
     associate: bool = True           # events of the request carry the cluster's fsid

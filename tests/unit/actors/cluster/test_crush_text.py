@@ -217,20 +217,9 @@ def test_insert_rule_before_the_end_marker_or_at_the_end():
     assert ct.serialise(ct.insert_rule(ct.parse(""), NEW_RULE_TEXT)) == NEW_RULE_TEXT + "\n"
 
 
-def test_remove_rule_removes_the_block_and_its_line_only():
-    edited = ct.serialise(ct.remove_rule(ct.parse(PACIFIC_MAP), "foo"))
-    assert edited == PACIFIC_MAP.replace(FOO_BLOCK + "\n", "")
-    assert "rule foobar {" in edited and "# a comment line right after a rule\n\n# choose" in edited
-    text = "rule a {\n}\nrule b {\n}\nrule c {\n}\n"
-    assert ct.serialise(ct.remove_rule(ct.parse(text), "b")) == "rule a {\n}\nrule c {\n}\n"
-    with pytest.raises(KeyError):
-        ct.remove_rule(ct.parse(text), "d")
-
-
 def test_edits_do_not_modify_the_parsed_sections():
     sections = ct.parse(PACIFIC_MAP)
     ct.insert_rule(sections, NEW_RULE_TEXT)
-    ct.remove_rule(sections, "foo")
     ct.replace_rule(sections, "foobar", NEW_RULE_TEXT)
     assert ct.serialise(sections) == PACIFIC_MAP
 

@@ -66,7 +66,7 @@ def test_a_failed_job_completes_with_its_error_message():
     state, _ = submitted(plan())
     failure = JobResult("j1", False, None, {"type": "Timeout", "message": "No answer from mon-a"})
     done, actions = rm.on_job_result(state, failure, 5, 110.0)
-    assert actions == (rm.Completed(),)
+    assert actions == ()
     assert (done.state, done.error, done.error_message, done.completed_at, done.job_id) == \
         ("complete", True, "No answer from server mon-a within 60 s", 110.0, None)
     assert done.status == "Failed (No answer from server mon-a within 60 s)"
@@ -75,7 +75,7 @@ def test_a_failed_job_completes_with_its_error_message():
 def test_a_ceph_error_completes_with_the_error_status():
     state, _ = submitted(plan())
     done, actions = rm.on_job_result(state, ok(error=True, error_status="Error EEXIST: pool 'p' already exists"), 5, 110.0)
-    assert actions == (rm.Completed(),)
+    assert actions == ()
     assert done.status == "Failed (Error EEXIST: pool 'p' already exists)"
 
 
@@ -88,7 +88,7 @@ def test_the_answer_of_another_job_is_ignored():
 def test_job_completion_ends_with_the_job():
     state, _ = submitted(plan(JOB, associate=False))
     done, actions = rm.on_job_result(state, ok(), None, 110.0)
-    assert (done.state, done.status, actions) == ("complete", "Completed successfully", (rm.Completed(),))
+    assert (done.state, done.status, actions) == ("complete", "Completed successfully", ())
 
 
 def test_a_debug_job_runs_its_function_on_the_server_and_completes_on_return():
@@ -114,7 +114,7 @@ def test_osd_map_completion_waits_for_the_reported_epoch_and_nudges_a_fetch():
     same, none = rm.on_osd_map(waiting, 6, osd_map(6), 111.0)
     assert same is waiting and none == ()
     done, actions = rm.on_osd_map(waiting, 8, osd_map(8), 112.0)
-    assert (done.status, done.completed_at, actions) == ("Completed successfully", 112.0, (rm.Completed(),))
+    assert (done.status, done.completed_at, actions) == ("Completed successfully", 112.0, ())
 
 
 def test_no_nudge_when_the_epoch_is_already_held():
@@ -130,7 +130,7 @@ def test_a_result_without_an_epoch_raises_and_guarded_turns_it_into_an_internal_
     seen = []
     done, actions = rm.guarded(rm.on_job_result, state, ok(versions={}), None, now=110.0, on_error=seen.append)
     assert done.status == "Failed (Internal error: the job result reports no OSD map epoch)"
-    assert actions == (rm.Completed(),) and isinstance(seen[0], ValueError)
+    assert actions == () and isinstance(seen[0], ValueError)
 
 
 # --- pool creation --------------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_pool_creation_finds_the_new_pool_then_counts_its_pgs_out_of_creating():
     state, _ = rm.on_pg_summary(state, pgs(2, creating_peering=1, active_clean=7), 114.0)
     assert state.state == "submitted" and state.pg_created == 7
     done, actions = rm.on_pg_summary(state, {"by_pool": {2: {"active+clean": 8}}}, 115.0)  # int keys too
-    assert (done.status, actions) == ("Completed successfully", (rm.Completed(),))
+    assert (done.status, actions) == ("Completed successfully", ())
 
 
 def test_pgs_the_mgr_has_no_stats_for_yet_are_not_created():
@@ -238,7 +238,7 @@ def test_pg_growth_steps_pg_num_block_by_block_then_sets_pgp_num():
     state, _ = answer(state, "j3", 13, 109.0)
     assert state.status == "Waiting for OSD map epoch 13"
     done, actions = rm.on_osd_map(state, 13, growth_map(13, 40), 110.0)
-    assert (done.status, actions) == ("Completed successfully", (rm.Completed(),))
+    assert (done.status, actions) == ("Completed successfully", ())
 
 
 def test_pg_growth_fails_when_pg_num_did_not_change():
@@ -272,7 +272,7 @@ def test_an_unanswered_job_times_out():
     state, _ = submitted(plan(), now=100.0)
     assert rm.on_tick(state, 159.9)[0] is state
     done, actions = rm.on_tick(state, 160.0)
-    assert (done.error_message, actions) == ("No answer from server mon-a within 60 s", (rm.Completed(),))
+    assert (done.error_message, actions) == ("No answer from server mon-a within 60 s", ())
 
 
 def test_a_map_that_never_comes_times_out():
@@ -301,7 +301,7 @@ def test_cancel_completes_once_with_its_own_status():
     state, _ = submitted(plan())
     done, actions = rm.cancel(state, 120.0)
     assert (done.status, done.error, done.error_message, done.job_id, actions) == \
-        ("Cancelled", True, "Cancelled", None, (rm.Completed(),))
+        ("Cancelled", True, "Cancelled", None, ())
     assert rm.cancel(done, 121.0) == (done, ())
 
 
@@ -328,7 +328,7 @@ def test_settle_feeds_maps_already_held():
     state, _ = submitted(pool_plan())
     state, _ = rm.on_job_result(state, ok(epoch=7), 7, 110.0)
     done, actions = rm.settle(state, (7, osd_map(7, (2, "p", 8, 7))), pgs(2, active_clean=8), 111.0)
-    assert (done.status, actions) == ("Completed successfully", (rm.Completed(),))
+    assert (done.status, actions) == ("Completed successfully", ())
     waiting, _ = rm.on_job_result(submitted(plan())[0], ok(epoch=9), 7, 110.0)
     assert rm.settle(waiting, (7, osd_map(7)), None, 111.0) == (waiting, ())
 
@@ -384,7 +384,7 @@ def test_an_interrupted_change_the_current_map_does_not_show_fails_as_not_applie
     state, _ = submitted(plan(POOL_CREATED, pool_name="p"), held=(5, osd_map(5)))
     verifying, _ = rm.resume(state, T, 500.0)
     done, actions = rm.on_map_current(verifying, 9, osd_map(9, (3, "other", 8, 8)), 501.0)
-    assert actions == (rm.Completed(),)
+    assert (done.state, actions) == ("complete", ())
     assert done.error_message == rm.NOT_APPLIED
     assert done.error_message.endswith("the cluster's current OSD map does not show it applied")
 
@@ -441,7 +441,7 @@ def test_a_request_waiting_for_an_epoch_of_the_replaced_history_is_judged_by_the
     assert actions == () and (found.phase, found.pool_id, found.pg_goal) == ("pgs", 1, 8)
     # It does not: failed, saying why.
     lost, actions = rm.on_maps_replaced(waiting, 40, 30, osd_map(30, (1, "rbd", 32, 3)), 111.0)
-    assert actions == (rm.Completed(),) and lost.error_message == (
+    assert (lost.state, actions) == ("complete", ()) and lost.error_message == (
         "The cluster's maps were replaced (OSD map epoch 40 stored, 30 reported by the cluster); "
         "its current OSD map does not show it applied")
     # Waiting for PGs: carries on while the pool is there, else fails.
