@@ -6,6 +6,10 @@ command (its Ceph status text) and per health change ("Health check failed: 1 os
 (OSD_DOWN)", "... update: ...", "... cleared: ...", "Cluster is now healthy"); the audit log a
 dispatch line per mon command and a finished line per successful one; daemon logs a few
 startup lines and the events of their daemon.
+
+The writers (log_cluster, log_daemon, audit_command, log_command_failed, log_changes) are public
+for the mon command handlers (sim/commands/); like the model's own calls they expect the caller
+to hold the cluster's lock.
 """
 from __future__ import annotations
 
@@ -31,8 +35,10 @@ class ClusterEvents:
         mon = self._mons[quorum[0]] if quorum else (running[0] if running else self._mons[0])
         return f"mon.{mon.name} (mon.{mon.rank})"
 
-    def _clog(self, level: str, text: str, *, channel: str = "cluster",
-              source: str | None = None) -> None:
+    def log_cluster(self, level: str, text: str, *, channel: str = "cluster",
+                    source: str | None = None) -> None:
+        """A line in the cluster (or `channel`) log, from the leading mon unless `source` says;
+        a mon's cluster lines also go to its daemon log, as Ceph's log_channel does."""
         if not self._mons:
             return
         source = source or self._log_source()
@@ -41,80 +47,88 @@ class ClusterEvents:
             daemon = source.split(" ")[0]
             self._logs.daemon(daemon, f"log_channel({channel}) log [{level}] : {text}")
 
-    def _dlog(self, daemon: str, text: str, level: int = 0) -> None:
+    def log_daemon(self, daemon: str, text: str, level: int = 0) -> None:
         self._logs.daemon(daemon, text, level)
 
-    def _audit(self, prefix: str, args: dict, finished: bool) -> None:
+    def audit_command(self, prefix: str, args: dict, finished: bool) -> None:
+        """The audit log's dispatch line for a mon command (its finished line if `finished`)."""
         shown = {k: (f"<{len(v)} bytes>" if isinstance(v, str) and len(v) > 200 else v)
                  for k, v in args.items()}  # a CRUSH map text is not worth a log line
         cmd = json.dumps([{"prefix": prefix, **shown}], sort_keys=False, default=str)
         if finished:
-            self._clog("INF", f"from='client.admin' entity='client.admin' cmd='{cmd}': finished",
-                       channel="audit")
+            self.log_cluster("INF", f"from='client.admin' entity='client.admin' cmd='{cmd}': "
+                             "finished", channel="audit")
         else:
-            self._clog("INF", f"from='client.admin' entity='client.admin' cmd={cmd}: dispatch",
-                       channel="audit")
+            self.log_cluster("INF", f"from='client.admin' entity='client.admin' cmd={cmd}: "
+                             "dispatch", channel="audit")
+
+    def log_command_failed(self, prefix: str, error: Exception) -> None:
+        """The answering mon's daemon log line for a mon command Ceph refused."""
+        mon = self._log_source().split()[0]
+        self.log_daemon(mon, f"mon command '{prefix}' failed: {error}", 1)
 
     def _log_election(self) -> None:
         quorum = self._quorum()
         if not quorum:
             for mon in self._mons:
                 if mon.running:
-                    self._dlog(f"mon.{mon.name}", f"mon.{mon.name}@{mon.rank}(probing) "
-                               f"e{self._monmap_epoch} calling monitor election", 1)
+                    self.log_daemon(f"mon.{mon.name}", f"mon.{mon.name}@{mon.rank}(probing) "
+                                    f"e{self._monmap_epoch} calling monitor election", 1)
             return
         names = ",".join(self._mons[r].name for r in quorum)
         ranks = ",".join(str(r) for r in quorum)
-        self._clog("INF", f"mon.{self._mons[quorum[0]].name} is new leader, mons {names} in "
-                   f"quorum (ranks {ranks})")
+        self.log_cluster("INF", f"mon.{self._mons[quorum[0]].name} is new leader, mons {names} "
+                         f"in quorum (ranks {ranks})")
 
     def _log_osd_boot(self, osd: Osd) -> None:
         host = self._hosts[osd.host]
         port = ceph_json.osd_ports(osd)["public"]
-        self._clog("INF", f"osd.{osd.id} [v2:{host.public_ip}:{port}/{osd.nonce},"
-                   f"v1:{host.public_ip}:{port + 1}/{osd.nonce}] boot")
-        self._dlog(f"osd.{osd.id}", f"osd.{osd.id} {osd.up_from} state: booting -> active", 1)
+        self.log_cluster("INF", f"osd.{osd.id} [v2:{host.public_ip}:{port}/{osd.nonce},"
+                         f"v1:{host.public_ip}:{port + 1}/{osd.nonce}] boot")
+        self.log_daemon(f"osd.{osd.id}", f"osd.{osd.id} {osd.up_from} state: booting -> active",
+                        1)
 
     def _log_osd_down(self, osd: Osd) -> None:
         if osd.running:
             text = f"Monitor daemon marked osd.{osd.id} down, but it is still running"
-            self._clog("WRN", text, source=f"osd.{osd.id} (osd.{osd.id})")
-            self._dlog(f"osd.{osd.id}", f"log_channel(cluster) log [WRN] : {text}")
+            self.log_cluster("WRN", text, source=f"osd.{osd.id} (osd.{osd.id})")
+            self.log_daemon(f"osd.{osd.id}", f"log_channel(cluster) log [WRN] : {text}")
         else:
-            self._clog("INF", f"osd.{osd.id} marked itself down and dead")
+            self.log_cluster("INF", f"osd.{osd.id} marked itself down and dead")
 
     def _log_osd_in_out(self, osd: Osd, in_: bool) -> None:
         if in_:
-            self._clog("INF", f"Client client.admin marked osd.{osd.id} in")
+            self.log_cluster("INF", f"Client client.admin marked osd.{osd.id} in")
         else:
             state = "while it was still marked up" if osd.up else "while it was down"
-            self._clog("INF", f"Client client.admin marked osd.{osd.id} out, {state}")
+            self.log_cluster("INF", f"Client client.admin marked osd.{osd.id} out, {state}")
 
     def _health_messages(self) -> dict[str, str]:
         return {code: check["summary"]["message"]
-                for code, check in self._health()["checks"].items()}
+                for code, check in self.health()["checks"].items()}
 
-    def _after_change(self) -> None:
-        """Log a new OSD map epoch and health changes since the last call."""
+    def log_changes(self) -> None:
+        """Log a new OSD map epoch and health changes since the last call (after every change,
+        and after each mon command)."""
         if self._osd_epoch != self._logged_epoch:
             self._logged_epoch = self._osd_epoch
             up = sum(1 for o in self._osds.values() if o.up)
             in_ = sum(1 for o in self._osds.values() if o.in_)
-            self._clog("DBG", f"osdmap e{self._osd_epoch}: {len(self._osds)} total, {up} up, "
-                       f"{in_} in")
+            self.log_cluster("DBG", f"osdmap e{self._osd_epoch}: {len(self._osds)} total, "
+                             f"{up} up, {in_} in")
         before, after = self._logged_health, self._health_messages()
         if before == after:
             return
         for code, message in after.items():
             if code not in before:
-                self._clog("WRN", f"Health check failed: {message} ({code})")
+                self.log_cluster("WRN", f"Health check failed: {message} ({code})")
             elif before[code] != message:
-                self._clog("WRN", f"Health check update: {message} ({code})")
+                self.log_cluster("WRN", f"Health check update: {message} ({code})")
         for code, message in before.items():
             if code not in after:
-                self._clog("INF", f"Health check cleared: {code} (was: {message})")
+                self.log_cluster("INF", f"Health check cleared: {code} (was: {message})")
         if before and not after:
-            self._clog("INF", "Cluster is now healthy")
+            self.log_cluster("INF", "Cluster is now healthy")
         self._logged_health = after
 
     # ----- daemon startup lines ---------------------------------------------------------------

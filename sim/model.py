@@ -6,11 +6,14 @@ random choice comes from generators seeded by (seed, index), so two clusters bui
 same arguments and driven by the same calls are identical.
 
 Several agent threads share one cluster, so every public method holds `self.lock`.
-Objects handed out are new objects: callers may keep and even mutate them.
+Objects handed out are new objects: callers may keep and even mutate them. The exception is
+the surface the mon commands are written against (sim/surface.py): it serves code that already
+holds the lock, and hands out live records.
 
-Parts kept in their own modules: the sync objects (sim/sync.py), the mon commands
-(sim/commands/executor.py and sim/cmd_*.py), the CRUSH map (sim/crush/text_map.py, sim/crush/parse.py), the
-`ceph` CLI (sim/commands/cli.py) and the logs (sim/cluster_log.py, sim/logs.py).
+Parts kept in their own modules: the sync objects (sim/sync.py), the command surface
+(sim/surface.py), the mon commands (sim/commands/executor.py and its handlers), the CRUSH map
+(sim/crush/text_map.py, sim/crush/parse.py), the `ceph` CLI (sim/commands/cli.py) and the logs
+(sim/cluster_log.py, sim/logs.py).
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ from sim.crush.text_map import CrushMap
 from sim.logs import ClusterLogs
 from sim.pgs import OsdView, PgTable
 from sim.state import DAY, Host, Mon, Osd, Pool, build_topology
+from sim.surface import CommandSurface
 from sim.sync import SyncObjects, canonical_json
 
 log = logging.getLogger(__name__)
@@ -45,7 +49,7 @@ __all__ = ["SimCluster", "canonical_json"]
 TRANSIENT = ("lock", "_clock", "_cache", "_gen", "_logs", "_by_fqdn", "saver", "_saved_gen")
 
 
-class SimCluster(SyncObjects, ClusterEvents):
+class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
     """One cluster: hosts `ceph<index>-node<NNN>.sim.test`, mons on the first three, OSDs on all.
 
     Read: server_heartbeat(fqdn), cluster_heartbeat(fqdn), versions(),
@@ -209,11 +213,13 @@ class SimCluster(SyncObjects, ClusterEvents):
             quorum = self._quorum()
             return self._mons[quorum[0]].name if quorum else None
 
-    def _monmap(self, with_quorum: bool = False) -> dict:
+    def monmap(self, with_quorum: bool = False) -> dict:
         """The monmap; `with_quorum` adds the `quorum` list only `mon dump` prints."""
-        return ceph_json.mon_dump(fsid=self.fsid, epoch=self._monmap_epoch, created=self._created,
-                                  modified=self._created, mons=self._mons, hosts=self._hosts,
-                                  quorum=self._quorum() if with_quorum else None)
+        with self.lock:
+            return ceph_json.mon_dump(
+                fsid=self.fsid, epoch=self._monmap_epoch, created=self._created,
+                modified=self._created, mons=self._mons, hosts=self._hosts,
+                quorum=self._quorum() if with_quorum else None)
 
     def _mon_sessions(self, mon: Mon) -> dict[str, int]:
         """Who is connected to a running mon: the running mons, its share of the up OSDs
@@ -240,7 +246,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             outside = sorted(m.name for m in self._mons if m.running)
         return ceph_json.mon_status(mon=mon, state=state, election_epoch=self._election_epoch,
                                     quorum=quorum, quorum_age=self._quorum_age(quorum),
-                                    outside_quorum=outside, monmap=self._monmap(),
+                                    outside_quorum=outside, monmap=self.monmap(),
                                     sessions=self._mon_sessions(mon))
 
     def _set_mon_running(self, name: str, running: bool) -> None:
@@ -252,10 +258,10 @@ class SimCluster(SyncObjects, ClusterEvents):
             self._election_epoch += 2
             self._quorum_since = self._clock()
             self._gen += 1
-            self._dlog(f"mon.{name}", "*** Got signal Terminated ***" if not running else
+            self.log_daemon(f"mon.{name}", "*** Got signal Terminated ***" if not running else
                        f"starting mon.{name} rank {mon.rank}")
             self._log_election()
-            self._after_change()
+            self.log_changes()
             self.checkpoint()
 
     def stop_mon(self, name: str) -> None:
@@ -292,7 +298,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             self._mark_osd(osd, epoch, up=up if up_changed else None,
                            in_=in_ if in_changed else None)
             self._refresh_pgs()
-            self._after_change()
+            self.log_changes()
             self.checkpoint()
 
     def _mark_osd(self, osd: Osd, epoch: int, *, up: bool | None = None,
@@ -322,7 +328,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             osd = self._osd(osd_id)
             if osd.running:
                 osd.running = False
-                self._dlog(f"osd.{osd_id}", "*** Got signal Terminated ***", -1)
+                self.log_daemon(f"osd.{osd_id}", "*** Got signal Terminated ***", -1)
             self.set_osd(osd_id, up=False)
             self.checkpoint(force=True)   # set_osd saves nothing for an OSD already down
 
@@ -335,7 +341,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             osd.running = True
             osd.nonce = self._rng.randrange(1000, 4_000_000_000)
             osd.up = False
-            self._dlog(f"osd.{osd_id}", self._version_line(osd.host, "ceph-osd", osd_id))
+            self.log_daemon(f"osd.{osd_id}", self._version_line(osd.host, "ceph-osd", osd_id))
             self.set_osd(osd_id, up=True)
 
     def create_pool(self, name: str, pg_num: int, *, size: int | None = None,
@@ -343,20 +349,19 @@ class SimCluster(SyncObjects, ClusterEvents):
                     application: str = "") -> int:
         """A new replicated pool whose PGs start `creating`; returns its id."""
         with self.lock:
-            if any(p.name == name for p in self._pools.values()):
+            if self.pool_by_name(name) is not None:
                 raise ValueError(f"pool '{name}' already exists")
             if pg_num < 1:
                 raise ValueError("pg_num must be positive")
             size = size or min(3, len(self._hosts))
             epoch = self._bump_osd_epoch()
-            pool = Pool(id=max(self._pools, default=0) + 1, name=name, size=size,
+            pool = Pool(id=self.next_pool_id(), name=name, size=size,
                         min_size=min_size or size - size // 2, crush_rule=crush_rule,
                         pg_num=pg_num, create_time=self._clock(), last_change=epoch,
                         application=application)
-            self._pools[pool.id] = pool
-            self._pgs.add_pool(pool, self._view(), creating=True)
-            self._clog("INF", f"pool '{name}' created")
-            self._after_change()
+            self.add_pool(pool)
+            self.log_cluster("INF", f"pool '{name}' created")
+            self.log_changes()
             self.checkpoint()
             return pool.id
 
@@ -377,7 +382,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             if self._pgs.advance(seconds, self._view(), self._pools,
                                  create_rate=self.pg_create_rate, recovery_rate=self.recovery_rate):
                 self._gen += 1
-            self._after_change()
+            self.log_changes()
             self.checkpoint()
 
     def pgs_brief(self) -> list[dict]:
@@ -393,7 +398,7 @@ class SimCluster(SyncObjects, ClusterEvents):
         from sim.commands.executor import apply_commands
         with self.lock:
             result = apply_commands(self, commands)
-            self._after_change()
+            self.log_changes()
             self.checkpoint(force=True)   # config-key and scrub stamps change no epoch
             return {"fsid": self.fsid, **result, "versions": self.versions()}
 
@@ -403,7 +408,7 @@ class SimCluster(SyncObjects, ClusterEvents):
         from sim.commands.cli import mon_command
         with self.lock:
             result = mon_command(self, dict(command))
-            self._after_change()
+            self.log_changes()
             self.checkpoint(force=True)   # persistence: a write typed on the cli is a change too
             return result
 
@@ -429,7 +434,7 @@ class SimCluster(SyncObjects, ClusterEvents):
             host.ceph_version = version
             if host.osd_ids:
                 self._bump_osd_epoch()
-                self._after_change()
+                self.log_changes()
             self.checkpoint(force=True)
 
     def server_heartbeat(self, fqdn: str) -> dict:

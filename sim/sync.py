@@ -1,7 +1,9 @@
 """The sync objects of a SimCluster: the version vector and `get_cluster_object`.
 
 A mixin of SimCluster (sim/model.py), kept apart to keep the model readable; it reads the
-model's state and its caches, and every public method holds the model's lock.
+model's state and its caches, and every public method holds the model's lock. Besides the sync
+objects it serves the reads the mon commands print whole (`health`, `osd dump`,
+`quorum_status`): new objects, as every public read of the model.
 """
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ class SyncObjects:
                 "config": self._digest_object("config")[0],
             }
 
-    def _health(self) -> dict:
-        return json.loads(self._digest_object("health")[1])
+    def health(self) -> dict:
+        """`health detail` (sim/health.py)."""
+        with self.lock:
+            return json.loads(self._digest_object("health")[1])
 
     def _digest_object(self, sync_type: str) -> tuple[str, str]:
         """(digest, canonical JSON) of a digest-versioned object, cached per mutation."""
@@ -52,20 +56,21 @@ class SyncObjects:
             self._cache[sync_type] = cached
         return cached[1], cached[2]
 
-    def _osd_dump(self) -> dict:
+    def osd_dump(self) -> dict:
         """`osd dump` alone (no tree/crush/metadata keys)."""
-        return ceph_json.osd_dump(
-            fsid=self.fsid, epoch=self._osd_epoch, created=self._created,
-            modified=self._osd_modified, crush_version=self._crush_version,
-            pools=[self._pools[i] for i in sorted(self._pools)],
-            osds=[self._osds[i] for i in sorted(self._osds)], hosts=self._hosts,
-            last_up_change=self._last_up_change, last_in_change=self._last_in_change,
-            flags=self._flags, erasure_code_profiles=self._ec_profiles)
+        with self.lock:
+            return ceph_json.osd_dump(
+                fsid=self.fsid, epoch=self._osd_epoch, created=self._created,
+                modified=self._osd_modified, crush_version=self._crush_version,
+                pools=[self._pools[i] for i in sorted(self._pools)],
+                osds=[self._osds[i] for i in sorted(self._osds)], hosts=self._hosts,
+                last_up_change=self._last_up_change, last_in_change=self._last_in_change,
+                flags=self._flags, erasure_code_profiles=self._ec_profiles)
 
     def _osd_map_packed(self) -> bytes:
         cached = self._cache.get("osd_map")
         if cached is None or cached[0] != self._osd_epoch:
-            data = self._osd_dump()
+            data = self.osd_dump()
             crush = self._crush.dump()
             data["tree"] = self._crush.tree(self._osds)
             data["crush"] = crush
@@ -91,13 +96,13 @@ class SyncObjects:
                 version, text = self._digest_object(sync_type)
                 data = json.loads(text)
             elif sync_type == "mon_map":
-                version, data = self._monmap_epoch, self._monmap(with_quorum=True)
+                version, data = self._monmap_epoch, self.monmap(with_quorum=True)
             elif sync_type == "mds_map":
                 version, data = self._fsmap_epoch, ceph_json.fs_dump(self._fsmap_epoch)
             elif sync_type == "mon_status":
                 version, data = self._election_epoch, self._mon_status(self._answering_mon(fqdn))
             else:
-                version, data = self._election_epoch, self._quorum_status()
+                version, data = self._election_epoch, self.quorum_status()
             return {"fsid": self.fsid, "type": sync_type, "version": version, "data": data}
 
     def _answering_mon(self, fqdn: str | None):
@@ -112,10 +117,12 @@ class SyncObjects:
         running = [m for m in self._mons if m.running]
         return running[0] if running else self._mons[0]
 
-    def _quorum_status(self) -> dict:
-        quorum = self._quorum()
-        names = [self._mons[r].name for r in quorum]
-        return ceph_json.quorum_status(
-            election_epoch=self._election_epoch, quorum=quorum, quorum_names=names,
-            leader_name=names[0] if names else "", quorum_age=self._quorum_age(quorum),
-            monmap=self._monmap())
+    def quorum_status(self) -> dict:
+        """`quorum_status`: the quorum, its leader and age, and the monmap."""
+        with self.lock:
+            quorum = self._quorum()
+            names = [self._mons[r].name for r in quorum]
+            return ceph_json.quorum_status(
+                election_epoch=self._election_epoch, quorum=quorum, quorum_names=names,
+                leader_name=names[0] if names else "", quorum_age=self._quorum_age(quorum),
+                monmap=self.monmap())

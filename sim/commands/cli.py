@@ -31,12 +31,12 @@ def mon_command(cluster, command: dict) -> dict:
     from sim.errors import CommandError
     args = dict(command)
     prefix, fmt = str(args.pop("prefix", "")), args.pop("format", None)
-    if not cluster._quorum():
+    if not cluster.quorum:
         return _result(err="[errno 110] RADOS timed out (error connecting to the cluster)\n",
                        status=errno.ETIMEDOUT)
     read = HANDLERS.get(prefix + (" detail" if args.get("detail") == "detail" else ""))
     if read is not None:
-        data, text = read(cluster, ceph_json.version_string(cluster._hosts[0].ceph_version))
+        data, text = read(cluster, ceph_json.version_string(cluster.hosts[0].ceph_version))
         return _result(_formatted(data, fmt) if fmt in JSON_FORMATS else (text() if callable(text) else text))
     if prefix not in COMMANDS:
         return _result(err=f"Error EINVAL: the simulator does not model '{prefix}'\n", status=errno.EINVAL)
@@ -82,7 +82,7 @@ def _table(rows: list[list[str]], right: set[int]) -> str:
 # ----- the commands -------------------------------------------------------------------------
 
 def _health(cluster, version, detail: bool):
-    health = cluster._health()
+    health = cluster.health()
     checks = health["checks"]
     messages = "; ".join(c["summary"]["message"] for c in checks.values())
     text = health["status"] + (f" {messages}" if messages else "") + "\n"
@@ -98,48 +98,48 @@ def _health(cluster, version, detail: bool):
 
 
 def _osd_counts(cluster) -> tuple[int, int, int]:
-    osds = cluster._osds.values()
+    osds = cluster.osds.values()
     return len(osds), sum(1 for o in osds if o.up), sum(1 for o in osds if o.in_)
 
 
 def _raw_bytes(cluster) -> int:
-    return sum(int(o.crush_weight * TIB) for o in cluster._osds.values() if o.up)
+    return sum(int(o.crush_weight * TIB) for o in cluster.osds.values() if o.up)
 
 
 def _status(cluster, version):
-    now = cluster._clock()
-    quorum = cluster._quorum_status()
+    now = cluster.now()
+    quorum = cluster.quorum_status()
     health, _ = _health(cluster, version, False)
     total, up, in_ = _osd_counts(cluster)
-    states = cluster._pgs.summary(cluster._view())["all"]
+    states = cluster.pg_summary()["all"]
     by_state = sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))
     num_pgs, raw = sum(states.values()), _raw_bytes(cluster)
     data = {
         "fsid": cluster.fsid, "health": health, "election_epoch": quorum["election_epoch"],
         "quorum": quorum["quorum"], "quorum_names": quorum["quorum_names"],
         "quorum_age": quorum["quorum_age"],
-        "monmap": {"epoch": cluster._monmap_epoch, "min_mon_release_name": ceph_json.RELEASE,
-                   "num_mons": len(cluster._mons)},
-        "osdmap": {"epoch": cluster._osd_epoch, "num_osds": total, "num_up_osds": up,
-                   "osd_up_since": int(cluster._last_up_change), "num_in_osds": in_,
-                   "osd_in_since": int(cluster._last_in_change), "num_remapped_pgs": 0},
+        "monmap": {"epoch": cluster.monmap_epoch, "min_mon_release_name": ceph_json.RELEASE,
+                   "num_mons": len(cluster.mon_names)},
+        "osdmap": {"epoch": cluster.osd_epoch, "num_osds": total, "num_up_osds": up,
+                   "osd_up_since": int(cluster.last_up_change), "num_in_osds": in_,
+                   "osd_in_since": int(cluster.last_in_change), "num_remapped_pgs": 0},
         "pgmap": {"pgs_by_state": [{"state_name": s, "count": n} for s, n in by_state],
-                  "num_pgs": num_pgs, "num_pools": len(cluster._pools), "num_objects": 0,
+                  "num_pgs": num_pgs, "num_pools": len(cluster.pools), "num_objects": 0,
                   "data_bytes": 0, "bytes_used": 0, "bytes_avail": raw, "bytes_total": raw},
-        "fsmap": {"epoch": cluster._fsmap_epoch, "by_rank": [], "up:standby": 0},
+        "fsmap": {"epoch": cluster.fsmap_epoch, "by_rank": [], "up:standby": 0},
         "mgrmap": {"available": False, "num_standbys": 0, "modules": [], "services": {}},
-        "servicemap": {"epoch": 1, "modified": ceph_json.timestamp(cluster._created),
+        "servicemap": {"epoch": 1, "modified": ceph_json.timestamp(cluster.created),
                        "services": {}},
         "progress_events": {},
     }
     lines = ["  cluster:", f"    id:     {cluster.fsid}", f"    health: {health['status']}"]
     lines += [f"            {c['summary']['message']}" for c in health["checks"].values()]
     lines += [" ", "  services:",
-              f"    mon: {len(cluster._mons)} daemons, quorum {','.join(quorum['quorum_names'])}"
+              f"    mon: {len(cluster.mon_names)} daemons, quorum {','.join(quorum['quorum_names'])}"
               f" (age {age_text(quorum['quorum_age'])})",
-              f"    osd: {total} osds: {up} up (since {age_text(now - cluster._last_up_change)}),"
-              f" {in_} in (since {age_text(now - cluster._last_in_change)})",
-              " ", "  data:", f"    pools:   {len(cluster._pools)} pools, {num_pgs} pgs",
+              f"    osd: {total} osds: {up} up (since {age_text(now - cluster.last_up_change)}),"
+              f" {in_} in (since {age_text(now - cluster.last_in_change)})",
+              " ", "  data:", f"    pools:   {len(cluster.pools)} pools, {num_pgs} pgs",
               "    objects: 0 objects, 0 B",
               f"    usage:   0 B used, {size_text(raw)} / {size_text(raw)} avail"]
     for i, (state, count) in enumerate(by_state):
@@ -150,8 +150,8 @@ def _status(cluster, version):
 
 
 def _osd_tree(cluster, version):
-    tree = cluster._crush.tree(cluster._osds)
-    weights = cluster._crush.bucket_weights()
+    tree = cluster.crush.tree(cluster.osds)
+    weights = cluster.crush.bucket_weights()
     rows = [["ID", "CLASS", "WEIGHT", "TYPE NAME", "STATUS", "REWEIGHT", "PRI-AFF"]]
     depth: dict[int, int] = {}
     for node in tree["nodes"] + tree["stray"]:
@@ -188,7 +188,7 @@ def _pool_line(pool: dict) -> str:
 
 
 def _osd_dump(cluster, version):
-    dump = cluster._osd_dump()
+    dump = cluster.osd_dump()
     lines = [f"epoch {dump['epoch']}", f"fsid {dump['fsid']}", f"created {dump['created']}",
              f"modified {dump['modified']}", f"flags {dump['flags']}",
              f"crush_version {dump['crush_version']}", f"full_ratio {dump['full_ratio']}",
@@ -213,31 +213,31 @@ def _osd_dump(cluster, version):
 
 def _osd_stat(cluster, version):
     total, up, in_ = _osd_counts(cluster)
-    data = {"epoch": cluster._osd_epoch, "num_osds": total, "num_up_osds": up,
-            "osd_up_since": int(cluster._last_up_change), "num_in_osds": in_,
-            "osd_in_since": int(cluster._last_in_change), "num_remapped_pgs": 0}
-    return data, f"{total} osds: {up} up (since {age_text(cluster._clock() - cluster._last_up_change)}), " \
-                 f"{in_} in (since {age_text(cluster._clock() - cluster._last_in_change)}); " \
-                 f"epoch: e{cluster._osd_epoch}\n"
+    data = {"epoch": cluster.osd_epoch, "num_osds": total, "num_up_osds": up,
+            "osd_up_since": int(cluster.last_up_change), "num_in_osds": in_,
+            "osd_in_since": int(cluster.last_in_change), "num_remapped_pgs": 0}
+    return data, f"{total} osds: {up} up (since {age_text(cluster.now() - cluster.last_up_change)}), " \
+                 f"{in_} in (since {age_text(cluster.now() - cluster.last_in_change)}); " \
+                 f"epoch: e{cluster.osd_epoch}\n"
 
 
 def _df(cluster, version):
     raw = _raw_bytes(cluster)
     classes: dict[str, int] = {}
-    for osd in cluster._osds.values():
+    for osd in cluster.osds.values():
         if osd.up:
             classes[osd.device_class] = classes.get(osd.device_class, 0) + int(osd.crush_weight * TIB)
     pools = []
-    for pool in (cluster._pools[i] for i in sorted(cluster._pools)):
-        profile = cluster._ec_profiles.get(pool.erasure_code_profile, {})
+    for pool in (cluster.pools[i] for i in sorted(cluster.pools)):
+        profile = cluster.ec_profiles.get(pool.erasure_code_profile, {})
         share = int(profile["k"]) / pool.size if pool.type == 3 and profile else 1 / pool.size
         pools.append({"name": pool.name, "id": pool.id, "stats": {
             "stored": 0, "objects": 0, "kb_used": 0, "bytes_used": 0, "percent_used": 0,
             "max_avail": int(raw * 0.95 * share)}, "pg_num": pool.pg_num})
     stats = {"total_bytes": raw, "total_avail_bytes": raw, "total_used_bytes": 0,
              "total_used_raw_bytes": 0, "total_used_raw_ratio": 0}
-    data = {"stats": {**stats, "num_osds": len(cluster._osds), "num_per_pool_osds": len(cluster._osds),
-                      "num_per_pool_omap_osds": len(cluster._osds)},
+    data = {"stats": {**stats, "num_osds": len(cluster.osds), "num_per_pool_osds": len(cluster.osds),
+                      "num_per_pool_omap_osds": len(cluster.osds)},
             "stats_by_class": {c: {**stats, "total_bytes": n, "total_avail_bytes": n}
                                for c, n in sorted(classes.items())},
             "pools": [{k: v for k, v in p.items() if k != "pg_num"} for p in pools]}
@@ -253,7 +253,7 @@ def _df(cluster, version):
 
 
 def _pool_ls(cluster, version, detail: bool):
-    dump = cluster._osd_dump()
+    dump = cluster.osd_dump()
     if detail:
         return dump["pools"], "".join(_pool_line(p) + "\n" for p in dump["pools"])
     names = [p["pool_name"] for p in dump["pools"]]
@@ -261,8 +261,8 @@ def _pool_ls(cluster, version, detail: bool):
 
 
 def _mon_stat(cluster, version):
-    quorum = cluster._quorum_status()
-    monmap = cluster._monmap()
+    quorum = cluster.quorum_status()
+    monmap = cluster.monmap()
     leader = quorum["quorum_leader_name"]
     leader_rank = next((m["rank"] for m in monmap["mons"] if m["name"] == leader), -1)
     data = {"epoch": monmap["epoch"], "min_mon_release_name": ceph_json.RELEASE,

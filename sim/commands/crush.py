@@ -17,7 +17,7 @@ from sim.errors import CommandError, strerror
 
 
 def _item(cluster, name: str) -> int:
-    item = cluster._crush.item_id(name)
+    item = cluster.crush.item_id(name)
     if item is None:
         raise CommandError("ENOENT", f"item {name} does not exist")
     return item
@@ -31,7 +31,7 @@ def _weight(args: dict) -> float:
 
 
 def add_bucket(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name, type_name = str_arg(args, "name"), str_arg(args, "type")
     if crush.item_id(name) is not None:
         return unchanged(f"bucket '{name}' already exists")
@@ -58,7 +58,7 @@ def add_bucket(cluster, args: dict) -> Done:
 
 
 def move(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name")
     item = _item(cluster, name)
     loc = crush.parse_loc(str_list_arg(args, "args", []))
@@ -77,7 +77,7 @@ def move(cluster, args: dict) -> Done:
 def _remove(cluster, args: dict, unlink_only: bool) -> Done:
     """`osd crush remove` (an empty bucket goes away, an OSD leaves CRUSH) and `osd crush
     unlink` (only the links go): from every parent, or from those under `ancestor`."""
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name")
     item = crush.item_id(name)
     if item is None:
@@ -114,7 +114,7 @@ def unlink(cluster, args: dict) -> Done:
 
 def rename_bucket(cluster, args: dict) -> Done:
     """CrushWrapper::can_rename_bucket's checks and texts; a rename already done succeeds."""
-    crush = cluster._crush
+    crush = cluster.crush
     src, dst = str_arg(args, "srcname"), str_arg(args, "dstname")
     item = crush.item_id(src)
     if item is None:
@@ -137,7 +137,7 @@ def _place(cluster, args: dict, action: str) -> Done:
     """`osd crush add` links an OSD at a location (one more link if it is linked elsewhere, as
     CrushWrapper::insert_item); `osd crush set` moves a linked OSD there. Both only set the
     weight when the OSD is already at that location."""
-    crush = cluster._crush
+    crush = cluster.crush
     osd = existing_osd_for_crush(cluster, int_arg(args, "id"))
     weight = _weight(args)
     loc = crush.parse_loc(str_list_arg(args, "args", []))
@@ -160,7 +160,7 @@ def _place(cluster, args: dict, action: str) -> Done:
 
 
 def existing_osd_for_crush(cluster, number: int):
-    if number not in cluster._osds:
+    if number not in cluster.osds:
         raise CommandError("ENOENT", f"osd.{number} does not exist. Create it before updating "
                            "the crush map")
     return existing_osd(cluster, number)
@@ -175,7 +175,7 @@ def set_(cluster, args: dict) -> Done:
 
 
 def reweight(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name")
     item = crush.item_id(name)
     if item is None:
@@ -199,7 +199,7 @@ def setcrushmap(cluster, args: dict) -> Done:
         new = parse_crush_text(text)
     except CrushParseError as exc:
         raise CommandError("EINVAL", f"failed to parse crush map: {exc}") from None
-    osds, old = cluster._osds, cluster._crush
+    osds, old = cluster.osds, cluster.crush
     max_osd = max(osds, default=-1) + 1
     beyond = [i for i in new.devices if i not in osds]
     if beyond:
@@ -209,21 +209,22 @@ def setcrushmap(cluster, args: dict) -> Done:
     if dropped:
         raise CommandError("EINVAL", f"the new crush map drops osd.{dropped[0]}, which still "
                            f"exists (remove it with 'osd crush remove osd.{dropped[0]}' first)")
-    for pool_id in sorted(cluster._pools):
-        rule = cluster._pools[pool_id].crush_rule
+    pools = cluster.pools
+    for pool_id in sorted(pools):
+        rule = pools[pool_id].crush_rule
         if rule not in new.rules:
             raise CommandError("EINVAL", f" the crush rule no {rule} for pool id {pool_id} is in use")
     # Pacific commits the uploaded map even when it equals the current one.
-    cluster._crush = new
-    return changed(str(cluster._crush_version + 1), crush=True)
+    cluster.replace_crush(new)
+    return changed(str(cluster.crush_version + 1), crush=True)
 
 
 def crush_dump(cluster, args: dict) -> Done:
-    return output(cluster._crush.dump())
+    return output(cluster.crush.dump())
 
 
 def osd_tree(cluster, args: dict) -> Done:
-    return output(cluster._crush.tree(cluster._osds))
+    return output(cluster.crush.tree(cluster.osds))
 
 
 CRUSH_COMMANDS = {

@@ -22,7 +22,7 @@ def _rule_root(crush: CrushMap, root: str, device_class: str, failure_domain: st
 
 
 def rule_create_replicated(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name")
     if crush.rule_named(name) is not None:
         return unchanged(f"rule {name} already exists")
@@ -35,7 +35,7 @@ def rule_create_replicated(cluster, args: dict) -> Done:
 
 
 def erasure_rule_steps(cluster, profile: dict) -> list[dict]:
-    crush = cluster._crush
+    crush = cluster.crush
     take = _rule_root(crush, profile.get("crush-root", "default"),
                       profile.get("crush-device-class", ""),
                       profile.get("crush-failure-domain", "host"))
@@ -45,13 +45,13 @@ def erasure_rule_steps(cluster, profile: dict) -> list[dict]:
 
 
 def rule_create_erasure(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name")
     if crush.rule_named(name) is not None:
         return unchanged(f"rule {name} already exists")
     crush.check_name(name)
     profile_name = str_arg(args, "profile", "") or "default"
-    profile = cluster._ec_profiles.get(profile_name)
+    profile = cluster.ec_profiles.get(profile_name)
     if profile is None:
         raise CommandError("ENOENT", f"erasure code profile {profile_name} does not exist")
     steps = erasure_rule_steps(cluster, profile)
@@ -60,19 +60,19 @@ def rule_create_erasure(cluster, args: dict) -> Done:
 
 
 def rule_rm(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name")
     rule = crush.rule_named(name)
     if rule is None:
         return unchanged(f"rule {name} does not exist")
-    if any(p.crush_rule == rule["rule_id"] for p in cluster._pools.values()):
+    if any(p.crush_rule == rule["rule_id"] for p in cluster.pools.values()):
         raise CommandError("EBUSY", f"crush ruleset {name} {rule['rule_id']} is in use")
     del crush.rules[rule["rule_id"]]
     return changed(f"removed rule {name}", crush=True)
 
 
 def rule_rename(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     src, dst = str_arg(args, "srcname"), str_arg(args, "dstname")
     rule = crush.rule_named(src)
     if rule is None and crush.rule_named(dst) is not None:
@@ -87,12 +87,12 @@ def rule_rename(cluster, args: dict) -> Done:
 
 
 def rule_ls(cluster, args: dict) -> Done:
-    rules = cluster._crush.rules
+    rules = cluster.crush.rules
     return output([rules[i]["rule_name"] for i in sorted(rules)])
 
 
 def rule_dump(cluster, args: dict) -> Done:
-    crush = cluster._crush
+    crush = cluster.crush
     name = str_arg(args, "name", "")
     if not name:
         return output(crush.dump()["rules"])

@@ -9,7 +9,9 @@ that changed the OSD map commits exactly one new epoch (and one new crush_versio
 changed CRUSH); one that changed nothing leaves both alone. The `format` argument is ignored
 (output is always JSON). A prefix not in COMMANDS fails with "Error EINVAL: command not known".
 
-Handlers live in sim/commands/pool.py, sim/commands/crush.py, sim/commands/crush_rules.py and sim/commands/osd.py.
+Handlers live in sim/commands/pool.py, sim/commands/crush.py, sim/commands/crush_rules.py and
+sim/commands/osd.py. They, this module and the cli use only the model's public surface
+(sim/surface.py, and the reads and log writers of sim/sync.py and sim/cluster_log.py).
 """
 from __future__ import annotations
 
@@ -52,28 +54,25 @@ def apply_command(cluster, prefix: str, args: dict) -> Done:
     """One mon command, committed; CommandError (logged as the mon would) when Ceph refuses it."""
     args = dict(args)
     args.pop("format", None)
-    cluster._audit(prefix, args, finished=False)
+    cluster.audit_command(prefix, args, finished=False)
     handler = COMMANDS.get(prefix)
     try:
         if handler is None:
             raise CommandError("EINVAL", "command not known")
         done = handler(cluster, args)
     except CommandError as exc:
-        cluster._dlog(cluster._log_source().split()[0], f"mon command '{prefix}' failed: {exc}", 1)
+        cluster.log_command_failed(prefix, exc)
         raise
     _commit(cluster, done)
-    cluster._audit(prefix, args, finished=True)
-    cluster._after_change()  # the new epoch's and health's log lines, per command
+    cluster.audit_command(prefix, args, finished=True)
+    cluster.log_changes()  # the new epoch's and health's log lines, per command
     return done
 
 
 def _commit(cluster, done: Done) -> None:
     if not done.osd_map:
         return
-    cluster._bump_osd_epoch()
-    if done.crush:
-        cluster._crush_version += 1
-    cluster._refresh_pgs()
+    cluster.commit_osd_map_change(crush=done.crush)
     if done.status:
-        cluster._clog("INF", done.status if not done.crush or not done.status.isdigit()
-                      else f"set crush map (crush_version {done.status})")
+        cluster.log_cluster("INF", done.status if not done.crush or not done.status.isdigit()
+                            else f"set crush map (crush_version {done.status})")

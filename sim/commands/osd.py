@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from sim.ceph_json import flag_names
 from sim.commands.args import bool_arg, float_arg, int_arg, str_arg, str_list_arg
-from sim.commands.util import (Done, changed, existing_osd, num, osd_id, output, pending_epoch,
-                          unchanged)
+from sim.commands.util import Done, changed, existing_osd, num, osd_id, output, unchanged
 from sim.crush.text_map import loc_text
 from sim.errors import CommandError, strerror
 
@@ -26,7 +25,7 @@ def _mark(prefix: str):
     verb = prefix.split()[1]  # in, out, down
 
     def handler(cluster, args: dict) -> Done:
-        osds = cluster._osds
+        osds = cluster.osds
         messages, targets = [], []
         for raw in _ids(args):
             if raw in WILDCARDS:
@@ -48,12 +47,11 @@ def _mark(prefix: str):
         status = "".join(f"{message} " for message in messages)    # Ceph ends each with ". "
         if not targets:
             return unchanged(status)
-        epoch = pending_epoch(cluster)
         for osd in targets:
             if verb == "down":
-                cluster._mark_osd(osd, epoch, up=False)
+                cluster.mark_osd(osd, up=False)
             else:
-                cluster._mark_osd(osd, epoch, in_=verb == "in")
+                cluster.mark_osd(osd, in_=verb == "in")
         return changed(status)
     return handler
 
@@ -67,11 +65,11 @@ def osd_reweight(cluster, args: dict) -> Done:
     if (osd.in_ and osd.reweight == weight) or (not osd.in_ and weight == 0.0):
         return unchanged(status)
     if weight == 0.0:
-        cluster._mark_osd(osd, pending_epoch(cluster), in_=False)
+        cluster.mark_osd(osd, in_=False)
     else:
         osd.reweight = weight
         if not osd.in_:
-            cluster._mark_osd(osd, pending_epoch(cluster), in_=True)
+            cluster.mark_osd(osd, in_=True)
     return changed(status)
 
 
@@ -81,26 +79,26 @@ def _scrub(kind: str):
     def handler(cluster, args: dict) -> Done:
         who = str_arg(args, "who")
         if who in WILDCARDS:
-            osds = [o for _, o in sorted(cluster._osds.items()) if o.up]
+            osds = [o for _, o in sorted(cluster.osds.items()) if o.up]
         else:
             try:
                 number = osd_id(who)
             except CommandError:
                 raise CommandError("EINVAL", f"Expected option value to be integer, got "
                                    f"'{who}'invalid osd '{who}'") from None
-            osd = cluster._osds.get(number)
+            osd = cluster.osds.get(number)
             if osd is None or not osd.up:   # the mgr cannot tell absent from down
                 raise CommandError("EAGAIN", f"osd.{number} is not up")
             osds = [osd]
-        now = cluster._clock()
+        now = cluster.now()
         for osd in osds:
             setattr(osd, stamp_attr, now)
-            pgid = next((pg.pgid for pg in cluster._pgs.pgs if pg.acting[:1] == [osd.id]), None)
+            pgid = cluster.primary_pg(osd.id)
             if pgid is not None:
                 for phase in ("starts", "ok"):
                     text = f"{pgid} {kind} {phase}"
-                    cluster._clog("DBG", text, source=f"osd.{osd.id} (osd.{osd.id})")
-                    cluster._dlog(f"osd.{osd.id}", f"log_channel(cluster) log [DBG] : {text}")
+                    cluster.log_cluster("DBG", text, source=f"osd.{osd.id} (osd.{osd.id})")
+                    cluster.log_daemon(f"osd.{osd.id}", f"log_channel(cluster) log [DBG] : {text}")
         ids = ",".join(str(o.id) for o in osds)
         return Done(status=f"instructed osd(s) {ids} to {kind}")
     return handler
@@ -115,12 +113,10 @@ def _flag(setting: bool):
             raise CommandError("EINVAL", f"unrecognized flag '{key}'")
         flags = {"pauserd", "pausewr"} if key == "pause" else {key}
         status = f"{','.join(flag_names(flags))} is {'set' if setting else 'unset'}"
-        if setting and flags <= cluster._flags or not setting and not flags & cluster._flags:
+        current = cluster.osd_flags
+        if setting and flags <= current or not setting and not flags & current:
             return unchanged(status)
-        if setting:
-            cluster._flags |= flags
-        else:
-            cluster._flags -= flags
+        cluster.set_osd_flags(flags, setting)
         return changed(status)
     return handler
 
@@ -129,7 +125,7 @@ def _flag(setting: bool):
 
 def ec_profile_set(cluster, args: dict) -> Done:
     name = str_arg(args, "name")
-    cluster._crush.check_name(name)
+    cluster.crush.check_name(name)
     profile = dict(EC_DEFAULTS)
     for entry in str_list_arg(args, "profile", []):
         key, sep, value = str(entry).partition("=")
@@ -140,37 +136,37 @@ def ec_profile_set(cluster, args: dict) -> Done:
         if not profile[key].isdigit() or int(profile[key]) < low:
             raise CommandError("EINVAL", f"{key}={profile[key]} must be an integer >= {low}")
     domain = profile.get("crush-failure-domain")
-    if domain is not None and cluster._crush.type_id(domain) is None:
+    if domain is not None and cluster.crush.type_id(domain) is None:
         raise CommandError("EINVAL", f"unknown crush type {domain}")
-    existing = cluster._ec_profiles.get(name)
+    existing = cluster.ec_profiles.get(name)
     if existing == profile:
         return unchanged("")
     if existing is not None and not bool_arg(args, "force"):
         raise CommandError("EPERM", f"will not override erasure code profile {name} because "
                            f"the existing profile {loc_text(existing)} is different from the "
                            f"proposed profile {loc_text(profile)}")
-    cluster._ec_profiles[name] = profile
+    cluster.put_ec_profile(name, profile)
     return changed("")
 
 
 def ec_profile_get(cluster, args: dict) -> Done:
     name = str_arg(args, "name")
-    if name not in cluster._ec_profiles:
+    if name not in cluster.ec_profiles:
         raise CommandError("ENOENT", f"unknown erasure code profile '{name}'")
-    return output(dict(cluster._ec_profiles[name]))
+    return output(dict(cluster.ec_profiles[name]))
 
 
 def ec_profile_ls(cluster, args: dict) -> Done:
-    return output(sorted(cluster._ec_profiles))
+    return output(sorted(cluster.ec_profiles))
 
 
 def ec_profile_rm(cluster, args: dict) -> Done:
     name = str_arg(args, "name")
-    if name not in cluster._ec_profiles:
+    if name not in cluster.ec_profiles:
         return unchanged(f"erasure-code-profile {name} does not exist")
-    if any(p.erasure_code_profile == name for p in cluster._pools.values()):
+    if any(p.erasure_code_profile == name for p in cluster.pools.values()):
         raise CommandError("EBUSY", f"{name}: {strerror('EBUSY')}")
-    del cluster._ec_profiles[name]
+    cluster.remove_ec_profile(name)
     return changed("")
 
 
@@ -178,33 +174,33 @@ def ec_profile_rm(cluster, args: dict) -> Done:
 
 def config_key_put(cluster, args: dict) -> Done:
     key = str_arg(args, "key")
-    cluster._config_keys[key] = str_arg(args, "val", "")
+    cluster.put_config_key(key, str_arg(args, "val", ""))
     return Done(status=f"set {key}")
 
 
 def config_key_get(cluster, args: dict) -> Done:
     key = str_arg(args, "key")
-    if key not in cluster._config_keys:
+    if key not in cluster.config_keys:
         raise CommandError("ENOENT", f"error obtaining '{key}': {strerror('ENOENT')}")
-    return output(cluster._config_keys[key], f"obtained '{key}'")
+    return output(cluster.config_keys[key], f"obtained '{key}'")
 
 
 def config_key_rm(cluster, args: dict) -> Done:
     key = str_arg(args, "key")
-    if cluster._config_keys.pop(key, None) is None:
+    if not cluster.remove_config_key(key):
         return unchanged(f"no such key '{key}'")
     return Done(status="key deleted")
 
 
 def config_key_exists(cluster, args: dict) -> Done:
     key = str_arg(args, "key")
-    if key not in cluster._config_keys:
+    if key not in cluster.config_keys:
         raise CommandError("ENOENT", f"key '{key}' doesn't exist")
     return unchanged(f"key '{key}' exists")
 
 
 def config_key_ls(cluster, args: dict) -> Done:
-    return output(sorted(cluster._config_keys))
+    return output(sorted(cluster.config_keys))
 
 
 OSD_COMMANDS = {
@@ -219,8 +215,8 @@ OSD_COMMANDS = {
     "config-key get": config_key_get, "config-key rm": config_key_rm,
     "config-key del": config_key_rm, "config-key exists": config_key_exists,
     "config-key ls": config_key_ls,
-    "osd dump": lambda cluster, args: output(cluster._osd_dump()),
-    "health": lambda cluster, args: output(cluster._health()),
-    "mon dump": lambda cluster, args: output(cluster._monmap(with_quorum=True)),
-    "quorum_status": lambda cluster, args: output(cluster._quorum_status()),
+    "osd dump": lambda cluster, args: output(cluster.osd_dump()),
+    "health": lambda cluster, args: output(cluster.health()),
+    "mon dump": lambda cluster, args: output(cluster.monmap(with_quorum=True)),
+    "quorum_status": lambda cluster, args: output(cluster.quorum_status()),
 }

@@ -9,8 +9,7 @@ from sim.ceph_json import pool_json
 from sim.commands.args import bool_arg, int_arg, parse_int, str_arg, strict_iec, strict_si
 from sim.commands.crush_rules import erasure_rule_steps
 from sim.commands.util import (Done, changed, check_pg_num, config_bool, config_int,
-                          default_min_size, find_pool, output, pending_epoch, pool_named,
-                          unchanged)
+                               default_min_size, output, pool_named, unchanged)
 from sim.errors import CommandError, strerror
 from sim.state import Pool
 
@@ -27,7 +26,7 @@ def _check_pg_range(cluster, pg_num: int) -> None:
 
 
 def _ec_profile(cluster, name: str) -> dict:
-    profile = cluster._ec_profiles.get(name)
+    profile = cluster.ec_profiles.get(name)
     if profile is None:     # Pacific looks the plugin up in an empty profile
         raise CommandError("EINVAL", "cannot determine the erasure code plugin because there "
                            "is no 'plugin' entry in the erasure_code_profile {}")
@@ -38,10 +37,10 @@ def pool_create(cluster, args: dict) -> Done:
     name = str_arg(args, "pool")
     if not name:
         raise CommandError("EINVAL", strerror("EINVAL"))
-    type_name = str_arg(args, "pool_type", "") or cluster._config["osd_pool_default_type"]
+    type_name = str_arg(args, "pool_type", "") or cluster.config["osd_pool_default_type"]
     if type_name not in POOL_TYPES:
         raise CommandError("EINVAL", f"unknown pool type '{type_name}'")
-    existing = find_pool(cluster, name)
+    existing = cluster.pool_by_name(name)
     if existing is not None:
         if existing.type != POOL_TYPES[type_name]:
             raise CommandError("EINVAL", f"pool '{name}' cannot change to type {type_name}")
@@ -52,7 +51,7 @@ def pool_create(cluster, args: dict) -> Done:
     if not 0 < pgp_num <= pg_num:
         raise CommandError("ERANGE", "'pgp_num' must be greater than 0 and lower or equal than "
                            f"'pg_num', which in this case is {pg_num}")
-    crush = cluster._crush
+    crush = cluster.crush
     new_rule = None
     profile_name, stripe_width = "", 0
     if type_name == "erasure":
@@ -88,14 +87,13 @@ def pool_create(cluster, args: dict) -> Done:
     check_pg_num(cluster, None, pg_num, size)
     rule_id = rule["rule_id"] if new_rule is None else crush.add_rule(
         new_rule[0], 3, new_rule[1], 3, new_rule[2])
-    pool = Pool(id=max(cluster._pools, default=0) + 1, name=name, size=size, min_size=min_size,
-                crush_rule=rule_id, pg_num=pg_num, create_time=cluster._clock(),
-                last_change=pending_epoch(cluster), application="",
+    pool = Pool(id=cluster.next_pool_id(), name=name, size=size, min_size=min_size,
+                crush_rule=rule_id, pg_num=pg_num, create_time=cluster.now(),
+                last_change=cluster.pending_osd_epoch, application="",
                 flags=1 if config_bool(cluster, "osd_pool_default_flag_hashpspool") else 0,
                 type=POOL_TYPES[type_name], pgp_num=pgp_num,
                 erasure_code_profile=profile_name, stripe_width=stripe_width)
-    cluster._pools[pool.id] = pool
-    cluster._pgs.add_pool(pool, cluster._view(), creating=True)
+    cluster.add_pool(pool)
     return changed(f"pool '{name}' created", crush=new_rule is not None)
 
 
@@ -117,13 +115,13 @@ def _set_size(cluster, pool: Pool, val: str, sure: bool) -> bool:
         return False
     check_pg_num(cluster, pool, pool.pg_num, n)
     pool.size, pool.min_size = n, default_min_size(cluster, n)
-    cluster._pgs.shrink_size(pool)
+    cluster.trim_pool_replicas(pool)
     return True
 
 
 def _set_min_size(cluster, pool: Pool, val: str, sure: bool) -> bool:
     n = parse_int(val)
-    low = int(cluster._ec_profiles.get(pool.erasure_code_profile, {}).get("k", 1)) \
+    low = int(cluster.ec_profiles.get(pool.erasure_code_profile, {}).get("k", 1)) \
         if pool.type == 3 else 1
     if not low <= n <= pool.size:
         raise CommandError("EINVAL", f"pool min_size must be between {low} and size, which is "
@@ -148,7 +146,7 @@ def _set_pg_num(cluster, pool: Pool, val: str, sure: bool) -> bool:
     old, pool.pg_num = pool.pg_num, n
     if pool.pgp_num == old:
         pool.pgp_num = n
-    cluster._pgs.grow_pool(pool, old, cluster._view())
+    cluster.grow_pool_pgs(pool, old)
     return True
 
 
@@ -164,7 +162,7 @@ def _set_pgp_num(cluster, pool: Pool, val: str, sure: bool) -> bool:
 
 
 def _set_crush_rule(cluster, pool: Pool, val: str, sure: bool) -> bool:
-    rule = cluster._crush.rule_named(val)    # a name: Pacific reads "0" as a name too
+    rule = cluster.crush.rule_named(val)    # a name: Pacific reads "0" as a name too
     if rule is None:
         raise CommandError("ENOENT", f"crush rule {val} does not exist")
     if rule["type"] != pool.type:
@@ -206,7 +204,7 @@ def pool_set(cluster, args: dict) -> Done:
     status = f"set pool {pool.id} {var} to {val}"
     if not setter(cluster, pool, val, sure):
         return unchanged(status)
-    pool.last_change = pending_epoch(cluster)
+    pool.last_change = cluster.pending_osd_epoch
     return changed(status)
 
 
@@ -226,30 +224,30 @@ def pool_set_quota(cluster, args: dict) -> Done:
     if getattr(pool, attr) == value:
         return unchanged(status)
     setattr(pool, attr, value)
-    pool.last_change = pending_epoch(cluster)
+    pool.last_change = cluster.pending_osd_epoch
     return changed(status)
 
 
 def pool_rename(cluster, args: dict) -> Done:
     src, dst = str_arg(args, "srcpool"), str_arg(args, "destpool")
-    pool = find_pool(cluster, src)
+    pool = cluster.pool_by_name(src)
     if pool is None:
-        if find_pool(cluster, dst) is not None:
+        if cluster.pool_by_name(dst) is not None:
             return unchanged(f"pool '{src}' does not exist; pool '{dst}' does -- assuming "
                              "successful rename")
         raise CommandError("ENOENT", f"unrecognized pool '{src}'")
-    if find_pool(cluster, dst) is not None:
+    if cluster.pool_by_name(dst) is not None:
         raise CommandError("EEXIST", f"pool '{dst}' already exists")
     if not dst:
         raise CommandError("EINVAL", "pool name must not be empty")
     pool.name = dst
-    pool.last_change = pending_epoch(cluster)
+    pool.last_change = cluster.pending_osd_epoch
     return changed(f"pool '{src}' renamed to '{dst}'")
 
 
 def pool_delete(cluster, args: dict) -> Done:
     name = str_arg(args, "pool")
-    pool = find_pool(cluster, name)
+    pool = cluster.pool_by_name(name)
     if pool is None:
         return unchanged(f"pool '{name}' does not exist")
     # Pacific reads the booleans; the old `sure: "--yes-i-really-really-mean-it"` is ignored.
@@ -263,8 +261,7 @@ def pool_delete(cluster, args: dict) -> Done:
         raise CommandError("EPERM", "pool deletion is disabled; you must first set the "
                            "mon_allow_pool_delete config option to true before you can destroy "
                            "a pool")
-    del cluster._pools[pool.id]
-    cluster._pgs.remove_pool(pool.id)
+    cluster.remove_pool(pool.id)
     return changed(f"pool '{name}' removed")
 
 
@@ -272,7 +269,7 @@ def pool_get(cluster, args: dict) -> Done:
     pool = pool_named(cluster, str_arg(args, "pool"))
     var = str_arg(args, "var")
     values = {"size": pool.size, "min_size": pool.min_size, "pg_num": pool.pg_num,
-              "pgp_num": pool.pgp_num, "crush_rule": cluster._crush.rules.get(
+              "pgp_num": pool.pgp_num, "crush_rule": cluster.crush.rules.get(
                   pool.crush_rule, {}).get("rule_name", pool.crush_rule),
               "hashpspool": bool(pool.flags & 1),
               "erasure_code_profile": pool.erasure_code_profile or None}
@@ -282,7 +279,7 @@ def pool_get(cluster, args: dict) -> Done:
 
 
 def pool_ls(cluster, args: dict) -> Done:
-    pools = [cluster._pools[i] for i in sorted(cluster._pools)]
+    pools = [cluster.pools[i] for i in sorted(cluster.pools)]
     if str_arg(args, "detail", ""):
         return output([pool_json(p) for p in pools])
     return output([p.name for p in pools])

@@ -2,9 +2,9 @@
 
 A handler is `handler(cluster, args) -> Done`. It reads its arguments with sim/commands/args.py,
 validates everything first and raises CommandError before touching the model, then makes its
-change; the caller (sim/commands/executor.py) bumps the OSD map epoch once if `Done.osd_map` says the
-map changed. A handler that needs the
-epoch its change lands in uses `pending_epoch(cluster)`.
+change through the model's command surface (sim/surface.py); the caller
+(sim/commands/executor.py) commits one new OSD map epoch if `Done.osd_map` says the map changed.
+A handler that needs the epoch its change lands in reads `cluster.pending_osd_epoch`.
 """
 from __future__ import annotations
 
@@ -36,33 +36,25 @@ def output(data: Any, status: str = "") -> Done:
     return Done(status=status, output=data)
 
 
-def pending_epoch(cluster) -> int:
-    """The epoch the change being made will be committed in."""
-    return cluster._osd_epoch + 1
-
-
 def num(value: float) -> str:
     """A float the way a C++ ostream prints it by default (0.5, 1, 2.25)."""
     return f"{value:g}"
 
 
 def config_int(cluster, option: str) -> int:
-    return int(cluster._config[option])
+    return int(cluster.config[option])
 
 
 def config_bool(cluster, option: str) -> bool:
-    return cluster._config.get(option, "false") == "true"
+    return cluster.config.get(option, "false") == "true"
 
 
 def pool_named(cluster, name: str) -> Pool:
-    for pool in cluster._pools.values():
-        if pool.name == name:
-            return pool
-    raise CommandError("ENOENT", f"unrecognized pool '{name}'")
-
-
-def find_pool(cluster, name: str) -> Pool | None:
-    return next((p for p in cluster._pools.values() if p.name == name), None)
+    """The pool called `name`; ENOENT as Ceph words it if there is none."""
+    pool = cluster.pool_by_name(name)
+    if pool is None:
+        raise CommandError("ENOENT", f"unrecognized pool '{name}'")
+    return pool
 
 
 def osd_id(value: Any) -> int:
@@ -75,7 +67,7 @@ def osd_id(value: Any) -> int:
 
 
 def existing_osd(cluster, value: Any) -> Osd:
-    osd = cluster._osds.get(osd_id(value))
+    osd = cluster.osds.get(osd_id(value))
     if osd is None:
         raise CommandError("ENOENT", f"osd.{osd_id(value)} does not exist")
     return osd
@@ -90,11 +82,11 @@ def default_min_size(cluster, size: int) -> int:
 def check_pg_num(cluster, pool: Pool | None, pg_num: int, size: int) -> None:
     """OSDMonitor::check_pg_num: the projected PG instances must fit mon_max_pg_per_osd
     times the in OSDs (at least 3)."""
-    projected = sum(p.pg_num * p.size for p in cluster._pools.values()
+    projected = sum(p.pg_num * p.size for p in cluster.pools.values()
                     if pool is None or p.id != pool.id)
     projected += pg_num * size
     per_osd = config_int(cluster, "mon_max_pg_per_osd")
-    num_osds = max(sum(1 for o in cluster._osds.values() if o.in_), 3)
+    num_osds = max(sum(1 for o in cluster.osds.values() if o.in_), 3)
     if projected > per_osd * num_osds:
         prefix = f"pool id {pool.id}" if pool is not None else ""
         raise CommandError("ERANGE", f"{prefix} pg_num {pg_num} size {size} would mean "
