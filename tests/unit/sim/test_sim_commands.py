@@ -490,7 +490,7 @@ def test_scrub_deep_scrub_repair(cluster, prefix, kind):
     result = cluster.apply_commands([[prefix, {"who": "3"}]])
     assert (result["error"], result["results"]) == (False, [f"instructed osd(s) 3 to {kind}"])
     attr = {"scrub": "last_scrub", "deep-scrub": "last_deep_scrub", "repair": "last_repair"}[kind]
-    assert getattr(cluster._osds[3], attr) == NOW
+    assert getattr(cluster.osds[3], attr) == NOW
     assert f" {kind} ok" in cluster.tail_log(cluster.host_fqdns[0], "ceph/ceph.log", 5)
     assert fail(cluster, prefix, who="99") == "Error EAGAIN: osd.99 is not up"
     assert fail(cluster, prefix, who=3) == "Error EINVAL: bad or missing field 'who'"

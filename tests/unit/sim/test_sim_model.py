@@ -155,8 +155,8 @@ def test_crush_text_is_consistent_with_the_dump(cluster):
 
 def test_osd_metadata(cluster):
     from sim import ceph_json
-    osd = cluster._osds[9]
-    m9 = ceph_json.osd_metadata(osd, cluster._hosts[osd.host], ceph_json.osd_created(0.0, osd))
+    osd = cluster.osds[9]
+    m9 = ceph_json.osd_metadata(osd, cluster.hosts[osd.host], ceph_json.osd_created(0.0, osd))
     assert m9["hostname"] == "ceph0-node002"
     assert m9["osd_data"] == "/var/lib/ceph/osd/ceph-9"
     assert m9["osd_objectstore"] == "bluestore"
