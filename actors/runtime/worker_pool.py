@@ -109,6 +109,15 @@ class PooledActor(pykka.ThreadingActor):
     def _pool(self) -> ActorPool:
         return default_pool()
 
+    # Kept: the seams below use pykka's private actor-implementor methods (pinned pykka 4.5.0).
+    # pykka 4 offers ThreadingActor only, one thread per actor, and no public way to plug in
+    # another inbox or loop; these are the methods its own ThreadingActor implements for that.
+    # Relied on: Actor.__init__ calls self._create_actor_inbox() (on the instance, no argument)
+    # and ActorRef.tell/ask put Envelope(message, reply_to) into it; Actor.start() calls
+    # self._start_actor_loop() once; the turn below runs pykka's own _actor_loop_setup (on_start),
+    # _handle_receive (stop, proxy calls, on_receive), _handle_failure(exc_type, exc, tb) and
+    # _actor_loop_teardown. tests/unit/actors/runtime/test_pykka_seams.py names the pykka
+    # internal that a pykka upgrade changed.
     def _create_actor_inbox(self) -> _Inbox:   # pykka calls it on the instance
         return _Inbox(self)
 

@@ -91,6 +91,11 @@ class StoreActor(Actor):
         self.pruned_events = self.pruned_requests = 0   # by retention, since start
         self._pages = EventPages()   # anchors of the event lists this actor is asked for
 
+    # Kept: an override of pykka's private Actor._create_actor_inbox (pinned pykka 4.5.0): pykka
+    # has no public way to choose an actor's inbox, and the count must be taken as a SaveEvents
+    # enters the inbox, whoever sends it. Relied on: Actor.__init__ calls it, ActorRef.tell/ask
+    # put Envelope(message) into it, ThreadingActor's loop uses a queue.Queue's get/empty.
+    # tests/unit/actors/runtime/test_pykka_seams.py fails by name if a pykka upgrade changes that.
     @staticmethod
     def _create_actor_inbox() -> EventInbox:
         """Counts the event writes in and out: an EventReader waits on it (actors/storage/event_reader.py)."""
