@@ -13,6 +13,7 @@ with the internal's name, rather than as a hang or a lost reply somewhere else.
 from __future__ import annotations
 
 import inspect
+from importlib.metadata import version
 import queue
 import sys
 import threading
@@ -24,7 +25,7 @@ PINNED = "actors/runtime/base.py, actors/runtime/worker_pool.py and actors/stora
 
 
 def broken(internal: str, what: str) -> str:
-    return (f"pykka {pykka.__version__}: the private `{internal}` {what}; {PINNED} rely on it "
+    return (f"pykka {version('pykka')}: the private `{internal}` {what}; {PINNED} rely on it "
             f"(see the comments at their overrides) - adapt them before upgrading pykka")
 
 
