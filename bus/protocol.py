@@ -28,6 +28,10 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a 100,000-OSD map fits; anything larger 
 SYNC_TYPES = ("mds_map", "osd_map", "mon_map", "mon_status", "quorum_status",
               "pg_summary", "health", "config")
 
+# The agent's self-test job functions (calamari-internals §3.7): what `server/<fqdn>/debug_job`
+# may ask for (the web and the facade check it) and every CephBackend runs.
+SELFTESTS = ("selftest_wait", "selftest_block", "selftest_exception")
+
 
 # The keys of each `osd metadata` entry an agent sends in the osd_map (the manager reads no
 # others): Ceph's entries carry ~60 keys (~1.5 KB per OSD, more than half of a 10,000-OSD map).

@@ -14,7 +14,7 @@ from actors.runtime.futures import done, failed, then
 from actors.messages import ListMonHosts, PlanChange
 from actors.requests.messages import CancelRequest, SubmitJob
 
-DEBUG_FUNCTIONS = ("selftest_wait", "selftest_block", "selftest_exception")
+from bus.protocol import SELFTESTS as DEBUG_FUNCTIONS
 CALL_BUDGET_S = 8.0   # all mons tried for one CLI/log call, within the web's 10 s deadline
 MIN_CALL_S = 1.0
 SIGNATURES_TTL_S = 600.0

@@ -88,7 +88,6 @@ class StoreActor(Actor):
         self._opened = opened
         self._db: pw.Database | None = None
         self.failed_writes = 0
-        self.pruned_events = self.pruned_requests = 0   # by retention, since start
         self._pages = EventPages()   # anchors of the event lists this actor is asked for
 
     # Kept: an override of pykka's private Actor._create_actor_inbox (pinned pykka 4.5.0): pykka
@@ -198,8 +197,6 @@ class StoreActor(Actor):
         events = pruning.prune_events(msg.events.cutoff(now), msg.events.max_count, limit,
                                       msg.audit.cutoff(now), msg.audit.max_count)
         requests = pruning.prune_requests(msg.requests.cutoff(now), msg.requests.max_count, limit)
-        self.pruned_events += events
-        self.pruned_requests += requests
         if events >= limit or requests >= limit:
             self.actor_ref.tell(m.PruneHistory(msg.events, msg.requests, limit, now, audit=msg.audit))
         if events or requests:

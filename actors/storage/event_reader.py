@@ -79,7 +79,6 @@ class EventReader(Actor):
         self._warm = warm
         self._db: pw.Database | None = None
         self._pages = EventPages()
-        self.fence_timeouts = 0
 
     def on_start(self) -> None:
         try:
@@ -117,7 +116,6 @@ class EventReader(Actor):
             self._store.tell(msg)   # it completes msg.reply
             return DEFERRED
         if self._fence is not None and not self._fence.wait_for_events(FENCE_WAIT_S):
-            self.fence_timeouts += 1
             log.warning("event reader: the store has not saved the pending events after %.1f s; "
                         "listing what is committed", FENCE_WAIT_S)
         started = time.perf_counter()

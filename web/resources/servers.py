@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from actors.json_bytes import JsonBytes
+from bus.protocol import SELFTESTS
 from actors.fields import Body, array, either, mapping, string
 from actors.accounts.roles import ADMIN_WRITES
 from web import pagination
@@ -15,8 +16,7 @@ from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
 from web.apidoc.schemas import LIST_OR_PAGE
 
-# The agent's self-test functions (calamari-internals §3.7), also accepted as "ceph.<name>".
-SELFTESTS = ("selftest_wait", "selftest_block", "selftest_exception")
+# The agent's self-test functions (bus/protocol.py), also accepted as "ceph.<name>".
 DEBUG_JOB = Body({"cmd": string(*SELFTESTS, *(f"ceph.{name}" for name in SELFTESTS)),
                   "args": either(array(), mapping())}, required=("cmd",))
 

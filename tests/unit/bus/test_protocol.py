@@ -39,3 +39,10 @@ def test_a_required_field_that_is_none_is_still_sent():
     beat = ServerHeartbeat(**{**BEAT, "boot_time": None})
     assert wire_body(beat)["boot_time"] is None
     assert round_trip(beat) == beat
+
+
+def test_every_backend_runs_every_selftest_the_daemon_accepts():
+    from agent.ceph.backend import RealCephBackend
+    from sim.backend import SimBackend
+    for backend in (RealCephBackend, SimBackend):
+        assert set(protocol.SELFTESTS) <= set(backend._JOBS), backend.__name__
