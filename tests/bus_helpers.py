@@ -5,8 +5,10 @@ import threading
 
 import zmq
 
+from bus import protocol
 from bus.curve import KeyPair, new_keypair
 from bus.gate import UNACCEPTED
+from bus.protocol import ServerHeartbeat
 
 SERVER_KEYS = new_keypair()   # the manager's pair for every unit test's BusServer
 
@@ -52,3 +54,12 @@ def curve_client(sock: zmq.Socket, server_public: str = SERVER_KEYS.public,
     sock.curve_publickey = keys.public.encode("ascii")
     sock.curve_secretkey = keys.secret.encode("ascii")
     return keys
+
+
+FUZZER = "fuzzer.example"   # the sender of the system tests' hostile frames
+
+
+def beat(sender: str = FUZZER, **override) -> list[bytes]:
+    fields = {"fqdn": sender, "hostname": sender.split(".")[0], "boot_time": 1.0, "ceph_version": None,
+              "services": [], "grains": {}, **override}
+    return protocol.encode(ServerHeartbeat(**fields), sender=sender)

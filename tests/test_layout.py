@@ -111,3 +111,17 @@ def test_every_folder_can_be_scanned_at_a_glance():
     crowded = {str(f.relative_to(ROOT)): len(modules_in(f)) for f in folders if len(modules_in(f)) > MAX_MODULES}
     assert crowded == {}
     assert len(modules_in(ROOT / "actors")) <= MAX_ACTORS_TOP, modules_in(ROOT / "actors")
+
+
+# Helpers shared between tests live in helper modules (tests/helpers.py, tests/system/cluster_helpers.py,
+# tests/unit/store/schema_helpers.py, ...), never in a test module: importing one runs its tests'
+# module-level code and ties two test files together. Left to move (their folders are being edited):
+NOT_YET_MOVED = {("tests.unit.sim.test_sim_commands_crush", "tests.unit.sim.test_sim_commands"),
+                 ("tests.unit.web.test_web_big_lists", "tests.unit.actors.cluster.test_cluster_queries")}
+
+
+def test_no_test_module_imports_another():
+    tests = {module_name(p): p for p in (ROOT / "tests").rglob("*.py")}
+    found = {(name, target) for name, path in tests.items() for target in imports_of(path, tests)
+             if target.rpartition(".")[2].startswith("test_") and target != name}
+    assert found - NOT_YET_MOVED == set()

@@ -13,8 +13,7 @@ import re
 from tests.real_ceph.api_helpers import mon_json, synced
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import run
-from tests.system.test_read_api import EXAMPLES, ISO_UTC, example_keys
-from tests.system.test_url_sweep import fill
+from tests.system.cluster_helpers import EXAMPLES, ISO_UTC, example_keys, fill
 from web.app import ROUTES
 
 # Route patterns whose example is filed under another name in the reference.

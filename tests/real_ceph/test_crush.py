@@ -9,7 +9,7 @@ from __future__ import annotations
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import dump_pool, mon_json, pool_names, synced, unique
 from tests.system.requests_helpers import finished, run, submit, xsrf
-from tests.system.test_write_pools import pools_by_name
+from tests.system.cluster_helpers import pools_by_name
 
 
 def nodes_by_name(managed) -> dict:

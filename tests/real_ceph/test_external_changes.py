@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import (
     all_pgs_active_clean, dump_osd, newest_event_time, pool_names, synced, unique, wait_for_event)
-from tests.system.test_write_pools import pools_by_name
+from tests.system.cluster_helpers import pools_by_name
 
 VISIBLE_WITHIN_S = 4.0     # the goal is ~2 s; a loaded CI machine gets some slack
 

@@ -10,7 +10,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import dump_pool, pool_names, synced, unique
 from tests.system.requests_helpers import finished, run, submit, xsrf
-from tests.system.test_write_pools import pools_by_name
+from tests.system.cluster_helpers import pools_by_name
 
 
 def delete_if_present(cluster, name: str) -> None:

@@ -57,3 +57,12 @@ def logged_in_client(base_url: str, username: str = "admin", password: str = ADM
                                headers={"X-XSRF-TOKEN": client.cookies.get("XSRF-TOKEN", "")})
         response.raise_for_status()
         yield client
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, *expected: str) -> None:
+    """The last line of stderr says why, in one of the `expected` ways."""
+    assert done.returncode != 0
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert "READY" not in done.stdout
+    assert done.stderr.strip().splitlines()[-1].startswith("calamari: "), done.stderr
+    assert any(e in done.stderr.strip().splitlines()[-1] for e in expected), done.stderr

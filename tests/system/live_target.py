@@ -10,7 +10,7 @@ import httpx
 
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 @dataclass

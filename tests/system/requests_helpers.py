@@ -35,7 +35,7 @@ def cluster_with_request_timeout(tmp_path, request_timeout_s: float):
     `request_timeout_s`, with a synced simulated cluster; both stopped at the end."""
     from tests.system.conftest import HEARTBEAT_S, start_fleet
     from tests.system.daemon_process import DaemonProcess, logged_in_client
-    from tests.system.test_read_api import synced_cluster
+    from tests.system.cluster_helpers import synced_cluster
     daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S,
                            extra_args=["--request-timeout-s", str(request_timeout_s)]).start()
     fleet = start_fleet(daemon, advance_every_s=0.1)

@@ -9,7 +9,7 @@ from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
 from tests.system.requests_helpers import xsrf
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 FIRST, SECOND, WRONG = "first-Secret-4711", "second-Secret-0815", "wrong-Secret-1234"
 

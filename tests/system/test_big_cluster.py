@@ -9,7 +9,7 @@ from tests.helpers import wait_until
 from tests.system.conftest import start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import run
-from tests.system.test_read_api import example_keys
+from tests.system.cluster_helpers import example_keys
 
 SERVERS, OSDS_PER_SERVER = 100, 100
 OSDS = SERVERS * OSDS_PER_SERVER

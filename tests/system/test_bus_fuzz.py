@@ -9,13 +9,12 @@ import re
 import zmq
 
 from bus import protocol
-from bus.protocol import PROTOCOL_VERSION, ClusterHeartbeat, JobResult, ServerHeartbeat, packb
+from bus.protocol import PROTOCOL_VERSION, ClusterHeartbeat, JobResult, packb
 from bus.server import UNACCEPTED_MAX_BYTES
-from tests.bus_helpers import curve_client
+from tests.bus_helpers import FUZZER, beat, curve_client
 from tests.helpers import wait_until
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
-FUZZER = "fuzzer.example"
 RSS_GROWTH_LIMIT = 100 * 1024 * 1024      # generous: this run grows ~15 MiB; the oversize frame alone is 64
 V = PROTOCOL_VERSION
 
@@ -23,12 +22,6 @@ V = PROTOCOL_VERSION
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         return int(re.search(r"VmRSS:\s+(\d+) kB", status.read()).group(1)) * 1024
-
-
-def beat(sender: str = FUZZER, **override) -> list[bytes]:
-    fields = {"fqdn": sender, "hostname": sender.split(".")[0], "boot_time": 1.0, "ceph_version": None,
-              "services": [], "grains": {}, **override}
-    return protocol.encode(ServerHeartbeat(**fields), sender=sender)
 
 
 def hostile_messages(rng: random.Random) -> list[list[bytes]]:

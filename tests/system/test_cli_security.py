@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import xsrf
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 OPERATOR, OPERATOR_PASSWORD = "olive", "cli-operator-Quartz-87-lantern"
 

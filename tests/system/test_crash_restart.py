@@ -9,7 +9,7 @@ from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import run, submit
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 def set_knobs(fleet, **knobs) -> None:

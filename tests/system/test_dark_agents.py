@@ -7,8 +7,7 @@ from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import cluster_with_request_timeout, finished, submit
-from tests.system.test_monitoring import messages
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import messages, synced_cluster
 
 
 def test_late_reporting_is_said_once_and_not_again_after_a_restart(tmp_path):

@@ -12,7 +12,7 @@ from sim.fleet import SimFleet
 from tests.bus_helpers import curve_client
 from tests.helpers import wait_until
 from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
-from tests.system.test_bus_fuzz import beat
+from tests.bus_helpers import beat
 
 FLOOD = 1100          # beyond the global cap of 1000 pending keys that once locked everyone out
 PER_ADDRESS = 20

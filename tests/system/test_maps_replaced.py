@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.helpers import wait_until
 from tests.system.conftest import start_fleet
 from tests.system.requests_helpers import finished, submit
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 def osd_epoch(api, fsid: str) -> int | None:

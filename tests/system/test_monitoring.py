@@ -2,11 +2,7 @@
 from __future__ import annotations
 
 from tests.helpers import wait_until
-from tests.system.test_read_api import synced_cluster
-
-
-def messages(api, **params) -> list[str]:
-    return [e["message"] for e in api.get("event", params={"page_size": 1000, **params}).json()["results"]]
+from tests.system.cluster_helpers import messages, synced_cluster
 
 
 def test_osd_down_behind_our_back_is_seen_with_events_and_health(api, fleet):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests.helpers import wait_until
 from tests.system.conftest import HEARTBEAT_S
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 def rss_mib(pid: int) -> float:

@@ -1,38 +1,8 @@
 """The whole read side over HTTP: a real daemon, a simulated 3-server cluster over ZeroMQ."""
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
-
 from tests.helpers import wait_until
-
-EXAMPLES = json.loads((Path(__file__).resolve().parents[3] / "shared" / "reference" / "api-v2-examples.json")
-                      .read_text()) if (Path(__file__).resolve().parents[3] / "shared").exists() else {}
-ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
-
-
-def example_keys(pattern: str) -> set:
-    """Top-level field names of the original server's example for a URL pattern."""
-    body = json.loads(next(iter(EXAMPLES[pattern].values())))
-    if isinstance(body, list):
-        body = body[0]
-    return set(body)
-
-
-def synced_cluster(api, fleet) -> str:
-    """Wait until the cluster is discovered and every map the reads need has arrived."""
-    fsid = fleet.clusters[0].fsid
-    wait_until(lambda: [c["id"] for c in api.get("cluster").json()] == [fsid])
-    wait_until(lambda: len(api.get(f"cluster/{fsid}/osd").json()) == 12
-               if api.get(f"cluster/{fsid}/osd").status_code == 200 else False)
-    wait_until(lambda: api.get(f"cluster/{fsid}/config").status_code == 200)
-    wait_until(lambda: api.get(f"cluster/{fsid}/mon").status_code == 200)
-    wait_until(lambda: sorted(s["fqdn"] for s in api.get("server").json() if s["managed"]) == sorted(fleet.backends))
-    wait_until(lambda: all(o["server"] in fleet.backends for o in api.get(f"cluster/{fsid}/osd").json()))
-    wait_until(lambda: all(m["server"] in fleet.backends for m in api.get(f"cluster/{fsid}/mon").json()))
-    return fsid
+from tests.system.cluster_helpers import ISO_UTC, example_keys, synced_cluster
 
 
 def test_cluster_discovered_with_documented_fields(api, fleet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 def test_restart_restores_clusters_servers_maps_and_events_before_any_heartbeat(tmp_path, db_url):

@@ -11,8 +11,8 @@ from store.migrations import LATEST
 from tests.child_process import ROOT
 from tests.db_backends import rows
 from tests.system.daemon_process import DaemonProcess, logged_in_client
-from tests.system.test_startup_errors import assert_one_line_error
-from tests.unit.store.test_schema_event_indexes import NEW, event_indexes, release_1_database
+from tests.system.daemon_process import assert_one_line_error
+from tests.unit.store.schema_helpers import NEW, event_indexes, release_1_database
 
 
 def test_a_newer_schema_is_refused_at_startup(tmp_path, db_url):

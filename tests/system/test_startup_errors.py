@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tests.child_process import ROOT
+from tests.system.daemon_process import assert_one_line_error
 
 NOBODY = 65534
 
@@ -18,15 +19,6 @@ def start(data_dir, prefix: tuple = ()) -> subprocess.CompletedProcess:
                            "--bus-endpoint", "tcp://127.0.0.1:0", "--data-dir", str(data_dir),
                            "--admin-password", "startup-error-test"],
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
-
-
-def assert_one_line_error(done: subprocess.CompletedProcess, *expected: str) -> None:
-    """The last line of stderr says why, in one of the `expected` ways."""
-    assert done.returncode != 0
-    assert "Traceback" not in done.stdout + done.stderr, done.stderr
-    assert "READY" not in done.stdout
-    assert done.stderr.strip().splitlines()[-1].startswith("calamari: "), done.stderr
-    assert any(e in done.stderr.strip().splitlines()[-1] for e in expected), done.stderr
 
 
 def test_garbage_in_the_database_file(tmp_path):

@@ -1,19 +1,13 @@
 """Every route of the API, with real and bogus ids and every verb: never a 500."""
 from __future__ import annotations
 
-import re
-
+from tests.system.cluster_helpers import fill, synced_cluster
 from tests.system.requests_helpers import xsrf
-from tests.system.test_read_api import synced_cluster
 from web.app import ROUTES
 
 VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Verbs whose effects would end the session or the sweep itself: checked elsewhere.
 SKIP = {("auth/logout", "GET"), ("auth/logout", "POST"), ("auth/login", "POST")}
-
-
-def fill(pattern: str, values: dict) -> str:
-    return re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(values[m.group(1)]), pattern)
 
 
 def test_no_route_answers_500_to_real_or_bogus_ids_or_any_verb(api, fleet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from tests.helpers import wait_until
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import finished, submit, xsrf
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 def test_forget_cluster_and_server_which_come_back_while_reporting(api, fleet):

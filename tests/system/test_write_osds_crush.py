@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tests.system.requests_helpers import finished, run, submit, xsrf
-from tests.system.test_read_api import synced_cluster
+from tests.system.cluster_helpers import synced_cluster
 
 
 def test_osd_out_in_reweight_down_and_no_ops(api, live_fleet):

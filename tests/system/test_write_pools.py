@@ -2,12 +2,8 @@
 from __future__ import annotations
 
 from tests.helpers import wait_until
+from tests.system.cluster_helpers import pools_by_name, synced_cluster
 from tests.system.requests_helpers import finished, run, submit, xsrf
-from tests.system.test_read_api import synced_cluster
-
-
-def pools_by_name(api, fsid) -> dict:
-    return {p["name"]: p for p in api.get(f"cluster/{fsid}/pool").json()}
 
 
 def test_pool_lifecycle_with_events_and_read_your_writes(api, live_fleet):

@@ -8,43 +8,10 @@ from actors.storage import messages as m
 from actors.runtime.base import ask
 from actors.storage.actor import StoreActor
 from store.db import create_schema, open_database
-from store.migrations import EVENT_INDEXES_SUPERSEDED, EVENT_PAGE_INDEXES, LATEST, MIGRATIONS, upgrade
+from store.migrations import EVENT_INDEXES_SUPERSEDED, LATEST, MIGRATIONS, upgrade
 from store.models import ALL_MODELS
 from tests.db_backends import rows
-from tests.unit.store.test_store_schema import UNVERSIONED
-
-NEW = {name for name, _ in EVENT_PAGE_INDEXES} | {"event_audit_when_id"}   # + migration 3's
-# The event indexes of release 1, as peewee made them from its model.
-RELEASE_1 = ('CREATE INDEX "event_when" ON "events" ("when")',
-             'CREATE INDEX "event_fsid_when" ON "events" ("fsid", "when")',
-             'CREATE INDEX "event_fqdn_when" ON "events" ("fqdn", "when")',
-             'CREATE INDEX "event_severity_when" ON "events" ("severity", "when")')
-
-
-def event_indexes(url) -> set[str]:
-    if "://" in url:
-        found = rows(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'events'")
-    else:
-        found = rows(url, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
-    return {name for (name,) in found if not name.endswith("_pkey")}
-
-
-def release_1_database(url, base: float = 0.0) -> None:
-    """Schema version 1 with release 1's event indexes, and three events (at base + 10, 10, 20)."""
-    db = open_database(url)
-    db.connect()
-    try:
-        with db.bind_ctx(ALL_MODELS):
-            assert upgrade(db, MIGRATIONS[:1]) == 1
-    finally:
-        db.close()
-    for name in NEW:
-        rows(url, f'DROP INDEX "{name}"')
-    for statement in RELEASE_1:
-        rows(url, statement)
-    for when, severity, message, fsid in ((10.0, 5, "a", "f1"), (10.0, 3, "b", "f2"), (20.0, 1, "c", "f1")):
-        rows(url, 'INSERT INTO events ("when", severity, message, fsid) VALUES (?, ?, ?, ?)',
-             (base + when, severity, message, fsid))
+from tests.unit.store.schema_helpers import NEW, RELEASE_1, UNVERSIONED, event_indexes, release_1_database
 
 
 def test_a_fresh_database_has_the_new_indexes_only(db_url):

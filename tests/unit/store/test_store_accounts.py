@@ -12,7 +12,7 @@ from actors.accounts.roles import public_user
 from actors.storage.actor import StoreActor
 from tests import db_backends
 from tests.db_backends import rows
-from tests.unit.actors.storage.test_store_actor import call, sqlite_rows
+from tests.unit.actors.storage.store_helpers import call, sqlite_rows
 
 store = db_backends.store_on_each_backend    # every `store` test here runs on each backend
 LIMITS = Limits(client_failures=3, account_failures=5, lockout_s=60.0)

@@ -13,6 +13,7 @@ from store.db import create_schema, open_database, redact
 from store.migrations import LATEST, MIGRATIONS, SchemaError, upgrade
 from store.models import ALL_MODELS
 from tests.db_backends import rows
+from tests.unit.store.schema_helpers import UNVERSIONED
 
 
 def test_missing_columns_are_added_to_an_older_database(tmp_path):
@@ -38,26 +39,6 @@ def test_an_empty_database_gets_every_migration_once(db_url):
     assert create_schema(open_database(db_url)) == LATEST      # a restart applies nothing again
     assert versions(db_url) == list(range(1, LATEST + 1))
     assert rows(db_url, "SELECT count(*) FROM events") == [(0,)]
-
-
-# Tables as a data dir from before schema versions (and before roles and "late") has them, as
-# peewee created them then: no schema_version table, fewer columns.
-UNVERSIONED = (
-    'CREATE TABLE "users" ("id" INTEGER NOT NULL PRIMARY KEY, "username" TEXT NOT NULL, "email" TEXT NOT NULL, '
-    '"password_hash" TEXT NOT NULL, "is_admin" INTEGER NOT NULL, "created_at" REAL NOT NULL)',
-    'CREATE UNIQUE INDEX "user_username" ON "users" ("username")',
-    'CREATE TABLE "clusters" ("fsid" TEXT NOT NULL PRIMARY KEY, "name" TEXT NOT NULL, "update_time" REAL)',
-    'CREATE TABLE "events" ("id" INTEGER NOT NULL PRIMARY KEY, "when" REAL NOT NULL, "severity" INTEGER NOT NULL, '
-    '"message" TEXT NOT NULL, "fsid" TEXT, "fqdn" TEXT, "service_type" TEXT, "service_id" TEXT)',
-    'CREATE TABLE "requests" ("id" TEXT NOT NULL PRIMARY KEY, "fsid" TEXT, "state" TEXT NOT NULL, '
-    '"error" INTEGER NOT NULL, "error_message" TEXT NOT NULL, "headline" TEXT NOT NULL, "status" TEXT NOT NULL, '
-    '"requested_at" REAL NOT NULL, "completed_at" REAL, "requested_by" TEXT, "data" BLOB)',
-    'INSERT INTO users VALUES (1, \'admin\', \'\', \'h\', 1, 1.0)',
-    'INSERT INTO clusters VALUES (\'f1\', \'ceph\', 1700000000.25)',
-    'INSERT INTO events ("when", severity, message, fsid) VALUES (1700000000.5, 3, \'osd.0 down\', \'f1\')',
-    'INSERT INTO requests VALUES (\'r1\', \'f1\', \'complete\', 0, \'\', \'Creating pool\', \'\', 5.0, 6.0, '
-    '\'admin\', NULL)',
-)
 
 
 def test_a_database_from_before_versioning_is_upgraded_and_keeps_its_rows(tmp_path):

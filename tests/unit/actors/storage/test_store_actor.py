@@ -1,11 +1,9 @@
 import logging
-import sqlite3
 
 import peewee
 import pytest
 
 from actors.storage import messages as m
-from actors.runtime.base import ask
 from actors.errors import Conflict, NotFound
 from actors.events import CRITICAL, ERROR, INFO, RECOVERY, WARNING, Event
 from actors.storage.actor import StoreActor
@@ -13,14 +11,11 @@ from store.db import open_database
 from store.models import User
 from tests import db_backends
 from tests.db_backends import rows
+from tests.unit.actors.storage.store_helpers import call, sqlite_rows
 
 FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
 OTHER_FSID = "d5ee9ec2-2222-4c0e-9c3e-5b5c3a3f0002"
 store = db_backends.store_on_each_backend    # every `store` test here runs on each backend
-
-
-def call(ref, message_type, *args, **kwargs):
-    return ask(ref, lambda reply: message_type(*args, **kwargs, reply=reply)).result(timeout=10)
 
 
 def flush(ref):
@@ -46,11 +41,6 @@ def server(fqdn="node1.example.com", **overrides):
     }
     record.update(overrides)
     return record
-
-
-def sqlite_rows(db_path, sql):
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql).fetchall()
 
 
 # schema and opening --------------------------------------------------------------------------------
