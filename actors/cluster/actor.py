@@ -45,7 +45,10 @@ class ClusterActor(Actor):
         self.fetches: dict[str, int] = {}   # job id of a fetch out -> its number (SyncState)
         self.confirm_current = False        # after a restore: tell the tracker once the map is current
         self.services: tuple = ()
-        self.queries = cluster_queries.QueryCache()
+        # The cache sees the actor only through these callables; a new map version or a change
+        # of where services run invalidates it (the `cluster` summary is kept per version too).
+        self.queries = cluster_queries.QueryCache(cluster_queries.ClusterInputs(
+            fsid, sync_data=self.sync.data, services=lambda: self.services, summary=self._summary))
         if peers.share_queries is not None:
             peers.share_queries(fsid, self.queries)
 
@@ -220,7 +223,10 @@ class ClusterActor(Actor):
         self.peers.store.tell(SaveCluster(self.fsid, self.name, self.update_time, self.late))
 
     def _publish(self) -> None:
-        self.peers.publish_cluster(self.fsid, cluster_queries.summary(self))
+        self.peers.publish_cluster(self.fsid, self._summary())
+
+    def _summary(self) -> dict:
+        return cluster_queries.summary(self.fsid, self.name, self.update_time)
 
     def _emit(self, severity: int, message: str, now: float) -> None:
         self.peers.eventer.tell(EmitEvents((Event(now, severity, message, fsid=self.fsid),)))
@@ -250,7 +256,7 @@ class ClusterActor(Actor):
     @handles(PlanChange)
     def plan_change(self, message: PlanChange):
         """Plan against the current maps; the tracker answers the reply with the request id."""
-        plan = cluster_changes.plan(self.queries.osd_view(self), self.sync.data("config"), self.name, message)
+        plan = cluster_changes.plan(self.queries.osd_view(), self.sync.data("config"), self.name, message)
         if plan is None:
             return None   # nothing to change: 304
         if self.favourite is None or self.late:
@@ -269,7 +275,7 @@ class ClusterActor(Actor):
     # --- reads ---------------------------------------------------------------------------
     @handles(ClusterQuery)
     def query(self, message: ClusterQuery):
-        return self.queries.answer(self, message.name, message.params)
+        return self.queries.answer(message.name, message.params)
 
 
 

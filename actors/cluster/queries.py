@@ -2,6 +2,8 @@
 
 Every answer is derived from the cluster's immutable maps plus where its services run, so one
 computation serves every read until the next map version or service change invalidates it.
+The cache reads those inputs through `ClusterInputs`, callables its ClusterActor gives it: it
+knows nothing else of the actor, and the actor calls `invalidate` whenever they change.
 
 Big lists (a cluster may have 10,000 OSDs, about 4 MB of JSON) are joined from the JSON of each
 item, encoded once per map version when first asked for; a page of such a list (`osds_page`,
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Callable, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from actors.json_bytes import JsonBytes, join_json
 from actors.errors import Invalid, NotFound, Unavailable
@@ -31,8 +33,18 @@ _ENTRY_OVERHEAD = 200   # bytes counted per kept answer besides its JSON: key, t
 _PARAM_ITEM_BYTES = 40  # ... and per element of a list parameter (a client-chosen id__in)
 
 
-def summary(cluster) -> dict:
-    return {"update_time": iso(cluster.update_time), "id": cluster.fsid, "name": cluster.name}
+def summary(fsid: str, name: str, update_time: float) -> dict:
+    """A cluster's entry in the cluster list (and its `cluster` read)."""
+    return {"update_time": iso(update_time), "id": fsid, "name": name}
+
+
+class ClusterInputs(NamedTuple):
+    """What one cluster's reads are derived from, called when an answer is computed (on the
+    owning actor's thread, never by `published_answer`)."""
+    fsid: str
+    sync_data: Callable[[str], Any]   # sync type -> the map held now, or None
+    services: Callable[[], tuple]     # ((Service, fqdn), ...): where its services run now
+    summary: Callable[[], dict]       # its entry in the cluster list (see `summary`)
 
 
 class JsonPage(NamedTuple):
@@ -49,7 +61,9 @@ class QueryCache:
     the sorted id lists of the OSD list per pool, and the JSON of each OSD and pool asked for;
     these are bounded by the map itself, whatever the clients ask."""
 
-    def __init__(self, max_entries: int = MAX_ANSWERS, max_bytes: int = MAX_ANSWER_BYTES):
+    def __init__(self, inputs: ClusterInputs, max_entries: int = MAX_ANSWERS,
+                 max_bytes: int = MAX_ANSWER_BYTES):
+        self.inputs = inputs
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._answers: OrderedDict = OrderedDict()   # key -> (answer, weight)
@@ -76,7 +90,7 @@ class QueryCache:
         """(answers kept, bytes they are counted as)."""
         return len(self._answers), self._weight
 
-    def answer(self, cluster, name: str, params: dict):
+    def answer(self, name: str, params: dict):
         handler = QUERIES.get(name)
         if handler is None:
             raise Invalid(f"unknown cluster query {name!r}")
@@ -86,7 +100,7 @@ class QueryCache:
         if kept is not None:
             self._answers.move_to_end(key)
             return kept[0]
-        answer = handler(cluster, self, **params)
+        answer = handler(self, **params)
         if not isinstance(answer, (JsonBytes, JsonPage)):
             answer = JsonBytes(json.dumps(answer).encode())
         self._keep(key, answer)
@@ -117,18 +131,18 @@ class QueryCache:
             return None
         return self.published.get(key)
 
-    def osd_view(self, cluster) -> OsdMapView:
-        data = cluster.sync.data("osd_map")
+    def osd_view(self) -> OsdMapView:
+        data = self.inputs.sync_data("osd_map")
         if data is None:
-            raise Unavailable(f"The OSD map of cluster {cluster.fsid} has not arrived yet")
+            raise Unavailable(f"The OSD map of cluster {self.inputs.fsid} has not arrived yet")
         if self._view is None:
             self._view = OsdMapView(data)
         return self._view
 
     # --- lists joined from per-item JSON -------------------------------------------------------
-    def osd_servers(self, cluster) -> dict:
+    def osd_servers(self) -> dict:
         if self._servers is None:
-            self._servers = _osd_servers(cluster)
+            self._servers = _osd_servers(self.inputs)
         return self._servers
 
     def _item(self, kind: str, item_id: int, compute: Callable[[], dict]) -> JsonBytes:
@@ -138,37 +152,35 @@ class QueryCache:
             encoded = self._items[key] = JsonBytes(json.dumps(compute()).encode())
         return encoded
 
-    def osd_json(self, cluster, osd_id: int) -> JsonBytes:
-        view = self.osd_view(cluster)
-        return self._item("osd", osd_id, lambda: osdv.api_osd(view, self.osd_servers(cluster), osd_id))
+    def osd_json(self, osd_id: int) -> JsonBytes:
+        view = self.osd_view()
+        return self._item("osd", osd_id, lambda: osdv.api_osd(view, self.osd_servers(), osd_id))
 
-    def pool_json(self, cluster, pool_id: int) -> JsonBytes:
-        view = self.osd_view(cluster)
+    def pool_json(self, pool_id: int) -> JsonBytes:
+        view = self.osd_view()
         return self._item("pool", pool_id, lambda: osdv.api_pool(view, pool_id))
 
-    def osd_ids(self, cluster, pool: int | None, ids) -> list[int]:
-        view = self.osd_view(cluster)
+    def osd_ids(self, pool: int | None, ids) -> list[int]:
+        view = self.osd_view()
         if ids is not None:    # client-chosen: not kept here (the answers' cache bounds those)
             return osdv.osd_ids(view, pool, ids)
         if pool not in self._id_lists:
             self._id_lists[pool] = osdv.osd_ids(view, pool)   # NotFound (not kept) for no pool
         return self._id_lists[pool]
 
-    def osds(self, cluster, pool=None, ids=None) -> JsonBytes:
-        return join_json([self.osd_json(cluster, i) for i in self.osd_ids(cluster, pool, ids)])
+    def osds(self, pool=None, ids=None) -> JsonBytes:
+        return join_json([self.osd_json(i) for i in self.osd_ids(pool, ids)])
 
-    def osds_page(self, cluster, offset: int, limit: int, pool=None, ids=None) -> JsonPage:
-        selected = self.osd_ids(cluster, pool, ids)
-        return JsonPage(len(selected), join_json([self.osd_json(cluster, i)
-                                              for i in selected[offset:offset + limit]]))
+    def osds_page(self, offset: int, limit: int, pool=None, ids=None) -> JsonPage:
+        selected = self.osd_ids(pool, ids)
+        return JsonPage(len(selected), join_json([self.osd_json(i) for i in selected[offset:offset + limit]]))
 
-    def pools(self, cluster) -> JsonBytes:
-        return join_json([self.pool_json(cluster, i) for i in sorted(self.osd_view(cluster).pools_by_id)])
+    def pools(self) -> JsonBytes:
+        return join_json([self.pool_json(i) for i in sorted(self.osd_view().pools_by_id)])
 
-    def pools_page(self, cluster, offset: int, limit: int) -> JsonPage:
-        selected = sorted(self.osd_view(cluster).pools_by_id)
-        return JsonPage(len(selected), join_json([self.pool_json(cluster, i)
-                                              for i in selected[offset:offset + limit]]))
+    def pools_page(self, offset: int, limit: int) -> JsonPage:
+        selected = sorted(self.osd_view().pools_by_id)
+        return JsonPage(len(selected), join_json([self.pool_json(i) for i in selected[offset:offset + limit]]))
 
 
 def _freeze(params: dict):
@@ -188,58 +200,58 @@ def _osd_filters(params: dict) -> dict:
 _NORMALISE = {"osds": _osd_filters, "osds_page": _osd_filters}
 
 
-def _osd_servers(cluster) -> dict:
-    return {int(s.id): fqdn for s, fqdn in cluster.services if s.type == "osd" and fqdn and s.id.isdigit()}
+def _osd_servers(inputs: ClusterInputs) -> dict:
+    return {int(s.id): fqdn for s, fqdn in inputs.services() if s.type == "osd" and fqdn and s.id.isdigit()}
 
 
-def _mon_services(cluster) -> dict:
+def _mon_services(inputs: ClusterInputs) -> dict:
     return {s.id: MonService(running=s.running, fqdn=fqdn, status=s.status)
-            for s, fqdn in cluster.services if s.type == "mon"}
+            for s, fqdn in inputs.services() if s.type == "mon"}
 
 
-def _config(cluster):
-    return cluster.sync.data("config")
+def _config(q: QueryCache):
+    return q.inputs.sync_data("config")
 
 
-def _mon_inputs(cluster):
-    mon_status = cluster.sync.data("mon_status")
+def _mon_inputs(q: QueryCache):
+    mon_status = q.inputs.sync_data("mon_status")
     if mon_status is None:
-        raise Unavailable(f"The mon status of cluster {cluster.fsid} has not arrived yet")
-    return mon_status, cluster.sync.data("quorum_status"), _mon_services(cluster)
+        raise Unavailable(f"The mon status of cluster {q.inputs.fsid} has not arrived yet")
+    return mon_status, q.inputs.sync_data("quorum_status"), _mon_services(q.inputs)
 
 
-def _sync_object(cluster, cache, sync_type: str):
+def _sync_object(q: QueryCache, sync_type: str):
     if sync_type not in SYNC_TYPES:
         raise NotFound.of("sync object type", sync_type)
-    return cluster.sync.data(sync_type)
+    return q.inputs.sync_data(sync_type)
 
 
 QUERIES = {
-    "cluster": lambda c, q: summary(c),
-    "pools": lambda c, q: q.pools(c),
-    "pools_page": lambda c, q, offset, limit: q.pools_page(c, offset, limit),
-    "pool": lambda c, q, pool_id: q.pool_json(c, pool_id),
-    "pool_defaults": lambda c, q: osdv.api_pool_defaults(q.osd_view(c), _config(c)),
-    "osds": lambda c, q, pool=None, ids=None: q.osds(c, pool, ids),
-    "osds_page": lambda c, q, offset, limit, pool=None, ids=None: q.osds_page(c, offset, limit, pool, ids),
-    "osd": lambda c, q, osd_id: q.osd_json(c, osd_id),
-    "osd_implemented_commands": lambda c, q: list(osdv.OSD_COMMANDS),
-    "osd_commands": lambda c, q, osd_id: osdv.api_osd_commands(q.osd_view(c), osd_id),
-    "osd_command": lambda c, q, osd_id, command: osdv.api_osd_command(q.osd_view(c), osd_id, command),
-    "osd_config": lambda c, q: osdv.api_osd_config(q.osd_view(c)),
-    "crush_map": lambda c, q: osdv.api_crush_map(q.osd_view(c)),
-    "crush_nodes": lambda c, q: osdv.api_crush_nodes(q.osd_view(c)),
-    "crush_node": lambda c, q, node_id: osdv.api_crush_node(q.osd_view(c), node_id),
-    "crush_rules": lambda c, q: osdv.api_crush_rules(q.osd_view(c)),
-    "crush_rule": lambda c, q, rule_id: osdv.api_crush_rule(q.osd_view(c), rule_id),
-    "crush_rule_sets": lambda c, q: osdv.api_crush_rule_sets(q.osd_view(c)),
-    "crush_types": lambda c, q: osdv.api_crush_types(q.osd_view(c)),
-    "crush_type": lambda c, q, type_id: osdv.api_crush_type(q.osd_view(c), type_id),
-    "mons": lambda c, q: api_mons(*_mon_inputs(c)),
-    "mon": lambda c, q, name: api_mon(*_mon_inputs(c), name),
-    "mon_status": lambda c, q, name: api_mon_status(_mon_services(c), name),
-    "config": lambda c, q: api_config(_config(c)),
-    "config_key": lambda c, q, key: api_config_key(_config(c), key),
-    "sync_types": lambda c, q: list(SYNC_TYPES),
+    "cluster": lambda q: q.inputs.summary(),
+    "pools": lambda q: q.pools(),
+    "pools_page": lambda q, offset, limit: q.pools_page(offset, limit),
+    "pool": lambda q, pool_id: q.pool_json(pool_id),
+    "pool_defaults": lambda q: osdv.api_pool_defaults(q.osd_view(), _config(q)),
+    "osds": lambda q, pool=None, ids=None: q.osds(pool, ids),
+    "osds_page": lambda q, offset, limit, pool=None, ids=None: q.osds_page(offset, limit, pool, ids),
+    "osd": lambda q, osd_id: q.osd_json(osd_id),
+    "osd_implemented_commands": lambda q: list(osdv.OSD_COMMANDS),
+    "osd_commands": lambda q, osd_id: osdv.api_osd_commands(q.osd_view(), osd_id),
+    "osd_command": lambda q, osd_id, command: osdv.api_osd_command(q.osd_view(), osd_id, command),
+    "osd_config": lambda q: osdv.api_osd_config(q.osd_view()),
+    "crush_map": lambda q: osdv.api_crush_map(q.osd_view()),
+    "crush_nodes": lambda q: osdv.api_crush_nodes(q.osd_view()),
+    "crush_node": lambda q, node_id: osdv.api_crush_node(q.osd_view(), node_id),
+    "crush_rules": lambda q: osdv.api_crush_rules(q.osd_view()),
+    "crush_rule": lambda q, rule_id: osdv.api_crush_rule(q.osd_view(), rule_id),
+    "crush_rule_sets": lambda q: osdv.api_crush_rule_sets(q.osd_view()),
+    "crush_types": lambda q: osdv.api_crush_types(q.osd_view()),
+    "crush_type": lambda q, type_id: osdv.api_crush_type(q.osd_view(), type_id),
+    "mons": lambda q: api_mons(*_mon_inputs(q)),
+    "mon": lambda q, name: api_mon(*_mon_inputs(q), name),
+    "mon_status": lambda q, name: api_mon_status(_mon_services(q.inputs), name),
+    "config": lambda q: api_config(_config(q)),
+    "config_key": lambda q, key: api_config_key(_config(q), key),
+    "sync_types": lambda q: list(SYNC_TYPES),
     "sync_object": _sync_object,
 }

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from actors.cluster.queries import QueryCache
 from actors.servers.directory_views import ServerList, encode_view
 from tests.unit.fake_api import FSID, FakeApi, WebTestCase, done
 from tests.unit.sim_helpers import make
-from tests.unit.actors.cluster.test_cluster_queries import cluster_of
+from tests.unit.actors.cluster.query_helpers import cache_of
 
 OSDS = f"/api/v2/cluster/{FSID}/osd"
 POOLS = f"/api/v2/cluster/{FSID}/pool"
@@ -22,7 +21,7 @@ class ListsApi(FakeApi):
 
     def __init__(self):
         super().__init__()
-        self.cluster, self.cache = cluster_of(MAP), QueryCache()
+        self.cache = cache_of(MAP)
         views = [{"fqdn": f"s{i:02d}.example", "hostname": f"s{i:02d}", "managed": True,
                   "services": []} for i in range(23)]
         self.servers = ServerList(views, [encode_view(v) for v in views])   # as the directory answers
@@ -32,7 +31,7 @@ class ListsApi(FakeApi):
             return super().cluster_query(fsid, name, **params)
         self.calls.append(("cluster_query", (fsid, name), params))
         try:
-            return done(self.cache.answer(self.cluster, name, params))
+            return done(self.cache.answer(name, params))
         except Exception as exc:  # noqa: BLE001 - NotFound etc. as a failed Future
             return done(error=exc)
 

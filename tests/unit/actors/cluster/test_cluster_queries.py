@@ -1,14 +1,14 @@
 """QueryCache: big lists joined from per-item JSON (byte for byte the plain encoding), their
 pages, and the answers' cache: least recently used out, bounded in entries and bytes whatever
-the clients ask, emptied by a new map version or a change of where services run."""
+the clients ask, emptied by a new map version or a change of where services run. The cache
+reads a cluster only through the ClusterInputs it is given (query_helpers.FakeCluster here)."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import pytest
 
-from actors.cluster.queries import JsonPage, QueryCache
+from actors.cluster.queries import JsonPage, summary
 from actors.errors import NotFound, Unavailable
 from actors.messages import Service
 from actors.cluster.views.api_osds import api_osds
@@ -16,22 +16,7 @@ from actors.cluster.views.api_pools import api_pools
 from actors.cluster.views.osd_map import OsdMapView
 from tests.unit import ceph_fixtures as fx
 from tests.unit.sim_helpers import make
-
-
-class Sync:
-    def __init__(self, **data):
-        self.maps = data
-
-    def data(self, sync_type):
-        return self.maps.get(sync_type)
-
-
-def cluster_of(osd_map, hosts=None) -> SimpleNamespace:
-    """What QueryCache reads of a ClusterActor: fsid, sync.data(type), services."""
-    services = tuple((Service(fx.FSID, "osd", str(osd_id)), fqdn)
-                     for osd_id, fqdn in (hosts or {}).items())
-    return SimpleNamespace(fsid=fx.FSID, name="ceph", update_time=0.0,
-                           sync=Sync(osd_map=osd_map), services=services)
+from tests.unit.actors.cluster.query_helpers import cache_of, cached
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +24,8 @@ def big_map():
     return make(hosts=6, osds_per_host=9).get_cluster_object("osd_map")["data"]   # 54 OSDs
 
 
-def ask(cache, cluster, name, **params):
-    return cache.answer(cluster, name, params)
+def ask(cache, name, **params):
+    return cache.answer(name, params)
 
 
 def decoded(answer):
@@ -51,73 +36,72 @@ def decoded(answer):
 
 def test_lists_are_byte_for_byte_the_plain_encoding(big_map):
     hosts = {osd["osd"]: f"host{osd['osd'] % 6}" for osd in big_map["osds"]}
-    cluster, cache = cluster_of(big_map, hosts), QueryCache()
+    cache = cache_of(big_map, hosts)
     view = OsdMapView(big_map)
-    assert ask(cache, cluster, "osds") == json.dumps(api_osds(view, hosts)).encode()
-    assert ask(cache, cluster, "pools") == json.dumps(api_pools(view)).encode()
+    assert ask(cache, "osds") == json.dumps(api_osds(view, hosts)).encode()
+    assert ask(cache, "pools") == json.dumps(api_pools(view)).encode()
     some = [3, 50, 7, 999]
-    assert ask(cache, cluster, "osds", ids=some, pool=2) == \
+    assert ask(cache, "osds", ids=some, pool=2) == \
         json.dumps(api_osds(view, hosts, pool=2, ids=some)).encode()
-    assert decoded(ask(cache, cluster, "osd", osd_id=7)) == api_osds(view, hosts, ids=[7])[0]
-    assert decoded(ask(cache, cluster, "pool", pool_id=2))["name"] == "rbd"
+    assert decoded(ask(cache, "osd", osd_id=7)) == api_osds(view, hosts, ids=[7])[0]
+    assert decoded(ask(cache, "pool", pool_id=2))["name"] == "rbd"
 
 
 @pytest.mark.parametrize("size", [1, 5, 10, 54, 100])
 def test_pages_concatenate_to_the_list(big_map, size):
-    cluster, cache = cluster_of(big_map), QueryCache()
-    whole = decoded(ask(cache, cluster, "osds"))
+    cache = cache_of(big_map)
+    whole = decoded(ask(cache, "osds"))
     pages, offset = [], 0
     while True:
-        count, results = decoded(ask(cache, cluster, "osds_page", offset=offset, limit=size))
+        count, results = decoded(ask(cache, "osds_page", offset=offset, limit=size))
         assert count == len(whole) == 54
         if not results:
             break
         pages.extend(results)
         offset += size
     assert pages == whole
-    pools = decoded(ask(cache, cluster, "pools"))
-    count, first = decoded(ask(cache, cluster, "pools_page", offset=1, limit=size))
+    pools = decoded(ask(cache, "pools"))
+    count, first = decoded(ask(cache, "pools_page", offset=1, limit=size))
     assert count == len(pools) and first == pools[1:1 + size]
 
 
 def test_filtered_pages_agree_with_the_filtered_list():
     osd_map = fx.osd_map(erasure=True)
-    cluster, cache = cluster_of(osd_map), QueryCache()
+    cache = cache_of(osd_map)
     for pool in [p["pool"] for p in osd_map["pools"]] + [None]:
         for ids in (None, [0, 3, 4, 5, 11, 77], [5, 3, 3]):
-            whole = decoded(ask(cache, cluster, "osds", pool=pool, ids=ids))
-            count, page = decoded(ask(cache, cluster, "osds_page", pool=pool, ids=ids, offset=1, limit=2))
+            whole = decoded(ask(cache, "osds", pool=pool, ids=ids))
+            count, page = decoded(ask(cache, "osds_page", pool=pool, ids=ids, offset=1, limit=2))
             assert count == len(whole) and page == whole[1:3], (pool, ids)
     with pytest.raises(NotFound):
-        ask(cache, cluster, "osds_page", pool=99, offset=0, limit=10)
+        ask(cache, "osds_page", pool=99, offset=0, limit=10)
     with pytest.raises(NotFound):
-        ask(cache, cluster, "osd", osd_id=99)
+        ask(cache, "osd", osd_id=99)
 
 
 def test_id_filters_differing_only_in_order_or_repeats_share_one_answer(big_map):
-    cluster, cache = cluster_of(big_map), QueryCache()
-    first = ask(cache, cluster, "osds", ids=[5, 1, 3])
-    assert ask(cache, cluster, "osds", ids=[3, 3, 1, 5]) is first
+    cache = cache_of(big_map)
+    first = ask(cache, "osds", ids=[5, 1, 3])
+    assert ask(cache, "osds", ids=[3, 3, 1, 5]) is first
     assert cache.size[0] == 1
 
 
 def test_the_answers_cache_stays_bounded_in_entries():
-    cluster, cache = cluster_of(fx.osd_map()), QueryCache(max_entries=20, max_bytes=1 << 30)
+    cache = cache_of(fx.osd_map(), max_entries=20, max_bytes=1 << 30)
     for n in range(500):           # a client varying id__in and pages without end
-        ask(cache, cluster, "osds", ids=[n % 12, n])
-        ask(cache, cluster, "osds_page", offset=n % 7, limit=1 + n, ids=[n])
+        ask(cache, "osds", ids=[n % 12, n])
+        ask(cache, "osds_page", offset=n % 7, limit=1 + n, ids=[n])
         assert cache.size[0] <= 20
     assert cache.size[0] == 20
 
 
 def test_the_answers_cache_stays_bounded_in_bytes(big_map):
-    cluster = cluster_of(big_map)
-    whole = len(ask(QueryCache(), cluster, "osds"))
+    whole = len(ask(cache_of(big_map), "osds"))
     budget = 3 * whole
-    cache = QueryCache(max_entries=10_000, max_bytes=budget)
+    cache = cache_of(big_map, max_entries=10_000, max_bytes=budget)
     for n in range(60):
-        ask(cache, cluster, "osds", ids=list(range(n, 54)))      # each a different key
-        ask(cache, cluster, "osds_page", offset=0, limit=1 + n)
+        ask(cache, "osds", ids=list(range(n, 54)))      # each a different key
+        ask(cache, "osds_page", offset=0, limit=1 + n)
         entries, weight = cache.size
         assert weight <= budget
     assert entries < 120
@@ -127,59 +111,71 @@ def test_the_answers_cache_stays_bounded_in_bytes(big_map):
 
 
 def test_least_recently_used_answers_go_first(big_map):
-    cluster, cache = cluster_of(big_map), QueryCache(max_entries=3)
-    a = ask(cache, cluster, "osds", ids=[1])
-    b = ask(cache, cluster, "osds", ids=[2])
-    ask(cache, cluster, "osds", ids=[3])
-    assert ask(cache, cluster, "osds", ids=[1]) is a     # used again: now the newest
-    ask(cache, cluster, "osds", ids=[4])                  # pushes out [2], the least recent
-    assert ask(cache, cluster, "osds", ids=[1]) is a
-    assert ask(cache, cluster, "osds", ids=[2]) is not b and ask(cache, cluster, "osds", ids=[2]) == b
+    cache = cache_of(big_map, max_entries=3)
+    a = ask(cache, "osds", ids=[1])
+    b = ask(cache, "osds", ids=[2])
+    ask(cache, "osds", ids=[3])
+    assert ask(cache, "osds", ids=[1]) is a     # used again: now the newest
+    ask(cache, "osds", ids=[4])                  # pushes out [2], the least recent
+    assert ask(cache, "osds", ids=[1]) is a
+    assert ask(cache, "osds", ids=[2]) is not b and ask(cache, "osds", ids=[2]) == b
 
 
 def test_an_answer_larger_than_the_budget_is_served_but_not_kept(big_map):
-    cluster = cluster_of(big_map)
-    cache = QueryCache(max_bytes=1000)
-    small = ask(cache, cluster, "pool", pool_id=2)
-    whole = ask(cache, cluster, "osds")
+    cache = cache_of(big_map, max_bytes=1000)
+    small = ask(cache, "pool", pool_id=2)
+    whole = ask(cache, "osds")
     assert len(whole) > 1000 and json.loads(whole)
-    assert ask(cache, cluster, "pool", pool_id=2) is small     # not pushed out by the big one
+    assert ask(cache, "pool", pool_id=2) is small     # not pushed out by the big one
     entries, weight = cache.size
     assert entries == 1 and weight <= 1000
 
 
 def test_invalidation_gives_fresh_answers(big_map):
-    cluster, cache = cluster_of(fx.osd_map(42)), QueryCache()
-    assert all(o["up"] for o in decoded(ask(cache, cluster, "osds")))
-    assert decoded(ask(cache, cluster, "osds_page", offset=0, limit=4))[1][3]["up"] is True
-    cluster.sync.maps["osd_map"] = fx.osd_map(43, down=[3])   # what a new version does ...
-    assert decoded(ask(cache, cluster, "osd", osd_id=3))["up"] is True   # ... once invalidated
+    cache, cluster = cached(fx.osd_map(42))
+    assert all(o["up"] for o in decoded(ask(cache, "osds")))
+    assert decoded(ask(cache, "osds_page", offset=0, limit=4))[1][3]["up"] is True
+    cluster.maps["osd_map"] = fx.osd_map(43, down=[3])   # what a new version does ...
+    assert decoded(ask(cache, "osd", osd_id=3))["up"] is True   # ... once invalidated
     cache.invalidate()
     assert cache.size == (0, 0)
-    assert decoded(ask(cache, cluster, "osd", osd_id=3))["up"] is False
-    assert decoded(ask(cache, cluster, "osds_page", offset=0, limit=4))[1][3]["up"] is False
-    assert [o["id"] for o in decoded(ask(cache, cluster, "osds")) if not o["up"]] == [3]
+    assert decoded(ask(cache, "osd", osd_id=3))["up"] is False
+    assert decoded(ask(cache, "osds_page", offset=0, limit=4))[1][3]["up"] is False
+    assert [o["id"] for o in decoded(ask(cache, "osds")) if not o["up"]] == [3]
     cluster.services = ((Service(fx.FSID, "osd", "3"), "moved.example"),)   # services moved
     cache.invalidate()
-    assert decoded(ask(cache, cluster, "osds_page", offset=3, limit=1))[1][0]["server"] == "moved.example"
+    assert decoded(ask(cache, "osds_page", offset=3, limit=1))[1][0]["server"] == "moved.example"
 
 
 def test_no_map_yet_is_unavailable_and_not_kept():
-    cache = QueryCache()
+    cache = cache_of(None)
     with pytest.raises(Unavailable):
-        ask(cache, cluster_of(None), "osds_page", offset=0, limit=10)
+        ask(cache, "osds_page", offset=0, limit=10)
     assert cache.size == (0, 0)
 
 
 def test_kept_answers_are_published_for_other_threads_until_dropped_or_invalidated(big_map):
-    cache, cluster = QueryCache(max_entries=2), cluster_of(big_map)
+    cache = cache_of(big_map, max_entries=2)
     assert cache.published_answer("osd", {"osd_id": 3}) is None            # not computed yet
-    three = ask(cache, cluster, "osd", osd_id=3)
+    three = ask(cache, "osd", osd_id=3)
     assert cache.published_answer("osd", {"osd_id": 3}) is three
-    filtered = ask(cache, cluster, "osds", ids=[5, 4, 4])
+    filtered = ask(cache, "osds", ids=[5, 4, 4])
     assert cache.published_answer("osds", {"ids": [4, 5]}) is filtered      # normalised alike
-    ask(cache, cluster, "pools")                                           # evicts osd 3 (LRU)
+    ask(cache, "pools")                                           # evicts osd 3 (LRU)
     assert cache.published_answer("osd", {"osd_id": 3}) is None
     assert cache.published_answer("no such query", {}) is None
     cache.invalidate()
     assert cache.published_answer("osds", {"ids": [4, 5]}) is None
+
+
+def test_every_read_comes_from_the_inputs_the_cache_is_given():
+    cache, cluster = cached(fx.osd_map(42))
+    assert decoded(ask(cache, "cluster")) == summary(fx.FSID, "ceph", 0.0)
+    with pytest.raises(Unavailable):
+        ask(cache, "mons")                                   # no mon status held yet
+    cluster.maps.update(config=fx.config(), mon_status=fx.mon_status(), quorum_status=fx.quorum_status())
+    cache.invalidate()
+    assert decoded(ask(cache, "sync_object", sync_type="config")) == fx.config()
+    assert {m["name"] for m in decoded(ask(cache, "mons"))} == set(fx.MON_NAMES)
+    with pytest.raises(NotFound):
+        ask(cache, "sync_object", sync_type="no such type")
