@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 MAX_KEPT = 10_000          # requests held in memory (the store restores as many)
 WAITING = (rm.PHASE_OSD_MAP, rm.PHASE_PGS)
+Step = tuple[Callable[..., rm.Result], tuple]   # a machine transition, its arguments besides state and now
+# Transitions one input may chain for one request (a few in practice: job sent, maps held fed
+# in, a restart's verdict). A machine bug that never settles fails loudly, not by hanging the
+# tracker's thread.
+MAX_CHAIN = 64
 
 
 def dump(state: rm.RequestState) -> dict:
@@ -93,6 +98,14 @@ class RequestTracker(Actor):
         self.requests: dict[str, rm.RequestState] = {}   # insertion order: oldest first
         self.active: set[str] = set()                    # ids of submitted requests
         self.by_job: dict[str, str] = {}                 # job id -> request id
+        # The newest maps of each cluster, as its ClusterActor sent them (MapArrived: the same
+        # immutable objects, not copies). Asking a ClusterActor instead would block this one
+        # thread, and so every request of every cluster, on that actor's mailbox; yet they are
+        # needed when no map is arriving: a job's answer can come after the map it produced
+        # (fed in at once by `settle` rather than waited for until the deadline; a fetch is
+        # nudged only when it has not come), a pool creation notes the pools already so named
+        # at submit, and a request interrupted by a restart is judged against the map once it
+        # is current (MapCurrent).
         self.osd_maps: dict[str, tuple[int, Any]] = {}   # fsid -> (epoch, data), the newest
         self.pg_summaries: dict[str, Any] = {}           # fsid -> data, the newest
         self.current: dict[str, int] = {}                # fsid -> OSD epoch confirmed current since start
@@ -121,7 +134,7 @@ class RequestTracker(Actor):
         self.active.add(state.id)
         self._emit(state, INFO, f"Started: {state.headline}", now)
         self._save(state)
-        self._carry_out(state, actions, now)
+        self._advance(state, self._carry_out(state, actions, now), now)
         self._prune()
         return {"request_id": state.id}
 
@@ -170,10 +183,16 @@ class RequestTracker(Actor):
 
     def _judge(self, state: rm.RequestState, now: float) -> rm.RequestState:
         """A request interrupted by a restart, against its cluster's OSD map once it is current."""
+        verdict = self._verdict(state)
+        return state if verdict is None else self._step(state, verdict[0], *verdict[1], now=now)
+
+    def _verdict(self, state: rm.RequestState) -> Step | None:
+        """The transition judging a request interrupted by a restart, once its cluster's OSD map
+        held is the current one; None before."""
         held, current = self.osd_maps.get(state.fsid), self.current.get(state.fsid)
         if state.phase != rm.PHASE_VERIFY or held is None or current is None or held[0] < current:
-            return state
-        return self._step(state, rm.on_map_current, held[0], held[1], now=now)
+            return None
+        return rm.on_map_current, (held[0], held[1])
 
     @handles(FavouriteChanged)
     def favourite_changed(self, message: FavouriteChanged) -> None:
@@ -259,48 +278,69 @@ class RequestTracker(Actor):
         log.info("restored %d requests: %d resumed, %d in-flight failed", len(states), resumed, failed)
 
     # --- the engine ------------------------------------------------------------------------------
+    # An input applies one transition to a request. What follows without further input (send
+    # the job it asks for, feed in the maps already held, judge it after a restart) is the next
+    # transition of a loop that ends when the request has to wait: for a job's answer, a map or
+    # a deadline, or because it completed.
     def _step(self, state: rm.RequestState, transition, *args, now: float | None = None) -> rm.RequestState:
-        """Apply one transition to one request and everything it leads to; never raises."""
+        """Apply one transition to one request and advance it until it has to wait; never raises."""
         now = self.clock() if now is None else now
+        return self._advance(state, (transition, args), now)
+
+    def _advance(self, state: rm.RequestState, step: Step | None, now: float) -> rm.RequestState:
+        for _ in range(MAX_CHAIN):
+            if step is None:
+                return state
+            state, step = self._apply(state, step, now)
+        log.error("request %s: still advancing after %d transitions; left to its deadline", state.id, MAX_CHAIN)
+        return state
+
+    def _apply(self, state: rm.RequestState, step: Step, now: float) -> tuple[rm.RequestState, Step | None]:
+        """One transition: record the new state, carry out its actions; the step that follows."""
+        transition, args = step
         try:
             new, actions = rm.guarded(transition, state, *args, now=now,
                                       on_error=lambda exc: self._log_failure(state, transition, exc))
             if new is state and not actions:
-                return state
+                return state, None
             self._record(state, new, now)
-            return self._carry_out(new, actions, now)
+            return new, self._carry_out(new, actions, now)
         except Exception:  # noqa: BLE001 - a bug here must still not stop the other requests
             log.exception("request %s: processing %s failed", state.id, getattr(transition, "__name__", transition))
-            return self.requests.get(state.id, state)
+            return self.requests.get(state.id, state), None
 
     def _log_failure(self, state: rm.RequestState, transition, exc: Exception) -> None:
         log.error("request %s: %s raised; the request fails: %s", state.id,
                   getattr(transition, "__name__", transition), exc, exc_info=exc)
 
-    def _carry_out(self, state: rm.RequestState, actions: tuple, now: float) -> rm.RequestState:
+    def _carry_out(self, state: rm.RequestState, actions: tuple, now: float) -> Step | None:
+        """Execute a transition's actions; the step that follows (a job sent ends them)."""
         for action in actions:
             if isinstance(action, rm.SendJob):
-                return self._send(state, action, now)
+                return self._send(state, action)
             if isinstance(action, rm.NudgeVersion):
                 self._nudge(state, action, now)
-        if state.state == rm.SUBMITTED and state.phase in WAITING:
-            return self._step(state, rm.settle, self.osd_maps.get(state.fsid),
-                              self.pg_summaries.get(state.fsid), now=now)
-        if state.state == rm.SUBMITTED and state.phase == rm.PHASE_VERIFY:
-            return self._judge(state, now)
-        return state
+        return self._next(state)
 
-    def _send(self, state: rm.RequestState, action: rm.SendJob, now: float) -> rm.RequestState:
+    def _next(self, state: rm.RequestState) -> Step | None:
+        """What a request does with what the tracker holds: one that just started waiting is fed
+        the maps held; one interrupted by a restart is judged once the map held is current."""
+        if state.state == rm.SUBMITTED and state.phase in WAITING:
+            return rm.settle, (self.osd_maps.get(state.fsid), self.pg_summaries.get(state.fsid))
+        if state.state == rm.SUBMITTED and state.phase == rm.PHASE_VERIFY:
+            return self._verdict(state)
+        return None
+
+    def _send(self, state: rm.RequestState, action: rm.SendJob) -> Step:
         try:
             job_id = self.peers.send_job(state.minion, action.function, action.args, self.actor_ref,
                                          self.timeouts.job_s)
         except Exception as exc:  # noqa: BLE001 - no bus, unknown agent: the request fails
             log.warning("request %s: could not send %s to %s: %s", state.id, action.function,
                         state.minion, exc)
-            return self._step(state, rm.fail, f"Could not send the command to server {state.minion}: {exc}",
-                              now=now)
+            return rm.fail, (f"Could not send the command to server {state.minion}: {exc}",)
         log.debug("request %s: job %s (%s) sent to %s", state.id, job_id, action.function, state.minion)
-        return self._step(state, rm.job_sent, job_id, now=now)
+        return rm.job_sent, (job_id,)
 
     def _nudge(self, state: rm.RequestState, action: rm.NudgeVersion, now: float) -> None:
         ref = self.peers.cluster_ref(state.fsid) if state.fsid else None

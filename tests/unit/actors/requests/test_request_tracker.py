@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -14,7 +15,7 @@ from actors.messages import EmitEvents, JobCompleted, Restored, Tick
 from actors.requests.plans import JOB, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
-from actors.requests.tracker import RequestTracker, dump, from_row, row
+from actors.requests.tracker import MAX_CHAIN, RequestTracker, dump, from_row, row
 from actors.storage.messages import SaveRequest
 from bus.protocol import JobResult
 from tests.unit.actor_doubles import Recorder
@@ -240,6 +241,19 @@ def test_a_request_whose_transition_raises_fails_alone(world):
     assert world.get(elsewhere)["status"] == "Waiting for OSD map epoch 6"
     world.map("osd_map", 6, osd_map(6), fsid=OTHER)
     assert world.get(elsewhere)["status"] == "Completed successfully"
+    assert world.tracker.is_alive()
+
+
+def test_a_request_that_never_settles_is_left_to_its_deadline_and_the_tracker_carries_on(world, monkeypatch):
+    def restless(state, osd_map_held, pg_summary_held, now):   # a machine bug: always "progress"
+        return replace(state, pg_created=state.pg_created + 1), ()
+    monkeypatch.setattr(rm, "settle", restless)
+    rid = world.submit(MODIFY)
+    world.answer(1, epoch=7)           # now waiting for its map: fed what is held, again and again
+    assert world.get(rid)["status"] == "Waiting for OSD map epoch 7"
+    assert len(world.rows(rid)) == 3 + MAX_CHAIN - 1    # started, sent, answered, then bounded
+    world.tracker.ask(Tick(1_120.0))
+    assert world.get(rid)["status"] == "Failed (Timed out waiting for OSD map epoch 7)"
     assert world.tracker.is_alive()
 
 
