@@ -5,7 +5,10 @@ CALAMARI_REQUIRE_CEPH=1 (set by .ci/run) the same situation fails instead.
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -56,8 +59,15 @@ class Managed:
 
 @pytest.fixture(scope="session")
 def managed(ceph_cluster, tmp_path_factory):
-    daemon = DaemonProcess(tmp_path_factory.mktemp("daemon") / "data", heartbeat_s=HEARTBEAT_S,
-                           auto_accept=False).start()
+    """The session's daemon and agent: every test may count on both running."""
+    with managing(ceph_cluster, tmp_path_factory.mktemp("daemon") / "data") as found:
+        yield found
+
+
+@contextlib.contextmanager
+def managing(ceph_cluster: DevCluster, data_dir: Path) -> Iterator[Managed]:
+    """A daemon (its data in `data_dir`) managing the dev cluster through a real agent of its own."""
+    daemon = DaemonProcess(data_dir, heartbeat_s=HEARTBEAT_S, auto_accept=False).start()
     agent = None
     try:
         # The agent runs as the narrow user of agent/ceph/caps.py, as the README advises: every

@@ -1,22 +1,32 @@
 """The agent killed: its logs answer 503, the server is reported late (WARNING) once the daemon's
 late threshold has passed, and regains contact (RECOVERY) when the agent starts again.
 
-Named to run last: for a few seconds the daemon has no agent, which no other test expects. The
-agent runs again when this test ends, whatever happens in it.
+The test kills an agent, which no other test expects of the session's (`managed`): it runs its
+own daemon and agent against the same dev cluster (`own_managed`), so it may run in any order.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import newest_event_time, synced, wait_for_event
-from tests.real_ceph.conftest import HEARTBEAT_S
+from tests.real_ceph.conftest import HEARTBEAT_S, managing
 
 SERVER_LATE_S = 3 * HEARTBEAT_S       # actors/context.py: Timings.server_late_factor periods
 parse = datetime.fromisoformat
 
 
-def test_agent_killed_is_late_then_recovers_when_restarted(managed):
+@pytest.fixture
+def own_managed(ceph_cluster, tmp_path):
+    """A daemon and agent of this test's own, stopped when it ends."""
+    with managing(ceph_cluster, tmp_path / "data") as found:
+        yield found
+
+
+def test_agent_killed_is_late_then_recovers_when_restarted(own_managed):
+    managed = own_managed
     synced(managed)
     api, agent, fqdn = managed.api, managed.agent, managed.agent.fqdn
     try:
