@@ -1,10 +1,25 @@
-"""What every domain actor is handed at construction: its peers and the daemon's timings."""
+"""What every domain actor is handed at construction: its peers and the daemon's timings; and
+the time budgets of one API request, which must nest."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
 import pykka
+
+# --- one API request's time budgets, outermost first: each must end inside the one above ------
+# The web tier waits this long for any Api Future, then answers 504 (web/settings.py,
+# web/bridge.py). The daemon's own waits below end sooner, so the caller gets their answer
+# (a 503 naming what did not answer) rather than the web's bare 504.
+WEB_ASK_S = 10.0
+# A synchronous call answered by agents (cli, its command signatures, logs) tries mon after mon
+# within this: WEB_ASK_S less 2 s for the directory's and the loop's hops either side.
+AGENT_CALLS_S = WEB_ASK_S - 2.0
+# Each agent tried gets an equal share of AGENT_CALLS_S, at most Timings.call_timeout_s and at
+# least this (so no more than AGENT_CALLS_S / MIN_AGENT_CALL_S mons are tried).
+MIN_AGENT_CALL_S = 1.0
+CALL_TIMEOUT_S = 3.0
+
 
 
 @dataclass(frozen=True)
@@ -15,7 +30,7 @@ class Timings:
     cluster_late_factor: int = 6       # "cluster late" (60 s at the default period)
     fetch_timeout_s: float = 10.0      # an unanswered map fetch is re-issued after this
     job_timeout_s: float = 30.0        # deadline given to agents for map fetches
-    call_timeout_s: float = 3.0        # a synchronous call (CLI, logs) tries the next mon after this
+    call_timeout_s: float = CALL_TIMEOUT_S   # a synchronous call (CLI, logs) tries the next mon after this
 
     @property
     def favourite_timeout_s(self) -> float:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Future
 
+from actors.context import WEB_ASK_S
 from web.errors import ApiError
 
-DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = WEB_ASK_S   # WebSettings.ask_timeout_s's default: the budgets in actors/context.py
 
 
 async def resolve(future: Future, timeout_s: float = DEFAULT_TIMEOUT_S):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from actors.context import WEB_ASK_S
+
 
 @dataclass(frozen=True)
 class WebSettings:
@@ -11,7 +13,7 @@ class WebSettings:
     fqdn: str | None = None              # this manager's fully qualified name (`info`)
     ipaddr: str | None = None            # this manager's address (`info`)
     version: str = "dev"                 # `info.version`
-    ask_timeout_s: float = 10.0          # deadline for every Api Future (then 504)
+    ask_timeout_s: float = WEB_ASK_S     # deadline for every Api Future (then 504); the daemon's own waits fit inside it
     grains: dict = field(default_factory=dict)   # this manager's own host grains (`grains`)
     secure_cookies: bool = False         # mark cookies Secure (serve over HTTPS only)
     login_failure_delay_s: float = 1.0   # a failed login answers no sooner (slow for guessers only)
