@@ -5,7 +5,7 @@ import logging
 import secrets
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pykka
 
@@ -14,7 +14,12 @@ from actors.accounts.auth_settings import AuthSettings
 from actors.runtime.base import ask
 from actors.context import Timings
 from actors.servers.directory import ServerDirectory
-from actors.dispatcher import Dispatcher
+from actors.dispatch.dispatcher import Dispatcher, base_peers
+from actors.dispatch.jobs import JobBook
+from actors.dispatch.read_models import ReadModels
+from actors.dispatch.registry import ActorRegistry
+from actors.dispatch.router import Router
+from actors.dispatch.ticks import Ticks
 from actors.events import INFO, Event
 from actors.storage.event_reader import EventReader
 from actors.storage.eventer import Eventer
@@ -56,6 +61,7 @@ class ActorSystem:
     ticker: Ticker
     keyring: KeyRing | None = None   # the bus's gate: which agent keys may connect
     gc: GcSteward | None = None
+    bus: object | None = None        # made by build_daemon's make_bus; its caller starts and stops it
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self.ticker.stop()
@@ -69,15 +75,63 @@ class ActorSystem:
         pykka.ActorRegistry.stop_all(block=True, timeout=timeout_s)
 
 
-def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
-                       request_timeouts: dict | None = None, auth: AuthSettings | None = None,
-                       auto_accept: bool = False, retention: RetentionSettings | None = None,
-                       key_limits: dict | None = None) -> ActorSystem:
-    """request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker;
+def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
+                 request_timeouts: dict | None = None, auth: AuthSettings | None = None,
+                 auto_accept: bool = False, retention: RetentionSettings | None = None,
+                 key_limits: dict | None = None, make_bus=None) -> ActorSystem:
+    """The daemon's actors, facade and ticker, restored from the database and ticking.
+
+    request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker;
     auth: session limits and lockout policy of the facade; auto_accept: accept every new agent
     key (the key ring, `system.keyring`, is the bus's gate); retention: how much history the store
-    and the request tracker keep (pruned on ticks every retention.interval_s)."""
+    and the request tracker keep (pruned on ticks every retention.interval_s); key_limits:
+    max_pending_per_address, pending_max_age_s of the key ring (a key flood); make_bus(on_message,
+    gate) -> the bus (not started: `system.bus`; the caller starts and stops it), None: no bus.
+
+    Each part is made once what it needs exists; the one circle is the bus's (see below)."""
     retention = retention or RetentionSettings()
+    store, state = _open_store(db)
+    eventer = Eventer.start(store)
+    keyring = KeyRing(store, eventer, auto_accept=auto_accept, **(key_limits or {}))
+    keyring.restore(state.keys)
+    # The bus hands messages to the router, which needs the job book, which sends over the bus:
+    # the book gets a send that looks the bus up when a job goes out (after build_daemon).
+    bus = None
+    send = (lambda agent_id, body: bus.send(agent_id, body)) if make_bus is not None else None
+    registry = ActorRegistry()
+    read_models = ReadModels(registry)
+    jobs = JobBook(send)
+    # The directory only stores servers and looks clusters up: peers without itself or the
+    # tracker (the pykka actor reads them on its first message).
+    directory = ServerDirectory.start(lambda: base_peers(store, eventer, None, registry, read_models, jobs))
+    peers = base_peers(store, eventer, directory, registry, read_models, jobs)
+    tracker = RequestTracker.start(peers, timings, **(request_timeouts or {}),
+                                   retention=retention.requests, retention_interval_s=retention.interval_s)
+    dispatcher = Dispatcher(registry, jobs, read_models,
+                            Router(registry, jobs, replace(peers, tracker=tracker), timings),
+                            Ticks(registry, jobs, tracker, timings.heartbeat_s), directory)
+    records = _restore(state, directory, dispatcher, tracker, store)
+    eventer.tell(EmitEvents((Event(time.time(), INFO, "Calamari server started"),)))
+    if make_bus is not None:
+        bus = make_bus(dispatcher.on_message, keyring)
+    steward = GcSteward().install()
+    bus_stats = None if bus is None else lambda: {**bus.stats, **dispatcher.counters(), **steward.counters()}
+    api = DaemonApi(dispatcher, directory, store, tracker, eventer=eventer, keyring=keyring,
+                    events=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
+                    bus_stats=bus_stats)
+    ticker = Ticker(_tick(dispatcher, api, keyring, steward, store, retention), tick_period_s)
+    ticker.start()
+    log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
+    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus)
+
+
+# run.py and bench/ingest.py call it so, attaching the bus afterwards (Dispatcher.attach_bus,
+# DaemonApi.attach_bus_stats) until they pass make_bus.
+start_actor_system = build_daemon
+
+
+def _open_store(db: str):
+    """(the StoreActor, its LoadState answer); StartupError in one line if the database is unusable."""
     opened: Future = Future()
     store = StoreActor.start(db, opened=opened)
     try:
@@ -86,30 +140,23 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
         pykka.ActorRegistry.stop_all(block=True, timeout=5.0)
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StartupError(f"cannot open the database {redact(db)}: {reason}") from None
-    state = ask(store, LoadState).result(STARTUP_TIMEOUT_S)
-    eventer = Eventer.start(store)
-    # key_limits: max_pending_per_address, pending_max_age_s of the key ring (a key flood).
-    keyring = KeyRing(store, eventer, auto_accept=auto_accept, **(key_limits or {}))
-    keyring.restore(state.keys)
-    holder: dict = {}
-    directory = ServerDirectory.start(lambda: holder["dispatcher"].peers)
-    dispatcher = Dispatcher(store=store, eventer=eventer, directory=directory, timings=timings)
-    tracker = RequestTracker.start(dispatcher.peers, timings, **(request_timeouts or {}),
-                                   retention=retention.requests, retention_interval_s=retention.interval_s)
-    dispatcher.attach_tracker(tracker)
-    holder["dispatcher"] = dispatcher
+    return store, ask(store, LoadState).result(STARTUP_TIMEOUT_S)
+
+
+def _restore(state, directory, dispatcher: Dispatcher, tracker, store) -> list:
+    """Tell the restored state to its actors; -> the (ServerRecord, late) pairs."""
     records = [row_to_record(row) for row in state.servers]
     # The directory first: restored clusters immediately tell it what their maps say.
     directory.tell(Restored([r for r, _ in records]))
     dispatcher.restore(state.clusters, [(r, late) for r, late in records if r.managed])
     # Requests last: the clusters they wait on exist now, so a resumed one can ask for its map.
     tracker.tell(Restored(ask(store, LoadRequests).result(STARTUP_TIMEOUT_S)))
-    eventer.tell(EmitEvents((Event(time.time(), INFO, "Calamari server started"),)))
-    api = DaemonApi(dispatcher, directory, store, tracker, call_timeout_s=timings.call_timeout_s, auth=auth,
-                    keyring=keyring, events=start_event_reader(db, store))
+    return records
 
+
+def _tick(dispatcher: Dispatcher, api: DaemonApi, keyring: KeyRing, steward: GcSteward, store,
+          retention: RetentionSettings):
     prune_due = Due(retention.interval_s)
-    steward = GcSteward().install()
 
     def tick() -> None:
         try:
@@ -121,10 +168,7 @@ def start_actor_system(db: str, timings: Timings, tick_period_s: float = 1.0,
             if prune_due(time.time()):
                 store.tell(PruneHistory(retention.events, retention.requests, retention.batch_rows,
                                         audit=retention.audit))
-    ticker = Ticker(tick, tick_period_s)
-    ticker.start()
-    log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
-    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward)
+    return tick
 
 
 def ensure_admin(store: pykka.ActorRef, password: str | None) -> str | None:

@@ -1,5 +1,6 @@
-"""Dispatcher: jobs are stamped with the incarnation of the agent they address, and an agent's
-new incarnation fails at once the jobs its previous run held (fake bus, fake clock)."""
+"""The dispatch parts (actors/dispatch/): jobs are stamped with the incarnation of the agent they
+address, and an agent's new incarnation fails at once the jobs its previous run held; servers are
+ticked in turns; a cluster's read cache is shared and withdrawn (fake bus, fake clock)."""
 from __future__ import annotations
 
 from concurrent.futures import Future
@@ -7,7 +8,10 @@ from concurrent.futures import Future
 import pytest
 
 from actors.context import Timings
-from actors.dispatcher import Dispatcher
+from actors.dispatch.dispatcher import build_dispatcher
+from actors.dispatch.jobs import JobBook
+from actors.dispatch.registry import ActorRegistry
+from actors.dispatch.ticks import Ticks
 from actors.messages import JobCompleted
 from bus.protocol import Envelope, Job, JobResult, ServerHeartbeat
 from tests.unit.actor_doubles import Recorder
@@ -18,10 +22,10 @@ NOW = 1_000.0
 class World:
     def __init__(self):
         self.sink = Recorder.start()
-        self.dispatcher = Dispatcher(store=self.sink, eventer=self.sink, directory=self.sink,
-                                     timings=Timings(), clock=lambda: NOW)
         self.sent: list[tuple[str, Job]] = []
-        self.dispatcher.attach_bus(lambda agent_id, body: self.sent.append((agent_id, body)))
+        self.dispatcher = build_dispatcher(store=self.sink, eventer=self.sink, directory=self.sink,
+                                           timings=Timings(), clock=lambda: NOW,
+                                           send=lambda agent_id, body: self.sent.append((agent_id, body)))
 
     def beat(self, agent_id: str, incarnation: str | None, sent_at: float) -> None:
         body = ServerHeartbeat(agent_id, agent_id, 1.0, "17.2.0", [], {}, incarnation)
@@ -87,34 +91,34 @@ def test_learning_an_incarnation_fails_nothing(world):
     assert not unstamped_future.done() and not stamped_future.done()
 
 
+def ticks_of(servers: dict, heartbeat_s: float) -> Ticks:
+    registry = ActorRegistry()
+    for fqdn, ref in servers.items():                        # as heartbeats would have made them
+        registry.put_server(fqdn, ref)
+    return Ticks(registry, JobBook(None), None, heartbeat_s)
+
+
 def test_servers_are_ticked_in_turns_each_once_per_half_heartbeat_period():
     from actors.messages import Tick
-    sink = Recorder.start()
-    dispatcher = Dispatcher(store=sink, eventer=sink, directory=sink, timings=Timings(heartbeat_s=10.0),
-                            clock=lambda: NOW)
     servers = {f"node{i}": Recorder.start() for i in range(10)}
-    dispatcher._servers.update(servers)                     # as heartbeats would have made them
+    ticks = ticks_of(servers, heartbeat_s=10.0)
     for second in range(11):                 # the first tick reaches all, then 2 servers each
-        dispatcher.tick(NOW + second)
+        ticks.tick(NOW + second)
     ticks = {fqdn: [m.now - NOW for m in ref.ask("dump") if isinstance(m, Tick)] for fqdn, ref in servers.items()}
     assert all(times[0] == 0 for times in ticks.values())
     later = {fqdn: times[1:] for fqdn, times in ticks.items()}
     assert all(len(times) == 2 for times in later.values()), ticks
     assert all(b - a == 5 for times in later.values() for a, b in zip(times, times[1:])), ticks
-    sink.stop()
     for ref in servers.values():
         ref.stop()
 
 
 def test_with_a_short_heartbeat_every_server_is_ticked_every_time():
     from actors.messages import Tick
-    sink = Recorder.start()
-    dispatcher = Dispatcher(store=sink, eventer=sink, directory=sink, timings=Timings(heartbeat_s=0.5),
-                            clock=lambda: NOW)
     servers = {f"node{i}": Recorder.start() for i in range(3)}
-    dispatcher._servers.update(servers)
+    ticks = ticks_of(servers, heartbeat_s=0.5)
     for second in range(3):
-        dispatcher.tick(NOW + second)
+        ticks.tick(NOW + second)
     assert all(len([m for m in ref.ask("dump") if isinstance(m, Tick)]) == 3 for ref in servers.values())
 
 

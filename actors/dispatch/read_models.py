@@ -1,0 +1,45 @@
+"""What the web tier reads without a trip through an actor: each cluster's summary (GET
+cluster) and its QueryCache (actors/cluster/queries.py), published by the ClusterActors."""
+from __future__ import annotations
+
+import threading
+
+from actors.dispatch.registry import ActorRegistry
+
+
+class ReadModels:
+    def __init__(self, registry: ActorRegistry):
+        self._registry = registry
+        self._lock = threading.Lock()
+        self._summaries: dict[str, dict] = {}
+        self._query_caches: dict[str, object] = {}      # fsid -> its ClusterActor's QueryCache
+
+    def publish_cluster(self, fsid: str, summary: dict | None) -> None:
+        """A summary of a forgotten cluster is not kept: the registry is asked under this lock,
+        and forgetting withdraws after the registry dropped the cluster, so a publish racing a
+        forget either sees it gone or is withdrawn after. (Lock order: this one, then the
+        registry's; nothing takes them the other way round.)"""
+        with self._lock:
+            if summary is None:
+                self._summaries.pop(fsid, None)
+            elif self._registry.cluster_ref(fsid) is not None:
+                self._summaries[fsid] = summary
+
+    def cluster_summaries(self) -> list[dict]:
+        with self._lock:
+            return [self._summaries[fsid] for fsid in sorted(self._summaries)]
+
+    def share_queries(self, fsid: str, cache) -> None:
+        # No lock: ClusterActors are built (and call this) while the registry's lock is held;
+        # one dict item set or get is atomic.
+        self._query_caches[fsid] = cache
+
+    def query_cache(self, fsid: str):
+        """The cluster's QueryCache (actors/cluster/queries.py), or None."""
+        return self._query_caches.get(fsid)
+
+    def withdraw(self, fsid: str) -> None:
+        """Forget a cluster's summary and cache (after the registry forgot the cluster)."""
+        with self._lock:
+            self._summaries.pop(fsid, None)
+            self._query_caches.pop(fsid, None)
