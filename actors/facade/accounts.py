@@ -1,4 +1,4 @@
-"""The facade's users (mixed into DaemonApi; agent keys are in facade_keys.py).
+"""The facade's user management (agent keys are keys.py's, logins logins.py's).
 
 Admins manage every account and its role; anyone else may change only their own email and
 password, and must give the current password to change the password. A password change ends
@@ -9,9 +9,13 @@ administrator always remains one: there is always an admin.
 from __future__ import annotations
 
 import re
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
+from typing import Callable
+
+import pykka
 
 from actors.accounts import password_strength, passwords, roles
+from actors.accounts.auth_cache import AuthCache
 from actors.runtime.base import ask
 from actors.fields import Body, convert, string
 from actors.errors import Conflict, Forbidden, Invalid, NotFound
@@ -67,12 +71,24 @@ def check_user_fields(attrs, body: Body, also_allowed: tuple = ()) -> dict:
     return errors
 
 
-class AccountsMixin:
+class Accounts:
+    def __init__(self, store: pykka.ActorRef, kdf: Executor, auth_cache: AuthCache,
+                 record_login: Callable[[dict, bool, str], Future], emit: Callable[..., None], clock):
+        """kdf: where the slow password hashing runs; auth_cache: the credentials Sessions
+        trusts for a while (a changed account leaves it); record_login(user, password_ok,
+        client): Logins' lockout rules, which a current_password check counts towards."""
+        self._store = store
+        self._kdf = kdf
+        self._auth_cache = auth_cache
+        self._record_login = record_login
+        self._emit = emit
+        self._clock = clock
+
     def _hash(self, password: str) -> Future:
         return self._kdf.submit(passwords.hash_password, password)
 
     def _forget_sessions(self, user_id: int) -> None:
-        self.store.tell(DeleteUserSessions(user_id))
+        self._store.tell(DeleteUserSessions(user_id))
         self._forget_cached(user_id)
 
     def _forget_cached(self, user_id: int) -> None:
@@ -97,8 +113,8 @@ class AccountsMixin:
         if errors:
             return failed(Invalid("Invalid user", errors))
         role = attrs.get("role", roles.DEFAULT_NEW_USER)
-        return then(self._hash(attrs["password"]), lambda hashed: then(ask(self.store, lambda r: CreateUser(
-            username, attrs.get("email", ""), hashed, role, self.clock(), r)), roles.public_user))
+        return then(self._hash(attrs["password"]), lambda hashed: then(ask(self._store, lambda r: CreateUser(
+            username, attrs.get("email", ""), hashed, role, self._clock(), r)), roles.public_user))
 
     def update_user(self, user_id: int, attrs: dict, actor: dict, client: str = "") -> Future:
         """client: the asker's address; a wrong current_password counts towards the lockout
@@ -127,10 +143,10 @@ class AccountsMixin:
                 raise Conflict("You cannot change your own role", {"role": ["not for your own account"]})
             checked = self._check_password_change(user, attrs, own, client) if "password" in attrs else done(None)
             return then(checked, lambda _: self._run_steps(self._writes(user_id, changes),
-                                                          lambda: ask(self.store, lambda r: GetUser(user_id, r))))
+                                                          lambda: ask(self._store, lambda r: GetUser(user_id, r))))
         own = actor["id"] == user_id   # then the stored hash is needed to check the current password
-        lookup = (ask(self.store, lambda r: GetUserByName(actor["username"], r)) if own
-                  else ask(self.store, lambda r: GetUser(user_id, r)))
+        lookup = (ask(self._store, lambda r: GetUserByName(actor["username"], r)) if own
+                  else ask(self._store, lambda r: GetUser(user_id, r)))
         return then(lookup, apply)
 
     def _check_password_change(self, user: dict, attrs: dict, own: bool, client: str) -> Future:
@@ -154,16 +170,16 @@ class AccountsMixin:
     def _writes(self, user_id: int, attrs: dict) -> list:
         steps = []
         if "role" in attrs:
-            steps.append(lambda: ask(self.store, lambda r: SetUserRole(user_id, attrs["role"], r)))
+            steps.append(lambda: ask(self._store, lambda r: SetUserRole(user_id, attrs["role"], r)))
         if "email" in attrs:
-            steps.append(lambda: ask(self.store, lambda r: UpdateUserEmail(user_id, attrs["email"], r)))
+            steps.append(lambda: ask(self._store, lambda r: UpdateUserEmail(user_id, attrs["email"], r)))
         if "password" in attrs:
             steps.append(lambda: then(self._hash(attrs["password"]), lambda hashed: ask(
-                self.store, lambda r: SetPasswordHash(user_id, hashed, r))))
+                self._store, lambda r: SetPasswordHash(user_id, hashed, r))))
             steps.append(lambda: done(self._forget_sessions(user_id)))
             # A new password is a fresh start: counts and locks earned against the old one go
             # (so an administrator's reset also lets a locked-out owner back in).
-            steps.append(lambda: ask(self.store, lambda r: UnlockUser(user_id, r)))
+            steps.append(lambda: ask(self._store, lambda r: UnlockUser(user_id, r)))
         else:
             steps.append(lambda: done(self._forget_cached(user_id)))   # cached user/me shows the new email, role
         return steps
@@ -184,9 +200,9 @@ class AccountsMixin:
         def unlocked(user):
             if user is None:
                 raise NotFound.of("user", user_id)
-            return then(ask(self.store, lambda r: UnlockUser(user_id, r)),
-                        lambda was_locked: self._emit(*unlock_events(self.clock(), user, actor, was_locked)))
-        return then(ask(self.store, lambda r: GetUser(user_id, r)), unlocked)
+            return then(ask(self._store, lambda r: UnlockUser(user_id, r)),
+                        lambda was_locked: self._emit(*unlock_events(self._clock(), user, actor, was_locked)))
+        return then(ask(self._store, lambda r: GetUser(user_id, r)), unlocked)
 
     def delete_user(self, user_id: int, actor: dict) -> Future:
         if not actor.get("is_admin"):
@@ -197,7 +213,7 @@ class AccountsMixin:
             return failed(Conflict("You cannot delete your own account"))
         # The store deletes sessions and tokens with the user; the cache forgets them after that,
         # so no lookup answered in between can put them back (see AuthCache).
-        return then(ask(self.store, lambda r: DeleteUser(user_id, r)), lambda _: self._forget_cached(user_id))
+        return then(ask(self._store, lambda r: DeleteUser(user_id, r)), lambda _: self._forget_cached(user_id))
 
 
 def _public_or_404(user):

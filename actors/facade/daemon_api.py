@@ -1,102 +1,95 @@
-"""DaemonApi: the actors.facade.api.Api the web tier calls. Every method returns a Future at once."""
+"""DaemonApi: the actors.facade.api.Api the web tier calls. Every method returns a Future at once.
+
+It is a composition: each concern is a small class given exactly the collaborators it uses
+(reads.py, changes.py, agent_calls.py, accounts.py, logins.py, sessions.py, tokens.py, audit.py,
+keys.py), and the Api's methods are theirs, bound here (so a call costs no extra hop).
+"""
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
+import pykka
+
+from actors.accounts.auth_cache import AuthCache
 from actors.accounts.auth_settings import AuthSettings
-from actors.runtime.base import ask
-from actors.runtime.futures import done, failed, then
-from actors.errors import NotFound
-from actors.facade.accounts import AccountsMixin, valid_user_id
-from actors.facade.changes import ChangesMixin
-from actors.facade.keys import KeysMixin
-from actors.facade.sessions import SessionsMixin
-from actors.facade.tokens import TokensMixin
-from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServerGrains,
-                             ListClusterServers, ListServers, ListServersPage)
-from actors.requests.messages import GetRequest, ListRequests
-from actors.accounts.roles import public_user
-from actors.storage.messages import GetUser, ListEvents, ListUsers
+from actors.context import CALL_TIMEOUT_S
+from actors.facade.accounts import Accounts
+from actors.facade.agent_calls import AgentCalls
+from actors.facade.audit import AuditTrail
+from actors.facade.base import Clusters, emitter
+from actors.facade.changes import Changes
+from actors.facade.keys import Keys
+from actors.facade.logins import Logins
+from actors.facade.reads import Reads
+from actors.facade.sessions import Sessions
+from actors.facade.tokens import Tokens
+from actors.keys.keyring import KeyRing
 
 
-class DaemonApi(ChangesMixin, AccountsMixin, SessionsMixin, TokensMixin, KeysMixin):
-    def __init__(self, dispatcher, directory, store, tracker, *, call_timeout_s: float = 3.0, clock=time.time,
-                 auth: AuthSettings | None = None, keyring=None, events=None):
-        """events: the EventReader (actors/storage/event_reader.py) that lists events; None: the store."""
-        self.dispatcher = dispatcher
-        self.keyring = keyring   # actors.keys.keyring.KeyRing (facade_keys.py)
-        self.directory = directory
-        self.store = store
-        self.events = store if events is None else events
-        self.tracker = tracker
-        self.call_timeout_s = call_timeout_s
-        self.clock = clock
-        self._cli_signatures: dict = {}   # fsid -> (Signatures, when fetched): facade_changes.py
+class DaemonApi:
+    def __init__(self, clusters: Clusters | None, directory: pykka.ActorRef | None, store: pykka.ActorRef,
+                 tracker: pykka.ActorRef | None, *, eventer: pykka.ActorRef | None = None,
+                 keyring: KeyRing | None = None, events: pykka.ActorRef | None = None,
+                 auth: AuthSettings | None = None, call_timeout_s: float = CALL_TIMEOUT_S, clock=time.time,
+                 bus_stats=None):
+        """clusters: the Dispatcher (actors/dispatch/dispatcher.py); eventer: where events go;
+        keyring: the bus's gate (None: keys change in the store only); events: the EventReader
+        (actors/storage/event_reader.py) that lists events, None: the store; auth: session
+        limits and lockout policy; call_timeout_s: one agent's time in a synchronous call;
+        bus_stats() -> the bus's counters, None: no bus. Unit tests leave out what they do not use."""
+        auth = auth or AuthSettings()
+        emit = emitter(eventer)
+        auth_cache = AuthCache()   # shared: a changed account or revoked token leaves it at once
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
-        self._init_sessions(auth)   # session/token cache, lockout policy (facade_sessions.py)
+        reads = Reads(clusters, directory, store, store if events is None else events, tracker)
+        changes = Changes(clusters, directory, store, tracker)
+        calls = AgentCalls(clusters, directory, clock, call_timeout_s)
+        self._logins = Logins(store, self._kdf, emit, clock, auth)
+        accounts = Accounts(store, self._kdf, auth_cache, self._logins.record_login, emit, clock)
+        sessions = Sessions(store, auth_cache, clock, auth)
+        tokens = Tokens(store, auth_cache, clock)
+        self._audit = AuditTrail(emit, clock)
+        self._keys = Keys(store, keyring, eventer, clock, bus_stats)
+        self._clock = clock
+
+        self.list_clusters, self.cluster_query = reads.list_clusters, reads.cluster_query
+        self.list_servers, self.list_servers_page = reads.list_servers, reads.list_servers_page
+        self.get_server, self.get_server_grains = reads.get_server, reads.get_server_grains
+        self.list_events, self.list_requests, self.get_request = reads.list_events, reads.list_requests, reads.get_request
+        self.list_users, self.get_user = reads.list_users, reads.get_user
+
+        self.create, self.update, self.delete = changes.create, changes.update, changes.delete
+        self.osd_command, self.replace_crush_map = changes.osd_command, changes.replace_crush_map
+        self.debug_job, self.cancel_request = changes.debug_job, changes.cancel_request
+        self.delete_cluster, self.delete_server = changes.delete_cluster, changes.delete_server
+
+        self.cli_signatures, self.run_cli = calls.cli_signatures, calls.run_cli
+        self.cluster_log, self.server_logs, self.server_log = calls.cluster_log, calls.server_logs, calls.server_log
+
+        self.authenticate, self.login_subject = self._logins.authenticate, self._logins.login_subject
+        self.create_session, self.session_user = sessions.create_session, sessions.session_user
+        self.end_session, self.token_user = sessions.end_session, sessions.token_user
+        self.create_user, self.update_user = accounts.create_user, accounts.update_user
+        self.unlock_user, self.delete_user = accounts.unlock_user, accounts.delete_user
+        self.list_tokens, self.create_token, self.revoke_token = tokens.list_tokens, tokens.create_token, tokens.revoke_token
+        self.record_audit = self._audit.record_audit
+
+        self.list_keys, self.get_key = self._keys.list_keys, self._keys.get_key
+        self.update_key, self.delete_key = self._keys.update_key, self._keys.delete_key
+        self.bus_stats = self._keys.bus_stats
+
+    def tick(self) -> None:
+        """On the ticker thread: summaries of refused anonymous writes, then lockouts run out."""
+        now = self._clock()
+        self._audit.summarize(now)
+        self._logins.sweep(now)
+
+    def attach_bus_stats(self, source) -> None:
+        """Only for run.py, which makes the bus after start_actor_system; build_daemon(make_bus=...)
+        hands bus_stats at construction."""
+        self._keys.attach_bus_stats(source)
 
     def close(self) -> None:
         self._kdf.shutdown(wait=False, cancel_futures=True)
-
-    # --- clusters ---------------------------------------------------------------------------
-    def list_clusters(self) -> Future:
-        return done(self.dispatcher.cluster_summaries())
-
-    def cluster_query(self, fsid: str, name: str, /, **params) -> Future:
-        if name == "servers":   # the directory knows where a cluster's services run
-            return self._with_cluster(fsid, lambda _: ask(self.directory, lambda r: ListClusterServers(fsid, r)))
-        if name == "server":
-            return self._with_cluster(fsid, lambda _: ask(
-                self.directory, lambda r: GetClusterServer(fsid, params["fqdn"], r)))
-        cache = self.dispatcher.query_cache(fsid)
-        answer = cache.published_answer(name, params) if cache is not None else None
-        if answer is not None:   # kept for the current map version: no trip through the actor
-            return done(answer)
-        return self._with_cluster(fsid, lambda ref: ask(ref, lambda r: ClusterQuery(name, params, r)))
-
-    # --- servers ------------------------------------------------------------------------------
-    def list_servers(self) -> Future:
-        return ask(self.directory, ListServers)
-
-    def list_servers_page(self, offset: int, limit: int) -> Future:
-        """(count, JsonBytes of that slice of the servers by FQDN)."""
-        return ask(self.directory, lambda r: ListServersPage(offset, limit, r))
-
-    def get_server(self, fqdn: str) -> Future:
-        return ask(self.directory, lambda r: GetServer(fqdn, r))
-
-    def get_server_grains(self, fqdn: str) -> Future:
-        return ask(self.directory, lambda r: GetServerGrains(fqdn, r))
-
-    # --- events and requests --------------------------------------------------------------------
-    def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
-        page = lambda _=None: ask(self.events, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))  # noqa: E731
-        if fsid is not None:
-            return self._with_cluster(fsid, page)
-        if fqdn is not None:
-            return then(self.get_server(fqdn), page)   # NotFound for an unknown server
-        return page()
-
-    def list_requests(self, *, fsid, state, offset, limit) -> Future:
-        page = lambda _=None: self._durable(ask(self.tracker, lambda r: ListRequests(fsid, state, offset, limit, r)))  # noqa: E731
-        return page() if fsid is None else self._with_cluster(fsid, page)
-
-    def get_request(self, request_id: str) -> Future:
-        return self._durable(ask(self.tracker, lambda r: GetRequest(request_id, r)))
-
-    # --- users ----------------------------------------------------------------------------------------
-    def list_users(self) -> Future:
-        return then(ask(self.store, ListUsers), lambda users: [public_user(u) for u in users])
-
-    def get_user(self, user_id: int) -> Future:
-        if not valid_user_id(user_id):
-            return failed(NotFound.of("user", user_id))
-
-        def found(user):
-            if user is None:
-                raise NotFound.of("user", user_id)
-            return public_user(user)
-        return then(ask(self.store, lambda r: GetUser(user_id, r)), found)
-

@@ -2,8 +2,6 @@
 sink: fixtures for the facade's unit tests, made visible to them by tests/unit/conftest.py."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from actors.accounts import passwords
@@ -51,7 +49,7 @@ def events():
 
 @pytest.fixture
 def api(store, clock, events):
-    daemon = DaemonApi(SimpleNamespace(eventer=events), None, store, None, clock=clock,
+    daemon = DaemonApi(None, None, store, None, eventer=events, clock=clock,
                        auth=AuthSettings(session_idle_s=10.0, session_max_s=100.0, lockout_failures=3,
                                          lockout_s=60.0))
     yield daemon

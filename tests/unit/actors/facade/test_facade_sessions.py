@@ -149,7 +149,7 @@ def test_refused_anonymous_writes_cost_one_event_per_address_and_minute(api, eve
 
 
 def test_a_flood_from_many_addresses_shares_one_count(api, events, clock):
-    from actors.facade.sessions import MAX_ANONYMOUS_SOURCES
+    from actors.facade.audit import MAX_ANONYMOUS_SOURCES
     for n in range(MAX_ANONYMOUS_SOURCES + 500):
         get(api.record_audit(None, "POST", "/api/v2/cluster/x/pool", 401, client=f"10.1.{n // 256}.{n % 256}"))
     assert len(events.messages) == MAX_ANONYMOUS_SOURCES + 1

@@ -1,0 +1,90 @@
+"""The facade's reads: clusters (from the shared read models when they can), servers (the
+directory), events (the event reader), requests (the tracker) and users (the store)."""
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+import pykka
+
+from actors.accounts.roles import public_user
+from actors.errors import NotFound
+from actors.facade.accounts import valid_user_id
+from actors.facade.base import Clusters, durable, with_cluster
+from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServerGrains,
+                             ListClusterServers, ListServers, ListServersPage)
+from actors.requests.messages import GetRequest, ListRequests
+from actors.runtime.base import ask
+from actors.runtime.futures import done, failed, then
+from actors.storage.messages import GetUser, ListEvents, ListUsers
+
+
+class Reads:
+    def __init__(self, clusters: Clusters, directory: pykka.ActorRef, store: pykka.ActorRef,
+                 events: pykka.ActorRef, tracker: pykka.ActorRef):
+        """events: the EventReader (actors/storage/event_reader.py), or the store itself."""
+        self._clusters = clusters
+        self._directory = directory
+        self._store = store
+        self._events = events
+        self._tracker = tracker
+
+    # --- clusters ---------------------------------------------------------------------------
+    def list_clusters(self) -> Future:
+        return done(self._clusters.cluster_summaries())
+
+    def cluster_query(self, fsid: str, name: str, /, **params) -> Future:
+        if name == "servers":   # the directory knows where a cluster's services run
+            return with_cluster(self._clusters, fsid, lambda _: ask(
+                self._directory, lambda r: ListClusterServers(fsid, r)))
+        if name == "server":
+            return with_cluster(self._clusters, fsid, lambda _: ask(
+                self._directory, lambda r: GetClusterServer(fsid, params["fqdn"], r)))
+        cache = self._clusters.query_cache(fsid)
+        answer = cache.published_answer(name, params) if cache is not None else None
+        if answer is not None:   # kept for the current map version: no trip through the actor
+            return done(answer)
+        return with_cluster(self._clusters, fsid, lambda ref: ask(ref, lambda r: ClusterQuery(name, params, r)))
+
+    # --- servers ------------------------------------------------------------------------------
+    def list_servers(self) -> Future:
+        return ask(self._directory, ListServers)
+
+    def list_servers_page(self, offset: int, limit: int) -> Future:
+        """(count, JsonBytes of that slice of the servers by FQDN)."""
+        return ask(self._directory, lambda r: ListServersPage(offset, limit, r))
+
+    def get_server(self, fqdn: str) -> Future:
+        return ask(self._directory, lambda r: GetServer(fqdn, r))
+
+    def get_server_grains(self, fqdn: str) -> Future:
+        return ask(self._directory, lambda r: GetServerGrains(fqdn, r))
+
+    # --- events and requests --------------------------------------------------------------------
+    def list_events(self, *, fsid, fqdn, max_severity, offset, limit) -> Future:
+        page = lambda _=None: ask(self._events, lambda r: ListEvents(fsid, fqdn, max_severity, offset, limit, r))  # noqa: E731
+        if fsid is not None:
+            return with_cluster(self._clusters, fsid, page)
+        if fqdn is not None:
+            return then(self.get_server(fqdn), page)   # NotFound for an unknown server
+        return page()
+
+    def list_requests(self, *, fsid, state, offset, limit) -> Future:
+        page = lambda _=None: durable(self._store, ask(self._tracker, lambda r: ListRequests(fsid, state, offset, limit, r)))  # noqa: E731
+        return page() if fsid is None else with_cluster(self._clusters, fsid, page)
+
+    def get_request(self, request_id: str) -> Future:
+        return durable(self._store, ask(self._tracker, lambda r: GetRequest(request_id, r)))
+
+    # --- users ----------------------------------------------------------------------------------------
+    def list_users(self) -> Future:
+        return then(ask(self._store, ListUsers), lambda users: [public_user(u) for u in users])
+
+    def get_user(self, user_id: int) -> Future:
+        if not valid_user_id(user_id):
+            return failed(NotFound.of("user", user_id))
+
+        def found(user):
+            if user is None:
+                raise NotFound.of("user", user_id)
+            return public_user(user)
+        return then(ask(self._store, lambda r: GetUser(user_id, r)), found)
