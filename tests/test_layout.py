@@ -115,12 +115,11 @@ def test_every_folder_can_be_scanned_at_a_glance():
 
 # Helpers shared between tests live in helper modules (tests/helpers.py, tests/system/cluster_helpers.py,
 # tests/unit/store/schema_helpers.py, ...), never in a test module: importing one runs its tests'
-# module-level code and ties two test files together. Left to move (its folder is being edited):
-NOT_YET_MOVED = {("tests.unit.sim.test_sim_commands_crush", "tests.unit.sim.test_sim_commands")}
+# module-level code and ties two test files together.
 
 
 def test_no_test_module_imports_another():
     tests = {module_name(p): p for p in (ROOT / "tests").rglob("*.py")}
     found = {(name, target) for name, path in tests.items() for target in imports_of(path, tests)
              if target.rpartition(".")[2].startswith("test_") and target != name}
-    assert found - NOT_YET_MOVED == set()
+    assert found == set()

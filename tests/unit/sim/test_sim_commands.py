@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from sim.model import SimCluster
-from tests.unit.sim_helpers import NOW, make
+from tests.unit.sim_helpers import NOW, epoch, fail, make, noop, ok, osd_map
 
 SURE = {"yes_i_really_really_mean_it": True}
 
@@ -14,14 +14,6 @@ def cluster() -> SimCluster:
     return make()
 
 
-def epoch(cluster: SimCluster) -> int:
-    return cluster.versions()["osd_map"]
-
-
-def osd_map(cluster: SimCluster) -> dict:
-    return cluster.get_cluster_object("osd_map")["data"]
-
-
 def pool(cluster: SimCluster, name: str) -> dict:
     (found,) = [p for p in osd_map(cluster)["pools"] if p["pool_name"] == name]
     return found
@@ -29,33 +21,6 @@ def pool(cluster: SimCluster, name: str) -> dict:
 
 def by_pool(cluster: SimCluster, pool_id: int) -> dict:
     return cluster.get_cluster_object("pg_summary")["data"]["by_pool"].get(str(pool_id), {})
-
-
-def ok(cluster: SimCluster, prefix: str, **args):
-    """Run one command that must succeed and change the OSD map exactly once; its result."""
-    before = epoch(cluster)
-    result = cluster.apply_commands([[prefix, args]])
-    assert not result["error"], result["error_status"]
-    assert epoch(cluster) == before + 1, f"{prefix} should bump the epoch once"
-    return result["results"][0]
-
-
-def noop(cluster: SimCluster, prefix: str, **args):
-    """Run one command that must succeed without touching the OSD map; its result."""
-    before = epoch(cluster), osd_map(cluster)
-    result = cluster.apply_commands([[prefix, args]])
-    assert not result["error"], result["error_status"]
-    assert (epoch(cluster), osd_map(cluster)) == before
-    return result["results"][0]
-
-
-def fail(cluster: SimCluster, prefix: str, **args) -> str:
-    """Run one command that must fail and change nothing; its error_status."""
-    before = epoch(cluster), osd_map(cluster), cluster.pgs_brief()
-    result = cluster.apply_commands([[prefix, args]])
-    assert result["error"] is True and result["results"] == []
-    assert (epoch(cluster), osd_map(cluster), cluster.pgs_brief()) == before
-    return result["error_status"]
 
 
 # ----- the rados_commands envelope -----------------------------------------------------------

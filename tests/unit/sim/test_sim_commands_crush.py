@@ -10,8 +10,7 @@ from sim.crush.model import fixed
 from sim.crush.parse import parse_crush_text
 from sim.model import SimCluster
 from sim.state import Osd
-from tests.unit.sim_helpers import make
-from tests.unit.sim.test_sim_commands import epoch, fail, noop, ok, osd_map
+from tests.unit.sim_helpers import epoch, fail, make, noop, ok, osd_map
 
 
 W = fixed(Osd.crush_weight)           # every simulated OSD's CRUSH weight, 16.16
