@@ -63,16 +63,6 @@ class CrushMap:
         devices = {o.id: o.device_class for o in osds.values()}
         return cls(TYPES, buckets, devices, [REPLICATED_RULE], TUNABLES)
 
-    @classmethod
-    def from_dump(cls, dump: Mapping) -> "CrushMap":
-        """The inverse of dump() (sub-bucket item weights are re-derived)."""
-        buckets = [Bucket(b["id"], b["name"], b["type_id"],
-                          [[i["id"], i["weight"]] for i in b["items"]], b["alg"], b["hash"])
-                   for b in dump["buckets"]]
-        return cls(((t["type_id"], t["name"]) for t in dump["types"]), buckets,
-                   {d["id"]: d.get("class", "") for d in dump["devices"]}, dump["rules"],
-                   dump["tunables"])
-
     # ----- lookups ----------------------------------------------------------------------------
 
     def type_id(self, name: str) -> int | None:
