@@ -335,7 +335,7 @@ async def run_daemon(args) -> int:
     import tornado.netutil
 
     from actors.context import Timings
-    from actors.system import StartupError, ensure_admin, start_actor_system
+    from actors.system import StartupError, build_daemon, ensure_admin
     from agent.grains import local_grains
     from bus.server import BusServer
     from web.app import make_app
@@ -358,22 +358,22 @@ async def run_daemon(args) -> int:
     bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
     try:
-        system = start_actor_system(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
+        system = build_daemon(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
                                     request_timeouts={"job_timeout_s": args.request_timeout_s,
                                                       "map_timeout_s": 2 * args.request_timeout_s},
                                     auth=auth, auto_accept=args.auto_accept,
                                     key_limits={"pending_max_age_s": args.pending_key_max_age_s,
                                                 "max_pending_per_address": args.pending_keys_per_address},
-                                    retention=retention_settings(args))
+                                    retention=retention_settings(args),
+                                    make_bus=lambda on_message, gate: BusServer(
+                                        args.bus_endpoint, on_message, keys=bus_keys, gate=gate))
     except StartupError as exc:
         raise SystemExit(f"calamari: {exc}") from None
     bus = fleet = http = None
     try:
         generated = ensure_admin(system.store, first_password)
-        bus = BusServer(args.bus_endpoint, system.dispatcher.on_message, keys=bus_keys, gate=system.keyring)
+        bus = system.bus
         bus.start()
-        system.dispatcher.attach_bus(bus.send)
-        system.api.attach_bus_stats(lambda: {**bus.stats, **system.dispatcher.counters(), **system.gc.counters()})
         grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
         settings = WebSettings(cookie_secret=cookie_secret(data_dir), hostname=grains["host"],
                                fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,

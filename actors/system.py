@@ -125,11 +125,6 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus)
 
 
-# run.py and bench/ingest.py call it so, attaching the bus afterwards (Dispatcher.attach_bus,
-# DaemonApi.attach_bus_stats) until they pass make_bus.
-start_actor_system = build_daemon
-
-
 def _open_store(db: str):
     """(the StoreActor, its LoadState answer); StartupError in one line if the database is unusable."""
     opened: Future = Future()

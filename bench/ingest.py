@@ -17,7 +17,7 @@ after a warm-up in which every agent sent one heartbeat and it arrived (ours: wa
   raw plain  (--plain)  a ROUTER, no encryption: recv_multipart + msgpack.unpackb per message.
   raw CURVE  the reference: the same loop on a CurveZMQ server socket (no ZAP handler, so
              no key check; the same per-message encryption as ours). The ratio uses this one.
-  ours       the daemon's pieces in this process: start_actor_system (SQLite in a temp dir,
+  ours       the daemon's pieces in this process: build_daemon (SQLite in a temp dir,
              store, eventer, directory, dispatcher, tracker, ticker), the key ring with every
              agent key trusted (as run.py trusts its embedded simulator), BusServer with the key
              ring as its gate (CURVE + ZAP + flood guard + per-message key/sender check + decode),
@@ -389,17 +389,17 @@ def start_ours(fleet: Fleet, data_dir: str):
     from actors.runtime.base import ask
     from actors.context import Timings
     from actors.storage.messages import Flush
-    from actors.system import start_actor_system
+    from actors.system import build_daemon
     from bus.server import BusServer
-    system = start_actor_system(str(Path(data_dir) / "calamari.sqlite3"), Timings(), tick_period_s=1.0)
+    manager = new_keypair()
+    system = build_daemon(str(Path(data_dir) / "calamari.sqlite3"), Timings(), tick_period_s=1.0,
+                          make_bus=lambda on_message, gate: BusServer("tcp://127.0.0.1:0", on_message,
+                                                                      keys=manager, gate=gate))
     for fqdn, keys in zip(fleet.ids, fleet.keys):
         system.keyring.trust(fqdn, keys.public)
     ask(system.store, Flush).result(60)   # the key rows are written before any load
-    manager = new_keypair()
-    bus = BusServer("tcp://127.0.0.1:0", system.dispatcher.on_message, keys=manager, gate=system.keyring)
-    bus.start()
-    system.dispatcher.attach_bus(bus.send)
-    return system, bus, manager.public
+    system.bus.start()
+    return system, system.bus, manager.public
 
 
 def ours_counts(bus, dispatcher, applied: AppliedCounter) -> dict:

@@ -39,11 +39,6 @@ class Dispatcher:
         self.cluster_summaries = read_models.cluster_summaries
         self.query_cache = read_models.query_cache
 
-    def attach_bus(self, send) -> None:
-        """send(agent_id, body): BusServer.send. Only for run.py and bench/ingest.py, which make
-        the bus after start_actor_system; build_daemon(make_bus=...) needs no attaching."""
-        self._jobs.use_bus(send)
-
     def tick(self, now: float | None = None) -> None:
         self._ticks.tick(self._clock() if now is None else now)
 

@@ -43,11 +43,6 @@ class JobBook:
         self._incarnations: dict[str, str | None] = {}   # agent id -> from its newest fresh beat
         self._job_ids = itertools.count()
 
-    def use_bus(self, send: Callable[[str, Job], None]) -> None:
-        """Only for Dispatcher.attach_bus (run.py and bench/ingest.py, until they pass make_bus
-        to actors.system.build_daemon)."""
-        self._send = send
-
     def send_job(self, agent_id: str, function: str, args: dict, reply_to: pykka.ActorRef | Future,
                  timeout_s: float) -> str:
         job_id = f"{uuid.uuid4().hex[:12]}-{next(self._job_ids)}"

@@ -86,10 +86,5 @@ class DaemonApi:
         self._audit.summarize(now)
         self._logins.sweep(now)
 
-    def attach_bus_stats(self, source) -> None:
-        """Only for run.py, which makes the bus after start_actor_system; build_daemon(make_bus=...)
-        hands bus_stats at construction."""
-        self._keys.attach_bus_stats(source)
-
     def close(self) -> None:
         self._kdf.shutdown(wait=False, cancel_futures=True)

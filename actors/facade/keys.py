@@ -30,10 +30,6 @@ class Keys:
         self._clock = clock
         self._bus_stats = bus_stats
 
-    def attach_bus_stats(self, source: Callable[[], dict]) -> None:
-        """Only for DaemonApi.attach_bus_stats (run.py, until it passes make_bus to build_daemon)."""
-        self._bus_stats = source
-
     def bus_stats(self) -> Future:
         """{counter: int} of the bus (bus/server.py STATS_KEYS), {} before the bus runs."""
         return done(dict(self._bus_stats()) if self._bus_stats is not None else {})
