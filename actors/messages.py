@@ -156,7 +156,7 @@ class GetClusterServer:
 # --- clusters --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClusterQuery:
-    name: str
+    query: str      # an actors.cluster.queries.Query: its parameters and answer are documented there
     params: dict
     reply: Future
 

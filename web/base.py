@@ -22,6 +22,7 @@ from tornado import httputil
 from tornado.web import HTTPError, RequestHandler
 
 from actors.accounts import roles
+from actors.cluster.queries import Query
 from actors.json_bytes import JsonBytes
 from actors.errors import DomainError
 from web import auth, limits, security
@@ -70,9 +71,9 @@ class BaseHandler(RequestHandler):
     async def ask(self, future: Future) -> Any:
         return await resolve(future, self.web.ask_timeout_s)
 
-    async def cluster_query(self, fsid: str, query: str, /, **params) -> Any:
-        # fsid and query name go positionally: the mon queries take a parameter called `name`,
-        # so Api.cluster_query must declare (fsid, name, /, **params) positional-only.
+    async def cluster_query(self, fsid: str, query: Query, /, **params) -> Any:
+        # fsid and query go positionally: the mon queries take a parameter called `name`,
+        # so Api.cluster_query must declare (fsid, query, /, **params) positional-only.
         return await self.ask(self.api.cluster_query(fsid, query, **params))
 
     # request pipeline -------------------------------------------------------------------------

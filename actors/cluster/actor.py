@@ -275,7 +275,7 @@ class ClusterActor(Actor):
     # --- reads ---------------------------------------------------------------------------
     @handles(ClusterQuery)
     def query(self, message: ClusterQuery):
-        return self.queries.answer(message.name, message.params)
+        return self.queries.answer(message.query, message.params)
 
 
 

@@ -1,4 +1,5 @@
-"""Per-cluster reads (the names of actors.facade.api.CLUSTER_QUERIES), cached until an input changes.
+"""Per-cluster reads (`Query`: one member per read, with its parameters and answer), cached until
+an input changes.
 
 Every answer is derived from the cluster's immutable maps plus where its services run, so one
 computation serves every read until the next map version or service change invalidates it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from enum import StrEnum
 from typing import Any, Callable, NamedTuple
 
 from actors.json_bytes import JsonBytes, join_json
@@ -31,6 +33,50 @@ MAX_ANSWERS = 256
 MAX_ANSWER_BYTES = 8 << 20
 _ENTRY_OVERHEAD = 200   # bytes counted per kept answer besides its JSON: key, tuple, dict slot
 _PARAM_ITEM_BYTES = 40  # ... and per element of a list parameter (a client-chosen id__in)
+
+
+class Query(StrEnum):
+    """The reads of one cluster (`Api.cluster_query(fsid, Query.X, **params)`): each member's
+    keyword parameters, then its answer. Members are strings ("osds"), so they are JSON and log
+    as their value. `QUERIES` below computes each (a test holds these parameters to its
+    handlers); `DIRECTORY_QUERIES` are answered by the facade from the server directory instead.
+    Unknown ids fail with NotFound, a read before the first map with Unavailable (503)."""
+    CLUSTER = "cluster"                  # () -> {update_time, id, name}
+    POOLS = "pools"                      # () -> [pool]
+    POOLS_PAGE = "pools_page"            # (offset: int, limit: int) -> JsonPage of pools
+    POOL = "pool"                        # (pool_id: int) -> pool
+    POOL_DEFAULTS = "pool_defaults"      # () -> a pool of defaults (503 without config or CRUSH rules)
+    OSDS = "osds"                        # (pool: int | None, ids: list[int] | None) -> [osd]
+                                         #   (an unknown pool: NotFound)
+    OSDS_PAGE = "osds_page"              # (offset: int, limit: int, pool: int | None, ids: list[int] | None)
+                                         #   -> JsonPage of osds
+    OSD = "osd"                          # (osd_id: int) -> osd
+    OSD_IMPLEMENTED_COMMANDS = "osd_implemented_commands"   # () -> ["scrub", "deep_scrub", "repair"]
+    OSD_COMMANDS = "osd_commands"        # (osd_id: int) -> {"<id>": {"valid_commands": [...]}}
+    OSD_COMMAND = "osd_command"          # (osd_id: int, command: str) -> {"valid": bool}
+    OSD_CONFIG = "osd_config"            # () -> {flag: bool}, one per osd_map.FLAG_NAMES
+    CRUSH_MAP = "crush_map"              # () -> str (the decompiled text)
+    CRUSH_NODES = "crush_nodes"          # () -> [node]
+    CRUSH_NODE = "crush_node"            # (node_id: int) -> node
+    CRUSH_RULES = "crush_rules"          # () -> [rule]
+    CRUSH_RULE = "crush_rule"            # (rule_id: int) -> rule
+    CRUSH_RULE_SETS = "crush_rule_sets"  # () -> [{id, rules}]
+    CRUSH_TYPES = "crush_types"          # () -> [{id, name}]
+    CRUSH_TYPE = "crush_type"            # (type_id: int) -> {id, name}
+    MONS = "mons"                        # () -> [mon]
+    MON = "mon"                          # (name: str) -> mon
+    MON_STATUS = "mon_status"            # (name: str) -> the raw mon_status of that mon, or None
+    CONFIG = "config"                    # () -> [{key, value}]
+    CONFIG_KEY = "config_key"            # (key: str) -> {key, value}
+    SYNC_TYPES = "sync_types"            # () -> [sync type name]
+    SYNC_OBJECT = "sync_object"          # (sync_type: str) -> the raw map held, or None
+    SERVERS = "servers"                  # () -> [server, with frontend/backend addr and iface] (directory)
+    SERVER = "server"                    # (fqdn: str) -> one of those (directory)
+
+
+# Answered by actors/facade/reads.py from the ServerDirectory (where the cluster's services
+# run), never by a QueryCache.
+DIRECTORY_QUERIES = frozenset({Query.SERVERS, Query.SERVER})
 
 
 def summary(fsid: str, name: str, update_time: float) -> dict:
@@ -90,12 +136,12 @@ class QueryCache:
         """(answers kept, bytes they are counted as)."""
         return len(self._answers), self._weight
 
-    def answer(self, name: str, params: dict):
-        handler = QUERIES.get(name)
+    def answer(self, query: Query, params: dict):
+        handler = QUERIES.get(query)
         if handler is None:
-            raise Invalid(f"unknown cluster query {name!r}")
-        params = _NORMALISE.get(name, _same)(params)
-        key = (name, _freeze(params))
+            raise Invalid(f"unknown cluster query {str(query)!r}")
+        params = _NORMALISE.get(query, _same)(params)
+        key = (query, _freeze(params))
         kept = self._answers.get(key)
         if kept is not None:
             self._answers.move_to_end(key)
@@ -120,13 +166,13 @@ class QueryCache:
             self.published.pop(dropped_key, None)
             self._weight -= dropped
 
-    def published_answer(self, name: str, params: dict):
+    def published_answer(self, query: Query, params: dict):
         """Thread-safe: the kept answer of this query, or None (then ask the actor). Small reads
         of a busy daemon skip the trip through the cluster's actor thread."""
-        if name not in QUERIES:
+        if query not in QUERIES:
             return None
         try:
-            key = (name, _freeze(_NORMALISE.get(name, _same)(params)))
+            key = (query, _freeze(_NORMALISE.get(query, _same)(params)))
         except Exception:  # noqa: BLE001 - odd parameters: the actor answers (and explains)
             return None
         return self.published.get(key)
@@ -197,7 +243,7 @@ def _osd_filters(params: dict) -> dict:
     return params if ids is None else {**params, "ids": sorted(set(ids))}
 
 
-_NORMALISE = {"osds": _osd_filters, "osds_page": _osd_filters}
+_NORMALISE = {Query.OSDS: _osd_filters, Query.OSDS_PAGE: _osd_filters}
 
 
 def _osd_servers(inputs: ClusterInputs) -> dict:
@@ -226,32 +272,33 @@ def _sync_object(q: QueryCache, sync_type: str):
     return q.inputs.sync_data(sync_type)
 
 
+# Query -> handler(cache, **params): every member but DIRECTORY_QUERIES.
 QUERIES = {
-    "cluster": lambda q: q.inputs.summary(),
-    "pools": lambda q: q.pools(),
-    "pools_page": lambda q, offset, limit: q.pools_page(offset, limit),
-    "pool": lambda q, pool_id: q.pool_json(pool_id),
-    "pool_defaults": lambda q: osdv.api_pool_defaults(q.osd_view(), _config(q)),
-    "osds": lambda q, pool=None, ids=None: q.osds(pool, ids),
-    "osds_page": lambda q, offset, limit, pool=None, ids=None: q.osds_page(offset, limit, pool, ids),
-    "osd": lambda q, osd_id: q.osd_json(osd_id),
-    "osd_implemented_commands": lambda q: list(osdv.OSD_COMMANDS),
-    "osd_commands": lambda q, osd_id: osdv.api_osd_commands(q.osd_view(), osd_id),
-    "osd_command": lambda q, osd_id, command: osdv.api_osd_command(q.osd_view(), osd_id, command),
-    "osd_config": lambda q: osdv.api_osd_config(q.osd_view()),
-    "crush_map": lambda q: osdv.api_crush_map(q.osd_view()),
-    "crush_nodes": lambda q: osdv.api_crush_nodes(q.osd_view()),
-    "crush_node": lambda q, node_id: osdv.api_crush_node(q.osd_view(), node_id),
-    "crush_rules": lambda q: osdv.api_crush_rules(q.osd_view()),
-    "crush_rule": lambda q, rule_id: osdv.api_crush_rule(q.osd_view(), rule_id),
-    "crush_rule_sets": lambda q: osdv.api_crush_rule_sets(q.osd_view()),
-    "crush_types": lambda q: osdv.api_crush_types(q.osd_view()),
-    "crush_type": lambda q, type_id: osdv.api_crush_type(q.osd_view(), type_id),
-    "mons": lambda q: api_mons(*_mon_inputs(q)),
-    "mon": lambda q, name: api_mon(*_mon_inputs(q), name),
-    "mon_status": lambda q, name: api_mon_status(_mon_services(q.inputs), name),
-    "config": lambda q: api_config(_config(q)),
-    "config_key": lambda q, key: api_config_key(_config(q), key),
-    "sync_types": lambda q: list(SYNC_TYPES),
-    "sync_object": _sync_object,
+    Query.CLUSTER: lambda q: q.inputs.summary(),
+    Query.POOLS: lambda q: q.pools(),
+    Query.POOLS_PAGE: lambda q, offset, limit: q.pools_page(offset, limit),
+    Query.POOL: lambda q, pool_id: q.pool_json(pool_id),
+    Query.POOL_DEFAULTS: lambda q: osdv.api_pool_defaults(q.osd_view(), _config(q)),
+    Query.OSDS: lambda q, pool=None, ids=None: q.osds(pool, ids),
+    Query.OSDS_PAGE: lambda q, offset, limit, pool=None, ids=None: q.osds_page(offset, limit, pool, ids),
+    Query.OSD: lambda q, osd_id: q.osd_json(osd_id),
+    Query.OSD_IMPLEMENTED_COMMANDS: lambda q: list(osdv.OSD_COMMANDS),
+    Query.OSD_COMMANDS: lambda q, osd_id: osdv.api_osd_commands(q.osd_view(), osd_id),
+    Query.OSD_COMMAND: lambda q, osd_id, command: osdv.api_osd_command(q.osd_view(), osd_id, command),
+    Query.OSD_CONFIG: lambda q: osdv.api_osd_config(q.osd_view()),
+    Query.CRUSH_MAP: lambda q: osdv.api_crush_map(q.osd_view()),
+    Query.CRUSH_NODES: lambda q: osdv.api_crush_nodes(q.osd_view()),
+    Query.CRUSH_NODE: lambda q, node_id: osdv.api_crush_node(q.osd_view(), node_id),
+    Query.CRUSH_RULES: lambda q: osdv.api_crush_rules(q.osd_view()),
+    Query.CRUSH_RULE: lambda q, rule_id: osdv.api_crush_rule(q.osd_view(), rule_id),
+    Query.CRUSH_RULE_SETS: lambda q: osdv.api_crush_rule_sets(q.osd_view()),
+    Query.CRUSH_TYPES: lambda q: osdv.api_crush_types(q.osd_view()),
+    Query.CRUSH_TYPE: lambda q, type_id: osdv.api_crush_type(q.osd_view(), type_id),
+    Query.MONS: lambda q: api_mons(*_mon_inputs(q)),
+    Query.MON: lambda q, name: api_mon(*_mon_inputs(q), name),
+    Query.MON_STATUS: lambda q, name: api_mon_status(_mon_services(q.inputs), name),
+    Query.CONFIG: lambda q: api_config(_config(q)),
+    Query.CONFIG_KEY: lambda q, key: api_config_key(_config(q), key),
+    Query.SYNC_TYPES: lambda q: list(SYNC_TYPES),
+    Query.SYNC_OBJECT: _sync_object,
 }

@@ -14,45 +14,14 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Protocol
 
-
-# Names accepted by Api.cluster_query, with their keyword parameters and results.
-CLUSTER_QUERIES = {
-    "cluster": "{} -> {update_time, id, name}",
-    "pools": "{} -> [pool]",
-    "pools_page": "{offset:int, limit:int} -> (count, JsonBytes of those pools)",
-    "pool": "{pool_id:int} -> pool",
-    "pool_defaults": "{} -> pool with defaults (503 without config or CRUSH rules)",
-    "osds": "{pool:int|None, ids:list[int]|None} -> [osd] (unknown pool -> NotFound)",
-    "osds_page": "{offset:int, limit:int, pool, ids as osds} -> (count, JsonBytes of those osds)",
-    "osd": "{osd_id:int} -> osd",
-    "osd_implemented_commands": "{} -> ['scrub', 'deep_scrub', 'repair']",
-    "osd_commands": "{osd_id:int} -> {'<id>': {'valid_commands': [...]}}",
-    "osd_command": "{osd_id:int, command:str} -> {'valid': bool}",
-    "osd_config": "{} -> {flag: bool} x 9",
-    "crush_map": "{} -> str (decompiled text)",
-    "crush_nodes": "{} -> [node]",
-    "crush_node": "{node_id:int} -> node",
-    "crush_rules": "{} -> [rule]",
-    "crush_rule": "{rule_id:int} -> rule",
-    "crush_rule_sets": "{} -> [{id, rules}]",
-    "crush_types": "{} -> [{id, name}]",
-    "crush_type": "{type_id:int} -> {id, name}",
-    "mons": "{} -> [mon]",
-    "mon": "{name:str} -> mon",
-    "mon_status": "{name:str} -> raw mon_status of that mon or None",
-    "config": "{} -> [{key, value}]",
-    "config_key": "{key:str} -> {key, value}",
-    "sync_types": "{} -> [type names]",
-    "sync_object": "{sync_type:str} -> raw data or None",
-    "servers": "{} -> [server with frontend/backend addr+iface] (cluster view)",
-    "server": "{fqdn:str} -> one of the above",
-}
+from actors.cluster.queries import Query
 
 
 class Api(Protocol):
     # clusters ---------------------------------------------------------------------------
     def list_clusters(self) -> Future: ...                       # [{update_time, id, name}]
-    def cluster_query(self, fsid: str, name: str, /, **params) -> Future: ...  # see CLUSTER_QUERIES
+    # `query`'s keyword parameters and answer: its member in actors/cluster/queries.py Query.
+    def cluster_query(self, fsid: str, query: Query, /, **params) -> Future: ...
 
     # servers (fleet-wide) -----------------------------------------------------------------
     def list_servers(self) -> Future: ...                        # [server]

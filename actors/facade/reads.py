@@ -7,6 +7,7 @@ from concurrent.futures import Future
 import pykka
 
 from actors.accounts.roles import public_user
+from actors.cluster.queries import DIRECTORY_QUERIES, Query
 from actors.errors import NotFound
 from actors.facade.accounts import valid_user_id
 from actors.facade.base import Clusters, durable, with_cluster
@@ -32,18 +33,18 @@ class Reads:
     def list_clusters(self) -> Future:
         return done(self._clusters.cluster_summaries())
 
-    def cluster_query(self, fsid: str, name: str, /, **params) -> Future:
-        if name == "servers":   # the directory knows where a cluster's services run
-            return with_cluster(self._clusters, fsid, lambda _: ask(
-                self._directory, lambda r: ListClusterServers(fsid, r)))
-        if name == "server":
-            return with_cluster(self._clusters, fsid, lambda _: ask(
-                self._directory, lambda r: GetClusterServer(fsid, params["fqdn"], r)))
+    def cluster_query(self, fsid: str, query: Query, /, **params) -> Future:
+        if query in DIRECTORY_QUERIES:   # the directory knows where a cluster's services run
+            if query == Query.SERVERS:
+                message = lambda r: ListClusterServers(fsid, r)   # noqa: E731
+            else:
+                message = lambda r: GetClusterServer(fsid, params["fqdn"], r)   # noqa: E731
+            return with_cluster(self._clusters, fsid, lambda _: ask(self._directory, message))
         cache = self._clusters.query_cache(fsid)
-        answer = cache.published_answer(name, params) if cache is not None else None
+        answer = cache.published_answer(query, params) if cache is not None else None
         if answer is not None:   # kept for the current map version: no trip through the actor
             return done(answer)
-        return with_cluster(self._clusters, fsid, lambda ref: ask(ref, lambda r: ClusterQuery(name, params, r)))
+        return with_cluster(self._clusters, fsid, lambda ref: ask(ref, lambda r: ClusterQuery(query, params, r)))
 
     # --- servers ------------------------------------------------------------------------------
     def list_servers(self) -> Future:

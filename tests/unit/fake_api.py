@@ -3,7 +3,8 @@ complete (canned data or a DomainError), or one that never completes (`hang`).
 
 `cluster_query` answers an echo of what it was asked ({"query", "fsid", "params"}) unless
 `cluster_data` has a canned value, so a test can prove each route reaches the right query with
-the right parameters.
+the right parameters. It takes only a Query member (a bare string is a TypeError), so no route
+can name a read by a string.
 
 The write methods (the 202 workflow, forgetting, agent calls, keys, users) answer canned values:
 a fresh {"request_id"} per change, unless `canned[method name]` holds another answer (None for a
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
+from actors.cluster.queries import Query
 from actors.json_bytes import JsonBytes
 from actors.facade.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
@@ -94,6 +96,9 @@ class FakeApi:
         return self._answer("list_clusters", (), {}, lambda: self.clusters)
 
     def cluster_query(self, fsid, name, /, **params):
+        if not isinstance(name, Query):
+            raise TypeError(f"cluster_query takes a Query member, not {name!r}")
+
         def compute():
             if fsid == SYNCING_FSID:
                 raise Unavailable(f"Cluster {fsid} has not reported its maps yet")

@@ -2,6 +2,7 @@
 views: mons, config, sync objects."""
 from __future__ import annotations
 
+from actors.cluster.queries import Query
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
 
@@ -15,7 +16,7 @@ class ClusterDetailHandler(BaseHandler):
     writes = {"delete": Write(answer=NO_CONTENT)}
 
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "cluster"))
+        self.send_json(await self.cluster_query(fsid, Query.CLUSTER))
 
     async def delete(self, fsid: str) -> None:
         await self.ask(self.api.delete_cluster(fsid))
@@ -24,34 +25,34 @@ class ClusterDetailHandler(BaseHandler):
 
 class MonListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "mons"))
+        self.send_json(await self.cluster_query(fsid, Query.MONS))
 
 
 class MonDetailHandler(BaseHandler):
     async def get(self, fsid: str, mon_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "mon", name=mon_id))
+        self.send_json(await self.cluster_query(fsid, Query.MON, name=mon_id))
 
 
 class MonStatusHandler(BaseHandler):
     async def get(self, fsid: str, mon_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "mon_status", name=mon_id))
+        self.send_json(await self.cluster_query(fsid, Query.MON_STATUS, name=mon_id))
 
 
 class ConfigListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "config"))
+        self.send_json(await self.cluster_query(fsid, Query.CONFIG))
 
 
 class ConfigDetailHandler(BaseHandler):
     async def get(self, fsid: str, key: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "config_key", key=key))
+        self.send_json(await self.cluster_query(fsid, Query.CONFIG_KEY, key=key))
 
 
 class SyncObjectListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "sync_types"))
+        self.send_json(await self.cluster_query(fsid, Query.SYNC_TYPES))
 
 
 class SyncObjectHandler(BaseHandler):
     async def get(self, fsid: str, sync_type: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "sync_object", sync_type=sync_type))
+        self.send_json(await self.cluster_query(fsid, Query.SYNC_OBJECT, sync_type=sync_type))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from actors.cluster.commands.crush_nodes import NODE_CREATE, NODE_UPDATE
 from actors.cluster.commands.crush_rules import RULE_CREATE, RULE_UPDATE
+from actors.cluster.queries import Query
 from actors.fields import Body, string
 from web.base import BaseHandler
 from web.contract import Write
@@ -21,7 +22,7 @@ class CrushMapHandler(BaseHandler):
     writes = {"post": Write(CRUSH_MAP, text=True)}
 
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_map"))   # a JSON string
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_MAP))   # a JSON string
 
     async def post(self, fsid: str) -> None:
         await self.accepted(self.api.replace_crush_map(fsid, self._map_text(), self.current_user))
@@ -48,7 +49,7 @@ class CrushNodeListHandler(BaseHandler):
     writes = {"post": Write(NODE_CREATE)}
 
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_nodes"))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_NODES))
 
     async def post(self, fsid: str) -> None:
         await self.accepted(self.api.create(fsid, "crush_node", self.json_object(),
@@ -59,7 +60,7 @@ class CrushNodeDetailHandler(BaseHandler):
     writes = {"patch": Write(NODE_UPDATE), "delete": Write()}
 
     async def get(self, fsid: str, node_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_node", node_id=int(node_id)))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_NODE, node_id=int(node_id)))
 
     async def patch(self, fsid: str, node_id: str) -> None:
         await self.accepted(self.api.update(fsid, "crush_node", int(node_id), self.json_object(),
@@ -73,7 +74,7 @@ class CrushRuleListHandler(BaseHandler):
     writes = {"post": Write(RULE_CREATE)}
 
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_rules"))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_RULES))
 
     async def post(self, fsid: str) -> None:
         await self.accepted(self.api.create(fsid, "crush_rule", self.json_object(),
@@ -84,7 +85,7 @@ class CrushRuleDetailHandler(BaseHandler):
     writes = {"patch": Write(RULE_UPDATE), "delete": Write()}
 
     async def get(self, fsid: str, rule_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_rule", rule_id=int(rule_id)))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_RULE, rule_id=int(rule_id)))
 
     async def patch(self, fsid: str, rule_id: str) -> None:
         await self.accepted(self.api.update(fsid, "crush_rule", int(rule_id), self.json_object(),
@@ -96,14 +97,14 @@ class CrushRuleDetailHandler(BaseHandler):
 
 class CrushRuleSetListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_rule_sets"))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_RULE_SETS))
 
 
 class CrushTypeListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_types"))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_TYPES))
 
 
 class CrushTypeDetailHandler(BaseHandler):
     async def get(self, fsid: str, type_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "crush_type", type_id=int(type_id)))
+        self.send_json(await self.cluster_query(fsid, Query.CRUSH_TYPE, type_id=int(type_id)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from actors.fields import array, integer
 from actors.cluster.commands.osds import OSD_CONFIG_UPDATE, OSD_UPDATE
+from actors.cluster.queries import Query
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_PARAMETERS, Write
@@ -46,10 +47,10 @@ class OsdListHandler(BaseHandler):
         args = self.query_args()
         pool, ids = parse_osd_filters(args)
         if not pagination.wants_page(args):
-            self.send_json(await self.cluster_query(fsid, "osds", pool=pool, ids=ids))
+            self.send_json(await self.cluster_query(fsid, Query.OSDS, pool=pool, ids=ids))
             return
         page = pagination.parse_page(args)
-        count, results = await self.cluster_query(fsid, "osds_page", pool=pool, ids=ids,
+        count, results = await self.cluster_query(fsid, Query.OSDS_PAGE, pool=pool, ids=ids,
                                                   offset=page.offset, limit=page.limit)
         pagination.check_in_range(page, count)
         self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
@@ -59,7 +60,7 @@ class OsdDetailHandler(BaseHandler):
     writes = {"patch": Write(OSD_UPDATE)}
 
     async def get(self, fsid: str, osd_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "osd", osd_id=int(osd_id)))
+        self.send_json(await self.cluster_query(fsid, Query.OSD, osd_id=int(osd_id)))
 
     async def patch(self, fsid: str, osd_id: str) -> None:
         await self.accepted(self.api.update(fsid, "osd", int(osd_id), self.json_object(),
@@ -68,19 +69,19 @@ class OsdDetailHandler(BaseHandler):
 
 class OsdImplementedCommandsHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "osd_implemented_commands"))
+        self.send_json(await self.cluster_query(fsid, Query.OSD_IMPLEMENTED_COMMANDS))
 
 
 class OsdCommandListHandler(BaseHandler):
     async def get(self, fsid: str, osd_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "osd_commands", osd_id=int(osd_id)))
+        self.send_json(await self.cluster_query(fsid, Query.OSD_COMMANDS, osd_id=int(osd_id)))
 
 
 class OsdCommandHandler(BaseHandler):
     writes = {"post": Write(NO_PARAMETERS, optional=True)}
 
     async def get(self, fsid: str, osd_id: str, command: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "osd_command", osd_id=int(osd_id),
+        self.send_json(await self.cluster_query(fsid, Query.OSD_COMMAND, osd_id=int(osd_id),
                                                 command=command))
 
     async def post(self, fsid: str, osd_id: str, command: str) -> None:
@@ -92,7 +93,7 @@ class OsdConfigHandler(BaseHandler):
     writes = {"patch": Write(OSD_CONFIG_UPDATE)}
 
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "osd_config"))
+        self.send_json(await self.cluster_query(fsid, Query.OSD_CONFIG))
 
     async def patch(self, fsid: str) -> None:
         await self.accepted(self.api.update(fsid, "osd_config", None, self.json_object(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from actors.fields import string
 from actors.cluster.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
+from actors.cluster.queries import Query
 from web import pagination
 from web.base import BaseHandler
 from web.contract import Write
@@ -23,11 +24,11 @@ class PoolListHandler(BaseHandler):
         args = self.query_args()
         page = pagination.parse_page(args) if pagination.wants_page(args) else None
         if "defaults" in args:
-            self.send_json(await self.cluster_query(fsid, "pool_defaults"))
+            self.send_json(await self.cluster_query(fsid, Query.POOL_DEFAULTS))
         elif page is None:
-            self.send_json(await self.cluster_query(fsid, "pools"))
+            self.send_json(await self.cluster_query(fsid, Query.POOLS))
         else:
-            count, results = await self.cluster_query(fsid, "pools_page", offset=page.offset,
+            count, results = await self.cluster_query(fsid, Query.POOLS_PAGE, offset=page.offset,
                                                       limit=page.limit)
             pagination.check_in_range(page, count)
             self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
@@ -40,7 +41,7 @@ class PoolDetailHandler(BaseHandler):
     writes = {"patch": Write(POOL_UPDATE), "delete": Write()}
 
     async def get(self, fsid: str, pool_id: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "pool", pool_id=int(pool_id)))
+        self.send_json(await self.cluster_query(fsid, Query.POOL, pool_id=int(pool_id)))
 
     async def patch(self, fsid: str, pool_id: str) -> None:
         await self.accepted(self.api.update(fsid, "pool", int(pool_id), self.json_object(),

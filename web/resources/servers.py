@@ -11,6 +11,7 @@ from actors.json_bytes import JsonBytes
 from bus.protocol import SELFTESTS
 from actors.fields import Body, array, either, mapping, string
 from actors.accounts.roles import ADMIN_WRITES
+from actors.cluster.queries import Query
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
@@ -65,12 +66,12 @@ class ServerGrainsHandler(BaseHandler):
 
 class ClusterServerListHandler(BaseHandler):
     async def get(self, fsid: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "servers"))
+        self.send_json(await self.cluster_query(fsid, Query.SERVERS))
 
 
 class ClusterServerDetailHandler(BaseHandler):
     async def get(self, fsid: str, fqdn: str) -> None:
-        self.send_json(await self.cluster_query(fsid, "server", fqdn=fqdn))
+        self.send_json(await self.cluster_query(fsid, Query.SERVER, fqdn=fqdn))
 
 
 class DebugJobHandler(BaseHandler):

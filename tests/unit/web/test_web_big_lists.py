@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from actors.cluster.queries import Query
 from actors.servers.directory_views import ServerList, encode_view
 from tests.unit.fake_api import FSID, FakeApi, WebTestCase, done
 from tests.unit.sim_helpers import make
@@ -12,7 +13,7 @@ from tests.unit.actors.cluster.query_helpers import cache_of
 
 OSDS = f"/api/v2/cluster/{FSID}/osd"
 POOLS = f"/api/v2/cluster/{FSID}/pool"
-LISTS = ("osds", "osds_page", "pools", "pools_page", "osd")
+LISTS = (Query.OSDS, Query.OSDS_PAGE, Query.POOLS, Query.POOLS_PAGE, Query.OSD)
 MAP = make(hosts=5, osds_per_host=5).get_cluster_object("osd_map")["data"]     # 25 OSDs, 3 pools
 
 
@@ -48,7 +49,7 @@ class BigListTest(WebTestCase):
     def test_without_page_args_the_lists_stay_plain_arrays(self):
         osds = self.body(self.get(OSDS))
         self.assertEqual([o["id"] for o in osds], list(range(25)))
-        self.assertEqual(self.last_query(), ((FSID, "osds"), {"pool": None, "ids": None}))
+        self.assertEqual(self.last_query(), ((FSID, Query.OSDS), {"pool": None, "ids": None}))
         self.assertEqual(len(self.body(self.get(POOLS))), 3)
         self.assertEqual(self.body(self.get("/api/v2/server")), self.api.servers)
 
@@ -58,7 +59,7 @@ class BigListTest(WebTestCase):
         self.assertEqual(first["count"], 25)
         self.assertIsNone(first["previous"])
         self.assertEqual(first["next"], self.get_url(OSDS + "?page_size=10&page=2"))
-        self.assertEqual(self.last_query(), ((FSID, "osds_page"),
+        self.assertEqual(self.last_query(), ((FSID, Query.OSDS_PAGE),
                                              {"pool": None, "ids": None, "offset": 0, "limit": 10}))
         results, url = list(first["results"]), first["next"]
         while url:

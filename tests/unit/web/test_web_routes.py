@@ -1,51 +1,89 @@
 """Every GET route reaches the right Api call and answers its data; errors keep one JSON shape."""
 from __future__ import annotations
 
+import ast
 import json
+from pathlib import Path
 
 from tornado.log import app_log
 from tornado.testing import ExpectLog
 
+from actors.cluster.queries import Query
 from actors.errors import Conflict, Invalid, NotFound
 from tests.unit.fake_api import ADMIN, FSID, OTHER, SYNCING_FSID, WebTestCase
 
 C = f"/api/v2/cluster/{FSID}"
 
-# path -> (query name, params) for every per-cluster GET
+# path -> (query, params) for every per-cluster GET
 CLUSTER_ROUTES = [
-    ("", "cluster", {}),
-    ("/pool", "pools", {}),
-    ("/pool?defaults", "pool_defaults", {}),
-    ("/pool/3", "pool", {"pool_id": 3}),
-    ("/osd", "osds", {"pool": None, "ids": None}),
-    ("/osd?pool=2", "osds", {"pool": 2, "ids": None}),
-    ("/osd?id__in[]=1&id__in[]=4", "osds", {"pool": None, "ids": [1, 4]}),
-    ("/osd?pool=0&id__in%5B%5D=5", "osds", {"pool": 0, "ids": [5]}),
-    ("/osd/command", "osd_implemented_commands", {}),
-    ("/osd/7", "osd", {"osd_id": 7}),
-    ("/osd/7/command", "osd_commands", {"osd_id": 7}),
-    ("/osd/7/command/deep_scrub", "osd_command", {"osd_id": 7, "command": "deep_scrub"}),
-    ("/osd_config", "osd_config", {}),
-    ("/mon", "mons", {}),
-    ("/mon/figment000", "mon", {"name": "figment000"}),
-    ("/mon/mon.a-1/status", "mon_status", {"name": "mon.a-1"}),
-    ("/config", "config", {}),
-    ("/config/mds_bal_interval", "config_key", {"key": "mds_bal_interval"}),
-    ("/sync_object", "sync_types", {}),
-    ("/sync_object/osd_map", "sync_object", {"sync_type": "osd_map"}),
-    ("/sync_object/some-type_2", "sync_object", {"sync_type": "some-type_2"}),
-    ("/crush_map", "crush_map", {}),
-    ("/crush_node", "crush_nodes", {}),
-    ("/crush_node/-1", "crush_node", {"node_id": -1}),
-    ("/crush_node/4", "crush_node", {"node_id": 4}),
-    ("/crush_rule", "crush_rules", {}),
-    ("/crush_rule/-2", "crush_rule", {"rule_id": -2}),
-    ("/crush_rule_set", "crush_rule_sets", {}),
-    ("/crush_type", "crush_types", {}),
-    ("/crush_type/1", "crush_type", {"type_id": 1}),
-    ("/server", "servers", {}),
-    ("/server/figment000.cluster0.com", "server", {"fqdn": "figment000.cluster0.com"}),
+    ("", Query.CLUSTER, {}),
+    ("/pool", Query.POOLS, {}),
+    ("/pool?defaults", Query.POOL_DEFAULTS, {}),
+    ("/pool/3", Query.POOL, {"pool_id": 3}),
+    ("/osd", Query.OSDS, {"pool": None, "ids": None}),
+    ("/osd?pool=2", Query.OSDS, {"pool": 2, "ids": None}),
+    ("/osd?id__in[]=1&id__in[]=4", Query.OSDS, {"pool": None, "ids": [1, 4]}),
+    ("/osd?pool=0&id__in%5B%5D=5", Query.OSDS, {"pool": 0, "ids": [5]}),
+    ("/osd/command", Query.OSD_IMPLEMENTED_COMMANDS, {}),
+    ("/osd/7", Query.OSD, {"osd_id": 7}),
+    ("/osd/7/command", Query.OSD_COMMANDS, {"osd_id": 7}),
+    ("/osd/7/command/deep_scrub", Query.OSD_COMMAND, {"osd_id": 7, "command": "deep_scrub"}),
+    ("/osd_config", Query.OSD_CONFIG, {}),
+    ("/mon", Query.MONS, {}),
+    ("/mon/figment000", Query.MON, {"name": "figment000"}),
+    ("/mon/mon.a-1/status", Query.MON_STATUS, {"name": "mon.a-1"}),
+    ("/config", Query.CONFIG, {}),
+    ("/config/mds_bal_interval", Query.CONFIG_KEY, {"key": "mds_bal_interval"}),
+    ("/sync_object", Query.SYNC_TYPES, {}),
+    ("/sync_object/osd_map", Query.SYNC_OBJECT, {"sync_type": "osd_map"}),
+    ("/sync_object/some-type_2", Query.SYNC_OBJECT, {"sync_type": "some-type_2"}),
+    ("/crush_map", Query.CRUSH_MAP, {}),
+    ("/crush_node", Query.CRUSH_NODES, {}),
+    ("/crush_node/-1", Query.CRUSH_NODE, {"node_id": -1}),
+    ("/crush_node/4", Query.CRUSH_NODE, {"node_id": 4}),
+    ("/crush_rule", Query.CRUSH_RULES, {}),
+    ("/crush_rule/-2", Query.CRUSH_RULE, {"rule_id": -2}),
+    ("/crush_rule_set", Query.CRUSH_RULE_SETS, {}),
+    ("/crush_type", Query.CRUSH_TYPES, {}),
+    ("/crush_type/1", Query.CRUSH_TYPE, {"type_id": 1}),
+    ("/server", Query.SERVERS, {}),
+    ("/server/figment000.cluster0.com", Query.SERVER, {"fqdn": "figment000.cluster0.com"}),
 ]
+
+
+PAGED = {Query.OSDS_PAGE, Query.POOLS_PAGE}   # reached with ?page (tests/unit/web/test_web_big_lists.py)
+WEB = Path(__file__).resolve().parents[3] / "web"
+
+
+def test_every_query_is_some_routes_read():
+    assert {query for _, query, _ in CLUSTER_ROUTES} | PAGED == set(Query)
+
+
+def calls_of(method_names: set[str], *, on_api: bool) -> list[tuple[str, int, ast.expr | None]]:
+    """(file, line, the argument after fsid) of every call in web/ of those methods (of `….api`
+    when on_api, else of anything)."""
+    found = []
+    for path in sorted(WEB.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in method_names):
+                continue
+            if on_api and not (isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "api"):
+                continue
+            found.append((path.name, node.lineno, node.args[1] if len(node.args) > 1 else None))
+    return found
+
+
+def names_a_member(argument, enum_name: str) -> bool:
+    return (isinstance(argument, ast.Attribute) and isinstance(argument.value, ast.Name)
+            and argument.value.id == enum_name)
+
+
+def test_the_web_names_reads_by_their_members_never_by_strings():
+    reads = [(f, line, a) for f, line, a in calls_of({"cluster_query"}, on_api=False)
+             if not (f == "base.py" and isinstance(a, ast.Name) and a.id == "query")]   # BaseHandler's own
+    assert len(reads) > 25
+    assert [(f, line) for f, line, a in reads if not names_a_member(a, "Query")] == []
 
 
 class ClusterRoutesTest(WebTestCase):
@@ -58,6 +96,7 @@ class ClusterRoutesTest(WebTestCase):
                 self.assertEqual(self.body(response),
                                  {"query": name, "fsid": FSID, "params": params})
                 self.assertEqual(self.api.called("cluster_query"), [((FSID, name), params)])
+                self.assertIs(self.api.called("cluster_query")[0][0][1], name)   # the member itself
 
     def test_trailing_slash_is_accepted(self):
         response = self.get(C + "/osd/3/")

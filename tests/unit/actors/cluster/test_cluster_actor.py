@@ -10,6 +10,7 @@ from actors.context import Peers, Timings
 from actors.errors import Unavailable
 from actors.events import RECOVERY, WARNING
 from actors.cluster.actor import ClusterActor
+from actors.cluster.queries import Query
 from actors.messages import (ClusterHeartbeatReceived, ClusterMembership, ClusterQuery, EmitEvents,
                              JobCompleted, Tick)
 from actors.storage.messages import SaveSyncObject
@@ -41,7 +42,7 @@ def answer(actor, minion, sync_type, version, data, now=1.0):
     actor.tell(JobCompleted(minion, result, "get_cluster_object", {"fsid": fx.FSID, "sync_type": sync_type}, now))
 
 
-def query(actor, name, **params):
+def query(actor, name: Query, **params):
     return json.loads(ask(actor, lambda r: ClusterQuery(name, params, r)).result(2))
 
 
@@ -59,15 +60,15 @@ def test_newer_versions_from_the_favourite_are_fetched_once(world):
 def test_an_answered_map_is_served_persisted_and_announced(world):
     actor, sink, jobs, published = world
     with pytest.raises(Unavailable):
-        query(actor, "pools")
+        query(actor, Query.POOLS)
     heartbeat(actor, "mon-a", 1.0, osd_map=42)
     answer(actor, "mon-a", "osd_map", 42, fx.osd_map(42))
-    assert [p["name"] for p in query(actor, "pools")] == [p["pool_name"] for p in fx.osd_map(42)["pools"]]
+    assert [p["name"] for p in query(actor, Query.POOLS)] == [p["pool_name"] for p in fx.osd_map(42)["pools"]]
     seen = sink.ask("dump")
     assert any(isinstance(m, SaveSyncObject) and m.version == 42 for m in seen)
     assert any(isinstance(m, ClusterMembership) for m in seen)
     answer(actor, "mon-a", "osd_map", 41, fx.osd_map(41, down=[0]))   # stale: dropped
-    assert all(o["up"] for o in query(actor, "osds"))
+    assert all(o["up"] for o in query(actor, Query.OSDS))
 
 
 def test_a_new_map_version_yields_events(world):
@@ -124,7 +125,7 @@ def test_a_health_answer_delayed_past_a_newer_one_does_not_roll_the_copy_back():
     heartbeat(actor, "mon-a", 12.0, health="h2")                   # j1 counted lost: fetch j2
     reply("j2", "h2", "HEALTH_WARN", 12.5)
     reply("j1", "h1", "HEALTH_OK", 13.0)
-    assert query(actor, "sync_object", sync_type="health") == {"status": "HEALTH_WARN"}
+    assert query(actor, Query.SYNC_OBJECT, sync_type="health") == {"status": "HEALTH_WARN"}
     assert jobs == ["health", "health"]
     saved = [m.version for m in sink.ask("dump") if isinstance(m, SaveSyncObject)]
     assert saved == ["h2"]
