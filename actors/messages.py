@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bus.protocol import ClusterHeartbeat, JobResult, ServerHeartbeat
@@ -161,11 +162,31 @@ class ClusterQuery:
     reply: Future
 
 
+class ChangeOp(StrEnum):
+    """What a PlanChange does. Which kinds each op takes, and who plans the pair:
+    actors/cluster/changes.py PLANNERS."""
+    CREATE = "create"     # ident None, attrs the new object's fields
+    UPDATE = "update"     # attrs the fields to change
+    DELETE = "delete"     # attrs {}
+    COMMAND = "command"   # run a command on the object: attrs {"command": name}
+
+
+class ChangeKind(StrEnum):
+    """What a PlanChange changes, and what its `ident` is."""
+    POOL = "pool"                  # a pool id
+    OSD = "osd"                    # an OSD id
+    OSD_CONFIG = "osd_config"      # the cluster's OSD flags: ident None
+    CRUSH_NODE = "crush_node"      # a CRUSH bucket id (negative)
+    CRUSH_RULE = "crush_rule"      # a CRUSH rule id
+    CRUSH_MAP = "crush_map"        # the whole CRUSH map, from its text: ident None, attrs {"text"}
+
+
 @dataclass(frozen=True)
 class PlanChange:
-    """A change asked through the API; op: create | update | delete | command."""
-    op: str
-    kind: str
+    """A change asked through the API (actors/facade/changes.py), planned by the cluster's actor
+    (actors/cluster/changes.py plan)."""
+    op: ChangeOp
+    kind: ChangeKind
     ident: Any
     attrs: Any
     requested_by: str | None

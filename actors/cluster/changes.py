@@ -1,26 +1,26 @@
-"""Which pure builder plans which change (op, kind), fed from a ClusterActor's current maps."""
+"""Which pure builder plans which change (ChangeOp, ChangeKind), fed from a ClusterActor's current maps."""
 from __future__ import annotations
 
 from actors.cluster import commands as c
 from actors.errors import NotFound
-from actors.messages import PlanChange
+from actors.messages import ChangeKind as K, ChangeOp as Op, PlanChange
 from actors.requests.plans import Plan
 
-# (op, kind) -> planner(view, config, cluster name, ident, attrs)
+# (op, kind) -> planner(view, config, cluster name, ident, attrs): every change the API can ask
 PLANNERS = {
-    ("create", "pool"): lambda v, cfg, name, i, a: c.plan_pool_create(v, cfg, name, a),
-    ("update", "pool"): lambda v, cfg, name, i, a: c.plan_pool_update(v, cfg, name, i, a),
-    ("delete", "pool"): lambda v, cfg, name, i, a: c.plan_pool_delete(v, name, i),
-    ("update", "osd"): lambda v, cfg, name, i, a: c.plan_osd_update(v, name, i, a),
-    ("command", "osd"): lambda v, cfg, name, i, a: c.plan_osd_command(v, name, i, a["command"]),
-    ("update", "osd_config"): lambda v, cfg, name, i, a: c.plan_osd_config(v, name, a),
-    ("update", "crush_map"): lambda v, cfg, name, i, a: c.plan_crush_map(name, a["text"]),
-    ("create", "crush_node"): lambda v, cfg, name, i, a: c.plan_crush_node_create(v, name, a),
-    ("update", "crush_node"): lambda v, cfg, name, i, a: c.plan_crush_node_update(v, name, i, a),
-    ("delete", "crush_node"): lambda v, cfg, name, i, a: c.plan_crush_node_delete(v, name, i),
-    ("create", "crush_rule"): lambda v, cfg, name, i, a: c.plan_crush_rule_create(v, name, a),
-    ("update", "crush_rule"): lambda v, cfg, name, i, a: c.plan_crush_rule_update(v, name, i, a),
-    ("delete", "crush_rule"): lambda v, cfg, name, i, a: c.plan_crush_rule_delete(v, name, i),
+    (Op.CREATE, K.POOL): lambda v, cfg, name, i, a: c.plan_pool_create(v, cfg, name, a),
+    (Op.UPDATE, K.POOL): lambda v, cfg, name, i, a: c.plan_pool_update(v, cfg, name, i, a),
+    (Op.DELETE, K.POOL): lambda v, cfg, name, i, a: c.plan_pool_delete(v, name, i),
+    (Op.UPDATE, K.OSD): lambda v, cfg, name, i, a: c.plan_osd_update(v, name, i, a),
+    (Op.COMMAND, K.OSD): lambda v, cfg, name, i, a: c.plan_osd_command(v, name, i, a["command"]),
+    (Op.UPDATE, K.OSD_CONFIG): lambda v, cfg, name, i, a: c.plan_osd_config(v, name, a),
+    (Op.UPDATE, K.CRUSH_MAP): lambda v, cfg, name, i, a: c.plan_crush_map(name, a["text"]),
+    (Op.CREATE, K.CRUSH_NODE): lambda v, cfg, name, i, a: c.plan_crush_node_create(v, name, a),
+    (Op.UPDATE, K.CRUSH_NODE): lambda v, cfg, name, i, a: c.plan_crush_node_update(v, name, i, a),
+    (Op.DELETE, K.CRUSH_NODE): lambda v, cfg, name, i, a: c.plan_crush_node_delete(v, name, i),
+    (Op.CREATE, K.CRUSH_RULE): lambda v, cfg, name, i, a: c.plan_crush_rule_create(v, name, a),
+    (Op.UPDATE, K.CRUSH_RULE): lambda v, cfg, name, i, a: c.plan_crush_rule_update(v, name, i, a),
+    (Op.DELETE, K.CRUSH_RULE): lambda v, cfg, name, i, a: c.plan_crush_rule_delete(v, name, i),
 }
 
 

@@ -9,7 +9,7 @@ import pykka
 
 from actors.errors import Forbidden, Invalid, NotFound
 from actors.facade.base import Clusters, durable, with_agent, with_cluster
-from actors.messages import ForgetServer, PlanChange
+from actors.messages import ChangeKind, ChangeOp, ForgetServer, PlanChange
 from actors.requests.messages import CancelRequest, SubmitJob
 from actors.runtime.base import ask
 from actors.runtime.futures import done, failed
@@ -26,25 +26,25 @@ class Changes:
         self._tracker = tracker
 
     # --- the 202 workflow ---------------------------------------------------------------------
-    def _plan(self, fsid: str, op: str, kind: str, ident, attrs, user: dict) -> Future:
+    def _plan(self, fsid: str, op: ChangeOp, kind: ChangeKind, ident, attrs, user: dict) -> Future:
         who = (user or {}).get("username")
         return with_cluster(self._clusters, fsid, lambda ref: durable(self._store, ask(
             ref, lambda r: PlanChange(op, kind, ident, attrs, who, r))))
 
-    def create(self, fsid: str, kind: str, attrs: dict, user: dict, /) -> Future:
-        return self._plan(fsid, "create", kind, None, attrs, user)
+    def create(self, fsid: str, kind: ChangeKind, attrs: dict, user: dict, /) -> Future:
+        return self._plan(fsid, ChangeOp.CREATE, kind, None, attrs, user)
 
-    def update(self, fsid: str, kind: str, ident, attrs: dict, user: dict, /) -> Future:
-        return self._plan(fsid, "update", kind, ident, attrs, user)
+    def update(self, fsid: str, kind: ChangeKind, ident, attrs: dict, user: dict, /) -> Future:
+        return self._plan(fsid, ChangeOp.UPDATE, kind, ident, attrs, user)
 
-    def delete(self, fsid: str, kind: str, ident, user: dict, /) -> Future:
-        return self._plan(fsid, "delete", kind, ident, {}, user)
+    def delete(self, fsid: str, kind: ChangeKind, ident, user: dict, /) -> Future:
+        return self._plan(fsid, ChangeOp.DELETE, kind, ident, {}, user)
 
     def osd_command(self, fsid: str, osd_id: int, command: str, user: dict) -> Future:
-        return self._plan(fsid, "command", "osd", osd_id, {"command": command}, user)
+        return self._plan(fsid, ChangeOp.COMMAND, ChangeKind.OSD, osd_id, {"command": command}, user)
 
     def replace_crush_map(self, fsid: str, text: str, user: dict) -> Future:
-        return self._plan(fsid, "update", "crush_map", None, {"text": text}, user)
+        return self._plan(fsid, ChangeOp.UPDATE, ChangeKind.CRUSH_MAP, None, {"text": text}, user)
 
     def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future:
         if not (user or {}).get("is_admin"):

@@ -3,8 +3,8 @@ complete (canned data or a DomainError), or one that never completes (`hang`).
 
 `cluster_query` answers an echo of what it was asked ({"query", "fsid", "params"}) unless
 `cluster_data` has a canned value, so a test can prove each route reaches the right query with
-the right parameters. It takes only a Query member (a bare string is a TypeError), so no route
-can name a read by a string.
+the right parameters. It takes only a Query member (a bare string is a TypeError, as the write
+methods take only a ChangeKind), so no route can name a read or a change by a string.
 
 The write methods (the 202 workflow, forgetting, agent calls, keys, users) answer canned values:
 a fresh {"request_id"} per change, unless `canned[method name]` holds another answer (None for a
@@ -16,6 +16,7 @@ from concurrent.futures import Future
 
 from actors.cluster.queries import Query
 from actors.json_bytes import JsonBytes
+from actors.messages import ChangeKind
 from actors.facade.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 from sim.commands.table import command_descriptions
@@ -156,20 +157,23 @@ class FakeApi:
         return self._answer("get_request", (request_id,), {}, compute)
 
     # changes: the 202 workflow -----------------------------------------------------------------
-    def _change(self, name, fsid, args):
+    def _change(self, name, fsid, args, kind=None):
+        if kind is not None and not isinstance(kind, ChangeKind):
+            raise TypeError(f"{name} takes a ChangeKind member, not {kind!r}")
+
         def compute():
             self._cluster(fsid)
             return self._new_request()
         return self._canned(name, (fsid, *args), compute)
 
     def create(self, fsid, kind, attrs, user, /):
-        return self._change("create", fsid, (kind, attrs, user))
+        return self._change("create", fsid, (kind, attrs, user), kind)
 
     def update(self, fsid, kind, ident, attrs, user, /):
-        return self._change("update", fsid, (kind, ident, attrs, user))
+        return self._change("update", fsid, (kind, ident, attrs, user), kind)
 
     def delete(self, fsid, kind, ident, user, /):
-        return self._change("delete", fsid, (kind, ident, user))
+        return self._change("delete", fsid, (kind, ident, user), kind)
 
     def osd_command(self, fsid, osd_id, command, user):
         return self._change("osd_command", fsid, (osd_id, command, user))

@@ -9,6 +9,7 @@ from actors.cluster.commands.crush_nodes import NODE_CREATE, NODE_UPDATE
 from actors.cluster.commands.crush_rules import RULE_CREATE, RULE_UPDATE
 from actors.cluster.queries import Query
 from actors.fields import Body, string
+from actors.messages import ChangeKind
 from web.base import BaseHandler
 from web.contract import Write
 from web.errors import ApiError, invalid_field
@@ -52,7 +53,7 @@ class CrushNodeListHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_NODES))
 
     async def post(self, fsid: str) -> None:
-        await self.accepted(self.api.create(fsid, "crush_node", self.json_object(),
+        await self.accepted(self.api.create(fsid, ChangeKind.CRUSH_NODE, self.json_object(),
                                             self.current_user))
 
 
@@ -63,11 +64,11 @@ class CrushNodeDetailHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_NODE, node_id=int(node_id)))
 
     async def patch(self, fsid: str, node_id: str) -> None:
-        await self.accepted(self.api.update(fsid, "crush_node", int(node_id), self.json_object(),
+        await self.accepted(self.api.update(fsid, ChangeKind.CRUSH_NODE, int(node_id), self.json_object(),
                                             self.current_user))
 
     async def delete(self, fsid: str, node_id: str) -> None:
-        await self.accepted(self.api.delete(fsid, "crush_node", int(node_id), self.current_user))
+        await self.accepted(self.api.delete(fsid, ChangeKind.CRUSH_NODE, int(node_id), self.current_user))
 
 
 class CrushRuleListHandler(BaseHandler):
@@ -77,7 +78,7 @@ class CrushRuleListHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_RULES))
 
     async def post(self, fsid: str) -> None:
-        await self.accepted(self.api.create(fsid, "crush_rule", self.json_object(),
+        await self.accepted(self.api.create(fsid, ChangeKind.CRUSH_RULE, self.json_object(),
                                             self.current_user))
 
 
@@ -88,11 +89,11 @@ class CrushRuleDetailHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_RULE, rule_id=int(rule_id)))
 
     async def patch(self, fsid: str, rule_id: str) -> None:
-        await self.accepted(self.api.update(fsid, "crush_rule", int(rule_id), self.json_object(),
+        await self.accepted(self.api.update(fsid, ChangeKind.CRUSH_RULE, int(rule_id), self.json_object(),
                                             self.current_user))
 
     async def delete(self, fsid: str, rule_id: str) -> None:
-        await self.accepted(self.api.delete(fsid, "crush_rule", int(rule_id), self.current_user))
+        await self.accepted(self.api.delete(fsid, ChangeKind.CRUSH_RULE, int(rule_id), self.current_user))
 
 
 class CrushRuleSetListHandler(BaseHandler):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from actors.fields import array, integer
 from actors.cluster.commands.osds import OSD_CONFIG_UPDATE, OSD_UPDATE
 from actors.cluster.queries import Query
+from actors.messages import ChangeKind
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_PARAMETERS, Write
@@ -63,7 +64,7 @@ class OsdDetailHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.OSD, osd_id=int(osd_id)))
 
     async def patch(self, fsid: str, osd_id: str) -> None:
-        await self.accepted(self.api.update(fsid, "osd", int(osd_id), self.json_object(),
+        await self.accepted(self.api.update(fsid, ChangeKind.OSD, int(osd_id), self.json_object(),
                                             self.current_user))
 
 
@@ -96,5 +97,5 @@ class OsdConfigHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.OSD_CONFIG))
 
     async def patch(self, fsid: str) -> None:
-        await self.accepted(self.api.update(fsid, "osd_config", None, self.json_object(),
+        await self.accepted(self.api.update(fsid, ChangeKind.OSD_CONFIG, None, self.json_object(),
                                             self.current_user))

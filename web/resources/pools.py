@@ -8,6 +8,7 @@ from __future__ import annotations
 from actors.fields import string
 from actors.cluster.commands.pool_attrs import POOL_CREATE, POOL_UPDATE
 from actors.cluster.queries import Query
+from actors.messages import ChangeKind
 from web import pagination
 from web.base import BaseHandler
 from web.contract import Write
@@ -34,7 +35,7 @@ class PoolListHandler(BaseHandler):
             self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
 
     async def post(self, fsid: str) -> None:
-        await self.accepted(self.api.create(fsid, "pool", self.json_object(), self.current_user))
+        await self.accepted(self.api.create(fsid, ChangeKind.POOL, self.json_object(), self.current_user))
 
 
 class PoolDetailHandler(BaseHandler):
@@ -44,8 +45,8 @@ class PoolDetailHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.POOL, pool_id=int(pool_id)))
 
     async def patch(self, fsid: str, pool_id: str) -> None:
-        await self.accepted(self.api.update(fsid, "pool", int(pool_id), self.json_object(),
+        await self.accepted(self.api.update(fsid, ChangeKind.POOL, int(pool_id), self.json_object(),
                                             self.current_user))
 
     async def delete(self, fsid: str, pool_id: str) -> None:
-        await self.accepted(self.api.delete(fsid, "pool", int(pool_id), self.current_user))
+        await self.accepted(self.api.delete(fsid, ChangeKind.POOL, int(pool_id), self.current_user))

@@ -79,11 +79,13 @@ def names_a_member(argument, enum_name: str) -> bool:
             and argument.value.id == enum_name)
 
 
-def test_the_web_names_reads_by_their_members_never_by_strings():
+def test_the_web_names_reads_and_changes_by_their_members_never_by_strings():
     reads = [(f, line, a) for f, line, a in calls_of({"cluster_query"}, on_api=False)
              if not (f == "base.py" and isinstance(a, ast.Name) and a.id == "query")]   # BaseHandler's own
-    assert len(reads) > 25
+    changes = calls_of({"create", "update", "delete"}, on_api=True)
+    assert len(reads) > 25 and len(changes) >= 10
     assert [(f, line) for f, line, a in reads if not names_a_member(a, "Query")] == []
+    assert [(f, line) for f, line, a in changes if not names_a_member(a, "ChangeKind")] == []
 
 
 class ClusterRoutesTest(WebTestCase):

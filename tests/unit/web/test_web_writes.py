@@ -3,6 +3,7 @@ checks every new unsafe route shares (XSRF with a session cookie, 401 without on
 from __future__ import annotations
 
 from actors.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from actors.messages import ChangeKind
 from tests.unit.fake_api import ADMIN, FSID, OTHER, SYNCING_FSID, WebTestCase
 
 C = f"/api/v2/cluster/{FSID}"
@@ -13,21 +14,22 @@ POOL = {"name": "rbd2", "pg_num": 64}
 NODE = {"name": "rack1", "bucket_type": "rack", "items": []}
 RULE = {"name": "fast", "type": "replicated", "min_size": 1, "max_size": 10, "steps": []}
 
-# (verb, path suffix, JSON body or None, Api method, its arguments after fsid; user appended)
+# (verb, path suffix, JSON body or None, Api method, its arguments after fsid; user appended):
+# the kinds are ChangeKind members, and the test holds the types too
 CHANGES = [
-    ("POST", "/pool", POOL, "create", ("pool", POOL)),
-    ("PATCH", "/pool/3", {"size": 3}, "update", ("pool", 3, {"size": 3})),
-    ("DELETE", "/pool/3", None, "delete", ("pool", 3)),
-    ("PATCH", "/osd/7", {"in": False}, "update", ("osd", 7, {"in": False})),
+    ("POST", "/pool", POOL, "create", (ChangeKind.POOL, POOL)),
+    ("PATCH", "/pool/3", {"size": 3}, "update", (ChangeKind.POOL, 3, {"size": 3})),
+    ("DELETE", "/pool/3", None, "delete", (ChangeKind.POOL, 3)),
+    ("PATCH", "/osd/7", {"in": False}, "update", (ChangeKind.OSD, 7, {"in": False})),
     ("POST", "/osd/7/command/deep_scrub", None, "osd_command", (7, "deep_scrub")),
     ("POST", "/osd/0/command/repair", {}, "osd_command", (0, "repair")),
-    ("PATCH", "/osd_config", {"noout": True}, "update", ("osd_config", None, {"noout": True})),
-    ("POST", "/crush_node", NODE, "create", ("crush_node", NODE)),
-    ("PATCH", "/crush_node/-3", {"name": "r2"}, "update", ("crush_node", -3, {"name": "r2"})),
-    ("DELETE", "/crush_node/-3", None, "delete", ("crush_node", -3)),
-    ("POST", "/crush_rule", RULE, "create", ("crush_rule", RULE)),
-    ("PATCH", "/crush_rule/1", {"max_size": 5}, "update", ("crush_rule", 1, {"max_size": 5})),
-    ("DELETE", "/crush_rule/-1", None, "delete", ("crush_rule", -1)),
+    ("PATCH", "/osd_config", {"noout": True}, "update", (ChangeKind.OSD_CONFIG, None, {"noout": True})),
+    ("POST", "/crush_node", NODE, "create", (ChangeKind.CRUSH_NODE, NODE)),
+    ("PATCH", "/crush_node/-3", {"name": "r2"}, "update", (ChangeKind.CRUSH_NODE, -3, {"name": "r2"})),
+    ("DELETE", "/crush_node/-3", None, "delete", (ChangeKind.CRUSH_NODE, -3)),
+    ("POST", "/crush_rule", RULE, "create", (ChangeKind.CRUSH_RULE, RULE)),
+    ("PATCH", "/crush_rule/1", {"max_size": 5}, "update", (ChangeKind.CRUSH_RULE, 1, {"max_size": 5})),
+    ("DELETE", "/crush_rule/-1", None, "delete", (ChangeKind.CRUSH_RULE, -1)),
 ]
 JSON_BODY_CHANGES = [c for c in CHANGES if c[0] != "DELETE" and "/command/" not in c[1]]
 SESSION_CALLS = ("authenticate", "create_session", "session_user")
@@ -54,13 +56,13 @@ class ChangeWorkflowTest(WebTestCase):
     def test_trailing_slash(self):
         response = self.call("PATCH", C + "/pool/3/", json_body={"size": 2})
         self.assertEqual(response.code, 202, response.body)
-        self.assertEqual(self.api.called("update"), [((FSID, "pool", 3, {"size": 2}, ADMIN), {})])
+        self.assertEqual(self.api.called("update"), [((FSID, ChangeKind.POOL, 3, {"size": 2}, ADMIN), {})])
 
     def test_user_is_the_session_user(self):
         self.jar.clear()
         self.login("default", "other")
         self.call("DELETE", C + "/pool/4")
-        self.assertEqual(self.api.called("delete"), [((FSID, "pool", 4, OTHER), {})])
+        self.assertEqual(self.api.called("delete"), [((FSID, ChangeKind.POOL, 4, OTHER), {})])
 
     def test_no_op_is_304_with_empty_body(self):
         for verb, suffix, body, method, _ in CHANGES:
