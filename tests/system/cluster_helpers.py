@@ -25,9 +25,11 @@ def example_keys(pattern: str) -> set:
 def synced_cluster(api, fleet) -> str:
     """Wait until the cluster is discovered and every map the reads need has arrived."""
     fsid = fleet.clusters[0].fsid
-    wait_until(lambda: [c["id"] for c in api.get("cluster").json()] == [fsid])
+    # First maps take a few heartbeats and fetches; a loaded 2-core CI machine gets more time.
+    wait_until(lambda: [c["id"] for c in api.get("cluster").json()] == [fsid], timeout_s=15)
     wait_until(lambda: len(api.get(f"cluster/{fsid}/osd").json()) == 12
-               if api.get(f"cluster/{fsid}/osd").status_code == 200 else False)
+               if api.get(f"cluster/{fsid}/osd").status_code == 200 else False, timeout_s=15,
+               what="the OSD map of the cluster")
     wait_until(lambda: api.get(f"cluster/{fsid}/config").status_code == 200)
     wait_until(lambda: api.get(f"cluster/{fsid}/mon").status_code == 200)
     wait_until(lambda: sorted(s["fqdn"] for s in api.get("server").json() if s["managed"]) == sorted(fleet.backends))
