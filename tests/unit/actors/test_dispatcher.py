@@ -7,6 +7,7 @@ from concurrent.futures import Future
 
 import pytest
 
+from actors.cluster.queries import Query
 from actors.context import Timings
 from actors.dispatch.dispatcher import build_dispatcher
 from actors.dispatch.jobs import JobBook
@@ -127,6 +128,6 @@ def test_a_new_cluster_shares_its_read_cache_and_forgetting_it_withdraws_it(worl
     body = ClusterHeartbeat("fsid-1", "ceph", {"osd_map": 1})
     world.dispatcher.on_message("mon1", Envelope("cluster_heartbeat", "mon1", 1.0, body))
     cache = world.dispatcher.query_cache("fsid-1")
-    assert cache is not None and cache.published_answer("osd", {"osd_id": 0}) is None
+    assert cache is not None and cache.published_answer(Query.OSD, {"osd_id": 0}) is None
     assert world.dispatcher.forget_cluster("fsid-1") is True
     assert world.dispatcher.query_cache("fsid-1") is None
