@@ -240,12 +240,15 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(run_daemon(args))
 
 
-async def wait_for_signal() -> None:
+def stop_on_signals() -> asyncio.Event:
+    """An Event set by SIGINT or SIGTERM. Installed before READY is printed: a supervisor (or a
+    test) that signals as soon as it reads READY must reach this handler, not the default one
+    that kills the process without a clean stop."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
 
 
 async def run_sim(args) -> int:
@@ -253,11 +256,12 @@ async def run_sim(args) -> int:
     fleet = SimFleet(args.connect, server_key=server_key(args), clusters=args.clusters, servers=args.servers,
                      osds_per_server=args.osds_per_server, heartbeat_s=args.heartbeat_s, seed=args.seed,
                      key_dir=args.key_dir, state_dir=args.state_dir)
+    stop = stop_on_signals()
     fleet.start()
     print(f"simulated fleet of {len(fleet.backends)} servers in {len(fleet.clusters)} clusters "
           f"reporting to {args.connect}", flush=True)
     try:
-        await wait_for_signal()
+        await stop.wait()
     finally:
         fleet.stop()
     return 0
@@ -275,11 +279,12 @@ async def run_agent(args) -> int:
         log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None, client_name=args.ceph_name))
     minion = Minion(backend, args.connect, heartbeat_s=args.heartbeat_s, server_key=manager_key, keys=keys)
     start_alone(minion)
+    stop = stop_on_signals()
     print(f"Agent key {'created' if created else 'read'} in {args.key_dir}: fingerprint {fingerprint(keys.public)} "
           f"(accept it on the manager: run.py key accept {backend.fqdn})", flush=True)
     print(f"AGENT READY fqdn={backend.fqdn} bus={args.connect}", flush=True)
     try:
-        await wait_for_signal()
+        await stop.wait()
     finally:
         minion.stop()
         backend.close()
@@ -403,8 +408,9 @@ async def run_daemon(args) -> int:
             for fqdn, pair in fleet.keys.items():   # our own simulated agents: no operator needed
                 system.keyring.trust(fqdn, pair.public)
             fleet.start()
+        stop = stop_on_signals()
         announce(url, bus.endpoint, bus_keys.public, generated, fleet)
-        await wait_for_signal()
+        await stop.wait()
         log.info("shutting down")
     finally:
         if http is not None:
