@@ -22,6 +22,23 @@ from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
 log = logging.getLogger("calamari")
 
 
+
+def _number(kind, minimum, inclusive: bool):
+    """An argparse type: `kind` of the text, at least (or above) `minimum`, else a usage error
+    naming the flag (argparse adds it), never a traceback at start-up."""
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if value < minimum or (not inclusive and value == minimum) or value != value:
+            raise argparse.ArgumentTypeError(f"must be {'at least' if inclusive else 'more than'} {minimum}")
+        return value
+    return convert
+
+
+POSITIVE_S, POSITIVE_INT, COUNT = _number(float, 0, False), _number(int, 0, False), _number(int, 0, True)
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Calamari-compatible Ceph management server")
     sub = parser.add_subparsers(dest="command")
@@ -40,9 +57,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sim-clusters", type=int, default=1)
     parser.add_argument("--sim-servers", type=int, default=3)
     parser.add_argument("--sim-osds-per-server", type=int, default=4)
-    parser.add_argument("--heartbeat-s", type=float, default=10.0,
+    parser.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0,
                         help="agent heartbeat period the daemon expects (and the simulator uses)")
-    parser.add_argument("--request-timeout-s", type=float, default=60.0,
+    parser.add_argument("--request-timeout-s", type=POSITIVE_S, default=60.0,
                         help="a request fails when its job is not answered within this, or the map "
                              "its change produces does not arrive within twice this")
     parser.add_argument("--admin-password", default=None,
@@ -51,18 +68,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              "visible in ps: prefer --admin-password-file")
     parser.add_argument("--admin-password-file", default=None, metavar="PATH",
                         help="read the first account's password from this file (its first line)")
-    parser.add_argument("--max-body-bytes", type=int, default=1 << 20,
+    parser.add_argument("--max-body-bytes", type=POSITIVE_INT, default=1 << 20,
                         help="request bodies above this answer 413 (default 1 MiB)")
-    parser.add_argument("--max-crush-map-bytes", type=int, default=8 << 20,
+    parser.add_argument("--max-crush-map-bytes", type=POSITIVE_INT, default=8 << 20,
                         help="the CRUSH map upload's limit (default 8 MiB: a 10,000-OSD map is "
                              "under 1 MiB)")
     add_security_args(parser)
     add_retention_args(parser)
     parser.add_argument("--auto-accept", action="store_true",
                         help="accept every new agent key without an operator (trusted networks only)")
-    parser.add_argument("--pending-key-max-age-s", type=float, default=86_400.0,
+    parser.add_argument("--pending-key-max-age-s", type=POSITIVE_S, default=86_400.0,
                         help="forget an agent key not accepted within this (default 24 h)")
-    parser.add_argument("--pending-keys-per-address", type=int, default=100,
+    parser.add_argument("--pending-keys-per-address", type=POSITIVE_INT, default=100,
                         help="new agent keys waiting for acceptance from one source address at most")
     parser.add_argument("--log-level", default="INFO")
     sim = sub.add_parser("sim", help="run a simulated fleet against a daemon started with --no-sim")
@@ -73,7 +90,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sim.add_argument("--clusters", type=int, default=1)
     sim.add_argument("--servers", type=int, default=3)
     sim.add_argument("--osds-per-server", type=int, default=4)
-    sim.add_argument("--heartbeat-s", type=float, default=10.0)
+    sim.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0)
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--state-dir", default=None,
                      help="keep the simulated clusters here, so a restarted fleet resumes them "
@@ -86,34 +103,34 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def add_security_args(parser) -> None:
     group = parser.add_argument_group("people and programs")
-    group.add_argument("--session-idle-s", type=float, default=3600.0,
+    group.add_argument("--session-idle-s", type=POSITIVE_S, default=3600.0,
                        help="a login session unused this long ends (default 1 h)")
-    group.add_argument("--session-max-s", type=float, default=12 * 3600.0,
+    group.add_argument("--session-max-s", type=POSITIVE_S, default=12 * 3600.0,
                        help="a login session ends this long after login, used or not (default 12 h)")
-    group.add_argument("--lockout-failures", type=int, default=10,
+    group.add_argument("--lockout-failures", type=COUNT, default=10,
                        help="consecutive failed logins from one client address that lock the "
                             "account for that address (0: never lock)")
-    group.add_argument("--lockout-account-failures", type=int, default=100,
+    group.add_argument("--lockout-account-failures", type=COUNT, default=100,
                        help="consecutive failed logins from all addresses together that lock the "
                             "account for every address (0: never lock)")
-    group.add_argument("--lockout-s", type=float, default=900.0,
+    group.add_argument("--lockout-s", type=POSITIVE_S, default=900.0,
                        help="how long a locked account stays locked (default 15 min)")
-    group.add_argument("--login-failure-delay-s", type=float, default=1.0,
+    group.add_argument("--login-failure-delay-s", type=_number(float, 0, True), default=1.0,
                        help="a failed login answers after this delay (default 1 s)")
-    group.add_argument("--login-in-flight-per-client", type=int, default=4,
+    group.add_argument("--login-in-flight-per-client", type=POSITIVE_INT, default=4,
                        help="logins in progress at once from one client address; more answer 429")
-    group.add_argument("--login-failures-per-minute", type=float, default=30.0,
+    group.add_argument("--login-failures-per-minute", type=POSITIVE_S, default=30.0,
                        help="failed logins per minute one client address may make (after a burst "
                             "of --login-failure-burst); more answer 429 with Retry-After")
-    group.add_argument("--login-failure-burst", type=int, default=10)
+    group.add_argument("--login-failure-burst", type=POSITIVE_INT, default=10)
     group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
     group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
-    group.add_argument("--http-idle-timeout-s", type=float, default=60.0,
+    group.add_argument("--http-idle-timeout-s", type=POSITIVE_S, default=60.0,
                        help="close a connection whose request headers (or next request on a "
                             "kept-alive connection) have not all arrived within this")
-    group.add_argument("--http-body-timeout-s", type=float, default=60.0,
+    group.add_argument("--http-body-timeout-s", type=POSITIVE_S, default=60.0,
                        help="close a connection whose request body has not arrived within this")
-    group.add_argument("--http-max-connections", type=int, default=0,
+    group.add_argument("--http-max-connections", type=COUNT, default=0,
                        help="open HTTP connections at most (0: a quarter of the open-files limit, "
                             "at most 4096; the rest stays for the agent bus)")
 
@@ -213,7 +230,7 @@ def add_agent_parser(sub) -> None:
                        help="the cephx user the agent connects as (README: the capabilities it needs)")
     agent.add_argument("--admin-socket-dir", default="/var/run/ceph")
     agent.add_argument("--log-dir", default="/var/log/ceph")
-    agent.add_argument("--heartbeat-s", type=float, default=10.0)
+    agent.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0)
     agent.add_argument("--watch-s", type=float, default=0.5,
                        help="how often to check the map epochs between beats (0: never)")
 

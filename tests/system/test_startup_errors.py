@@ -49,3 +49,15 @@ def test_a_data_dir_we_may_not_use(tmp_path):
             data.chmod(0o700)
     # Depending on the parent's mode it cannot even be looked at, or looked at but not used.
     assert_one_line_error(done, "is not readable and writable", "Permission denied")
+
+
+@pytest.mark.parametrize("flag, value", [
+    ("--login-failure-burst", "-1"), ("--login-in-flight-per-client", "0"), ("--http-idle-timeout-s", "-1"),
+    ("--http-body-timeout-s", "nan"), ("--pending-keys-per-address", "-1"), ("--pending-key-max-age-s", "0"),
+    ("--heartbeat-s", "x"), ("--lockout-failures", "-2"), ("--max-body-bytes", "0"), ("--session-idle-s", "-5")])
+def test_a_bad_flag_value_is_one_usage_line_naming_the_flag(tmp_path, flag, value):
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--no-sim", "--data-dir", str(tmp_path / "d"),
+                           flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"run.py: error: argument {flag}: "), done.stderr
+    assert not (tmp_path / "d").exists()          # refused before anything was created
