@@ -37,6 +37,7 @@ class Dispatcher:
         self.cluster_ref = registry.cluster_ref
         self.server_ref = registry.server_ref
         self.cluster_summaries = read_models.cluster_summaries
+        self.cluster_summary = read_models.cluster_summary
         self.query_cache = read_models.query_cache
 
     def tick(self, now: float | None = None) -> None:

@@ -29,6 +29,11 @@ class ReadModels:
         with self._lock:
             return [self._summaries[fsid] for fsid in sorted(self._summaries)]
 
+    def cluster_summary(self, fsid: str) -> dict | None:
+        """One cluster's entry of the list (None: not known), as fresh as the list's."""
+        with self._lock:
+            return self._summaries.get(fsid)
+
     def share_queries(self, fsid: str, cache) -> None:
         # No lock: ClusterActors are built (and call this) while the registry's lock is held;
         # one dict item set or get is atomic.

@@ -40,6 +40,12 @@ class Reads:
             else:
                 message = lambda r: GetClusterServer(fsid, params["fqdn"], r)   # noqa: E731
             return with_cluster(self._clusters, fsid, lambda _: ask(self._directory, message))
+        if query == Query.CLUSTER:
+            # The list's own entry, republished on every heartbeat of the favourite mon host: a
+            # copy cached per map version would keep an old update_time until the maps move.
+            summary = self._clusters.cluster_summary(fsid)
+            if summary is not None:
+                return done(summary)
         cache = self._clusters.query_cache(fsid)
         answer = cache.published_answer(query, params) if cache is not None else None
         if answer is not None:   # kept for the current map version: no trip through the actor

@@ -15,6 +15,18 @@ def test_cluster_discovered_with_documented_fields(api, fleet):
     assert one.status_code == 200 and one.json()["id"] == fsid
 
 
+def test_one_clusters_update_time_moves_with_its_heartbeats_as_the_lists_does(api, fleet):
+    """The maps do not change here (the simulated cluster stands still), its heartbeats go on:
+    GET cluster/<fsid> must not keep the update_time of the first time it was asked."""
+    fsid = synced_cluster(api, fleet)
+    first = api.get(f"cluster/{fsid}").json()["update_time"]
+    listed = wait_until(lambda: (lambda t: t if t > first else None)(api.get("cluster").json()[0]["update_time"]),
+                        what="a later heartbeat in the cluster list")
+    one = api.get(f"cluster/{fsid}").json()
+    assert one["update_time"] >= listed
+    assert {**one, "update_time": None} == {**api.get("cluster").json()[0], "update_time": None}
+
+
 def test_servers_are_managed_with_their_services(api, fleet):
     fsid = synced_cluster(api, fleet)
     servers = api.get("server").json()
