@@ -17,7 +17,7 @@ from actors.cluster.map_events import diff_health, diff_mon_status, diff_osd_map
 from actors.cluster.membership import membership
 from actors.errors import Unavailable
 from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
-                             Forget, PlanChange, Restored, ServicesChanged, Tick)
+                             Forget, ForgetCluster, PlanChange, Restored, ServicesChanged, Tick)
 from actors.requests.messages import FavouriteChanged, MapArrived, MapCurrent, SubmitRequest, VersionKnown
 from actors.storage.messages import DeleteCluster, SaveCluster, SaveSyncObject
 from actors.cluster.sync_objects import REPLACE_AFTER, SyncState, choose_favourite, is_newer
@@ -235,6 +235,8 @@ class ClusterActor(Actor):
     def forget(self, message: Forget):
         self.forgotten = True
         self.peers.store.tell(DeleteCluster(self.fsid))
+        if self.peers.tracker is not None:
+            self.peers.tracker.tell(ForgetCluster(self.fsid))   # its copies of the maps go too
         self.actor_ref.stop(block=False)
 
     # --- directory and time ---------------------------------------------------------------------

@@ -29,7 +29,7 @@ from actors.runtime.base import Actor, handles
 from actors.context import Peers, Timings
 from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING, Event
-from actors.messages import EmitEvents, JobCompleted, Restored, Tick
+from actors.messages import EmitEvents, ForgetCluster, JobCompleted, Restored, Tick
 from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
 from actors.storage.messages import SaveRequest
@@ -193,6 +193,13 @@ class RequestTracker(Actor):
         if state.phase != rm.PHASE_VERIFY or held is None or current is None or held[0] < current:
             return None
         return rm.on_map_current, (held[0], held[1])
+
+    @handles(ForgetCluster)
+    def forget_cluster(self, message: ForgetCluster) -> None:
+        """A forgotten cluster's maps go too (an OSD map of 10,000 OSDs is megabytes); if it
+        reports again, its ClusterActor hands them over again."""
+        for held in (self.osd_maps, self.pg_summaries, self.current):
+            held.pop(message.fsid, None)
 
     @handles(FavouriteChanged)
     def favourite_changed(self, message: FavouriteChanged) -> None:

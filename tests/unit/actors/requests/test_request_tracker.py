@@ -11,7 +11,7 @@ from actors.runtime.base import ask
 from actors.context import Peers, Timings
 from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING
-from actors.messages import EmitEvents, JobCompleted, Restored, Tick
+from actors.messages import EmitEvents, ForgetCluster, JobCompleted, Restored, Tick
 from actors.requests.plans import JOB, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
@@ -152,6 +152,14 @@ def test_a_map_already_held_completes_the_request_when_its_job_returns(world):
     world.answer(1, epoch=8)
     assert world.get(rid)["status"] == "Completed successfully"
     assert world.nudges() == []
+
+
+def test_a_forgotten_clusters_maps_are_dropped(world):
+    world.map("osd_map", 9, osd_map(9))
+    world.tracker.ask(ForgetCluster(FSID))
+    rid = world.submit(MODIFY)
+    world.answer(1, epoch=8)
+    assert world.get(rid)["status"] == "Waiting for OSD map epoch 8"   # nothing held: it waits
 
 
 def test_pool_creation_waits_for_the_pools_pgs(world):
