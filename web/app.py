@@ -67,6 +67,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"{C}/mon", clusters.MonListHandler),
     (f"{C}/mon/{MON_ID}", clusters.MonDetailHandler),
     (f"{C}/mon/{MON_ID}/status", clusters.MonStatusHandler),
+    (f"{C}/health", clusters.HealthHandler),
     (f"{C}/config", clusters.ConfigListHandler),
     (f"{C}/config/{CONFIG_KEY}", clusters.ConfigDetailHandler),
     (f"{C}/sync_object", clusters.SyncObjectListHandler),

@@ -22,6 +22,7 @@ from actors.errors import Invalid, NotFound, Unavailable
 from actors.timefmt import iso
 from actors.cluster.views import api_osd_map as osdv
 from actors.cluster.views.config import api_config, api_config_key
+from actors.cluster.views.health import api_health
 from actors.cluster.views.mons import MonService, api_mon, api_mon_status, api_mons
 from actors.cluster.views.osd_map import OsdMapView
 from bus.protocol import SYNC_TYPES
@@ -67,6 +68,7 @@ class Query(StrEnum):
     MON = "mon"                          # (name: str) -> mon
     MON_STATUS = "mon_status"            # (name: str) -> the raw mon_status of that mon, or None
     CONFIG = "config"                    # () -> [{key, value}]
+    HEALTH = "health"                    # () -> {status, checks: [{name, severity, summary, count, muted, detail}]}
     CONFIG_KEY = "config_key"            # (key: str) -> {key, value}
     SYNC_TYPES = "sync_types"            # () -> [sync type name]
     SYNC_OBJECT = "sync_object"          # (sync_type: str) -> the raw map held, or None
@@ -266,6 +268,10 @@ def _mon_inputs(q: QueryCache):
     return mon_status, q.inputs.sync_data("quorum_status"), _mon_services(q.inputs)
 
 
+def _health(q: QueryCache):
+    return api_health(q.inputs.sync_data("health"), q.inputs.fsid)
+
+
 def _sync_object(q: QueryCache, sync_type: str):
     if sync_type not in SYNC_TYPES:
         raise NotFound.of("sync object type", sync_type)
@@ -301,4 +307,5 @@ QUERIES = {
     Query.CONFIG_KEY: lambda q, key: api_config_key(_config(q), key),
     Query.SYNC_TYPES: lambda q: list(SYNC_TYPES),
     Query.SYNC_OBJECT: _sync_object,
+    Query.HEALTH: _health,
 }

@@ -1,10 +1,17 @@
 """Clusters (`cluster[/<fsid>]`; DELETE forgets one until its next heartbeat) and their read-only
-views: mons, config, sync objects."""
+views: mons, health, config, sync objects."""
 from __future__ import annotations
 
 from actors.cluster.queries import Query
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
+
+HEALTH = {"type": "object", "required": ["status", "checks", "update_time"], "properties": {
+    "status": {"type": "string"}, "update_time": {"type": "string", "nullable": True},
+    "checks": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "severity": {"type": "string"}, "summary": {"type": "string"},
+        "count": {"type": "integer"}, "muted": {"type": "boolean"},
+        "detail": {"type": "array", "items": {"type": "string"}}}}}}}
 
 
 class ClusterListHandler(BaseHandler):
@@ -36,6 +43,14 @@ class MonDetailHandler(BaseHandler):
 class MonStatusHandler(BaseHandler):
     async def get(self, fsid: str, mon_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.MON_STATUS, name=mon_id))
+
+
+class HealthHandler(BaseHandler):
+    """The checks of `health detail`, most severe first (actors/cluster/views/health.py)."""
+    answer_schema = HEALTH
+
+    async def get(self, fsid: str) -> None:
+        self.send_json(await self.cluster_query(fsid, Query.HEALTH))
 
 
 class ConfigListHandler(BaseHandler):

@@ -32,6 +32,7 @@ CLUSTER_ROUTES = [
     ("/mon", Query.MONS, {}),
     ("/mon/figment000", Query.MON, {"name": "figment000"}),
     ("/mon/mon.a-1/status", Query.MON_STATUS, {"name": "mon.a-1"}),
+    ("/health", Query.HEALTH, {}),
     ("/config", Query.CONFIG, {}),
     ("/config/mds_bal_interval", Query.CONFIG_KEY, {"key": "mds_bal_interval"}),
     ("/sync_object", Query.SYNC_TYPES, {}),
