@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
 from actors.requests.applied import shows_applied
+from actors.requests.map_reading import created_pgs, find_created_pool, pg_num_target, pool_by_id, pools
 from actors.requests.pool_set import pool_set
 from actors.requests.plans import JOB, OSD_MAP, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 
@@ -158,7 +159,7 @@ def start(request_id: str, plan: Plan, fsid: str, cluster_name: str | None, mini
                          deadline=now + timeouts.job_s)
     if plan.completion == POOL_CREATED and osd_map_held is not None:
         epoch, data = osd_map_held
-        known = tuple(sorted(p["pool"] for p in _pools(data)
+        known = tuple(sorted(p["pool"] for p in pools(data)
                              if p.get("pool_name") == plan.pool_name and isinstance(p.get("pool"), int)))
         state = replace(state, epoch_before=int(epoch), known_pool_ids=known)
     if plan.pg_growth is not None and plan.completion == PG_GROWTH:
@@ -364,7 +365,7 @@ def on_maps_replaced(state: RequestState, stored: int, epoch: int, osd_map: Any,
     why = REPLACED.format(stored=stored, epoch=epoch)
     if state.phase == PHASE_PGS:
         name = state.pool_name if state.growth is None else state.growth.pool_name
-        pool = _pool_by_id(osd_map, state.pool_id)
+        pool = pool_by_id(osd_map, state.pool_id)
         if pool is None or pool.get("pool_name") != name:
             return _complete(state, now, f"{why}; they no longer show pool '{name}'")
         return state, ()
@@ -389,59 +390,6 @@ def guarded(transition: Callable[..., Result], state: RequestState, *args,
         if on_error is not None:
             on_error(exc)
         return fail(state, f"Internal error: {exc}", now)
-
-
-# --- map reading -------------------------------------------------------------------------------------
-# A new PG is `unknown` until the mgr has its first stats from an OSD (up to about a second on
-# a real cluster), then `creating`: neither means the PG exists yet.
-NOT_YET_CREATED = frozenset({"creating", "unknown"})
-
-
-def created_pgs(pg_summary: Any, pool_id: int | None) -> int:
-    """PGs of `pool_id` whose state (split on "+") is neither `creating` nor `unknown`."""
-    if pool_id is None or not isinstance(pg_summary, dict):
-        return 0
-    by_pool = pg_summary.get("by_pool") or {}
-    states = by_pool.get(str(pool_id), by_pool.get(pool_id)) or {}
-    return sum(int(count) for name, count in states.items()
-               if NOT_YET_CREATED.isdisjoint(str(name).split("+")))
-
-
-def _pools(osd_map: Any) -> list[dict]:
-    if not isinstance(osd_map, dict):
-        raise ValueError("the OSD map is not a map")
-    return [p for p in osd_map.get("pools") or () if isinstance(p, dict)]
-
-
-def _pool_by_id(osd_map: Any, pool_id: int | None) -> dict | None:
-    return next((p for p in _pools(osd_map) if p.get("pool") == pool_id), None)
-
-
-def _pg_num_target(pool: dict) -> int:
-    """The pg_num asked for: Ceph 14+ ramps `pg_num` towards `pg_num_target`."""
-    return int(pool.get("pg_num_target", pool.get("pg_num")))
-
-
-def _last_change(pool: dict) -> int | None:
-    try:
-        return int(pool.get("last_change"))
-    except (TypeError, ValueError):
-        return None
-
-
-def find_created_pool(state: RequestState, osd_map: Any) -> dict | None:
-    """The pool this request created: named `pool_name`, not one of those so named at submit,
-    and changed after the epoch held at submit (so created no earlier than the epoch after it);
-    the newest such pool (highest id) when several match."""
-    candidates = []
-    for pool in _pools(osd_map):
-        if pool.get("pool_name") != state.pool_name or pool.get("pool") in state.known_pool_ids:
-            continue
-        changed = _last_change(pool)
-        if state.epoch_before is not None and changed is not None and changed <= state.epoch_before:
-            continue
-        candidates.append(pool)
-    return max(candidates, key=lambda p: p.get("pool", -1), default=None)
 
 
 # --- internals ---------------------------------------------------------------------------------------
@@ -470,14 +418,14 @@ def _epoch_reached(state: RequestState, osd_map: Any, now: float) -> Result:
     if state.completion == OSD_MAP or state.pgp_sent:
         return _complete(state, now)
     if state.completion == POOL_CREATED:
-        pool = find_created_pool(state, osd_map)
+        pool = find_created_pool(osd_map, state.pool_name, state.known_pool_ids, state.epoch_before)
         if pool is None:
             return _complete(state, now, f"Expected pool '{state.pool_name}' not found")
         return _wait_for_pgs(replace(state, pool_id=int(pool["pool"]), pg_goal=int(pool["pg_num"])), now)
-    pool = _pool_by_id(osd_map, state.pool_id)
+    pool = pool_by_id(osd_map, state.pool_id)
     if pool is None:
         return _complete(state, now, f"Expected pool '{state.growth.pool_name}' not found")
-    if _pg_num_target(pool) != state.pg_goal:
+    if pg_num_target(pool) != state.pg_goal:
         return _complete(state, now, PG_FAILED)
     return _wait_for_pgs(state, now)
 
@@ -488,11 +436,11 @@ def _wait_for_pgs(state: RequestState, now: float) -> Result:
 
 def _check_pool(state: RequestState, osd_map: Any, now: float) -> Result:
     """While PGs are being created, the pool must stay and keep the pg_num asked for."""
-    pool = _pool_by_id(osd_map, state.pool_id)
+    pool = pool_by_id(osd_map, state.pool_id)
     name = state.pool_name if state.growth is None else state.growth.pool_name
     if pool is None:
         return _complete(state, now, f"Pool '{name}' was deleted while its PGs were being created")
-    if state.growth is not None and _pg_num_target(pool) != state.pg_goal:
+    if state.growth is not None and pg_num_target(pool) != state.pg_goal:
         return _complete(state, now, PG_INTERRUPTED)
     return state, ()
 
