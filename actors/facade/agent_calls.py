@@ -21,7 +21,7 @@ from actors.facade.base import Clusters, with_agent, with_cluster
 from actors.facade.cli.signatures import Signatures
 from actors.messages import ListMonHosts
 from actors.runtime.base import ask
-from actors.runtime.futures import done, failed, then
+from actors.runtime.futures import failed, then
 from bus.protocol import JobResult
 
 log = logging.getLogger(__name__)
@@ -38,23 +38,31 @@ class AgentCalls:
         self._directory = directory
         self._clock = clock
         self._call_timeout_s = call_timeout_s
-        self._signatures: dict = {}   # fsid -> (Signatures, when fetched)
+        self._signatures: dict = {}   # fsid -> (Future of Signatures, when asked)
 
     def cli_signatures(self, fsid: str) -> Future:
         """The cluster's command signatures (actors/facade/cli/signatures.py), asked of a mon host once
-        per SIGNATURES_TTL_S: they change only when Ceph is upgraded or a mgr module comes."""
+        per SIGNATURES_TTL_S: they change only when Ceph is upgraded or a mgr module comes. The
+        Future itself is kept, so requests arriving while it is asked share the one fetch; a
+        failed fetch is forgotten, the next request asks again."""
         kept = self._signatures.get(fsid)
         if kept is not None and self._clock() - kept[1] < SIGNATURES_TTL_S:
-            return done(kept[0])
+            return kept[0]
 
-        def keep(descriptions) -> Signatures:
+        def parsed(descriptions) -> Signatures:
             signatures = Signatures.from_descriptions(descriptions if isinstance(descriptions, dict) else {})
             if not len(signatures):
                 raise Unavailable("The cluster described no commands")
-            self._signatures[fsid] = (signatures, self._clock())
             return signatures
-        return then(self._ask_mons(fsid, "command_descriptions", {"fsid": fsid}, "command descriptions",
-                                   clean_failure=Unavailable), keep)
+        fetch = then(self._ask_mons(fsid, "command_descriptions", {"fsid": fsid}, "command descriptions",
+                                    clean_failure=Unavailable), parsed)
+        self._signatures[fsid] = (fetch, self._clock())
+        fetch.add_done_callback(lambda f: f.exception() is not None and self._forget_signatures(fsid, f))
+        return fetch
+
+    def _forget_signatures(self, fsid: str, failed_fetch: Future) -> None:
+        if self._signatures.get(fsid, (None,))[0] is failed_fetch:
+            self._signatures.pop(fsid, None)
 
     def run_cli(self, fsid: str, command: dict) -> Future:
         # A command that ran answers 200 whatever its status; a job that failed means the mon
