@@ -27,6 +27,7 @@ from typing import Callable
 
 from sim import ceph_json
 from sim.cluster_log import ClusterEvents
+from sim.commands import cli, executor, table
 from sim.config_defaults import config_show
 from sim.crush.text_map import CrushMap
 from sim.logs import ClusterLogs
@@ -395,9 +396,8 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
     def apply_commands(self, commands: list) -> dict:
         """Run `[prefix, args]` mon commands in order, stopping at the first failure (no
         rollback): {"fsid", "error", "results", "error_status", "versions"}. See sim/commands/executor.py."""
-        from sim.commands.executor import apply_commands
         with self.lock:
-            result = apply_commands(self, commands)
+            result = executor.apply_commands(self, commands)
             self.log_changes()
             self.checkpoint(force=True)   # config-key and scrub stamps change no epoch
             return {"fsid": self.fsid, **result, "versions": self.versions()}
@@ -405,9 +405,8 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
     def mon_command(self, command: dict) -> dict:
         """One parsed cli command ({"prefix", **arguments}): {"out", "err", "status"}, as `ceph`
         prints it. See sim/commands/cli.py."""
-        from sim.commands.cli import mon_command
         with self.lock:
-            result = mon_command(self, dict(command))
+            result = cli.mon_command(self, dict(command))
             self.log_changes()
             self.checkpoint(force=True)   # persistence: a write typed on the cli is a change too
             return result
@@ -415,8 +414,7 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
     @staticmethod
     def command_descriptions() -> dict:
         """The signatures of the commands served, as a Pacific mon describes them."""
-        from sim.commands.table import command_descriptions
-        return command_descriptions()
+        return table.command_descriptions()
 
     # ----- hosts ----------------------------------------------------------------------------
 

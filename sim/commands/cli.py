@@ -15,6 +15,8 @@ import errno
 import json
 
 from sim import ceph_json
+from sim.commands.executor import COMMANDS, apply_command
+from sim.errors import CommandError
 from sim.state import TIB
 
 JSON_FORMATS = ("json", "json-pretty")
@@ -27,8 +29,6 @@ def _result(out: str = "", err: str = "", status: int = 0) -> dict:
 
 def mon_command(cluster, command: dict) -> dict:
     """Run one parsed command ({"prefix", "format"?, **arguments}) against `cluster` (locked)."""
-    from sim.commands.executor import COMMANDS, apply_command
-    from sim.errors import CommandError
     args = dict(command)
     prefix, fmt = str(args.pop("prefix", "")), args.pop("format", None)
     if not cluster.quorum:
