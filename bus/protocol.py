@@ -28,6 +28,13 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # a 100,000-OSD map fits; anything larger 
 SYNC_TYPES = ("mds_map", "osd_map", "mon_map", "mon_status", "quorum_status",
               "pg_summary", "health", "config")
 
+# What the `get_cluster_stats` job answers besides fsid and taken_at (docs/sync-objects.md
+# "Stats"): per-OSD figures, too big to ride on every heartbeat at 10,000 OSDs, so the daemon
+# asks for them every STATS_FETCH_EVERY favourite heartbeats and at once after a change it made.
+STATS_OBJECTS = ("osd_df", "osd_perf")
+# The stats a cluster heartbeat carries (ClusterHeartbeat.stats).
+HEARTBEAT_STATS = ("pgmap", "df", "pool_stats")
+
 # The agent's self-test job functions (calamari-internals §3.7): what `server/<fqdn>/debug_job`
 # may ask for (the web and the facade check it) and every CephBackend runs.
 SELFTESTS = ("selftest_wait", "selftest_block", "selftest_exception")
@@ -87,10 +94,17 @@ class ServerHeartbeat:
 
 @dataclass(frozen=True)
 class ClusterHeartbeat:
-    """From a host whose mon is in quorum: the version vector of every sync object type."""
+    """From a host whose mon is in quorum: the version vector of every sync object type, and
+    the cluster's usage and rates of the moment (`stats`, docs/sync-objects.md "Stats").
+
+    stats: {"taken_at": epoch s, "pgmap": `status`["pgmap"], "df": `df detail`,
+    "pool_stats": `osd pool stats`}, each as Ceph prints it; None from agents that send none.
+    Stats move all the time, so they ride beside the versions and never drive a fetch.
+    """
     fsid: str
     name: str
     versions: dict  # sync type -> int epoch or str digest
+    stats: dict | None = None
 
 
 @dataclass(frozen=True)
