@@ -31,6 +31,8 @@ class Timings:
     fetch_timeout_s: float = 10.0      # an unanswered map fetch is re-issued after this
     job_timeout_s: float = 30.0        # deadline given to agents for map fetches
     call_timeout_s: float = CALL_TIMEOUT_S   # a synchronous call (CLI, logs) tries the next mon after this
+    stats_fetch_every: int = 6         # osd_df/osd_perf asked every this many favourite heartbeats
+    trend_min_span_s: float = 1800.0   # days_until_full needs history spanning at least this
 
     @property
     def favourite_timeout_s(self) -> float:
@@ -60,3 +62,7 @@ class Peers:
     # share_queries(fsid, QueryCache): a cluster's cached read answers, which the web tier may
     # read without a trip through the cluster's actor (absent in some unit tests)
     share_queries: Callable[[str, object], None] | None = None
+    # publish_fleet_row(fsid, row): a cluster's row of GET fleet (actors/cluster/views/fleet.py)
+    publish_fleet_row: Callable[[str, dict], None] | None = None
+    # note_contact(fqdn, last contact | None): a managed server's latest contact, for GET fleet
+    note_contact: Callable[[str, float | None], None] | None = None

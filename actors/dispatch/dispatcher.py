@@ -39,6 +39,7 @@ class Dispatcher:
         self.cluster_summaries = read_models.cluster_summaries
         self.cluster_summary = read_models.cluster_summary
         self.query_cache = read_models.query_cache
+        self.fleet_rows, self.server_contact = read_models.fleet_rows, read_models.server_contact
 
     def tick(self, now: float | None = None) -> None:
         self._ticks.tick(self._clock() if now is None else now)
@@ -79,4 +80,5 @@ def base_peers(store, eventer, directory, registry: ActorRegistry, read_models: 
     """The peers the dispatch parts provide (jobs, cluster lookup, read models); no tracker."""
     return Peers(store=store, eventer=eventer, directory=directory, send_job=jobs.send_job,
                  cluster_ref=registry.cluster_ref, publish_cluster=read_models.publish_cluster,
-                 share_queries=read_models.share_queries)
+                 share_queries=read_models.share_queries, publish_fleet_row=read_models.publish_fleet_row,
+                 note_contact=read_models.note_contact)

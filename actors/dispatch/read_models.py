@@ -1,5 +1,6 @@
 """What the web tier reads without a trip through an actor: each cluster's summary (GET
-cluster) and its QueryCache (actors/cluster/queries.py), published by the ClusterActors."""
+cluster), its fleet row (GET fleet) and its QueryCache (actors/cluster/queries.py), published by
+the ClusterActors; and each managed server's last contact, noted by the ServerDirectory."""
 from __future__ import annotations
 
 import threading
@@ -13,6 +14,8 @@ class ReadModels:
         self._lock = threading.Lock()
         self._summaries: dict[str, dict] = {}
         self._query_caches: dict[str, object] = {}      # fsid -> its ClusterActor's QueryCache
+        self._fleet_rows: dict[str, dict] = {}          # fsid -> its row (actors/cluster/views/fleet.py)
+        self._contacts: dict[str, float | None] = {}    # managed server fqdn -> last contact
 
     def publish_cluster(self, fsid: str, summary: dict | None) -> None:
         """A summary of a forgotten cluster is not kept: the registry is asked under this lock,
@@ -24,6 +27,26 @@ class ReadModels:
                 self._summaries.pop(fsid, None)
             elif self._registry.cluster_ref(fsid) is not None:
                 self._summaries[fsid] = summary
+
+    def publish_fleet_row(self, fsid: str, row: dict) -> None:
+        """Like publish_cluster: a row of a forgotten cluster is not kept."""
+        with self._lock:
+            if self._registry.cluster_ref(fsid) is not None:
+                self._fleet_rows[fsid] = row
+
+    def fleet_rows(self) -> list[dict]:
+        with self._lock:
+            return list(self._fleet_rows.values())
+
+    def note_contact(self, fqdn: str, last_contact: float | None) -> None:
+        """A managed server's latest contact; None: no longer managed (forgotten, inferred)."""
+        if last_contact is None:
+            self._contacts.pop(fqdn, None)
+        else:
+            self._contacts[fqdn] = last_contact   # one item set: atomic, no lock on this hot path
+
+    def server_contact(self, fqdn: str) -> float | None:
+        return self._contacts.get(fqdn)
 
     def cluster_summaries(self) -> list[dict]:
         with self._lock:
@@ -48,3 +71,4 @@ class ReadModels:
         with self._lock:
             self._summaries.pop(fsid, None)
             self._query_caches.pop(fsid, None)
+            self._fleet_rows.pop(fsid, None)

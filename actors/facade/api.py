@@ -35,6 +35,8 @@ class Api(Protocol):
     def list_requests(self, *, fsid: str | None, state: str | None,
                       offset: int, limit: int) -> Future: ...    # (count, [request])
     def get_request(self, request_id: str) -> Future: ...        # request
+    def fleet_page(self, *, ordering: str, health: str | None, offset: int,
+                   limit: int) -> Future: ...                    # (count, JsonBytes of fleet rows)
 
     # changes: the 202 workflow. Future of {"request_id": id}, or None for a no-op (HTTP 304).
     # `attrs` is the parsed JSON body as sent (validation of types, allowed/required fields and

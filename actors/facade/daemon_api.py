@@ -19,6 +19,7 @@ from actors.facade.agent_calls import AgentCalls
 from actors.facade.audit import AuditTrail
 from actors.facade.base import Clusters, emitter
 from actors.facade.changes import Changes
+from actors.facade.fleet import Fleet
 from actors.facade.keys import Keys
 from actors.facade.logins import Logins
 from actors.facade.reads import Reads
@@ -32,12 +33,13 @@ class DaemonApi:
                  tracker: pykka.ActorRef | None, *, eventer: pykka.ActorRef | None = None,
                  keyring: KeyRing | None = None, events: pykka.ActorRef | None = None,
                  auth: AuthSettings | None = None, call_timeout_s: float = CALL_TIMEOUT_S, clock=time.time,
-                 bus_stats=None):
+                 bus_stats=None, server_late_s: float = 30.0):
         """clusters: the Dispatcher (actors/dispatch/dispatcher.py); eventer: where events go;
         keyring: the bus's gate (None: keys change in the store only); events: the EventReader
         (actors/storage/event_reader.py) that lists events, None: the store; auth: session
         limits and lockout policy; call_timeout_s: one agent's time in a synchronous call;
-        bus_stats() -> the bus's counters, None: no bus. Unit tests leave out what they do not use."""
+        bus_stats() -> the bus's counters, None: no bus; server_late_s: when GET fleet counts a
+        server late (Timings.server_late_s). Unit tests leave out what they do not use."""
         auth = auth or AuthSettings()
         emit = emitter(eventer)
         auth_cache = AuthCache()   # shared: a changed account or revoked token leaves it at once
@@ -59,6 +61,7 @@ class DaemonApi:
         self.get_server, self.get_server_grains = reads.get_server, reads.get_server_grains
         self.list_events, self.list_requests, self.get_request = reads.list_events, reads.list_requests, reads.get_request
         self.list_users, self.get_user = reads.list_users, reads.get_user
+        self.fleet_page = Fleet(clusters, server_late_s, clock).fleet_page
 
         self.create, self.update, self.delete = changes.create, changes.update, changes.delete
         self.osd_command, self.replace_crush_map = changes.osd_command, changes.replace_crush_map

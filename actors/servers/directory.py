@@ -63,6 +63,7 @@ class ServerDirectory(Actor):
         old = self.records.get(record.fqdn)
         self.records[record.fqdn] = record
         self._answers.clear()
+        self._note_contact(record.fqdn, record.last_contact if record.managed else None)
         if old is None:
             self._fqdns = None
         if old is not None and old.services == record.services and old.hostname == record.hostname:
@@ -105,12 +106,17 @@ class ServerDirectory(Actor):
 
     def _forget(self, fqdn: str) -> None:
         record = self.records.pop(fqdn, None)
+        self._note_contact(fqdn, None)
         if record is not None:
             self._unindex(record)
             self._answers.clear()
             self._fqdns = None
             self._views.pop(fqdn, None)
         self.peers.store.tell(DeleteServer(fqdn))
+
+    def _note_contact(self, fqdn: str, last_contact: float | None) -> None:
+        if self.peers.note_contact is not None:   # GET fleet counts managed and late servers
+            self.peers.note_contact(fqdn, last_contact)
 
     def _put_or_drop(self, record: ServerRecord) -> None:
         """Unmanaged servers exist only while the maps place something on them; persist them here

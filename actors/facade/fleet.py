@@ -1,0 +1,87 @@
+"""`GET fleet`: the published rows of every cluster (actors/cluster/views/fleet.py), with their
+servers counted, filtered by health, ordered and paged. No actor is asked: at 100 clusters a
+request sorts 100 small dicts and counts their servers' contact times."""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import Future
+from typing import Callable
+
+from actors.cluster.views.fleet import HEALTH_RANK
+from actors.errors import Invalid
+from actors.facade.base import Clusters
+from actors.json_bytes import JsonBytes
+from actors.runtime.futures import done, failed
+
+
+def _nested(group: str, key: str) -> Callable[[dict], object]:
+    return lambda row: (row.get(group) or {}).get(key)
+
+
+# ordering name -> how a row sorts by it (None sorts last whichever the direction)
+ORDERINGS: dict[str, Callable[[dict], object]] = {
+    "name": lambda row: row["name"],
+    "fsid": lambda row: row["fsid"],
+    "health": lambda row: HEALTH_RANK.get(row["health"], len(HEALTH_RANK)) if row["health"] else None,
+    "used_ratio": lambda row: row["used_ratio"],
+    "used_bytes": lambda row: row["used_bytes"],
+    "total_bytes": lambda row: row["total_bytes"],
+    "days_until_full": lambda row: row["days_until_full"],
+    "osds_up": _nested("osds", "up"),
+    "osds_total": _nested("osds", "total"),
+    "pgs_active_clean": _nested("pgs", "active_clean"),
+    "servers_late": _nested("servers", "late"),
+    "write_bytes_sec": _nested("client_io", "write_bytes_sec"),
+    "read_bytes_sec": _nested("client_io", "read_bytes_sec"),
+    "update_time": lambda row: row["update_time"],
+}
+HEALTH_FILTERS = tuple(HEALTH_RANK)
+
+
+def ordering_problem(ordering: str) -> str | None:
+    """None for a known ordering ("used_ratio", "-used_ratio"), else why not."""
+    if ordering.removeprefix("-") in ORDERINGS:
+        return None
+    return f"unknown ordering {ordering!r}; one of {', '.join(sorted(ORDERINGS))}, each optionally with '-'"
+
+
+class Fleet:
+    def __init__(self, clusters: Clusters, server_late_s: float, clock: Callable[[], float] = time.time):
+        self._clusters = clusters
+        self._server_late_s = server_late_s
+        self._clock = clock
+        self._started_at = clock()   # a restarted daemon gives servers a period before "late"
+
+    def fleet_page(self, *, ordering: str, health: str | None, offset: int, limit: int) -> Future:
+        """(count, JsonBytes of the page's rows)."""
+        problem = ordering_problem(ordering)
+        if problem is not None:
+            return failed(Invalid(problem, {"ordering": [problem]}))
+        late_before = self._late_before()
+        rows = [self._with_servers(row, late_before) for row in self._clusters.fleet_rows()
+                if health is None or row["health"] == health]
+        rows = _ordered(rows, ordering)
+        return done((len(rows), JsonBytes(json.dumps(rows[offset:offset + limit]).encode())))
+
+    def _late_before(self) -> float:
+        """A server last heard before this is late: silent for server_late_s, counted from our
+        own start at the earliest."""
+        now = self._clock()
+        return now - self._server_late_s if now - self._started_at > self._server_late_s else float("-inf")
+
+    def _with_servers(self, row: dict, late_before: float) -> dict:
+        contacts = [c for c in map(self._clusters.server_contact, row["_fqdns"]) if c is not None]
+        shown = {key: value for key, value in row.items() if key != "_fqdns"}
+        shown["servers"] = {"managed": len(contacts), "late": sum(1 for c in contacts if c < late_before)}
+        return shown
+
+
+def _ordered(rows: list[dict], ordering: str) -> list[dict]:
+    """Sorted by the ordering, then by name and fsid (a stable page order); unknown values last."""
+    key = ORDERINGS[ordering.removeprefix("-")]
+    descending = ordering.startswith("-")
+    rows = sorted(rows, key=lambda row: (row["name"], row["fsid"]))
+    known = [row for row in rows if key(row) is not None]
+    unknown = [row for row in rows if key(row) is None]
+    return sorted(known, key=key, reverse=descending) + unknown
