@@ -50,15 +50,23 @@ class CephBackend(Protocol):
         ceph_version, services [{fsid, type, id, running, status, version}], grains."""
 
     def cluster_heartbeats(self) -> list[dict]:
-        """One {fsid, name, versions} per cluster whose local mon is in quorum ([] otherwise).
-        versions: osd_map, mon_map, mds_map (epochs), mon_status, quorum_status (election
-        epochs), pg_summary, health, config (md5 hex digests of the content)."""
+        """One {fsid, name, versions, stats?} per cluster whose local mon is in quorum ([]
+        otherwise). versions: osd_map, mon_map, mds_map (epochs), mon_status, quorum_status
+        (election epochs), pg_summary, health, config (md5 hex digests of the content).
+        stats (bus.protocol.HEARTBEAT_STATS, docs/sync-objects.md "Stats"): {"taken_at": epoch
+        s, "pgmap": `status`["pgmap"], "df": `df detail`, "pool_stats": `osd pool stats`}, as
+        Ceph prints them, all of one moment. Usage and rates move all the time, so they never
+        enter the versions nor decide whether a changed-cluster beat is sent; a backend that
+        cannot read them sends the beat without `stats` rather than no beat."""
 
     def run_job(self, function: str, args: dict) -> Any:
         """Run one job and return its result (msgpack-able, string map keys).
 
         Functions every backend serves:
           get_cluster_object(fsid, sync_type) -> {"fsid", "type", "version", "data"}
+          get_cluster_stats(fsid) -> {"fsid", "taken_at": epoch s, "osd_df": `osd df`,
+              "osd_perf": `osd perf`} (bus.protocol.STATS_OBJECTS): the per-OSD figures, too big
+              for every heartbeat, asked by the daemon on its own period
           rados_commands(fsid, commands: [[prefix, {args}], ...]) -> {"fsid", "error": bool,
               "results": [output per successful command], "error_status": "" or Ceph's message
               for the first failing command (e.g. "Error EEXIST: pool 'x' already exists"),

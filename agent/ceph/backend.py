@@ -1,13 +1,17 @@
 """RealCephBackend: the CephBackend of a real Ceph server (librados, admin sockets, log files).
 
-Jobs served (agent/backend.py): get_cluster_object, rados_commands, mon_command,
-command_descriptions, list_logs,
-tail_log, grains, selftest_wait, selftest_block, selftest_exception.
+Jobs served (agent/backend.py): get_cluster_object, get_cluster_stats, rados_commands,
+mon_command, command_descriptions, list_logs, tail_log, grains, selftest_wait, selftest_block,
+selftest_exception.
 
 Change visibility: besides the periodic beats, the minion asks `changed_cluster_heartbeats()`
 every `watch_s`. That costs one `status` mon command (~0.4 ms); only when a map epoch, the
 health or the PG states moved does the backend compute the whole version vector and hand a
 cluster heartbeat over, so an external change reaches the manager in about `watch_s`.
+
+Every cluster heartbeat sent also carries `stats` (agent/ceph/stats.py): `df detail`,
+`osd pool stats` and the pgmap of the same `status`. Two more commands, only when a beat goes
+out; they stay out of the versions and the fingerprint, so IO alone never sends a beat.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from agent.ceph import commands, logs
 from agent.ceph.admin_socket import AdminSocketError
 from agent.ceph.services import IN_QUORUM_STATES, LocalServices
 from agent.ceph.session import ClusterUnavailable, RadosSession
+from agent.ceph.stats import StatsReader, cluster_stats
 from agent.ceph.sync_objects import ClusterMaps, canonical_digest
 from agent.grains import local_grains
 
@@ -48,6 +53,7 @@ class RealCephBackend:
         self.services = LocalServices(admin_socket_dir)
         self.session = RadosSession(ceph_conf, keyring, client_name)
         self.maps = ClusterMaps(self.session, self.services.mon)
+        self.stats = StatsReader(self.session)
         self.installed_version = installed_ceph_version()
         self.boot_time = boot_time()
         self._reported: str | None = None   # fingerprint of the last cluster heartbeat's status
@@ -72,7 +78,7 @@ class RealCephBackend:
                 "grains": self.grains}
 
     def cluster_heartbeats(self) -> list[dict]:
-        """The version vector, when this server's mon is in quorum; [] otherwise."""
+        """The version vector and stats, when this server's mon is in quorum; [] otherwise."""
         return self._heartbeat(only_if_moved=False)
 
     def changed_cluster_heartbeats(self) -> list[dict]:
@@ -80,7 +86,8 @@ class RealCephBackend:
         return self._heartbeat(only_if_moved=True)
 
     def _heartbeat(self, only_if_moved: bool) -> list[dict]:
-        """One mon-socket ask and one `status`; the whole vector only when it is to be sent."""
+        """One mon-socket ask and one `status`; the whole vector and the stats only when it is
+        to be sent. A beat whose stats cannot be read goes without them."""
         name = self._quorum_mon_cluster()
         if name is None:
             return []
@@ -94,7 +101,9 @@ class RealCephBackend:
             log.info("%s: no cluster heartbeat: %s", self.fqdn, exc)
             return []
         self._reported = fingerprint
-        return [{"fsid": status["fsid"], "name": name, "versions": versions}]
+        beat = {"fsid": status["fsid"], "name": name, "versions": versions}
+        stats = self.stats.read(status)
+        return [beat if stats is None else {**beat, "stats": stats}]
 
     def _quorum_mon_cluster(self) -> str | None:
         """The cluster name of the local mon if it is in quorum."""
@@ -127,6 +136,10 @@ class RealCephBackend:
     def _get_cluster_object(self, args: dict) -> dict:
         self._check_fsid(args)
         return self.maps.get(args.get("sync_type"))
+
+    def _get_cluster_stats(self, args: dict) -> dict:
+        self._check_fsid(args)
+        return cluster_stats(self.session)
 
     def _rados_commands(self, args: dict) -> dict:
         self._check_fsid(args)
@@ -171,15 +184,16 @@ class RealCephBackend:
             start = self._cancelled_count
             self._cancel.wait_for(lambda: self._cancelled_count != start, timeout=seconds)
 
-    _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
-             "mon_command": _mon_command,
+    _JOBS = {"get_cluster_object": _get_cluster_object, "get_cluster_stats": _get_cluster_stats,
+             "rados_commands": _rados_commands, "mon_command": _mon_command,
              "command_descriptions": _command_descriptions, "list_logs": _list_logs, "tail_log": _tail_log,
              "grains": _grains, "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,
              "selftest_exception": _selftest_exception}
 
 
 def _fingerprint(status: dict) -> str:
-    """What in `ceph status` signals a change worth a heartbeat: epochs, health, PG states."""
+    """What in `ceph status` signals a change worth a heartbeat: epochs, health, PG states.
+    Never the pgmap's usage or rates: those move with every client write."""
     return canonical_digest([ClusterMaps.epochs(status), status.get("health"),
                              status.get("pgmap", {}).get("pgs_by_state")])
 
