@@ -5,6 +5,10 @@ agent can run as (`run.py agent --ceph-name client.calamari --keyring …`) inst
 client.admin. With it Ceph itself refuses what the manager never does: `auth …` (keys),
 `config-key …`, `config set`, monitor membership, and every change not listed here. Commands
 the API sends are listed by prefix.
+
+Reads need no listing: mon `allow r` covers them all, including the mgr commands the agent
+reads through the mon (`pg dump`, and for the stats `df`, `osd df`, `osd perf`,
+`osd pool stats`); checked on Pacific as this user (tests/real_ceph/test_agent_stats.py).
 """
 from __future__ import annotations
 
