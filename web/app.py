@@ -13,7 +13,7 @@ import tornado.web
 from web.base import NotFoundHandler
 from web.login_throttle import LoginThrottle
 from web.apidoc import openapi
-from web.resources import agents, bus, clusters, crush, docs, events, keys, osds, pools, requests, root
+from web.resources import agents, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
 
@@ -41,7 +41,7 @@ C = f"cluster/{FSID}"
 ROUTES: list[tuple[str, type]] = [
     ("", root.RootHandler),
     ("info", root.InfoHandler),
-    ("bus", bus.BusHandler),
+    ("bus", root.BusHandler),
     ("openapi.json", docs.OpenApiHandler),
     ("docs", docs.DocsHandler),
     ("grains", root.GrainsHandler),
