@@ -27,6 +27,15 @@ FLAG_BITS = (("full", 1 << 1), ("nearfull", 1 << 0), ("pauserd", 1 << 2), ("paus
              ("require_jewel_osds", 1 << 16), ("require_kraken_osds", 1 << 17),
              ("require_luminous_osds", 1 << 18), ("recovery_deletes", 1 << 19),
              ("purged_snapdirs", 1 << 20), ("pglog_hardlimit", 1 << 22))
+# The OSD map's fullness ratios (Pacific's defaults; `osd dump` prints them as C floats).
+NEARFULL_RATIO, BACKFILLFULL_RATIO, FULL_RATIO = 0.85, 0.9, 0.95
+# pg_pool_t flags, in the order Ceph names them; the fullness ones are set by the mon.
+POOL_FLAG_BITS = ((1, "hashpspool"), (2, "full"), (4, "ec_overwrites"), (8, "incomplete_clones"),
+                  (16, "nodelete"), (32, "nopgchange"), (64, "nosizechange"),
+                  (128, "write_fadvise_dontneed"), (256, "noscrub"), (512, "nodeep-scrub"),
+                  (1024, "full_quota"), (2048, "nearfull"), (4096, "backfillfull"))
+POOL_FULL, POOL_FULL_QUOTA, POOL_NEARFULL, POOL_BACKFILLFULL = 2, 1024, 2048, 4096
+POOL_FULLNESS_FLAGS = POOL_FULL | POOL_FULL_QUOTA | POOL_NEARFULL | POOL_BACKFILLFULL
 DEFAULT_EC_PROFILES = {"default": {"k": "2", "m": "2", "plugin": "jerasure",
                                    "technique": "reed_sol_van"}}
 
@@ -106,7 +115,7 @@ def pool_json(pool: Pool) -> dict:
 
 
 def _pool_flag_names(flags: int) -> str:
-    names = [name for bit, name in ((1, "hashpspool"), (2, "full")) if flags & bit]
+    names = [name for bit, name in POOL_FLAG_BITS if flags & bit]
     return ",".join(names)
 
 
@@ -126,7 +135,7 @@ def osd_json(osd: Osd, host: Host) -> dict:
         "cluster_addr": _legacy(clu, ports["cluster"], osd.nonce),
         "heartbeat_back_addr": _legacy(clu, ports["hb_back"], osd.nonce),
         "heartbeat_front_addr": _legacy(pub, ports["hb_front"], osd.nonce),
-        "state": ["exists", "up"] if osd.up else ["exists"],
+        "state": sorted(["exists"] + (["up"] if osd.up else []) + ([osd.fullness] if osd.fullness else [])),
     }
 
 
@@ -190,8 +199,8 @@ def osd_dump(*, fsid: str, epoch: int, created: float, modified: float, crush_ve
         "last_up_change": timestamp(last_up_change), "last_in_change": timestamp(last_in_change),
         "flags": ",".join(flag_names(flags)), "flags_num": flags_num(flags),
         "flags_set": sorted(flag_names(flags)),
-        "crush_version": crush_version, "full_ratio": float32(0.95),
-        "backfillfull_ratio": float32(0.9), "nearfull_ratio": float32(0.85),
+        "crush_version": crush_version, "full_ratio": float32(FULL_RATIO),
+        "backfillfull_ratio": float32(BACKFILLFULL_RATIO), "nearfull_ratio": float32(NEARFULL_RATIO),
         "cluster_snapshot": "",
         "pool_max": max((p.id for p in pools), default=0),
         "max_osd": max((o.id for o in osds), default=-1) + 1,

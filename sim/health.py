@@ -1,12 +1,19 @@
 """`health detail` in Pacific's shape: {"status", "checks": {code: check}, "mutes"}.
 
-Checks raised (all HEALTH_WARN, as Ceph raises them):
+Checks raised (HEALTH_WARN unless said, as Ceph raises them):
   OSDMAP_FLAGS      "noout flag(s) set"                  flags that change cluster behaviour
   OSD_DOWN          "N osds down"                        down OSDs that are still in
   OSD_HOST_DOWN     "N host (M osds) down"               hosts whose OSDs are all down and in
   PG_AVAILABILITY   "Reduced data availability: ..."     PGs not active (creating, peered) or stale
   PG_DEGRADED       "Degraded data redundancy: N pgs degraded"
   PG_BACKFILLING    "Data movement: N pgs remapped+backfilling"   (see note)
+  OSD_FULL          "N full osd(s)" (HEALTH_ERR), OSD_BACKFILLFULL "N backfillfull osd(s)",
+  OSD_NEARFULL      "N nearfull osd(s)": from each OSD's fullness state in the map
+  POOL_FULL         "N pool(s) full" ("... is full (running out of quota)" or "(no space)"),
+  POOL_BACKFILLFULL "N pool(s) backfillfull", POOL_NEARFULL "N pool(s) nearfull": from the
+                    pool flags the model sets (sim/usage/driver.py). As on Pacific with its
+                    default mon_pool_quota_warn_threshold (0), a quota raises nothing until it is
+                    reached.
 
 Note: Pacific itself stays HEALTH_OK while PGs only backfill misplaced data. The simulator keeps
 HEALTH_WARN until every PG is active+clean (PG_BACKFILLING, a simulator-only code), so that every
@@ -17,9 +24,9 @@ from __future__ import annotations
 
 from typing import Collection, Iterable, Mapping, Sequence
 
-from sim.ceph_json import flag_names
+from sim.ceph_json import POOL_BACKFILLFULL, POOL_FULL, POOL_FULL_QUOTA, POOL_NEARFULL, flag_names
 from sim.pgs import BACKFILLING, CLEAN, PG, OsdView
-from sim.state import Host, Osd
+from sim.state import Host, Osd, Pool
 
 MAX_DETAIL = 50  # mon_health_max_detail
 WARN_FLAGS = frozenset({"pauserd", "pausewr", "pauserec", "noup", "nodown", "noin", "noout",
@@ -31,8 +38,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _check(message: str, count: int, detail: list[str]) -> dict:
-    return {"severity": "HEALTH_WARN", "summary": {"message": message, "count": count},
+def _check(message: str, count: int, detail: list[str], severity: str = "HEALTH_WARN") -> dict:
+    return {"severity": severity, "summary": {"message": message, "count": count},
             "detail": [{"message": line} for line in detail[:MAX_DETAIL]], "muted": False}
 
 
@@ -41,8 +48,42 @@ def _pg_line(pg: PG, view: OsdView) -> str:
     return f"pg {pg.pgid} is {pg.state}, acting [{acting}]"
 
 
+# (OSD fullness, check code, severity, summary word, detail words), worst first.
+OSD_FULLNESS = (("full", "OSD_FULL", "HEALTH_ERR", "full", "is full"),
+                ("backfillfull", "OSD_BACKFILLFULL", "HEALTH_WARN", "backfillfull", "is backfill full"),
+                ("nearfull", "OSD_NEARFULL", "HEALTH_WARN", "nearfull", "is near full"))
+
+
+def _fullness_checks(osds: Mapping[int, Osd], pools: Mapping[int, Pool]) -> dict[str, dict]:
+    """OSD_FULL/BACKFILLFULL/NEARFULL and POOL_* from the map's fullness states and flags, as
+    Pacific's OSDMap::check_health words them."""
+    checks: dict[str, dict] = {}
+    by_id = sorted(osds.values(), key=lambda o: o.id)
+    for level, code, severity, word, state in OSD_FULLNESS:
+        ids = [o.id for o in by_id if o.fullness == level]
+        if ids:
+            checks[code] = _check(f"{len(ids)} {word} osd(s)", len(ids),
+                                  [f"osd.{i} {state}" for i in ids], severity)
+    full, backfillfull, nearfull = [], [], []
+    for pool in sorted(pools.values(), key=lambda p: p.id):
+        if pool.flags & POOL_FULL_QUOTA:
+            full.append(f"pool '{pool.name}' is full (running out of quota)")
+        elif pool.flags & POOL_FULL:
+            full.append(f"pool '{pool.name}' is full (no space)")
+        if pool.flags & POOL_BACKFILLFULL:
+            backfillfull.append(f"pool '{pool.name}' is backfillfull")
+        if pool.flags & POOL_NEARFULL:
+            nearfull.append(f"pool '{pool.name}' is nearfull")
+    for code, word, lines in (("POOL_FULL", "full", full), ("POOL_BACKFILLFULL", "backfillfull", backfillfull),
+                              ("POOL_NEARFULL", "nearfull", nearfull)):
+        if lines:
+            checks[code] = _check(f"{len(lines)} pool(s) {word}", len(lines), lines)
+    return checks
+
+
 def health_detail(hosts: Sequence[Host], osds: Mapping[int, Osd], pgs: Iterable[PG],
-                  view: OsdView, flags: Collection[str] = ()) -> dict:
+                  view: OsdView, flags: Collection[str] = (),
+                  pools: Mapping[int, Pool] | None = None) -> dict:
     checks: dict[str, dict] = {}
     warn = flag_names(WARN_FLAGS.intersection(flags))
     if warn:
@@ -90,4 +131,7 @@ def health_detail(hosts: Sequence[Host], osds: Mapping[int, Osd], pgs: Iterable[
         checks["PG_BACKFILLING"] = _check(
             f"Data movement: {_plural(len(backfilling), 'pg')} remapped+backfilling",
             len(backfilling), [_pg_line(pg, view) for pg in backfilling])
-    return {"status": "HEALTH_WARN" if checks else "HEALTH_OK", "checks": checks, "mutes": []}
+    checks.update(_fullness_checks(osds, pools or {}))
+    severities = {check["severity"] for check in checks.values()}
+    status = "HEALTH_ERR" if "HEALTH_ERR" in severities else "HEALTH_WARN" if checks else "HEALTH_OK"
+    return {"status": status, "checks": checks, "mutes": []}

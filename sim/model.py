@@ -10,8 +10,8 @@ Objects handed out are new objects: callers may keep and even mutate them. The e
 the surface the mon commands are written against (sim/surface.py): it serves code that already
 holds the lock, and hands out live records.
 
-Parts kept in their own modules: the sync objects (sim/sync.py), the command surface
-(sim/surface.py), the mon commands (sim/commands/executor.py and its handlers), the CRUSH map
+Parts kept in their own modules: the sync objects (sim/sync.py), the usage model and its stats
+(sim/usage/), the command surface (sim/surface.py), the mon commands (sim/commands/executor.py and its handlers), the CRUSH map
 (sim/crush/text_map.py, sim/crush/parse.py), the `ceph` CLI (sim/commands/cli.py) and the logs
 (sim/cluster_log.py, sim/logs.py).
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import random
 import threading
 import time
@@ -32,9 +33,10 @@ from sim.config_defaults import config_show
 from sim.crush.text_map import CrushMap
 from sim.logs import ClusterLogs
 from sim.pgs import OsdView, PgTable
-from sim.state import DAY, Host, Mon, Osd, Pool, build_topology
+from sim.state import DAY, TIB, Host, Mon, Osd, Pool, build_topology
 from sim.surface import CommandSurface
 from sim.sync import SyncObjects, canonical_json
+from sim.usage.driver import DEFAULT_CLIENT_LOAD, DEFAULT_OSD_BYTES, USAGE_SAVE_EVERY_S, ClusterUsage
 
 log = logging.getLogger(__name__)
 
@@ -47,38 +49,46 @@ POOL_OPTIONS = {"device_health_metrics": {"pg_num_max": 32, "pg_num_min": 1}}
 __all__ = ["SimCluster", "canonical_json"]
 
 # Attributes rebuilt on every start rather than persisted (see state() and from_state()).
-TRANSIENT = ("lock", "_clock", "_cache", "_gen", "_logs", "_by_fqdn", "saver", "_saved_gen")
+TRANSIENT = ("lock", "_clock", "_cache", "_gen", "_logs", "_by_fqdn", "saver", "_saved_gen",
+             "_usage_version", "_fullness_key", "_usage_saved_at")
 
 
-class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
+class SimCluster(SyncObjects, ClusterEvents, CommandSurface, ClusterUsage):
     """One cluster: hosts `ceph<index>-node<NNN>.sim.test`, mons on the first three, OSDs on all.
 
     Read: server_heartbeat(fqdn), cluster_heartbeat(fqdn), versions(),
-    get_cluster_object(sync_type, fqdn=None), pgs_brief(), quorum, leader,
-    mon_command(command), command_descriptions(), list_logs(fqdn), tail_log(fqdn, path, lines).
+    get_cluster_object(sync_type, fqdn=None), heartbeat_stats(), get_cluster_stats(),
+    pgs_brief(), quorum, leader, mon_command(command), command_descriptions(), list_logs(fqdn),
+    tail_log(fqdn, path, lines).
     Drive: advance(seconds), set_osd, stop_osd/start_osd, stop_mon/start_mon, reboot,
-    set_ceph_version, create_pool, apply_commands(commands) (the mon commands of
-    sim/commands/executor.py). `pg_create_rate`, `recovery_rate` and `osd_boot_delay_s` (simulated
-    seconds after which a running OSD marked down boots again; None: never) may be changed
-    any time.
+    set_ceph_version, create_pool, write(pool_name, nbytes), apply_commands(commands) (the mon
+    commands of sim/commands/executor.py). `pg_create_rate`, `recovery_rate`,
+    `osd_boot_delay_s` (simulated seconds after which a running OSD marked down boots again;
+    None: never) and `client_load` (MB/s written by clients, spread over the client pools; 0:
+    idle) may be changed any time. `osd_bytes` is every OSD's capacity (its CRUSH weight
+    follows, in TiB); pools start with some data (sim/usage/).
     """
 
     def __init__(self, *, index: int = 0, seed: int = 0, name: str = "ceph", hosts: int = 3,
                  osds_per_host: int = 4, clock: Callable[[], float] = time.time,
                  pg_create_rate: float = 20.0, recovery_rate: float = 5.0,
-                 osd_boot_delay_s: float | None = 5.0):
+                 osd_boot_delay_s: float | None = 5.0, osd_bytes: int = DEFAULT_OSD_BYTES,
+                 client_load: float = DEFAULT_CLIENT_LOAD):
         if not 0 <= index <= 155:
             raise ValueError("index must be in 0..155 (cluster network 10.{100+index}.x.x)")
         if hosts < 1 or osds_per_host < 0:
             raise ValueError("need at least one host and a non-negative OSD count")
+        if osd_bytes < 1 << 20 or not 0 <= client_load < math.inf:
+            raise ValueError("osd_bytes must be at least 1 MiB, client_load a number of MB/s >= 0")
         self.index, self.seed, self.name = index, seed, name
+        self.osd_bytes, self.client_load = int(osd_bytes), float(client_load)
         self._rng = random.Random(f"sim-cluster/{seed}/{index}")
         self.fsid = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
         now = clock()
         self._created = float(int(now - 60 * DAY))
         self._hosts, self._osds, epoch = build_topology(
             self._rng, index=index, hosts=hosts, osds_per_host=osds_per_host, now=now,
-            ceph_version=DEFAULT_VERSION)
+            ceph_version=DEFAULT_VERSION, crush_weight=self.osd_bytes / TIB)
         self._mons = [Mon(name=h.hostname, rank=h.index, host=h.index) for h in self._hosts[:3]]
         for mon in self._mons:
             self._hosts[mon.host].mon = mon.name
@@ -118,6 +128,7 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
         self.osd_boot_delay_s = osd_boot_delay_s
         self._sim_time = 0.0  # simulated seconds advanced so far
         self._init_transient(clock)
+        self._seed_usage()
         self._init_events()
 
     def _init_transient(self, clock: Callable[[], float]) -> None:
@@ -130,6 +141,7 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
         # Persistence (sim/persist.py): called with the cluster, under its lock, after changes.
         self.saver: Callable[["SimCluster"], None] | None = None
         self._saved_gen = self._gen
+        self._init_usage()
 
     # ----- persistence ------------------------------------------------------------------------
 
@@ -164,6 +176,7 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
                 log.exception("cannot save the state of simulated cluster %s", self.fsid)
                 return
             self._saved_gen = self._gen
+            self._usage_saved_at = self._sim_time
 
     # ----- identity -------------------------------------------------------------------------
 
@@ -367,7 +380,10 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
             return pool.id
 
     def advance(self, seconds: float) -> None:
-        """Let `seconds` of simulated time pass: OSD boots, PG creation and recovery."""
+        """Let `seconds` of simulated time pass: OSD boots, PG creation and recovery, client
+        writes and reads (sim/usage/). Usage alone saves the state only every
+        USAGE_SAVE_EVERY_S simulated seconds: a whole cluster's file is not worth a second's
+        bytes."""
         if seconds < 0:
             raise ValueError("time does not run backwards")
         with self.lock:
@@ -380,11 +396,13 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
                 for osd in sorted(booting, key=lambda o: o.id):
                     self._mark_osd(osd, epoch, up=True)
                 self._refresh_pgs()
-            if self._pgs.advance(seconds, self._view(), self._pools,
-                                 create_rate=self.pg_create_rate, recovery_rate=self.recovery_rate):
+            progress = self._pgs.advance(seconds, self._view(), self._pools,
+                                         create_rate=self.pg_create_rate, recovery_rate=self.recovery_rate)
+            if progress.changed:
                 self._gen += 1
+            self._advance_usage(seconds, progress.recovered)
             self.log_changes()
-            self.checkpoint()
+            self.checkpoint(force=self._sim_time - self._usage_saved_at >= USAGE_SAVE_EVERY_S)
 
     def pgs_brief(self) -> list[dict]:
         """`pg dump pgs_brief`: [{pgid, state, up, acting, up_primary, acting_primary}]."""
@@ -453,8 +471,9 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
         return {"fsid": self.fsid, "type": kind, "id": ident, "running": True, "status": status,
                 "version": host.ceph_version}
 
-    def cluster_heartbeat(self, fqdn: str) -> dict | None:
-        """{fsid, name, versions} if this host runs a mon that is in quorum, else None."""
+    def cluster_heartbeat(self, fqdn: str, with_stats: bool = True) -> dict | None:
+        """{fsid, name, versions, stats} if this host runs a mon that is in quorum, else None;
+        stats: heartbeat_stats() (left out with `with_stats` False)."""
         with self.lock:
             host = self._host(fqdn)
             if host.mon is None:
@@ -462,4 +481,7 @@ class SimCluster(SyncObjects, ClusterEvents, CommandSurface):
             mon = self._mon(host.mon)
             if not mon.running or mon.rank not in self._quorum():
                 return None
-            return {"fsid": self.fsid, "name": self.name, "versions": self.versions()}
+            beat = {"fsid": self.fsid, "name": self.name, "versions": self.versions()}
+            if with_stats:
+                beat["stats"] = self.heartbeat_stats()
+            return beat

@@ -13,13 +13,16 @@ State machine (strings as Ceph's pg_state_string spells them):
     degraded --recovery credit, replacement found--> active+remapped+backfilling
     active+remapped+backfilling --next advance--> active+clean
     degraded, acting healthy again --> active+recovery_wait+degraded --recovery credit--> active+clean
+
+Each recovery credit spent re-creates the replicas a degraded PG lacks (`missing_copies`):
+`advance` reports how many per pool, from which the model derives the recovery rates.
 """
 from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from sim.state import Osd, Pool
 
@@ -36,6 +39,7 @@ class PG:
     acting: list[int]   # last placement, primary first (may hold down/out OSDs)
     state: str = CLEAN
     placements: int = 1  # how often it was placed (seeds the next re-placement)
+    moving: int = 0      # replicas being backfilled onto new members (while BACKFILLING)
 
     @property
     def pgid(self) -> str:
@@ -95,6 +99,19 @@ def degraded_state(pg: PG, pool: Pool, view: OsdView) -> str | None:
     return "+".join(parts)
 
 
+def missing_copies(pg: PG, pool: Pool, view: OsdView) -> int:
+    """The replicas a degraded PG lacks: slots not held by an up and in OSD; at least one, since
+    a PG waiting for recovery has its members back but their data behind."""
+    return max(1, pool.size - sum(1 for o in pg.acting if o in view.healthy))
+
+
+class Progress(NamedTuple):
+    """What one PgTable.advance did: whether any PG changed, and the replicas recovered per
+    pool id."""
+    changed: bool
+    recovered: Counter
+
+
 class PgTable:
     """Every PG of one cluster, in (pool, seq) order, with the creation and recovery credits."""
 
@@ -149,15 +166,16 @@ class PgTable:
         return changed
 
     def advance(self, seconds: float, view: OsdView, pools: Mapping[int, Pool], *,
-                create_rate: float, recovery_rate: float) -> bool:
+                create_rate: float, recovery_rate: float) -> Progress:
         """Spend `seconds` of creation (`create_rate` PGs/s) and recovery (`recovery_rate`
-        PGs/s); True if any PG changed."""
+        PGs/s)."""
         self._create_credit += seconds * create_rate
         self._recovery_credit += seconds * recovery_rate
         changed = False
+        recovered: Counter = Counter()
         for pg in self.pgs:  # backfills started by an earlier advance complete
             if pg.state == BACKFILLING and all(o in view.healthy for o in pg.acting):
-                pg.state, changed = CLEAN, True
+                pg.state, pg.moving, changed = CLEAN, 0, True
         for pg in self.pgs:
             if self._create_credit < 1:
                 break
@@ -167,12 +185,16 @@ class PgTable:
         for pg in self.pgs:
             if self._recovery_credit < 1:
                 break
-            if "degraded" in pg.state and self._recover(pg, view, pools[pg.pool]):
+            if "degraded" not in pg.state:
+                continue
+            missing = missing_copies(pg, pools[pg.pool], view)
+            if self._recover(pg, view, pools[pg.pool]):
                 changed = True
+                recovered[pg.pool] += missing
                 self._recovery_credit -= 1
         self._create_credit = min(self._create_credit, 1.0)  # capacity does not bank up
         self._recovery_credit = min(self._recovery_credit, 1.0)
-        return self.refresh(view, pools) or changed
+        return Progress(self.refresh(view, pools) or changed, recovered)
 
     def _recover(self, pg: PG, view: OsdView, pool: Pool) -> bool:
         if len(pg.acting) >= pool.size and all(o in view.healthy for o in pg.acting):
@@ -185,6 +207,7 @@ class PgTable:
             pg.placements -= 1
             return False
         pg.acting, pg.state = acting, BACKFILLING
+        pg.moving = pool.size - sum(1 for o in keep if o is not None)
         return True
 
     def summary(self, view: OsdView) -> dict:

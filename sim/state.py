@@ -64,6 +64,7 @@ class Osd:
     last_scrub: float = 0.0       # wall-clock stamps of the last scrub / deep-scrub / repair
     last_deep_scrub: float = 0.0
     last_repair: float = 0.0
+    fullness: str = ""            # "", "nearfull", "backfillfull" or "full": its state in the map
 
 
 @dataclass
@@ -93,6 +94,15 @@ class Pool:
     erasure_code_profile: str = ""
     stripe_width: int = 0
     options: dict = field(default_factory=dict)   # `osd pool set <pool> pg_num_min …` and kin
+    # Usage (sim/usage/): user bytes (one replica) and objects stored, and the client operations
+    # and bytes read and written since the pool was made (`df detail` rd, rd_bytes, wr, wr_bytes).
+    # Floats: a load of a few MB/s over a fraction of a second adds a fraction of an object.
+    stored: float = 0.0
+    objects: float = 0.0
+    reads: float = 0.0
+    read_bytes: float = 0.0
+    writes: float = 0.0
+    write_bytes: float = 0.0
 
     def __post_init__(self) -> None:
         if not self.pgp_num:
@@ -100,8 +110,9 @@ class Pool:
 
 
 def build_topology(rng: random.Random, *, index: int, hosts: int, osds_per_host: int, now: float,
-                   ceph_version: str) -> tuple[list[Host], dict[int, Osd], int]:
-    """Hosts `ceph<index>-node<j>` with `osds_per_host` OSDs each, numbered host by host.
+                   ceph_version: str, crush_weight: float) -> tuple[list[Host], dict[int, Osd], int]:
+    """Hosts `ceph<index>-node<j>` with `osds_per_host` OSDs each, numbered host by host, each
+    OSD of `crush_weight` (its size in TiB, as ceph-volume weighs a new OSD).
     Returns (hosts, osds by id, the OSD map epoch once every OSD has booted)."""
     host_list = []
     for j in range(hosts):
@@ -121,6 +132,6 @@ def build_topology(rng: random.Random, *, index: int, hosts: int, osds_per_host:
             osds[osd_id] = Osd(id=osd_id, host=host.index, slot=slot,
                                uuid=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
                                nonce=rng.randrange(1000, 4_000_000_000), up_from=epoch,
-                               up_thru=epoch)
+                               up_thru=epoch, crush_weight=crush_weight)
             host.osd_ids.append(osd_id)
     return host_list, osds, epoch

@@ -50,7 +50,8 @@ class SyncObjects:
             else:
                 view = OsdView(self._osds.values())
                 data = (self._pgs.summary(view) if sync_type == "pg_summary" else
-                        health_detail(self._hosts, self._osds, self._pgs.pgs, view, self._flags))
+                        health_detail(self._hosts, self._osds, self._pgs.pgs, view, self._flags,
+                                      self._pools))
             text = canonical_json(data)
             cached = (self._gen, hashlib.md5(text.encode()).hexdigest(), text)
             self._cache[sync_type] = cached

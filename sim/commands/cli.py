@@ -7,7 +7,8 @@ Pacific signatures of what the simulator serves) and sends the command JSON; thi
 one, as the mon does); every change the simulator models (sim/commands/executor.py) runs as it does for a
 request, and answers with Ceph's status text on stderr. A failure exits with its errno and
 "Error ENAME: ..." on stderr. Without a mon quorum every command fails like a client that cannot
-reach the cluster (status 110). Usage figures are zero: the simulator stores no data.
+reach the cluster (status 110). Usage and IO figures are the model's (sim/usage/), those of
+the heartbeat stats.
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import json
 from sim import ceph_json
 from sim.commands.executor import COMMANDS, apply_command
 from sim.errors import CommandError
-from sim.state import TIB
 
 JSON_FORMATS = ("json", "json-pretty")
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
@@ -64,6 +64,19 @@ def size_text(n: float) -> str:
     return f"{number} {UNITS[unit]}"
 
 
+def count_text(n: int) -> str:
+    """A count as Ceph's si_u_t prints it: 73, 4.61k, 12.3M."""
+    for unit in ("", "k", "M", "G"):
+        if n < 1000 or unit == "G":
+            return f"{n}" if not unit else f"{n:.3g}{unit}"
+        n /= 1000
+    return str(n)
+
+
+def percent_text(fraction: float) -> str:
+    return f"{100 * fraction:.2f}" if fraction else "0"
+
+
 def age_text(seconds: float) -> str:
     seconds = max(0, int(seconds))
     for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
@@ -102,18 +115,13 @@ def _osd_counts(cluster) -> tuple[int, int, int]:
     return len(osds), sum(1 for o in osds if o.up), sum(1 for o in osds if o.in_)
 
 
-def _raw_bytes(cluster) -> int:
-    return sum(int(o.crush_weight * TIB) for o in cluster.osds.values() if o.up)
-
-
 def _status(cluster, version):
     now = cluster.now()
     quorum = cluster.quorum_status()
     health, _ = _health(cluster, version, False)
     total, up, in_ = _osd_counts(cluster)
-    states = cluster.pg_summary()["all"]
-    by_state = sorted(states.items(), key=lambda kv: (-kv[1], kv[0]))
-    num_pgs, raw = sum(states.values()), _raw_bytes(cluster)
+    pgmap = cluster.heartbeat_stats()["pgmap"]
+    by_state = [(s["state_name"], s["count"]) for s in pgmap["pgs_by_state"]]
     data = {
         "fsid": cluster.fsid, "health": health, "election_epoch": quorum["election_epoch"],
         "quorum": quorum["quorum"], "quorum_names": quorum["quorum_names"],
@@ -123,9 +131,7 @@ def _status(cluster, version):
         "osdmap": {"epoch": cluster.osd_epoch, "num_osds": total, "num_up_osds": up,
                    "osd_up_since": int(cluster.last_up_change), "num_in_osds": in_,
                    "osd_in_since": int(cluster.last_in_change), "num_remapped_pgs": 0},
-        "pgmap": {"pgs_by_state": [{"state_name": s, "count": n} for s, n in by_state],
-                  "num_pgs": num_pgs, "num_pools": len(cluster.pools), "num_objects": 0,
-                  "data_bytes": 0, "bytes_used": 0, "bytes_avail": raw, "bytes_total": raw},
+        "pgmap": pgmap,
         "fsmap": {"epoch": cluster.fsmap_epoch, "by_rank": [], "up:standby": 0},
         "mgrmap": {"available": False, "num_standbys": 0, "modules": [], "services": {}},
         "servicemap": {"epoch": 1, "modified": ceph_json.timestamp(cluster.created),
@@ -139,14 +145,29 @@ def _status(cluster, version):
               f" (age {age_text(quorum['quorum_age'])})",
               f"    osd: {total} osds: {up} up (since {age_text(now - cluster.last_up_change)}),"
               f" {in_} in (since {age_text(now - cluster.last_in_change)})",
-              " ", "  data:", f"    pools:   {len(cluster.pools)} pools, {num_pgs} pgs",
-              "    objects: 0 objects, 0 B",
-              f"    usage:   0 B used, {size_text(raw)} / {size_text(raw)} avail"]
+              " ", "  data:", f"    pools:   {pgmap['num_pools']} pools, {pgmap['num_pgs']} pgs",
+              f"    objects: {count_text(pgmap['num_objects'])} objects, {size_text(pgmap['data_bytes'])}",
+              f"    usage:   {size_text(pgmap['bytes_used'])} used, {size_text(pgmap['bytes_avail'])} / "
+              f"{size_text(pgmap['bytes_total'])} avail"]
     for i, (state, count) in enumerate(by_state):
         lines.append(("    pgs:     " if i == 0 else "             ") + f"{count} {state}")
     if not by_state:
         lines.append("    pgs:     ")
-    return data, "\n".join(lines) + "\n \n"
+    return data, "\n".join(lines + _io_lines(pgmap)) + "\n \n"
+
+
+def _io_lines(pgmap: dict) -> list[str]:
+    """`ceph -s`'s io section: client and recovery rates, when there are any."""
+    lines = []
+    if "read_op_per_sec" in pgmap:
+        parts = [f"{size_text(pgmap[k])}/s {word}" for k, word in
+                 (("read_bytes_sec", "rd"), ("write_bytes_sec", "wr")) if k in pgmap]
+        parts += [f"{pgmap['read_op_per_sec']} op/s rd", f"{pgmap['write_op_per_sec']} op/s wr"]
+        lines.append("    client:   " + ", ".join(parts))
+    if "recovering_bytes_per_sec" in pgmap:
+        lines.append(f"    recovery: {size_text(pgmap['recovering_bytes_per_sec'])}/s, "
+                     f"{pgmap['recovering_objects_per_sec']} objects/s")
+    return [" ", "  io:", *lines] if lines else []
 
 
 def _osd_tree(cluster, version):
@@ -221,35 +242,28 @@ def _osd_stat(cluster, version):
                  f"epoch: e{cluster.osd_epoch}\n"
 
 
-def _df(cluster, version):
-    raw = _raw_bytes(cluster)
-    classes: dict[str, int] = {}
-    for osd in cluster.osds.values():
-        if osd.up:
-            classes[osd.device_class] = classes.get(osd.device_class, 0) + int(osd.crush_weight * TIB)
-    pools = []
-    for pool in (cluster.pools[i] for i in sorted(cluster.pools)):
-        profile = cluster.ec_profiles.get(pool.erasure_code_profile, {})
-        share = int(profile["k"]) / pool.size if pool.type == 3 and profile else 1 / pool.size
-        pools.append({"name": pool.name, "id": pool.id, "stats": {
-            "stored": 0, "objects": 0, "kb_used": 0, "bytes_used": 0, "percent_used": 0,
-            "max_avail": int(raw * 0.95 * share)}, "pg_num": pool.pg_num})
-    stats = {"total_bytes": raw, "total_avail_bytes": raw, "total_used_bytes": 0,
-             "total_used_raw_bytes": 0, "total_used_raw_ratio": 0}
-    data = {"stats": {**stats, "num_osds": len(cluster.osds), "num_per_pool_osds": len(cluster.osds),
-                      "num_per_pool_omap_osds": len(cluster.osds)},
-            "stats_by_class": {c: {**stats, "total_bytes": n, "total_avail_bytes": n}
-                               for c, n in sorted(classes.items())},
-            "pools": [{k: v for k, v in p.items() if k != "pg_num"} for p in pools]}
+# What `df` prints of each pool without `detail`.
+DF_POOL_KEYS = ("stored", "objects", "kb_used", "bytes_used", "percent_used", "max_avail")
+
+
+def _df(cluster, version, detail: bool):
+    df = cluster.heartbeat_stats()["df"]
+    if not detail:
+        df["pools"] = [{**p, "stats": {k: p["stats"][k] for k in DF_POOL_KEYS}} for p in df["pools"]]
     raw_rows = [["CLASS", "SIZE", "AVAIL", "USED", "RAW USED", "%RAW USED"]]
-    raw_rows += [[c, size_text(n), size_text(n), "0 B", "0 B", "0"] for c, n in sorted(classes.items())]
-    raw_rows.append(["TOTAL", size_text(raw), size_text(raw), "0 B", "0 B", "0"])
+    for name, space in [*sorted(df["stats_by_class"].items()), ("TOTAL", df["stats"])]:
+        raw_rows.append([name, size_text(space["total_bytes"]), size_text(space["total_avail_bytes"]),
+                         size_text(space["total_used_bytes"]), size_text(space["total_used_raw_bytes"]),
+                         percent_text(space["total_used_raw_ratio"])])
+    pg_nums = {p.id: p.pg_num for p in cluster.pools.values()}
     pool_rows = [["POOL", "ID", "PGS", "STORED", "OBJECTS", "USED", "%USED", "MAX AVAIL"]]
-    pool_rows += [[p["name"], str(p["id"]), str(p["pg_num"]), "0 B", "0", "0 B", "0",
-                   size_text(p["stats"]["max_avail"])] for p in pools]
+    pool_rows += [[p["name"], str(p["id"]), str(pg_nums.get(p["id"], 0)), size_text(p["stats"]["stored"]),
+                   count_text(p["stats"]["objects"]), size_text(p["stats"]["bytes_used"]),
+                   percent_text(p["stats"]["percent_used"]), size_text(p["stats"]["max_avail"])]
+                  for p in df["pools"]]
     text = ("--- RAW STORAGE ---\n" + _table(raw_rows, right=set(range(1, 6))) +
             " \n--- POOLS ---\n" + _table(pool_rows, right=set(range(1, 8))))
-    return data, text
+    return df, text
 
 
 def _pool_ls(cluster, version, detail: bool):
@@ -281,7 +295,8 @@ HANDLERS = {
     "status": _status,
     "health": lambda c, v: _health(c, v, False),
     "health detail": lambda c, v: _health(c, v, True),
-    "osd tree": _osd_tree, "osd dump": _osd_dump, "osd stat": _osd_stat, "df": _df,
+    "osd tree": _osd_tree, "osd dump": _osd_dump, "osd stat": _osd_stat,
+    "df": lambda c, v: _df(c, v, False), "df detail": lambda c, v: _df(c, v, True),
     "osd pool ls": lambda c, v: _pool_ls(c, v, False),
     "osd pool ls detail": lambda c, v: _pool_ls(c, v, True),
     "mon stat": _mon_stat,

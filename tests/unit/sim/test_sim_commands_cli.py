@@ -48,6 +48,8 @@ def test_status_text(cluster):
     assert "    mon: 3 daemons, quorum ceph0-node000,ceph0-node001,ceph0-node002 (age 60m)\n" in out
     assert "    osd: 8 osds: 8 up (since 0s), 8 in (since 0s)\n" in out
     assert "    pools:   3 pools, 97 pgs\n" in out and "    pgs:     97 active+clean\n" in out
+    assert re.search(r"^    objects: \d+(\.\d+)?k objects, \d+(\.\d)? [GT]iB\n", out, re.M)
+    assert "  io:\n    client:   5.7 MiB/s rd, 3.8 MiB/s wr, 366 op/s rd, 61 op/s wr\n" in out
     cluster.set_osd(2, up=False)
     out = cli(cluster, "status")
     assert "    health: HEALTH_WARN\n            1 osds down\n" in out
@@ -60,6 +62,7 @@ def test_status_json(cluster):
     assert status["health"]["status"] == "HEALTH_OK"
     assert status["osdmap"]["num_osds"] == status["osdmap"]["num_up_osds"] == 8
     assert status["pgmap"]["pgs_by_state"] == [{"state_name": "active+clean", "count": 97}]
+    assert status["pgmap"] == cluster.heartbeat_stats()["pgmap"]     # the model's usage and IO
     assert status["quorum_names"] == ["ceph0-node000", "ceph0-node001", "ceph0-node002"]
     pretty = cli(cluster, "status", fmt="json-pretty")
     assert json.loads(pretty) == status and pretty.startswith('{\n    "')
@@ -103,13 +106,21 @@ def test_osd_dump_and_stat(cluster):
 
 
 def test_df(cluster):
+    df = json.loads(cli(cluster, "df", fmt="json"))
+    total, used = df["stats"]["total_bytes"], df["stats"]["total_used_bytes"]
+    assert total == 8 * cluster.osd_bytes and 0 < used < total / 2    # seeded data, not full
+    assert [p["name"] for p in df["pools"]] == ["device_health_metrics", "rbd", "data"]
+    assert set(df["pools"][1]["stats"]) == {"stored", "objects", "kb_used", "bytes_used", "percent_used",
+                                            "max_avail"}
+    detail = json.loads(cli(cluster, "df", "detail", fmt="json"))
+    assert detail == cluster.heartbeat_stats()["df"] and "rd_bytes" in detail["pools"][1]["stats"]
     out = cli(cluster, "df")
     assert out.startswith("--- RAW STORAGE ---\nCLASS  ")
-    assert re.search(r"^TOTAL\s+15 TiB\s+15 TiB\s+0 B\s+0 B\s+0$", out, re.M)
-    assert re.search(r"^rbd\s+2\s+64\s+0 B\s+0\s+0 B\s+0\s+4\.6 TiB$", out, re.M)
-    df = json.loads(cli(cluster, "df", fmt="json"))
-    assert df["stats"]["total_bytes"] == 8 * int(1.8194 * (1 << 40))
-    assert [p["name"] for p in df["pools"]] == ["device_health_metrics", "rbd", "data"]
+    raw = rf"{used / 2**40:.1f} TiB"
+    assert re.search(rf"^TOTAL\s+15 TiB\s+\d+ TiB\s+{raw}\s+{raw}\s+{100 * used / total:.2f}$", out, re.M)
+    assert re.search(r"^rbd\s+2\s+64\s+\d+(\.\d)? [GT]iB\s+\d+k\s+\d+(\.\d)? [GT]iB\s+\d+\.\d\d\s+\d+(\.\d)? TiB$",
+                     out, re.M)
+    assert re.search(r"^device_health_metrics\s+1\s+1\s+0 B\s+0\s+0 B\s+0\s+", out, re.M)
 
 
 def test_pool_ls(cluster):

@@ -507,7 +507,11 @@ def test_cluster_heartbeat_only_from_mon_hosts_in_quorum():
     cluster = make(hosts=4, osds_per_host=1)
     heartbeat = cluster.cluster_heartbeat("ceph0-node000.sim.test")
     assert protocol.ClusterHeartbeat(**heartbeat).fsid == cluster.fsid
-    assert heartbeat == {"fsid": cluster.fsid, "name": "ceph", "versions": cluster.versions()}
+    assert heartbeat == {"fsid": cluster.fsid, "name": "ceph", "versions": cluster.versions(),
+                         "stats": cluster.heartbeat_stats()}
+    assert set(heartbeat["stats"]) == {"taken_at", *protocol.HEARTBEAT_STATS}
+    assert cluster.cluster_heartbeat("ceph0-node000.sim.test", with_stats=False) == {
+        "fsid": cluster.fsid, "name": "ceph", "versions": cluster.versions()}
     assert cluster.cluster_heartbeat("ceph0-node003.sim.test") is None  # no mon there
     with pytest.raises(KeyError):
         cluster.cluster_heartbeat("elsewhere.sim.test")
