@@ -57,6 +57,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sim-clusters", type=int, default=1)
     parser.add_argument("--sim-servers", type=int, default=3)
     parser.add_argument("--sim-osds-per-server", type=int, default=4)
+    parser.add_argument("--sim-client-load", type=_number(float, 0, True), default=4.0, metavar="MB_PER_S",
+                        help="synthetic client writes per simulated cluster, MB/s (0: idle)")
     parser.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0,
                         help="agent heartbeat period the daemon expects (and the simulator uses)")
     parser.add_argument("--request-timeout-s", type=POSITIVE_S, default=60.0,
@@ -90,6 +92,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sim.add_argument("--clusters", type=int, default=1)
     sim.add_argument("--servers", type=int, default=3)
     sim.add_argument("--osds-per-server", type=int, default=4)
+    sim.add_argument("--client-load", type=_number(float, 0, True), default=4.0, metavar="MB_PER_S",
+                     help="synthetic client writes per cluster, MB/s (0: idle)")
     sim.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0)
     sim.add_argument("--seed", type=int, default=0)
     sim.add_argument("--state-dir", default=None,
@@ -272,7 +276,7 @@ async def run_sim(args) -> int:
     from sim.fleet import SimFleet
     fleet = SimFleet(args.connect, server_key=server_key(args), clusters=args.clusters, servers=args.servers,
                      osds_per_server=args.osds_per_server, heartbeat_s=args.heartbeat_s, seed=args.seed,
-                     key_dir=args.key_dir, state_dir=args.state_dir)
+                     key_dir=args.key_dir, state_dir=args.state_dir, client_load=args.client_load)
     stop = stop_on_signals()
     fleet.start()
     print(f"simulated fleet of {len(fleet.backends)} servers in {len(fleet.clusters)} clusters "
@@ -419,7 +423,8 @@ async def run_daemon(args) -> int:
             try:   # its clusters outlive the daemon in DATA_DIR/sim (sim/persist.py)
                 fleet = SimFleet(bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,
                                  servers=args.sim_servers, osds_per_server=args.sim_osds_per_server,
-                                 heartbeat_s=args.heartbeat_s, state_dir=str(data_dir / "sim"))
+                                 heartbeat_s=args.heartbeat_s, state_dir=str(data_dir / "sim"),
+                                 client_load=args.sim_client_load)
             except (ValueError, OSError) as exc:   # an unreadable state: say so, do not start afresh
                 raise SystemExit(f"calamari: simulator: {exc}") from None
             for fqdn, pair in fleet.keys.items():   # our own simulated agents: no operator needed

@@ -1,8 +1,9 @@
 """SimBackend: the CephBackend of one host of a SimCluster (what a real agent would see there).
 
-Jobs served (agent/backend.py): get_cluster_object, rados_commands, mon_command,
-command_descriptions, list_logs,
-tail_log, grains, selftest_wait, selftest_block, selftest_exception.
+Jobs served (agent/backend.py): get_cluster_object, get_cluster_stats, rados_commands,
+mon_command, command_descriptions, list_logs, tail_log, grains, selftest_wait, selftest_block,
+selftest_exception. Every cluster heartbeat carries the cluster's stats of the moment
+(SimCluster.heartbeat_stats), as the real agent's do.
 
 Failure knobs for tests, read at the moment they matter:
   job_latency_s     the minion waits this long before running each job
@@ -69,8 +70,9 @@ class SimBackend:
         return [] if heartbeat is None else [heartbeat]
 
     def changed_cluster_heartbeats(self) -> list[dict]:
-        """The cluster heartbeat if its versions moved since the last one sent, else none."""
-        heartbeat = self.cluster.cluster_heartbeat(self.fqdn)
+        """The cluster heartbeat if its versions moved since the last one sent, else none (usage
+        moving alone sends nothing: the stats are not asked for the comparison)."""
+        heartbeat = self.cluster.cluster_heartbeat(self.fqdn, with_stats=False)
         if heartbeat is None or heartbeat["versions"] == self._watched:
             return []
         return self.cluster_heartbeats()
@@ -147,6 +149,11 @@ class SimBackend:
             raise JobError(f"unknown sync_type {sync_type!r}; expected one of {', '.join(SYNC_TYPES)}")
         return self.cluster.get_cluster_object(sync_type, fqdn=self.fqdn)
 
+    def _get_cluster_stats(self, args: dict) -> dict:
+        args = self._args("get_cluster_stats", args, ("fsid",))
+        self._check_fsid(args["fsid"])
+        return self.cluster.get_cluster_stats()
+
     def _rados_commands(self, args: dict) -> dict:
         args = self._args("rados_commands", args, ("fsid", "commands"))
         self._check_fsid(args["fsid"])
@@ -204,7 +211,8 @@ class SimBackend:
         self._args("selftest_exception", args, ())
         raise RuntimeError("This is a self-test exception")
 
-    _JOBS = {"get_cluster_object": _get_cluster_object, "rados_commands": _rados_commands,
+    _JOBS = {"get_cluster_object": _get_cluster_object, "get_cluster_stats": _get_cluster_stats,
+             "rados_commands": _rados_commands,
              "mon_command": _mon_command,
              "command_descriptions": _command_descriptions, "list_logs": _list_logs, "tail_log": _tail_log,
              "grains": _grains, "selftest_wait": _selftest_wait, "selftest_block": _selftest_block,

@@ -4,6 +4,9 @@ All agents of a fleet share one AgentHost (one I/O thread, one socket per agent)
 simulated servers fit in one process. A driver thread advances the clusters' PG dynamics in
 real time; tests can instead call `advance` themselves.
 
+Every cluster takes `client_load` MB/s of synthetic client writes (sim/usage/), also when
+resumed from a state dir: the load is the fleet's setting, not the cluster's state.
+
 Each simulated server has its own CurveZMQ key pair, like a real agent: new ones in memory, or
 kept as FQDN.key/FQDN.key_secret in `key_dir` so that a restarted fleet keeps its identities
 (new keys for known servers would be refused by the manager as impostors).
@@ -16,6 +19,7 @@ epochs, OSD states; a saved cluster wins over the size arguments). Its keys then
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 
@@ -25,6 +29,7 @@ from bus.curve import KeyPair, load_or_create, new_keypair
 from sim.backend import SimBackend
 from sim.model import SimCluster
 from sim.persist import SimStateDir
+from sim.usage.driver import DEFAULT_CLIENT_LOAD
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +38,12 @@ class SimFleet:
     def __init__(self, endpoint: str, *, server_key: str, clusters: int = 1, servers: int = 3,
                  osds_per_server: int = 4, heartbeat_s: float = 10.0, seed: int = 0,
                  advance_every_s: float | None = 1.0, key_dir: str | None = None,
-                 first_cluster: int = 0, state_dir: str | None = None):
+                 first_cluster: int = 0, state_dir: str | None = None,
+                 client_load: float = DEFAULT_CLIENT_LOAD):
+        if not 0 <= client_load < math.inf:
+            raise ValueError(f"client_load must be a number of MB/s >= 0, got {client_load!r}")
         self.endpoint = endpoint
+        self.client_load = client_load
         self.heartbeat_s = heartbeat_s
         # first_cluster: fleets in several processes take disjoint index ranges, so their fsids
         # and host names (both derived from the index) do not collide; together they equal one
@@ -59,9 +68,11 @@ class SimFleet:
     def _cluster(self, index: int, seed: int, servers: int, osds_per_server: int) -> SimCluster:
         saved = self.state.load(index) if self.state else None
         if saved is None:
-            cluster = SimCluster(index=index, seed=seed, hosts=servers, osds_per_host=osds_per_server)
+            cluster = SimCluster(index=index, seed=seed, hosts=servers, osds_per_host=osds_per_server,
+                                 client_load=self.client_load)
         else:
             cluster = SimCluster.from_state(saved)
+            cluster.client_load = self.client_load
             log.info("simulated cluster %s resumed from %s at OSD map epoch %d", cluster.fsid,
                      self.state.file_of(index), cluster.versions()["osd_map"])
         if self.state:

@@ -258,3 +258,26 @@ def test_grains_job_answers_the_heartbeats_host_facts(cluster):
     assert grains["fqdn"] == b.fqdn
     with pytest.raises(JobError):
         b.run_job("grains", {"extra": 1})
+
+
+def test_get_cluster_stats_job_answers_osd_df_and_osd_perf(cluster):
+    b = backend(cluster, 3)        # any host answers it, a mon host or not
+    answer = b.run_job("get_cluster_stats", {"fsid": cluster.fsid})
+    assert set(answer) == {"fsid", "taken_at", *protocol.STATS_OBJECTS} and answer["fsid"] == cluster.fsid
+    assert [n["id"] for n in answer["osd_df"]["nodes"]] == cluster.osd_ids
+    assert answer == cluster.get_cluster_stats()
+    with pytest.raises(JobError, match="not fsid 'other'"):
+        b.run_job("get_cluster_stats", {"fsid": "other"})
+    with pytest.raises(JobError, match="get_cluster_stats takes arguments fsid"):
+        b.run_job("get_cluster_stats", {"fsid": cluster.fsid, "osd": 1})
+
+
+def test_cluster_heartbeats_carry_the_stats_and_usage_alone_sends_no_change_beat(cluster):
+    mon = backend(cluster, 0)
+    (beat,) = mon.cluster_heartbeats()
+    assert beat["stats"] == cluster.heartbeat_stats()
+    protocol.ClusterHeartbeat(**beat)
+    written = beat["stats"]["pgmap"]["data_bytes"]
+    cluster.advance(5)                     # the client load writes: usage moves, versions do not
+    assert cluster.heartbeat_stats()["pgmap"]["data_bytes"] > written
+    assert mon.changed_cluster_heartbeats() == []
