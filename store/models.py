@@ -188,5 +188,30 @@ class Request(BaseModel):
         table_name = "requests"
 
 
+class HistorySeries(BaseModel):
+    """The names of time series (e.g. "used_bytes", "pool.3.stored_bytes"), shared by every
+    cluster: a point stores small ids instead of the names (store/history.py)."""
+    id = pw.AutoField()
+    name = pw.TextField(unique=True)
+
+    class Meta:
+        table_name = "history_series"
+
+
+class HistoryPoint(BaseModel):
+    """One moment of a cluster's time series: every series' value at `t` (tier 0: a heartbeat),
+    or their means over the bucket starting at `t` (tier 1: 5 minutes, tier 2: an hour).
+    Rolled up and pruned by store/history_upkeep.py."""
+    fsid = pw.TextField()
+    tier = pw.SmallIntegerField()
+    t = pw.DoubleField()
+    count = pw.IntegerField()    # heartbeats behind the point: the weight of a mean of means
+    data = pw.BlobField()        # msgpack {HistorySeries.id: value}
+
+    class Meta:
+        table_name = "history_points"
+        primary_key = pw.CompositeKey("fsid", "tier", "t")   # every query seeks (fsid, tier) then t
+
+
 ALL_MODELS = (User, LoginFailure, Session, ApiToken, Server, Cluster, SyncObject, Event, EventPruneMark,
-              MinionKey, Request)
+              MinionKey, Request, HistorySeries, HistoryPoint)
