@@ -22,8 +22,8 @@ from actors.accounts import api_tokens, lockout, roles
 from actors.storage import messages as m
 from actors.runtime.base import Actor, handles
 from actors.errors import Conflict, NotFound
-from actors.storage.event_reader import EventInbox
-from store import pruning, queries as q
+from actors.storage.event_reader import EventInbox, read_history
+from store import history, history_upkeep, pruning, queries as q
 from store.db import create_schema, open_database, redact  # redact: re-exported to actors.system
 from store.event_pages import EventPages
 from store.models import database_proxy
@@ -49,8 +49,9 @@ def _entity(message) -> str:
     return " ".join(parts) or "-"
 
 
-def _write(*message_types: type) -> Callable:
-    """A fire-and-forget write: one transaction; failure -> rollback, log, count, carry on."""
+def _write(*message_types: type, undo: Callable | None = None) -> Callable:
+    """A fire-and-forget write: one transaction; failure -> rollback, log, count, carry on.
+    undo(self): forget what the write cached in memory, once it is rolled back."""
     def decorate(fn):
         @functools.wraps(fn)
         def run(self, message):
@@ -58,6 +59,8 @@ def _write(*message_types: type) -> Callable:
                 with self._db.atomic():
                     fn(self, message)
             except Exception:  # noqa: BLE001 - a bad write must not stop the store
+                if undo is not None:
+                    undo(self)
                 self.failed_writes += 1
                 log.exception("store: %s failed for %s; rolled back",
                               type(message).__name__, _entity(message))
@@ -89,6 +92,7 @@ class StoreActor(Actor):
         self._db: pw.Database | None = None
         self.failed_writes = 0
         self._pages = EventPages()   # anchors of the event lists this actor is asked for
+        self._series = history.History()     # on the models' binding: this actor's connection
 
     # Kept: an override of pykka's private Actor._create_actor_inbox (pinned pykka 4.5.0): pykka
     # has no public way to choose an actor's inbox, and the count must be taken as a SaveEvents
@@ -156,6 +160,11 @@ class StoreActor(Actor):
     @_write(m.DeleteCluster)
     def _delete_cluster(self, msg: m.DeleteCluster) -> None:
         q.delete_cluster(msg.fsid)
+        self._series.delete_history(msg.fsid)
+
+    @_write(m.RecordSample, undo=lambda self: self._series.forget())   # ids of names it created
+    def _record_sample(self, msg: m.RecordSample) -> None:
+        self._series.record_sample(msg.fsid, msg.t, msg.values)
 
     @_write(m.SaveEvents)
     def _save_events(self, msg: m.SaveEvents) -> None:
@@ -198,10 +207,21 @@ class StoreActor(Actor):
                                       msg.audit.cutoff(now), msg.audit.max_count)
         requests = pruning.prune_requests(msg.requests.cutoff(now), msg.requests.max_count, limit)
         if events >= limit or requests >= limit:
-            self.actor_ref.tell(m.PruneHistory(msg.events, msg.requests, limit, now, audit=msg.audit))
+            self.actor_ref.tell(m.PruneHistory(msg.events, msg.requests, limit, now, audit=msg.audit, series=None))
         if events or requests:
             log.info("store: retention deleted %d events and %d completed requests", events, requests)
+        if msg.series is not None:
+            self.actor_ref.tell(m.RollUpSeries(now, limit, msg.series))
         return events, requests
+
+    @_query(m.RollUpSeries)
+    def _roll_up_series(self, msg: m.RollUpSeries) -> history_upkeep.Upkeep:
+        done = history_upkeep.upkeep(self._series, msg.now, msg.tiers.ages, msg.batch_rows)
+        if not done.done:
+            self.actor_ref.tell(m.RollUpSeries(msg.now, msg.batch_rows, msg.tiers))
+        if any(done.deleted):
+            log.debug("store: time series: %s points rolled up, %s deleted (per tier)", done.written, done.deleted)
+        return done
 
     # queries --------------------------------------------------------------------------------
 
@@ -210,10 +230,23 @@ class StoreActor(Actor):
         def skip(fsid, sync_type, exc):
             log.error("store: skipping undecodable map fsid=%r sync_type=%r: %s",
                       fsid, sync_type, exc)
+        now = self._clock()
+
+        def recent(fsid: str) -> tuple:
+            if not msg.recent_s:
+                return ()
+            return tuple(self._series.recent_points(fsid, now - msg.recent_s, now, msg.recent_raw_s,
+                                                    msg.recent_five_minute_s, msg.recent_series))
         clusters = [m.StoredCluster(fsid=c["fsid"], name=c["name"], update_time=c["update_time"],
-                                    sync_objects=c["sync_objects"], late=bool(c.get("late")))
+                                    sync_objects=c["sync_objects"], late=bool(c.get("late")),
+                                    recent_points=recent(c["fsid"]))
                     for c in q.load_clusters(on_bad_row=skip)]
         return m.StoredState(servers=q.load_servers(), clusters=clusters, keys=q.load_keys())
+
+    @_query(m.ReadHistory)
+    def _read_history(self, msg: m.ReadHistory) -> dict:
+        """(The daemon's web tier asks its EventReader; this serves the other callers.)"""
+        return read_history(self._series, msg)
 
     @handles(m.ListEvents)
     def _list_events(self, msg: m.ListEvents):

@@ -1,5 +1,6 @@
-"""EventReader: serves the event list (ListEvents) on a connection of its own, so a page is not
-queued behind the store's writes (a retention batch, a burst of maps) in the store's inbox.
+"""EventReader: serves the event list (ListEvents) and the clusters' time series (ReadHistory) on
+a connection of its own, so a page or a graph is not queued behind the store's writes (a retention
+batch, a burst of maps) in the store's inbox.
 
 What a reader sees, as when the store answered ListEvents itself:
 - only committed rows, so an event shown is durable (it survives kill -9; the store commits each
@@ -13,6 +14,9 @@ What a reader sees, as when the store answered ListEvents itself:
 SQLite (WAL) lets this connection read while the store writes; on PostgreSQL it is a second
 connection whose transactions are REPEATABLE READ READ ONLY, so a count and its page agree.
 The reader never creates or migrates the schema: it starts after the store has.
+
+A time series read waits for nothing: it shows what is committed (a heartbeat's point may be a
+moment late, never wrong).
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ import peewee as pw
 
 from actors.storage import messages as m
 from actors.runtime.base import DEFERRED, Actor, handles
+from actors.timefmt import iso
+from store import history
 from store.db import open_database, redact
 from store.event_pages import EventPages
 
@@ -67,6 +73,12 @@ class EventInbox(queue.Queue):
             return self._events.wait_for(lambda: self.events_done >= target or self.closed, timeout_s)
 
 
+def read_history(series: history.History, msg: m.ReadHistory) -> dict:
+    """ReadHistory's answer (inside the caller's transaction); the store answers it the same way."""
+    return series.read_history(msg.fsid, msg.series, msg.from_t, msg.to_t, msg.now, msg.raw_step_s,
+                               msg.tiers.ages, stamp=iso)
+
+
 class EventReader(Actor):
     def __init__(self, database: str, store=None, warm: bool = True):
         """store: the StoreActor writing `database`: its inbox is the fence, and it answers in
@@ -79,6 +91,7 @@ class EventReader(Actor):
         self._warm = warm
         self._db: pw.Database | None = None
         self._pages = EventPages()
+        self._series: history.History | None = None
 
     def on_start(self) -> None:
         try:
@@ -93,6 +106,7 @@ class EventReader(Actor):
             log.error("event reader: cannot open %s (%s); the store lists events", redact(self._url), exc)
             return
         self._db = db
+        self._series = history.History(db)
         if self._warm:
             try:
                 self._read(*WARM, 0, 1)
@@ -108,13 +122,23 @@ class EventReader(Actor):
         with self._db.atomic():
             return self._pages.list(self._db, fsid, fqdn, max_severity, offset, limit)
 
+    def _store_answers(self, msg) -> object:
+        if self._store is None:
+            raise RuntimeError("the event reader has no database connection")
+        self._store.tell(msg)   # it completes msg.reply
+        return DEFERRED
+
+    @handles(m.ReadHistory)
+    def _read_history(self, msg: m.ReadHistory):
+        if self._db is None:
+            return self._store_answers(msg)
+        with self._db.atomic():
+            return read_history(self._series, msg)
+
     @handles(m.ListEvents)
     def _list_events(self, msg: m.ListEvents):
         if self._db is None:
-            if self._store is None:
-                raise RuntimeError("the event reader has no database connection")
-            self._store.tell(msg)   # it completes msg.reply
-            return DEFERRED
+            return self._store_answers(msg)
         if self._fence is not None and not self._fence.wait_for_events(FENCE_WAIT_S):
             log.warning("event reader: the store has not saved the pending events after %.1f s; "
                         "listing what is committed", FENCE_WAIT_S)

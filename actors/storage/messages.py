@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from actors.events import Event
-from actors.storage.retention import Retention
+from actors.storage.retention import Retention, SeriesTiers
+
+RECENT_S = 3 * 86_400.0     # the time series a restored cluster gets back (LoadState)
 
 
 # Replies -------------------------------------------------------------------------------------
@@ -25,6 +27,8 @@ class StoredCluster:
     update_time: float | None
     sync_objects: dict    # sync_type -> (version: int | str, data)
     late: bool = False
+    recent_points: tuple = ()   # its time series since LoadState.recent_s ago (see there):
+                                # ((t, {series: value}), ...) oldest first
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,18 @@ class SaveSyncObject:
 
 @dataclass(frozen=True)
 class DeleteCluster:
-    """Removes the cluster row and its maps; its events are kept."""
+    """Removes the cluster row, its maps and its time series; its events are kept."""
     fsid: str
+
+
+@dataclass(frozen=True)
+class RecordSample:
+    """One heartbeat's figures of a cluster, a raw point of its time series (store/history.py); the
+    same fsid and t again replaces it. values: series name -> number ("used_bytes",
+    "pool.3.stored_bytes", ...: names are not checked); anything but a finite number is left out."""
+    fsid: str
+    t: float
+    values: dict
 
 
 @dataclass(frozen=True)
@@ -147,14 +161,55 @@ class PruneHistory:
     now: float | None = None
     reply: Future | None = None
     audit: Retention = Retention()    # audit entries: their own limits (none unless given)
+    # Then the time series are rolled up and pruned (RollUpSeries, told by the store to itself).
+    # None: not (the batches that go on with a backlog of events or requests).
+    series: SeriesTiers | None = SeriesTiers()
+
+
+@dataclass(frozen=True)
+class RollUpSeries:
+    """Rolls the time series up a tier and prunes each tier (store/history_upkeep.py) in one
+    transaction touching about batch_rows rows -> store.history_upkeep.Upkeep (points written and
+    deleted per tier, done). Until done, the store tells itself the same message again (same
+    `now`, no reply), so a backlog goes a batch at a time with other messages in between."""
+    now: float
+    batch_rows: int
+    tiers: SeriesTiers = SeriesTiers()
+    reply: Future | None = None
 
 
 # Queries ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LoadState:
-    """-> StoredState."""
+    """-> StoredState; each cluster with its time series of the last recent_s (0: none): hourly
+    means until recent_five_minute_s ago (None: none), 5-minute means until recent_raw_s ago,
+    then raw points, and raw points anyway where not rolled up yet (store/history.py
+    recent_points). recent_series: only the series matching these globs (e.g. "used_bytes",
+    "pool.*.stored_bytes"; none: all). Points and series cost start-up time: bench/history.py."""
     reply: Future
+    recent_s: float = RECENT_S
+    recent_raw_s: float = 0.0
+    recent_five_minute_s: float | None = None
+    recent_series: tuple[str, ...] = ()
+    tiers: SeriesTiers = SeriesTiers()
+
+
+@dataclass(frozen=True)
+class ReadHistory:
+    """-> {"step_s", "series": {name: [[ISO 8601 time, value], ...]}}: the points of one cluster's
+    series with from_t <= t <= to_t, oldest first, from the finest tier holding from_t (raw within
+    tiers.raw_s of now: step_s = raw_step_s, the heartbeat period; then 5-minute means: 300; then
+    hourly: 3600). A series with no point there, or never recorded, gives []. Answered by the
+    EventReader (actors/storage/event_reader.py) on its own connection, and by the StoreActor."""
+    fsid: str
+    series: tuple[str, ...]
+    from_t: float
+    to_t: float
+    now: float
+    raw_step_s: float
+    reply: Future
+    tiers: SeriesTiers = SeriesTiers()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Retention of history (events, completed requests): by age and by count, enforced in batches.
+"""Retention of history (events, completed requests, time series): by age and by count, enforced
+in batches.
 
 Pure policy here (no clocks: `now` is a parameter); the SQL is store/pruning.py, the batches run
 in the store actor (PruneHistory), and the request tracker applies the same policy to the
@@ -37,6 +38,24 @@ class Retention:
     def excess(self, count: int) -> int:
         """How many of `count` rows are over the count limit."""
         return 0 if self.max_count is None else max(0, count - self.max_count)
+
+
+@dataclass(frozen=True)
+class SeriesTiers:
+    """How long each tier of the clusters' time series is kept (store/history.py): a point per
+    heartbeat for raw_s, 5-minute means for five_minute_s, hourly means for hourly_s. Reads take
+    the finest tier that still holds the start of their range."""
+    raw_s: float = 6 * 3600.0
+    five_minute_s: float = 30 * DAY_S
+    hourly_s: float = 365 * DAY_S
+
+    def __post_init__(self):
+        if not 0 < self.raw_s <= self.five_minute_s <= self.hourly_s:
+            raise ValueError(f"tier ages must be positive and growing, got {self.ages}")
+
+    @property
+    def ages(self) -> tuple[float, float, float]:
+        return (self.raw_s, self.five_minute_s, self.hourly_s)
 
 
 @dataclass(frozen=True)
