@@ -11,9 +11,9 @@ from actors.events import INFO, Event
 from actors.messages import Restored, Tick
 from actors.requests.messages import ListRequests, SubmitJob
 from actors.requests.tracker import RequestTracker
-from actors.storage.actor import StoreActor
 from tests.helpers import wait_until
 from tests.unit.actor_doubles import Recorder
+from tests.unit.actors.storage.store_helpers import Clock, clocked_store
 
 DAY = rt.DAY_S
 NOW = 1_800_000_000.0
@@ -53,19 +53,10 @@ def test_due_first_at_once_then_every_interval_and_after_a_clock_step_back():
 
 # the store: batches, oldest first, never a running request -------------------------------------------
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def store(db_url):
     """On SQLite and on PostgreSQL (tests/db_backends.py): the pruning SQL must run on both."""
-    clock = Clock(NOW)
-    ref = StoreActor.start(db_url, clock=clock)
+    ref, clock = clocked_store(db_url, NOW)
     yield ref, clock
     ref.stop()
 

@@ -7,12 +7,11 @@ import pytest
 
 from actors.storage import messages as m
 from actors.storage import retention as rt
-from actors.storage.actor import StoreActor
 from actors.storage.event_reader import EventReader
 from actors.timefmt import iso
 from tests.db_backends import rows
 from tests.helpers import wait_until
-from tests.unit.actors.storage.store_helpers import call
+from tests.unit.actors.storage.store_helpers import call, clocked_store
 
 NOW = 1_800_000_000.0
 HOUR = 3600.0
@@ -20,18 +19,9 @@ FSID = "d5ee9ec2-1111-4c0e-9c3e-5b5c3a3f0001"
 OTHER_FSID = "d5ee9ec2-2222-4c0e-9c3e-5b5c3a3f0002"
 
 
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def store(db_url):
-    clock = Clock(NOW)
-    ref = StoreActor.start(db_url, clock=clock)
+    ref, clock = clocked_store(db_url, NOW)
     call(ref, m.Flush)           # the schema exists before a reader opens the database
     yield ref, clock
     ref.stop()
@@ -146,3 +136,10 @@ def test_without_its_own_connection_the_reader_asks_the_store(tmp_path, store):
         assert read(reader, ["used_bytes"], NOW - HOUR)["series"]["used_bytes"] == [[iso(NOW - 10), 7]]
     finally:
         reader.stop()
+
+
+def test_tier_ages_must_grow_from_the_raw_tier_up():
+    assert rt.SeriesTiers().ages == (6 * HOUR, 30 * 86_400.0, 365 * 86_400.0)
+    for ages in ((0, HOUR, 2 * HOUR), (2 * HOUR, HOUR, 3 * HOUR), (HOUR, 3 * HOUR, 2 * HOUR)):
+        with pytest.raises(ValueError):
+            rt.SeriesTiers(*ages)
