@@ -1,17 +1,23 @@
 """The simulator against real Ceph 16: every sync object has the shape the real agent fetches
-(at least wherever the daemon reads, tests/real_ceph/shapes.py), and the mon commands the
-daemon depends on are refused with the same words.
+(at least wherever the daemon reads, tests/real_ceph/shapes.py), so do the stats (the
+heartbeat's pgmap, df and pool_stats, the get_cluster_stats job's osd_df and osd_perf), and
+the mon commands the daemon depends on are refused with the same words.
 
 The simulated cluster mirrors the dev cluster (one host, three OSDs, one mon) so that state
 differences do not hide or fake shape differences.
 """
 from __future__ import annotations
 
+import re
+import subprocess
+
 import pytest
 
 from agent.backend import SYNC_TYPES
+from bus.protocol import HEARTBEAT_STATS, STATS_OBJECTS
 from sim.model import SimCluster
 from tests.helpers import wait_until
+from tests.real_ceph.api_helpers import unique
 from tests.real_ceph.shapes import ALSO_COMPARED, DAEMON_READS, shape_differences
 
 POOL = "device_health_metrics"     # the one pool both clusters always have
@@ -148,3 +154,201 @@ def _same_choice_order(mine, real):
             and set(mine["strings"].split("|")) == set(real["strings"].split("|")):
         return {**mine, "strings": real["strings"]}
     return mine
+
+
+# ----- stats (issue 14): the heartbeat's pgmap, df and pool_stats; the job's osd_df and osd_perf ----
+#
+# Compared recursively: every key path of the real document must be in the simulated one with the
+# same JSON kind (numbers whole on both sides, or fractional on both), and the simulated one may
+# have beyond that only the keys Pacific itself prints only in some states. Each comparison puts
+# both clusters in the same state: at rest, under client writes, degraded, recovering.
+
+# Keys Pacific prints only while non-zero (PGMapDigest's recovery, rate and client IO summaries).
+CONDITIONAL_KEYS = {f"{what}_{part}" for what in ("degraded", "misplaced", "unfound")
+                    for part in ("objects", "total", "ratio")} | {
+    "recovering_objects_per_sec", "recovering_bytes_per_sec", "recovering_keys_per_sec",
+    "num_objects_recovered", "num_bytes_recovered", "num_keys_recovered",
+    "read_bytes_sec", "write_bytes_sec", "read_op_per_sec", "write_op_per_sec"}
+# Fractions that a real cluster may show whole by chance (a var of exactly 1, a pool at 0 %):
+# for these only "a number" is compared.
+FRACTIONS = {"percent_used", "total_used_raw_ratio", "utilization", "var", "average_utilization",
+             "min_var", "max_var", "dev", "crush_weight", "reweight", "degraded_ratio",
+             "misplaced_ratio", "unfound_ratio"}
+NAMED_MAPS = {"stats_by_class", "pool_weights"}     # keyed by names, not fields
+RADOS_OBJECT = 4 << 20
+
+
+def _last_key(path: str) -> str:
+    return path.rsplit(".", 1)[-1].rstrip("[]{}")
+
+
+def leaf_paths(doc, path: str = "") -> set[str]:
+    """Every key path down to a scalar or an empty list, in shapes.py's syntax; empty maps
+    (a pool's `recovery` with nothing to say) are no leaves: their keys are compared where
+    there are some."""
+    if isinstance(doc, list):
+        return set().union(*(leaf_paths(v, path + "[]") for v in doc)) if doc else {path}
+    if isinstance(doc, dict):
+        named = _last_key(path) in NAMED_MAPS
+        return set().union(set(), *(leaf_paths(v, path + "{}" if named else (f"{path}.{k}" if path else k))
+                                    for k, v in doc.items()))
+    return {path}
+
+
+def _as_numbers(doc, key: str = ""):
+    """The document with every FRACTIONS value made 0.5 (their kind of number is not compared)."""
+    if isinstance(doc, dict):
+        return {k: _as_numbers(v, k) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_as_numbers(v, key) for v in doc]
+    numeric = isinstance(doc, (int, float)) and not isinstance(doc, bool)
+    return 0.5 if key in FRACTIONS and numeric else doc
+
+
+def stats_differences(real, sim) -> list[str]:
+    real_paths, sim_paths = leaf_paths(real), leaf_paths(sim)
+    problems = [f"{p}: missing in simulated" for p in sorted(real_paths - sim_paths)]
+    problems += [f"{p}: missing in real" for p in sorted(sim_paths - real_paths)
+                 if _last_key(p) not in CONDITIONAL_KEYS]
+    return problems + shape_differences(_as_numbers(real), _as_numbers(sim), sorted(real_paths & sim_paths))
+
+
+def assert_same_stats_shape(real: dict, sim: dict) -> None:
+    differences = [f"{name}: {d}" for name in real for d in stats_differences(real[name], sim[name])]
+    assert differences == [], "stats shape differences (real vs simulated):\n  " + "\n  ".join(differences)
+
+
+def real_stats(real_backend) -> dict:
+    """The heartbeat's stats and the job's documents of the real cluster, of about one moment."""
+    [beat] = real_backend.cluster_heartbeats()
+    job = real_backend.run_job("get_cluster_stats", {"fsid": real_backend.fsid})
+    return {**{k: beat["stats"][k] for k in HEARTBEAT_STATS}, **{k: job[k] for k in STATS_OBJECTS}}
+
+
+def sim_stats(cluster: SimCluster) -> dict:
+    beat, job = cluster.heartbeat_stats(), cluster.get_cluster_stats()
+    return {**{k: beat[k] for k in HEARTBEAT_STATS}, **{k: job[k] for k in STATS_OBJECTS}}
+
+
+@pytest.fixture
+def stats_sim() -> SimCluster:
+    """The dev cluster's likeness (one host, three OSDs of 1 GiB), idle."""
+    return SimCluster(hosts=1, osds_per_host=3, osd_bytes=1 << 30, client_load=0)
+
+
+@pytest.fixture
+def real_pool(ceph_cluster):
+    """A fresh three-replica pool on the dev cluster, deleted afterwards."""
+    name = unique("fidelity")
+    ceph_cluster.ceph("osd", "pool", "create", name, "8")
+    ceph_cluster.ceph("osd", "pool", "set", name, "size", "3")
+    ceph_cluster.ceph("osd", "pool", "application", "enable", name, "rbd")
+    try:
+        yield name
+    finally:
+        ceph_cluster.ceph("osd", "pool", "delete", name, name, "--yes-i-really-really-mean-it")
+
+
+def write_real_objects(cluster, pool: str, count: int) -> None:
+    from agent.ceph.rados_loader import load_rados
+    handle = load_rados().Rados(conffile=cluster.conf, conf={"keyring": cluster.keyring,
+                                                             "rados_osd_op_timeout": "30"})
+    handle.connect(timeout=10)
+    try:
+        with handle.open_ioctx(pool) as ioctx:
+            for index in range(count):
+                ioctx.write_full(f"fidelity-{index}", bytes([index % 256]) * RADOS_OBJECT)
+    finally:
+        handle.shutdown()
+
+
+def _stats_when(real_backend, wanted) -> dict:
+    def ready():
+        stats = real_stats(real_backend)
+        return stats if wanted(stats) else None
+    return wait_until(ready, timeout_s=60, every_s=0.2, what="the real cluster in the wanted state")
+
+
+def test_stats_have_the_real_shape_at_rest(real_backend, ceph_cluster, real_pool, stats_sim):
+    write_real_objects(ceph_cluster, real_pool, 4)
+    real = _stats_when(real_backend, lambda s: any(
+        p["name"] == real_pool and p["stats"]["objects"] == 4 for p in s["df"]["pools"])
+        and "write_op_per_sec" not in s["pgmap"])
+    assert_same_stats_shape(real, sim_stats(stats_sim))
+
+
+def test_stats_have_the_real_shape_under_client_writes(real_backend, ceph_cluster, real_pool, stats_sim):
+    bench = subprocess.Popen(["rados", "--conf", ceph_cluster.conf, "--keyring", ceph_cluster.keyring,
+                              "-p", real_pool, "bench", "20", "write", "-b", str(1 << 20), "-t", "2",
+                              "--no-cleanup"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        real = _stats_when(real_backend, lambda s: "write_bytes_sec" in s["pgmap"] and any(
+            "write_bytes_sec" in p["client_io_rate"] for p in s["pool_stats"]))
+    finally:
+        bench.terminate()
+        bench.wait(30)
+    stats_sim.client_load = 4.0
+    stats_sim.advance(1)
+    assert_same_stats_shape(real, sim_stats(stats_sim))
+
+
+def test_stats_have_the_real_shape_degraded_and_recovering(real_backend, ceph_cluster, real_pool, stats_sim):
+    stats_sim.create_pool("fidelity", 8, size=3, application="rbd")
+    stats_sim.advance(1)                                   # its PGs created
+    ceph_cluster.daemon_stop("osd.2")
+    try:
+        ceph_cluster.ceph("osd", "down", "2")
+        write_real_objects(ceph_cluster, real_pool, 24)    # written with a replica missing
+        degraded = _stats_when(real_backend, lambda s: s["pgmap"].get("degraded_objects", 0) >= 24)
+        stats_sim.write("fidelity", 24 * RADOS_OBJECT)
+        stats_sim.stop_osd(2)
+        assert_same_stats_shape(degraded, sim_stats(stats_sim))
+    finally:
+        ceph_cluster.daemon_start("osd.2")
+    recovering = _stats_when(real_backend, lambda s: "recovering_bytes_per_sec" in s["pgmap"] and any(
+        p["recovery_rate"] for p in s["pool_stats"]))
+    stats_sim.start_osd(2)
+    stats_sim.advance(1)                                   # the returned replicas recovered
+    assert "recovering_bytes_per_sec" in stats_sim.heartbeat_stats()["pgmap"]
+    assert_same_stats_shape(recovering, sim_stats(stats_sim))
+    _stats_when(real_backend, lambda s: all(st["state_name"] == "active+clean" for st in s["pgmap"]["pgs_by_state"]))
+
+
+def _checks_when(real_backend, codes: set[str]) -> dict:
+    return wait_until(lambda: (lambda h: h["checks"] if codes <= set(h["checks"]) else None)(
+        real_object(real_backend, "health")["data"]), timeout_s=60, every_s=0.2, what=f"{codes} raised")
+
+
+def _worded(check: dict, names: dict[str, str]) -> tuple:
+    """A check with its OSD ids and pool names replaced by placeholders: its wording alone."""
+    def text(line: str) -> str:
+        for name, placeholder in names.items():
+            line = line.replace(f"'{name}'", placeholder)
+        return re.sub(r"osd\.\d+", "osd.N", re.sub(r"^\d+ ", "N ", line))
+    return (check["severity"], text(check["summary"]["message"]),
+            sorted({text(d["message"]) for d in check["detail"]}), check["summary"]["count"] == len(check["detail"]))
+
+
+def test_fullness_checks_are_worded_as_pacific_words_them(real_backend, ceph_cluster, real_pool, stats_sim):
+    """A nearfull ratio below every OSD's use raises OSD_NEARFULL and POOL_NEARFULL; a pool at its
+    object quota POOL_FULL: the simulator's own (from its ratios and quotas) read alike."""
+    write_real_objects(ceph_cluster, real_pool, 2)
+    ceph_cluster.ceph("osd", "pool", "set-quota", real_pool, "max_objects", "2")
+    ceph_cluster.ceph("osd", "set-nearfull-ratio", "0.001")
+    try:
+        real = _checks_when(real_backend, {"OSD_NEARFULL", "POOL_NEARFULL", "POOL_FULL"})
+    finally:
+        ceph_cluster.ceph("osd", "set-nearfull-ratio", "0.85")
+        ceph_cluster.ceph("osd", "pool", "set-quota", real_pool, "max_objects", "0")
+        wait_until(lambda: not {"OSD_NEARFULL", "POOL_NEARFULL", "POOL_FULL"} & set(
+            real_object(real_backend, "health")["data"]["checks"]), timeout_s=60, every_s=0.2,
+            what="the fullness checks cleared for the next tests")
+    stats_sim.apply_commands([["osd pool set-quota", {"pool": "data", "field": "max_objects", "val": "1"}]])
+    for _ in range(200):
+        if "OSD_NEARFULL" in stats_sim.health()["checks"]:
+            break
+        stats_sim.write("rbd", 16 << 20)
+    sim = stats_sim.health()["checks"]
+    names = {real_pool: "'POOL'", "data": "'POOL'", "rbd": "'POOL'", "device_health_metrics": "'POOL'"}
+    for code in ("OSD_NEARFULL", "POOL_NEARFULL", "POOL_FULL"):
+        assert _worded(real[code], names) == _worded(sim[code], names), code
