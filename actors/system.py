@@ -118,7 +118,7 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     bus_stats = None if bus is None else lambda: {**bus.stats, **dispatcher.counters(), **steward.counters()}
     api = DaemonApi(dispatcher, directory, store, tracker, eventer=eventer, keyring=keyring,
                     events=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
-                    server_late_s=timings.server_late_s,
+                    heartbeat_s=timings.heartbeat_s, server_late_s=timings.server_late_s,
                     bus_stats=bus_stats)
     ticker = Ticker(_tick(dispatcher, api, keyring, steward, store, retention), tick_period_s)
     ticker.start()

@@ -98,6 +98,9 @@ class Cluster(BaseModel):
     name = pw.TextField()
     update_time = pw.DoubleField(null=True)
     late = pw.BooleanField(default=False)   # "late reporting" was announced (not again after restart)
+    # The capacity alarms raised (actors/cluster/capacity_alarms.py), as JSON: announced once,
+    # so a restart must neither repeat nor forget them.
+    capacity_levels = pw.TextField(null=True)
 
     class Meta:
         table_name = "clusters"

@@ -67,10 +67,14 @@ def load_servers() -> list[dict]:
 
 # clusters and sync objects ---------------------------------------------------------------------
 
-def save_cluster(fsid: str, name: str, update_time: float | None, late: bool = False) -> None:
-    Cluster.insert(fsid=fsid, name=name, update_time=update_time, late=late).on_conflict(
+def save_cluster(fsid: str, name: str, update_time: float | None, late: bool = False,
+                 capacity_levels: dict | None = None) -> None:
+    levels = None if capacity_levels is None else json.dumps(capacity_levels, sort_keys=True)
+    Cluster.insert(fsid=fsid, name=name, update_time=update_time, late=late,
+                   capacity_levels=levels).on_conflict(
         conflict_target=[Cluster.fsid],
-        update={Cluster.name: name, Cluster.update_time: update_time, Cluster.late: late}).execute()
+        update={Cluster.name: name, Cluster.update_time: update_time, Cluster.late: late,
+                Cluster.capacity_levels: levels}).execute()
 
 
 def save_sync_object(fsid: str, cluster_name: str, sync_type: str, version, data,
@@ -95,6 +99,15 @@ def delete_cluster(fsid: str) -> None:
     Cluster.delete().where(Cluster.fsid == fsid).execute()
 
 
+def _json_or_none(text: str | None):
+    """A JSON column's value; None for none, or for text that is not JSON (it only held alarm
+    levels, which start again empty rather than stop a restart)."""
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return None
+
+
 def load_clusters(on_bad_row=None) -> list[dict]:
     """Every cluster with its latest maps: {fsid, name, update_time, sync_objects}.
 
@@ -105,7 +118,8 @@ def load_clusters(on_bad_row=None) -> list[dict]:
     clusters: dict[str, dict] = {}
     for row in Cluster.select().order_by(Cluster.fsid):
         clusters[row.fsid] = {"fsid": row.fsid, "name": row.name, "late": row.late,
-                              "update_time": row.update_time, "sync_objects": {}}
+                              "update_time": row.update_time, "sync_objects": {},
+                              "capacity_levels": _json_or_none(row.capacity_levels)}
     derived: set[str] = set()
     for row in SyncObject.select().order_by(SyncObject.fsid, SyncObject.sync_type):
         if row.fsid not in clusters:

@@ -13,7 +13,7 @@ import tornado.web
 from web.base import NotFoundHandler
 from web.login_throttle import LoginThrottle
 from web.apidoc import openapi
-from web.resources import agents, clusters, crush, docs, events, keys, osds, pools, requests, root
+from web.resources import agents, capacity, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
 
@@ -54,6 +54,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"user/{USER_ID}/token/{TOKEN_ID}", tokens.TokenDetailHandler),
     ("key", keys.KeyListHandler),
     (f"key/{MINION_ID}", keys.KeyDetailHandler),
+    ("fleet", capacity.FleetHandler),
     ("cluster", clusters.ClusterListHandler),
     (C, clusters.ClusterDetailHandler),
     (f"{C}/pool", pools.PoolListHandler),
@@ -68,6 +69,10 @@ ROUTES: list[tuple[str, type]] = [
     (f"{C}/mon/{MON_ID}", clusters.MonDetailHandler),
     (f"{C}/mon/{MON_ID}/status", clusters.MonStatusHandler),
     (f"{C}/health", clusters.HealthHandler),
+    (f"{C}/usage", capacity.UsageHandler),
+    (f"{C}/osd_usage", capacity.OsdUsageHandler),
+    (f"{C}/io", capacity.IoHandler),
+    (f"{C}/history", capacity.HistoryHandler),
     (f"{C}/config", clusters.ConfigListHandler),
     (f"{C}/config/{CONFIG_KEY}", clusters.ConfigDetailHandler),
     (f"{C}/sync_object", clusters.SyncObjectListHandler),

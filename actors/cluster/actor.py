@@ -4,6 +4,12 @@ Heartbeats from in-quorum mon hosts carry a version vector; only the favourite m
 A newer version triggers a `get_cluster_object` job to the favourite; the answer becomes a new
 immutable map, which yields events, a persisted copy and (for OSD/mon/MDS maps) a membership
 update for the server directory. Reads are answered from views cached per map version.
+
+The favourite's heartbeats also carry the usage and rates of the moment (actors/cluster/stats.py);
+per-OSD figures are asked for with `get_cluster_stats` every `stats_fetch_every` heartbeats and
+at once after a change the daemon made. Stats never touch the maps: each new one becomes a
+history sample, feeds the trend behind days_until_full and the capacity events, and forgets
+only the answers derived from stats (capacity.py does that arithmetic).
 """
 from __future__ import annotations
 
@@ -21,6 +27,9 @@ from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents,
 from actors.requests.messages import FavouriteChanged, MapArrived, MapCurrent, SubmitRequest, VersionKnown
 from actors.storage.messages import DeleteCluster, SaveCluster, SaveSyncObject
 from actors.cluster.sync_objects import REPLACE_AFTER, SyncState, choose_favourite, is_newer
+from actors.cluster.capacity import Capacity
+from actors.cluster.stats import ClusterStats
+from actors.cluster.views.fleet import fleet_row, osd_counts
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +54,16 @@ class ClusterActor(Actor):
         self.fetches: dict[str, int] = {}   # job id of a fetch out -> its number (SyncState)
         self.confirm_current = False        # after a restore: tell the tracker once the map is current
         self.services: tuple = ()
+        self.stats = ClusterStats()
+        self.beats_to_osd_stats = 0         # favourite heartbeats until osd_df/osd_perf are due
+        self.osd_stats_asked_at: float | None = None   # a get_cluster_stats job is out since then
+        self._osd_counts: tuple = (None, None)          # (osd map version, its up/in/total)
+        self.capacity = Capacity(fsid, peers, timings, save_levels=self._save_cluster)
         # The cache sees the actor only through these callables; a new map version or a change
         # of where services run invalidates it (the `cluster` summary is kept per version too).
         self.queries = cluster_queries.QueryCache(cluster_queries.ClusterInputs(
-            fsid, sync_data=self.sync.data, services=lambda: self.services, summary=self._summary))
+            fsid, sync_data=self.sync.data, services=lambda: self.services, summary=self._summary,
+            stats=lambda: self.stats, trend_days=lambda: self.capacity.trend_days))
         if peers.share_queries is not None:
             peers.share_queries(fsid, self.queries)
 
@@ -62,6 +77,7 @@ class ClusterActor(Actor):
         self.name = stored.name
         self.update_time = stored.update_time
         self.late = stored.late
+        self.capacity.restore(stored.recent_points, stored.capacity_levels)
         for sync_type, (version, data) in stored.sync_objects.items():
             if sync_type in self.sync.types:
                 self.sync.restore(sync_type, version, data)
@@ -95,6 +111,9 @@ class ClusterActor(Actor):
                 self._fetch(minion, sync_type)
         self._warn_of_replacements(now)
         self._confirm_current()
+        if message.heartbeat.stats is not None:   # agents that send none serve no get_cluster_stats
+            self._take_stats(message.heartbeat.stats, now)
+            self._fetch_osd_stats_when_due(now)
         self._publish()
 
     def _warn_of_replacements(self, now: float) -> None:
@@ -135,8 +154,49 @@ class ClusterActor(Actor):
                                      self.actor_ref, self.timings.job_timeout_s)
         self.fetches[job_id] = number   # every job is answered once (a result or a timeout)
 
+    # --- stats ----------------------------------------------------------------------------
+    def _take_stats(self, carried, now: float) -> None:
+        stats = self.stats.with_heartbeat(carried)
+        if stats is self.stats:
+            return
+        self.stats = stats
+        self.queries.invalidate_stats()
+        if self.forgotten or self.sync.data("osd_map") is None:
+            return
+        self.capacity.on_stats(stats, self.queries.osd_view(), self.name, now)
+
+    def _fetch_osd_stats_when_due(self, now: float) -> None:
+        self.beats_to_osd_stats -= 1
+        if self.beats_to_osd_stats <= 0:
+            self._fetch_osd_stats(now)
+
+    def _fetch_osd_stats(self, now: float) -> None:
+        """osd_df and osd_perf from the favourite; one job out at a time (a lost one is
+        replaced after the fetch timeout)."""
+        if self.favourite is None or (self.osd_stats_asked_at is not None and
+                                      now - self.osd_stats_asked_at < self.timings.fetch_timeout_s):
+            return
+        self.beats_to_osd_stats = self.timings.stats_fetch_every
+        self.osd_stats_asked_at = now
+        self.peers.send_job(self.favourite, "get_cluster_stats", {"fsid": self.fsid}, self.actor_ref,
+                            self.timings.job_timeout_s)
+
+    def _osd_stats_arrived(self, message: JobCompleted) -> None:
+        self.osd_stats_asked_at = None
+        result = message.result
+        if not result.success or not isinstance(result.result, dict) or result.result.get("fsid") != self.fsid:
+            log.info("cluster %s: get_cluster_stats from %s failed: %s", self.fsid, message.agent_id, result.error)
+            return
+        stats = self.stats.with_osd_stats(result.result)
+        if stats is not self.stats:
+            self.stats = stats
+            self.queries.invalidate_stats()
+
     @handles(JobCompleted)
     def job_completed(self, message: JobCompleted):
+        if message.function == "get_cluster_stats":
+            self._osd_stats_arrived(message)
+            return
         if message.function != "get_cluster_object":
             log.warning("cluster %s: unexpected job result %s", self.fsid, message.function)
             return
@@ -175,6 +235,7 @@ class ClusterActor(Actor):
         self.peers.store.tell(SaveSyncObject(self.fsid, self.name, sync_type, version, data, now))
         self._save_cluster()
         self._confirm_current()
+        self._publish()   # the fleet row shows the new health, OSD and mon counts at once
 
     def _confirm_current(self) -> None:
         """Once after a restore: the OSD map held is as new as the favourite's heartbeats say."""
@@ -220,10 +281,26 @@ class ClusterActor(Actor):
     def _save_cluster(self) -> None:
         if self.forgotten:
             return
-        self.peers.store.tell(SaveCluster(self.fsid, self.name, self.update_time, self.late))
+        self.peers.store.tell(SaveCluster(self.fsid, self.name, self.update_time, self.late,
+                                          self.capacity.levels))
 
     def _publish(self) -> None:
         self.peers.publish_cluster(self.fsid, self._summary())
+        if self.peers.publish_fleet_row is not None and not self.forgotten:
+            self.peers.publish_fleet_row(self.fsid, fleet_row(
+                fsid=self.fsid, name=self.name, update_time=self.update_time,
+                health=self.sync.data("health"), osds=self._current_osd_counts(),
+                mon_map=self.sync.data("mon_map"), quorum_status=self.sync.data("quorum_status"),
+                stats=self.stats, days_until_full=self.capacity.trend_days.get("cluster"),
+                fqdns=tuple(sorted({fqdn for _, fqdn in self.services if fqdn}))))
+
+    def _current_osd_counts(self) -> dict | None:
+        version = self.sync.version("osd_map")
+        if version is None:
+            return None
+        if self._osd_counts[0] != version:
+            self._osd_counts = (version, osd_counts(self.queries.osd_view()))
+        return self._osd_counts[1]
 
     def _summary(self) -> dict:
         return cluster_queries.summary(self.fsid, self.name, self.update_time)
@@ -245,6 +322,7 @@ class ClusterActor(Actor):
         if message.services != self.services:
             self.services = message.services
             self.queries.invalidate()
+            self._publish()
 
     @handles(Tick)
     def tick(self, message: Tick):
@@ -273,6 +351,8 @@ class ClusterActor(Actor):
         minion = message.minion if message.minion in self.last_heard else self.favourite
         if minion and self.sync.on_version(message.sync_type, message.version, message.now):
             self._fetch(minion, message.sync_type)
+        if message.sync_type == "osd_map":   # the daemon changed the cluster: per-OSD usage moves
+            self._fetch_osd_stats(message.now)
 
     # --- reads ---------------------------------------------------------------------------
     @handles(ClusterQuery)

@@ -22,7 +22,11 @@ from actors.errors import Invalid, NotFound, Unavailable
 from actors.timefmt import iso
 from actors.cluster.views import api_osd_map as osdv
 from actors.cluster.views.config import api_config, api_config_key
+from actors.cluster.stats import ClusterStats
 from actors.cluster.views.health import api_health
+from actors.cluster.views.io import api_io
+from actors.cluster.views.osd_usage import osd_usage_rows, select_osd_usage
+from actors.cluster.views.usage import api_usage
 from actors.cluster.views.mons import MonService, api_mon, api_mon_status, api_mons
 from actors.cluster.views.osd_map import OsdMapView
 from bus.protocol import SYNC_TYPES
@@ -70,11 +74,20 @@ class Query(StrEnum):
     CONFIG = "config"                    # () -> [{key, value}]
     HEALTH = "health"                    # () -> {status, checks: [{name, severity, summary, count, muted, detail}]}
     CONFIG_KEY = "config_key"            # (key: str) -> {key, value}
+    USAGE = "usage"                      # () -> raw totals, per pool and class, trend (views/usage.py)
+    OSD_USAGE = "osd_usage"              # (host: str | None, utilization_gte: float | None) -> [osd usage]
+    OSD_USAGE_PAGE = "osd_usage_page"    # (offset: int, limit: int, host, utilization_gte) -> JsonPage
+    IO = "io"                            # () -> client and recovery rates, PG states, latency (views/io.py)
     SYNC_TYPES = "sync_types"            # () -> [sync type name]
     SYNC_OBJECT = "sync_object"          # (sync_type: str) -> the raw map held, or None
     SERVERS = "servers"                  # () -> [server, with frontend/backend addr and iface] (directory)
     SERVER = "server"                    # (fqdn: str) -> one of those (directory)
 
+
+# Derived from the cluster's stats (actors/cluster/stats.py) as well as its maps: forgotten at each
+# new stats generation (`invalidate_stats`), which leaves the map-only answers alone.
+STATS_QUERIES = frozenset({Query.USAGE, Query.OSD_USAGE, Query.OSD_USAGE_PAGE, Query.IO})
+OSD_STATS_QUERIES = frozenset({Query.OSD_USAGE, Query.OSD_USAGE_PAGE})   # from osd_df alone
 
 # Answered by actors/facade/reads.py from the ServerDirectory (where the cluster's services
 # run), never by a QueryCache.
@@ -93,6 +106,8 @@ class ClusterInputs(NamedTuple):
     sync_data: Callable[[str], Any]   # sync type -> the map held now, or None
     services: Callable[[], tuple]     # ((Service, fqdn), ...): where its services run now
     summary: Callable[[], dict]       # its entry in the cluster list (see `summary`)
+    stats: Callable[[], ClusterStats] = ClusterStats   # usage and rates of the moment
+    trend_days: Callable[[], dict] = dict  # {"cluster": days | None, "pools": {id: days | None}}
 
 
 class JsonPage(NamedTuple):
@@ -120,6 +135,7 @@ class QueryCache:
         self._servers: dict | None = None
         self._items: dict[tuple, JsonBytes] = {}     # ("osd" | "pool", id) -> its JSON
         self._id_lists: dict = {}                    # pool or None -> the OSD list's ids
+        self._osd_usage: tuple = (None, None)        # (osd stats time, every OSD's usage row)
         # The answers kept, for readers on other threads (published_answer): written only by the
         # owning actor, one key at a time; replaced whole on invalidate.
         self.published: dict = {}
@@ -132,6 +148,21 @@ class QueryCache:
         self._servers = None
         self._items.clear()
         self._id_lists.clear()
+        self._osd_usage = (None, None)
+
+    def invalidate_stats(self) -> None:
+        """New stats: forget what was derived from the old ones, keep the map-only answers. The
+        per-OSD rows (15 ms at 10,000 OSDs) move only with osd_df, every few heartbeats."""
+        osd_moved = self._osd_usage[0] != self.stats().osd_taken_at
+        stale = [key for key in self._answers if key[0] in STATS_QUERIES
+                 and (osd_moved or key[0] not in OSD_STATS_QUERIES)]
+        if not stale:
+            return
+        published = dict(self.published)
+        for key in stale:
+            self._weight -= self._answers.pop(key)[1]
+            published.pop(key, None)
+        self.published = published   # readers holding the old dict see one generation whole
 
     @property
     def size(self) -> tuple[int, int]:
@@ -223,6 +254,20 @@ class QueryCache:
         selected = self.osd_ids(pool, ids)
         return JsonPage(len(selected), join_json([self.osd_json(i) for i in selected[offset:offset + limit]]))
 
+    # --- from the stats ------------------------------------------------------------------------
+    def stats(self) -> ClusterStats:
+        return self.inputs.stats()
+
+    def osd_usage(self, host=None, utilization_gte=None) -> list:
+        stats = self.stats()
+        if self._osd_usage[0] != stats.osd_taken_at or self._osd_usage[1] is None:
+            self._osd_usage = (stats.osd_taken_at, osd_usage_rows(stats, self.osd_view()))
+        return select_osd_usage(self._osd_usage[1], host=host, utilization_gte=utilization_gte)
+
+    def osd_usage_page(self, offset: int, limit: int, host=None, utilization_gte=None) -> JsonPage:
+        selected = self.osd_usage(host, utilization_gte)
+        return JsonPage(len(selected), JsonBytes(json.dumps(selected[offset:offset + limit]).encode()))
+
     def pools(self) -> JsonBytes:
         return join_json([self.pool_json(i) for i in sorted(self.osd_view().pools_by_id)])
 
@@ -272,6 +317,20 @@ def _health(q: QueryCache):
     return api_health(q.inputs.sync_data("health"), q.inputs.fsid)
 
 
+def _stamped(answer: dict, taken_at: float | None) -> dict:
+    return {**answer, "update_time": None if taken_at is None else iso(taken_at)}
+
+
+def _usage(q: QueryCache):
+    stats = q.stats()
+    return _stamped(api_usage(stats, q.osd_view(), q.inputs.trend_days()), stats.taken_at)
+
+
+def _io(q: QueryCache):
+    stats = q.stats()
+    return _stamped(api_io(stats, q.osd_view(), q.inputs.sync_data("pg_summary")), stats.taken_at)
+
+
 def _sync_object(q: QueryCache, sync_type: str):
     if sync_type not in SYNC_TYPES:
         raise NotFound.of("sync object type", sync_type)
@@ -308,4 +367,9 @@ QUERIES = {
     Query.SYNC_TYPES: lambda q: list(SYNC_TYPES),
     Query.SYNC_OBJECT: _sync_object,
     Query.HEALTH: _health,
+    Query.USAGE: _usage,
+    Query.OSD_USAGE: lambda q, host=None, utilization_gte=None: q.osd_usage(host, utilization_gte),
+    Query.OSD_USAGE_PAGE: lambda q, offset, limit, host=None, utilization_gte=None:
+        q.osd_usage_page(offset, limit, host, utilization_gte),
+    Query.IO: _io,
 }

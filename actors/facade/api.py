@@ -35,6 +35,8 @@ class Api(Protocol):
     def list_requests(self, *, fsid: str | None, state: str | None,
                       offset: int, limit: int) -> Future: ...    # (count, [request])
     def get_request(self, request_id: str) -> Future: ...        # request
+    def cluster_history(self, fsid: str, series: list[str], from_t: float | None,
+                        to_t: float | None) -> Future: ...   # {"step_s", "series": {name: [[time, value]]}}
     def fleet_page(self, *, ordering: str, health: str | None, offset: int,
                    limit: int) -> Future: ...                    # (count, JsonBytes of fleet rows)
 

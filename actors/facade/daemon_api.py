@@ -33,19 +33,20 @@ class DaemonApi:
                  tracker: pykka.ActorRef | None, *, eventer: pykka.ActorRef | None = None,
                  keyring: KeyRing | None = None, events: pykka.ActorRef | None = None,
                  auth: AuthSettings | None = None, call_timeout_s: float = CALL_TIMEOUT_S, clock=time.time,
-                 bus_stats=None, server_late_s: float = 30.0):
+                 bus_stats=None, heartbeat_s: float = 10.0, server_late_s: float = 30.0):
         """clusters: the Dispatcher (actors/dispatch/dispatcher.py); eventer: where events go;
         keyring: the bus's gate (None: keys change in the store only); events: the EventReader
         (actors/storage/event_reader.py) that lists events, None: the store; auth: session
         limits and lockout policy; call_timeout_s: one agent's time in a synchronous call;
-        bus_stats() -> the bus's counters, None: no bus; server_late_s: when GET fleet counts a
-        server late (Timings.server_late_s). Unit tests leave out what they do not use."""
+        bus_stats() -> the bus's counters, None: no bus; heartbeat_s: the raw history's step;
+        server_late_s: when GET fleet counts a server late (Timings.server_late_s). Unit tests leave out what they do not use."""
         auth = auth or AuthSettings()
         emit = emitter(eventer)
         auth_cache = AuthCache()   # shared: a changed account or revoked token leaves it at once
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
-        reads = Reads(clusters, directory, store, store if events is None else events, tracker)
+        reads = Reads(clusters, directory, store, store if events is None else events, tracker,
+                      heartbeat_s=heartbeat_s, clock=clock)
         changes = Changes(clusters, directory, store, tracker)
         calls = AgentCalls(clusters, directory, clock, call_timeout_s)
         self._logins = Logins(store, self._kdf, emit, clock, auth)
@@ -62,6 +63,7 @@ class DaemonApi:
         self.list_events, self.list_requests, self.get_request = reads.list_events, reads.list_requests, reads.get_request
         self.list_users, self.get_user = reads.list_users, reads.get_user
         self.fleet_page = Fleet(clusters, server_late_s, clock).fleet_page
+        self.cluster_history = reads.cluster_history
 
         self.create, self.update, self.delete = changes.create, changes.update, changes.delete
         self.osd_command, self.replace_crush_map = changes.osd_command, changes.replace_crush_map

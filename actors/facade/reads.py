@@ -3,13 +3,15 @@ directory), events (the event reader), requests (the tracker) and users (the sto
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import Future
 
 import pykka
 
 from actors.accounts.roles import public_user
 from actors.cluster.queries import DIRECTORY_QUERIES, Query
-from actors.errors import NotFound
+from actors.cluster.views.samples import series_problem
+from actors.errors import Invalid, NotFound
 from actors.facade.accounts import valid_user_id
 from actors.facade.base import Clusters, durable, with_cluster
 from actors.json_bytes import JsonBytes
@@ -18,13 +20,19 @@ from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServe
 from actors.requests.messages import GetRequest, ListRequests
 from actors.runtime.base import ask
 from actors.runtime.futures import done, failed, then
-from actors.storage.messages import GetUser, ListEvents, ListUsers
+from actors.storage.messages import GetUser, ListEvents, ListUsers, ReadHistory
+
+DEFAULT_HISTORY_S = 3600.0   # `history` without `from`: the hour before `to`
 
 
 class Reads:
     def __init__(self, clusters: Clusters, directory: pykka.ActorRef, store: pykka.ActorRef,
-                 events: pykka.ActorRef, tracker: pykka.ActorRef):
-        """events: the EventReader (actors/storage/event_reader.py), or the store itself."""
+                 events: pykka.ActorRef, tracker: pykka.ActorRef, *, heartbeat_s: float = 10.0,
+                 clock=time.time):
+        """events: the EventReader (actors/storage/event_reader.py), or the store itself: it
+        reads events and time series; heartbeat_s: the raw history's step."""
+        self._heartbeat_s = heartbeat_s
+        self._clock = clock
         self._clusters = clusters
         self._directory = directory
         self._store = store
@@ -52,6 +60,18 @@ class Reads:
         if query == Query.HEALTH:
             return then(answer, lambda body: _as_of(body, self._clusters.cluster_summary(fsid)))
         return answer
+
+    def cluster_history(self, fsid: str, series: list[str], from_t: float | None,
+                        to_t: float | None) -> Future:
+        """{"step_s", "series": {name: [[time, value], ...]}}; 400 naming an unknown series."""
+        problems = [problem for problem in map(series_problem, series) if problem]
+        if problems:
+            return failed(Invalid(f"Invalid series: {problems[0]}", {"series": problems}))
+        now = self._clock()
+        to_t = now if to_t is None else to_t
+        from_t = to_t - DEFAULT_HISTORY_S if from_t is None else from_t
+        return with_cluster(self._clusters, fsid, lambda _: ask(self._events, lambda r: ReadHistory(
+            fsid, tuple(series), from_t, to_t, now, self._heartbeat_s, r)))
 
     def _cached_or_asked(self, fsid: str, query: Query, params: dict) -> Future:
         cache = self._clusters.query_cache(fsid)

@@ -150,7 +150,7 @@ class StoreActor(Actor):
 
     @_write(m.SaveCluster)
     def _save_cluster(self, msg: m.SaveCluster) -> None:
-        q.save_cluster(msg.fsid, msg.name, msg.update_time, msg.late)
+        q.save_cluster(msg.fsid, msg.name, msg.update_time, msg.late, msg.capacity_levels)
 
     @_write(m.SaveSyncObject)
     def _save_sync_object(self, msg: m.SaveSyncObject) -> None:
@@ -239,6 +239,7 @@ class StoreActor(Actor):
                                                     msg.recent_five_minute_s, msg.recent_series))
         clusters = [m.StoredCluster(fsid=c["fsid"], name=c["name"], update_time=c["update_time"],
                                     sync_objects=c["sync_objects"], late=bool(c.get("late")),
+                                    capacity_levels=c.get("capacity_levels"),
                                     recent_points=recent(c["fsid"]))
                     for c in q.load_clusters(on_bad_row=skip)]
         return m.StoredState(servers=q.load_servers(), clusters=clusters, keys=q.load_keys())

@@ -27,6 +27,7 @@ class StoredCluster:
     update_time: float | None
     sync_objects: dict    # sync_type -> (version: int | str, data)
     late: bool = False
+    capacity_levels: dict | None = None   # as saved by SaveCluster
     recent_points: tuple = ()   # its time series since LoadState.recent_s ago (see there):
                                 # ((t, {series: value}), ...) oldest first
 
@@ -59,6 +60,7 @@ class SaveCluster:
     name: str
     update_time: float | None
     late: bool = False
+    capacity_levels: dict | None = None   # the capacity alarms raised (capacity_alarms.py)
 
 
 @dataclass(frozen=True)

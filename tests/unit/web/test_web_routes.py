@@ -33,6 +33,10 @@ CLUSTER_ROUTES = [
     ("/mon/figment000", Query.MON, {"name": "figment000"}),
     ("/mon/mon.a-1/status", Query.MON_STATUS, {"name": "mon.a-1"}),
     ("/health", Query.HEALTH, {}),
+    ("/usage", Query.USAGE, {}),
+    ("/io", Query.IO, {}),
+    ("/osd_usage", Query.OSD_USAGE, {"host": None, "utilization_gte": None}),
+    ("/osd_usage?host=node1&utilization__gte=80.5", Query.OSD_USAGE, {"host": "node1", "utilization_gte": 80.5}),
     ("/config", Query.CONFIG, {}),
     ("/config/mds_bal_interval", Query.CONFIG_KEY, {"key": "mds_bal_interval"}),
     ("/sync_object", Query.SYNC_TYPES, {}),
@@ -52,7 +56,7 @@ CLUSTER_ROUTES = [
 ]
 
 
-PAGED = {Query.OSDS_PAGE, Query.POOLS_PAGE}   # reached with ?page (tests/unit/web/test_web_big_lists.py)
+PAGED = {Query.OSDS_PAGE, Query.POOLS_PAGE, Query.OSD_USAGE_PAGE}   # reached with ?page (tests/unit/web/test_web_big_lists.py)
 WEB = Path(__file__).resolve().parents[3] / "web"
 
 
