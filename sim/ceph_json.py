@@ -135,7 +135,8 @@ def osd_json(osd: Osd, host: Host) -> dict:
         "cluster_addr": _legacy(clu, ports["cluster"], osd.nonce),
         "heartbeat_back_addr": _legacy(clu, ports["hb_back"], osd.nonce),
         "heartbeat_front_addr": _legacy(pub, ports["hb_front"], osd.nonce),
-        "state": sorted(["exists"] + (["up"] if osd.up else []) + ([osd.fullness] if osd.fullness else [])),
+        # Ceph lists the state names sorted: ["exists", "nearfull", "up"].
+        "state": sorted(["exists", *(["up"] if osd.up else []), *([osd.fullness] if osd.fullness else [])]),
     }
 
 

@@ -119,11 +119,13 @@ class ClusterEvents:
         before, after = self._logged_health, self._health_messages()
         if before == after:
             return
+        severity = {code: check["severity"] for code, check in self.health()["checks"].items()}
         for code, message in after.items():
+            level = "ERR" if severity.get(code) == "HEALTH_ERR" else "WRN"   # OSD_FULL is an error
             if code not in before:
-                self.log_cluster("WRN", f"Health check failed: {message} ({code})")
+                self.log_cluster(level, f"Health check failed: {message} ({code})")
             elif before[code] != message:
-                self.log_cluster("WRN", f"Health check update: {message} ({code})")
+                self.log_cluster(level, f"Health check update: {message} ({code})")
         for code, message in before.items():
             if code not in after:
                 self.log_cluster("INF", f"Health check cleared: {code} (was: {message})")

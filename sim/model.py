@@ -11,9 +11,9 @@ the surface the mon commands are written against (sim/surface.py): it serves cod
 holds the lock, and hands out live records.
 
 Parts kept in their own modules: the sync objects (sim/sync.py), the usage model and its stats
-(sim/usage/), the command surface (sim/surface.py), the mon commands (sim/commands/executor.py and its handlers), the CRUSH map
-(sim/crush/text_map.py, sim/crush/parse.py), the `ceph` CLI (sim/commands/cli.py) and the logs
-(sim/cluster_log.py, sim/logs.py).
+(sim/usage/), the command surface (sim/surface.py), the mon commands (sim/commands/executor.py
+and its handlers), the CRUSH map (sim/crush/text_map.py, sim/crush/parse.py), the `ceph` CLI
+(sim/commands/cli.py) and the logs (sim/cluster_log.py, sim/logs.py).
 """
 from __future__ import annotations
 

@@ -133,6 +133,10 @@ def df_detail(snapshot: Snapshot, pools: Mapping[int, Pool], classes: list[str])
     return out
 
 
+# What `osd df` shows of an OSD's node in the CRUSH tree (`osd tree`).
+TREE_KEYS = ("device_class", "crush_weight", "depth", "reweight")
+
+
 def osd_df(snapshot: Snapshot, osds: Mapping[int, Osd], tree_nodes: Mapping[int, dict]) -> dict:
     """`osd df`: every OSD in id order (those neither up nor in report nothing: zeros), and the
     summary over those that report."""

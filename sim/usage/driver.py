@@ -46,13 +46,14 @@ def fullness_of(ratio: float) -> str:
 
 
 def quota_room(pool: Pool) -> float:
-    """User bytes the pool may still take under its quotas (inf without one)."""
+    """User bytes the pool may still take under its quotas (inf without one); less than a byte
+    is none (the float sums that fill a pool up to its quota may stop a hair short of it)."""
     room = math.inf
     if pool.quota_max_bytes:
         room = min(room, pool.quota_max_bytes - pool.stored)
     if pool.quota_max_objects:
         room = min(room, (pool.quota_max_objects - pool.objects) * OBJECT_BYTES)
-    return max(0.0, room)
+    return room if room >= 1 else 0.0
 
 
 def add_writes(pool: Pool, nbytes: float) -> None:
@@ -157,7 +158,8 @@ class ClusterUsage:
         key = (self._gen, self._usage_version)
         if self._fullness_key == key:
             return
-        if self._fullness_key is not None and self._fullness_key[0] == self._gen and self._nearfull_margin > 0:
+        if self._fullness_key is not None and self._fullness_key[0] == self._gen \
+                and self._nearfull_margin > 0:
             levels, pool_osds = {}, {}   # no OSD can have reached nearfull since the last walk
         else:
             levels, pool_osds = self._osd_levels()
@@ -179,7 +181,8 @@ class ClusterUsage:
                 osd.fullness = level
             for pool, flags in pools:
                 pool.flags, pool.last_change = flags, epoch
-        self._flagged_osds = {i for i in self._flagged_osds | set(levels) if self._osds.get(i) and self._osds[i].fullness}
+        self._flagged_osds = {i for i in self._flagged_osds | set(levels)
+                              if i in self._osds and self._osds[i].fullness}
         self._fullness_key = (self._gen, self._usage_version)
 
     def _osd_levels(self) -> tuple[dict[int, str], dict]:
@@ -244,12 +247,13 @@ class ClusterUsage:
                 "osd_perf": documents.osd_perf(self._latencies(snapshot, base_ms))}
 
     def _osd_constants(self) -> tuple[dict[int, dict], dict[int, int]]:
-        """Per generation: each OSD's node of the CRUSH tree (its weight, depth, class) and its
-        own base latency (1-4 ms, fixed per fsid and id)."""
+        """Per generation: what `osd df` shows of each OSD's CRUSH tree node (class, weight,
+        depth, reweight), and its own base latency (1-4 ms, fixed per fsid and id)."""
         cached = self._cache.get("usage.osd_constants")
         if cached is None or cached[0] != self._gen:
             tree = self._crush.tree(self._osds)
-            nodes = {n["id"]: n for n in tree["nodes"] + tree["stray"] if n["id"] >= 0}
+            nodes = {n["id"]: {k: n[k] for k in documents.TREE_KEYS if k in n}
+                     for n in tree["nodes"] + tree["stray"] if n["id"] >= 0}
             base = {i: 1 + zlib.crc32(f"{self.fsid}/osd.{i}".encode()) % 4 for i in self._osds}
             cached = (self._gen, nodes, base)
             self._cache["usage.osd_constants"] = cached
@@ -274,7 +278,8 @@ class ClusterUsage:
             return {"taken_at": self._clock(), **body}
 
     def get_cluster_stats(self) -> dict:
-        """{"fsid", "taken_at", "osd_df", "osd_perf"}: the get_cluster_stats job's answer."""
+        """{"fsid", "taken_at", "osd_df", "osd_perf"}: the get_cluster_stats job's answer. Built
+        anew on each call (one host asks, every few heartbeats: a copy of a 1,000-OSD answer
+        kept per cluster would cost memory for nothing)."""
         with self.lock:
-            body = msgpack.unpackb(self._packed("usage.osds", self._osd_documents), raw=False)
-            return {"fsid": self.fsid, "taken_at": self._clock(), **body}
+            return {"fsid": self.fsid, "taken_at": self._clock(), **self._osd_documents(self._snapshot())}

@@ -179,6 +179,9 @@ def test_osd_and_pool_fullness_checks_fire_with_pacifics_words_and_clear():
         "severity"] == "HEALTH_ERR"
     assert cluster.health()["status"] == "HEALTH_ERR"
     assert "pool 'rbd' is full (no space)" in found["POOL_FULL"][1]
+    log = cluster.tail_log(cluster.host_fqdns[0], "ceph/ceph.log", 30)
+    assert "cluster [ERR] Health check failed: 1 full osd(s) (OSD_FULL)" in log
+    assert "cluster [WRN] Health check failed: 3 pool(s) full (POOL_FULL)" in log
     cluster.client_load = 4.0                         # a full pool takes no more writes
     stored = pool_df(cluster)["rbd"]["stored"]
     cluster.advance(5)
