@@ -61,6 +61,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="synthetic client writes per simulated cluster, MB/s (0: idle)")
     parser.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0,
                         help="agent heartbeat period the daemon expects (and the simulator uses)")
+    parser.add_argument("--trend-min-span-s", type=POSITIVE_S, default=1800.0,
+                        help="days_until_full needs this much history (default 30 min; less for "
+                             "demos and tests, whose load grows fast)")
+    parser.add_argument("--stats-every", type=POSITIVE_INT, default=6, metavar="N",
+                        help="ask the favourite mon host for osd df / osd perf every N heartbeats")
     parser.add_argument("--request-timeout-s", type=POSITIVE_S, default=60.0,
                         help="a request fails when its job is not answered within this, or the map "
                              "its change produces does not arrive within twice this")
@@ -382,7 +387,8 @@ async def run_daemon(args) -> int:
     db = args.db or str(data_dir / "calamari.sqlite3")
     secure_data_dir(data_dir, db)
     bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
-    timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)))
+    timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)),
+                      stats_fetch_every=args.stats_every, trend_min_span_s=args.trend_min_span_s)
     try:
         system = build_daemon(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
                                     request_timeouts={"job_timeout_s": args.request_timeout_s,

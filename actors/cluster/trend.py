@@ -77,12 +77,15 @@ class _Series:
 
     def slope(self, thin_step_s: float) -> float | None:
         """The time-weighted least-squares slope (units per second); None if all at one time."""
-        if self._older_sums is None:
-            self._older_sums = self._sums(self.older_t, self.older_v, None, thin_step_s, None)
-        ref, w, st, sv, stt, stv = self._older_sums
-        previous = self.older_t[-1] if self.older_t else None
-        _, rw, rst, rsv, rstt, rstv = self._sums(self.recent_t, self.recent_v, previous, thin_step_s, ref)
-        w, st, sv, stt, stv = w + rw, st + rst, sv + rsv, stt + rstt, stv + rstv
+        if not self.older_t:   # sums relative to the first recent point (not to time 0)
+            _, w, st, sv, stt, stv = self._sums(self.recent_t, self.recent_v, None, thin_step_s, None)
+        else:
+            if self._older_sums is None:
+                self._older_sums = self._sums(self.older_t, self.older_v, None, thin_step_s, None)
+            ref, w, st, sv, stt, stv = self._older_sums
+            _, rw, rst, rsv, rstt, rstv = self._sums(self.recent_t, self.recent_v, self.older_t[-1],
+                                                     thin_step_s, ref)
+            w, st, sv, stt, stv = w + rw, st + rst, sv + rsv, stt + rstt, stv + rstv
         denominator = w * stt - st * st
         if w <= 0 or denominator <= 0:
             return None

@@ -64,8 +64,8 @@ def host_failure_headroom(osd_df, hosts: dict[int, str], full_ratio: float) -> d
     others_total = sum(number(node, "kb") for node in receivers) * KIB
     others_used = sum(number(node, "kb_used") for node in receivers) * KIB
     margin = full_ratio * others_total - others_used - used_by_host[largest]
-    return {"host": largest, "host_used_bytes": used_by_host[largest], "fits": margin >= 0,
-            "margin_bytes": margin}
+    return {"host": largest, "host_used_bytes": int(used_by_host[largest]), "fits": margin >= 0,
+            "margin_bytes": int(margin)}   # whole bytes, as every other byte count
 
 
 def pool_quotas(view: OsdMapView, pool_id: int, stats: dict) -> tuple[float, float]:

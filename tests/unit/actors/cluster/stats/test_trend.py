@@ -40,6 +40,14 @@ def test_steady_growth_gives_headroom_over_the_rate():
     assert trend.days_until_full(CLUSTER_KEY, -5) == 0.0
 
 
+def test_a_short_fast_series_at_epoch_times_keeps_its_slope():
+    """Sums taken relative to time 0 lose the slope of a minute of points at 1.8e9 s (the
+    variance of the times is 1e-16 of their square): they must be taken from the first point."""
+    trend = Trend(min_span_s=20, min_points=6)
+    feed(trend, CLUSTER_KEY, lambda t: 5.7e12 + 6e8 * (t - T0), T0, T0 + 40, step=1.0)
+    assert trend.days_until_full(CLUSTER_KEY, 6e8 * DAY) == pytest.approx(1.0)
+
+
 @pytest.mark.parametrize("value_at", [lambda t: 7e9, lambda t: 7e9 - (t - T0)], ids=["flat", "shrinking"])
 def test_no_date_when_not_growing(value_at):
     trend = Trend()
