@@ -3,7 +3,7 @@
 Times are UTC epoch seconds in DoubleFields (no DateTimeField: its SQLite round trip is lossy; not
 FloatField: on PostgreSQL that is a 4-byte REAL, which rounds today's epoch to minutes).
 Maps (sync objects) are msgpack blobs; small structured columns (grains, services) are JSON text.
-Only the store actor (through store/queries.py) touches these classes.
+Only the store actor (through store/queries.py, store/history.py) and its readers touch these classes.
 """
 from __future__ import annotations
 

@@ -60,6 +60,15 @@ def beats(start, end, values=lambda t: {"used": t}):
     return [(start + i * BEAT, values(start + i * BEAT)) for i in range(int((end - start) / BEAT))]
 
 
+def test_a_database_from_before_the_history_gets_its_tables_at_start(db):
+    db.execute_sql('DROP TABLE "history_points"')
+    db.execute_sql('DROP TABLE "history_series"')
+    create_schema(db)              # additive: no migration (store/migrations.py)
+    hist = h.History(db)
+    record(db, hist, "f1", [(NOW, {"used": 1})])
+    assert read(db, hist, ["used"], NOW - 60)["series"]["used"] == [[NOW, 1]]
+
+
 # reads: the tier from the range -----------------------------------------------------------------
 
 def test_the_tier_is_the_finest_one_that_still_holds_the_range_start():
