@@ -38,9 +38,9 @@ class Capacity:
 
     def on_stats(self, stats: ClusterStats, view: OsdMapView, cluster_name: str, now: float) -> None:
         values = sample(stats)
-        if values:
-            self.peers.store.tell(RecordSample(self.fsid, stats.taken_at, values))
-            self.trend.add(stats.taken_at, values)
+        if values:   # on the daemon's clock: an agent's may run behind, past the roll-up of its bucket
+            self.peers.store.tell(RecordSample(self.fsid, now, values))
+            self.trend.add(now, values)
         self.trend_days = trend_days(self.trend, stats, view)
         levels, events = assess(self.levels, api_usage(stats, view, self.trend_days), cluster_name,
                                 self.fsid, now)

@@ -22,6 +22,7 @@ from actors.cluster.views.stats_fields import df_pools, number, raw_totals
 from actors.cluster.views.usage import full_ratios, pool_quotas
 
 CLUSTER_KEY = "used_bytes"
+TREND_SERIES = (CLUSTER_KEY, "pool.*.stored_bytes")   # what a Trend follows, as history globs
 DAY_S = 86400.0
 
 

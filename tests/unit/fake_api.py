@@ -110,6 +110,18 @@ class FakeApi:
             return {"query": name, "fsid": fsid, "params": params}
         return self._answer("cluster_query", (fsid, name), params, compute)
 
+    def cluster_history(self, fsid, series, from_t, to_t):
+        def compute():
+            self._cluster(fsid)
+            return {"step_s": 10.0, "series": {name: [] for name in series}}
+        return self._answer("cluster_history", (fsid, tuple(series), from_t, to_t), {}, compute)
+
+    def fleet_page(self, *, ordering, health, offset, limit):
+        rows = [{"fsid": FSID, "name": "ceph", "health": "HEALTH_OK"}]
+        page = lambda: (len(rows), JsonBytes(json.dumps(rows[offset:offset + limit]).encode()))  # noqa: E731
+        return self._answer("fleet_page", (), {"ordering": ordering, "health": health, "offset": offset,
+                                               "limit": limit}, page)
+
     # servers ------------------------------------------------------------------------------
     def list_servers(self):
         return self._answer("list_servers", (), {}, lambda: self.servers)
