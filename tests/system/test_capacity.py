@@ -8,7 +8,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.system.cluster_helpers import synced_cluster
 from tests.system.conftest import HEARTBEAT_S, start_fleet
-from tests.system.daemon_process import logged_in_client
+from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import run
 
 GIB = 2 ** 30
@@ -179,3 +179,49 @@ def test_fleet_lists_filters_and_orders_the_clusters(api, daemon):
         refused(api, "fleet", "health", health="BAD")
     finally:
         fleet.stop()
+
+
+def test_a_restart_keeps_the_history_and_neither_repeats_nor_forgets_capacity_events(tmp_path, db_url):
+    state = str(tmp_path / "sim")   # the simulated cluster (quota, bytes) outlives its fleet too
+
+    def started():
+        daemon = DaemonProcess(tmp_path / "data", heartbeat_s=HEARTBEAT_S, extra_args=["--db", db_url]).start()
+        return daemon, start_fleet(daemon, state_dir=state)
+
+    def quota_events(api, fsid) -> list[str]:
+        return [e["severity"] for e in api.get(f"cluster/{fsid}/event", params={"page_size": 1000}).json()["results"]
+                if e["message"].endswith("of its quota")]
+
+    def fill(api, fleet, fsid, ratio, quota):
+        stored = pool_of(ok(api, f"cluster/{fsid}/usage"), "data")["stored_bytes"]
+        fleet.clusters[0].write("data", max(0, int(quota * (ratio + 0.002)) - stored))
+
+    daemon, fleet = started()
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            fsid = synced_cluster(api, fleet)
+            pool = pool_of(answered(api, f"cluster/{fsid}/usage"), "data")
+            quota = int(pool["stored_bytes"] / 0.70)
+            run(api, "PATCH", f"cluster/{fsid}/pool/{pool['id']}", {"quota_max_bytes": quota})
+            fill(api, fleet, fsid, 0.80, quota)
+            wait_until(lambda: quota_events(api, fsid) == ["WARNING"], timeout_s=15, what="the 75 % event")
+            before = wait_until(lambda: (lambda s: s if len(s) >= 3 else None)(
+                ok(api, f"cluster/{fsid}/history", series="used_bytes")["series"]["used_bytes"]), timeout_s=15)
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0
+    daemon, fleet = started()
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            wait_until(lambda: api.get(f"cluster/{fsid}/usage").status_code == 200, timeout_s=15)
+            after = ok(api, f"cluster/{fsid}/history", series="used_bytes")["series"]["used_bytes"]
+            assert after[:len(before)] == before                   # the points before the restart
+            wait_until(lambda: len(ok(api, f"cluster/{fsid}/history", series="used_bytes")["series"]["used_bytes"])
+                       > len(before) + 2, timeout_s=15, what="new points after the restart")
+            assert quota_events(api, fsid) == ["WARNING"]          # still above 75 %: not told again
+            fill(api, fleet, fsid, 0.96, quota)
+            wait_until(lambda: quota_events(api, fsid) == ["ERROR", "WARNING"], timeout_s=15,
+                       what="the 95 % event after the restart")
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0
