@@ -41,8 +41,9 @@ STARTUP_TIMEOUT_S = 60.0
 
 
 def start_event_reader(db: str, store: pykka.ActorRef) -> pykka.ActorRef | None:
-    """The event list's own reader (actors/storage/event_reader.py), started after the store made the
-    schema; None for an in-memory SQLite database, which a second connection would not see."""
+    """A reader on a connection of its own (actors/storage/event_reader.py: the event list, or the
+    time series), started after the store made the schema; None for an in-memory SQLite database,
+    which a second connection would not see."""
     if db.replace("sqlite:///", "") in (":memory:", ""):
         return None
     return EventReader.start(db, store=store)
@@ -118,7 +119,7 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     steward = GcSteward().install()
     bus_stats = None if bus is None else lambda: {**bus.stats, **dispatcher.counters(), **steward.counters()}
     api = DaemonApi(dispatcher, directory, store, tracker, eventer=eventer, keyring=keyring,
-                    events=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
+                    events=start_event_reader(db, store), history=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
                     heartbeat_s=timings.heartbeat_s, server_late_s=timings.server_late_s,
                     bus_stats=bus_stats)
     ticker = Ticker(_tick(dispatcher, api, keyring, steward, store, retention), tick_period_s)

@@ -32,11 +32,13 @@ class DaemonApi:
     def __init__(self, clusters: Clusters | None, directory: pykka.ActorRef | None, store: pykka.ActorRef,
                  tracker: pykka.ActorRef | None, *, eventer: pykka.ActorRef | None = None,
                  keyring: KeyRing | None = None, events: pykka.ActorRef | None = None,
+                 history: pykka.ActorRef | None = None,
                  auth: AuthSettings | None = None, call_timeout_s: float = CALL_TIMEOUT_S, clock=time.time,
                  bus_stats=None, heartbeat_s: float = 10.0, server_late_s: float = 30.0):
         """clusters: the Dispatcher (actors/dispatch/dispatcher.py); eventer: where events go;
         keyring: the bus's gate (None: keys change in the store only); events: the EventReader
-        (actors/storage/event_reader.py) that lists events, None: the store; auth: session
+        (actors/storage/event_reader.py) that lists events, None: the store; history: the one
+        reading time series, None: the same as events; auth: session
         limits and lockout policy; call_timeout_s: one agent's time in a synchronous call;
         bus_stats() -> the bus's counters, None: no bus; heartbeat_s: the raw history's step;
         server_late_s: when GET fleet counts a server late (Timings.server_late_s). Unit tests leave out what they do not use."""
@@ -46,7 +48,7 @@ class DaemonApi:
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
         reads = Reads(clusters, directory, store, store if events is None else events, tracker,
-                      heartbeat_s=heartbeat_s, clock=clock)
+                      history=history, heartbeat_s=heartbeat_s, clock=clock)
         changes = Changes(clusters, directory, store, tracker)
         calls = AgentCalls(clusters, directory, clock, call_timeout_s)
         self._logins = Logins(store, self._kdf, emit, clock, auth)

@@ -27,10 +27,12 @@ DEFAULT_HISTORY_S = 3600.0   # `history` without `from`: the hour before `to`
 
 class Reads:
     def __init__(self, clusters: Clusters, directory: pykka.ActorRef, store: pykka.ActorRef,
-                 events: pykka.ActorRef, tracker: pykka.ActorRef, *, heartbeat_s: float = 10.0,
-                 clock=time.time):
-        """events: the EventReader (actors/storage/event_reader.py), or the store itself: it
-        reads events and time series; heartbeat_s: the raw history's step."""
+                 events: pykka.ActorRef, tracker: pykka.ActorRef, *, history: pykka.ActorRef | None = None,
+                 heartbeat_s: float = 10.0, clock=time.time):
+        """events: the EventReader (actors/storage/event_reader.py), or the store itself;
+        history: another EventReader for the time series (a 30-day read takes ~50 ms: not in
+        front of an event page), None: `events`; heartbeat_s: the raw history's step."""
+        self._history = events if history is None else history
         self._heartbeat_s = heartbeat_s
         self._clock = clock
         self._clusters = clusters
@@ -70,7 +72,7 @@ class Reads:
         now = self._clock()
         to_t = now if to_t is None else to_t
         from_t = to_t - DEFAULT_HISTORY_S if from_t is None else from_t
-        return with_cluster(self._clusters, fsid, lambda _: ask(self._events, lambda r: ReadHistory(
+        return with_cluster(self._clusters, fsid, lambda _: ask(self._history, lambda r: ReadHistory(
             fsid, tuple(series), from_t, to_t, now, self._heartbeat_s, r)))
 
     def _cached_or_asked(self, fsid: str, query: Query, params: dict) -> Future:
