@@ -124,9 +124,19 @@ def parse_severity(args: Args) -> int:
 
 def parse_state(args: Args) -> str | None:
     """`?state=submitted|complete`, or None for every request."""
-    raw = _single(args, "state")
+    return parse_choice(args, "state", REQUEST_QUERY["state"].choices)
+
+
+def single(args: Args, name: str) -> str | None:
+    """The last `?name=`, or None."""
+    return _single(args, name)
+
+
+def parse_choice(args: Args, name: str, choices: Sequence[str], default: str | None = None) -> str | None:
+    """The last `?name=`, one of `choices` (else a 400 naming it), or `default` when absent."""
+    raw = _single(args, name)
     if raw is None:
-        return None
-    if raw not in REQUEST_QUERY["state"].choices:
-        raise _bad("state", f"must be one of {', '.join(REQUEST_QUERY['state'].choices)}")
+        return default
+    if raw not in choices:
+        raise _bad(name, f"must be one of {', '.join(choices)}")
     return raw

@@ -46,14 +46,9 @@ HISTORY = {"type": "object", "required": ["step_s", "series"],
                               "type": "array", "items": {"type": "array"}}}}}
 
 
-def _single(args: dict, name: str) -> str | None:
-    values = args.get(name)
-    return values[-1] if values else None
-
-
 def parse_time(args: dict, name: str) -> float | None:
     """`?from=` / `?to=`: ISO 8601 (a time without a zone is UTC), else a 400 naming it."""
-    raw = _single(args, name)
+    raw = pagination.single(args, name)
     if raw is None:
         return None
     try:
@@ -81,7 +76,7 @@ def parse_series(args: dict) -> list[str]:
 
 
 def parse_utilization(args: dict) -> float | None:
-    raw = _single(args, "utilization__gte")
+    raw = pagination.single(args, "utilization__gte")
     if raw is None:
         return None
     try:
@@ -91,15 +86,6 @@ def parse_utilization(args: dict) -> float | None:
     if not 0 <= value <= 100:   # also refuses nan and inf
         raise invalid_field("utilization__gte", f"must be a percentage from 0 to 100 (got {raw!r})")
     return value
-
-
-def parse_choice(args: dict, name: str, choices: tuple, default: str | None) -> str | None:
-    raw = _single(args, name)
-    if raw is None:
-        return default
-    if raw not in choices:
-        raise invalid_field(name, f"must be one of {', '.join(choices)} (got {raw!r})")
-    return raw
 
 
 class UsageHandler(BaseHandler):
@@ -115,7 +101,7 @@ class OsdUsageHandler(BaseHandler):
 
     async def get(self, fsid: str) -> None:
         args = self.query_args()
-        filters = {"host": _single(args, "host"), "utilization_gte": parse_utilization(args)}
+        filters = {"host": pagination.single(args, "host"), "utilization_gte": parse_utilization(args)}
         if not pagination.wants_page(args):
             self.send_json(await self.cluster_query(fsid, Query.OSD_USAGE, **filters))
             return
@@ -154,8 +140,8 @@ class FleetHandler(BaseHandler):
         args = self.query_args()
         page = pagination.parse_page(args)
         count, results = await self.ask(self.api.fleet_page(
-            ordering=parse_choice(args, "ordering", FLEET_QUERY["ordering"].choices, "name"),
-            health=parse_choice(args, "health", HEALTH_FILTERS, None),
+            ordering=pagination.parse_choice(args, "ordering", FLEET_QUERY["ordering"].choices, "name"),
+            health=pagination.parse_choice(args, "health", HEALTH_FILTERS),
             offset=page.offset, limit=page.limit))
         pagination.check_in_range(page, count)
         self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
