@@ -45,6 +45,19 @@ HISTORY = {"type": "object", "required": ["step_s", "series"],
                           "series": {"type": "object", "additionalProperties": {
                               "type": "array", "items": {"type": "array"}}}}}
 
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "nullable": True}}
+FLEET_ROW = {"type": "object",
+             "required": ["fsid", "name", "health", "checks", "total_bytes", "used_bytes", "used_ratio",
+                          "days_until_full", "osds", "mons", "pgs", "client_io", "servers", "update_time"],
+             "properties": {"fsid": {"type": "string"}, "name": {"type": "string"},
+                            "health": {"type": "string", "nullable": True}, "checks": _COUNTS,
+                            "total_bytes": _NUMBER, "used_bytes": _NUMBER, "used_ratio": _NUMBER,
+                            "days_until_full": _NUMBER, "osds": _COUNTS, "mons": _COUNTS, "pgs": _COUNTS,
+                            "client_io": {"type": "object", "nullable": True}, "servers": _COUNTS,
+                            "update_time": {"type": "string", "nullable": True}}}
+FLEET = {"allOf": [{"$ref": "#/components/schemas/Page"},
+                   {"type": "object", "properties": {"results": {"type": "array", "items": FLEET_ROW}}}]}
+
 
 def parse_time(args: dict, name: str) -> float | None:
     """`?from=` / `?to=`: ISO 8601 (a time without a zone is UTC), else a 400 naming it."""
@@ -135,6 +148,7 @@ class HistoryHandler(BaseHandler):
 
 class FleetHandler(BaseHandler):
     query = FLEET_QUERY
+    answer_schema = FLEET
 
     async def get(self) -> None:
         args = self.query_args()
