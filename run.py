@@ -8,6 +8,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import math
 import os
 import secrets
 import signal
@@ -31,7 +32,9 @@ def _number(kind, minimum, inclusive: bool):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if value < minimum or (not inclusive and value == minimum) or value != value:
+        if not math.isfinite(value):   # nan and inf are floats too, and no period or load
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if value < minimum or (not inclusive and value == minimum):
             raise argparse.ArgumentTypeError(f"must be {'at least' if inclusive else 'more than'} {minimum}")
         return value
     return convert
