@@ -23,12 +23,14 @@ Then it measures:
   (a page of 100 if the API answers `?page_size` with a page, else all of it), one cluster's
   whole OSD list and an event page of 50, taken in turn on each of `--connections` keep-alive
   connections (closed loop, no pause unless `--think-ms`) for `--seconds`; p50/p99/max and
-  count per endpoint;
+  count per endpoint; where the daemon serves them (issue 14), also the whole fleet table
+  (`fleet`, sorted by -used_ratio) and one cluster's `usage`, `io` and a page of `osd_usage`;
 - lost messages, as bench/soak.py counts them: after the window every fleet goes silent
   (`dark`), and after `--quiet-s` lost = unsent + (sent − the bus's delivered), since start.
 
 It ends with the issue's goals (100 clusters × 100 servers × 10 OSDs at 10 s heartbeats,
-daemon RSS < 2 GB, API p99 < 100 ms while it runs) beside this run's figures, and a summary of
+daemon RSS < 2 GB, API p99 < 100 ms while it runs; issue 14: GET fleet p99 < 20 ms at 100
+clusters) beside this run's figures, and a summary of
 the WARNING/ERROR lines in the daemon's and the fleets' logs.
 """
 from __future__ import annotations
@@ -47,8 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from agent.host import raise_open_files_limit  # noqa: E402
-from bench.fleet_procs import (UNSENT, Api, ask_fleets, fleet_stats, lost_messages, proc_status,  # noqa: E402
-                               rss_kib, spawn_fleet, start_daemon, stop_all, wait_fleet_ready,
+from bench.fleet_procs import (UNSENT, Api, ask_fleets, cpu_s, fleet_stats, lost_messages,  # noqa: E402
+                               proc_status, rss_kib, spawn_fleet, start_daemon, stop_all, wait_fleet_ready,
                                wait_managed)
 from bench.httpload import run_mix  # noqa: E402
 from bench.read_api import login  # noqa: E402
@@ -62,6 +64,10 @@ GOAL_RSS_BYTES = 2_000_000_000
 GOAL_P99_MS = 100.0
 SERVER_PAGE = 100                # servers per page, where the API pages the server list
 KEEPS_UP = 0.95                  # delivered / sent heartbeats below this: the daemon falls behind
+GOAL_FLEET_P99_MS = 20.0         # issue 14: GET fleet at 100 clusters under this bench
+FLEET_PAGE = 1000                # the whole fleet table in one page (the API's largest)
+FLEET_LABEL = "fleet (all, by -used)"
+CAPACITY_WAIT_S = 120.0          # for the first osd df of the cluster read
 
 
 # set-up ------------------------------------------------------------------------------------------
@@ -81,6 +87,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="measuring window: GETs timed and ingestion counted over it (default 60)")
     parser.add_argument("--connections", type=int, default=4, help="keep-alive GET connections (default 4)")
+    parser.add_argument("--no-capacity-reads", action="store_true",
+                        help="leave out issue 14's reads (fleet, usage, io, osd_usage): issue 7's mix, "
+                             "for a before/after comparison of the same GETs")
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="pause after each GET on a connection (default 0: closed loop)")
     parser.add_argument("--quiet-s", type=float, default=15.0,
@@ -151,14 +160,37 @@ def every_10_s():
 
 # the measuring window ----------------------------------------------------------------------------
 
-def endpoints(api: Api) -> dict[str, str]:
+def endpoints(api: Api, capacity: bool = True) -> dict[str, str]:
     """{label: path under api/v2/} of the GETs timed; ids are the first of each list."""
     fsid = api.get("cluster")[1][0]["id"]
     pool = api.get(f"cluster/{fsid}/pool")[1][0]["id"]
     osd = api.get(f"cluster/{fsid}/osd")[1][0]["id"]
     return {"cluster list": "cluster", "one cluster": f"cluster/{fsid}", "one pool": f"cluster/{fsid}/pool/{pool}",
             "one OSD": f"cluster/{fsid}/osd/{osd}", **server_list(api),
-            "OSD list (1 cluster)": f"cluster/{fsid}/osd", "event page (50)": "event?page_size=50"}
+            "OSD list (1 cluster)": f"cluster/{fsid}/osd", "event page (50)": "event?page_size=50",
+            **(capacity_reads(api, fsid) if capacity else {})}
+
+
+def capacity_reads(api: Api, fsid: str) -> dict[str, str]:
+    """Issue 14's reads where the API serves them (none on an older daemon, so the bench still
+    measures one): the whole fleet table as a dashboard sorts it, and one cluster's usage, IO
+    and a page of its OSD usage. Waits for that cluster's first `osd df` (a 503 until then)."""
+    try:
+        api.get("fleet")
+    except RuntimeError:   # 404: a daemon from before issue 14
+        return {}
+    deadline = time.monotonic() + CAPACITY_WAIT_S
+    while True:
+        try:
+            api.get(f"cluster/{fsid}/osd_usage?page_size=1")
+            break
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)   # a benchmark's set-up wait for the first get_cluster_stats answer
+    return {FLEET_LABEL: f"fleet?page_size={FLEET_PAGE}&ordering=-used_ratio",
+            "usage (1 cluster)": f"cluster/{fsid}/usage", "io (1 cluster)": f"cluster/{fsid}/io",
+            f"OSD usage page ({SERVER_PAGE})": f"cluster/{fsid}/osd_usage?page_size={SERVER_PAGE}"}
 
 
 def server_list(api: Api) -> dict[str, str]:
@@ -170,25 +202,28 @@ def server_list(api: Api) -> dict[str, str]:
     return {"server list (all)": "server"}
 
 
-def counters_now(api: Api, fleets: list) -> tuple[float, dict, dict]:
-    """(monotonic time, bus counters, fleets' summed counters), read together."""
+def counters_now(api: Api, daemon, fleets: list) -> tuple[float, dict, dict, float, float]:
+    """(monotonic time, bus counters, fleets' summed counters, daemon CPU s, fleets' CPU s),
+    read together."""
     bus = api.get("bus")[1]
-    return time.monotonic(), bus, fleet_stats(fleets)
+    return (time.monotonic(), bus, fleet_stats(fleets), cpu_s(daemon.pid),
+            sum(cpu_s(fleet.pid) for fleet in fleets))
 
 
-def measure(args, api: Api, base: str, cookie: str, fleets: list) -> dict:
+def measure(args, api: Api, base: str, cookie: str, daemon, fleets: list) -> dict:
     """GETs for --seconds on --connections; the counters before and after, for the rates."""
-    paths = endpoints(api)
-    before = counters_now(api, fleets)
+    paths = endpoints(api, capacity=not args.no_capacity_reads)
+    before = counters_now(api, daemon, fleets)
     results = run_mix(base + "/api/v2/", paths, seconds=args.seconds, connections=args.connections,
                       cookie=cookie, think_s=args.think_ms / 1000)
-    after = counters_now(api, fleets)
+    after = counters_now(api, daemon, fleets)
     return {"results": results, "before": before, "after": after}
 
 
 def rates(args, window: dict) -> dict[str, float]:
     """Per-second figures over the window, and the expected heartbeat rate."""
-    (t0, bus0, fleet0), (t1, bus1, fleet1) = window["before"], window["after"]
+    (t0, bus0, fleet0, daemon_cpu0, fleets_cpu0), (t1, bus1, fleet1, daemon_cpu1, fleets_cpu1) = \
+        window["before"], window["after"]
     per_s = lambda new, old, key: (new.get(key, 0) - old.get(key, 0)) / (t1 - t0)  # noqa: E731
     delivered = per_s(bus1, bus0, "delivered")
     results = per_s(fleet1, fleet0, "results_sent")
@@ -200,7 +235,9 @@ def rates(args, window: dict) -> dict[str, float]:
             "expected_server": args.agents / args.heartbeat_s, "expected_cluster": cluster_beats,
             "expected": args.agents / args.heartbeat_s + cluster_beats,
             "coalesced": bus1.get("heartbeats_coalesced", 0) - bus0.get("heartbeats_coalesced", 0),
-            "stale": bus1.get("heartbeats_stale", 0) - bus0.get("heartbeats_stale", 0)}
+            "stale": bus1.get("heartbeats_stale", 0) - bus0.get("heartbeats_stale", 0),
+            "daemon_cores": (daemon_cpu1 - daemon_cpu0) / (t1 - t0),
+            "fleets_cores": (fleets_cpu1 - fleets_cpu0) / (t1 - t0)}
 
 
 def daemon_state(pid: int) -> dict[str, int]:
@@ -242,6 +279,8 @@ def report_ingestion(args, r: dict) -> None:
           f"({r['sent_server']:,.1f} server + {r['sent_cluster']:,.1f} cluster); expected {r['expected']:,.1f}/s "
           f"({r['expected_server']:,.1f} + {r['expected_cluster']:,.1f}); daemon replaced {r['coalesced']:,} "
           f"queued heartbeats (coalesced), dropped {r['stale']:,} stale")
+    print(f"CPU over the window (GETs included): daemon {r['daemon_cores']:.2f} cores, fleet processes "
+          f"{r['fleets_cores']:.2f} cores, of {os.cpu_count()}")
     if r["seconds"] < 3 * args.heartbeat_s:
         # beats are spread over the period, so a window of few periods counts a few more or less
         print(f"  (window under 3 heartbeat periods: rates may be off by up to {args.heartbeat_s / r['seconds']:.0%})")
@@ -288,12 +327,23 @@ def report_goals(args, rss_max_kib: int, results: dict, r: dict, lost: int) -> N
         (f"API p99 < {GOAL_P99_MS:g} ms", f"worst {worst_p99:.1f} ms ({worst[0]})",
          verdict(worst_p99 < GOAL_P99_MS and not any(x.errors for x in results.values()))),
         ("no lost messages (soak.py's)", f"{lost:,} lost", verdict(lost == 0)),
+        *fleet_goal(results),
         ("heartbeats delivered as sent (ours)", f"{r['heartbeats']:,.1f} of {r['sent']:,.1f}/s",
          verdict(r["heartbeats"] >= KEEPS_UP * r["sent"])),
     ]
-    print("goals (issue 7)                        this run                          ")
+    print("goals (issues 7 and 14)                this run                          ")
     for goal, figure, result in rows:
         print(f"  {goal:38} {figure:34} {result}")
+
+
+def fleet_goal(results: dict) -> list[tuple[str, str, str]]:
+    """Issue 14's row, where GET fleet was measured."""
+    fleet = results.get(FLEET_LABEL)
+    if fleet is None or not fleet.latencies_ms:
+        return []
+    p99 = fleet.percentile(99)
+    return [(f"GET fleet p99 < {GOAL_FLEET_P99_MS:g} ms (issue 14)", f"{p99:.1f} ms",
+             verdict(p99 < GOAL_FLEET_P99_MS and not fleet.errors))]
 
 
 def verdict(met: bool) -> str:
@@ -337,7 +387,7 @@ def run(args, data_dir: str, log_dir: Path, procs: list) -> None:
     report_setup(args, ranges, open_files_limit(daemon.pid), ready_s, managed_s, at_managed)
     load_start = os.getloadavg()
     unsent_in_setup = sum(fleet_stats(fleets).get(k, 0) for k in UNSENT)   # told apart in the report
-    window = measure(args, api, base, cookie, fleets)
+    window = measure(args, api, base, cookie, daemon, fleets)
     at_end, fleets_kib = daemon_state(daemon.pid), [rss_kib(f.pid) for f in fleets]
     losses = count_losses(args, api, fleets)
     r = rates(args, window)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import select
 import signal
 import subprocess
@@ -149,6 +150,13 @@ def rss_kib(pid: int) -> int:
     return proc_status(pid, "VmRSS")
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far, from /proc/PID/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()   # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # the API -----------------------------------------------------------------------------------------
 
 class Api:
@@ -159,15 +167,20 @@ class Api:
         self.conn = http.client.HTTPConnection(self.host, timeout=30)
 
     def get(self, path: str) -> tuple[float, object]:
-        started = time.perf_counter()
-        try:
-            self.conn.request("GET", "/api/v2/" + path, headers={"Cookie": self.cookie})
-            response = self.conn.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(self.host, timeout=30)
-            raise
+        """(ms, decoded body). A connection the daemon closed while idle (its HTTP idle timeout,
+        60 s by default: as long as a measuring window) is replaced and the GET sent again."""
+        for retry in (False, True):
+            started = time.perf_counter()
+            try:
+                self.conn.request("GET", "/api/v2/" + path, headers={"Cookie": self.cookie})
+                response = self.conn.getresponse()
+                body = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, timeout=30)
+                if retry or not isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+                    raise
         elapsed_ms = (time.perf_counter() - started) * 1000
         if response.status != 200:
             raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
