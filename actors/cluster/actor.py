@@ -57,6 +57,7 @@ class ClusterActor(Actor):
         self.stats = ClusterStats()
         self.beats_to_osd_stats = 0         # favourite heartbeats until osd_df/osd_perf are due
         self.osd_stats_asked_at: float | None = None   # a get_cluster_stats job is out since then
+        self.osd_stats_again = False        # our change came while one was out: ask again after it
         self._osd_counts: tuple = (None, None)          # (osd map version, its up/in/total)
         self.capacity = Capacity(fsid, peers, timings, save_levels=self._save_cluster)
         # The cache sees the actor only through these callables; a new map version or a change
@@ -170,11 +171,14 @@ class ClusterActor(Actor):
         if self.beats_to_osd_stats <= 0:
             self._fetch_osd_stats(now)
 
-    def _fetch_osd_stats(self, now: float) -> None:
+    def _fetch_osd_stats(self, now: float, after_change: bool = False) -> None:
         """osd_df and osd_perf from the favourite; one job out at a time (a lost one is
-        replaced after the fetch timeout)."""
-        if self.favourite is None or (self.osd_stats_asked_at is not None and
-                                      now - self.osd_stats_asked_at < self.timings.fetch_timeout_s):
+        replaced after the fetch timeout). After our own change, a job already out may have read
+        the OSDs before it: then another is asked for once that one is answered."""
+        if self.favourite is None:
+            return
+        if self.osd_stats_asked_at is not None and now - self.osd_stats_asked_at < self.timings.fetch_timeout_s:
+            self.osd_stats_again = self.osd_stats_again or after_change
             return
         self.beats_to_osd_stats = self.timings.stats_fetch_every
         self.osd_stats_asked_at = now
@@ -183,6 +187,9 @@ class ClusterActor(Actor):
 
     def _osd_stats_arrived(self, message: JobCompleted) -> None:
         self.osd_stats_asked_at = None
+        if self.osd_stats_again:
+            self.osd_stats_again = False
+            self._fetch_osd_stats(message.received_at)
         result = message.result
         if not result.success or not isinstance(result.result, dict) or result.result.get("fsid") != self.fsid:
             log.info("cluster %s: get_cluster_stats from %s failed: %s", self.fsid, message.agent_id, result.error)
@@ -352,7 +359,7 @@ class ClusterActor(Actor):
         if minion and self.sync.on_version(message.sync_type, message.version, message.now):
             self._fetch(minion, message.sync_type)
         if message.sync_type == "osd_map":   # the daemon changed the cluster: per-OSD usage moves
-            self._fetch_osd_stats(message.now)
+            self._fetch_osd_stats(message.now, after_change=True)
 
     # --- reads ---------------------------------------------------------------------------
     @handles(ClusterQuery)

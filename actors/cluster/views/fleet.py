@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from actors.cluster.stats import ClusterStats
 from actors.cluster.views.osd_map import OsdMapView
+from actors.cluster.views.stats_fields import pg_counts
 from actors.timefmt import iso
 
 # Worst last, so `ordering=-health` lists the sick clusters first.
@@ -39,7 +40,7 @@ def fleet_row(*, fsid: str, name: str, update_time: float, health: dict | None, 
         "days_until_full": days_until_full,
         "osds": osds or {"total": None, "up": None, "in": None},
         "mons": _mon_counts(mon_map, quorum_status),
-        "pgs": _pg_counts(pgmap),
+        "pgs": _pg_counts(stats.pgmap),
         "client_io": {rate: pgmap.get(rate, 0) for rate in CLIENT_RATES} if stats.pgmap else None,
         "update_time": iso(update_time),
         "_fqdns": fqdns,
@@ -62,9 +63,9 @@ def _mon_counts(mon_map: dict | None, quorum_status: dict | None) -> dict:
             "in_quorum": len(quorum) if isinstance(quorum, list) else None}
 
 
-def _pg_counts(pgmap: dict) -> dict:
-    states = pgmap.get("pgs_by_state")
-    if not isinstance(states, list):
+def _pg_counts(pgmap: dict | None) -> dict:
+    """As `io` counts them (a clean PG being scrubbed is still clean); None before any stats."""
+    if pgmap is None:
         return {"total": None, "active_clean": None}
-    clean = sum(s.get("count", 0) for s in states if isinstance(s, dict) and s.get("state_name") == "active+clean")
-    return {"total": pgmap.get("num_pgs"), "active_clean": clean}
+    counts = pg_counts(pgmap)
+    return {"total": counts["total"], "active_clean": counts["active_clean"]}

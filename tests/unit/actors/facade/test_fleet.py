@@ -13,7 +13,8 @@ from actors.facade.fleet import Fleet
 
 LATE_S = 30.0
 NOW = 10_000.0
-PGMAP = {"pgs_by_state": [{"state_name": "active+clean", "count": 90},
+PGMAP = {"pgs_by_state": [{"state_name": "active+clean", "count": 85},
+                          {"state_name": "active+clean+scrubbing", "count": 5},
                           {"state_name": "active+undersized+degraded", "count": 10}],
          "num_pgs": 100, "bytes_total": 1000, "bytes_used": 250, "write_bytes_sec": 5}
 

@@ -107,12 +107,18 @@ def test_osd_stats_are_asked_every_few_heartbeats_and_after_a_change_of_ours(wor
     assert len(stats_jobs(jobs)) == 4
 
 
-def test_one_osd_stats_job_is_out_at_a_time(world):
+def test_one_osd_stats_job_is_out_at_a_time_and_our_change_is_asked_for_after_it(world):
     actor, sink, jobs, rows = world
     beat(actor, 1.0, sf.heartbeat_stats())
     actor.tell(VersionKnown("osd_map", 43, "mon-a", 2.0))   # unanswered, within the timeout
     actor.ask(Tick(2.0))
     assert len(stats_jobs(jobs)) == 1
+    answer_osd_stats(actor)       # it may have read the OSDs before our change: once more
+    actor.ask(Tick(3.0))
+    assert len(stats_jobs(jobs)) == 2
+    answer_osd_stats(actor, sf.TAKEN_AT + 1)
+    actor.ask(Tick(4.0))
+    assert len(stats_jobs(jobs)) == 2
 
 
 def test_osd_usage_comes_with_the_osd_stats_and_map_answers_stay_cached(world):
