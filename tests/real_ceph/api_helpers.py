@@ -1,5 +1,5 @@
 """Helpers for the real-Ceph HTTP tests: waiting for the maps, the cluster's own view (its mon),
-events since a moment, unique names.
+events since a moment, unique names, writing data.
 
 The 202 workflow itself (submit, wait for the request) is tests/system/requests_helpers.py.
 """
@@ -9,6 +9,7 @@ import atexit
 import json
 import re
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 
 from tests.helpers import wait_until
@@ -102,3 +103,18 @@ def wait_for_event(api, moment, severity: str, pattern: str, timeout_s: float = 
                      if e["severity"] == severity and regex.search(e["message"])), None)
     return wait_until(found, timeout_s=timeout_s, every_s=0.1,
                       what=f"a {severity} event matching {pattern!r}")
+
+
+@contextmanager
+def pool_ioctx(cluster, pool_name: str):
+    """An IO context on the pool through librados as the admin (the agent's user may not write
+    data): what tests write objects with, never a `rados` command line."""
+    from agent.ceph.rados_loader import load_rados
+    handle = load_rados().Rados(conffile=cluster.conf, conf={"keyring": cluster.keyring,
+                                                             "rados_osd_op_timeout": "30"})
+    handle.connect(timeout=10)
+    try:
+        with handle.open_ioctx(pool_name) as ioctx:
+            yield ioctx
+    finally:
+        handle.shutdown()

@@ -9,7 +9,7 @@ import pytest
 from agent.backend import JobError
 from bus.protocol import HEARTBEAT_STATS, STATS_OBJECTS, SYNC_TYPES
 from tests.helpers import wait_until
-from tests.real_ceph.api_helpers import mon_json, unique
+from tests.real_ceph.api_helpers import mon_json, pool_ioctx, unique
 
 AGENT_USER = "client.calamari"
 OBJECT_BYTES = 64 * 1024
@@ -50,18 +50,10 @@ def pool_df(beat: dict, name: str) -> dict | None:
 
 
 def write_objects(cluster, pool_name: str) -> None:
-    """OBJECT_COUNT objects of OBJECT_BYTES through librados as the admin (the agent's user may
-    not write data)."""
-    from agent.ceph.rados_loader import load_rados
-    handle = load_rados().Rados(conffile=cluster.conf, conf={"keyring": cluster.keyring,
-                                                             "rados_osd_op_timeout": "30"})
-    handle.connect(timeout=10)
-    try:
-        with handle.open_ioctx(pool_name) as ioctx:
-            for index in range(OBJECT_COUNT):
-                ioctx.write_full(f"object-{index}", bytes([index]) * OBJECT_BYTES)
-    finally:
-        handle.shutdown()
+    """OBJECT_COUNT objects of OBJECT_BYTES."""
+    with pool_ioctx(cluster, pool_name) as ioctx:
+        for index in range(OBJECT_COUNT):
+            ioctx.write_full(f"object-{index}", bytes([index]) * OBJECT_BYTES)
 
 
 def pools_agree(agent, cluster) -> dict | None:

@@ -18,7 +18,7 @@ import pytest
 
 from actors.context import Timings
 from tests.helpers import wait_until
-from tests.real_ceph.api_helpers import all_pgs_active_clean, dump_osd, mon_json, synced, unique
+from tests.real_ceph.api_helpers import all_pgs_active_clean, dump_osd, mon_json, pool_ioctx, synced, unique
 from tests.real_ceph.conftest import HEARTBEAT_S
 from tests.system.requests_helpers import run
 
@@ -104,21 +104,6 @@ def clean_holding(cluster, osd_id: int) -> bool:
 
 
 # ---- writing data -------------------------------------------------------------------------------
-
-@contextmanager
-def pool_ioctx(cluster, pool_name: str):
-    """An IO context on the pool through librados as the admin (the agent's user may not write
-    data)."""
-    from agent.ceph.rados_loader import load_rados
-    handle = load_rados().Rados(conffile=cluster.conf, conf={"keyring": cluster.keyring,
-                                                             "rados_osd_op_timeout": "30"})
-    handle.connect(timeout=10)
-    try:
-        with handle.open_ioctx(pool_name) as ioctx:
-            yield ioctx
-    finally:
-        handle.shutdown()
-
 
 def write_objects(ioctx, round_: int = 0) -> None:
     """OBJECT_COUNT objects of OBJECT_BYTES, the same names every round."""

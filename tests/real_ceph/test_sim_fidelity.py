@@ -17,7 +17,7 @@ from agent.backend import SYNC_TYPES
 from bus.protocol import HEARTBEAT_STATS, STATS_OBJECTS
 from sim.model import SimCluster
 from tests.helpers import wait_until
-from tests.real_ceph.api_helpers import unique
+from tests.real_ceph.api_helpers import pool_ioctx, unique
 from tests.real_ceph.shapes import ALSO_COMPARED, DAEMON_READS, shape_differences
 
 POOL = "device_health_metrics"     # the one pool both clusters always have
@@ -250,16 +250,9 @@ def real_pool(ceph_cluster):
 
 
 def write_real_objects(cluster, pool: str, count: int) -> None:
-    from agent.ceph.rados_loader import load_rados
-    handle = load_rados().Rados(conffile=cluster.conf, conf={"keyring": cluster.keyring,
-                                                             "rados_osd_op_timeout": "30"})
-    handle.connect(timeout=10)
-    try:
-        with handle.open_ioctx(pool) as ioctx:
-            for index in range(count):
-                ioctx.write_full(f"fidelity-{index}", bytes([index % 256]) * RADOS_OBJECT)
-    finally:
-        handle.shutdown()
+    with pool_ioctx(cluster, pool) as ioctx:
+        for index in range(count):
+            ioctx.write_full(f"fidelity-{index}", bytes([index % 256]) * RADOS_OBJECT)
 
 
 def _no_client_io(stats: dict) -> bool:
