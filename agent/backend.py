@@ -11,9 +11,9 @@ import re
 
 from typing import Any, Protocol
 
-from bus.protocol import OSD_METADATA_KEYS, SYNC_TYPES
+from bus.protocol import OSD_DF_KEYS, OSD_METADATA_KEYS, OSD_PERF_KEYS, SYNC_TYPES
 
-__all__ = ["SYNC_TYPES", "CephBackend", "JobError", "UnknownFunction", "selftest_seconds",
+__all__ = ["SYNC_TYPES", "CephBackend", "JobError", "UnknownFunction", "selftest_seconds", "trim_osd_stats",
            "SELFTEST_WAIT_MAX_S", "SELFTEST_BLOCK_MAX_S"]
 
 SELFTEST_WAIT_MAX_S = 60.0
@@ -32,6 +32,25 @@ def trim_osd_metadata(entries: Any) -> list:
     """`osd metadata` entries with only the keys the manager reads (bus.protocol.OSD_METADATA_KEYS)."""
     return [{key: entry[key] for key in OSD_METADATA_KEYS if key in entry}
             for entry in entries or () if isinstance(entry, dict)]
+
+
+def trim_osd_stats(answer: dict) -> dict:
+    """A `get_cluster_stats` answer with only what the daemon reads of each OSD
+    (bus.protocol.OSD_DF_KEYS, OSD_PERF_KEYS): about half the bytes and objects at any size."""
+    osd_df, osd_perf = answer.get("osd_df"), answer.get("osd_perf")
+    if isinstance(osd_df, dict):
+        osd_df = {**osd_df, **{part: [_only(node, OSD_DF_KEYS) for node in osd_df.get(part) or ()]
+                               for part in ("nodes", "stray")}}
+    stats = osd_perf.get("osdstats") if isinstance(osd_perf, dict) else None
+    if isinstance(stats, dict):
+        infos = [{"id": info.get("id"), "perf_stats": _only(info.get("perf_stats"), OSD_PERF_KEYS)}
+                 for info in stats.get("osd_perf_infos") or () if isinstance(info, dict)]
+        osd_perf = {**osd_perf, "osdstats": {**stats, "osd_perf_infos": infos}}
+    return {**answer, "osd_df": osd_df, "osd_perf": osd_perf}
+
+
+def _only(entry, keys: tuple) -> dict:
+    return {key: entry[key] for key in keys if key in entry} if isinstance(entry, dict) else {}
 
 
 def selftest_seconds(seconds) -> float:

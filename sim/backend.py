@@ -30,7 +30,7 @@ from collections import Counter
 from typing import Any
 
 from agent.backend import (SELFTEST_BLOCK_MAX_S, SYNC_TYPES, JobError, UnknownFunction, checked_command,
-                           selftest_seconds)
+                           selftest_seconds, trim_osd_stats)
 from sim.model import SimCluster
 
 NO_CLUSTER = "error connecting to the cluster: [errno 110] RADOS timed out"
@@ -152,7 +152,7 @@ class SimBackend:
     def _get_cluster_stats(self, args: dict) -> dict:
         args = self._args("get_cluster_stats", args, ("fsid",))
         self._check_fsid(args["fsid"])
-        return self.cluster.get_cluster_stats()
+        return trim_osd_stats(self.cluster.get_cluster_stats())
 
     def _rados_commands(self, args: dict) -> dict:
         args = self._args("rados_commands", args, ("fsid", "commands"))

@@ -14,6 +14,7 @@ only the answers derived from stats (capacity.py does that arithmetic).
 from __future__ import annotations
 
 import logging
+import zlib
 
 from actors.cluster import changes as cluster_changes, queries as cluster_queries
 from actors.runtime.base import DEFERRED, Actor, handles
@@ -55,7 +56,9 @@ class ClusterActor(Actor):
         self.confirm_current = False        # after a restore: tell the tracker once the map is current
         self.services: tuple = ()
         self.stats = ClusterStats()
-        self.beats_to_osd_stats = 0         # favourite heartbeats until osd_df/osd_perf are due
+        # Favourite heartbeats until osd_df/osd_perf are due. The first is spread by fsid over the
+        # period, so a restarted daemon's clusters do not all ask (and decode) them at once.
+        self.beats_to_osd_stats = zlib.crc32(fsid.encode()) % max(1, timings.stats_fetch_every)
         self.osd_stats_asked_at: float | None = None   # a get_cluster_stats job is out since then
         self.osd_stats_again = False        # our change came while one was out: ask again after it
         self._osd_counts: tuple = (None, None)          # (osd map version, its up/in/total)

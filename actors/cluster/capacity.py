@@ -42,8 +42,8 @@ class Capacity:
             self.peers.store.tell(RecordSample(self.fsid, now, values))
             self.trend.add(now, values)
         self.trend_days = trend_days(self.trend, stats, view)
-        levels, events = assess(self.levels, api_usage(stats, view, self.trend_days), cluster_name,
-                                self.fsid, now)
+        figures = api_usage(stats, view, self.trend_days, with_headroom=False)
+        levels, events = assess(self.levels, figures, cluster_name, self.fsid, now)
         if levels != self.levels:
             self.levels = levels
             self.save_levels()   # persisted before the events: a crash between never repeats them

@@ -21,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from agent.backend import SELFTEST_BLOCK_MAX_S, JobError, UnknownFunction, selftest_seconds
+from agent.backend import SELFTEST_BLOCK_MAX_S, JobError, UnknownFunction, selftest_seconds, trim_osd_stats
 from agent.ceph import commands, logs
 from agent.ceph.admin_socket import AdminSocketError
 from agent.ceph.services import IN_QUORUM_STATES, LocalServices
@@ -139,7 +139,7 @@ class RealCephBackend:
 
     def _get_cluster_stats(self, args: dict) -> dict:
         self._check_fsid(args)
-        return cluster_stats(self.session)
+        return trim_osd_stats(cluster_stats(self.session))
 
     def _rados_commands(self, args: dict) -> dict:
         self._check_fsid(args)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from agent.backend import JobError
-from bus.protocol import HEARTBEAT_STATS, STATS_OBJECTS, SYNC_TYPES
+from bus.protocol import HEARTBEAT_STATS, OSD_DF_KEYS, STATS_OBJECTS, SYNC_TYPES
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import mon_json, pool_ioctx, unique
 
@@ -101,7 +101,8 @@ def test_get_cluster_stats_answers_every_osd(agent, ceph_cluster):
     answer = agent.run_job("get_cluster_stats", {"fsid": agent.fsid})
     assert set(answer) == {"fsid", "taken_at", *STATS_OBJECTS} and answer["fsid"] == agent.fsid
     nodes = answer["osd_df"]["nodes"]
-    assert {n["id"] for n in nodes if n["type"] == "osd"} == osds
+    assert {n["id"] for n in nodes} == osds
+    assert all(set(n) == set(OSD_DF_KEYS) for n in nodes)      # only what the daemon reads
     assert all(n["kb"] > 0 and n["status"] in ("up", "down") for n in nodes)
     assert answer["osd_df"]["summary"]["total_kb"] == sum(n["kb"] for n in nodes)
 

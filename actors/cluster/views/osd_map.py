@@ -97,6 +97,14 @@ class OsdMapView:
         self.osds_by_pool_id: dict[int, frozenset[int]] = self._pool_osds()
         self.pools_by_osd_id: dict[int, tuple[int, ...]] = self._osd_pools()
         self._ancestry = self._all_ancestry()
+        self._memo: dict = {}
+
+    def memo(self, key: str, compute):
+        """compute(), once per view (a view is one map version): for what readers derive from
+        the map on every heartbeat, e.g. where each OSD lives."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # -- pools and rules ---------------------------------------------------------------------
 

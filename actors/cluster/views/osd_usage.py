@@ -13,7 +13,12 @@ KIB = 1024
 
 
 def osd_hosts(view: OsdMapView) -> dict[int, str]:
-    """OSD id -> host: its CRUSH host bucket, else the hostname its metadata reports."""
+    """OSD id -> host: its CRUSH host bucket, else the hostname its metadata reports (once per
+    map version: usage asks on every heartbeat)."""
+    return view.memo("osd_hosts", lambda: _osd_hosts(view))
+
+
+def _osd_hosts(view: OsdMapView) -> dict[int, str]:
     hosts = {osd_id: meta["hostname"] for osd_id, meta in view.metadata_by_id.items()
              if isinstance(meta.get("hostname"), str)}
     crush_hosts: dict[int, str] = {}

@@ -27,15 +27,18 @@ def full_ratios(view: OsdMapView) -> tuple[float, float]:
     return read("nearfull_ratio", DEFAULT_NEARFULL_RATIO), read("full_ratio", DEFAULT_FULL_RATIO)
 
 
-def api_usage(stats, view: OsdMapView, trend_days: dict) -> dict:
-    """The usage resource (see the module doc); 503 before the first `df` arrived."""
+def api_usage(stats, view: OsdMapView, trend_days: dict, with_headroom: bool = True) -> dict:
+    """The usage resource (see the module doc); 503 before the first `df` arrived. Without
+    headroom (the capacity alarms, on every heartbeat, need none): `host_failure_headroom` None,
+    and no pass over every OSD."""
     if stats.df is None:
         raise Unavailable("The usage of this cluster has not arrived yet")
     nearfull, full = full_ratios(view)
     pool_days = trend_days.get("pools") or {}
     return {**raw_totals(stats.df), "nearfull_ratio": nearfull, "full_ratio": full,
             "days_until_full": trend_days.get("cluster"),
-            "host_failure_headroom": host_failure_headroom(stats.osd_df, osd_hosts(view), full),
+            "host_failure_headroom": host_failure_headroom(stats.osd_df, osd_hosts(view), full)
+            if with_headroom else None,
             "device_classes": _device_classes(stats.df),
             "pools": [_pool(view, pool_id, name, pool_stats, pool_days.get(pool_id))
                       for pool_id, name, pool_stats in df_pools(stats.df)]}

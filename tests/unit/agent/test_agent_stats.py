@@ -17,7 +17,7 @@ from agent.ceph import backend as backend_module
 from agent.ceph.session import CephCommandError, ClusterUnavailable
 from agent.ceph.stats import StatsReader
 from agent.ceph.sync_objects import ClusterMaps
-from bus.protocol import HEARTBEAT_STATS, STATS_OBJECTS, SYNC_TYPES
+from bus.protocol import HEARTBEAT_STATS, OSD_DF_KEYS, OSD_PERF_KEYS, STATS_OBJECTS, SYNC_TYPES
 
 FSID = "6f1b8e26-0000-4000-8000-0000000000bb"
 
@@ -178,13 +178,17 @@ def test_a_failure_after_recovery_is_warned_at_once(agent, caplog):
 
 # ---- the get_cluster_stats job ------------------------------------------------------------------
 
-def test_get_cluster_stats_answers_osd_df_and_osd_perf_as_ceph_prints_them(agent):
+def test_get_cluster_stats_answers_osd_df_and_osd_perf_trimmed_to_what_the_daemon_reads(agent):
     before = time.time()
     answer = agent.backend.run_job("get_cluster_stats", {"fsid": FSID})
     assert set(answer) == {"fsid", "taken_at", *STATS_OBJECTS}
     assert answer["fsid"] == FSID and before <= answer["taken_at"] <= time.time()
-    assert answer["osd_df"] == agent.ceph.answers["osd df"]
-    assert answer["osd_perf"] == agent.ceph.answers["osd perf"]
+    printed_df, printed_perf = agent.ceph.answers["osd df"], agent.ceph.answers["osd perf"]
+    assert answer["osd_df"]["nodes"] == [{k: n[k] for k in OSD_DF_KEYS if k in n} for n in printed_df["nodes"]]
+    assert answer["osd_df"]["summary"] == printed_df["summary"]
+    assert answer["osd_perf"]["osdstats"]["osd_perf_infos"] == [
+        {"id": i["id"], "perf_stats": {k: i["perf_stats"][k] for k in OSD_PERF_KEYS}}
+        for i in printed_perf["osdstats"]["osd_perf_infos"]]
 
 
 @pytest.mark.parametrize("args", [{"fsid": "another-cluster"}, {}])

@@ -265,7 +265,14 @@ def test_get_cluster_stats_job_answers_osd_df_and_osd_perf(cluster):
     answer = b.run_job("get_cluster_stats", {"fsid": cluster.fsid})
     assert set(answer) == {"fsid", "taken_at", *protocol.STATS_OBJECTS} and answer["fsid"] == cluster.fsid
     assert [n["id"] for n in answer["osd_df"]["nodes"]] == cluster.osd_ids
-    assert answer == cluster.get_cluster_stats()
+    whole = cluster.get_cluster_stats()
+    # trimmed to what the daemon reads (bus/protocol.py OSD_DF_KEYS, OSD_PERF_KEYS), values kept
+    assert [set(n) for n in answer["osd_df"]["nodes"]] == [set(protocol.OSD_DF_KEYS)] * len(cluster.osd_ids)
+    assert [{k: n[k] for k in protocol.OSD_DF_KEYS} for n in whole["osd_df"]["nodes"]] == answer["osd_df"]["nodes"]
+    assert answer["osd_df"]["summary"] == whole["osd_df"]["summary"]
+    infos = answer["osd_perf"]["osdstats"]["osd_perf_infos"]
+    assert {tuple(i["perf_stats"]) for i in infos} == {protocol.OSD_PERF_KEYS}
+    assert len(infos) == len(whole["osd_perf"]["osdstats"]["osd_perf_infos"])
     with pytest.raises(JobError, match="not fsid 'other'"):
         b.run_job("get_cluster_stats", {"fsid": "other"})
     with pytest.raises(JobError, match="get_cluster_stats takes arguments fsid"):

@@ -104,3 +104,19 @@ def test_an_unknown_ordering_is_a_400_naming_it():
     with pytest.raises(Invalid) as refused:
         Fleet(FakeClusters([], {}), LATE_S).fleet_page(ordering="size", health=None, offset=0, limit=10).result()
     assert "ordering" in refused.value.errors
+
+
+def test_the_table_is_built_at_most_once_a_second():
+    clusters = FakeClusters([row("f1", "a")], {"a": NOW, "b": NOW})
+    now = [NOW - 1000]
+    fleet = Fleet(clusters, LATE_S, clock=lambda: now[0])
+    now[0] = NOW
+    assert page(fleet)[0] == 1
+    clusters.rows.append(row("f2", "b"))
+    clusters.contacts["a"] = NOW - 2 * LATE_S
+    now[0] = NOW + 0.5
+    count, rows = page(fleet)
+    assert count == 1 and rows[0]["servers"]["late"] == 0          # the same table, half a second on
+    now[0] = NOW + 1.0
+    count, rows = page(fleet)
+    assert count == 2 and rows[0]["servers"]["late"] == 1          # built again: the new row, a late server
