@@ -40,11 +40,12 @@ def osd_df_nodes(osd_df) -> list[dict]:
 
 def osd_usage_rows(stats, view: OsdMapView) -> list[dict]:
     """One row per OSD of the latest `osd df`, by id; 503 before the first one arrived."""
-    if stats.osd_df is None:
+    osd_df = stats.osd_df   # unpacked once (actors/cluster/stats.py keeps it packed)
+    if osd_df is None:
         raise Unavailable("The OSD usage of this cluster has not arrived yet")
     hosts = osd_hosts(view)
     rows = {}
-    for node in osd_df_nodes(stats.osd_df):
+    for node in osd_df_nodes(osd_df):
         osd_id = node["id"]
         rows[osd_id] = {
             "id": osd_id, "host": hosts.get(osd_id), "device_class": node.get("device_class"),
