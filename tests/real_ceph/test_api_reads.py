@@ -10,6 +10,7 @@ import itertools
 import json
 import re
 
+from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import mon_json, synced
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import run
@@ -124,6 +125,9 @@ def test_every_get_url_answers_200_with_the_reference_fields(managed):
     assert EXAMPLES, "the reference's examples (../shared/reference) are needed"
     synced(managed)
     api = managed.api
+    for stats_read in ("usage", "io", "osd_usage"):   # 503 until the first stats (osd df: up to 6 beats)
+        wait_until(lambda: api.get(managed.url(stats_read)).status_code == 200, timeout_s=30,
+                   what=f"the cluster's {stats_read}")
     # A request of this cluster, so request/<id> and cluster/<fsid>/request/<id> have a real id.
     request_id = run(api, "POST", managed.url("osd/0/command/scrub"))["id"]
     ids = real_ids(managed, request_id)
