@@ -139,8 +139,8 @@ class HistoryHandler(BaseHandler):
 
     async def get(self, fsid: str) -> None:
         args = self.query_args()
-        series = parse_series(args)
         from_t, to_t = parse_time(args, "from"), parse_time(args, "to")
+        series = parse_series(args)
         if from_t is not None and to_t is not None and from_t > to_t:
             raise invalid_field("from", "must not be later than `to`")
         self.send_json(await self.ask(self.api.cluster_history(fsid, series, from_t, to_t)))
