@@ -61,7 +61,6 @@ class ClusterActor(Actor):
         self.beats_to_osd_stats = zlib.crc32(fsid.encode()) % max(1, timings.stats_fetch_every)
         self.osd_stats_asked_at: float | None = None   # a get_cluster_stats job is out since then
         self.osd_stats_again = False        # our change came while one was out: ask again after it
-        self._osd_counts: tuple = (None, None)          # (osd map version, its up/in/total)
         self.capacity = Capacity(fsid, peers, timings, save_levels=self._save_cluster)
         # The cache sees the actor only through these callables; a new map version or a change
         # of where services run invalidates it (the `cluster` summary is kept per version too).
@@ -305,12 +304,10 @@ class ClusterActor(Actor):
                 fqdns=tuple(sorted({fqdn for _, fqdn in self.services if fqdn}))))
 
     def _current_osd_counts(self) -> dict | None:
-        version = self.sync.version("osd_map")
-        if version is None:
+        if self.sync.data("osd_map") is None:
             return None
-        if self._osd_counts[0] != version:
-            self._osd_counts = (version, osd_counts(self.queries.osd_view()))
-        return self._osd_counts[1]
+        view = self.queries.osd_view()
+        return view.memo("osd_counts", lambda: osd_counts(view))   # once per map version
 
     def _summary(self) -> dict:
         return cluster_queries.summary(self.fsid, self.name, self.update_time)

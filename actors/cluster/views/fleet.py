@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from actors.cluster.stats import ClusterStats
 from actors.cluster.views.osd_map import OsdMapView
-from actors.cluster.views.stats_fields import pg_counts
+from actors.cluster.views.stats_fields import client_rates, pg_counts, ratio
 from actors.timefmt import iso
 
 # Worst last, so `ordering=-health` lists the sick clusters first.
 HEALTH_RANK = {"HEALTH_OK": 0, "HEALTH_WARN": 1, "HEALTH_ERR": 2}
-CLIENT_RATES = ("read_bytes_sec", "write_bytes_sec", "read_op_per_sec", "write_op_per_sec")
 
 
 def osd_counts(view: OsdMapView) -> dict:
@@ -36,12 +35,12 @@ def fleet_row(*, fsid: str, name: str, update_time: float, health: dict | None, 
     return {
         "fsid": fsid, "name": name, "health": status, "checks": _check_counts(health),
         "total_bytes": total, "used_bytes": used,
-        "used_ratio": used / total if isinstance(total, int) and total > 0 and isinstance(used, int) else None,
+        "used_ratio": ratio(used, total) if isinstance(total, int) and isinstance(used, int) and total else None,
         "days_until_full": days_until_full,
         "osds": osds or {"total": None, "up": None, "in": None},
         "mons": _mon_counts(mon_map, quorum_status),
         "pgs": _pg_counts(stats.pgmap),
-        "client_io": {rate: pgmap.get(rate, 0) for rate in CLIENT_RATES} if stats.pgmap else None,
+        "client_io": client_rates(stats.pgmap) if stats.pgmap else None,
         "update_time": iso(update_time),
         "_fqdns": fqdns,
     }
