@@ -30,8 +30,7 @@ class UnknownFunction(JobError):
 
 def trim_osd_metadata(entries: Any) -> list:
     """`osd metadata` entries with only the keys the manager reads (bus.protocol.OSD_METADATA_KEYS)."""
-    return [{key: entry[key] for key in OSD_METADATA_KEYS if key in entry}
-            for entry in entries or () if isinstance(entry, dict)]
+    return [_only(entry, OSD_METADATA_KEYS) for entry in entries or () if isinstance(entry, dict)]
 
 
 def trim_osd_stats(answer: dict) -> dict:

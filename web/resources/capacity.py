@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from actors.cluster.queries import Query
 from actors.facade.fleet import HEALTH_FILTERS, ORDERINGS
-from actors.fields import number, string
+from actors.fields import convert, number, string
 from web import pagination
 from web.apidoc.schemas import LIST_OR_PAGE
 from web.base import BaseHandler
@@ -89,16 +89,14 @@ def parse_series(args: dict) -> list[str]:
 
 
 def parse_utilization(args: dict) -> float | None:
+    """`?utilization__gte=`: a percentage, checked by its declared Field (finite, 0..100)."""
     raw = pagination.single(args, "utilization__gte")
     if raw is None:
         return None
     try:
-        value = float(raw.strip())
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 100:   # also refuses nan and inf
-        raise invalid_field("utilization__gte", f"must be a percentage from 0 to 100 (got {raw!r})")
-    return value
+        return convert(OSD_USAGE_QUERY["utilization__gte"], raw.strip())
+    except ValueError as exc:
+        raise invalid_field("utilization__gte", f"{exc} (got {raw!r})") from None
 
 
 class UsageHandler(BaseHandler):
