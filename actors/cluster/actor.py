@@ -55,6 +55,7 @@ class ClusterActor(Actor):
         self.fetches: dict[str, int] = {}   # job id of a fetch out -> its number (SyncState)
         self.confirm_current = False        # after a restore: tell the tracker once the map is current
         self.services: tuple = ()
+        self.server_fqdns: tuple = ()   # where its services run, for its fleet row (per services change)
         self.stats = ClusterStats()
         # Favourite heartbeats until osd_df/osd_perf are due. The first is spread by fsid over the
         # period, so a restarted daemon's clusters do not all ask (and decode) them at once.
@@ -301,7 +302,7 @@ class ClusterActor(Actor):
                 health=self.sync.data("health"), osds=self._current_osd_counts(),
                 mon_map=self.sync.data("mon_map"), quorum_status=self.sync.data("quorum_status"),
                 stats=self.stats, days_until_full=self.capacity.trend_days.get("cluster"),
-                fqdns=tuple(sorted({fqdn for _, fqdn in self.services if fqdn}))))
+                fqdns=self.server_fqdns))
 
     def _current_osd_counts(self) -> dict | None:
         if self.sync.data("osd_map") is None:
@@ -328,6 +329,7 @@ class ClusterActor(Actor):
     def services_changed(self, message: ServicesChanged):
         if message.services != self.services:
             self.services = message.services
+            self.server_fqdns = tuple(sorted({fqdn for _, fqdn in self.services if fqdn}))
             self.queries.invalidate()
             self._publish()
 
