@@ -38,3 +38,8 @@ class LogThrottle:
             args += (suppressed,)
         self._logger.log(level, msg, *args, exc_info=exc_info)
         return True
+
+    def reset(self, key: str) -> None:
+        """The trouble of `key` is over: its next occurrence is logged at once."""
+        with self._lock:
+            self._state.pop(key, None)

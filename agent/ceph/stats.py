@@ -13,6 +13,7 @@ import time
 
 from agent.backend import JobError
 from agent.ceph.session import RadosSession
+from bus.log_throttle import LogThrottle
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ class StatsReader:
 
     def __init__(self, session: RadosSession, clock=time.monotonic, warn_every_s: float = STATS_WARN_EVERY_S):
         self.session = session
-        self._clock, self._warn_every_s = clock, warn_every_s
-        self._warned_at: float | None = None   # set while failing
+        self._throttle = LogThrottle(log, warn_every_s, clock)
+        self._failing = False
 
     def read(self, status: dict) -> dict | None:
         try:
@@ -47,13 +48,12 @@ class StatsReader:
         except (JobError, ValueError, KeyError) as exc:   # refused, unreachable, unparsable
             self._failed(exc)
             return None
-        if self._warned_at is not None:
+        if self._failing:
             log.info("cluster stats readable again")
-            self._warned_at = None
+            self._failing = False
+            self._throttle.reset("stats")   # a new failure is news: warned at once
         return stats
 
     def _failed(self, exc: Exception) -> None:
-        now = self._clock()
-        if self._warned_at is None or now - self._warned_at >= self._warn_every_s:
-            log.warning("cluster heartbeat sent without stats: %s", exc)
-            self._warned_at = now
+        self._failing = True
+        self._throttle.log(logging.WARNING, "stats", "cluster heartbeat sent without stats: %s", exc)
