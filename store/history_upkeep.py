@@ -14,10 +14,9 @@ are found by walking the primary key's first column (one index seek each), never
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
-from store.history import BUCKET_S, FIVE_MINUTES, HOURLY, History
+from store.history import BUCKET_S, FIVE_MINUTES, HOURLY, History, bucket_start
 from store.history_codec import means
 from store.models import HistoryPoint
 
@@ -61,7 +60,7 @@ def upkeep(history: History, now: float, ages: tuple[float, float, float], budge
 def _upkeep_cluster(history: History, fsid: str, now: float, ages, left: int, delay_s: float,
                     result: Upkeep) -> int:
     """-> the budget left."""
-    complete = _floor(now - delay_s, FIVE_MINUTES)
+    complete = bucket_start(now - delay_s, FIVE_MINUTES)
     for tier in (FIVE_MINUTES, HOURLY):
         through, read, written = _roll(history, fsid, tier, complete, left)
         result.written[tier] += written
@@ -77,17 +76,13 @@ def _upkeep_cluster(history: History, fsid: str, now: float, ages, left: int, de
     return left - deleted
 
 
-def _floor(t: float, tier: int) -> float:
-    return math.floor(t / BUCKET_S[tier]) * BUCKET_S[tier]
-
-
 def _roll(history: History, fsid: str, tier: int, until: float, budget: int) -> tuple[float, int, int]:
     """Mean the tier below's points of every bucket after this tier's edge and before `until`
     into this tier, reading about `budget` rows at most (one whole bucket at least).
     -> (time before which the tier below is all rolled, rows read, points written); rows read
     reach the budget when there is more to do."""
     step = BUCKET_S[tier]
-    until = _floor(until, tier)
+    until = bucket_start(until, tier)
     newest = history.newest_t(fsid, tier)
     start = None if newest is None else newest + step
     if start is not None and start >= until:
@@ -96,7 +91,7 @@ def _roll(history: History, fsid: str, tier: int, until: float, budget: int) -> 
     rows = history.stored_points(fsid, tier - 1, start, until, hi_inclusive=False, limit=limit)
     read, through = len(rows), until
     if read == limit:          # the last bucket read may go on past the limit: left for next time
-        through = _floor(rows[-1][0], tier)
+        through = bucket_start(rows[-1][0], tier)
         rows = [row for row in rows if row[0] < through]
         if not rows:           # one bucket bigger than the budget: read it all anyway
             rows = history.stored_points(fsid, tier - 1, through, through + step, hi_inclusive=False)
