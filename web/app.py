@@ -8,6 +8,9 @@ so `osd/command` is listed before `osd/<id>` merely for the reader.
 """
 from __future__ import annotations
 
+import re
+from typing import Callable
+
 import tornado.web
 
 from web.base import NotFoundHandler
@@ -17,7 +20,7 @@ from web.resources import agents, capacity, clusters, crush, docs, events, keys,
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
 
-__all__ = ["WebSettings", "make_app", "routes"]
+__all__ = ["WebSettings", "make_app", "route_templates", "routes"]
 
 FSID = r"(?P<fsid>[a-zA-Z0-9-]+)"
 REQUEST_ID = r"(?P<request_id>[a-zA-Z0-9-]+)"
@@ -111,9 +114,35 @@ def routes(prefix: str = "/api/v2/") -> list[tornado.web.URLSpec]:
             for path, handler in ROUTES]
 
 
-def make_app(api, *, settings: WebSettings) -> tornado.web.Application:
-    return tornado.web.Application(
+def route_templates() -> dict[tuple[type, frozenset], str]:
+    """(handler class, its path parameters) -> the route as the OpenAPI document writes it
+    ("cluster/{fsid}/osd/{osd_id}"): the metrics' label, a handful of values whatever the URLs."""
+    return {(handler, frozenset(re.findall(r"\(\?P<(\w+)>", path))): re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
+            for path, handler in ROUTES}
+
+
+class Application(tornado.web.Application):
+    """Tornado's, telling `observe_http(route, method, code, seconds)` of every answer it logs."""
+
+    def __init__(self, *args, observe_http: Callable[[str, str, int, float], None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._observe_http = observe_http
+        self._templates = route_templates()
+
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        super().log_request(handler)
+        if self._observe_http is not None:
+            route = self._templates.get((type(handler), frozenset(handler.path_kwargs)), "unmatched")
+            self._observe_http(route, handler.request.method or "", handler.get_status(),
+                               handler.request.request_time())
+
+
+def make_app(api, *, settings: WebSettings,
+             observe_http: Callable[[str, str, int, float], None] | None = None) -> tornado.web.Application:
+    """observe_http: told of every answer (metrics/daemon.py DaemonMetrics.observe_http)."""
+    return Application(
         routes(),
+        observe_http=observe_http,
         default_handler_class=NotFoundHandler,
         cookie_secret=settings.cookie_secret,
         api=api,

@@ -30,6 +30,7 @@ class Dispatcher:
         self.on_message = router.on_message
         self.restore = router.restore
         self.counters = router.counters
+        self.heartbeat_counts = router.heartbeat_counts
         self.stats = router.stats
         self._latest = router.latest   # bench/ingest.py reports its size
         self.send_job = jobs.send_job
@@ -40,6 +41,7 @@ class Dispatcher:
         self.cluster_summary = read_models.cluster_summary
         self.query_cache = read_models.query_cache
         self.fleet_rows, self.server_contact = read_models.fleet_rows, read_models.server_contact
+        self.contact_times = read_models.contact_times
 
     def tick(self, now: float | None = None) -> None:
         self._ticks.tick(self._clock() if now is None else now)

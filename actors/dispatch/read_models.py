@@ -48,6 +48,14 @@ class ReadModels:
     def server_contact(self, fqdn: str) -> float | None:
         return self._contacts.get(fqdn)
 
+    def contact_times(self) -> list[float]:
+        """Every managed server's latest contact (a copy: the bus thread keeps writing)."""
+        while True:
+            try:
+                return list(self._contacts.values())
+            except RuntimeError:   # the dict grew while copied (a new server): copy again
+                continue
+
     def cluster_summaries(self) -> list[dict]:
         with self._lock:
             return [self._summaries[fsid] for fsid in sorted(self._summaries)]

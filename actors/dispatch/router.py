@@ -60,6 +60,7 @@ class Router:
         body = envelope.body
         now = self._clock()
         if isinstance(body, ServerHeartbeat):
+            self.stats["heartbeats"] += 1
             if body.fqdn != agent_id:
                 self._drop("server heartbeat for another host", agent_id)
                 return
@@ -68,6 +69,7 @@ class Router:
                 self._tell_latest(self._registry.server(agent_id, self._start_server), ("server", agent_id),
                                   ServerHeartbeatReceived(body, now))
         elif isinstance(body, ClusterHeartbeat):
+            self.stats["heartbeats"] += 1
             key = ("cluster", agent_id, body.fsid)
             if self._fresh(key, envelope.sent_at):
                 self._tell_latest(self._cluster(body.fsid, body.name, now), key,
@@ -104,6 +106,12 @@ class Router:
         with self._lock:
             stale = self.stats["heartbeats_stale"]
         return {"heartbeats_stale": stale, "heartbeats_coalesced": self.latest.coalesced}
+
+    def heartbeat_counts(self) -> dict:
+        """For the metrics: heartbeats received (server and cluster ones), taken by their actor
+        (applied), replaced while queued (coalesced) and dropped as stale."""
+        return {**self.counters(), "heartbeats_received": self.stats["heartbeats"],
+                "heartbeats_applied": self.latest.taken}
 
     def _drop(self, why: str, agent_id: str) -> None:
         self.stats["dropped"] += 1

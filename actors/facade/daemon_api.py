@@ -64,7 +64,9 @@ class DaemonApi:
         self.get_server, self.get_server_grains = reads.get_server, reads.get_server_grains
         self.list_events, self.list_requests, self.get_request = reads.list_events, reads.list_requests, reads.get_request
         self.list_users, self.get_user = reads.list_users, reads.get_user
-        self.fleet_page = Fleet(clusters, server_late_s, clock).fleet_page
+        fleet = Fleet(clusters, server_late_s, clock)
+        self.fleet_page = fleet.fleet_page
+        self.server_states = fleet.server_states   # the metrics' managed and late agents
         self.cluster_history = reads.cluster_history
 
         self.create, self.update, self.delete = changes.create, changes.update, changes.delete

@@ -91,6 +91,12 @@ class Fleet:
         own start at the earliest."""
         return now - self._server_late_s if now - self._started_at > self._server_late_s else float("-inf")
 
+    def server_states(self) -> dict:
+        """{"managed": n, "late": m} over every managed server, late as in the fleet's rows."""
+        late_before = self._late_before(self._clock())
+        contacts = self._clusters.contact_times()
+        return {"managed": len(contacts), "late": sum(1 for c in contacts if c < late_before)}
+
     def _with_servers(self, row: dict, late_before: float) -> dict:
         contacts = [c for c in map(self._clusters.server_contact, row["_fqdns"]) if c is not None]
         shown = {key: value for key, value in row.items() if key != "_fqdns"}

@@ -265,6 +265,11 @@ class KeyRing:
         minion_id = self._ids.get(public_key)
         return None if minion_id is None else self._keys[minion_id].status
 
+    def pending_count(self) -> int:
+        """Keys waiting for an operator (the metrics' agents in state pending_key)."""
+        with self._lock:
+            return self._pending()
+
     def _pending(self) -> int:
         return sum(1 for key in self._keys.values() if key.status == PRE)
 

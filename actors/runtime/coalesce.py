@@ -23,6 +23,7 @@ class Coalescer:
         self._lock = threading.Lock()
         self._slots: dict[Hashable, Any] = {}
         self.coalesced = 0   # heartbeats replaced before their actor read them
+        self.taken = 0       # heartbeats their actor read (GET bus does not show it; metrics do)
 
     def offer(self, key: Hashable, message: Any) -> Latest | None:
         """A Latest to tell the actor, or None when one is already on its way."""
@@ -36,7 +37,10 @@ class Coalescer:
 
     def _take(self, key: Hashable) -> Any:
         with self._lock:
-            return self._slots.pop(key, None)
+            message = self._slots.pop(key, None)
+            if message is not None:
+                self.taken += 1
+            return message
 
     def discard(self, match: Callable[[Hashable], bool]) -> None:
         """Empty the slots whose actor stopped: a slot left full would mute its key for good."""

@@ -35,6 +35,7 @@ class GcSteward:
         self._lock = threading.Lock()
         self._counts = [0, 0, 0]
         self._max_pause_ms = [0.0, 0.0, 0.0]
+        self._pause_s = [0.0, 0.0, 0.0]   # summed, for the metrics' rate of pausing
         self._freezes = 0
 
     def install(self) -> "GcSteward":
@@ -56,6 +57,7 @@ class GcSteward:
         with self._lock:
             self._counts[generation] += 1
             self._max_pause_ms[generation] = max(self._max_pause_ms[generation], pause_s * 1000)
+            self._pause_s[generation] += pause_s
         if pause_s >= SLOW_PAUSE_S:
             log.warning("garbage collection of generation %d paused the daemon %.1f s", generation, pause_s)
 
@@ -68,6 +70,11 @@ class GcSteward:
         gc.freeze()
         with self._lock:
             self._freezes += 1
+
+    def pauses(self) -> list[tuple[int, float]]:
+        """(collections, seconds paused in all) of each generation since start."""
+        with self._lock:
+            return list(zip(self._counts, self._pause_s))
 
     def counters(self) -> dict:
         with self._lock:
