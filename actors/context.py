@@ -2,10 +2,12 @@
 the time budgets of one API request, which must nest."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pykka
+
+from actors.notices import Notices
 
 # --- one API request's time budgets, outermost first: each must end inside the one above ------
 # The web tier waits this long for any Api Future, then answers 504 (web/settings.py,
@@ -66,3 +68,6 @@ class Peers:
     publish_fleet_row: Callable[[str, dict], None] | None = None
     # note_contact(fqdn, last contact | None): a managed server's latest contact, for GET fleet
     note_contact: Callable[[str, float | None], None] | None = None
+    # what just happened, for the live stream and the metrics (actors/notices.py); by default
+    # one nobody listens to
+    notices: Notices = field(default_factory=Notices)

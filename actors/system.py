@@ -27,6 +27,7 @@ from actors.facade.daemon_api import DaemonApi
 from actors.runtime.gc_steward import GcSteward
 from actors.keys.keyring import KeyRing
 from actors.messages import EmitEvents, Restored
+from actors.notices import Notices
 from actors.servers.records import row_to_record
 from actors.storage.actor import StoreActor, redact
 from actors.requests.tracker import RequestTracker
@@ -64,6 +65,7 @@ class ActorSystem:
     keyring: KeyRing | None = None   # the bus's gate: which agent keys may connect
     gc: GcSteward | None = None
     bus: object | None = None        # made by build_daemon's make_bus; its caller starts and stops it
+    notices: Notices | None = None   # what just happened (actors/notices.py): the stream and metrics listen
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self.ticker.stop()
@@ -80,7 +82,7 @@ class ActorSystem:
 def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
                  request_timeouts: dict | None = None, auth: AuthSettings | None = None,
                  auto_accept: bool = False, retention: RetentionSettings | None = None,
-                 key_limits: dict | None = None, make_bus=None) -> ActorSystem:
+                 key_limits: dict | None = None, make_bus=None, notices: Notices | None = None) -> ActorSystem:
     """The daemon's actors, facade and ticker, restored from the database and ticking.
 
     request_timeouts: job_timeout_s, map_timeout_s, pg_stall_timeout_s of the request tracker;
@@ -88,11 +90,14 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     key (the key ring, `system.keyring`, is the bus's gate); retention: how much history the store
     and the request tracker keep (pruned on ticks every retention.interval_s); key_limits:
     max_pending_per_address, pending_max_age_s of the key ring (a key flood); make_bus(on_message,
-    gate) -> the bus (not started: `system.bus`; the caller starts and stops it), None: no bus.
+    gate) -> the bus (not started: `system.bus`; the caller starts and stops it), None: no bus;
+    notices: where the actors tell what happened (`system.notices`, also `system.api.notices`),
+    given by a caller that subscribes before anything starts, else a new one.
 
     Each part is made once what it needs exists; the one circle is the bus's (see below)."""
     retention = retention or RetentionSettings()
-    store, state = _open_store(db)
+    notices = notices or Notices()
+    store, state = _open_store(db, notices)
     eventer = Eventer.start(store)
     keyring = KeyRing(store, eventer, auto_accept=auto_accept, **(key_limits or {}))
     keyring.restore(state.keys)
@@ -105,8 +110,9 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     jobs = JobBook(send)
     # The directory only stores servers and looks clusters up: peers without itself or the
     # tracker (the pykka actor reads them on its first message).
-    directory = ServerDirectory.start(lambda: base_peers(store, eventer, None, registry, read_models, jobs))
-    peers = base_peers(store, eventer, directory, registry, read_models, jobs)
+    directory = ServerDirectory.start(lambda: replace(base_peers(store, eventer, None, registry, read_models, jobs),
+                                                      notices=notices))
+    peers = replace(base_peers(store, eventer, directory, registry, read_models, jobs), notices=notices)
     tracker = RequestTracker.start(peers, timings, **(request_timeouts or {}),
                                    retention=retention.requests, retention_interval_s=retention.interval_s)
     dispatcher = Dispatcher(registry, jobs, read_models,
@@ -121,17 +127,17 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     api = DaemonApi(dispatcher, directory, store, tracker, eventer=eventer, keyring=keyring,
                     events=start_event_reader(db, store), history=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
                     heartbeat_s=timings.heartbeat_s, server_late_s=timings.server_late_s,
-                    bus_stats=bus_stats)
+                    bus_stats=bus_stats, notices=notices)
     ticker = Ticker(_tick(dispatcher, api, keyring, steward, store, retention), tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
-    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus)
+    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus, notices)
 
 
-def _open_store(db: str):
+def _open_store(db: str, notices: Notices):
     """(the StoreActor, its LoadState answer); StartupError in one line if the database is unusable."""
     opened: Future = Future()
-    store = StoreActor.start(db, opened=opened)
+    store = StoreActor.start(db, opened=opened, notices=notices)
     try:
         opened.result(STARTUP_TIMEOUT_S)
     except Exception as exc:  # noqa: BLE001 - whatever the driver raises, said in one line

@@ -26,6 +26,7 @@ from actors.facade.reads import Reads
 from actors.facade.sessions import Sessions
 from actors.facade.tokens import Tokens
 from actors.keys.keyring import KeyRing
+from actors.notices import Notices
 
 
 class DaemonApi:
@@ -34,14 +35,17 @@ class DaemonApi:
                  keyring: KeyRing | None = None, events: pykka.ActorRef | None = None,
                  history: pykka.ActorRef | None = None,
                  auth: AuthSettings | None = None, call_timeout_s: float = CALL_TIMEOUT_S, clock=time.time,
-                 bus_stats=None, heartbeat_s: float = 10.0, server_late_s: float = 30.0):
+                 bus_stats=None, heartbeat_s: float = 10.0, server_late_s: float = 30.0,
+                 notices: Notices | None = None):
         """clusters: the Dispatcher (actors/dispatch/dispatcher.py); eventer: where events go;
         keyring: the bus's gate (None: keys change in the store only); events: the EventReader
         (actors/storage/event_reader.py) that lists events, None: the store; history: the one
         reading time series, None: the same as events; auth: session
         limits and lockout policy; call_timeout_s: one agent's time in a synchronous call;
         bus_stats() -> the bus's counters, None: no bus; heartbeat_s: the raw history's step;
-        server_late_s: when GET fleet counts a server late (Timings.server_late_s). Unit tests leave out what they do not use."""
+        server_late_s: when GET fleet counts a server late (Timings.server_late_s); notices: what the
+        actors tell has happened (actors/notices.py), which the live stream follows (`self.notices`).
+        Unit tests leave out what they do not use."""
         auth = auth or AuthSettings()
         emit = emitter(eventer)
         auth_cache = AuthCache()   # shared: a changed account or revoked token leaves it at once
@@ -58,6 +62,7 @@ class DaemonApi:
         self._audit = AuditTrail(emit, clock)
         self._keys = Keys(store, keyring, eventer, clock, bus_stats)
         self._clock = clock
+        self.notices = notices or Notices()
 
         self.list_clusters, self.cluster_query = reads.list_clusters, reads.cluster_query
         self.list_servers, self.list_servers_page = reads.list_servers, reads.list_servers_page

@@ -22,11 +22,12 @@ from actors.accounts import api_tokens, lockout, roles
 from actors.storage import messages as m
 from actors.runtime.base import Actor, handles
 from actors.errors import Conflict, NotFound
+from actors.notices import EventsSaved, Notices, event_as_listed
 from actors.storage.event_reader import EventInbox, read_history
 from store import history, history_upkeep, pruning, queries as q
 from store.db import create_schema, open_database, redact  # redact: re-exported to actors.system
 from store.event_pages import EventPages
-from store.models import database_proxy
+from store.models import Event as EventRow, database_proxy
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,11 @@ def _query(*message_types: type) -> Callable:
 class StoreActor(Actor):
     """Persists servers, clusters, maps, events, users, sessions and agent keys."""
 
-    def __init__(self, database: str, clock: Callable[[], float] = time.time, opened: Future | None = None):
+    def __init__(self, database: str, clock: Callable[[], float] = time.time, opened: Future | None = None,
+                 notices: Notices | None = None):
         """opened: completed once the database is open, or with the reason it cannot be (the
-        daemon's start-up turns that into one clear line instead of a dead store)."""
+        daemon's start-up turns that into one clear line instead of a dead store); notices: told
+        of the events saved, with their ids, once they are committed (EventsSaved)."""
         super().__init__()
         self._url = str(database)
         self._clock = clock
@@ -93,6 +96,8 @@ class StoreActor(Actor):
         self.failed_writes = 0
         self._pages = EventPages()   # anchors of the event lists this actor is asked for
         self._series = history.History()     # on the models' binding: this actor's connection
+        self._notices = notices or Notices()
+        self._saved: tuple = ()   # the events the last SaveEvents wrote, told once committed
 
     # Kept: an override of pykka's private Actor._create_actor_inbox (pinned pykka 4.5.0): pykka
     # has no public way to choose an actor's inbox, and the count must be taken as a SaveEvents
@@ -110,6 +115,12 @@ class StoreActor(Actor):
         finally:
             if isinstance(message, m.SaveEvents):
                 self.actor_inbox.event_done()
+                self._tell_saved()
+
+    def _tell_saved(self) -> None:
+        saved, self._saved = self._saved, ()
+        if saved:
+            self._notices.publish(EventsSaved(saved))
 
     # lifecycle (on the actor's thread) -------------------------------------------------------
 
@@ -166,9 +177,16 @@ class StoreActor(Actor):
     def _record_sample(self, msg: m.RecordSample) -> None:
         self._series.record_sample(msg.fsid, msg.t, msg.values)
 
-    @_write(m.SaveEvents)
+    @_write(m.SaveEvents, undo=lambda self: setattr(self, "_saved", ()))
     def _save_events(self, msg: m.SaveEvents) -> None:
         q.save_events(msg.events)
+        if self._notices.active and msg.events:
+            # This actor is the only writer and one transaction's rows take consecutive ids
+            # (SQLite: max(rowid) + 1; PostgreSQL: one sequence, read by this connection alone),
+            # so the last id names them all.
+            last = EventRow.select(pw.fn.MAX(EventRow.id)).scalar()
+            first = last - len(msg.events) + 1
+            self._saved = tuple(event_as_listed(first + i, e) for i, e in enumerate(msg.events))
 
     @_write(m.SaveKey)
     def _save_key(self, msg: m.SaveKey) -> None:
