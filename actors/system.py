@@ -36,6 +36,7 @@ from actors.accounts.roles import ADMIN
 from actors.cluster.trend import TREND_SERIES
 from actors.storage.messages import CountUsers, CreateUser, Flush, LoadRequests, LoadState, PruneHistory
 from actors.runtime.ticker import Ticker
+from metrics.daemon import DaemonMetrics, DaemonSources
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 60.0
@@ -66,6 +67,7 @@ class ActorSystem:
     gc: GcSteward | None = None
     bus: object | None = None        # made by build_daemon's make_bus; its caller starts and stops it
     notices: Notices | None = None   # what just happened (actors/notices.py): the stream and metrics listen
+    metrics: DaemonMetrics | None = None   # the daemon's own calamari_* metrics (metrics/daemon.py)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         self.ticker.stop()
@@ -97,6 +99,8 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     Each part is made once what it needs exists; the one circle is the bus's (see below)."""
     retention = retention or RetentionSettings()
     notices = notices or Notices()
+    metrics = DaemonMetrics(DaemonSources())   # counting from the first event on; sources below
+    notices.subscribe(metrics.on_notice)
     store, state = _open_store(db, notices)
     eventer = Eventer.start(store)
     keyring = KeyRing(store, eventer, auto_accept=auto_accept, **(key_limits or {}))
@@ -128,10 +132,14 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
                     events=start_event_reader(db, store), history=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
                     heartbeat_s=timings.heartbeat_s, server_late_s=timings.server_late_s,
                     bus_stats=bus_stats, notices=notices)
+    metrics.sources = DaemonSources(
+        bus_stats=None if bus is None else lambda: bus.stats, heartbeat_counts=dispatcher.heartbeat_counts,
+        server_states=api.server_states, pending_keys=keyring.pending_count,
+        store_queue=store.actor_inbox.qsize, gc_pauses=steward.pauses)
     ticker = Ticker(_tick(dispatcher, api, keyring, steward, store, retention), tick_period_s)
     ticker.start()
     log.info("restored %d clusters and %d servers", len(state.clusters), len(records))
-    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus, notices)
+    return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus, notices, metrics)
 
 
 def _open_store(db: str, notices: Notices):
