@@ -42,6 +42,15 @@ def _number(kind, minimum, inclusive: bool):
 
 POSITIVE_S, POSITIVE_INT, COUNT = _number(float, 0, False), _number(int, 0, False), _number(int, 0, True)
 
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 (a free one) to 65535."""
+    port = COUNT(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError("must be at most 65535")
+    return port
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Calamari-compatible Ceph management server")
     sub = parser.add_subparsers(dest="command")
@@ -84,6 +93,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the CRUSH map upload's limit (default 8 MiB: a 10,000-OSD map is "
                              "under 1 MiB)")
     add_security_args(parser)
+    add_metrics_args(parser)
     add_retention_args(parser)
     parser.add_argument("--auto-accept", action="store_true",
                         help="accept every new agent key without an operator (trusted networks only)")
@@ -145,6 +155,19 @@ def add_security_args(parser) -> None:
     group.add_argument("--http-max-connections", type=COUNT, default=0,
                        help="open HTTP connections at most (0: a quarter of the open-files limit, "
                             "at most 4096; the rest stays for the agent bus)")
+
+
+def add_metrics_args(parser) -> None:
+    from metrics.settings import DEFAULT_PORT
+    group = parser.add_argument_group("Prometheus metrics (GET /metrics on a listener of its own)")
+    group.add_argument("--metrics-host", default=None, help="address to listen on (default: the --http-host)")
+    group.add_argument("--metrics-port", type=_port, default=DEFAULT_PORT,
+                       help=f"port to listen on (default {DEFAULT_PORT}, as Ceph's mgr; 0 picks a free one)")
+    group.add_argument("--no-metrics", action="store_true", help="no metrics listener")
+    group.add_argument("--metrics-token", default=None,
+                       help="require `Authorization: Bearer TOKEN` (visible in ps: prefer --metrics-token-file)")
+    group.add_argument("--metrics-token-file", default=None, metavar="PATH",
+                       help="read the bearer token from this file (its first line)")
 
 
 def add_retention_args(parser) -> None:
@@ -379,6 +402,7 @@ async def run_daemon(args) -> int:
 
     tls = https_context(args)
     auth = auth_settings(args)
+    metrics = metrics_settings(args)
     public_url(args.public_url, "")   # a bad flag stops us before anything starts
     first_password = admin_password(args)
     # One descriptor per agent connection: take all the hard limit allows (often 1,024 soft).
@@ -404,7 +428,7 @@ async def run_daemon(args) -> int:
                                         args.bus_endpoint, on_message, keys=bus_keys, gate=gate))
     except StartupError as exc:
         raise SystemExit(f"calamari: {exc}") from None
-    bus = fleet = http = None
+    bus = fleet = http = metrics_server = renders = metrics_url = None
     try:
         generated = ensure_admin(system.store, first_password)
         bus = system.bus
@@ -427,6 +451,8 @@ async def run_daemon(args) -> int:
                                 body_timeout_s=args.http_body_timeout_s,
                                 max_connections=args.http_max_connections or default_max_connections())
         http.add_sockets(sockets)
+        if metrics is not None:
+            metrics_server, renders, metrics_url = start_metrics(metrics, tls, system, args)
         if not args.no_sim:
             from sim.fleet import SimFleet
             try:   # its clusters outlive the daemon in DATA_DIR/sim (sim/persist.py)
@@ -440,12 +466,15 @@ async def run_daemon(args) -> int:
                 system.keyring.trust(fqdn, pair.public)
             fleet.start()
         stop = stop_on_signals()
-        announce(url, bus.endpoint, bus_keys.public, generated, fleet)
+        announce(url, bus.endpoint, bus_keys.public, generated, fleet, metrics_url)
         await stop.wait()
         log.info("shutting down")
     finally:
         if http is not None:
             http.stop()
+        if metrics_server is not None:
+            metrics_server.stop()
+            renders.close()
         if fleet is not None:
             fleet.stop()
         if bus is not None:
@@ -454,18 +483,65 @@ async def run_daemon(args) -> int:
     return 0
 
 
-def announce(url: str, bus_endpoint: str, bus_key: str, generated_password: str | None, fleet) -> None:
+def metrics_settings(args):
+    """The metrics listener's settings (None: --no-metrics); SystemExit with one line for a
+    token that cannot be used."""
+    from metrics.settings import metrics_settings as settings_of
+    try:
+        return settings_of(args, args.http_host)
+    except ValueError as exc:
+        raise SystemExit(f"calamari: {exc}") from None
+
+
+def start_metrics(settings, tls, system, args):
+    """The metrics listener (metrics/listener.py) on its own socket and this loop, TLS as the
+    API's; -> (its server, its SharedRender to close, its URL). SystemExit with one line when
+    the address cannot be bound."""
+    import tornado.netutil
+    from prometheus_client import CollectorRegistry
+
+    from metrics.fleet_render import FleetRenderer, FleetSource
+    from metrics.listener import PATH, metrics_app
+    from metrics.render_thread import SharedRender
+    from web.http_server import make_http_server
+    try:
+        sockets = tornado.netutil.bind_sockets(settings.port, settings.host, family=socket.AF_INET)
+    except (OSError, ValueError) as exc:   # ValueError: not an IPv4 address or name
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SystemExit(f"calamari: metrics: cannot listen on {settings.host}:{settings.port}: {reason} "
+                         "(--metrics-port 0 picks a free port, --no-metrics turns the listener off)") from None
+    registry = CollectorRegistry()   # the daemon's own calamari_* metrics join here
+    renders = SharedRender(FleetRenderer(FleetSource.of(system.dispatcher), registry).render)
+    server = make_http_server(metrics_app(renders, settings.token), tls=tls, max_body_size=METRICS_MAX_BODY,
+                              idle_timeout_s=args.http_idle_timeout_s, body_timeout_s=args.http_body_timeout_s,
+                              max_connections=METRICS_MAX_CONNECTIONS)
+    server.add_sockets(sockets)
+    port = sockets[0].getsockname()[1]
+    return server, renders, f"{'https' if tls else 'http'}://{settings.host}:{port}{PATH}"
+
+
+# A scrape is a bodiless GET from a few Prometheus servers: a small cap on both.
+METRICS_MAX_BODY = 4096
+METRICS_MAX_CONNECTIONS = 64
+
+
+def announce(url: str, bus_endpoint: str, bus_key: str, generated_password: str | None, fleet,
+             metrics_url: str | None = None) -> None:
     print(f"Calamari API: {url}/api/v2/", flush=True)
     print(f"Agent bus:    {bus_endpoint}", flush=True)
     print(f"Bus key:      {bus_key}  (agents: --server-key; `run.py key server` prints it too)", flush=True)
     if fleet is not None:
         print(f"Simulator:    {len(fleet.clusters)} cluster(s), {len(fleet.backends)} servers", flush=True)
+    if metrics_url is not None:
+        print(f"Metrics:      {metrics_url}", flush=True)
     if generated_password:
         print(f"First start: log in as 'admin' with password {generated_password} "
               "(shown only this once; only a hash is stored)", flush=True)
     else:
         print("Log in as 'admin' with the password set on first start.", flush=True)
-    print(f"READY http={url} bus={bus_endpoint} key={bus_key}", flush=True)
+    # Tests and benches read these fields (tests/system/daemon_process.py): add, never reorder.
+    metrics = "" if metrics_url is None else f" metrics={metrics_url}"
+    print(f"READY http={url} bus={bus_endpoint} key={bus_key}{metrics}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,104 @@
+"""The whole scrape: every cluster's families, then the daemon's own `calamari_*` metrics.
+
+The text format wants each family's lines together under one HELP/TYPE, so the answer is
+assembled family-major: a family's header, then each cluster's kept member for it (clusters by
+fsid), then the next family. Assembling is a list of references to kept members (~10,000 for
+100 clusters); only the parts whose inputs moved were rendered again (metrics/cluster_render.py).
+The daemon's registry is small and rendered by prometheus_client on every scrape.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator, NamedTuple
+
+from prometheus_client import generate_latest
+
+from metrics.cluster_render import FAMILIES, ClusterRender
+from metrics.exposition import GzipFrame, Member, header, inflate, member
+
+CHUNK_BYTES = 256 << 10   # what one write hands Tornado before awaiting its flush
+HEADERS: dict[str, Member] = {family.name: member(header(family)) for family in FAMILIES}
+
+
+class FleetSource(NamedTuple):
+    """How the metrics find the clusters: what the API's reads use (the Dispatcher's read models,
+    actors/dispatch/read_models.py), never an actor."""
+    cluster_ids: Callable[[], list[str]]
+    query_cache: Callable[[str], object]   # fsid -> its QueryCache, or None once forgotten
+
+    @classmethod
+    def of(cls, dispatcher) -> "FleetSource":
+        return cls(lambda: [summary["id"] for summary in dispatcher.cluster_summaries()],
+                   dispatcher.query_cache)
+
+
+class Exposition(NamedTuple):
+    """One scrape's answer: the compressed pieces in order, their gzip frame, and how long it
+    took to make."""
+    members: tuple[Member, ...]
+    frame: GzipFrame
+    seconds: float
+    parts_rendered: int
+
+    @property
+    def gzip_size(self) -> int:
+        return len(self.frame.header) + sum(len(m.data) for m in self.members) + len(self.frame.trailer)
+
+    @property
+    def text_size(self) -> int:
+        return sum(m.size for m in self.members)
+
+    def chunks(self, gzip: bool) -> Iterator[bytes]:
+        """The body in pieces of about CHUNK_BYTES: one gzip member made of the kept pieces, or
+        the pieces inflated one at a time, so the whole text is never held at once."""
+        batch, size = [self.frame.header] if gzip else [], 0
+        for piece in self.members:
+            data = piece.data if gzip else inflate(piece.data)
+            batch.append(data)
+            size += len(data)
+            if size >= CHUNK_BYTES:
+                yield b"".join(batch)
+                batch, size = [], 0
+        if gzip:
+            batch.append(self.frame.trailer)
+        if batch:
+            yield b"".join(batch)
+
+
+class FleetRenderer:
+    """Renders on one thread at a time (metrics/render_thread.py): it owns its per-cluster state."""
+
+    def __init__(self, source: FleetSource, registry, clock=time.perf_counter):
+        self._source = source
+        self._registry = registry
+        self._clock = clock
+        self._clusters: dict[str, ClusterRender] = {}
+
+    def render(self) -> Exposition:
+        started = self._clock()
+        clusters, rendered = self._refresh()
+        members = []
+        for family in FAMILIES:
+            members.append(HEADERS[family.name])
+            for cluster in clusters:
+                kept = cluster.member(family.name)
+                if kept is not None:
+                    members.append(kept)
+        members.append(member(generate_latest(self._registry).decode()))
+        return Exposition(tuple(members), GzipFrame.of(members), self._clock() - started, rendered)
+
+    def _refresh(self) -> tuple[list[ClusterRender], int]:
+        """The clusters known now, each brought up to date; forgotten ones are dropped."""
+        current: dict[str, ClusterRender] = {}
+        rendered = 0
+        for fsid in sorted(self._source.cluster_ids()):
+            cache = self._source.query_cache(fsid)
+            if cache is None:
+                continue
+            kept = self._clusters.get(fsid)
+            if kept is None or kept.cache_ref() is not cache:
+                kept = ClusterRender(fsid, cache)
+            rendered += kept.refresh()
+            current[fsid] = kept
+        self._clusters = current
+        return list(current.values()), rendered
