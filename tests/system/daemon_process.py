@@ -27,16 +27,19 @@ class DaemonProcess(ChildProcess):
     http_url: str = ""
     bus_endpoint: str = ""
     bus_key: str = ""          # the manager's public CurveZMQ key, from its READY line
+    metrics_url: str = ""      # http(s)://host:port/metrics, from its READY line
     output: list = field(default_factory=list)
 
     def start(self, timeout_s: float = 30.0) -> "DaemonProcess":
         line = self.launch([*([] if self.embedded_sim else ["--no-sim"]), "--http-port", "0", "--bus-endpoint",
                             self.bus_endpoint or "tcp://127.0.0.1:0", "--data-dir", str(self.data_dir),
                             "--heartbeat-s", str(self.heartbeat_s), "--admin-password", ADMIN_PASSWORD,
+                            "--metrics-port", "0",   # a free port: many daemons run at once
                             *(["--auto-accept"] if self.auto_accept else []),
                             *self.extra_args], "READY ", "daemon", timeout_s)
         parts = dict(p.split("=", 1) for p in line.split()[1:])
         self.http_url, self.bus_endpoint, self.bus_key = parts["http"], parts["bus"], parts["key"]
+        self.metrics_url = parts.get("metrics", "")   # absent with --no-metrics
         return self
 
 

@@ -195,7 +195,8 @@ def test_weak_passwords_are_refused_everywhere(start_daemon, tmp_path):
     secret_file.write_text("from-a-File-Otter-Quartz\n")
     daemon = DaemonProcess(tmp_path / "from-file")
     line = daemon.launch(["--no-sim", "--http-port", "0", "--bus-endpoint", "tcp://127.0.0.1:0", "--data-dir",
-                          str(daemon.data_dir), "--admin-password-file", str(secret_file)], "READY ", "daemon", 30.0)
+                          str(daemon.data_dir), "--admin-password-file", str(secret_file), "--metrics-port", "0"],
+                         "READY ", "daemon", 30.0)
     try:
         daemon.http_url = dict(p.split("=", 1) for p in line.split()[1:])["http"]
         assert login(daemon, "admin", "from-a-File-Otter-Quartz").status_code == 200
