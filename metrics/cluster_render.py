@@ -80,24 +80,21 @@ class ClusterRender:
             return 0
         rendered = 0
         for n, part in enumerate(PARTS):
-            objects = part.read(cache.inputs)
-            key = part.key(*objects)
-            if same_key(self.keys[n], key):
-                continue
-            self.keys[n] = key   # kept even if rendering fails: a bad map is not retried every scrape
-            self.members[n] = self._render(part, objects)
-            rendered += 1
+            try:
+                objects = part.read(cache.inputs)
+                key = part.key(*objects)
+                if same_key(self.keys[n], key):
+                    continue
+                self.keys[n] = key   # kept if rendering fails: a bad map is not retried every scrape
+                rows = part.rows(*objects)
+                self.members[n] = {family.name: member(series_lines(family.name, rows[family.name], self.suffix))
+                                   for family in part.families if rows.get(family.name)}
+                rendered += 1
+            except Exception:  # noqa: BLE001 - an agent's odd map must not end every scrape
+                self.members[n] = {}
+                log.warning("metrics: cluster %s: cannot render %s...", self.fsid, part.families[0].name,
+                            exc_info=True)
         return rendered
-
-    def _render(self, part: Part, objects: tuple) -> dict[str, Member]:
-        try:
-            rows = part.rows(*objects)
-        except Exception:  # noqa: BLE001 - an agent's odd map must not end every scrape
-            log.warning("metrics: cluster %s: cannot render %s", self.fsid,
-                        ", ".join(f.name for f in part.families[:2]), exc_info=True)
-            return {}
-        return {family.name: member(series_lines(family.name, rows[family.name], self.suffix))
-                for family in part.families if rows.get(family.name)}
 
     def member(self, family: str) -> Member | None:
         return self.members[PART_OF[family]].get(family)
