@@ -19,6 +19,10 @@ from web.apidoc import openapi
 from web.resources import agents, capacity, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
+from web.stream.credentials import api_check
+from web.stream.hub import StreamHub
+from web.stream.settings import StreamSettings
+from web.stream.stream import StreamHandler
 
 __all__ = ["WebSettings", "make_app", "route_templates", "routes"]
 
@@ -106,6 +110,7 @@ ROUTES: list[tuple[str, type]] = [
     ("request", requests.RequestListHandler),
     (f"request/{REQUEST_ID}", requests.RequestDetailHandler),
     (f"request/{REQUEST_ID}/cancel", requests.RequestCancelHandler),
+    ("stream", StreamHandler),
 ]
 
 
@@ -138,8 +143,11 @@ class Application(tornado.web.Application):
 
 
 def make_app(api, *, settings: WebSettings,
-             observe_http: Callable[[str, str, int, float], None] | None = None) -> tornado.web.Application:
-    """observe_http: told of every answer (metrics/daemon.py DaemonMetrics.observe_http)."""
+             observe_http: Callable[[str, str, int, float], None] | None = None,
+             stream: StreamSettings | None = None) -> tornado.web.Application:
+    """observe_http: told of every answer (metrics/daemon.py DaemonMetrics.observe_http); stream:
+    how the live stream behaves. The stream's hub is `app.settings["stream_hub"]` (its
+    client_count() is the open streams)."""
     return Application(
         routes(),
         observe_http=observe_http,
@@ -147,6 +155,7 @@ def make_app(api, *, settings: WebSettings,
         cookie_secret=settings.cookie_secret,
         api=api,
         web=settings,
+        stream_hub=StreamHub(api.notices, stream or StreamSettings(), api_check(api)),
         openapi=openapi.document(ROUTES, settings),
         login_throttle=LoginThrottle(settings.login_in_flight_per_client, settings.login_failures_per_minute,
                                      settings.login_failure_burst),

@@ -11,11 +11,14 @@ Every drop bumps `generation`, and `put` refuses an answer to a question asked b
 so a revoked credential is never re-cached (the next request asks the store, which says no).
 
 Entries are written from the store's thread and read on the event loop: one lock, held briefly.
+Every drop is also told to `on_drop(reason)` (outside the lock): open live streams check their
+credential again at once (web/stream/).
 """
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Callable
 
 
 @dataclass
@@ -27,10 +30,11 @@ class _Entry:
 
 
 class AuthCache:
-    def __init__(self) -> None:
+    def __init__(self, on_drop: Callable[[str], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self.generation = 0
+        self._on_drop = on_drop
 
     def get(self, key: str, now: float, idle_s: float | None = None) -> tuple[dict | None, float | None]:
         """(user, None) on a hit; (None, last activity seen here or None) on a miss."""
@@ -53,16 +57,18 @@ class AuthCache:
                 self._entries[key] = _Entry(user, trusted_until, now, token_id)
 
     def drop(self, key: str) -> None:
-        self._drop(lambda k, _: k == key)
+        self._drop(lambda k, _: k == key, "session ended")
 
     def drop_user(self, user_id: int) -> None:
-        self._drop(lambda _, entry: entry.user["id"] == user_id)
+        self._drop(lambda _, entry: entry.user["id"] == user_id, "account changed")
 
     def drop_token(self, token_id: str) -> None:
-        self._drop(lambda _, entry: entry.token_id == token_id)
+        self._drop(lambda _, entry: entry.token_id == token_id, "token revoked")
 
-    def _drop(self, matches) -> None:
+    def _drop(self, matches, reason: str) -> None:
         with self._lock:
             self.generation += 1
             for key in [k for k, entry in self._entries.items() if matches(k, entry)]:
                 del self._entries[key]
+        if self._on_drop is not None:
+            self._on_drop(reason)

@@ -23,6 +23,7 @@ from actors.events import RECOVERY, WARNING, Event
 from actors.cluster.map_events import diff_health, diff_mon_status, diff_osd_map, diff_quorum_status
 from actors.cluster.membership import membership
 from actors.errors import Unavailable
+from actors.notices import USAGE_FIGURES, ClusterMoved, UsageMoved
 from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
                              Forget, ForgetCluster, PlanChange, Restored, ServicesChanged, Tick)
 from actors.requests.messages import FavouriteChanged, MapArrived, MapCurrent, SubmitRequest, VersionKnown
@@ -63,6 +64,8 @@ class ClusterActor(Actor):
         self.osd_stats_asked_at: float | None = None   # a get_cluster_stats job is out since then
         self.osd_stats_again = False        # our change came while one was out: ask again after it
         self.capacity = Capacity(fsid, peers, timings, save_levels=self._save_cluster)
+        self.maps_moved: dict = {}        # sync type -> version accepted since the last notice
+        self.usage_told: dict | None = None   # the usage figures last told (UsageMoved)
         # The cache sees the actor only through these callables; a new map version or a change
         # of where services run invalidates it (the `cluster` summary is kept per version too).
         self.queries = cluster_queries.QueryCache(cluster_queries.ClusterInputs(
@@ -237,6 +240,7 @@ class ClusterActor(Actor):
         replaced = old_version if not is_newer(sync_type, version, old_version) else None
         log.debug("cluster %s: %s version %s from %s", self.fsid, sync_type, version, minion)
         self.queries.invalidate()
+        self.maps_moved[sync_type] = version   # told with the new row's health (_publish)
         self._tell_tracker(sync_type, replaced)
         if replaced is None:   # a diff across two histories would list changes nobody made
             self._emit_map_events(sync_type, old, data, now)
@@ -296,13 +300,30 @@ class ClusterActor(Actor):
 
     def _publish(self) -> None:
         self.peers.publish_cluster(self.fsid, self._summary())
-        if self.peers.publish_fleet_row is not None and not self.forgotten:
-            self.peers.publish_fleet_row(self.fsid, fleet_row(
-                fsid=self.fsid, name=self.name, update_time=self.update_time,
-                health=self.sync.data("health"), osds=self._current_osd_counts(),
-                mon_map=self.sync.data("mon_map"), quorum_status=self.sync.data("quorum_status"),
-                stats=self.stats, days_until_full=self.capacity.trend_days.get("cluster"),
-                fqdns=self.server_fqdns))
+        notices = self.peers.notices
+        if self.forgotten or (self.peers.publish_fleet_row is None and not notices.active):
+            return
+        row = fleet_row(
+            fsid=self.fsid, name=self.name, update_time=self.update_time,
+            health=self.sync.data("health"), osds=self._current_osd_counts(),
+            mon_map=self.sync.data("mon_map"), quorum_status=self.sync.data("quorum_status"),
+            stats=self.stats, days_until_full=self.capacity.trend_days.get("cluster"),
+            fqdns=self.server_fqdns)
+        if self.peers.publish_fleet_row is not None:
+            self.peers.publish_fleet_row(self.fsid, row)
+        if notices.active:
+            self._tell_moves(row)
+
+    def _tell_moves(self, row: dict) -> None:
+        """The maps accepted since the last row (ClusterMoved, with the health they give), and the
+        row's usage figures when they moved (UsageMoved; none before the first stats)."""
+        if self.maps_moved:
+            moved, self.maps_moved = self.maps_moved, {}
+            self.peers.notices.publish(ClusterMoved(self.fsid, moved, row["health"]))
+        usage = {name: row[name] for name in USAGE_FIGURES}
+        if self.stats.taken_at is not None and usage != self.usage_told:
+            self.usage_told = usage
+            self.peers.notices.publish(UsageMoved(self.fsid, usage))
 
     def _current_osd_counts(self) -> dict | None:
         if self.sync.data("osd_map") is None:
@@ -330,7 +351,7 @@ class ClusterActor(Actor):
         if message.services != self.services:
             self.services = message.services
             self.server_fqdns = tuple(sorted({fqdn for _, fqdn in self.services if fqdn}))
-            self.queries.invalidate()
+            self.queries.invalidate_services()
             self._publish()
 
     @handles(Tick)
@@ -351,7 +372,8 @@ class ClusterActor(Actor):
         if self.favourite is None or self.late:
             raise Unavailable(f"Cluster {self.fsid} has no mon host reachable for commands")
         self.peers.tracker.tell(SubmitRequest(plan, self.fsid, self.name, self.favourite,
-                                              message.requested_by, message.reply))
+                                              message.requested_by, message.reply,
+                                              kind=f"{message.op}_{message.kind}"))
         return DEFERRED
 
     @handles(VersionKnown)

@@ -16,9 +16,13 @@ from typing import Protocol
 
 from actors.cluster.queries import Query
 from actors.messages import ChangeKind
+from actors.notices import Notices
 
 
 class Api(Protocol):
+    # What the actors tell has happened (actors/notices.py): the live stream subscribes.
+    notices: Notices
+
     # clusters ---------------------------------------------------------------------------
     def list_clusters(self) -> Future: ...                       # [{update_time, id, name}]
     # `query`'s keyword parameters and answer: its member in actors/cluster/queries.py Query.

@@ -26,7 +26,7 @@ from actors.facade.reads import Reads
 from actors.facade.sessions import Sessions
 from actors.facade.tokens import Tokens
 from actors.keys.keyring import KeyRing
-from actors.notices import Notices
+from actors.notices import CredentialsEnded, Notices
 
 
 class DaemonApi:
@@ -48,7 +48,9 @@ class DaemonApi:
         Unit tests leave out what they do not use."""
         auth = auth or AuthSettings()
         emit = emitter(eventer)
-        auth_cache = AuthCache()   # shared: a changed account or revoked token leaves it at once
+        self.notices = notices or Notices()
+        # Shared: a changed account or revoked token leaves it at once, and open streams hear of it.
+        auth_cache = AuthCache(on_drop=lambda reason: self.notices.publish(CredentialsEnded(reason)))
         # The password KDF is deliberately slow: it runs here, off the event loop and the actors.
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
         reads = Reads(clusters, directory, store, store if events is None else events, tracker,
@@ -62,7 +64,6 @@ class DaemonApi:
         self._audit = AuditTrail(emit, clock)
         self._keys = Keys(store, keyring, eventer, clock, bus_stats)
         self._clock = clock
-        self.notices = notices or Notices()
 
         self.list_clusters, self.cluster_query = reads.list_clusters, reads.cluster_query
         self.list_servers, self.list_servers_page = reads.list_servers, reads.list_servers_page

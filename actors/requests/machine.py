@@ -76,6 +76,7 @@ class RequestState:
     minion: str | None = None            # where jobs go (favourite mon host at submit)
     job_host: str | None = None          # where the job now out was sent (the minion then)
     requested_by: str | None = None
+    kind: str = ""                       # what it does: "create_pool" ..., "job" (the metrics' label)
     # the plan, as far as it is needed to continue
     completion: str = OSD_MAP
     associate: bool = True               # events carry the fsid

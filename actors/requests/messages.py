@@ -26,6 +26,7 @@ class SubmitRequest:
     minion: str
     requested_by: str | None
     reply: Future | None
+    kind: str = ""          # what it does, e.g. "create_pool" (RequestState.kind)
 
 
 @dataclass(frozen=True)

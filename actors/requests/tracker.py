@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 from typing import Any, Callable
 
 from actors.requests import machine as rm
@@ -30,6 +31,7 @@ from actors.context import Peers, Timings
 from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING, Event
 from actors.messages import EmitEvents, ForgetCluster, JobCompleted, Restored, Tick
+from actors.notices import CANCELLED, COMPLETE, FAILED, RequestChanged
 from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
 from actors.storage.messages import SaveRequest
@@ -52,6 +54,16 @@ def dump(state: rm.RequestState) -> dict:
             "error_message": state.error_message, "headline": state.headline,
             "status": state.status, "requested_at": iso(state.requested_at),
             "completed_at": iso(state.completed_at)}
+
+
+def changed(state: rm.RequestState, shown: dict | None = None) -> RequestChanged:
+    """The notice of a request's new state (actors/notices.py), `shown` its dump if made already;
+    outcome and duration once it is complete."""
+    outcome = duration = None
+    if state.state == rm.COMPLETE:
+        outcome = CANCELLED if state.cancelled else FAILED if state.error else COMPLETE
+        duration = None if state.completed_at is None else max(0.0, state.completed_at - state.requested_at)
+    return RequestChanged(shown or dump(state), state.kind, outcome, duration, fsid=state.fsid)
 
 
 def row(state: rm.RequestState) -> dict:
@@ -117,7 +129,7 @@ class RequestTracker(Actor):
         state, actions = rm.start(self.new_id(), message.plan, message.fsid, message.cluster_name,
                                   message.minion, message.requested_by, now, self.timeouts,
                                   self.osd_maps.get(message.fsid))
-        return self._begin(state, actions, now)
+        return self._begin(replace(state, kind=message.kind), actions, now)
 
     @handles(SubmitJob)
     def submit_job(self, message: SubmitJob) -> dict:
@@ -125,7 +137,7 @@ class RequestTracker(Actor):
         state, actions = rm.for_debug_job(self.new_id(), message.function, dict(message.args or {}),
                                           message.fqdn, message.headline, message.requested_by,
                                           now, self.timeouts)
-        return self._begin(state, actions, now)
+        return self._begin(replace(state, kind="job"), actions, now)
 
     def _begin(self, state: rm.RequestState, actions: tuple, now: float) -> dict:
         log.info("request %s: started %r (fsid=%s minion=%s by %s)", state.id, state.headline,
@@ -134,6 +146,7 @@ class RequestTracker(Actor):
         self.active.add(state.id)
         self._emit(state, INFO, f"Started: {state.headline}", now)
         self._save(state)
+        self._tell(state)
         self._advance(state, self._carry_out(state, actions, now), now)
         self._prune()
         return {"request_id": state.id}
@@ -371,6 +384,7 @@ class RequestTracker(Actor):
         else:
             self.active.discard(new.id)
         self._save(new)
+        self._tell(new, old)
         if old.state == rm.SUBMITTED and new.state == rm.COMPLETE:
             self._completed(new, now)
 
@@ -391,6 +405,15 @@ class RequestTracker(Actor):
 
     def _save(self, state: rm.RequestState) -> None:
         self.peers.store.tell(SaveRequest(row(state)))
+
+    def _tell(self, state: rm.RequestState, old: rm.RequestState | None = None) -> None:
+        """Notice of a new request, or of one whose API shape moved (a job sent or a deadline
+        moved is no news to anyone)."""
+        if not self.peers.notices.active:
+            return
+        shown = dump(state)
+        if old is None or shown != dump(old):
+            self.peers.notices.publish(changed(state, shown))
 
     def _for_cluster(self, fsid: str, step: Callable[[rm.RequestState], Any]) -> None:
         for request_id in sorted(self.active):

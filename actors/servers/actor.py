@@ -14,8 +14,9 @@ from actors.context import Peers, Timings
 from actors.events import INFO, RECOVERY, WARNING, Event
 from actors.messages import (EmitEvents, ServerHeartbeatReceived, ServerRecord, ServerUpdated,
                              Service, Tick)
+from actors.notices import LATE, MANAGED, REGAINED, ServerChanged
 from actors.runtime.worker_pool import PooledActor
-from actors.servers.records import added_message, record_to_row
+from actors.servers.records import added_message, record_to_row, sole_fsid
 from actors.storage.messages import SaveServer
 from actors.timefmt import iso
 
@@ -67,6 +68,13 @@ class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of the
             self._persist(now)
         if events:
             self.peers.eventer.tell(EmitEvents(tuple(events)))
+        if old is None or not old.managed:
+            self._tell(MANAGED)
+        elif was_late:
+            self._tell(REGAINED)
+
+    def _tell(self, change: str) -> None:
+        self.peers.notices.publish(ServerChanged(self.fqdn, sole_fsid(self.record), change))
 
     def _contact(self, old: ServerRecord, now: float) -> None:
         self.record = replace(old, last_contact=now)
@@ -107,9 +115,7 @@ class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of the
 
     def _event(self, severity: int, message: str, now: float, record: ServerRecord | None = None) -> Event:
         """Tied to the server, and to its cluster when all its services belong to one."""
-        record = record or self.record
-        fsids = {s.fsid for s in record.services} if record else set()
-        return Event(now, severity, message, fsid=fsids.pop() if len(fsids) == 1 else None, fqdn=self.fqdn)
+        return Event(now, severity, message, fsid=sole_fsid(record or self.record), fqdn=self.fqdn)
 
     def _persist(self, now: float) -> None:
         self._persisted_at = now
@@ -126,3 +132,4 @@ class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of the
             last = iso(record.last_contact)
             self.peers.eventer.tell(EmitEvents((self._event(
                 WARNING, f"Server {self.fqdn} is late reporting in, last report at {last}", message.now),)))
+            self._tell(LATE)

@@ -15,11 +15,12 @@ from actors.json_bytes import JsonBytes, join_json
 from actors.runtime.base import Actor, handles
 from actors.context import Peers
 from actors.errors import NotFound
+from actors.notices import REMOVED, ServerChanged
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetClusterServer,
                              GetServer, GetServerGrains, ListClusterServers, ListMonHosts, ListServers, ListServersPage,
                              Restored,
                              ServerRecord, ServerUpdated, Service, ServicesChanged)
-from actors.servers.records import record_to_row
+from actors.servers.records import record_to_row, sole_fsid
 from actors.storage.messages import DeleteServer, SaveServer
 
 log = logging.getLogger(__name__)
@@ -192,7 +193,9 @@ class ServerDirectory(Actor):
     def forget_server(self, message: ForgetServer):
         if message.fqdn not in self.records:
             raise NotFound.of("server", message.fqdn)
+        fsid = sole_fsid(self.records[message.fqdn])
         self._forget(message.fqdn)
+        self.peers.notices.publish(ServerChanged(message.fqdn, fsid, REMOVED))
         self._flush()
 
     # --- reads -------------------------------------------------------------------------------

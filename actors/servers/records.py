@@ -20,6 +20,12 @@ def added_message(record: ServerRecord) -> str:
     return f"Added server {record.fqdn}" + (f" with {', '.join(parts)}" if parts else "")
 
 
+def sole_fsid(record: ServerRecord | None) -> str | None:
+    """The cluster of a server whose services all belong to one, else None."""
+    fsids = {s.fsid for s in record.services} if record else set()
+    return fsids.pop() if len(fsids) == 1 else None
+
+
 def record_to_row(record: ServerRecord, late: bool = False) -> dict:
     return {
         "fqdn": record.fqdn, "hostname": record.hostname, "managed": record.managed,

@@ -19,6 +19,7 @@ from actors.json_bytes import JsonBytes
 from actors.messages import ChangeKind
 from actors.facade.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
+from actors.notices import Notices
 from sim.commands.table import command_descriptions
 
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
@@ -59,6 +60,7 @@ class FakeApi:
                      {"id": "figment001.cluster0.com", "status": "pre"},
                      {"id": "figment002.cluster0.com", "status": "pre"}]
         self.canned: dict[str, object] = {}            # method name -> answer instead of default
+        self.notices = Notices()                       # a test publishes; the live stream listens
         self.request_ids = 0
 
     def _answer(self, name: str, args: tuple, kwargs: dict, compute) -> Future:

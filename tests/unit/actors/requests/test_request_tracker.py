@@ -12,6 +12,7 @@ from actors.context import Peers, Timings
 from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING
 from actors.messages import EmitEvents, ForgetCluster, JobCompleted, Restored, Tick
+from actors.notices import Notices, RequestChanged
 from actors.requests.plans import JOB, PG_GROWTH, POOL_CREATED, PgGrowth, Plan
 from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
                                      MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
@@ -39,9 +40,12 @@ class World:
         self.jobs: list[tuple] = []
         self.refuse: set[str] = set()
         ids = itertools.count(1)
+        self.told: list[RequestChanged] = []     # what the tracker tells the notices
+        notices = Notices()
+        notices.subscribe(self.told.append)
         peers = Peers(store=self.sink, eventer=self.sink, directory=self.sink, send_job=self.send_job,
                       cluster_ref=lambda fsid: self.cluster if fsid == FSID else None,
-                      publish_cluster=lambda fsid, summary: None)
+                      publish_cluster=lambda fsid, summary: None, notices=notices)
         self.tracker = RequestTracker.start(peers, Timings(), self.clock,
                                             new_id=lambda: f"req-{next(ids)}")
 
@@ -52,8 +56,9 @@ class World:
         return f"job-{len(self.jobs)}"
 
     # driving --------------------------------------------------------------------------------
-    def submit(self, plan, fsid=FSID, minion="mon-a") -> str:
-        return ask(self.tracker, lambda r: SubmitRequest(plan, fsid, "ceph", minion, "admin", r)).result(2)["request_id"]
+    def submit(self, plan, fsid=FSID, minion="mon-a", kind="") -> str:
+        return ask(self.tracker, lambda r: SubmitRequest(plan, fsid, "ceph", minion, "admin", r, kind=kind)
+                   ).result(2)["request_id"]
 
     def answer(self, job_number, epoch=7, success=True, agent="mon-a", **body):
         result = {"fsid": FSID, "error": False, "results": [], "error_status": "",
@@ -109,6 +114,28 @@ CREATE = Plan(headline="Creating pool 'p'", commands=(("osd pool create", {"pool
 
 
 # --- the happy paths -------------------------------------------------------------------------------
+
+def test_every_visible_change_is_told_with_kind_and_at_the_end_outcome_and_duration(world):
+    rid = world.submit(MODIFY, kind="update_pool")
+    world.clock.now = 1_001.5
+    world.answer(1, epoch=7)
+    world.clock.now = 1_002.25
+    world.map("osd_map", 7, osd_map(7))
+    failed = world.submit(MODIFY, kind="update_pool")
+    world.answer(2, success=False, message="no such pool")
+    assert world.get(failed)["state"] == "complete"
+    told = [(n.request["id"], n.request["status"], n.kind, n.outcome, n.duration_s, n.fsid) for n in world.told]
+    assert told == [
+        (rid, "Running", "update_pool", None, None, FSID),       # not again for the job sent
+        (rid, "Waiting for OSD map epoch 7", "update_pool", None, None, FSID),
+        (rid, "Completed successfully", "update_pool", "complete", 2.25, FSID),
+        (failed, "Running", "update_pool", None, None, FSID),
+        (failed, world.get(failed)["status"], "update_pool", "failed", 0.0, FSID)]
+    assert world.told[2].request == world.get(rid)               # as GET request/<id> shows it
+    cancelled = world.submit(MODIFY)
+    world.cancel(cancelled)
+    assert (world.told[-1].outcome, world.told[-1].kind) == ("cancelled", "")
+
 
 def test_a_request_is_sent_waits_for_its_epoch_and_completes(world):
     rid = world.submit(MODIFY)

@@ -9,6 +9,7 @@ from actors.servers.directory import ServerDirectory
 from actors.errors import NotFound
 from actors.messages import (ClusterMembership, ForgetCluster, ForgetServer, GetServer, ListClusterServers,
                              ListServers, ServerRecord, ServerUpdated, Service, ServicesChanged)
+from actors.notices import Notices, ServerChanged
 from actors.storage.messages import DeleteServer
 from tests.unit.actor_doubles import Recorder
 
@@ -85,8 +86,15 @@ def test_forgetting_a_cluster_drops_its_services_and_empty_unmanaged_servers(wor
 
 def test_forget_server_and_unknown_server(world):
     directory, store, cluster = world
-    directory.tell(ServerUpdated(ServerRecord("a.example", "a", True)))
+    notices, told = Notices(), []
+    notices.subscribe(told.append)
+    directory = ServerDirectory.start(lambda: Peers(store=store, eventer=store, directory=None, send_job=None,
+                                                    cluster_ref=lambda fsid: None, publish_cluster=None,
+                                                    notices=notices))
+    osd = Service(fsid=FSID, type="osd", id="0")
+    directory.tell(ServerUpdated(ServerRecord("a.example", "a", True, services=(osd,))))
     ask(directory, lambda r: ForgetServer("a.example", r)).result(2)
+    assert told == [ServerChanged("a.example", FSID, "removed")]
     with pytest.raises(NotFound):
         ask(directory, lambda r: GetServer("a.example", r)).result(2)
     with pytest.raises(NotFound):

@@ -8,6 +8,7 @@ import pytest
 from actors.context import Peers, Timings
 from actors.events import INFO, RECOVERY, WARNING
 from actors.messages import EmitEvents, ServerHeartbeatReceived, ServerRecord, ServerUpdated, Tick
+from actors.notices import Notices
 from actors.servers.actor import ServerActor
 from actors.storage.messages import SaveServer
 from bus.protocol import ServerHeartbeat
@@ -22,8 +23,9 @@ def sink():
     return Recorder.start()
 
 
-def start(sink, started_at=0.0, **kwargs):
-    peers = Peers(store=sink, eventer=sink, directory=sink, send_job=None, cluster_ref=None, publish_cluster=None)
+def start(sink, started_at=0.0, notices=None, **kwargs):
+    peers = Peers(store=sink, eventer=sink, directory=sink, send_job=None, cluster_ref=None, publish_cluster=None,
+                  notices=notices or Notices())
     return ServerActor.start(FQDN, peers, TIMINGS, started_at, **kwargs)
 
 
@@ -66,7 +68,9 @@ def test_a_service_no_longer_reported_is_kept_as_stopped(sink):
 
 
 def test_late_once_then_regained(sink):
-    actor = start(sink)
+    notices, told = Notices(), []
+    notices.subscribe(told.append)
+    actor = start(sink, notices=notices)
     beat(actor, 100.0)
     actor.ask(Tick(129.0))                              # within 3 periods
     for now in (131.0, 140.0, 200.0):
@@ -78,6 +82,8 @@ def test_late_once_then_regained(sink):
     assert events(sink)[-1] == (RECOVERY, f"Server {FQDN} regained contact")
     saves = [m.server for m in sink.ask("dump") if isinstance(m, SaveServer)]
     assert any(row["late"] for row in saves)           # survives a restart
+    assert [(n.fqdn, n.fsid, n.change) for n in told] == [(FQDN, "f", "managed"), (FQDN, "f", "late"),
+                                                          (FQDN, "f", "regained")]
 
 
 def test_the_late_flag_is_persisted_before_each_late_or_regained_event(sink):

@@ -13,6 +13,7 @@ from actors.context import Peers, Timings
 from actors.errors import Unavailable
 from actors.events import WARNING
 from actors.messages import ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted, Tick
+from actors.notices import ClusterMoved, Notices, UsageMoved
 from actors.requests.messages import VersionKnown
 from actors.runtime.base import ask
 from actors.storage.messages import RecordSample
@@ -24,14 +25,20 @@ from tests.unit.actors.cluster.stats import stats_fixtures as sf
 TIMINGS = Timings(heartbeat_s=10.0, fetch_timeout_s=10.0, stats_fetch_every=3)
 
 
+TOLD: list = []   # what the actor of the running test told its notices
+
+
 @pytest.fixture
 def world():
     sink = Recorder.start()
     jobs, rows = [], {}
+    notices = Notices()
+    TOLD.clear()
+    notices.subscribe(TOLD.append)
     peers = Peers(store=sink, eventer=sink, directory=sink,
                   send_job=lambda agent, fn, args, reply_to, timeout: jobs.append((agent, fn, dict(args))) or "j",
                   cluster_ref=lambda fsid: None, publish_cluster={}.__setitem__,
-                  publish_fleet_row=rows.__setitem__)
+                  publish_fleet_row=rows.__setitem__, notices=notices)
     actor = ClusterActor.start(fx.FSID, "ceph", peers, TIMINGS, 0.0)
     yield actor, sink, jobs, rows
     actor.stop()
@@ -92,6 +99,21 @@ def test_each_new_stats_generation_is_a_sample_and_a_fresh_answer(world):
     samples = [m for m in sink.ask("dump") if isinstance(m, RecordSample)]
     # stamped when received (the daemon's clock), not when the agent read them
     assert [(s.t, s.values["write_bytes_sec"]) for s in samples] == [(2.0, 286409571), (3.0, 9)]
+
+
+def test_map_moves_and_usage_moves_are_told_once_each(world):
+    actor, sink, jobs, rows = world
+    beat(actor, 1.0)
+    answer_map(actor)
+    beat(actor, 2.0, sf.heartbeat_stats(sf.TAKEN_AT))
+    beat(actor, 3.0, sf.heartbeat_stats(sf.TAKEN_AT))            # the same stats: no news
+    beat(actor, 4.0, sf.heartbeat_stats(sf.TAKEN_AT + 10, pgmap=sf.pgmap(write_bytes_sec=9)))
+    actor.ask(Tick(5.0))
+    assert TOLD[0] == ClusterMoved(fx.FSID, {"osd_map": 42}, None)
+    usage = [n.usage for n in TOLD if isinstance(n, UsageMoved)]
+    assert [u["client_io"]["write_bytes_sec"] for u in usage] == [286409571, 9]
+    assert usage[0]["used_bytes"] == 120 * sf.GIB == rows[fx.FSID]["used_bytes"]
+    assert len(TOLD) == 3
 
 
 def test_osd_stats_are_asked_every_few_heartbeats_and_after_a_change_of_ours(world):

@@ -1,0 +1,126 @@
+"""`GET api/v2/stream`: Server-Sent Events of what happens in the daemon, as it happens.
+
+Topics (`?topics=`, default all): `event` (each new event as the event list shows it, with its
+id, fsid and fqdn), `request` (a request as GET request/{id} shows it, with its fsid and kind,
+at every change of its state or status), `cluster` (the maps that moved, {sync type: version},
+and the health status), `server` (managed, late, regained, removed) and `usage` (the cluster's
+capacity and IO figures of GET fleet when they move). `?fsid=` and `?fqdn=` keep only what is
+about that cluster or server. Each message is `id:`, `event: <topic>` and `data: <JSON>`; a
+comment line keeps an idle stream alive (every 15 s by default). A client reconnecting with
+the `Last-Event-ID` header (or `?last_event_id=`) first gets what it missed, from the newest
+10,000 messages by default; when that cannot be told (too far behind, an id of an earlier run of
+the daemon), a `reset` message says to fetch the state afresh. A client that falls behind by
+more than its queue (1,000 messages by default) gets `overflow` and its stream ends: it resumes
+with Last-Event-ID. `end` closes a stream whose credential ended (logout, session expiry,
+revocation: within a second) or whose `?max_s=` passed. Control messages carry the id of the
+last message the stream had, so resuming from them misses nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+
+from tornado.iostream import StreamClosedError
+
+from web import auth
+from web.base import BaseHandler
+from web.stream.client import CREDENTIALS, MAX_S, OVERFLOWED, StreamClient
+from web.stream.credentials import BEARER, SESSION
+from web.stream.frames import END, KEEPALIVE, OPENED, OVERFLOW, RESET, control
+from web.stream.params import STREAM_QUERY, parse_stream
+
+log = logging.getLogger(__name__)
+EVENT_STREAM = "text/event-stream"
+
+
+class StreamHandler(BaseHandler):
+    """Server-Sent Events (text/event-stream) of events, requests, map moves, servers and usage."""
+    query = STREAM_QUERY
+    media_type = EVENT_STREAM
+    answer_schema = {"type": "string", "description": "Server-Sent Events"}
+
+    @property
+    def hub(self):
+        return self.settings["stream_hub"]
+
+    async def get(self) -> None:
+        asked = parse_stream(self.query_args(), self.request.headers)
+        bearer = auth.bearer_token(self)
+        credential = (BEARER, bearer) if bearer is not None else (SESSION, self.session_token)
+        client, missed = self.hub.open(asked.wants, credential, asked.last_seen)
+        self._client = client
+        try:
+            self._start_answer()
+            first = [OPENED]
+            if missed is None:
+                first.append(control(client.position, RESET, reason="missed messages are not kept: fetch afresh"))
+            else:
+                first.extend(m.frame for m in missed)
+            self.write(b"".join(first))
+            await self._pump(client, None if asked.max_s is None else time.monotonic() + asked.max_s)
+        except StreamClosedError:
+            pass   # the client left
+        finally:
+            self.hub.close(client)
+
+    def _start_answer(self) -> None:
+        self.set_header("Content-Type", EVENT_STREAM)
+        self.set_header("X-Accel-Buffering", "no")   # proxies: pass each message on at once
+        stream = self.request.connection.stream
+        if stream.socket is not None:
+            # Bounds what the kernel holds for a client that stopped reading (autotuning would
+            # let it grow to megabytes per stream); past it, the stream's own queue overflows.
+            stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.hub.settings.send_buffer_bytes)
+
+    async def _pump(self, client: StreamClient, deadline: float | None) -> None:
+        settings = self.hub.settings
+        while True:
+            await self._flush_unless_ended(client)
+            if client.end_reason is not None:
+                return await self._end(client)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                client.end(MAX_S)
+                continue
+            if not await client.wait(settings.keepalive_s if left is None else min(left, settings.keepalive_s)):
+                if left is None or left > settings.keepalive_s:
+                    self.write(KEEPALIVE)
+                continue
+            if client.end_reason is None:
+                self.write(b"".join(m.frame for m in client.take()))
+
+    async def _flush_unless_ended(self, client: StreamClient) -> None:
+        """Hand what is written to the socket; a client too slow to take it keeps only its own
+        stream waiting, and an end (its queue overflowing meanwhile) stops the wait."""
+        flushed = asyncio.ensure_future(self.flush())
+        ended = asyncio.ensure_future(client.ended())
+        try:
+            await asyncio.wait((flushed, ended), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+        if flushed.done():
+            flushed.result()   # StreamClosedError: the client left
+        else:
+            flushed.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    async def _end(self, client: StreamClient) -> None:
+        """The last message (overflow or end), given a grace period to leave, then the close."""
+        reason = client.end_reason
+        if reason == MAX_S:   # what came before the deadline still goes
+            self.write(b"".join(m.frame for m in client.take()))
+        if reason == OVERFLOWED:
+            self.write(control(client.position, OVERFLOW, reason="the stream fell too far behind: resume with Last-Event-ID"))
+        elif reason in (CREDENTIALS, MAX_S):
+            self.write(control(client.position, END, reason=reason))
+        try:
+            await asyncio.wait_for(self.flush(), self.hub.settings.end_grace_s)
+            self.finish()
+        except (asyncio.TimeoutError, StreamClosedError):
+            self.request.connection.stream.close()   # a client that never reads is cut off
+
+    def on_connection_close(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.end("closed")
