@@ -19,6 +19,7 @@ from pathlib import Path
 from actors.keys.cli import add_key_parser, run_key_command
 from actors.accounts.user_cli import add_user_parser, run_user_command
 from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
+from web.stream.settings import add_stream_args, stream_settings
 
 log = logging.getLogger("calamari")
 
@@ -95,6 +96,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add_security_args(parser)
     add_metrics_args(parser)
     add_retention_args(parser)
+    add_stream_args(parser, POSITIVE_S, POSITIVE_INT)
     parser.add_argument("--auto-accept", action="store_true",
                         help="accept every new agent key without an operator (trusted networks only)")
     parser.add_argument("--pending-key-max-age-s", type=POSITIVE_S, default=86_400.0,
@@ -402,6 +404,7 @@ async def run_daemon(args) -> int:
 
     tls = https_context(args)
     auth = auth_settings(args)
+    stream = stream_settings(args)
     metrics = metrics_settings(args)
     public_url(args.public_url, "")   # a bad flag stops us before anything starts
     first_password = admin_password(args)
@@ -446,7 +449,7 @@ async def run_daemon(args) -> int:
         port = sockets[0].getsockname()[1]
         url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"
         settings = dataclasses.replace(settings, public_url=public_url(args.public_url, url))
-        http = make_http_server(make_app(system.api, settings=settings), tls=tls,
+        http = make_http_server(make_app(system.api, settings=settings, stream=stream), tls=tls,
                                 max_body_size=body_cap(settings), idle_timeout_s=args.http_idle_timeout_s,
                                 body_timeout_s=args.http_body_timeout_s,
                                 max_connections=args.http_max_connections or default_max_connections())

@@ -55,7 +55,8 @@ def test_a_data_dir_we_may_not_use(tmp_path):
     ("--login-failure-burst", "-1"), ("--login-in-flight-per-client", "0"), ("--http-idle-timeout-s", "-1"),
     ("--http-body-timeout-s", "nan"), ("--pending-keys-per-address", "-1"), ("--pending-key-max-age-s", "0"),
     ("--heartbeat-s", "x"), ("--lockout-failures", "-2"), ("--max-body-bytes", "0"), ("--session-idle-s", "-5"),
-    ("--sim-client-load", "inf"), ("--sim-client-load", "-1"), ("--trend-min-span-s", "0"), ("--stats-every", "0")])
+    ("--sim-client-load", "inf"), ("--sim-client-load", "-1"), ("--trend-min-span-s", "0"), ("--stats-every", "0"),
+    ("--stream-keepalive-s", "0"), ("--stream-queue", "0"), ("--stream-buffer", "-1")])
 def test_a_bad_flag_value_is_one_usage_line_naming_the_flag(tmp_path, flag, value):
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--no-sim", "--data-dir", str(tmp_path / "d"),
                            flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)

@@ -1,6 +1,7 @@
 """How the live stream behaves (run.py flags; tests shrink the periods and queues)."""
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 
 
@@ -31,8 +32,18 @@ def add_stream_args(parser, positive_s, positive_int) -> None:
     group.add_argument("--stream-buffer", type=positive_int, default=StreamSettings.buffer_messages,
                        metavar="MESSAGES", help="the newest messages kept for clients resuming with "
                        "Last-Event-ID (default 10,000)")
+    # For tests: a small kernel buffer makes a client that stops reading overflow sooner, a
+    # long grace lets it still read the `overflow` message.
+    group.add_argument("--stream-send-buffer-bytes", type=positive_int, default=StreamSettings.send_buffer_bytes,
+                       help=argparse.SUPPRESS)
+    group.add_argument("--stream-end-grace-s", type=positive_s, default=StreamSettings.end_grace_s,
+                       help=argparse.SUPPRESS)
 
 
 def stream_settings(args) -> StreamSettings:
-    return StreamSettings(keepalive_s=args.stream_keepalive_s, queue_messages=args.stream_queue,
-                          buffer_messages=args.stream_buffer)
+    try:
+        return StreamSettings(keepalive_s=args.stream_keepalive_s, queue_messages=args.stream_queue,
+                              buffer_messages=args.stream_buffer, send_buffer_bytes=args.stream_send_buffer_bytes,
+                              end_grace_s=args.stream_end_grace_s)
+    except ValueError as exc:
+        raise SystemExit(f"calamari: stream: {exc}") from None
