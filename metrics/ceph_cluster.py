@@ -3,6 +3,8 @@ Pure; rows as in metrics/ceph_osds.py ((labels text, value), no `cluster` label)
 input skipped or read as 0."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from actors.cluster.views.stats_fields import df_pools, listed, mapped, number, pool_stats_by_id
 from metrics.ceph_families import (
     DF_CLUSTER, DF_POOL, MON_METADATA, NUM_OBJECTS, PG_STATES, POOL_RECOVERY)
@@ -98,3 +100,12 @@ def pg_rows(by_pool) -> dict[str, list]:
 def _sort_key(pool_id) -> tuple:
     text = str(pool_id)
     return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+def report_rows(update_time) -> dict[str, list]:
+    """calamari_cluster_report_timestamp_seconds from the cluster list's `update_time` (ISO)."""
+    try:
+        seconds = datetime.fromisoformat(update_time).timestamp()
+    except (TypeError, ValueError):
+        return {}
+    return {"calamari_cluster_report_timestamp_seconds": [("", seconds)]}

@@ -70,3 +70,10 @@ USAGE = (*(ceph(f"cluster_{key}", "gauge", f"Cluster {key.replace('_', ' ')} (df
 
 PGS = (ceph("pg_total", "gauge", "Placement groups of the pool"),
        *(ceph(f"pg_{state}", "gauge", f"Placement groups of the pool in state {state}") for state in PG_STATES))
+
+# Ours, not the mgr's: when the daemon last heard the cluster's favourite mon host. Every cluster
+# heartbeat comes from a mon host in quorum, so a cluster that lost quorum (or all of whose mon
+# hosts' agents went quiet) stops moving it, while its last maps, and so its other series, stay.
+REPORTS = (Family("calamari_cluster_report_timestamp_seconds", "gauge",
+                  "When the daemon last heard from the cluster (a cluster heartbeat of a mon host in quorum), "
+                  "Unix time"),)

@@ -18,8 +18,8 @@ import logging
 import weakref
 from typing import Callable, NamedTuple
 
-from metrics.ceph_cluster import health_rows, mon_rows, pg_rows, usage_rows
-from metrics.ceph_families import HEALTH, MONS, OSD_MAP, OSD_STATS, PGS, USAGE
+from metrics.ceph_cluster import health_rows, mon_rows, pg_rows, report_rows, usage_rows
+from metrics.ceph_families import HEALTH, MONS, OSD_MAP, OSD_STATS, PGS, REPORTS, USAGE
 from metrics.ceph_osds import osd_map_rows, osd_stats_rows
 from metrics.exposition import Family, Member, escape_label, member, series_lines
 
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 class Part(NamedTuple):
     families: tuple[Family, ...]
-    read: Callable[[object], tuple]       # ClusterInputs -> the objects it is made of, read once
+    read: Callable[[object, dict], tuple]  # (ClusterInputs, summary) -> the objects it is made of
     key: Callable[..., tuple]             # those objects -> their identity (scalars, small objects)
     rows: Callable[..., dict[str, list]]  # those objects -> {family name: [(labels, value)]}
 
@@ -42,15 +42,17 @@ def _by_pool(pg_summary):
 
 
 PARTS = (
-    Part(HEALTH, lambda i: (i.sync_data("health"),), lambda health: (health,), health_rows),
-    Part(MONS, lambda i: (i.sync_data("mon_status"), i.sync_data("quorum_status"), i.services()),
+    Part(HEALTH, lambda i, _: (i.sync_data("health"),), lambda health: (health,), health_rows),
+    Part(MONS, lambda i, _: (i.sync_data("mon_status"), i.sync_data("quorum_status"), i.services()),
          lambda *objects: objects, mon_rows),
-    Part(OSD_MAP, lambda i: (i.sync_data("osd_map"),), _osd_map_key, osd_map_rows),
-    Part(OSD_STATS, lambda i: (i.stats(),), lambda s: (s.osd_taken_at, id(s.osd_df_packed), id(s.osd_perf_packed)),
+    Part(OSD_MAP, lambda i, _: (i.sync_data("osd_map"),), _osd_map_key, osd_map_rows),
+    Part(OSD_STATS, lambda i, _: (i.stats(),),
+         lambda s: (s.osd_taken_at, id(s.osd_df_packed), id(s.osd_perf_packed)),
          lambda s: osd_stats_rows(s.osd_df, s.osd_perf)),
-    Part(USAGE, lambda i: (i.stats(),), lambda s: (s.taken_at, id(s.df), id(s.pool_stats), id(s.pgmap)),
+    Part(USAGE, lambda i, _: (i.stats(),), lambda s: (s.taken_at, id(s.df), id(s.pool_stats), id(s.pgmap)),
          lambda s: usage_rows(s.df, s.pool_stats, s.pgmap)),
-    Part(PGS, lambda i: (_by_pool(i.sync_data("pg_summary")),), lambda by_pool: (by_pool,), pg_rows),
+    Part(PGS, lambda i, _: (_by_pool(i.sync_data("pg_summary")),), lambda by_pool: (by_pool,), pg_rows),
+    Part(REPORTS, lambda _, summary: (summary.get("update_time"),), lambda time: (time,), report_rows),
 )
 FAMILIES: tuple[Family, ...] = tuple(family for part in PARTS for family in part.families)
 PART_OF: dict[str, int] = {family.name: n for n, part in enumerate(PARTS) for family in part.families}
@@ -73,15 +75,16 @@ class ClusterRender:
         self.keys: list[tuple | None] = [None] * len(PARTS)
         self.members: list[dict[str, Member]] = [{} for _ in PARTS]
 
-    def refresh(self) -> int:
-        """Render again the parts whose inputs moved; -> how many were."""
+    def refresh(self, summary: dict) -> int:
+        """Render again the parts whose inputs moved (`summary`: the cluster's entry in the
+        cluster list, as published); -> how many were."""
         cache = self.cache_ref()
         if cache is None:
             return 0
         rendered = 0
         for n, part in enumerate(PARTS):
             try:
-                objects = part.read(cache.inputs)
+                objects = part.read(cache.inputs, summary)
                 key = part.key(*objects)
                 if same_key(self.keys[n], key):
                     continue

@@ -23,13 +23,12 @@ HEADERS: dict[str, Member] = {family.name: member(header(family)) for family in 
 class FleetSource(NamedTuple):
     """How the metrics find the clusters: what the API's reads use (the Dispatcher's read models,
     actors/dispatch/read_models.py), never an actor."""
-    cluster_ids: Callable[[], list[str]]
+    summaries: Callable[[], list[dict]]    # the cluster list's entries: {"id", "name", "update_time"}
     query_cache: Callable[[str], object]   # fsid -> its QueryCache, or None once forgotten
 
     @classmethod
     def of(cls, dispatcher) -> "FleetSource":
-        return cls(lambda: [summary["id"] for summary in dispatcher.cluster_summaries()],
-                   dispatcher.query_cache)
+        return cls(dispatcher.cluster_summaries, dispatcher.query_cache)
 
 
 class Exposition(NamedTuple):
@@ -91,14 +90,15 @@ class FleetRenderer:
         """The clusters known now, each brought up to date; forgotten ones are dropped."""
         current: dict[str, ClusterRender] = {}
         rendered = 0
-        for fsid in sorted(self._source.cluster_ids()):
+        for summary in sorted(self._source.summaries(), key=lambda entry: entry["id"]):
+            fsid = summary["id"]
             cache = self._source.query_cache(fsid)
             if cache is None:
                 continue
             kept = self._clusters.get(fsid)
             if kept is None or kept.cache_ref() is not cache:
                 kept = ClusterRender(fsid, cache)
-            rendered += kept.refresh()
+            rendered += kept.refresh(summary)
             current[fsid] = kept
         self._clusters = current
         return list(current.values()), rendered

@@ -26,6 +26,7 @@ class FakeCluster:
         self.stats = ClusterStats().with_heartbeat(self.sim.heartbeat_stats()) \
             .with_osd_stats(self.sim.get_cluster_stats())
         self.services = tuple((Service(fsid, "mon", name), f"{name}.example") for name in self.sim.mon_names)
+        self.update_time = "2027-01-15T08:00:00+00:00"
         self.cache = self.new_cache()
 
     def new_cache(self) -> QueryCache:
@@ -41,8 +42,11 @@ class FakeCluster:
 class Fleet:
     def __init__(self, *clusters: FakeCluster, registry=None):
         self.clusters = {c.fsid: c for c in clusters}
-        self.renderer = FleetRenderer(FleetSource(lambda: list(self.clusters), self.cache_of),
+        self.renderer = FleetRenderer(FleetSource(self.summaries, self.cache_of),
                                       registry or CollectorRegistry())
+
+    def summaries(self) -> list[dict]:
+        return [{"id": fsid, "name": "ceph", "update_time": c.update_time} for fsid, c in self.clusters.items()]
 
     def cache_of(self, fsid: str):
         cluster = self.clusters.get(fsid)

@@ -159,3 +159,15 @@ def test_the_daemons_own_registry_comes_last():
     text = text_of(fleet.render())
     assert values(text, "calamari_test_things") == [3]
     assert text.index("calamari_test_things") > text.index("ceph_pg_wait")
+
+
+def test_when_each_cluster_last_reported():
+    fleet = two_clusters()
+    fleet.clusters[B].update_time = "2027-01-15T08:00:30+00:00"
+    text = text_of(fleet.render())
+    assert values(text, "calamari_cluster_report_timestamp_seconds", cluster=A) == [1800000000.0]
+    assert values(text, "calamari_cluster_report_timestamp_seconds", cluster=B) == [1800000030.0]
+    fleet.clusters[A].update_time = None   # not heard yet
+    exposition = fleet.render()
+    assert exposition.parts_rendered == 1
+    assert values(text_of(exposition), "calamari_cluster_report_timestamp_seconds", cluster=A) == []
