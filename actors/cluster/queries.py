@@ -1,18 +1,24 @@
 """Per-cluster reads (`Query`: one member per read, with its parameters and answer), cached until
 an input changes.
 
-Every answer is derived from the cluster's immutable maps plus where its services run, so one
-computation serves every read until the next map version or service change invalidates it.
-The cache reads those inputs through `ClusterInputs`, callables its ClusterActor gives it: it
-knows nothing else of the actor, and the actor calls `invalidate` whenever they change.
+Every answer is derived from the cluster's immutable maps plus where its services run (and its
+stats), so one computation serves every read until an input it was derived from changes. The
+cache reads those inputs through `ClusterInputs`, callables its ClusterActor gives it: it knows
+nothing else of the actor, and the actor calls `invalidate` (a new map version),
+`invalidate_services` or `invalidate_stats` whenever they change.
 
 Big lists (a cluster may have 10,000 OSDs, about 4 MB of JSON) are joined from the JSON of each
 item, encoded once per map version when first asked for; a page of such a list (`osds_page`,
 `pools_page`) costs the join of its own items only, never a re-encoding of the whole list.
+
+Each read also has a version tag (`version_tag`, the ETag of conditional GETs): which inputs its
+answer is derived from, as counters the invalidations move (`Stamp`), so that "has it changed?"
+is answered without computing the answer.
 """
 from __future__ import annotations
 
 import json
+import secrets
 from collections import OrderedDict
 from enum import StrEnum
 from typing import Any, Callable, NamedTuple
@@ -89,9 +95,20 @@ class Query(StrEnum):
 STATS_QUERIES = frozenset({Query.USAGE, Query.OSD_USAGE, Query.OSD_USAGE_PAGE, Query.IO})
 OSD_STATS_QUERIES = frozenset({Query.OSD_USAGE, Query.OSD_USAGE_PAGE})   # from osd_df alone
 
+# Derived from where services run (ClusterInputs.services) as well as the maps: forgotten when that
+# moves (`invalidate_services`). The OSD answers name each OSD's server; the mon answers also read
+# what each mon reports of itself, which moves with every heartbeat of its host (quorum_age).
+OSD_PLACEMENT_QUERIES = frozenset({Query.OSDS, Query.OSDS_PAGE, Query.OSD})
+MON_SERVICE_QUERIES = frozenset({Query.MONS, Query.MON, Query.MON_STATUS})
+
 # Answered by actors/facade/reads.py from the ServerDirectory (where the cluster's services
 # run), never by a QueryCache.
 DIRECTORY_QUERIES = frozenset({Query.SERVERS, Query.SERVER})
+
+
+# Not versioned by the cache: the `cluster` summary moves with every heartbeat of the favourite
+# mon host, without invalidating anything (the facade reads the published summary instead).
+UNVERSIONED_QUERIES = frozenset({Query.CLUSTER})
 
 
 def summary(fsid: str, name: str, update_time: float) -> dict:
@@ -117,12 +134,37 @@ class JsonPage(NamedTuple):
     results: JsonBytes
 
 
+class Stamp(NamedTuple):
+    """What the answers a QueryCache holds now are derived from: counters moved by its
+    invalidations, after the answers they make stale are forgotten (so a reader on another
+    thread that reads the stamp, then an answer, never gets an answer older than the stamp)."""
+    maps: int = 0                    # `invalidate` calls: a new map version (or a restore)
+    osd_placement: int = 0           # `invalidate_services` calls that moved an OSD's server
+    mons: int = 0                    # ... that moved a mon's server, running flag or own status
+    stats: int = 0                   # `invalidate_stats` calls: new stats of any kind
+    osd_stats: float | None = None   # the osd_df time (osd_taken_at) the per-OSD rows are from
+
+    def of(self, query: Query) -> str:
+        """The part of the stamp `query`'s answer depends on."""
+        parts = [str(self.maps)]
+        if query in OSD_PLACEMENT_QUERIES:
+            parts.append(f"p{self.osd_placement}")
+        if query in MON_SERVICE_QUERIES:
+            parts.append(f"m{self.mons}")
+        if query in OSD_STATS_QUERIES:
+            parts.append(f"o{self.osd_stats!r}")
+        elif query in STATS_QUERIES:
+            parts.append(f"s{self.stats}")
+        return ".".join(parts)
+
+
 class QueryCache:
     """The answers of one cluster's reads, JSON-encoded once: a least-recently-used cache of at
     most `max_entries` answers and `max_bytes` of JSON, emptied by `invalidate` (a new map
-    version, or services moved). Beside it, per map version: the OsdMapView, where OSDs run,
-    the sorted id lists of the OSD list per pool, and the JSON of each OSD and pool asked for;
-    these are bounded by the map itself, whatever the clients ask."""
+    version); `invalidate_services` and `invalidate_stats` forget only what was derived from
+    those. Beside it, per map version: the OsdMapView, where OSDs run, the sorted id lists of
+    the OSD list per pool, and the JSON of each OSD and pool asked for; these are bounded by
+    the map itself, whatever the clients ask."""
 
     def __init__(self, inputs: ClusterInputs, max_entries: int = MAX_ANSWERS,
                  max_bytes: int = MAX_ANSWER_BYTES):
@@ -136,9 +178,15 @@ class QueryCache:
         self._items: dict[tuple, JsonBytes] = {}     # ("osd" | "pool", id) -> its JSON
         self._id_lists: dict = {}                    # pool or None -> the OSD list's ids
         self._osd_usage: tuple = (None, None)        # (osd stats time, every OSD's usage row)
+        self._services_seen: tuple = (None, None)    # (where OSDs run, the mons' MonServices)
         # The answers kept, for readers on other threads (published_answer): written only by the
         # owning actor, one key at a time; replaced whole on invalidate.
         self.published: dict = {}
+        # Read by other threads too (version_tag); replaced whole, after `published`. The epoch
+        # is this cache's own: a restarted daemon's, or a cluster's found again after it was
+        # forgotten, share no tag with the ones before, whose counters started alike.
+        self.stamp = Stamp()
+        self.epoch = secrets.token_hex(8)
 
     def invalidate(self) -> None:
         self.published = {}   # a new dict: readers holding the old one see the old version whole
@@ -149,17 +197,40 @@ class QueryCache:
         self._items.clear()
         self._id_lists.clear()
         self._osd_usage = (None, None)
+        self.stamp = self.stamp._replace(maps=self.stamp.maps + 1)   # last: see Stamp
 
     def invalidate_stats(self) -> None:
         """New stats: forget what was derived from the old ones, keep the map-only answers. The
         per-OSD rows (15 ms at 10,000 OSDs) move only with osd_df, every few heartbeats."""
-        osd_moved = self._osd_usage[0] != self.stats().osd_taken_at
+        osd_taken_at = self.stats().osd_taken_at
+        osd_moved = self._osd_usage[0] != osd_taken_at
         stale = [key for key in self._answers if key[0] in STATS_QUERIES
                  and (osd_moved or key[0] not in OSD_STATS_QUERIES)]
-        if not stale:
+        self._forget(stale)
+        self.stamp = self.stamp._replace(stats=self.stamp.stats + 1, osd_stats=osd_taken_at)   # last
+
+    def invalidate_services(self) -> None:
+        """Where the cluster's services run changed, or what a mon reports of itself (its
+        quorum_age moves with every heartbeat of its host): forget what was derived from those
+        that moved. The maps' answers stay, and the OSDs' while no OSD moved server."""
+        seen = _osd_servers(self.inputs), _mon_services(self.inputs)
+        osds_moved, mons_moved = (now != before for now, before in zip(seen, self._services_seen))
+        self._services_seen = seen
+        if osds_moved:
+            self._servers = None
+            for key in [key for key in self._items if key[0] == "osd"]:
+                del self._items[key]
+        stale = (OSD_PLACEMENT_QUERIES if osds_moved else frozenset()) | \
+            (MON_SERVICE_QUERIES if mons_moved else frozenset())
+        self._forget([key for key in self._answers if key[0] in stale])
+        self.stamp = self.stamp._replace(osd_placement=self.stamp.osd_placement + osds_moved,
+                                         mons=self.stamp.mons + mons_moved)   # last: see Stamp
+
+    def _forget(self, keys: list) -> None:
+        if not keys:
             return
         published = dict(self.published)
-        for key in stale:
+        for key in keys:
             self._weight -= self._answers.pop(key)[1]
             published.pop(key, None)
         self.published = published   # readers holding the old dict see one generation whole
@@ -209,6 +280,20 @@ class QueryCache:
         except Exception:  # noqa: BLE001 - odd parameters: the actor answers (and explains)
             return None
         return self.published.get(key)
+
+    def version_tag(self, query: Query, params: dict) -> str | None:
+        """Thread-safe, computing nothing: an opaque tag of the answer `answer(query, params)`
+        gives now; the same tag, the same answer. A reader takes it before the answer, so that
+        it is never newer than the answer it goes with (older costs a needless 200 later; newer
+        would let a 304 hide a change). None: not versioned here (UNVERSIONED_QUERIES, unknown
+        queries, parameters the actor will refuse)."""
+        if query not in QUERIES or query in UNVERSIONED_QUERIES:
+            return None
+        try:
+            frozen = _freeze(_NORMALISE.get(query, _same)(params))
+        except Exception:  # noqa: BLE001 - odd parameters: the actor answers (and explains)
+            return None
+        return f"{self.epoch}.{self.stamp.of(query)}:{query}:{frozen!r}"
 
     def osd_view(self) -> OsdMapView:
         data = self.inputs.sync_data("osd_map")

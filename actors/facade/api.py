@@ -27,6 +27,8 @@ class Api(Protocol):
     def list_clusters(self) -> Future: ...                       # [{update_time, id, name}]
     # `query`'s keyword parameters and answer: its member in actors/cluster/queries.py Query.
     def cluster_query(self, fsid: str, query: Query, /, **params) -> Future: ...
+    # Not a Future: an opaque tag of cluster_query's answer now (the ETag), or None (unversioned).
+    def cluster_etag(self, fsid: str, query: Query, /, **params) -> str | None: ...
 
     # servers (fleet-wide) -----------------------------------------------------------------
     def list_servers(self) -> Future: ...                        # [server]

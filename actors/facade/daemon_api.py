@@ -66,6 +66,7 @@ class DaemonApi:
         self._clock = clock
 
         self.list_clusters, self.cluster_query = reads.list_clusters, reads.cluster_query
+        self.cluster_etag = reads.cluster_etag
         self.list_servers, self.list_servers_page = reads.list_servers, reads.list_servers_page
         self.get_server, self.get_server_grains = reads.get_server, reads.get_server_grains
         self.list_events, self.list_requests, self.get_request = reads.list_events, reads.list_requests, reads.get_request

@@ -63,6 +63,22 @@ class Reads:
             return then(answer, lambda body: _as_of(body, self._clusters.cluster_summary(fsid)))
         return answer
 
+    def cluster_etag(self, fsid: str, query: Query, /, **params) -> str | None:
+        """Thread-safe, computing nothing: an opaque tag of what `cluster_query` would answer
+        now; the same tag, the same answer. Take it before asking for the answer: it is then
+        never newer than that answer (see QueryCache.version_tag). None: not versioned (the
+        directory's reads, an unknown cluster, ...): compare such answers by their content."""
+        if query in DIRECTORY_QUERIES:   # where services run, held by the directory: unversioned
+            return None
+        if query == Query.CLUSTER:       # the published summary itself: a tag of its content
+            summary = self._clusters.cluster_summary(fsid)
+            return None if summary is None else "cluster:" + json.dumps(summary)
+        cache = self._clusters.query_cache(fsid)
+        tag = None if cache is None else cache.version_tag(query, params)
+        if tag is None or query != Query.HEALTH:
+            return tag
+        return f"{tag}@{_update_time(self._clusters.cluster_summary(fsid))}"   # as _as_of adds it
+
     def cluster_history(self, fsid: str, series: list[str], from_t: float | None,
                         to_t: float | None) -> Future:
         """{"step_s", "series": {name: [[time, value], ...]}}; 400 naming an unknown series."""
@@ -130,5 +146,8 @@ class Reads:
 def _as_of(body: JsonBytes, summary: dict | None) -> JsonBytes:
     """The health answer (kept per health version) with the time of the favourite mon host's
     latest heartbeat: each one that carries the same health digest confirms it is still current."""
-    update_time = None if summary is None else summary.get("update_time")
-    return JsonBytes(body[:-1] + b', "update_time": ' + json.dumps(update_time).encode() + b"}")
+    return JsonBytes(body[:-1] + b', "update_time": ' + json.dumps(_update_time(summary)).encode() + b"}")
+
+
+def _update_time(summary: dict | None) -> str | None:
+    return None if summary is None else summary.get("update_time")
