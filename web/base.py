@@ -19,13 +19,13 @@ from concurrent.futures import Future
 from typing import Any
 
 from tornado import httputil
-from tornado.web import HTTPError, RequestHandler
+from tornado.web import Finish, HTTPError, RequestHandler
 
 from actors.accounts import roles
 from actors.cluster.queries import Query
 from actors.json_bytes import JsonBytes
 from actors.errors import DomainError
-from web import auth, limits, security
+from web import auth, conditional, limits, security
 from web.bridge import resolve
 from web.errors import ApiError, error_body
 
@@ -53,6 +53,7 @@ class BaseHandler(RequestHandler):
     # body and answer of each unsafe verb.
     query: dict = {}
     writes: dict = {}
+    version_etag: str | None = None  # this GET's ETag from the version of its cluster read, if any
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")
@@ -72,9 +73,36 @@ class BaseHandler(RequestHandler):
         return await resolve(future, self.web.ask_timeout_s)
 
     async def cluster_query(self, fsid: str, query: Query, /, **params) -> Any:
+        """The answer of a cluster read, unless If-None-Match names its ETag: then 304 at once
+        (Finish), before the answer is computed or joined. The ETag is worked out from the read's
+        version tag, taken before the answer so it is never newer than it; Tornado sets it on
+        the 200 (compute_etag). `*` waits for the answer: 304 only where one exists. A GET makes
+        one such read (the 304 is decided by it alone)."""
         # fsid and query go positionally: the mon queries take a parameter called `name`,
         # so Api.cluster_query must declare (fsid, query, /, **params) positional-only.
+        version = self.api.cluster_etag(fsid, query, **params)
+        if version is not None:
+            self.version_etag = conditional.entity_tag(version, self.request.uri)
+            if_none_match = self.request.headers.get("If-None-Match")
+            if conditional.requested(if_none_match) != conditional.ANY \
+                    and conditional.matches(if_none_match, self.version_etag):
+                self.not_modified()
         return await self.ask(self.api.cluster_query(fsid, query, **params))
+
+    def not_modified(self) -> None:
+        """End this GET with 304, its ETag and no body."""
+        self.set_header("Etag", self.version_etag)
+        self.set_status(304)
+        raise Finish()
+
+    def compute_etag(self) -> str | None:
+        """Tornado's ETag of a 200 GET: the cluster read's, else a hash of the body."""
+        return self.version_etag or super().compute_etag()
+
+    def check_etag_header(self) -> bool:
+        """Tornado's If-None-Match check at finish(), with ours: `*` only alone, a garbled
+        header matches nothing (Tornado reads a `*` anywhere in it as `*`)."""
+        return conditional.matches(self.request.headers.get("If-None-Match"), self._headers.get("Etag"))
 
     # request pipeline -------------------------------------------------------------------------
     @classmethod

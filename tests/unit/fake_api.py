@@ -46,6 +46,7 @@ class FakeApi:
         self.fail: dict[str, BaseException] = {}        # method name -> error to answer with
         self.hang: set[str] = set()                    # method names whose Future never completes
         self.cluster_data: dict[str, object] = {}
+        self.cluster_versions: dict[str, str] = {}    # Query -> its version tag (else unversioned)
         self.events: list[dict] = []                   # newest first, as the Api orders them
         self.requests: list[dict] = []
         self.sessions: dict[str, dict] = {}
@@ -111,6 +112,10 @@ class FakeApi:
                 return self.cluster_data[name]
             return {"query": name, "fsid": fsid, "params": params}
         return self._answer("cluster_query", (fsid, name), params, compute)
+
+    def cluster_etag(self, fsid, name, /, **params):
+        version = self.cluster_versions.get(name)
+        return None if version is None else f"{version}:{fsid}:{sorted(params.items())!r}"
 
     def cluster_history(self, fsid, series, from_t, to_t):
         def compute():

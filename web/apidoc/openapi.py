@@ -7,7 +7,9 @@ handler declares, so it cannot disagree with the server:
   (web/contract.py), whose Fields and Bodies are those the parsers and validators check with;
   a GET's answer is a Page when it takes `page`, unless the handler says otherwise in
   `answer_schema` (the big lists that stay plain arrays unless a page is asked for);
-* security from `handler.requires_session`.
+* security from `handler.requires_session`;
+* conditional GETs (web/conditional.py) on the cluster resources: the ETag of a 200, the
+  If-None-Match header and the 304 it may bring.
 
     doc = document(ROUTES, settings)      # a JSON-ready dict, served by web/resources/docs.py
 """
@@ -58,6 +60,20 @@ TOKEN_SCHEMES: dict[str, dict] = {
                "description": "an API token (POST user/me/token), as `Authorization: Bearer "
                               "<token>`"},
 }
+
+# The GETs documented as conditional: the cluster resources, whose ETags come from the versions of
+# the cluster's maps (and stats) and so answer 304 before any answer is built. (Tornado gives
+# every other complete GET answer an ETag too, a hash of its body.)
+CONDITIONAL_PATHS = "/cluster/{fsid}"
+ETAG_HEADER = {"description": "an opaque tag of this answer: send it back in If-None-Match to be "
+                              "answered 304 while the answer is unchanged",
+               "schema": {"type": "string"}}
+IF_NONE_MATCH = {
+    "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+    "description": "one or more ETags of earlier answers (comma-separated, weak comparison), or "
+                   "`*`: 304 with no body while the answer would be the same"}
+NOT_MODIFIED = {"description": "not modified: the answer is the one of the ETag sent",
+                "headers": {"ETag": ETAG_HEADER}}
 
 _GROUP = re.compile(r"\(\?P<(\w+)>")
 # The error answers, each the one error shape (components/responses).
@@ -163,6 +179,8 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
             schema = {"$ref": "#/components/schemas/Page"} if "page" in handler.query else {}
         media_type = getattr(handler, "media_type", "application/json")
         responses["200"] = {"description": "OK", "content": {media_type: {"schema": schema}}}
+        if template.startswith(CONDITIONAL_PATHS):
+            conditional_get(op, responses)
     if handler.requires_session:
         responses["401"] = _error("Unauthorized")
         if unsafe:
@@ -173,6 +191,12 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
     responses["5XX"] = _error("ServerSide")
     op["responses"] = responses
     return op
+
+
+def conditional_get(op: dict, responses: dict) -> None:
+    op["parameters"] = [*op.get("parameters", ()), copy.deepcopy(IF_NONE_MATCH)]
+    responses["200"]["headers"] = {"ETag": copy.deepcopy(ETAG_HEADER)}
+    responses["304"] = copy.deepcopy(NOT_MODIFIED)
 
 
 def security(unsafe: bool, session_only: bool = False) -> list[dict]:
@@ -238,4 +262,6 @@ def _description(settings) -> str:
         "auth/login; every POST, PUT, PATCH and DELETE with the session cookie must echo the "
         "XSRF-TOKEN cookie in the X-XSRF-TOKEN header. Scripts may instead send an API token "
         "as Authorization: Bearer (no cookie, no XSRF header). Changes answer 202 "
-        "{\"request_id\"}: poll request/{request_id} until its state is complete.")
+        "{\"request_id\"}: poll request/{request_id} until its state is complete. A cluster's "
+        "resources carry an ETag derived from the versions of the maps (and stats) they come "
+        "from: sent back in If-None-Match, it is answered 304 with no body while unchanged.")

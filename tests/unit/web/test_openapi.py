@@ -147,3 +147,23 @@ def test_bodies_drawn_from_the_document_pass_the_validator(template, verb, write
                 pytest.fail(f"{verb} {template}: {case.body!r} is valid by the document but "
                             f"refused: {exc.errors}")
     check()
+
+
+def test_cluster_resources_document_conditional_gets():
+    conditional = {template for template, verb, _ in operations()
+                   if verb == "get" and template.startswith("/cluster/{fsid}")}
+    assert {"/cluster/{fsid}", "/cluster/{fsid}/osd", "/cluster/{fsid}/usage"} <= conditional
+    for template, verb, _ in operations():
+        if verb != "get":
+            continue
+        op = DOC["paths"][template]["get"]
+        header_names = [p["name"] for p in op.get("parameters", ()) if p["in"] == "header"]
+        if template in conditional:
+            assert header_names == ["If-None-Match"], template
+            assert "ETag" in op["responses"]["200"]["headers"], template
+            assert "ETag" in op["responses"]["304"]["headers"] and "content" not in op["responses"]["304"]
+        else:
+            assert header_names == [] and "304" not in op["responses"], template
+    osd_list = {p["name"] for p in DOC["paths"]["/cluster/{fsid}/osd"]["get"]["parameters"]}
+    assert osd_list == {"pool", "id__in[]", "page", "page_size", "If-None-Match"}   # beside the query
+    assert "If-None-Match" in DOC["info"]["description"]
