@@ -81,12 +81,13 @@ def header(family: Family) -> str:
 def series_lines(name: str, rows: Iterable[tuple[str, object]], suffix: str) -> str:
     """One line per (labels text, value); `labels` is `k="v",...` already escaped (or ""), and
     `suffix` the labels every line of this cluster ends with (`cluster="<fsid>"`)."""
-    return "".join(f"{name}{{{labels}{',' if labels else ''}{suffix}}} {value_text(value)}\n"
-                   for labels, value in rows)
+    head, tail = name + "{", suffix + "} "
+    return "".join([f"{head}{labels},{tail}{value_text(value)}\n" if labels else f"{head}{tail}{value_text(value)}\n"
+                    for labels, value in rows])
 
 
 def labels_text(pairs: Iterable[tuple[str, object]]) -> str:
-    return ",".join(f'{key}="{escape_label(value)}"' for key, value in pairs)
+    return ",".join([f'{key}="{escape_label(value)}"' for key, value in pairs])
 
 
 def member(text: str) -> Member:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actors.messages import Service
 from metrics.ceph_cluster import health_rows, mon_rows, pg_rows, usage_rows
-from metrics.ceph_families import PG_STATES
+from metrics.ceph_families import OSD_METADATA, PG_STATES
 from metrics.ceph_osds import osd_map_rows, osd_stats_rows
 
 
@@ -33,6 +33,7 @@ def test_osd_map_rows_skip_malformed_entries_and_describe_pools():
     assert rows["ceph_osd_up"] == [('ceph_daemon="osd.0"', 1)] and rows["ceph_osd_in"] == [('ceph_daemon="osd.0"', 0)]
     assert rows["ceph_osd_weight"] == [('ceph_daemon="osd.0"', 0.5)]
     (meta, one), = rows["ceph_osd_metadata"]
+    assert [pair.split("=")[0] for pair in meta.split('",')] == list(OSD_METADATA)   # the mgr's labels, in order
     assert one == 1 and 'objectstore="filestore"' in meta and 'hostname="h0"' in meta and 'public_addr="[::1]"' in meta
     pools = [labels for labels, _ in rows["ceph_pool_metadata"]]
     assert pools == ['pool_id="1",name="r",type="replicated",description="replica:2",compression_mode="none"',
