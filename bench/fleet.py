@@ -28,9 +28,14 @@ Then it measures:
 - lost messages, as bench/soak.py counts them: after the window every fleet goes silent
   (`dark`), and after `--quiet-s` lost = unsent + (sent − the bus's delivered), since start.
 
+- with `--scrape-every-s S` (issue 15), `/metrics` scraped as Prometheus does (gzip, a new
+  connection) once before the window (the first render: every line) and every S seconds during
+  it, beside the GETs: time to the last byte of each answer, its size gzip-encoded and as text,
+  its series (bench/metrics_scrape.py).
+
 It ends with the issue's goals (100 clusters × 100 servers × 10 OSDs at 10 s heartbeats,
 daemon RSS < 2 GB, API p99 < 100 ms while it runs; issue 14: GET fleet p99 < 20 ms at 100
-clusters) beside this run's figures, and a summary of
+clusters; issue 15: a scrape answers in < 2 s) beside this run's figures, and a summary of
 the WARNING/ERROR lines in the daemon's and the fleets' logs.
 """
 from __future__ import annotations
@@ -53,6 +58,7 @@ from bench.fleet_procs import (UNSENT, Api, ask_fleets, cpu_s, fleet_stats, lost
                                proc_status, rss_kib, spawn_fleet, start_daemon, stop_all, wait_fleet_ready,
                                wait_managed)
 from bench.httpload import run_mix  # noqa: E402
+from bench.metrics_scrape import Scraper, scrape_once  # noqa: E402
 from bench.read_api import login  # noqa: E402
 
 AGENTS_PER_PROCESS = 2500        # one fleet process's I/O loop and GIL keep up with about this many
@@ -65,6 +71,7 @@ GOAL_P99_MS = 100.0
 SERVER_PAGE = 100                # servers per page, where the API pages the server list
 KEEPS_UP = 0.95                  # delivered / sent heartbeats below this: the daemon falls behind
 GOAL_FLEET_P99_MS = 20.0         # issue 14: GET fleet at 100 clusters under this bench
+GOAL_SCRAPE_S = 2.0              # issue 15: a scrape of /metrics answers within this
 FLEET_PAGE = 1000                # the whole fleet table in one page (the API's largest)
 FLEET_LABEL = "fleet (all, by -used)"
 CAPACITY_WAIT_S = 120.0          # for the first osd df of the cluster read
@@ -90,6 +97,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--no-capacity-reads", action="store_true",
                         help="leave out issue 14's reads (fleet, usage, io, osd_usage): issue 7's mix, "
                              "for a before/after comparison of the same GETs")
+    parser.add_argument("--scrape-every-s", type=float, default=0.0,
+                        help="scrape /metrics this often during the window, as Prometheus does (default 0: never)")
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="pause after each GET on a connection (default 0: closed loop)")
     parser.add_argument("--quiet-s", type=float, default=15.0,
@@ -313,7 +322,28 @@ def report_losses(losses: dict, unsent_in_setup: int) -> None:
     print(f"LOST MESSAGES: {losses['lost']:,} (of which unsent before all agents were managed: {unsent_in_setup:,})")
 
 
-def report_goals(args, rss_max_kib: int, results: dict, r: dict, lost: int) -> None:
+def report_scrapes(args, first_s: float | None, scrapes) -> None:
+    """The /metrics figures (issue 15), where scraped."""
+    if scrapes is None:
+        return
+    times = sorted(scrapes.seconds)
+    text_bytes, series = scrapes.text_figures()
+    window = (f"{len(times)} scrapes every {args.scrape_every_s:g} s: p50 {times[len(times) // 2]:.3f} s, "
+              f"max {times[-1]:.3f} s" if times else "no scrape answered in the window")
+    print(f"metrics: first scrape (every line rendered) {first_s:.3f} s; {window}; answer {scrapes.gzip_bytes:,} B "
+          f"gzip, {text_bytes:,} B of text, {series:,} series; errors {len(scrapes.errors)}"
+          + (f" ({scrapes.errors[-1]})" if scrapes.errors else ""))
+
+
+def scrape_goal(scrapes) -> list[tuple[str, str, str]]:
+    if scrapes is None:
+        return []
+    worst = max(scrapes.seconds, default=float("inf"))
+    return [(f"scrape < {GOAL_SCRAPE_S:g} s (issue 15)", f"max {worst:.3f} s in the window",
+             verdict(worst < GOAL_SCRAPE_S and not scrapes.errors))]
+
+
+def report_goals(args, rss_max_kib: int, results: dict, r: dict, lost: int, scrapes=None) -> None:
     c, s, o, hb = GOAL_SIZE
     at_size = (args.agents >= c * s and args.agents * args.osds_per_server >= c * s * o
                and args.heartbeat_s <= hb)
@@ -328,10 +358,11 @@ def report_goals(args, rss_max_kib: int, results: dict, r: dict, lost: int) -> N
          verdict(worst_p99 < GOAL_P99_MS and not any(x.errors for x in results.values()))),
         ("no lost messages (soak.py's)", f"{lost:,} lost", verdict(lost == 0)),
         *fleet_goal(results),
+        *scrape_goal(scrapes),
         ("heartbeats delivered as sent (ours)", f"{r['heartbeats']:,.1f} of {r['sent']:,.1f}/s",
          verdict(r["heartbeats"] >= KEEPS_UP * r["sent"])),
     ]
-    print("goals (issues 7 and 14)                this run                          ")
+    print("goals (issues 7, 14, 15)               this run                          ")
     for goal, figure, result in rows:
         print(f"  {goal:38} {figure:34} {result}")
 
@@ -368,7 +399,7 @@ def report_log(name: str, path: Path) -> None:
 def run(args, data_dir: str, log_dir: Path, procs: list) -> None:
     raise_open_files_limit(args.agents + 4096)   # inherited by the daemon: one descriptor per agent
     with open(log_dir / "daemon.log", "w") as log:
-        daemon, parts = start_daemon(data_dir, args.heartbeat_s, stderr=log)
+        daemon, parts = start_daemon(data_dir, args.heartbeat_s, extra=["--metrics-port", "0"], stderr=log)
     procs.append(daemon)
     ranges = cluster_ranges(args.clusters, args.fleet_processes)
     spawned = time.monotonic()
@@ -387,7 +418,13 @@ def run(args, data_dir: str, log_dir: Path, procs: list) -> None:
     report_setup(args, ranges, open_files_limit(daemon.pid), ready_s, managed_s, at_managed)
     load_start = os.getloadavg()
     unsent_in_setup = sum(fleet_stats(fleets).get(k, 0) for k in UNSENT)   # told apart in the report
+    first_scrape_s, scraper = None, None
+    if args.scrape_every_s > 0:
+        first_scrape_s = scrape_once(parts["metrics"])[0]
+        scraper = Scraper(parts["metrics"], args.scrape_every_s)
+        scraper.start()
     window = measure(args, api, base, cookie, daemon, fleets)
+    scrapes = scraper.stop() if scraper is not None else None
     at_end, fleets_kib = daemon_state(daemon.pid), [rss_kib(f.pid) for f in fleets]
     losses = count_losses(args, api, fleets)
     r = rates(args, window)
@@ -395,8 +432,9 @@ def run(args, data_dir: str, log_dir: Path, procs: list) -> None:
     report_ingestion(args, r)
     report_latencies(args, window["results"])
     report_memory(at_managed, at_end, fleets_kib)
+    report_scrapes(args, first_scrape_s, scrapes)
     report_losses(losses, unsent_in_setup)
-    report_goals(args, max(at_managed["rss_kib"], at_end["rss_kib"]), window["results"], r, losses["lost"])
+    report_goals(args, max(at_managed["rss_kib"], at_end["rss_kib"]), window["results"], r, losses["lost"], scrapes)
 
 
 def main() -> int:
