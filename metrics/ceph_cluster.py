@@ -7,7 +7,7 @@ from datetime import datetime
 
 from actors.cluster.views.stats_fields import df_pools, listed, mapped, number, pool_stats_by_id
 from metrics.ceph_families import (
-    DF_CLUSTER, DF_POOL, MON_METADATA, NUM_OBJECTS, PG_STATES, POOL_RECOVERY)
+    DF_CLUSTER, DF_POOL, FS_METADATA, MDS_METADATA, MON_METADATA, NUM_OBJECTS, PG_STATES, POOL_RECOVERY)
 from metrics.exposition import labels_text
 
 HEALTH_NUMBERS = {"HEALTH_OK": 0, "HEALTH_WARN": 1, "HEALTH_ERR": 2}
@@ -48,6 +48,29 @@ def mon_rows(mon_status, quorum_status, services) -> dict[str, list]:
                   "rank": mon.get("rank", ""), "ceph_version": ""}
         metadata_rows.append((labels_text((key, values[key]) for key in MON_METADATA), 1))
     return {"ceph_mon_quorum_status": quorum_rows, "ceph_mon_metadata": metadata_rows}
+
+
+def fs_rows(mds_map, services) -> dict[str, list]:
+    """ceph_fs_metadata per file system and ceph_mds_metadata per MDS daemon of `fs dump`."""
+    if not isinstance(mds_map, dict):
+        return {}
+    hosts = {service.id: fqdn for service, fqdn in services or () if service.type == "mds" and fqdn}
+    fs_rows_, mds_rows = [], []
+    for fs in listed(mds_map, "filesystems"):
+        mdsmap = mapped(fs, "mdsmap")
+        if not mdsmap:
+            continue
+        values = {"data_pools": ",".join(str(pool) for pool in listed(mdsmap, "data_pools")),
+                  "fs_id": fs.get("id", ""), "metadata_pool": mdsmap.get("metadata_pool", ""),
+                  "name": mdsmap.get("fs_name", "")}
+        fs_rows_.append((labels_text((key, values[key]) for key in FS_METADATA), 1))
+        for daemon in mapped(mdsmap, "info").values():
+            if isinstance(daemon, dict) and isinstance(daemon.get("name"), str):
+                values = {"ceph_daemon": f"mds.{daemon['name']}", "fs_id": fs.get("id", ""),
+                          "hostname": hosts.get(daemon["name"], ""), "public_addr": daemon.get("addr", ""),
+                          "rank": daemon.get("rank", ""), "ceph_version": ""}
+                mds_rows.append((labels_text((key, values[key]) for key in MDS_METADATA), 1))
+    return {"ceph_fs_metadata": fs_rows_, "ceph_mds_metadata": mds_rows}
 
 
 def usage_rows(df, pool_stats, pgmap) -> dict[str, list]:

@@ -34,6 +34,8 @@ POOL_RECOVERY = ("recovering_objects_per_sec", "recovering_bytes_per_sec", "reco
 NUM_OBJECTS = ("degraded", "misplaced", "unfound")
 
 MON_METADATA = ("ceph_daemon", "hostname", "public_addr", "rank", "ceph_version")
+FS_METADATA = ("data_pools", "fs_id", "metadata_pool", "name")
+MDS_METADATA = ("ceph_daemon", "fs_id", "hostname", "public_addr", "rank", "ceph_version")
 OSD_METADATA = ("back_iface", "ceph_daemon", "cluster_addr", "device_class", "front_iface",
                 "hostname", "objectstore", "public_addr", "ceph_version")
 POOL_METADATA = ("pool_id", "name", "type", "description", "compression_mode")
@@ -48,6 +50,9 @@ HEALTH = (ceph("health_status", "untyped", "Cluster health status (0=HEALTH_OK, 
 
 MONS = (ceph("mon_quorum_status", "gauge", "Monitor in quorum (1) or not (0)"),
         ceph("mon_metadata", "untyped", "Monitor metadata (value 1)"))
+
+FILESYSTEMS = (ceph("fs_metadata", "untyped", "CephFS file system metadata (value 1)"),
+               ceph("mds_metadata", "untyped", "MDS metadata (value 1)"))
 
 OSD_MAP = (ceph("osd_up", "untyped", "OSD up (1) or down (0)"),
            ceph("osd_in", "untyped", "OSD in (1) or out (0)"),

@@ -18,8 +18,8 @@ import logging
 import weakref
 from typing import Callable, NamedTuple
 
-from metrics.ceph_cluster import health_rows, mon_rows, pg_rows, report_rows, usage_rows
-from metrics.ceph_families import HEALTH, MONS, OSD_MAP, OSD_STATS, PGS, REPORTS, USAGE
+from metrics.ceph_cluster import fs_rows, health_rows, mon_rows, pg_rows, report_rows, usage_rows
+from metrics.ceph_families import FILESYSTEMS, HEALTH, MONS, OSD_MAP, OSD_STATS, PGS, REPORTS, USAGE
 from metrics.ceph_osds import osd_map_rows, osd_stats_rows
 from metrics.exposition import Family, Member, escape_label, member, series_lines
 
@@ -45,6 +45,7 @@ PARTS = (
     Part(HEALTH, lambda i, _: (i.sync_data("health"),), lambda health: (health,), health_rows),
     Part(MONS, lambda i, _: (i.sync_data("mon_status"), i.sync_data("quorum_status"), i.services()),
          lambda *objects: objects, mon_rows),
+    Part(FILESYSTEMS, lambda i, _: (i.sync_data("mds_map"), i.services()), lambda *objects: objects, fs_rows),
     Part(OSD_MAP, lambda i, _: (i.sync_data("osd_map"),), _osd_map_key, osd_map_rows),
     Part(OSD_STATS, lambda i, _: (i.stats(),),
          lambda s: (s.osd_taken_at, id(s.osd_df_packed), id(s.osd_perf_packed)),

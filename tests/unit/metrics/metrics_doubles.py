@@ -11,7 +11,7 @@ from actors.messages import Service
 from metrics.fleet_render import FleetRenderer, FleetSource
 from tests.unit.sim_helpers import make
 
-MAP_TYPES = ("osd_map", "health", "mon_status", "quorum_status", "pg_summary")
+MAP_TYPES = ("osd_map", "health", "mon_status", "quorum_status", "pg_summary", "mds_map")
 
 
 class Map(dict):

@@ -3,7 +3,7 @@ malformed entries skipped, absent figures read as 0, never an exception."""
 from __future__ import annotations
 
 from actors.messages import Service
-from metrics.ceph_cluster import health_rows, mon_rows, pg_rows, usage_rows
+from metrics.ceph_cluster import fs_rows, health_rows, mon_rows, pg_rows, usage_rows
 from metrics.ceph_families import OSD_METADATA, PG_STATES
 from metrics.ceph_osds import osd_map_rows, osd_stats_rows
 
@@ -72,3 +72,17 @@ def test_health_and_monitors():
         'ceph_daemon="mon.a",hostname="a.example",public_addr="10.0.0.1",rank="0",ceph_version=""'
     with_quorum_status = mon_rows(mon_status, {"quorum": [0, 1]}, ())
     assert [value for _, value in with_quorum_status["ceph_mon_quorum_status"]] == [1, 1]
+
+
+def test_file_systems_and_their_mds_daemons():
+    mds_map = {"epoch": 1, "standbys": [], "filesystems": [
+        {"id": 1, "mdsmap": {"epoch": 5, "fs_name": "cephfs", "data_pools": [3, 4], "metadata_pool": 2,
+                             "info": {"gid_4242": {"gid": 4242, "name": "node1", "rank": 0, "state": "up:active",
+                                                   "addr": "10.0.0.1:6800/99"}, "gid_1": "junk"}}},
+        {"id": 2}]}
+    rows = fs_rows(mds_map, ((Service("f", "mds", "node1"), "node1.example"),))
+    assert rows["ceph_fs_metadata"] == [('data_pools="3,4",fs_id="1",metadata_pool="2",name="cephfs"', 1)]
+    assert rows["ceph_mds_metadata"] == [('ceph_daemon="mds.node1",fs_id="1",hostname="node1.example",'
+                                          'public_addr="10.0.0.1:6800/99",rank="0",ceph_version=""', 1)]
+    assert fs_rows({"filesystems": []}, ()) == {"ceph_fs_metadata": [], "ceph_mds_metadata": []}
+    assert fs_rows(None, ()) == {}
