@@ -449,7 +449,10 @@ async def run_daemon(args) -> int:
         port = sockets[0].getsockname()[1]
         url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"
         settings = dataclasses.replace(settings, public_url=public_url(args.public_url, url))
-        http = make_http_server(make_app(system.api, settings=settings, stream=stream), tls=tls,
+        app = make_app(system.api, settings=settings, stream=stream, observe_http=system.metrics.observe_http)
+        system.metrics.sources = dataclasses.replace(system.metrics.sources,
+                                                     stream_clients=app.settings["stream_hub"].client_count)
+        http = make_http_server(app, tls=tls,
                                 max_body_size=body_cap(settings), idle_timeout_s=args.http_idle_timeout_s,
                                 body_timeout_s=args.http_body_timeout_s,
                                 max_connections=args.http_max_connections or default_max_connections())
@@ -501,7 +504,6 @@ def start_metrics(settings, tls, system, args):
     API's; -> (its server, its SharedRender to close, its URL). SystemExit with one line when
     the address cannot be bound."""
     import tornado.netutil
-    from prometheus_client import CollectorRegistry
 
     from metrics.fleet_render import FleetRenderer, FleetSource
     from metrics.listener import PATH, metrics_app
@@ -513,8 +515,8 @@ def start_metrics(settings, tls, system, args):
         reason = getattr(exc, "strerror", None) or str(exc)
         raise SystemExit(f"calamari: metrics: cannot listen on {settings.host}:{settings.port}: {reason} "
                          "(--metrics-port 0 picks a free port, --no-metrics turns the listener off)") from None
-    registry = CollectorRegistry()   # the daemon's own calamari_* metrics join here
-    renders = SharedRender(FleetRenderer(FleetSource.of(system.dispatcher), registry).render)
+    # The clusters' families, then the daemon's own calamari_* ones (metrics/daemon.py).
+    renders = SharedRender(FleetRenderer(FleetSource.of(system.dispatcher), system.metrics.registry).render)
     server = make_http_server(metrics_app(renders, settings.token), tls=tls, max_body_size=METRICS_MAX_BODY,
                               idle_timeout_s=args.http_idle_timeout_s, body_timeout_s=args.http_body_timeout_s,
                               max_connections=METRICS_MAX_CONNECTIONS)
