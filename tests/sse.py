@@ -96,3 +96,35 @@ class StreamReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def open_unread(http_url: str, path: str, headers: dict, receive_buffer: int = 4096) -> socket.socket:
+    """A GET on a raw socket whose receive buffer is small and which nobody reads yet: a client
+    that has stopped reading (a stalled browser tab, a hung script)."""
+    host, port = http_url.split("://")[1].split(":")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)   # before connect: the window
+    sock.connect((host, int(port)))
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
+             *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+    sock.sendall("\r\n".join(lines).encode())
+    return sock
+
+
+def read_to_end(sock: socket.socket, timeout_s: float = 30.0) -> tuple[int, str]:
+    """(status, the body de-chunked) of an answer read until the server closes the connection."""
+    sock.settimeout(timeout_s)
+    raw = b""
+    while chunk := sock.recv(65536):
+        raw += chunk
+    sock.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    text = b""
+    while body:
+        size_line, _, rest = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            break
+        text, body = text + rest[:size], rest[size + 2:]
+    return status, text.decode()

@@ -45,6 +45,7 @@ def test_roles(start_daemon):
         with logged_in_client(daemon.http_url, "rita", "pass-word-1") as rita:
             assert rita.get("user/me").json()["role"] == "read-only"
             assert rita.get("cluster").status_code == 200
+            assert rita.get("stream", params={"max_s": 0.1}).status_code == 200     # the live stream too
             refused = rita.post(NO_CLUSTER_POOL, json={"name": "p", "pg_num": 8}, headers=xsrf(rita))
             assert refused.status_code == 403 and set(refused.json()) == {"detail", "errors"}
             assert rita.patch("user/me", json={"email": "r@example.com"}, headers=xsrf(rita)).status_code == 200

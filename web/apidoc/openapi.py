@@ -8,6 +8,8 @@ handler declares, so it cannot disagree with the server:
   a GET's answer is a Page when it takes `page`, unless the handler says otherwise in
   `answer_schema` (the big lists that stay plain arrays unless a page is asked for);
 * security from `handler.requires_session`;
+* a GET's other media type, descriptions of its query parameters and the request headers it
+  reads from `media_type`, `parameter_docs` and `header_parameters` (the live stream);
 * conditional GETs (web/conditional.py) on the cluster resources: the ETag of a 200, the
   If-None-Match header and the 304 it may bring.
 
@@ -173,7 +175,12 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
         responses.update(answers(write.answer))
     else:
         if handler.query:
-            op["parameters"] = [query_parameter(name, field) for name, field in handler.query.items()]
+            described = getattr(handler, "parameter_docs", {})
+            op["parameters"] = [query_parameter(name, field, described.get(name))
+                                for name, field in handler.query.items()]
+        # Request headers a GET reads (e.g. the stream's Last-Event-ID): {name, schema, description}.
+        for header in getattr(handler, "header_parameters", ()):
+            op.setdefault("parameters", []).append({"in": "header", "required": False, **copy.deepcopy(header)})
         schema = copy.deepcopy(getattr(handler, "answer_schema", None))   # e.g. LIST_OR_PAGE
         if schema is None:
             schema = {"$ref": "#/components/schemas/Page"} if "page" in handler.query else {}
@@ -224,8 +231,10 @@ def answers(status: int) -> dict:
     return {str(status): {"description": "OK", "content": _json({})}}
 
 
-def query_parameter(name: str, field) -> dict:
+def query_parameter(name: str, field, description: str | None = None) -> dict:
     parameter = {"name": name, "in": "query", "required": False, "schema": field_schema(field)}
+    if description:
+        parameter["description"] = description
     if parameter["schema"].get("type") == "array":
         parameter.update(style="form", explode=True)
     if parameter["schema"].get("type") == "string" and "minLength" not in parameter["schema"] \

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from web.stream.frames import Message
 
 # Why a stream ends (the `end` message's reason, or `overflow`).
-OVERFLOWED, CREDENTIALS, MAX_S = "overflow", "credentials", "max_s"
+OVERFLOWED, CREDENTIALS, MAX_S, SHUTDOWN = "overflow", "credentials", "max_s", "shutdown"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,19 @@ STREAM_QUERY = {
     "max_s": number(minimum=0.1, maximum=MAX_S),
 }
 
+PARAMETER_DOCS = {
+    "topics": "what to stream (default all): event, request, cluster, server, usage; repeated or "
+              "comma-separated",
+    "fsid": "only what is about this cluster",
+    "fqdn": "only what is about this server",
+    "last_event_id": "resume after this message id (for clients that cannot send the "
+                     "Last-Event-ID header, which wins when both are given)",
+    "max_s": "end the stream (with an `end` message) after this many seconds",
+}
+LAST_EVENT_ID_HEADER = {"name": LAST_EVENT_ID, "schema": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+                        "description": "the id of the last message had: what came after it is sent "
+                                       "first (or `reset` when it cannot be told)"}
+
 
 @dataclass(frozen=True)
 class StreamAsk:

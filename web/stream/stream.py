@@ -1,19 +1,10 @@
-"""`GET api/v2/stream`: Server-Sent Events of what happens in the daemon, as it happens.
+"""The live stream: Server-Sent Events of what happens in the daemon, as it happens.
 
-Topics (`?topics=`, default all): `event` (each new event as the event list shows it, with its
-id, fsid and fqdn), `request` (a request as GET request/{id} shows it, with its fsid and kind,
-at every change of its state or status), `cluster` (the maps that moved, {sync type: version},
-and the health status), `server` (managed, late, regained, removed) and `usage` (the cluster's
-capacity and IO figures of GET fleet when they move). `?fsid=` and `?fqdn=` keep only what is
-about that cluster or server. Each message is `id:`, `event: <topic>` and `data: <JSON>`; a
-comment line keeps an idle stream alive (every 15 s by default). A client reconnecting with
-the `Last-Event-ID` header (or `?last_event_id=`) first gets what it missed, from the newest
-10,000 messages by default; when that cannot be told (too far behind, an id of an earlier run of
-the daemon), a `reset` message says to fetch the state afresh. A client that falls behind by
-more than its queue (1,000 messages by default) gets `overflow` and its stream ends: it resumes
-with Last-Event-ID. `end` closes a stream whose credential ended (logout, session expiry,
-revocation: within a second) or whose `?max_s=` passed. Control messages carry the id of the
-last message the stream had, so resuming from them misses nothing.
+`GET api/v2/stream` with a session cookie or an API token (any role; a GET, so no XSRF header).
+The handler writes what its StreamClient queued (hub.py fills the queues), waits for more with
+a keep-alive comment when idle, and ends the stream on overflow, on its credential ending
+(credentials.py), after `max_s`, or when the daemon stops. Only this stream's own coroutine ever
+waits for its socket: the hub never does.
 """
 from __future__ import annotations
 
@@ -26,20 +17,42 @@ from tornado.iostream import StreamClosedError
 
 from web import auth
 from web.base import BaseHandler
-from web.stream.client import CREDENTIALS, MAX_S, OVERFLOWED, StreamClient
+from web.stream.client import CREDENTIALS, MAX_S, OVERFLOWED, SHUTDOWN, StreamClient
 from web.stream.credentials import BEARER, SESSION
-from web.stream.frames import END, KEEPALIVE, OPENED, OVERFLOW, RESET, control
-from web.stream.params import STREAM_QUERY, parse_stream
+from web.stream.frames import END, KEEPALIVE, OPENED, OVERFLOW, RESET, TOPICS, control
+from web.stream.params import LAST_EVENT_ID_HEADER, PARAMETER_DOCS, STREAM_QUERY, parse_stream
 
 log = logging.getLogger(__name__)
 EVENT_STREAM = "text/event-stream"
+# Of each message (OpenAPI 3.0: the schema of a text/event-stream describes one event).
+EVENT_SCHEMA = {"type": "object", "required": ["id", "event", "data"], "properties": {
+    "id": {"type": "string", "pattern": "^[0-9]+$", "description": "increasing; resume after it with Last-Event-ID"},
+    "event": {"type": "string", "enum": [*TOPICS, RESET, OVERFLOW, END]},
+    "data": {"type": "string", "description": "one JSON object: the topic's record, or {reason} of a control message"}}}
 
 
 class StreamHandler(BaseHandler):
-    """Server-Sent Events (text/event-stream) of events, requests, map moves, servers and usage."""
+    """Server-Sent Events (text/event-stream): each message is `id:`, `event: <topic>` and `data:
+    <JSON>`. Topics: `event` (each new event as the event list shows it, with its id, fsid and
+    fqdn), `request` (a request as GET request/{id} shows it, with its fsid and kind, at each
+    change of its state or status), `cluster` (the maps that moved, {sync type: version}, and the
+    health status), `server` (managed, late, regained, removed), `usage` (a cluster's capacity and
+    IO figures of GET fleet when they move). A comment line keeps an idle stream alive (every 15 s
+    by default). Reconnecting with the Last-Event-ID header (or `last_event_id`) first replays
+    what was missed from the newest 10,000 messages (by default); when that cannot be told (too
+    far behind, an id of an earlier run) a `reset` message says to fetch afresh. A client more
+    than 1,000 messages (by default) behind gets `overflow` and its stream ends: it resumes with
+    Last-Event-ID. `end` closes a stream whose credential ended (logout, expiry, revocation,
+    the account deleted: within a second), whose `max_s` passed, or when the daemon stops.
+    Control messages (`reset`, `overflow`, `end`) come whatever the topics and carry the id of
+    the last message the stream had, so resuming from them misses nothing.
+
+    Details: README "Live push"."""
     query = STREAM_QUERY
+    parameter_docs = PARAMETER_DOCS
+    header_parameters = (LAST_EVENT_ID_HEADER,)
     media_type = EVENT_STREAM
-    answer_schema = {"type": "string", "description": "Server-Sent Events"}
+    answer_schema = EVENT_SCHEMA
 
     @property
     def hub(self):
@@ -62,6 +75,10 @@ class StreamHandler(BaseHandler):
             await self._pump(client, None if asked.max_s is None else time.monotonic() + asked.max_s)
         except StreamClosedError:
             pass   # the client left
+        except asyncio.CancelledError:
+            # The daemon is stopping (its loop cancels what still runs): say so in a last message
+            # (written at once when the socket takes it), then the answer ends as any other.
+            self.write(control(client.position, END, reason=SHUTDOWN))
         finally:
             self.hub.close(client)
 

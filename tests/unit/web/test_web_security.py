@@ -98,6 +98,7 @@ class RolesTest(WebTestCase):
     def test_read_only_reads_and_changes_only_its_own_account(self):
         self.as_user(VIEWER, "viewer-pw")
         self.assertEqual(self.get(f"/api/v2/cluster/{FSID}/osd").code, 200)
+        self.assertEqual(self.get("/api/v2/stream?max_s=0.1").code, 200)      # the live stream too
         self.assertEqual(self.body(self.get("/api/v2/user/me"))["role"], "read-only")
         for method, path in (("POST", POOL), ("PATCH", f"{POOL}/1"), ("DELETE", f"/api/v2/cluster/{FSID}"),
                              ("POST", f"/api/v2/cluster/{FSID}/cli"), ("POST", "/api/v2/request/r1/cancel"),

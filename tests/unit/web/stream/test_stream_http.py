@@ -139,3 +139,18 @@ class StreamTest(WebTestCase):
 
     def test_an_unknown_topic_is_a_400_naming_topics(self):
         self.assert_error(self.get(STREAM + "?topics=event,weather"), 400, field="topics")
+
+
+def test_the_document_describes_the_stream_its_parameters_and_messages():
+    from web.app import ROUTES
+    from web.apidoc.openapi import document
+    from web.settings import WebSettings
+    get = document(ROUTES, WebSettings(cookie_secret=b"x"))["paths"]["/stream"]["get"]
+    assert {(p["name"], p["in"]) for p in get["parameters"]} == {
+        ("topics", "query"), ("fsid", "query"), ("fqdn", "query"), ("last_event_id", "query"),
+        ("max_s", "query"), ("Last-Event-ID", "header")}
+    assert all(p.get("description") for p in get["parameters"])
+    event = get["responses"]["200"]["content"]["text/event-stream"]["schema"]
+    assert event["properties"]["event"]["enum"] == ["event", "request", "cluster", "server", "usage",
+                                                    "reset", "overflow", "end"]
+    assert {"401", "4XX"} <= set(get["responses"]) and get["security"] == [{"session": []}, {"bearer": []}]
