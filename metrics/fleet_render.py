@@ -16,7 +16,7 @@ from prometheus_client import generate_latest
 from metrics.cluster_render import FAMILIES, ClusterRender
 from metrics.exposition import GzipFrame, Member, header, inflate, member
 
-CHUNK_BYTES = 256 << 10   # what one write hands Tornado before awaiting its flush
+CHUNK_BYTES = 1 << 20   # what one write hands Tornado before awaiting its flush (the gzip answer: ~4)
 HEADERS: dict[str, Member] = {family.name: member(header(family)) for family in FAMILIES}
 
 

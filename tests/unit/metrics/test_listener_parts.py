@@ -9,6 +9,7 @@ import pytest
 from metrics.listener import accepts_gzip, bearer_matches
 from metrics.render_thread import SharedRender
 from metrics.settings import metrics_token
+from tests.helpers import wait_until
 
 
 @pytest.mark.parametrize("header, gzip", [
@@ -44,7 +45,7 @@ def test_the_token_from_a_flag_or_a_file(tmp_path):
         metrics_token(None, str(tmp_path / "empty"))
 
 
-def test_scrapes_arriving_during_a_render_share_it_and_the_next_starts_a_new_one():
+def test_scrapes_arriving_during_a_render_share_it_and_a_fresh_one_is_served_at_once():
     started, release, calls = threading.Event(), threading.Event(), []
 
     def render():
@@ -52,14 +53,50 @@ def test_scrapes_arriving_during_a_render_share_it_and_the_next_starts_a_new_one
         started.set()
         release.wait(5)
         return len(calls)
-    renders = SharedRender(render)
+    renders = SharedRender(render, refresh_s=60, max_age_s=60)
     try:
         first = renders.latest()
         assert started.wait(5)
-        assert renders.latest() is first and renders.latest() is first
-        release.set()
-        assert first.result(5) == 1
         second = renders.latest()
-        assert second is not first and second.result(5) == 2
+        assert not first.done() and not second.done()
+        release.set()
+        assert first.result(5) == second.result(5) == 1
+        third = renders.latest()
+        assert third.done() and third.result() == 1 and len(calls) == 1   # fresh: no render of its own
+    finally:
+        renders.close()
+
+
+def test_while_scraped_it_renders_ahead_and_stops_when_nobody_scrapes():
+    now, calls = [0.0], []
+    renders = SharedRender(lambda: calls.append(now[0]) or len(calls), refresh_s=5, max_age_s=15, idle_s=300,
+                           clock=lambda: now[0])
+    try:
+        assert renders.latest().result(5) == 1
+        now[0] = 6.0                        # a refresh is due: the next scrape still gets the latest at once...
+        assert renders.latest().result(0) == 1
+        wait_until(lambda: len(calls) == 2, what="a render ahead")    # ...and wakes the thread to render
+        assert renders.rendering_ahead()
+        now[0] = 400.0                      # nobody scraped for longer than idle_s
+        assert not renders.rendering_ahead()
+        late = renders.latest()             # too old to serve: this scrape waits for a new render
+        assert late.result(5) == 3 and calls == [0.0, 6.0, 400.0]
+    finally:
+        renders.close()
+
+
+def test_a_failed_render_fails_the_scrapes_waiting_and_the_next_one_renders_again():
+    outcomes = iter([RuntimeError("odd map"), "fine"])
+
+    def render():
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+    renders = SharedRender(render, refresh_s=60)
+    try:
+        with pytest.raises(RuntimeError, match="odd map"):
+            renders.latest().result(5)
+        assert renders.latest().result(5) == "fine"
     finally:
         renders.close()
