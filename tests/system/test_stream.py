@@ -17,7 +17,7 @@ from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 from tests.system.requests_helpers import finished, submit, xsrf
 
-QUEUE, BUFFER = 20, 600
+QUEUE, BUFFER = 100, 600
 FLAGS = ["--stream-keepalive-s", "0.3", "--stream-queue", str(QUEUE), "--stream-buffer", str(BUFFER),
          "--stream-send-buffer-bytes", "4096", "--stream-end-grace-s", "20"]
 
@@ -32,7 +32,7 @@ class Target:
     def reader(self, api: httpx.Client | None = None, **params) -> StreamReader:
         """A stream of `api`'s session (the admin's by default), open once it says so."""
         reader = StreamReader(self.daemon.http_url + "/api/v2/", params=params, cookies=(api or self.api).cookies)
-        wait_until(lambda: "stream open" in reader.comments() or reader.ended.is_set(), what="the stream to open")
+        wait_until(lambda: "stream open" in reader.comments() or reader.ended.is_set(), timeout_s=15, what="the stream to open")
         return reader
 
     def audit_events(self, count: int) -> None:
@@ -71,19 +71,21 @@ def test_a_pool_creation_streams_its_request_its_events_and_the_map_move(target)
         request_id = submit(target.api, "POST", f"cluster/{target.fsid}/pool", {"name": "streamed", "pg_num": 8})
         done = finished(target.api, request_id)
         wait_until(lambda: any(m.data["id"] == request_id and m.data["state"] == "complete"
-                               for m in cluster.messages("request")), what="the request's completion")
+                               for m in cluster.messages("request")), timeout_s=15, what="the request's completion")
         mine = [m.data for m in cluster.messages("request") if m.data["id"] == request_id]
         assert mine[0]["status"] == "Running" and mine[0]["kind"] == "create_pool"
         assert any(r["status"].startswith("Waiting for") for r in mine)
         assert mine[-1] == {**done, "fsid": target.fsid, "kind": "create_pool"}    # as GET request/<id>
-        events = [m.data["message"] for m in cluster.messages("event")]
-        assert "Started: Creating pool 'streamed'" in events and "Succeeded: Creating pool 'streamed'" in events
+        # The events go through the store first: they may come after the request's last change.
+        wanted = {"Started: Creating pool 'streamed'", "Succeeded: Creating pool 'streamed'"}
+        wait_until(lambda: wanted <= {m.data["message"] for m in cluster.messages("event")}, timeout_s=15)
         epoch = target.api.get(f"cluster/{target.fsid}/sync_object/osd_map").json()["epoch"]
-        moves = [m.data for m in cluster.messages("cluster")]
-        assert any(m["maps"].get("osd_map") == epoch and m["health"].startswith("HEALTH_") for m in moves), moves
+        wait_until(lambda: any(m.data["maps"].get("osd_map") == epoch for m in cluster.messages("cluster")),
+                   timeout_s=15, what=f"OSD map epoch {epoch} streamed")
+        assert all(m.data["health"].startswith("HEALTH_") for m in cluster.messages("cluster"))
         assert all(m.data["fsid"] == target.fsid for m in cluster.messages())
         wait_until(lambda: any(m.data["id"] == request_id and m.data["state"] == "complete"
-                               for m in requests_only.messages()))
+                               for m in requests_only.messages()), timeout_s=15)
         assert {m.event for m in requests_only.messages()} == {"request"}
         every = cluster.messages()
         assert ids(every) == sorted(set(ids(every)))       # one id each, increasing
@@ -91,7 +93,7 @@ def test_a_pool_creation_streams_its_request_its_events_and_the_map_move(target)
 
 def test_usage_moves_as_the_cluster_is_written_to(target):
     with target.reader(topics="usage") as usage:
-        moved = wait_until(lambda: usage.messages("usage"), what="a usage message")[0].data
+        moved = wait_until(lambda: usage.messages("usage"), timeout_s=15, what="a usage message")[0].data
         assert moved["fsid"] == target.fsid and moved["total_bytes"] > 0
         assert set(moved) >= {"used_bytes", "used_ratio", "pgs", "client_io", "days_until_full"}
 
@@ -105,7 +107,7 @@ def test_a_server_going_late_and_back_reaches_its_fqdn_stream_only(target):
         target.fleet.backends[fqdn].dark = False
         wait_until(lambda: [m.data["change"] for m in servers.messages()] == ["late", "regained"], timeout_s=10)
         assert {m.data["fqdn"] for m in servers.messages()} == {fqdn}
-        wait_until(lambda: len(own.messages("event")) >= 2)
+        wait_until(lambda: len(own.messages("event")) >= 2, timeout_s=15)
         assert [m.data["change"] for m in own.messages("server")] == ["late", "regained"]
         assert {m.data["fqdn"] for m in own.messages()} == {fqdn}
         assert others.messages() == []
@@ -121,20 +123,22 @@ def test_a_resume_gets_exactly_what_was_missed_then_a_reset_when_too_far_behind(
     with target.reader(topics="event") as steady:
         with target.reader(topics="event") as first:
             target.audit_events(3)
-            wait_until(lambda: len(first.messages()) >= 3)
+            wait_until(lambda: len(first.messages()) >= 3, timeout_s=15)
         left_at = first.messages()[-1].id
         target.audit_events(5)
-        wait_until(lambda: len([i for i in ids(steady.messages()) if i > left_at]) >= 5)
+        wait_until(lambda: len([i for i in ids(steady.messages()) if i > left_at]) >= 5, timeout_s=15)
         caught_up = steady.messages()[-1].id
         with StreamReader(target.daemon.http_url + "/api/v2/", params={"topics": "event"},
                           headers={"Last-Event-ID": str(left_at)}, cookies=target.api.cookies) as resumed:
-            wait_until(lambda: resumed.messages() and resumed.messages()[-1].id >= caught_up)
+            wait_until(lambda: resumed.messages() and resumed.messages()[-1].id >= caught_up, timeout_s=15)
             assert [i for i in ids(resumed.messages()) if i <= caught_up] == \
                 [i for i in ids(steady.messages()) if left_at < i <= caught_up]
-    target.audit_events(BUFFER + 10)                       # the ring holds BUFFER messages
+        target.audit_events(BUFFER + 10)                   # the ring holds BUFFER messages
+        wait_until(lambda: len([i for i in ids(steady.messages()) if i > caught_up]) >= BUFFER + 10,
+                   timeout_s=30, what="the events to be streamed")
     with StreamReader(target.daemon.http_url + "/api/v2/", params={"last_event_id": str(left_at)},
                       cookies=target.api.cookies) as behind:
-        first_message = wait_until(lambda: behind.messages(), what="the first message")[0]
+        first_message = wait_until(lambda: behind.messages(), timeout_s=15, what="the first message")[0]
         assert first_message.event == "reset" and first_message.id > caught_up
 
 
@@ -142,10 +146,8 @@ def test_a_client_that_stops_reading_overflows_alone_and_resumes(target):
     headers = {"Cookie": f"calamari_sessionid={target.api.cookies['calamari_sessionid']}"}
     with target.reader(topics="event") as steady:
         stalled = open_unread(target.daemon.http_url, "/api/v2/stream?topics=event", headers)
-        start = time.monotonic()
         target.audit_events(300)                          # far more than its queue and socket hold
-        wait_until(lambda: len(steady.messages()) >= 300, what="the reading stream to keep up")
-        assert time.monotonic() - start < 60
+        wait_until(lambda: len(steady.messages()) >= 300, timeout_s=30, what="the reading stream to keep up")
         status, text = read_to_end(stalled)
         got = parse(text)[0]
         assert status == 200 and got[-1].event == "overflow", text[-500:]
@@ -155,7 +157,7 @@ def test_a_client_that_stops_reading_overflows_alone_and_resumes(target):
         last = steady.messages()[-1].id
         with StreamReader(target.daemon.http_url + "/api/v2/", params={"topics": "event"},
                           headers={"Last-Event-ID": str(got[-1].id)}, cookies=target.api.cookies) as resumed:
-            wait_until(lambda: resumed.messages() and resumed.messages()[-1].id >= last)
+            wait_until(lambda: resumed.messages() and resumed.messages()[-1].id >= last, timeout_s=15)
             assert [i for i in ids(resumed.messages()) if i <= last] == \
                 [i for i in ids(steady.messages()) if got[-1].id < i <= last]
 
@@ -168,10 +170,11 @@ def test_without_credentials_a_401_and_with_a_session_no_xsrf_header_needed(targ
 
 
 def ended_within_a_second(reader: StreamReader, end) -> None:
-    started = time.monotonic()
+    """`end()` answered, the stream ends within a second."""
     end()
+    answered = time.monotonic()
     assert reader.ended.wait(5), "the stream did not end"
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - answered < 1.0
     assert reader.messages()[-1].event == "end" and reader.messages()[-1].data == {"reason": "credentials"}
 
 
@@ -188,7 +191,7 @@ def test_logout_token_revocation_and_deletion_end_open_streams_within_a_second(t
         assert not other.ended.is_set()
     bearer = {"Authorization": f"Bearer {token['token']}"}
     with StreamReader(target.daemon.http_url + "/api/v2/", params={"topics": "server"}, headers=bearer) as scripted:
-        wait_until(lambda: "stream open" in scripted.comments())
+        wait_until(lambda: "stream open" in scripted.comments(), timeout_s=15)
         ended_within_a_second(scripted, lambda: admin.delete(f"user/{watcher['id']}/token/{token['id']}",
                                                              headers=xsrf(admin)))
     with logged_in_client(target.daemon.http_url, "watcher", body["password"]) as session:

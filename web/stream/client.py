@@ -33,19 +33,24 @@ class StreamClient:
         self.credential = credential
         self.position = position
         self.end_reason: str | None = None
+        # Its socket has not taken what was last written (the handler waits on a flush). Only
+        # then does the queue's bound apply: a client keeping up takes a burst larger than its
+        # queue (one map move's events of a thousand OSDs) in one go.
+        self.stalled = False
         self._queue: deque[Message] = deque()
         self._queue_max = queue_max
         self._wake = asyncio.Event()
 
     def offer(self, message: Message) -> None:
-        """Queue a message it wants; one past its queue's bound ends it (OVERFLOWED)."""
+        """Queue a message it wants; one past its queue's bound while it is stalled ends it
+        (OVERFLOWED)."""
         if self.end_reason is not None:
             return
         if not self.wants(message):
             if not self._queue:
                 self.position = message.id   # had everything up to here that it wants
             return
-        if len(self._queue) >= self._queue_max:
+        if self.stalled and len(self._queue) >= self._queue_max:
             self.end(OVERFLOWED)
             return
         self._queue.append(message)

@@ -111,16 +111,19 @@ class StreamHandler(BaseHandler):
     async def _flush_unless_ended(self, client: StreamClient) -> None:
         """Hand what is written to the socket; a client too slow to take it keeps only its own
         stream waiting, and an end (its queue overflowing meanwhile) stops the wait."""
-        flushed = asyncio.ensure_future(self.flush())
-        ended = asyncio.ensure_future(client.ended())
-        try:
-            await asyncio.wait((flushed, ended), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            ended.cancel()
-        if flushed.done():
-            flushed.result()   # StreamClosedError: the client left
-        else:
-            flushed.add_done_callback(lambda f: f.cancelled() or f.exception())
+        flushed = self.flush()
+        if not flushed.done():   # usually it is: the socket took it all at once
+            ended = asyncio.ensure_future(client.ended())
+            client.stalled = True
+            try:
+                await asyncio.wait((flushed, ended), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                client.stalled = False
+                ended.cancel()
+            if not flushed.done():
+                flushed.add_done_callback(lambda f: f.cancelled() or f.exception())
+                return
+        flushed.result()   # StreamClosedError: the client left
 
     async def _end(self, client: StreamClient) -> None:
         """The last message (overflow or end), given a grace period to leave, then the close."""

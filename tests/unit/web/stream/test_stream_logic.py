@@ -114,10 +114,14 @@ def test_a_client_gets_what_it_wants_and_overflows_past_its_bound():
     client.offer(msg(12))
     client.offer(msg(13, "usage"))                    # not wanted but 12 is not written yet
     assert [m.id for m in client.take()] == [12] and client.position == 12
-    for message_id in (14, 15, 16):
+    for message_id in (14, 15, 16):                   # a burst while it keeps up: all queued
+        client.offer(msg(message_id))
+    assert client.end_reason is None and [m.id for m in client.take()] == [14, 15, 16]
+    client.stalled = True                             # its socket stopped taking what it wrote
+    for message_id in (17, 18, 19):
         client.offer(msg(message_id))
     assert client.end_reason == OVERFLOWED
-    assert client.position == 12                      # where it resumes: 14 on was never written
+    assert client.position == 16                      # where it resumes: 17 on was never written
 
 
 # --- the hub -------------------------------------------------------------------------------------
