@@ -47,13 +47,13 @@ async def _exchange(reader, writer, request: bytes) -> tuple[float, bytes, int]:
     return (time.perf_counter() - started) * 1000, status, length
 
 
-async def _worker(host, port, request: bytes, more, latencies: list, errors: list):
+async def _worker(host, port, request: bytes, more, latencies: list, errors: list, expect: int = 200):
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while more():
             latency_ms, status, _ = await _exchange(reader, writer, request)
             latencies.append(latency_ms)
-            if not status.startswith(b"HTTP/1.1 200"):
+            if not status.startswith(b"HTTP/1.1 %d" % expect):
                 errors.append(status)
     finally:
         writer.close()
@@ -68,8 +68,9 @@ def _request(url: str, cookie: str = "", headers: dict | None = None) -> bytes:
 
 
 def run_load(url: str, *, seconds: float = 3.0, connections: int = 4, cookie: str = "",
-             requests: int | None = None, headers: dict | None = None) -> LoadResult:
-    """GET `url` for `seconds`, or exactly `requests` times when given, over `connections`."""
+             requests: int | None = None, headers: dict | None = None, expect: int = 200) -> LoadResult:
+    """GET `url` for `seconds`, or exactly `requests` times when given, over `connections`;
+    an answer of another status than `expect` counts as an error."""
     parts = urlsplit(url)
     request = _request(url, cookie, headers)
 
@@ -84,7 +85,7 @@ def run_load(url: str, *, seconds: float = 3.0, connections: int = 4, cookie: st
             left[0] -= 1
             return left[0] >= 0
 
-        await asyncio.gather(*(_worker(parts.hostname, parts.port, request, more, latencies, errors)
+        await asyncio.gather(*(_worker(parts.hostname, parts.port, request, more, latencies, errors, expect)
                                for _ in range(connections)))
         return LoadResult(len(latencies), time.perf_counter() - start, latencies, len(errors))
 
