@@ -3,7 +3,7 @@
 A cluster's families fall into parts, each made from its own inputs (`PARTS`): the OSD map's
 families change only with its epoch, the OSD stats' with each `osd df` answer, the health's with
 the health map, and so on. A part is rendered again only when its inputs' identity moved
-(`Part.key`); its lines are kept per family as gzip members (metrics/exposition.py).
+(`Part.key`); its lines are kept per family as compressed pieces (metrics/exposition.py).
 
 The inputs are read through the cluster's QueryCache (`.inputs`: actors/cluster/queries.py
 ClusterInputs), whose maps and stats its ClusterActor replaces and never mutates, so this reads

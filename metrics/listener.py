@@ -3,7 +3,7 @@
 Only that path and method: anything else is 404 / 405. With a token set, `Authorization: Bearer
 <token>` is required (compared in constant time; the token is never logged: Tornado's access log
 has no headers). The body is the latest render (metrics/render_thread.py), streamed in chunks
-with a flush between them; gzip-encoded, as kept, when the scraper accepts it (Prometheus does),
+with a flush between them; gzip-encoded (the kept pieces in a gzip frame) when the scraper accepts it (Prometheus does),
 else inflated piece by piece.
 """
 from __future__ import annotations
