@@ -3,8 +3,8 @@
 Only that path and method: anything else is 404 / 405. With a token set, `Authorization: Bearer
 <token>` is required (compared in constant time; the token is never logged: Tornado's access log
 has no headers). The body is the latest render (metrics/render_thread.py), streamed in chunks
-with a flush between them; gzip-encoded (the kept pieces in a gzip frame) when the scraper accepts it (Prometheus does),
-else inflated piece by piece.
+with a flush between them: gzip-encoded (the kept pieces in a gzip frame) when the scraper
+accepts it (Prometheus does), else inflated piece by piece.
 """
 from __future__ import annotations
 
