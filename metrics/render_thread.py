@@ -13,6 +13,11 @@ if it is at most `max_age_s` old (else it waits for the next). Each input versio
 rendered once (metrics/cluster_render.py), so rendering ahead costs the key checks of a pass
 (~25 ms for 100 clusters), not more renders. The data served is then up to `max_age_s` older
 than the scrape; the maps themselves move only with heartbeats (10 s by default).
+
+`render_at_start` treats the start as a scrape: a daemon with a listener is expected to be
+scraped, and its first render (every line of every cluster: 1.4 s of CPU for 100,000 OSDs, 6 s
+of wall time on the loaded fleet bench) is then done before Prometheus first asks, not while it
+waits.
 """
 from __future__ import annotations
 
@@ -31,7 +36,8 @@ IDLE_S = 300.0       # stop rendering ahead when nobody scraped for this long
 
 class SharedRender:
     def __init__(self, render: Callable[[], object], *, refresh_s: float = REFRESH_S,
-                 max_age_s: float = MAX_AGE_S, idle_s: float = IDLE_S, clock=time.monotonic):
+                 max_age_s: float = MAX_AGE_S, idle_s: float = IDLE_S, clock=time.monotonic,
+                 render_at_start: bool = False):
         self._render = render
         self._refresh_s, self._max_age_s, self._idle_s, self._clock = refresh_s, max_age_s, idle_s, clock
         self._changed = threading.Condition()
@@ -39,7 +45,7 @@ class SharedRender:
         self._latest = None
         self._latest_at = float("-inf")    # when the latest render started
         self._tried_at = float("-inf")     # when the last render started, failed or not
-        self._scraped_at = float("-inf")
+        self._scraped_at = clock() if render_at_start else float("-inf")
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="metrics-render", daemon=True)
         self._thread.start()

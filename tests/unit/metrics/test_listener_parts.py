@@ -85,6 +85,19 @@ def test_while_scraped_it_renders_ahead_and_stops_when_nobody_scrapes():
         renders.close()
 
 
+def test_rendering_at_start_serves_the_first_scrape_from_a_render_made_before_it():
+    now, calls = [0.0], []
+    renders = SharedRender(lambda: calls.append(now[0]) or len(calls), refresh_s=5, max_age_s=15, idle_s=300,
+                           clock=lambda: now[0], render_at_start=True)
+    try:
+        wait_until(lambda: calls == [0.0], what="a render before any scrape")
+        now[0] = 10.0
+        first = renders.latest()
+        assert first.done() and first.result() == 1   # at once: rendered before it asked
+    finally:
+        renders.close()
+
+
 def test_a_failed_render_fails_the_scrapes_waiting_and_the_next_one_renders_again():
     outcomes = iter([RuntimeError("odd map"), "fine"])
 
