@@ -3,8 +3,13 @@
 Notices arrive on the publishers' threads (actors, the facade); `_on_notice` only appends to a
 deque under a lock and, when the loop is not already due to drain it, wakes the loop once
 (call_soon_threadsafe). On the loop each notice becomes its messages: numbered, encoded once,
-kept in the ring for resumes, and offered to the streams wanting its topic. Offering never waits
-for a client: a slow one overflows its own bounded queue (client.py), which ends only its stream.
+kept in the ring for resumes, and offered to the streams wanting their topics. Offering writes
+into each stream's connection at once and never waits for a client: a slow one overflows its
+own bounded queue (client.py), which ends only its stream.
+
+The offers go SLICE streams per turn of the loop, so that a thousand streams do not hold up the
+GETs in between (every turn polls the sockets again); messages arriving meanwhile go out together
+in the next round, in order. The same turns write the keep-alive comments of idle streams.
 
 Ids: the first message of a run gets the boot time in microseconds, the next ones count up. A
 restarted daemon starts above every id of the runs before (unless one handed out more than a
@@ -26,6 +31,7 @@ from web.stream.ring import Ring
 from web.stream.settings import StreamSettings
 
 log = logging.getLogger(__name__)
+SLICE = 8    # streams written to per turn of the loop (~0.15 ms): GETs get the turns between
 
 
 class StreamHub:
@@ -43,6 +49,9 @@ class StreamHub:
         self._clients: dict[str, set[StreamClient]] = {topic: set() for topic in TOPICS}
         self._all: set[StreamClient] = set()
         self._watch = CredentialWatch(self._all, check_credential, settings.auth_check_s)
+        self._outbox: list[Message] = []    # stamped, not yet offered to the streams
+        self._delivering = False
+        self._keepalive: asyncio.TimerHandle | None = None
 
     # --- streams (on the loop) ----------------------------------------------------------------
     def open(self, wants: Wants, credential: tuple[str, str], last_seen: int | None
@@ -59,6 +68,8 @@ class StreamHub:
             self._clients[topic].add(client)
         self._all.add(client)
         self._watch.watching()
+        if self._keepalive is None:
+            self._keepalive = self._loop.call_later(self.settings.keepalive_s / 2, self._keep_alive)
         return client, missed
 
     def close(self, client: StreamClient) -> None:
@@ -109,5 +120,39 @@ class StreamHub:
             for item in items_of(notice):
                 stamped = message(self._ring.last_id + 1, item)
                 self._ring.append(stamped)
-                for client in self._clients[stamped.topic]:
-                    client.offer(stamped)
+                self._outbox.append(stamped)
+        if self._outbox and not self._delivering:
+            self._deliver()
+
+    def _deliver(self) -> None:
+        """Offer what the outbox holds to every stream wanting some of it, a slice per turn;
+        then the next round, if more came meanwhile."""
+        batch, self._outbox = self._outbox, []
+        targets = set().union(*(self._clients[topic] for topic in {m.topic for m in batch}))
+        self._delivering = True
+        shared: dict = {}   # each filter's messages and frames, joined once for all its streams
+        self._in_slices(list(targets), lambda client: client.offer(batch, shared), self._delivered)
+
+    def _delivered(self) -> None:
+        self._delivering = False
+        if self._outbox:
+            self._deliver()
+
+    def _keep_alive(self) -> None:
+        """Every half period: a comment to each stream idle for a whole one."""
+        if not self._all:
+            self._keepalive = None
+            return
+        now, idle_s = time.monotonic(), self.settings.keepalive_s
+        self._keepalive = self._loop.call_later(idle_s / 2, self._keep_alive)
+        self._in_slices(list(self._all), lambda client: client.keep_alive(now, idle_s), lambda: None)
+
+    def _in_slices(self, clients: list, act, then) -> None:
+        def run(start: int) -> None:
+            for client in clients[start:start + SLICE]:
+                act(client)
+            if start + SLICE < len(clients):
+                self._loop.call_soon(run, start + SLICE)
+            else:
+                then()
+        run(0)

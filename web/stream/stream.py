@@ -1,28 +1,25 @@
 """The live stream: Server-Sent Events of what happens in the daemon, as it happens.
 
 `GET api/v2/stream` with a session cookie or an API token (any role; a GET, so no XSRF header).
-The handler writes what its StreamClient queued (hub.py fills the queues), waits for more with
-a keep-alive comment when idle, and ends the stream on overflow, on its credential ending
-(credentials.py), after `max_s`, or when the daemon stops. Only this stream's own coroutine ever
-waits for its socket: the hub never does.
+The handler answers with what the stream missed (or `reset`), hands its connection to the
+stream's StreamClient, which the hub writes to as messages come (hub.py, client.py), and waits
+for the stream's end: overflow, its credential ending (credentials.py), `max_s`, the client
+leaving, or the daemon stopping. Nothing ever waits for a slow client's socket but that client.
 """
 from __future__ import annotations
 
 import asyncio
-import logging
 import socket
-import time
 
 from tornado.iostream import StreamClosedError
 
 from web import auth
 from web.base import BaseHandler
-from web.stream.client import CREDENTIALS, MAX_S, OVERFLOWED, SHUTDOWN, StreamClient
+from web.stream.client import CLOSED, MAX_S, OVERFLOWED, SHUTDOWN, StreamClient
 from web.stream.credentials import BEARER, SESSION
-from web.stream.frames import END, KEEPALIVE, OPENED, OVERFLOW, RESET, TOPICS, control
+from web.stream.frames import END, OPENED, OVERFLOW, RESET, TOPICS, control
 from web.stream.params import LAST_EVENT_ID_HEADER, PARAMETER_DOCS, STREAM_QUERY, parse_stream
 
-log = logging.getLogger(__name__)
 EVENT_STREAM = "text/event-stream"
 # Of each message (OpenAPI 3.0: the schema of a text/event-stream describes one event).
 EVENT_SCHEMA = {"type": "object", "required": ["id", "event", "data"], "properties": {
@@ -53,6 +50,7 @@ class StreamHandler(BaseHandler):
     header_parameters = (LAST_EVENT_ID_HEADER,)
     media_type = EVENT_STREAM
     answer_schema = EVENT_SCHEMA
+    _headers_sent = False
 
     @property
     def hub(self):
@@ -64,6 +62,7 @@ class StreamHandler(BaseHandler):
         credential = (BEARER, bearer) if bearer is not None else (SESSION, self.session_token)
         client, missed = self.hub.open(asked.wants, credential, asked.last_seen)
         self._client = client
+        deadline = None
         try:
             self._start_answer()
             first = [OPENED]
@@ -71,16 +70,18 @@ class StreamHandler(BaseHandler):
                 first.append(control(client.position, RESET, reason="missed messages are not kept: fetch afresh"))
             else:
                 first.extend(m.frame for m in missed)
-            self.write(b"".join(first))
-            await self._pump(client, None if asked.max_s is None else time.monotonic() + asked.max_s)
-        except StreamClosedError:
-            pass   # the client left
+            client.attach(self._send, b"".join(first))   # from here on the hub writes to it
+            if asked.max_s is not None:
+                deadline = asyncio.get_running_loop().call_later(asked.max_s, client.end, MAX_S)
+            await self._end(client, await client.done)
         except asyncio.CancelledError:
             # The daemon is stopping (its loop cancels what still runs): say so in a last message
             # (written at once when the socket takes it), then the answer ends as any other.
             self.write(control(client.position, END, reason=SHUTDOWN))
         finally:
             self.hub.close(client)
+            if deadline is not None:
+                deadline.cancel()
 
     def _start_answer(self) -> None:
         self.set_header("Content-Type", EVENT_STREAM)
@@ -91,48 +92,25 @@ class StreamHandler(BaseHandler):
             # let it grow to megabytes per stream); past it, the stream's own queue overflows.
             stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.hub.settings.send_buffer_bytes)
 
-    async def _pump(self, client: StreamClient, deadline: float | None) -> None:
-        settings = self.hub.settings
-        while True:
-            await self._flush_unless_ended(client)
-            if client.end_reason is not None:
-                return await self._end(client)
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
-                client.end(MAX_S)
-                continue
-            if not await client.wait(settings.keepalive_s if left is None else min(left, settings.keepalive_s)):
-                if left is None or left > settings.keepalive_s:
-                    self.write(KEEPALIVE)
-                continue
-            if client.end_reason is None:
-                self.write(b"".join(m.frame for m in client.take()))
+    def _send(self, data: bytes):
+        """The client's writes: into the connection at once; done when the socket took them.
+        After the first (which sends the headers), straight to the connection: the handler's
+        buffer and output transforms would only copy the bytes (the app compresses nothing)."""
+        if self._headers_sent:
+            return self.request.connection.write(data)
+        self._headers_sent = not self.application.settings.get("compress_response")
+        self.write(data)
+        return self.flush()
 
-    async def _flush_unless_ended(self, client: StreamClient) -> None:
-        """Hand what is written to the socket; a client too slow to take it keeps only its own
-        stream waiting, and an end (its queue overflowing meanwhile) stops the wait."""
-        flushed = self.flush()
-        if not flushed.done():   # usually it is: the socket took it all at once
-            ended = asyncio.ensure_future(client.ended())
-            client.stalled = True
-            try:
-                await asyncio.wait((flushed, ended), return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                client.stalled = False
-                ended.cancel()
-            if not flushed.done():
-                flushed.add_done_callback(lambda f: f.cancelled() or f.exception())
-                return
-        flushed.result()   # StreamClosedError: the client left
-
-    async def _end(self, client: StreamClient) -> None:
+    async def _end(self, client: StreamClient, reason: str) -> None:
         """The last message (overflow or end), given a grace period to leave, then the close."""
-        reason = client.end_reason
+        if reason == CLOSED:
+            return
         if reason == MAX_S:   # what came before the deadline still goes
             self.write(b"".join(m.frame for m in client.take()))
         if reason == OVERFLOWED:
             self.write(control(client.position, OVERFLOW, reason="the stream fell too far behind: resume with Last-Event-ID"))
-        elif reason in (CREDENTIALS, MAX_S):
+        else:
             self.write(control(client.position, END, reason=reason))
         try:
             await asyncio.wait_for(self.flush(), self.hub.settings.end_grace_s)
@@ -143,4 +121,4 @@ class StreamHandler(BaseHandler):
     def on_connection_close(self) -> None:
         client = getattr(self, "_client", None)
         if client is not None:
-            client.end("closed")
+            client.end(CLOSED)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
+import time
 from concurrent.futures import Future
 
 import pytest
@@ -99,29 +99,64 @@ def test_the_header_wins_over_the_id_the_url_was_opened_with():
     assert parse_stream({"last_event_id": ["5"]}, {}).last_seen == 5
 
 
-# --- a client's queue -------------------------------------------------------------------------------
-def client_on_a_loop(wants=ALL, queue_max=3, position=0) -> StreamClient:
-    async def make():
-        return StreamClient(wants, ("session", "t"), queue_max, position)
-    return asyncio.run(make())
+# --- a client and its socket -------------------------------------------------------------------------
+class Socket:
+    """A connection's writes: taken at once, or (stalled) pending until `take_all`."""
+
+    def __init__(self):
+        self.written: list[bytes] = []
+        self.stalled = False
+        self._pending: list[asyncio.Future] = []
+
+    def send(self, data: bytes) -> asyncio.Future:
+        self.written.append(data)
+        future = asyncio.get_running_loop().create_future()
+        if self.stalled:
+            self._pending.append(future)
+        else:
+            future.set_result(None)
+        return future
+
+    def take_all(self) -> None:
+        self.stalled = False
+        for future in self._pending:
+            future.set_result(None)
+        self._pending.clear()
+
+    def ids(self) -> list[int]:
+        return [m.id for m in parse(b"".join(self.written).decode())[0]]
 
 
-def test_a_client_gets_what_it_wants_and_overflows_past_its_bound():
-    client = client_on_a_loop(Wants(frozenset({"event"}), fsid="f1"), queue_max=2, position=9)
-    client.offer(msg(10, "usage"))                    # not wanted, queue empty: had all it wants
-    client.offer(msg(11, fsid="other"))
-    assert client.position == 11
-    client.offer(msg(12))
-    client.offer(msg(13, "usage"))                    # not wanted but 12 is not written yet
-    assert [m.id for m in client.take()] == [12] and client.position == 12
-    for message_id in (14, 15, 16):                   # a burst while it keeps up: all queued
-        client.offer(msg(message_id))
-    assert client.end_reason is None and [m.id for m in client.take()] == [14, 15, 16]
-    client.stalled = True                             # its socket stopped taking what it wrote
-    for message_id in (17, 18, 19):
-        client.offer(msg(message_id))
-    assert client.end_reason == OVERFLOWED
-    assert client.position == 16                      # where it resumes: 17 on was never written
+async def until(predicate, timeout_s: float = 5.0):
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.001)
+
+
+def test_a_client_writes_what_it_wants_and_overflows_only_while_stalled():
+    async def scenario():
+        client, socket = StreamClient(Wants(frozenset({"event"}), fsid="f1"), ("session", "t"), 2, 9), Socket()
+        client.attach(socket.send, b": stream open\n\n")
+        client.offer([msg(10, "usage"), msg(11, fsid="other")])     # nothing it wants: had all up to 11
+        assert client.position == 11 and socket.ids() == []
+        client.offer([msg(12), msg(13, "usage")])
+        assert socket.ids() == [12] and client.position == 12
+        client.offer([msg(n) for n in (14, 15, 16)])                  # a burst while it keeps up: all written
+        assert socket.ids() == [12, 14, 15, 16] and client.end_reason is None
+        socket.stalled = True                                          # its socket stops taking writes
+        client.offer([msg(17)])                                        # written, not yet taken
+        client.offer([msg(18), msg(19)])                               # queued: its bound is 2
+        assert socket.ids() == [12, 14, 15, 16, 17] and client.stalled
+        socket.take_all()                                              # the queue goes in one write
+        await asyncio.sleep(0)                                         # (done callbacks run next turn)
+        assert socket.ids()[-2:] == [18, 19] and not client.stalled
+        socket.stalled = True
+        client.offer([msg(20)])
+        client.offer([msg(21), msg(22), msg(23)])
+        assert client.end_reason == OVERFLOWED and await client.done == OVERFLOWED
+        assert client.position == 20                                   # where it resumes: 21 on never written
+    asyncio.run(scenario())
 
 
 # --- the hub -------------------------------------------------------------------------------------
@@ -130,24 +165,44 @@ def test_the_hub_numbers_encodes_once_and_fans_out_from_other_threads():
 
     async def scenario():
         hub = StreamHub(notices, StreamSettings(queue_messages=100), check_credential=None, clock=lambda: 1.0)
-        events_only, everything = (hub.open(Wants(frozenset(t)), ("session", "t"), None)[0]
-                                   for t in ({"event"}, TOPICS))
+        sockets = {}
+        for topics in ({"event"}, TOPICS):
+            client, _ = hub.open(Wants(frozenset(topics)), ("session", "t"), None)
+            sockets[frozenset(topics)] = socket = Socket()
+            client.attach(socket.send, b"")
         assert hub.client_count() == 2
         publisher = threading.Thread(target=lambda: [notices.publish(n) for n in (
             EventsSaved((EVENT, dict(EVENT, id=8))), UsageMoved("f1", {"used_bytes": 1}))])
         publisher.start()
         publisher.join()   # the loop is held here: one drain takes both notices
-        await asyncio.wait_for(everything.wait(5), 5)
-        mine, all_of_it = events_only.take(), everything.take()
-        assert [m.id for m in all_of_it] == [1_000_000, 1_000_001, 1_000_002]
-        assert [m.id for m in mine] == [1_000_000, 1_000_001]
-        assert mine[0].frame is all_of_it[0].frame    # encoded once for everyone
+        everything, events_only = sockets[frozenset(TOPICS)], sockets[frozenset({"event"})]
+        await until(lambda: len(everything.ids()) == 3)
+        assert everything.ids() == [1_000_000, 1_000_001, 1_000_002]
+        assert events_only.ids() == [1_000_000, 1_000_001]
+        assert everything.written[-1].startswith(events_only.written[-1])   # one write of the same frames
         late, missed = hub.open(ALL, ("session", "t"), 1_000_000)
         assert [m.id for m in missed] == [1_000_001, 1_000_002]
         assert hub.open(ALL, ("session", "t"), 5)[1] is None     # an id of another run
         hub.close(late)
-        return json.loads(all_of_it[2].frame.decode().split("data: ")[1])
+        return parse(everything.written[-1].decode())[0][-1].data
     assert asyncio.run(scenario()) == {"fsid": "f1", "used_bytes": 1}
+
+
+def test_a_thousand_streams_are_written_a_slice_per_turn_and_idle_ones_kept_alive():
+    notices = Notices()
+
+    async def scenario():
+        hub = StreamHub(notices, StreamSettings(keepalive_s=0.05), check_credential=None)
+        sockets = [Socket() for _ in range(1000)]
+        for socket in sockets:
+            hub.open(ALL, ("session", "t"), None)[0].attach(socket.send, b"")
+        notices.publish(ServerChanged("h1.example", None, "late"))
+        await asyncio.sleep(0)                     # the drain, and the first slice with it
+        written = sum(1 for socket in sockets if socket.ids())
+        assert 0 < written < 1000                  # the rest in later turns: GETs get turns between
+        await until(lambda: all(socket.ids() for socket in sockets))
+        await until(lambda: all(b": keep-alive\n\n" in socket.written for socket in sockets))
+    asyncio.run(scenario())
 
 
 def test_streams_whose_credential_ended_end_on_the_notice():
@@ -163,6 +218,6 @@ def test_streams_whose_credential_ended_end_on_the_notice():
         kept, gone = (hub.open(ALL, ("session", token), None)[0] for token in ("kept", "gone"))
         del valid["gone"]
         notices.publish(CredentialsEnded("session ended"))
-        await asyncio.wait_for(gone.wait(5), 5)
-        assert gone.end_reason == CREDENTIALS and kept.end_reason is None
+        assert await asyncio.wait_for(gone.done, 5) == CREDENTIALS
+        assert kept.end_reason is None
     asyncio.run(scenario())
