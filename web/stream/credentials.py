@@ -36,7 +36,7 @@ class CredentialWatch:
         self._check = check
         self._period_s = period_s
         self._timer: asyncio.TimerHandle | None = None
-        self._checking = False
+        self._checking: asyncio.Task | None = None   # held: the loop keeps only weak references
         self._again = False
 
     def watching(self) -> None:
@@ -51,11 +51,10 @@ class CredentialWatch:
             self.watching()
 
     def check_now(self) -> None:
-        if self._checking:
+        if self._checking is not None:
             self._again = True   # a credential may have ended after its answer left the store
             return
-        self._checking = True
-        asyncio.ensure_future(self._check_all())
+        self._checking = asyncio.ensure_future(self._check_all())
 
     async def _check_all(self) -> None:
         try:
@@ -72,7 +71,7 @@ class CredentialWatch:
                             client.end(CREDENTIALS)
                 again = self._again
         finally:
-            self._checking = False
+            self._checking = None
 
     async def _allowed(self, credential: tuple[str, str]) -> bool | None:
         """False when the credential no longer lets its holder read; None when unknown now."""
