@@ -64,8 +64,10 @@ class StreamClient:
         """Messages in id order: those it wants are written now, or queued while it is stalled.
         shared: {Wants: (the messages wanted, their frames joined)} of this batch, filled by the
         first stream of each filter (a thousand streams mostly share a handful of filters)."""
-        if self.end_reason is not None:
+        if self.end_reason is not None or messages[-1].id <= self.position:
             return
+        if messages[0].id <= self.position:   # opened meanwhile, with these in what it missed
+            messages, shared = [m for m in messages if m.id > self.position], None
         picked = None if shared is None else shared.get(self.wants)
         if picked is None:
             wanted = [m for m in messages if self.wants(m)]

@@ -81,11 +81,6 @@ class StreamHub:
         """Streams open now (the metrics' gauge); any thread may ask."""
         return len(self._all)
 
-    @property
-    def position(self) -> int:
-        """The newest message's id."""
-        return self._ring.last_id
-
     # --- notices ---------------------------------------------------------------------------------
     def _start(self) -> None:
         """Subscribed on the first stream (on the loop, which is then known); it stays, so the ring

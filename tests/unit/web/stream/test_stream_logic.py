@@ -159,6 +159,16 @@ def test_a_client_writes_what_it_wants_and_overflows_only_while_stalled():
     asyncio.run(scenario())
 
 
+def test_a_stream_opened_with_a_replay_is_not_offered_those_messages_again():
+    async def scenario():
+        client, socket = StreamClient(ALL, ("session", "t"), 10, 11), Socket()   # its replay ran to 11
+        client.attach(socket.send, b"")
+        client.offer([msg(10), msg(11)])                               # the round under way when it opened
+        client.offer([msg(11), msg(12)], {})
+        assert socket.ids() == [12]
+    asyncio.run(scenario())
+
+
 # --- the hub -------------------------------------------------------------------------------------
 def test_the_hub_numbers_encodes_once_and_fans_out_from_other_threads():
     notices = Notices()
