@@ -516,9 +516,9 @@ def start_metrics(settings, tls, system, args):
         raise SystemExit(f"calamari: metrics: cannot listen on {settings.host}:{settings.port}: {reason} "
                          "(--metrics-port 0 picks a free port, --no-metrics turns the listener off)") from None
     # The clusters' families, then the daemon's own calamari_* ones (metrics/daemon.py).
-    renders = SharedRender(FleetRenderer(FleetSource.of(system.dispatcher), system.metrics.registry).render,
-                           render_at_start=True)
-    server = make_http_server(metrics_app(renders, settings.token), tls=tls, max_body_size=METRICS_MAX_BODY,
+    renderer = FleetRenderer(FleetSource.of(system.dispatcher), system.metrics.registry)
+    renders = SharedRender(renderer.render, render_at_start=True)
+    server = make_http_server(metrics_app(renders, settings.token, renderer.with_daemon), tls=tls, max_body_size=METRICS_MAX_BODY,
                               idle_timeout_s=args.http_idle_timeout_s, body_timeout_s=args.http_body_timeout_s,
                               max_connections=METRICS_MAX_CONNECTIONS)
     server.add_sockets(sockets)

@@ -70,9 +70,11 @@ class DaemonMetrics:
             if notice.duration_s is not None:
                 self._request_seconds.labels(notice.kind).observe(max(0.0, notice.duration_s))
 
-    def observe_http(self, route: str, method: str, code: int, seconds: float) -> None:
+    def observe_http(self, route: str, method: str, code: int, seconds: float | None) -> None:
+        """seconds None: counted, not timed (a live stream's answer lasts as long as its client)."""
         self._http.labels(route, method, str(code)).inc()
-        self._http_seconds.labels(route, method).observe(seconds)
+        if seconds is not None:
+            self._http_seconds.labels(route, method).observe(seconds)
 
 
 class _SourcesCollector:

@@ -117,10 +117,9 @@ def _zeros_crc(crc: int, count: int) -> int:
     return crc
 
 
-def combined_crc(members) -> int:
-    """CRC-32 of the members' texts laid end to end. CRC-32 is affine over GF(2), so for a piece
+def combined_crc(members, crc: int = 0) -> int:
+    """CRC-32 of the members' texts laid end to end (after a text whose CRC-32 is `crc`). CRC-32 is affine over GF(2), so for a piece
     B after text A: crc(A+B) = crc(B) ^ crc(zeros(len B), continuing from crc(A)) ^ crc(zeros(len B))."""
-    crc = 0
     for piece in members:
         crc = piece.crc ^ _zeros_crc(crc, piece.size) ^ piece.zeros_crc
     return crc
@@ -133,8 +132,12 @@ class GzipFrame(NamedTuple):
 
     @classmethod
     def of(cls, members) -> "GzipFrame":
-        size = sum(piece.size for piece in members)
-        return cls(GZIP_HEADER, FINAL_BLOCK + struct.pack("<II", combined_crc(members), size & 0xFFFFFFFF))
+        return cls.of_text(combined_crc(members), sum(piece.size for piece in members))
+
+    @classmethod
+    def of_text(cls, crc: int, size: int) -> "GzipFrame":
+        """The frame of pieces whose texts laid end to end have this CRC-32 and size."""
+        return cls(GZIP_HEADER, FINAL_BLOCK + struct.pack("<II", crc, size & 0xFFFFFFFF))
 
 
 # RFC 1952: magic, deflate, no flags, no time, no extra flags, OS unknown.

@@ -4,7 +4,9 @@ The text format wants each family's lines together under one HELP/TYPE, so the a
 assembled family-major: a family's header, then each cluster's kept member for it (clusters by
 fsid), then the next family. Assembling is a list of references to kept members (~10,000 for
 100 clusters); only the parts whose inputs moved were rendered again (metrics/cluster_render.py).
-The daemon's registry is small and rendered by prometheus_client on every scrape.
+The daemon's registry is small and rendered by prometheus_client for every scrape when it is
+served (`with_daemon`), not with the clusters' render: a scrape may be served a render made
+seconds before (metrics/render_thread.py), but the daemon's counters are read as it is served.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Callable, Iterator, NamedTuple
 from prometheus_client import generate_latest
 
 from metrics.cluster_render import FAMILIES, ClusterRender
-from metrics.exposition import GzipFrame, Member, header, inflate, member
+from metrics.exposition import GzipFrame, Member, combined_crc, header, inflate, member
 
 CHUNK_BYTES = 1 << 20   # what one write hands Tornado before awaiting its flush (the gzip answer: ~4)
 HEADERS: dict[str, Member] = {family.name: member(header(family)) for family in FAMILIES}
@@ -32,12 +34,26 @@ class FleetSource(NamedTuple):
 
 
 class Exposition(NamedTuple):
-    """One scrape's answer: the compressed pieces in order, their gzip frame, and how long it
-    took to make."""
+    """One scrape's answer: the compressed pieces in order, the CRC-32 and size of their text
+    (for the gzip frame), and how long the render took."""
     members: tuple[Member, ...]
-    frame: GzipFrame
+    crc: int
+    size: int
     seconds: float
     parts_rendered: int
+
+    @classmethod
+    def of(cls, members: list[Member], seconds: float, parts_rendered: int) -> "Exposition":
+        return cls(tuple(members), combined_crc(members), sum(m.size for m in members), seconds, parts_rendered)
+
+    def with_tail(self, piece: Member) -> "Exposition":
+        """This answer with one more piece at its end (the CRC extended, not computed again)."""
+        return self._replace(members=(*self.members, piece), crc=combined_crc((piece,), self.crc),
+                             size=self.size + piece.size)
+
+    @property
+    def frame(self) -> GzipFrame:
+        return GzipFrame.of_text(self.crc, self.size)
 
     @property
     def gzip_size(self) -> int:
@@ -45,7 +61,7 @@ class Exposition(NamedTuple):
 
     @property
     def text_size(self) -> int:
-        return sum(m.size for m in self.members)
+        return self.size
 
     def chunks(self, gzip: bool) -> Iterator[bytes]:
         """The body in pieces of about CHUNK_BYTES: one gzip member made of the kept pieces, or
@@ -83,8 +99,11 @@ class FleetRenderer:
                 kept = cluster.member(family.name)
                 if kept is not None:
                     members.append(kept)
-        members.append(member(generate_latest(self._registry).decode()))
-        return Exposition(tuple(members), GzipFrame.of(members), self._clock() - started, rendered)
+        return Exposition.of(members, self._clock() - started, rendered)
+
+    def with_daemon(self, exposition: Exposition) -> Exposition:
+        """The clusters' render followed by the daemon's own metrics of this moment."""
+        return exposition.with_tail(member(generate_latest(self._registry).decode()))
 
     def _refresh(self) -> tuple[list[ClusterRender], int]:
         """The clusters known now, each brought up to date; forgotten ones are dropped."""

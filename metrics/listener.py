@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+from typing import Callable
 
 import tornado.web
 from tornado.iostream import StreamClosedError
@@ -41,9 +42,10 @@ def bearer_matches(authorization: str | None, token: str) -> bool:
 class MetricsHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET",)
 
-    def initialize(self, renders: SharedRender, token: str | None) -> None:
+    def initialize(self, renders: SharedRender, token: str | None, finish: Callable | None) -> None:
         self.renders = renders
         self.token = token
+        self.finish_render = finish
 
     async def get(self) -> None:
         if self.token is not None and not bearer_matches(self.request.headers.get("Authorization"), self.token):
@@ -52,6 +54,8 @@ class MetricsHandler(tornado.web.RequestHandler):
             self.finish("a bearer token is required (--metrics-token)\n")
             return
         exposition = await asyncio.wrap_future(self.renders.latest())
+        if self.finish_render is not None:   # the daemon's counters as they are now, off the loop
+            exposition = await asyncio.get_running_loop().run_in_executor(None, self.finish_render, exposition)
         gzip = accepts_gzip(self.request.headers.get("Accept-Encoding", ""))
         self.set_header("Content-Type", CONTENT_TYPE)
         self.set_header("Vary", "Accept-Encoding")
@@ -67,6 +71,9 @@ class MetricsHandler(tornado.web.RequestHandler):
             return   # the scraper went away (its timeout): nothing to finish
 
 
-def metrics_app(renders: SharedRender, token: str | None) -> tornado.web.Application:
-    return tornado.web.Application([(PATH, MetricsHandler, {"renders": renders, "token": token})],
+def metrics_app(renders: SharedRender, token: str | None, finish: Callable | None = None) -> tornado.web.Application:
+    """finish(exposition) -> what is served: the render with what must be read at serve time
+    (metrics/fleet_render.py FleetRenderer.with_daemon)."""
+    return tornado.web.Application([(PATH, MetricsHandler, {"renders": renders, "token": token,
+                                                                   "finish": finish})],
                                    compress_response=False)

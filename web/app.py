@@ -127,9 +127,11 @@ def route_templates() -> dict[tuple[type, frozenset], str]:
 
 
 class Application(tornado.web.Application):
-    """Tornado's, telling `observe_http(route, method, code, seconds)` of every answer it logs."""
+    """Tornado's, telling `observe_http(route, method, code, seconds)` of every answer it logs
+    (seconds None for a handler whose answer lasts as long as the client wants: the stream)."""
 
-    def __init__(self, *args, observe_http: Callable[[str, str, int, float], None] | None = None, **kwargs):
+    def __init__(self, *args, observe_http: Callable[[str, str, int, float | None], None] | None = None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self._observe_http = observe_http
         self._templates = route_templates()
@@ -138,12 +140,12 @@ class Application(tornado.web.Application):
         super().log_request(handler)
         if self._observe_http is not None:
             route = self._templates.get((type(handler), frozenset(handler.path_kwargs)), "unmatched")
-            self._observe_http(route, handler.request.method or "", handler.get_status(),
-                               handler.request.request_time())
+            seconds = None if getattr(handler, "long_lived", False) else handler.request.request_time()
+            self._observe_http(route, handler.request.method or "", handler.get_status(), seconds)
 
 
 def make_app(api, *, settings: WebSettings,
-             observe_http: Callable[[str, str, int, float], None] | None = None,
+             observe_http: Callable[[str, str, int, float | None], None] | None = None,
              stream: StreamSettings | None = None) -> tornado.web.Application:
     """observe_http: told of every answer (metrics/daemon.py DaemonMetrics.observe_http); stream:
     how the live stream behaves. The stream's hub is `app.settings["stream_hub"]` (its

@@ -80,3 +80,8 @@ def test_requests_events_and_stream_clients(daemon, live_fleet, api):
         assert stream.opened.wait(10) and stream.status == 200
         wait_until(lambda: value(scrape(daemon), "calamari_stream_clients") == 1)
     wait_until(lambda: value(scrape(daemon), "calamari_stream_clients") == 0)
+    # the stream's answer is counted, but its life is no latency
+    ended = scrape(daemon)
+    assert value(ended, "calamari_http_requests_total", route="stream", method="GET", code="200") == 1
+    assert ("calamari_http_request_duration_seconds_count",
+            frozenset({("route", "stream"), ("method", "GET")})) not in ended

@@ -45,6 +45,7 @@ class StreamHandler(BaseHandler):
     the last message the stream had, so resuming from them misses nothing.
 
     Details: README "Live push"."""
+    long_lived = True   # its time is the stream's life, not a latency: metrics count it, time it not
     query = STREAM_QUERY
     parameter_docs = PARAMETER_DOCS
     header_parameters = (LAST_EVENT_ID_HEADER,)

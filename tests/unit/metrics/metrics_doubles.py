@@ -53,7 +53,8 @@ class Fleet:
         return None if cluster is None else cluster.cache
 
     def render(self):
-        return self.renderer.render()
+        """What a scrape is served: the clusters' render and the daemon's metrics of now."""
+        return self.renderer.with_daemon(self.renderer.render())
 
 
 def text_of(exposition) -> str:

@@ -43,7 +43,10 @@ def test_http_answers_are_counted_by_route_template_method_and_code():
     for seconds in (0.002, 0.004, 0.3):
         metrics.observe_http("cluster/{fsid}/osd", "GET", 200, seconds)
     metrics.observe_http("cluster/{fsid}/osd", "GET", 404, 0.001)
+    metrics.observe_http("stream", "GET", 200, None)       # a stream: counted, its life not timed
     samples = scrape(metrics)
+    assert sample(samples, "calamari_http_requests_total", route="stream", method="GET", code="200") == 1
+    assert sample(samples, "calamari_http_request_duration_seconds_count", route="stream", method="GET") is None
     assert sample(samples, "calamari_http_requests_total", route="cluster/{fsid}/osd", method="GET", code="200") == 3
     assert sample(samples, "calamari_http_requests_total", route="cluster/{fsid}/osd", method="GET", code="404") == 1
     assert sample(samples, "calamari_http_request_duration_seconds_bucket",

@@ -161,6 +161,20 @@ def test_the_daemons_own_registry_comes_last():
     assert text.index("calamari_test_things") > text.index("ceph_pg_wait")
 
 
+def test_the_daemons_counters_are_read_when_served_not_when_rendered():
+    registry = CollectorRegistry()
+    things = Counter("calamari_test_things", "Things", registry=registry)
+    fleet = Fleet(FakeCluster(A), registry=registry)
+    rendered = fleet.renderer.render()          # kept by the render thread, served for seconds
+    things.inc(2)
+    served = fleet.renderer.with_daemon(rendered)
+    text = text_of(served)
+    assert values(text, "calamari_test_things") == [2]
+    assert gzip.decompress(b"".join(served.chunks(gzip=True))).decode() == text   # CRC and size extended
+    things.inc(5)
+    assert values(text_of(fleet.renderer.with_daemon(rendered)), "calamari_test_things") == [7]
+
+
 def test_when_each_cluster_last_reported():
     fleet = two_clusters()
     fleet.clusters[B].update_time = "2027-01-15T08:00:30+00:00"
