@@ -78,7 +78,8 @@ def reference_key(pattern: str) -> str | None:
 
 
 # The GETs that need a query parameter (without it: a 400 naming it).
-REQUIRED_QUERY = {"cluster/<fsid>/history": "?series=used_bytes"}
+# history needs its series; the live stream would answer for ever without max_s
+REQUIRED_QUERY = {"cluster/<fsid>/history": "?series=used_bytes", "stream": "?max_s=0.1"}
 
 
 def urls_of(route: str, ids: dict) -> list[tuple[dict, str]]:

@@ -25,6 +25,8 @@ WRONG_VALUES = ({"a": 1}, [1], "x", "", True, 1.5, None, 2**64, -2**64, 10**400,
 HUGE_IDS = ("-1", str(-2**64), str(2**63), str(2**64), "9" * 40, "0x10", "1e3", "0" * 30 + "999")
 SQL = ("1' OR '1'='1", "1; DROP TABLE event; --", "' UNION SELECT password_hash FROM user --",
        "%", "_", "\\", "1 OR 1=1", "\u0000")
+# The live stream answers for ever unless bounded (a SQL max_s is a 400 of its own).
+BOUNDED = {"stream": {"max_s": "0.1"}}
 UNICODE_NAMES = ("пул-\U0001F419", "名前", "\u202egnp.exe", "a\u200bb", "e\u0301", "\u0000")
 
 
@@ -242,7 +244,7 @@ def test_sql_in_every_filter_parameter_is_a_400_or_ignored(target, api, real):
         declared = set(handler.query)
         for name in declared | {"fqdn", "fsid", "id", "ordering", "search"}:
             for value in SQL:
-                response = api.get(path, params={name: value})
+                response = api.get(path, params={**BOUNDED.get(pattern, {}), name: value})
                 assert_clean(response, allowed=(200, 400, 404))
                 if response.status_code == 400 and name in declared:
                     assert name in response.json()["errors"], (path, name, value)
