@@ -507,7 +507,7 @@ def start_metrics(settings, tls, system, args):
 
     from metrics.fleet_render import FleetRenderer, FleetSource
     from metrics.listener import PATH, metrics_app
-    from metrics.render_thread import SharedRender
+    from metrics.render_thread import SharedRender, yield_gil
     from web.http_server import make_http_server
     try:
         sockets = tornado.netutil.bind_sockets(settings.port, settings.host, family=socket.AF_INET)
@@ -516,7 +516,7 @@ def start_metrics(settings, tls, system, args):
         raise SystemExit(f"calamari: metrics: cannot listen on {settings.host}:{settings.port}: {reason} "
                          "(--metrics-port 0 picks a free port, --no-metrics turns the listener off)") from None
     # The clusters' families, then the daemon's own calamari_* ones (metrics/daemon.py).
-    renderer = FleetRenderer(FleetSource.of(system.dispatcher), system.metrics.registry)
+    renderer = FleetRenderer(FleetSource.of(system.dispatcher), system.metrics.registry, pause=yield_gil)
     renders = SharedRender(renderer.render, render_at_start=True)
     server = make_http_server(metrics_app(renders, settings.token, renderer.with_daemon), tls=tls, max_body_size=METRICS_MAX_BODY,
                               idle_timeout_s=args.http_idle_timeout_s, body_timeout_s=args.http_body_timeout_s,

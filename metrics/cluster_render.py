@@ -76,9 +76,10 @@ class ClusterRender:
         self.keys: list[tuple | None] = [None] * len(PARTS)
         self.members: list[dict[str, Member]] = [{} for _ in PARTS]
 
-    def refresh(self, summary: dict) -> int:
+    def refresh(self, summary: dict, pause: Callable[[], None] = lambda: None) -> int:
         """Render again the parts whose inputs moved (`summary`: the cluster's entry in the
-        cluster list, as published); -> how many were."""
+        cluster list, as published); -> how many were. `pause()` after each family rendered:
+        metrics/render_thread.py yield_gil."""
         cache = self.cache_ref()
         if cache is None:
             return 0
@@ -91,8 +92,13 @@ class ClusterRender:
                     continue
                 self.keys[n] = key   # kept if rendering fails: a bad map is not retried every scrape
                 rows = part.rows(*objects)
-                self.members[n] = {family.name: member(series_lines(family.name, rows[family.name], self.suffix))
-                                   for family in part.families if rows.get(family.name)}
+                pause()
+                self.members[n] = {}
+                for family in part.families:
+                    if rows.get(family.name):
+                        self.members[n][family.name] = member(series_lines(family.name, rows[family.name],
+                                                                           self.suffix))
+                        pause()
                 rendered += 1
             except Exception:  # noqa: BLE001 - an agent's odd map must not end every scrape
                 self.members[n] = {}

@@ -83,8 +83,11 @@ class Exposition(NamedTuple):
 class FleetRenderer:
     """Renders on one thread at a time (metrics/render_thread.py): it owns its per-cluster state."""
 
-    def __init__(self, source: FleetSource, registry, clock=time.perf_counter):
+    def __init__(self, source: FleetSource, registry, clock=time.perf_counter,
+                 pause: Callable[[], None] = lambda: None):
+        """pause(): called between pieces of rendering work (metrics/render_thread.py yield_gil)."""
         self._source = source
+        self._pause = pause
         self._registry = registry
         self._clock = clock
         self._clusters: dict[str, ClusterRender] = {}
@@ -117,7 +120,8 @@ class FleetRenderer:
             kept = self._clusters.get(fsid)
             if kept is None or kept.cache_ref() is not cache:
                 kept = ClusterRender(fsid, cache)
-            rendered += kept.refresh(summary)
+            rendered += kept.refresh(summary, self._pause)
+            self._pause()   # between clusters too: a pass checks every cluster's inputs
             current[fsid] = kept
         self._clusters = current
         return list(current.values()), rendered

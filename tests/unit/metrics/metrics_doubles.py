@@ -40,10 +40,10 @@ class FakeCluster:
 
 
 class Fleet:
-    def __init__(self, *clusters: FakeCluster, registry=None):
+    def __init__(self, *clusters: FakeCluster, registry=None, pause=lambda: None):
         self.clusters = {c.fsid: c for c in clusters}
         self.renderer = FleetRenderer(FleetSource(self.summaries, self.cache_of),
-                                      registry or CollectorRegistry())
+                                      registry or CollectorRegistry(), pause=pause)
 
     def summaries(self) -> list[dict]:
         return [{"id": fsid, "name": "ceph", "update_time": c.update_time} for fsid, c in self.clusters.items()]

@@ -161,6 +161,19 @@ def test_the_daemons_own_registry_comes_last():
     assert text.index("calamari_test_things") > text.index("ceph_pg_wait")
 
 
+def test_a_render_stands_aside_between_families_and_clusters_and_renders_the_same():
+    pauses = []
+    paused = Fleet(FakeCluster(A, hosts=3, osds_per_host=2), FakeCluster(B, hosts=4, osds_per_host=3, index=1),
+                   pause=lambda: pauses.append(1))
+    plain = two_clusters()
+    assert text_of(paused.render()) == text_of(plain.render())
+    families_rendered = len(pauses)
+    assert families_rendered > 2 * len(PARTS)     # each family rendered, each part's rows, each cluster
+    pauses.clear()
+    paused.render()                               # nothing moved: a pause per cluster only
+    assert len(pauses) == 2
+
+
 def test_the_daemons_counters_are_read_when_served_not_when_rendered():
     registry = CollectorRegistry()
     things = Counter("calamari_test_things", "Things", registry=registry)
