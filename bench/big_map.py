@@ -154,7 +154,7 @@ def measure(args) -> int:
                            "--admin-password", PASSWORD, "--log-level", "WARNING"], "READY")
     fields = dict(word.split("=", 1) for word in ready.split()[1:])
     fleet = subprocess.Popen([sys.executable, __file__, "--child", "--connect", fields["bus"],
-                              "--server-key", fields["key"], "--servers", str(args.servers),
+                              f"--server-key={fields['key']}", "--servers", str(args.servers),
                               "--osds-per-server", str(args.osds_per_server)],
                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

@@ -77,7 +77,7 @@ def spawn_fleet(bus: str, server_key: str, *, clusters: int, servers: int, osds_
                 heartbeat_s: float, first_cluster: int = 0, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     """A fleet child of `clusters` clusters from index `first_cluster`; see wait_fleet_ready."""
     return subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--connect", bus, "--server-key", server_key,
+        [sys.executable, str(Path(__file__).resolve()), "--connect", bus, f"--server-key={server_key}",
          "--clusters", str(clusters), "--first-cluster", str(first_cluster), "--servers", str(servers),
          "--osds-per-server", str(osds_per_server), "--heartbeat-s", str(heartbeat_s)],
         cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)

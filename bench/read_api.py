@@ -149,7 +149,7 @@ def main() -> int:
             procs.append(daemon)
             parts = dict(p.split("=", 1) for p in ready.split()[1:])
             base, bus = parts["http"], parts["bus"]
-            sim, _ = start([sys.executable, "run.py", "sim", "--connect", bus, "--server-key", parts["key"],
+            sim, _ = start([sys.executable, "run.py", "sim", "--connect", bus, f"--server-key={parts['key']}",
                             "--clusters", str(args.clusters), "--servers", str(args.servers),
                             "--osds-per-server", str(args.osds_per_server)], "simulated fleet")
             procs.append(sim)

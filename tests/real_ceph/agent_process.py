@@ -25,7 +25,7 @@ class AgentProcess(ChildProcess):
     def start(self, timeout_s: float = 30.0) -> "AgentProcess":
         self.key_dir = self.key_dir or tempfile.mkdtemp(prefix="agent-keys-")
         self.launch(["agent", "--connect", self.bus_endpoint, "--fqdn", self.fqdn,
-                     "--server-key", self.server_key, "--key-dir", self.key_dir,
+                     f"--server-key={self.server_key}", "--key-dir", self.key_dir,
                      "--ceph-conf", self.cluster.conf, "--keyring", self.keyring or self.cluster.keyring,
                      "--ceph-name", self.ceph_name,
                      "--admin-socket-dir", str(self.cluster.run_dir),

@@ -89,7 +89,7 @@ class FleetProcess(ChildProcess):
         self.daemon, self.state_dir = daemon, state_dir
 
     def start(self) -> "FleetProcess":
-        self.launch(["sim", "--connect", self.daemon.bus_endpoint, "--server-key", self.daemon.bus_key,
+        self.launch(["sim", "--connect", self.daemon.bus_endpoint, f"--server-key={self.daemon.bus_key}",
                      "--heartbeat-s", "0.3", "--state-dir", str(self.state_dir)], "simulated fleet of",
                     "fleet", 30.0)
         return self
