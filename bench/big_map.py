@@ -149,7 +149,7 @@ def wait_for_cluster(base: str, cookie: str, fsid: str, osds: int, timeout_s: fl
 
 def measure(args) -> int:
     data_dir = tempfile.mkdtemp(prefix="calamari-bigmap-")
-    daemon, ready = start([sys.executable, "run.py", "--no-sim", "--auto-accept", "--http-port", "0",
+    daemon, ready = start([sys.executable, "run.py", "--no-sim", "--auto-accept", "--http-port", "0", "--metrics-port", "0",
                            "--bus-endpoint", f"tcp://127.0.0.1:{free_port()}", "--data-dir", data_dir,
                            "--admin-password", PASSWORD, "--log-level", "WARNING"], "READY")
     fields = dict(word.split("=", 1) for word in ready.split()[1:])

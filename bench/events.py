@@ -334,7 +334,7 @@ def time_reference(target: str, plan, rounds: int) -> dict[str, list[float]]:
 # the daemon ------------------------------------------------------------------------------------------
 
 def start_daemon(data_dir: str, db: str | None, retention: list[str]):
-    cmd = [sys.executable, "run.py", "--no-sim", "--http-port", "0", "--bus-endpoint", "tcp://127.0.0.1:0",
+    cmd = [sys.executable, "run.py", "--no-sim", "--http-port", "0", "--metrics-port", "0", "--bus-endpoint", "tcp://127.0.0.1:0",
            "--data-dir", data_dir, "--admin-password", PASSWORD, "--log-level", "WARNING", *retention]
     if db:
         cmd += ["--db", db]

@@ -410,7 +410,7 @@ def report_log(name: str, path: Path) -> None:
 def run(args, data_dir: str, log_dir: Path, procs: list) -> None:
     raise_open_files_limit(args.agents + 4096)   # inherited by the daemon: one descriptor per agent
     with open(log_dir / "daemon.log", "w") as log:
-        daemon, parts = start_daemon(data_dir, args.heartbeat_s, extra=["--metrics-port", "0"], stderr=log)
+        daemon, parts = start_daemon(data_dir, args.heartbeat_s, stderr=log)
     procs.append(daemon)
     ranges = cluster_ranges(args.clusters, args.fleet_processes)
     spawned = time.monotonic()

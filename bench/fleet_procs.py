@@ -121,7 +121,8 @@ def fleet_stats(fleets: list) -> dict[str, int]:
 def start_daemon(data_dir: str, heartbeat_s: float, extra: list | tuple = (),
                  stderr=subprocess.DEVNULL) -> tuple[subprocess.Popen, dict]:
     """The daemon without its own simulator, accepting every agent key; (process, {http, bus, key})."""
-    daemon, ready = start([sys.executable, "run.py", "--no-sim", "--http-port", "0", "--bus-endpoint",
+    # --metrics-port 0: the default 9283 is one port for every daemon a bench (or a test) runs at once
+    daemon, ready = start([sys.executable, "run.py", "--no-sim", "--http-port", "0", "--metrics-port", "0", "--bus-endpoint",
                            "tcp://127.0.0.1:0", "--data-dir", data_dir, "--admin-password", PASSWORD,
                            "--auto-accept", "--log-level", "WARNING", "--heartbeat-s", str(heartbeat_s),
                            *extra], "READY ", stderr=stderr)

@@ -143,7 +143,7 @@ def main() -> int:
     procs = []
     with tempfile.TemporaryDirectory() as data_dir:
         try:
-            daemon, ready = start([sys.executable, "run.py", "--no-sim", "--http-port", "0", "--bus-endpoint",
+            daemon, ready = start([sys.executable, "run.py", "--no-sim", "--http-port", "0", "--metrics-port", "0", "--bus-endpoint",
                                    "tcp://127.0.0.1:0", "--data-dir", data_dir, "--admin-password", PASSWORD,
                                    "--auto-accept", "--log-level", "WARNING"], "READY ")
             procs.append(daemon)

@@ -209,7 +209,7 @@ def measure(args) -> int:
     raise_open_files_limit(1 << 16)
     data_dir = tempfile.mkdtemp(prefix="stream-bench-")
     log = open(Path(data_dir) / "daemon.log", "w")
-    daemon, ready = start_daemon(data_dir, args.heartbeat_s, extra=("--metrics-port", "0"), stderr=log)
+    daemon, ready = start_daemon(data_dir, args.heartbeat_s, stderr=log)
     procs = [daemon]
     try:
         fleet = spawn_fleet(ready["bus"], ready["key"], clusters=args.clusters, servers=args.servers_per_cluster,
