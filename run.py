@@ -52,11 +52,21 @@ def _port(text: str) -> int:
     return port
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _log_level(text: str) -> str:
+    """An argparse type: one of LOG_LEVELS, in any case (a typo used to log at INFO silently)."""
+    if text.upper() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
+    return text.upper()
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Calamari-compatible Ceph management server")
     sub = parser.add_subparsers(dest="command")
     parser.add_argument("--http-host", default="127.0.0.1")
-    parser.add_argument("--http-port", type=int, default=8002, help="0 picks a free port")
+    parser.add_argument("--http-port", type=_port, default=8002, help="0 picks a free port (default 8002)")
     parser.add_argument("--public-url", default=None,
                         help="scheme://host[:port] of the links the API hands out (default: from "
                              "--http-host, the port bound and --tls-cert); never taken from Host")
@@ -67,9 +77,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="SQLite path or sqlite:///path (default: DATA_DIR/calamari.sqlite3), "
                              "or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
     parser.add_argument("--no-sim", action="store_true", help="do not start the embedded simulator")
-    parser.add_argument("--sim-clusters", type=int, default=1)
-    parser.add_argument("--sim-servers", type=int, default=3)
-    parser.add_argument("--sim-osds-per-server", type=int, default=4)
+    parser.add_argument("--sim-clusters", type=POSITIVE_INT, default=1, help="simulated clusters (default 1)")
+    parser.add_argument("--sim-servers", type=POSITIVE_INT, default=3,
+                        help="simulated servers per cluster; the first three run mons (default 3)")
+    parser.add_argument("--sim-osds-per-server", type=POSITIVE_INT, default=4,
+                        help="OSDs per simulated server (default 4)")
     parser.add_argument("--sim-client-load", type=_number(float, 0, True), default=4.0, metavar="MB_PER_S",
                         help="synthetic client writes per simulated cluster, MB/s (0: idle)")
     parser.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0,
@@ -103,15 +115,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="forget an agent key not accepted within this (default 24 h)")
     parser.add_argument("--pending-keys-per-address", type=POSITIVE_INT, default=100,
                         help="new agent keys waiting for acceptance from one source address at most")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", type=_log_level, default="INFO", help=f"{', '.join(LOG_LEVELS)} (default INFO)")
     sim = sub.add_parser("sim", help="run a simulated fleet against a daemon started with --no-sim")
     sim.add_argument("--connect", required=True, help="the daemon's bus endpoint")
     add_server_key_args(sim)
     sim.add_argument("--key-dir", default=None,
                      help="keep the simulated servers' key pairs here (default: new ones in memory)")
-    sim.add_argument("--clusters", type=int, default=1)
-    sim.add_argument("--servers", type=int, default=3)
-    sim.add_argument("--osds-per-server", type=int, default=4)
+    sim.add_argument("--clusters", type=POSITIVE_INT, default=1, help="simulated clusters (default 1)")
+    sim.add_argument("--servers", type=POSITIVE_INT, default=3,
+                     help="servers per cluster; the first three run mons (default 3)")
+    sim.add_argument("--osds-per-server", type=POSITIVE_INT, default=4, help="OSDs per server (default 4)")
     sim.add_argument("--client-load", type=_number(float, 0, True), default=4.0, metavar="MB_PER_S",
                      help="synthetic client writes per cluster, MB/s (0: idle)")
     sim.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0)
@@ -276,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     from bus.protocol import tune_gc_for_large_messages
     tune_gc_for_large_messages()   # every subcommand but `key` handles whole cluster maps
-    logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+    logging.basicConfig(level=getattr(logging, args.log_level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         import pykka.debug

@@ -56,10 +56,20 @@ def test_a_data_dir_we_may_not_use(tmp_path):
     ("--http-body-timeout-s", "nan"), ("--pending-keys-per-address", "-1"), ("--pending-key-max-age-s", "0"),
     ("--heartbeat-s", "x"), ("--lockout-failures", "-2"), ("--max-body-bytes", "0"), ("--session-idle-s", "-5"),
     ("--sim-client-load", "inf"), ("--sim-client-load", "-1"), ("--trend-min-span-s", "0"), ("--stats-every", "0"),
-    ("--stream-keepalive-s", "0"), ("--stream-queue", "0"), ("--stream-buffer", "-1")])
+    ("--stream-keepalive-s", "0"), ("--stream-queue", "0"), ("--stream-buffer", "-1"),
+    ("--http-port", "99999"), ("--http-port", "-1"), ("--sim-servers", "0"), ("--sim-clusters", "-1"),
+    ("--sim-osds-per-server", "0"), ("--log-level", "verbose")])
 def test_a_bad_flag_value_is_one_usage_line_naming_the_flag(tmp_path, flag, value):
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--no-sim", "--data-dir", str(tmp_path / "d"),
                            flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith(f"run.py: error: argument {flag}: "), done.stderr
     assert not (tmp_path / "d").exists()          # refused before anything was created
+
+
+@pytest.mark.parametrize("flag, value", [("--clusters", "0"), ("--servers", "-1"), ("--osds-per-server", "0")])
+def test_a_bad_simulated_fleet_size_is_one_usage_line_naming_the_flag(flag, value):
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sim", "--connect", "tcp://127.0.0.1:1",
+                           "--server-key=unused", flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"run.py sim: error: argument {flag}: "), done.stderr
