@@ -36,6 +36,19 @@ def sqlite_path(url_or_path: str) -> str | None:
     return target
 
 
+def missing_database(url_or_path: str) -> str | None:
+    """Why an offline command must not open this database, or None: an SQLite file that does
+    not exist (opening would make an empty one, and report on it as if it were the daemon's), or
+    a URL that names no database. PostgreSQL: the server says when it is opened."""
+    try:
+        target = sqlite_path(url_or_path)
+    except ValueError as exc:
+        return str(exc)
+    if target in (None, ":memory:") or Path(target).is_file():
+        return None
+    return f"no database at {target}: start the daemon with this data dir first, or give --db"
+
+
 def open_database(url_or_path: str) -> pw.Database:
     """Build (not connect) the database named by a path or URL."""
     target = sqlite_path(url_or_path)

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from store.db import missing_database
+
 
 def add_user_parser(sub) -> None:
     user = sub.add_parser("user", help="account administration on the manager's host")
@@ -30,7 +32,12 @@ def run_user_command(args) -> int:
     from actors.storage.actor import StoreActor
     from actors.storage.messages import Flush, GetUserByName, SaveEvents, UnlockUser
 
-    store = StoreActor.start(args.db or str(Path(args.data_dir) / "calamari.sqlite3"))
+    db = args.db or str(Path(args.data_dir) / "calamari.sqlite3")
+    problem = missing_database(db)
+    if problem:
+        print(f"calamari user: {problem}", file=sys.stderr)
+        return 2
+    store = StoreActor.start(db)
     failures = 0
     try:
         for username in args.usernames:

@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from store.db import missing_database
+
 VERBS = {"accept": "accept pending keys (their agents get in at their next attempt)",
          "reject": "reject pending keys (their agents stay out)",
          "delete": "forget keys (an agent still running comes back as pending)"}
@@ -42,7 +44,12 @@ def run_key_command(args) -> int:
             print(f"cannot use the bus key pair in {data_dir}: {exc}", file=sys.stderr)
             return 1
         return 0
-    return _with_store(args.db or str(data_dir / "calamari.sqlite3"), args)
+    db = args.db or str(data_dir / "calamari.sqlite3")
+    problem = missing_database(db)
+    if problem:
+        print(f"calamari key: {problem}", file=sys.stderr)
+        return 2
+    return _with_store(db, args)
 
 
 def _with_store(db: str, args) -> int:

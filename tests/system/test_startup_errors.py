@@ -73,3 +73,19 @@ def test_a_bad_simulated_fleet_size_is_one_usage_line_naming_the_flag(flag, valu
                            "--server-key=unused", flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith(f"run.py sim: error: argument {flag}: "), done.stderr
+
+
+@pytest.mark.parametrize("command", [("key", "list"), ("key", "accept", "host1"), ("user", "unlock", "admin")])
+def test_offline_commands_refuse_a_data_dir_without_a_database(tmp_path, command):
+    """They used to open (so create) an empty database there and report on it, exiting 0."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for data_dir in (tmp_path / "nonexistent", empty):
+        done = subprocess.run([sys.executable, str(ROOT / "run.py"), command[0], "--data-dir", str(data_dir),
+                               *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"calamari {command[0]}: no database at {data_dir / 'calamari.sqlite3'}: start the daemon "
+            "with this data dir first, or give --db"], done.stderr
+        assert not (data_dir / "calamari.sqlite3").exists()
+    assert not (tmp_path / "nonexistent").exists()
