@@ -8,7 +8,6 @@ so `osd/command` is listed before `osd/<id>` merely for the reader.
 """
 from __future__ import annotations
 
-import re
 from typing import Callable
 
 import tornado.web
@@ -122,8 +121,11 @@ def routes(prefix: str = "/api/v2/") -> list[tornado.web.URLSpec]:
 def route_templates() -> dict[tuple[type, frozenset], str]:
     """(handler class, its path parameters) -> the route as the OpenAPI document writes it
     ("cluster/{fsid}/osd/{osd_id}"): the metrics' label, a handful of values whatever the URLs."""
-    return {(handler, frozenset(re.findall(r"\(\?P<(\w+)>", path))): re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
-            for path, handler in ROUTES}
+    templates = {}
+    for path, handler in ROUTES:
+        template, parameters = openapi.path_template(path)
+        templates[(handler, frozenset(p["name"] for p in parameters))] = template.lstrip("/")
+    return templates
 
 
 class Application(tornado.web.Application):
