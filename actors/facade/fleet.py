@@ -93,15 +93,18 @@ class Fleet:
 
     def server_states(self) -> dict:
         """{"managed": n, "late": m} over every managed server, late as in the fleet's rows."""
-        late_before = self._late_before(self._clock())
-        contacts = self._clusters.contact_times()
-        return {"managed": len(contacts), "late": sum(1 for c in contacts if c < late_before)}
+        return _server_counts(self._clusters.contact_times(), self._late_before(self._clock()))
 
     def _with_servers(self, row: dict, late_before: float) -> dict:
         contacts = [c for c in map(self._clusters.server_contact, row["_fqdns"]) if c is not None]
         shown = {key: value for key, value in row.items() if key != "_fqdns"}
-        shown["servers"] = {"managed": len(contacts), "late": sum(1 for c in contacts if c < late_before)}
+        shown["servers"] = _server_counts(contacts, late_before)
         return shown
+
+
+def _server_counts(contacts: list[float], late_before: float) -> dict:
+    """{"managed", "late"} of these managed servers' contact times."""
+    return {"managed": len(contacts), "late": sum(1 for c in contacts if c < late_before)}
 
 
 def _ordered(rows: list[dict], ordering: str) -> list[dict]:
