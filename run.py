@@ -19,6 +19,7 @@ from pathlib import Path
 from actors.keys.cli import add_key_parser, run_key_command
 from actors.accounts.user_cli import add_user_parser, run_user_command
 from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
+from metrics.settings import add_metrics_args
 from web.stream.settings import add_stream_args, stream_settings
 
 log = logging.getLogger("calamari")
@@ -106,7 +107,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="the CRUSH map upload's limit (default 8 MiB: a 10,000-OSD map is "
                              "under 1 MiB)")
     add_security_args(parser)
-    add_metrics_args(parser)
+    add_metrics_args(parser, _port)
     add_retention_args(parser)
     add_stream_args(parser, POSITIVE_S, POSITIVE_INT)
     parser.add_argument("--auto-accept", action="store_true",
@@ -170,19 +171,6 @@ def add_security_args(parser) -> None:
     group.add_argument("--http-max-connections", type=COUNT, default=0,
                        help="open HTTP connections at most (0: a quarter of the open-files limit, "
                             "at most 4096; the rest stays for the agent bus)")
-
-
-def add_metrics_args(parser) -> None:
-    from metrics.settings import DEFAULT_PORT
-    group = parser.add_argument_group("Prometheus metrics (GET /metrics on a listener of its own)")
-    group.add_argument("--metrics-host", default=None, help="address to listen on (default: the --http-host)")
-    group.add_argument("--metrics-port", type=_port, default=DEFAULT_PORT,
-                       help=f"port to listen on (default {DEFAULT_PORT}, as Ceph's mgr; 0 picks a free one)")
-    group.add_argument("--no-metrics", action="store_true", help="no metrics listener")
-    group.add_argument("--metrics-token", default=None,
-                       help="require `Authorization: Bearer TOKEN` (visible in ps: prefer --metrics-token-file)")
-    group.add_argument("--metrics-token-file", default=None, metavar="PATH",
-                       help="read the bearer token from this file (its first line)")
 
 
 def add_retention_args(parser) -> None:

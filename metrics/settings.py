@@ -13,6 +13,19 @@ class MetricsSettings(NamedTuple):
     token: str | None    # None: no Authorization required
 
 
+def add_metrics_args(parser, port_type) -> None:
+    """run.py's metrics flags (port_type: its checked 0-65535 type)."""
+    group = parser.add_argument_group("Prometheus metrics (GET /metrics on a listener of its own)")
+    group.add_argument("--metrics-host", default=None, help="address to listen on (default: the --http-host)")
+    group.add_argument("--metrics-port", type=port_type, default=DEFAULT_PORT,
+                       help=f"port to listen on (default {DEFAULT_PORT}, as Ceph's mgr; 0 picks a free one)")
+    group.add_argument("--no-metrics", action="store_true", help="no metrics listener")
+    group.add_argument("--metrics-token", default=None,
+                       help="require `Authorization: Bearer TOKEN` (visible in ps: prefer --metrics-token-file)")
+    group.add_argument("--metrics-token-file", default=None, metavar="PATH",
+                       help="read the bearer token from this file (its first line)")
+
+
 def metrics_token(token: str | None, token_file: str | None) -> str | None:
     """The bearer token from --metrics-token or the first line of --metrics-token-file (which
     keeps it out of `ps`); ValueError saying why, never quoting the token."""
