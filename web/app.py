@@ -14,6 +14,7 @@ import tornado.web
 
 from web.base import NotFoundHandler
 from web.login_throttle import LoginThrottle
+from web.ops import ops_routes
 from web.apidoc import openapi
 from web.resources import agents, capacity, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
@@ -153,7 +154,7 @@ def make_app(api, *, settings: WebSettings,
     how the live stream behaves. The stream's hub is `app.settings["stream_hub"]` (its
     client_count() is the open streams)."""
     return Application(
-        routes(),
+        ops_routes() + routes(),
         observe_http=observe_http,
         default_handler_class=NotFoundHandler,
         cookie_secret=settings.cookie_secret,

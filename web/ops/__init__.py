@@ -1,0 +1,12 @@
+"""What the API port serves outside /api/v2 for machines rather than people: the health probes
+a supervisor or load balancer asks (`/healthz`, `/readyz`) and the onboarding of a new server
+(`/bootstrap` and the agent's wheel). None of it needs a session, and none of it reveals a
+cluster."""
+from __future__ import annotations
+
+import tornado.web
+
+
+def ops_routes() -> list[tornado.web.URLSpec]:
+    """The routes outside /api/v2; web/app.py puts them before the API's."""
+    return []
