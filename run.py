@@ -4,11 +4,9 @@ default); `python run.py sim --connect ENDPOINT` runs a simulated fleet as its o
 `python run.py key ...` manages agent keys in the data dir."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import logging
-import math
 import os
 import secrets
 import signal
@@ -16,261 +14,15 @@ import socket
 import sys
 from pathlib import Path
 
-from actors.keys.cli import add_key_parser, run_key_command
-from actors.accounts.user_cli import add_user_parser, run_user_command
-from agent.keys import DEFAULT_KEY_DIR, add_server_key_args, server_key
-from metrics.settings import add_metrics_args
-from web.stream.settings import add_stream_args, stream_settings
+from actors.accounts.user_cli import run_user_command
+from actors.keys.cli import run_key_command
+from agent.keys import server_key
+from config.cli import parse_args
+from config.daemon_settings import (admin_password, auth_settings, https_context, metrics_settings, public_url,
+                                    retention_settings)
+from web.stream.settings import stream_settings
 
 log = logging.getLogger("calamari")
-
-
-
-def _number(kind, minimum, inclusive: bool):
-    """An argparse type: `kind` of the text, at least (or above) `minimum`, else a usage error
-    naming the flag (argparse adds it), never a traceback at start-up."""
-    def convert(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-        if not math.isfinite(value):   # nan and inf are floats too, and no period or load
-            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-        if value < minimum or (not inclusive and value == minimum):
-            raise argparse.ArgumentTypeError(f"must be {'at least' if inclusive else 'more than'} {minimum}")
-        return value
-    return convert
-
-
-POSITIVE_S, POSITIVE_INT, COUNT = _number(float, 0, False), _number(int, 0, False), _number(int, 0, True)
-
-
-def _port(text: str) -> int:
-    """An argparse type: a TCP port, 0 (a free one) to 65535."""
-    port = COUNT(text)
-    if port > 65535:
-        raise argparse.ArgumentTypeError("must be at most 65535")
-    return port
-
-
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-def _log_level(text: str) -> str:
-    """An argparse type: one of LOG_LEVELS, in any case (a typo used to log at INFO silently)."""
-    if text.upper() not in LOG_LEVELS:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
-    return text.upper()
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Calamari-compatible Ceph management server")
-    sub = parser.add_subparsers(dest="command")
-    parser.add_argument("--http-host", default="127.0.0.1")
-    parser.add_argument("--http-port", type=_port, default=8002, help="0 picks a free port (default 8002)")
-    parser.add_argument("--public-url", default=None,
-                        help="scheme://host[:port] of the links the API hands out (default: from "
-                             "--http-host, the port bound and --tls-cert); never taken from Host")
-    parser.add_argument("--bus-endpoint", default="tcp://127.0.0.1:8003",
-                        help="ZeroMQ endpoint the agents connect to (port 0 picks a free one)")
-    parser.add_argument("--data-dir", default="data")
-    parser.add_argument("--db", default=None,
-                        help="SQLite path or sqlite:///path (default: DATA_DIR/calamari.sqlite3), "
-                             "or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
-    parser.add_argument("--no-sim", action="store_true", help="do not start the embedded simulator")
-    parser.add_argument("--sim-clusters", type=POSITIVE_INT, default=1, help="simulated clusters (default 1)")
-    parser.add_argument("--sim-servers", type=POSITIVE_INT, default=3,
-                        help="simulated servers per cluster; the first three run mons (default 3)")
-    parser.add_argument("--sim-osds-per-server", type=POSITIVE_INT, default=4,
-                        help="OSDs per simulated server (default 4)")
-    parser.add_argument("--sim-client-load", type=_number(float, 0, True), default=4.0, metavar="MB_PER_S",
-                        help="synthetic client writes per simulated cluster, MB/s (0: idle)")
-    parser.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0,
-                        help="agent heartbeat period the daemon expects (and the simulator uses)")
-    parser.add_argument("--trend-min-span-s", type=POSITIVE_S, default=1800.0,
-                        help="days_until_full needs this much history (default 30 min; less for "
-                             "demos and tests, whose load grows fast)")
-    parser.add_argument("--stats-every", type=POSITIVE_INT, default=6, metavar="N",
-                        help="ask the favourite mon host for osd df / osd perf every N heartbeats")
-    parser.add_argument("--request-timeout-s", type=POSITIVE_S, default=60.0,
-                        help="a request fails when its job is not answered within this, or the map "
-                             "its change produces does not arrive within twice this")
-    parser.add_argument("--admin-password", default=None,
-                        help="password of the first account 'admin' (else --admin-password-file, "
-                             "else CALAMARI_ADMIN_PASSWORD, else generated and printed once); "
-                             "visible in ps: prefer --admin-password-file")
-    parser.add_argument("--admin-password-file", default=None, metavar="PATH",
-                        help="read the first account's password from this file (its first line)")
-    parser.add_argument("--max-body-bytes", type=POSITIVE_INT, default=1 << 20,
-                        help="request bodies above this answer 413 (default 1 MiB)")
-    parser.add_argument("--max-crush-map-bytes", type=POSITIVE_INT, default=8 << 20,
-                        help="the CRUSH map upload's limit (default 8 MiB: a 10,000-OSD map is "
-                             "under 1 MiB)")
-    add_security_args(parser)
-    add_metrics_args(parser, _port)
-    add_retention_args(parser)
-    add_stream_args(parser, POSITIVE_S, POSITIVE_INT)
-    parser.add_argument("--auto-accept", action="store_true",
-                        help="accept every new agent key without an operator (trusted networks only)")
-    parser.add_argument("--pending-key-max-age-s", type=POSITIVE_S, default=86_400.0,
-                        help="forget an agent key not accepted within this (default 24 h)")
-    parser.add_argument("--pending-keys-per-address", type=POSITIVE_INT, default=100,
-                        help="new agent keys waiting for acceptance from one source address at most")
-    parser.add_argument("--log-level", type=_log_level, default="INFO", help=f"{', '.join(LOG_LEVELS)} (default INFO)")
-    sim = sub.add_parser("sim", help="run a simulated fleet against a daemon started with --no-sim")
-    sim.add_argument("--connect", required=True, help="the daemon's bus endpoint")
-    add_server_key_args(sim)
-    sim.add_argument("--key-dir", default=None,
-                     help="keep the simulated servers' key pairs here (default: new ones in memory)")
-    sim.add_argument("--clusters", type=POSITIVE_INT, default=1, help="simulated clusters (default 1)")
-    sim.add_argument("--servers", type=POSITIVE_INT, default=3,
-                     help="servers per cluster; the first three run mons (default 3)")
-    sim.add_argument("--osds-per-server", type=POSITIVE_INT, default=4, help="OSDs per server (default 4)")
-    sim.add_argument("--client-load", type=_number(float, 0, True), default=4.0, metavar="MB_PER_S",
-                     help="synthetic client writes per cluster, MB/s (0: idle)")
-    sim.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0)
-    sim.add_argument("--seed", type=int, default=0)
-    sim.add_argument("--state-dir", default=None,
-                     help="keep the simulated clusters here, so a restarted fleet resumes them "
-                          "(and the keys in DIR/keys unless --key-dir; default: forgotten at exit)")
-    add_agent_parser(sub)
-    add_key_parser(sub)
-    add_user_parser(sub)
-    return parser.parse_args(argv)
-
-
-def add_security_args(parser) -> None:
-    group = parser.add_argument_group("people and programs")
-    group.add_argument("--session-idle-s", type=POSITIVE_S, default=3600.0,
-                       help="a login session unused this long ends (default 1 h)")
-    group.add_argument("--session-max-s", type=POSITIVE_S, default=12 * 3600.0,
-                       help="a login session ends this long after login, used or not (default 12 h)")
-    group.add_argument("--lockout-failures", type=COUNT, default=10,
-                       help="consecutive failed logins from one client address that lock the "
-                            "account for that address (0: never lock)")
-    group.add_argument("--lockout-account-failures", type=COUNT, default=100,
-                       help="consecutive failed logins from all addresses together that lock the "
-                            "account for every address (0: never lock)")
-    group.add_argument("--lockout-s", type=POSITIVE_S, default=900.0,
-                       help="how long a locked account stays locked (default 15 min)")
-    group.add_argument("--login-failure-delay-s", type=_number(float, 0, True), default=1.0,
-                       help="a failed login answers after this delay (default 1 s)")
-    group.add_argument("--login-in-flight-per-client", type=POSITIVE_INT, default=4,
-                       help="logins in progress at once from one client address; more answer 429")
-    group.add_argument("--login-failures-per-minute", type=POSITIVE_S, default=30.0,
-                       help="failed logins per minute one client address may make (after a burst "
-                            "of --login-failure-burst); more answer 429 with Retry-After")
-    group.add_argument("--login-failure-burst", type=POSITIVE_INT, default=10)
-    group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
-    group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
-    group.add_argument("--http-idle-timeout-s", type=POSITIVE_S, default=60.0,
-                       help="close a connection whose request headers (or next request on a "
-                            "kept-alive connection) have not all arrived within this")
-    group.add_argument("--http-body-timeout-s", type=POSITIVE_S, default=60.0,
-                       help="close a connection whose request body has not arrived within this")
-    group.add_argument("--http-max-connections", type=COUNT, default=0,
-                       help="open HTTP connections at most (0: a quarter of the open-files limit, "
-                            "at most 4096; the rest stays for the agent bus)")
-
-
-def add_retention_args(parser) -> None:
-    group = parser.add_argument_group("history kept (0: no such limit; pruned every minute, oldest first)")
-    group.add_argument("--event-max-age-days", type=float, default=30.0, help="events other than audit entries")
-    group.add_argument("--event-max-count", type=int, default=1_000_000, help="events other than audit entries")
-    group.add_argument("--audit-max-age-days", type=float, default=365.0,
-                       help="audit entries, kept apart so that no flood of other events pushes them out")
-    group.add_argument("--audit-max-count", type=int, default=1_000_000)
-    group.add_argument("--request-max-age-days", type=float, default=30.0,
-                       help="completed requests only: running ones are never deleted")
-    group.add_argument("--request-max-count", type=int, default=100_000)
-    group.add_argument("--retention-interval-s", type=float, default=60.0, help=argparse.SUPPRESS)
-
-
-def retention_settings(args):
-    from actors.storage.retention import Retention, RetentionSettings
-    try:
-        return RetentionSettings(Retention.of(args.event_max_age_days, args.event_max_count),
-                                 Retention.of(args.request_max_age_days, args.request_max_count),
-                                 audit=Retention.of(args.audit_max_age_days, args.audit_max_count),
-                                 interval_s=args.retention_interval_s)
-    except ValueError as exc:
-        raise SystemExit(f"calamari: retention: {exc}") from None
-
-
-def admin_password(args) -> str | None:
-    """The first account's password from the flag, the file or the environment (None: generate
-    one); SystemExit with one line if the file cannot be read or the password is weak."""
-    from actors.facade.accounts import check_password
-    source, password = "--admin-password", args.admin_password
-    if not password and args.admin_password_file:
-        source = "--admin-password-file"
-        try:
-            lines = Path(args.admin_password_file).read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SystemExit(f"calamari: cannot read {args.admin_password_file}: {exc}") from None
-        password = lines[0] if lines else ""
-        if not password:
-            raise SystemExit(f"calamari: {args.admin_password_file} holds no password")
-    if not password:
-        source, password = "CALAMARI_ADMIN_PASSWORD", os.environ.get("CALAMARI_ADMIN_PASSWORD")
-    if not password:
-        return None
-    problems = check_password(password, "admin").get("password")
-    if problems:   # never echo the password itself: the terminal or a log may keep it
-        raise SystemExit(f"calamari: the admin password from {source} {'; '.join(problems)}")
-    return password
-
-
-def auth_settings(args):
-    from actors.accounts.auth_settings import AuthSettings
-    try:
-        return AuthSettings(session_idle_s=args.session_idle_s, session_max_s=args.session_max_s,
-                            lockout_failures=args.lockout_failures, lockout_s=args.lockout_s,
-                            lockout_account_failures=args.lockout_account_failures)
-    except ValueError as exc:
-        raise SystemExit(str(exc)) from None
-
-
-def https_context(args):
-    """The TLS context for --tls-cert/--tls-key, None for plain HTTP; SystemExit on bad files."""
-    if not (args.tls_cert or args.tls_key):
-        return None
-    if not (args.tls_cert and args.tls_key):
-        raise SystemExit("--tls-cert and --tls-key go together")
-    from web.security import tls_context
-    try:
-        return tls_context(args.tls_cert, args.tls_key)
-    except (OSError, ValueError) as exc:     # ssl.SSLError is an OSError
-        raise SystemExit(f"cannot use the TLS certificate/key: {exc}") from None
-
-
-def public_url(flag: str | None, bound_url: str) -> str:
-    """scheme://host[:port] without a trailing slash; SystemExit for anything else."""
-    from urllib.parse import urlsplit
-    if not flag:
-        return bound_url
-    parts = urlsplit(flag.rstrip("/"))
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
-        raise SystemExit(f"calamari: --public-url must be http(s)://HOST[:PORT], got {flag!r}")
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def add_agent_parser(sub) -> None:
-    agent = sub.add_parser("agent", help="run the agent of a real Ceph server")
-    agent.add_argument("--connect", required=True, help="the daemon's bus endpoint, tcp://HOST:PORT")
-    add_server_key_args(agent)
-    agent.add_argument("--key-dir", default=DEFAULT_KEY_DIR,
-                       help="where this agent's key pair lives (agent.key, agent.key_secret; made if absent)")
-    agent.add_argument("--fqdn", default=None, help="this server's name (default: the host's FQDN)")
-    agent.add_argument("--ceph-conf", default="/etc/ceph/ceph.conf")
-    agent.add_argument("--keyring", default=None, help="default: the one ceph.conf names")
-    agent.add_argument("--ceph-name", default="client.admin",
-                       help="the cephx user the agent connects as (README: the capabilities it needs)")
-    agent.add_argument("--admin-socket-dir", default="/var/run/ceph")
-    agent.add_argument("--log-dir", default="/var/log/ceph")
-    agent.add_argument("--heartbeat-s", type=POSITIVE_S, default=10.0)
-    agent.add_argument("--watch-s", type=float, default=0.5,
-                       help="how often to check the map epochs between beats (0: never)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,16 +240,6 @@ async def run_daemon(args) -> int:
             bus.stop()
         system.stop()
     return 0
-
-
-def metrics_settings(args):
-    """The metrics listener's settings (None: --no-metrics); SystemExit with one line for a
-    token that cannot be used."""
-    from metrics.settings import metrics_settings as settings_of
-    try:
-        return settings_of(args, args.http_host)
-    except ValueError as exc:
-        raise SystemExit(f"calamari: {exc}") from None
 
 
 def start_metrics(settings, tls, system, args):
