@@ -8,8 +8,10 @@ so `osd/command` is listed before `osd/<id>` merely for the reader.
 """
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
+import tornado.log
 import tornado.web
 
 from web.base import NotFoundHandler
@@ -140,11 +142,26 @@ class Application(tornado.web.Application):
         self._templates = route_templates()
 
     def log_request(self, handler: tornado.web.RequestHandler) -> None:
-        super().log_request(handler)
+        log_access(handler)
         if self._observe_http is not None:
             route = self._templates.get((type(handler), frozenset(handler.path_kwargs)), "unmatched")
             seconds = None if getattr(handler, "long_lived", False) else handler.request.request_time()
             self._observe_http(route, handler.request.method or "", handler.get_status(), seconds)
+
+
+def log_access(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access line (tornado.access, its levels by status) naming the path without the
+    query string, with the fields the JSON log format writes (config/log_format.py)."""
+    status, request = handler.get_status(), handler.request
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if not tornado.log.access_log.isEnabledFor(level):
+        return
+    duration_ms = round(1000.0 * request.request_time(), 2)
+    tornado.log.access_log.log(level, "%d %s %s (%s) %.2fms", status, request.method, request.path,
+                               request.remote_ip, duration_ms,
+                               extra={"method": request.method, "path": request.path, "status": status,
+                                      "duration_ms": duration_ms,
+                                      "request_id": getattr(handler, "http_request_id", None)})
 
 
 def make_app(api, *, settings: WebSettings,

@@ -25,6 +25,7 @@ from actors.accounts import roles
 from actors.cluster.queries import Query
 from actors.json_bytes import JsonBytes
 from actors.errors import DomainError
+from bus import log_context
 from web import auth, conditional, limits, security
 from web.bridge import resolve
 from web.errors import ApiError, error_body
@@ -54,11 +55,21 @@ class BaseHandler(RequestHandler):
     query: dict = {}
     writes: dict = {}
     version_etag: str | None = None  # this GET's ETag from the version of its cluster read, if any
+    _http_request_id: str | None = None
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Request-Id", self.http_request_id)   # here: an error answer keeps it
         security.apply_headers(self)
+
+    @property
+    def http_request_id(self) -> str:
+        """This HTTP request's id (the caller's X-Request-Id when it is a plain id): in the answer's
+        X-Request-Id header and the request_id of its log lines (not the 202's Ceph request_id)."""
+        if self._http_request_id is None:
+            self._http_request_id = log_context.new_request_id(self.request.headers.get("X-Request-Id"))
+        return self._http_request_id
 
     # the seam -------------------------------------------------------------------------------
     @property
@@ -121,6 +132,8 @@ class BaseHandler(RequestHandler):
         return cls.required_roles.get(method, roles.default_required(method))
 
     async def prepare(self) -> None:
+        # The handler runs in a task of its own: what it logs, and the tasks it starts, carry the id.
+        log_context.bind(request_id=self.http_request_id)
         method = self.request.method
         if method not in self.allowed_methods():
             raise ApiError(405, f'Method "{method}" not allowed.')
