@@ -166,10 +166,11 @@ def log_access(handler: tornado.web.RequestHandler) -> None:
 
 def make_app(api, *, settings: WebSettings,
              observe_http: Callable[[str, str, int, float | None], None] | None = None,
-             stream: StreamSettings | None = None) -> tornado.web.Application:
+             stream: StreamSettings | None = None, bootstrap=None) -> tornado.web.Application:
     """observe_http: told of every answer (metrics/daemon.py DaemonMetrics.observe_http); stream:
     how the live stream behaves. The stream's hub is `app.settings["stream_hub"]` (its
-    client_count() is the open streams)."""
+    client_count() is the open streams). bootstrap: what /bootstrap serves (web/ops/bootstrap.py
+    Bootstrap; None: /bootstrap answers 404)."""
     return Application(
         ops_routes() + routes(),
         observe_http=observe_http,
@@ -178,6 +179,7 @@ def make_app(api, *, settings: WebSettings,
         api=api,
         web=settings,
         stream_hub=StreamHub(api.notices, stream or StreamSettings(), api_check(api)),
+        bootstrap=bootstrap,
         openapi=openapi.document(ROUTES, settings),
         login_throttle=LoginThrottle(settings.login_in_flight_per_client, settings.login_failures_per_minute,
                                      settings.login_failure_burst),
