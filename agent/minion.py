@@ -36,6 +36,7 @@ returns at once, so a change reaches the manager in about `watch_s`, not a whole
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import uuid
@@ -47,7 +48,7 @@ import zmq.asyncio
 
 from agent.backend import CephBackend
 from agent.refusal import retry_period, retry_when_refused, stop_watching, watch_handshakes
-from bus import protocol
+from bus import log_context, protocol
 from bus.curve import KeyPair, new_keypair
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
@@ -174,7 +175,10 @@ class Minion:
         self._sock = self._monitor = None
 
     def _spawn(self, coro) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
+        # Its log records name this agent (many minions share a host loop in the simulator).
+        context = contextvars.copy_context()
+        context.run(log_context.bind, fqdn=self.agent_id)
+        task = asyncio.get_running_loop().create_task(coro, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
 
@@ -182,6 +186,12 @@ class Minion:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("agent %s: task failed", self.agent_id, exc_info=task.exception())
+
+    @staticmethod
+    def _off_loop(executor: ThreadPoolExecutor, fn, *args) -> asyncio.Future:
+        """fn(*args) on an executor thread, in a copy of this task's context (run_in_executor
+        alone drops it): the backend's log records name the agent too."""
+        return asyncio.get_running_loop().run_in_executor(executor, contextvars.copy_context().run, fn, *args)
 
     def _dark(self) -> bool:
         return bool(getattr(self.backend, "dark", False))
@@ -221,8 +231,7 @@ class Minion:
             if self._dark():
                 continue
             try:
-                fields = await loop.run_in_executor(self._beat_executor,
-                                                    self.backend.changed_cluster_heartbeats)
+                fields = await self._off_loop(self._beat_executor, self.backend.changed_cluster_heartbeats)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the next check or beat tries again
@@ -237,9 +246,8 @@ class Minion:
         if self._dark():
             self._stats["beats_suppressed"] += 1
             return
-        loop = asyncio.get_running_loop()
         try:
-            messages = await loop.run_in_executor(self._beat_executor, self._build_beats)
+            messages = await self._off_loop(self._beat_executor, self._build_beats)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a backend failure skips this beat only
@@ -295,8 +303,7 @@ class Minion:
             await asyncio.sleep(latency)
             if self._expired(job):
                 return
-        loop = asyncio.get_running_loop()
-        succeeded, frames = await loop.run_in_executor(self._executor, self._run_job, job)
+        succeeded, frames = await self._off_loop(self._executor, self._run_job, job)
         self._stats["jobs_succeeded" if succeeded else "jobs_failed"] += 1
         self._send_result(job, frames)
 

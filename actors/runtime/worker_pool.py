@@ -22,6 +22,8 @@ from typing import Any
 
 import pykka
 
+from bus import log_context
+
 log = logging.getLogger(__name__)
 
 BATCH = 64            # messages one actor handles before the next runnable actor's turn
@@ -45,10 +47,13 @@ class ActorPool:
     def _work(self) -> None:
         while True:
             actor = self._runnable.get()
+            scope = log_context.enter(actor.log_scope)   # what the turn logs names its actor
             try:
                 actor._run_turn()
             except BaseException:  # noqa: BLE001 - one actor's turn must never end a worker
                 log.exception("%s: an actor's turn failed", self.name)
+            finally:
+                log_context.unbind(scope)
 
 
 class _Inbox:
@@ -105,6 +110,7 @@ class PooledActor(pykka.ThreadingActor):
     """A pykka actor run by an ActorPool (ThreadingActor only for its Future type)."""
 
     _started = False   # on_start has run (on the actor's first turn)
+    log_scope: dict[str, str] | None = None   # fields its turns' log records carry (bus/log_context.py)
 
     def _pool(self) -> ActorPool:
         return default_pool()

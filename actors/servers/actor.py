@@ -31,6 +31,7 @@ class ServerActor(PooledActor, Actor):   # pooled: one per server, 10,000 of the
                  restored: ServerRecord | None = None, late: bool = False):
         super().__init__()
         self.fqdn = fqdn
+        self.log_scope = {"fqdn": fqdn}
         # Silence is measured from the later of last contact and our own start, so a restarted
         # daemon gives agents a full period to reconnect before calling them late.
         self.started_at = started_at
