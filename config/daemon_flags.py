@@ -3,20 +3,21 @@ from __future__ import annotations
 
 import argparse
 
-from config.types import COUNT, LOG_LEVELS, NON_NEGATIVE, POSITIVE_INT, POSITIVE_S, log_level, port
+from config.types import COUNT, LOG_LEVELS, NON_NEGATIVE, POSITIVE_INT, POSITIVE_S, log_format, log_level, port
 from metrics.settings import add_metrics_args
 from web.stream.settings import add_stream_args
 
 
 def add_daemon_args(parser) -> None:
-    parser.add_argument("--http-host", default="127.0.0.1")
+    parser.add_argument("--http-host", default="127.0.0.1", help="address the API listens on")
     parser.add_argument("--http-port", type=port, default=8002, help="0 picks a free port (default 8002)")
     parser.add_argument("--public-url", default=None,
                         help="scheme://host[:port] of the links the API hands out (default: from "
                              "--http-host, the port bound and --tls-cert); never taken from Host")
     parser.add_argument("--bus-endpoint", default="tcp://127.0.0.1:8003",
                         help="ZeroMQ endpoint the agents connect to (port 0 picks a free one)")
-    parser.add_argument("--data-dir", default="data")
+    parser.add_argument("--data-dir", default="data",
+                        help="the database, the bus key pair and the cookie secret (made owner-only)")
     parser.add_argument("--db", default=None,
                         help="SQLite path or sqlite:///path (default: DATA_DIR/calamari.sqlite3), "
                              "or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
@@ -60,6 +61,8 @@ def add_daemon_args(parser) -> None:
     parser.add_argument("--pending-keys-per-address", type=POSITIVE_INT, default=100,
                         help="new agent keys waiting for acceptance from one source address at most")
     parser.add_argument("--log-level", type=log_level, default="INFO", help=f"{', '.join(LOG_LEVELS)} (default INFO)")
+    parser.add_argument("--log-format", type=log_format, default="text",
+                        help="text, or json: one JSON object a line (default text)")
 
 
 def add_security_args(parser) -> None:
@@ -83,7 +86,8 @@ def add_security_args(parser) -> None:
     group.add_argument("--login-failures-per-minute", type=POSITIVE_S, default=30.0,
                        help="failed logins per minute one client address may make (after a burst "
                             "of --login-failure-burst); more answer 429 with Retry-After")
-    group.add_argument("--login-failure-burst", type=POSITIVE_INT, default=10)
+    group.add_argument("--login-failure-burst", type=POSITIVE_INT, default=10,
+                       help="failed logins one client address may make at once before the per-minute rate applies")
     group.add_argument("--tls-cert", default=None, help="PEM certificate (chain): serve HTTPS")
     group.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
     group.add_argument("--http-idle-timeout-s", type=POSITIVE_S, default=60.0,
@@ -98,12 +102,12 @@ def add_security_args(parser) -> None:
 
 def add_retention_args(parser) -> None:
     group = parser.add_argument_group("history kept (0: no such limit; pruned every minute, oldest first)")
-    group.add_argument("--event-max-age-days", type=float, default=30.0, help="events other than audit entries")
-    group.add_argument("--event-max-count", type=int, default=1_000_000, help="events other than audit entries")
-    group.add_argument("--audit-max-age-days", type=float, default=365.0,
+    group.add_argument("--event-max-age-days", type=NON_NEGATIVE, default=30.0, help="events other than audit entries")
+    group.add_argument("--event-max-count", type=COUNT, default=1_000_000, help="events other than audit entries")
+    group.add_argument("--audit-max-age-days", type=NON_NEGATIVE, default=365.0,
                        help="audit entries, kept apart so that no flood of other events pushes them out")
-    group.add_argument("--audit-max-count", type=int, default=1_000_000)
-    group.add_argument("--request-max-age-days", type=float, default=30.0,
+    group.add_argument("--audit-max-count", type=COUNT, default=1_000_000, help="audit entries")
+    group.add_argument("--request-max-age-days", type=NON_NEGATIVE, default=30.0,
                        help="completed requests only: running ones are never deleted")
-    group.add_argument("--request-max-count", type=int, default=100_000)
-    group.add_argument("--retention-interval-s", type=float, default=60.0, help=argparse.SUPPRESS)
+    group.add_argument("--request-max-count", type=COUNT, default=100_000, help="completed requests")
+    group.add_argument("--retention-interval-s", type=POSITIVE_S, default=60.0, help=argparse.SUPPRESS)

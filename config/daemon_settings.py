@@ -2,8 +2,10 @@
 (SystemExit) when the flags cannot be used together or name something unusable."""
 from __future__ import annotations
 
-import os
+import logging
 from pathlib import Path
+
+log = logging.getLogger("calamari")
 
 
 def retention_settings(args):
@@ -18,12 +20,12 @@ def retention_settings(args):
 
 
 def admin_password(args) -> str | None:
-    """The first account's password from the flag, the file or the environment (None: generate
-    one); SystemExit with one line if the file cannot be read or the password is weak."""
+    """The first account's password from --admin-password (or its key in the configuration file,
+    or CALAMARI_ADMIN_PASSWORD: config/cli.py layers them), else --admin-password-file (None:
+    generate one); SystemExit with one line if the file cannot be read or the password is weak."""
     from actors.facade.accounts import check_password
-    source, password = "--admin-password", args.admin_password
+    password = args.admin_password
     if not password and args.admin_password_file:
-        source = "--admin-password-file"
         try:
             lines = Path(args.admin_password_file).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
@@ -32,13 +34,28 @@ def admin_password(args) -> str | None:
         if not password:
             raise SystemExit(f"calamari: {args.admin_password_file} holds no password")
     if not password:
-        source, password = "CALAMARI_ADMIN_PASSWORD", os.environ.get("CALAMARI_ADMIN_PASSWORD")
-    if not password:
         return None
     problems = check_password(password, "admin").get("password")
     if problems:   # never echo the password itself: the terminal or a log may keep it
-        raise SystemExit(f"calamari: the admin password from {source} {'; '.join(problems)}")
+        raise SystemExit(f"calamari: the admin password from {password_source(args)} {'; '.join(problems)}")
     return password
+
+
+def password_source(args) -> str:
+    """Where the admin password came from, as the operator wrote it (a flag, a file, a variable)."""
+    key = "admin_password" if args.admin_password else "admin_password_file"
+    return getattr(args, "sources", {}).get(key, f"--{key.replace('_', '-')}")
+
+
+def warn_if_password_ignored(store, password: str | None, args) -> None:
+    """A password given on a later start changes nothing: say so, rather than let the operator
+    believe the admin password is now the new one."""
+    from actors.runtime.base import ask
+    from actors.storage.messages import CountUsers
+    if password and ask(store, CountUsers).result(30) > 0:
+        log.warning("the admin password from %s is ignored: it only sets the first account's password on "
+                    "the first start; change a password with the API (PUT api/v2/user/ID) or the calamari "
+                    "command", password_source(args))
 
 
 def auth_settings(args):

@@ -6,21 +6,19 @@ daemon runs: the daemon reads the lock state from the database at every login.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
+from actors.keys.cli import add_data_args
 from store.db import missing_database
 
 
 def add_user_parser(sub) -> None:
     user = sub.add_parser("user", help="account administration on the manager's host")
-    # SUPPRESS: given after `user` they apply, else the daemon's own --data-dir/--db (and defaults).
-    user.add_argument("--data-dir", default=argparse.SUPPRESS, help="the daemon's data dir")
-    user.add_argument("--db", default=argparse.SUPPRESS, help="its database, if not in the data dir")
+    add_data_args(user)
     actions = user.add_subparsers(dest="user_command", required=True)
-    actions.add_parser("unlock", help="clear failed-login counts and locks of accounts").add_argument(
+    add_data_args(actions.add_parser("unlock", help="clear failed-login counts and locks of accounts")).add_argument(
         "usernames", nargs="+", metavar="USERNAME")
 
 

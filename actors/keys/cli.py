@@ -22,14 +22,22 @@ DONE = {"accept": "accepted", "reject": "rejected", "delete": "deleted"}
 
 def add_key_parser(sub) -> None:
     key = sub.add_parser("key", help="list, accept, reject or delete agent keys; print the bus key")
-    # SUPPRESS: given after `key` they apply, else the daemon's own --data-dir/--db (and defaults).
-    key.add_argument("--data-dir", default=argparse.SUPPRESS, help="the daemon's data dir")
-    key.add_argument("--db", default=argparse.SUPPRESS, help="its database, if not in the data dir")
+    add_data_args(key)
     actions = key.add_subparsers(dest="key_command", required=True)
-    actions.add_parser("list", help="every agent key: id, status, fingerprint")
+    add_data_args(actions.add_parser("list", help="every agent key: id, status, fingerprint"))
     for verb, text in VERBS.items():
-        actions.add_parser(verb, help=text).add_argument("ids", nargs="+", metavar="ID")
-    actions.add_parser("server", help="print the manager's public bus key (an agent's --server-key)")
+        add_data_args(actions.add_parser(verb, help=text)).add_argument("ids", nargs="+", metavar="ID")
+    add_data_args(actions.add_parser("server", help="print the manager's public bus key (an agent's --server-key)"))
+
+
+def add_data_args(parser):
+    """--data-dir / --db, wherever they come on the command line (`key --data-dir D list` as
+    `key list --data-dir D`). SUPPRESS: not given here, the daemon's own flags (or its
+    configuration file's data_dir / db, or the defaults) apply."""
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="the daemon's data dir (default: data_dir in its configuration file, else data)")
+    parser.add_argument("--db", default=argparse.SUPPRESS, help="its database, if not in the data dir")
+    return parser
 
 
 def run_key_command(args) -> int:
@@ -70,6 +78,9 @@ def _with_store(db: str, args) -> int:
                 print(f"{row['id']:<40} {row['status']:<9} {row['fingerprint'] or '-'}")
             return 0
         for minion_id in args.ids:
+            if already(store, minion_id, DONE[args.key_command]):
+                print(f"{minion_id}: already {DONE[args.key_command]}")
+                continue
             if args.key_command == "delete":
                 change = key_admin.delete_key(store, minion_id, emit)
             else:
@@ -85,3 +96,11 @@ def _with_store(db: str, args) -> int:
     finally:
         pykka.ActorRegistry.stop_all(block=True, timeout=10)
     return 1 if failures else 0
+
+
+def already(store, minion_id: str, status: str) -> bool:
+    """The key is in the state asked for: done, not an error (a script may run twice)."""
+    from actors.runtime.base import ask
+    from actors.storage.messages import GetKey
+    key = ask(store, lambda r: GetKey(minion_id, r)).result(30)
+    return key is not None and key["status"] == status
