@@ -68,6 +68,8 @@ class Peers:
     publish_fleet_row: Callable[[str, dict], None] | None = None
     # note_contact(fqdn, last contact | None): a managed server's latest contact, for GET fleet
     note_contact: Callable[[str, float | None], None] | None = None
+    # note_synced(fsid): the cluster caught up once since start, for the readiness probe
+    note_synced: Callable[[str], None] | None = None
     # what just happened, for the live stream and the metrics (actors/notices.py); by default
     # one nobody listens to
     notices: Notices = field(default_factory=Notices)

@@ -24,12 +24,13 @@ from actors.events import INFO, Event
 from actors.storage.event_reader import EventReader
 from actors.storage.eventer import Eventer
 from actors.facade.daemon_api import DaemonApi
+from actors.facade.readiness import Readiness
 from actors.runtime.gc_steward import GcSteward
 from actors.keys.keyring import KeyRing
 from actors.messages import EmitEvents, Restored
 from actors.notices import Notices
 from actors.servers.records import row_to_record
-from actors.storage.actor import StoreActor, redact
+from actors.storage.actor import StoreActor, WriteHealth, redact
 from actors.requests.tracker import RequestTracker
 from actors.storage.retention import DAY_S, Due, RetentionSettings
 from actors.accounts.roles import ADMIN
@@ -101,7 +102,8 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     notices = notices or Notices()
     metrics = DaemonMetrics(DaemonSources())   # counting from the first event on; sources below
     notices.subscribe(metrics.on_notice)
-    store, state = _open_store(db, notices)
+    write_health = WriteHealth()
+    store, state = _open_store(db, notices, write_health)
     eventer = Eventer.start(store)
     keyring = KeyRing(store, eventer, auto_accept=auto_accept, **(key_limits or {}))
     keyring.restore(state.keys)
@@ -131,7 +133,9 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     api = DaemonApi(dispatcher, directory, store, tracker, eventer=eventer, keyring=keyring,
                     events=start_event_reader(db, store), history=start_event_reader(db, store), auth=auth, call_timeout_s=timings.call_timeout_s,
                     heartbeat_s=timings.heartbeat_s, server_late_s=timings.server_late_s,
-                    bus_stats=bus_stats, notices=notices)
+                    bus_stats=bus_stats, notices=notices,
+                    readiness=Readiness(store, write_health, dispatcher.unsynced_count,
+                                        None if bus is None else lambda: bus.running).reasons)
     metrics.sources = DaemonSources(
         bus_stats=None if bus is None else lambda: bus.stats, heartbeat_counts=dispatcher.heartbeat_counts,
         server_states=api.server_states, pending_keys=keyring.pending_count,
@@ -142,10 +146,10 @@ def build_daemon(db: str, timings: Timings, tick_period_s: float = 1.0,
     return ActorSystem(store, eventer, directory, dispatcher, api, ticker, keyring, steward, bus, notices, metrics)
 
 
-def _open_store(db: str, notices: Notices):
+def _open_store(db: str, notices: Notices, write_health: WriteHealth):
     """(the StoreActor, its LoadState answer); StartupError in one line if the database is unusable."""
     opened: Future = Future()
-    store = StoreActor.start(db, opened=opened, notices=notices)
+    store = StoreActor.start(db, opened=opened, notices=notices, write_health=write_health)
     try:
         opened.result(STARTUP_TIMEOUT_S)
     except Exception as exc:  # noqa: BLE001 - whatever the driver raises, said in one line

@@ -55,6 +55,7 @@ class ClusterActor(Actor):
         self.sync = SyncState(timings.fetch_timeout_s)
         self.fetches: dict[str, int] = {}   # job id of a fetch out -> its number (SyncState)
         self.confirm_current = False        # after a restore: tell the tracker once the map is current
+        self.synced = False                 # caught up once since start (_note_synced)
         self.services: tuple = ()
         self.server_fqdns: tuple = ()   # where its services run, for its fleet row (per services change)
         self.stats = ClusterStats()
@@ -93,6 +94,7 @@ class ClusterActor(Actor):
         for sync_type in TRACKED_TYPES:
             self._tell_tracker(sync_type)
         self.confirm_current = True
+        self._note_synced()   # one restored late has nothing coming to wait for
         self._publish()
 
     # --- heartbeats and fetches ----------------------------------------------------------------
@@ -118,6 +120,7 @@ class ClusterActor(Actor):
                 self._fetch(minion, sync_type)
         self._warn_of_replacements(now)
         self._confirm_current()
+        self._note_synced()
         if message.heartbeat.stats is not None:   # agents that send none serve no get_cluster_stats
             self._take_stats(message.heartbeat.stats, now)
             self._fetch_osd_stats_when_due(now)
@@ -249,6 +252,7 @@ class ClusterActor(Actor):
         self.peers.store.tell(SaveSyncObject(self.fsid, self.name, sync_type, version, data, now))
         self._save_cluster()
         self._confirm_current()
+        self._note_synced()
         self._publish()   # the fleet row shows the new health, OSD and mon counts at once
 
     def _confirm_current(self) -> None:
@@ -259,6 +263,16 @@ class ClusterActor(Actor):
             return
         self.confirm_current = False
         self.peers.tracker.tell(MapCurrent(self.fsid, int(osd_map.version)))
+
+    def _note_synced(self) -> None:
+        """Once since start: every map held is as new as the favourite's heartbeats say, or the
+        cluster is late (its agents are silent: nothing is coming, and what is stored is what we
+        serve). The readiness probe (web/ops/health.py) waits for every cluster's."""
+        if self.synced or self.peers.note_synced is None:
+            return
+        if self.late or (self.favourite is not None and self.sync.current()):
+            self.synced = True
+            self.peers.note_synced(self.fsid)
 
     # --- derived outputs --------------------------------------------------------------------
     def _emit_map_events(self, sync_type: str, old, new, now: float) -> None:
@@ -361,6 +375,7 @@ class ClusterActor(Actor):
             self.late = True
             self._save_cluster()   # before the event: see heartbeat()
             self._emit(WARNING, f"Cluster '{self.name}' is late reporting in", message.now)
+            self._note_synced()
 
     # --- changes -------------------------------------------------------------------------
     @handles(PlanChange)

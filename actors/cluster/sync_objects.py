@@ -147,6 +147,11 @@ class SyncState:
         self.types[sync_type] = state
         return True, fetch_again
 
+    def current(self) -> bool:
+        """No type's reported version is newer than the copy held: nothing is left to fetch."""
+        return not any(is_newer(sync_type, state.known_version, state.version)
+                       for sync_type, state in self.types.items())
+
     def data(self, sync_type: str):
         return self.types[sync_type].data
 

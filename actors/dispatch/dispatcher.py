@@ -42,6 +42,7 @@ class Dispatcher:
         self.query_cache = read_models.query_cache
         self.fleet_rows, self.server_contact = read_models.fleet_rows, read_models.server_contact
         self.contact_times = read_models.contact_times
+        self.unsynced_count = read_models.unsynced_count
 
     def tick(self, now: float | None = None) -> None:
         self._ticks.tick(self._clock() if now is None else now)
@@ -83,4 +84,4 @@ def base_peers(store, eventer, directory, registry: ActorRegistry, read_models: 
     return Peers(store=store, eventer=eventer, directory=directory, send_job=jobs.send_job,
                  cluster_ref=registry.cluster_ref, publish_cluster=read_models.publish_cluster,
                  share_queries=read_models.share_queries, publish_fleet_row=read_models.publish_fleet_row,
-                 note_contact=read_models.note_contact)
+                 note_contact=read_models.note_contact, note_synced=read_models.note_synced)

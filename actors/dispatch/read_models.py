@@ -1,6 +1,7 @@
 """What the web tier reads without a trip through an actor: each cluster's summary (GET
-cluster), its fleet row (GET fleet) and its QueryCache (actors/cluster/queries.py), published by
-the ClusterActors; and each managed server's last contact, noted by the ServerDirectory."""
+cluster), its fleet row (GET fleet), its QueryCache (actors/cluster/queries.py) and whether it
+synced since start (the readiness probe), published by the ClusterActors; and each managed
+server's last contact, noted by the ServerDirectory."""
 from __future__ import annotations
 
 import threading
@@ -16,6 +17,7 @@ class ReadModels:
         self._query_caches: dict[str, object] = {}      # fsid -> its ClusterActor's QueryCache
         self._fleet_rows: dict[str, dict] = {}          # fsid -> its row (actors/cluster/views/fleet.py)
         self._contacts: dict[str, float | None] = {}    # managed server fqdn -> last contact
+        self._synced: set[str] = set()                  # clusters synced since this start
 
     def publish_cluster(self, fsid: str, summary: dict | None) -> None:
         """A summary of a forgotten cluster is not kept: the registry is asked under this lock,
@@ -37,6 +39,19 @@ class ReadModels:
     def fleet_rows(self) -> list[dict]:
         with self._lock:
             return list(self._fleet_rows.values())
+
+    def note_synced(self, fsid: str) -> None:
+        """The cluster caught up since start (ClusterActor._note_synced); like publish_cluster, a
+        forgotten cluster's is not kept."""
+        with self._lock:
+            if self._registry.cluster_ref(fsid) is not None:
+                self._synced.add(fsid)
+
+    def unsynced_count(self) -> int:
+        """How many known clusters have not caught up since start (a set difference: microseconds
+        at a thousand clusters, cheap enough for a load balancer's probe every second)."""
+        with self._lock:
+            return len(self._registry.cluster_fsids() - self._synced)
 
     def note_contact(self, fqdn: str, last_contact: float | None) -> None:
         """A managed server's latest contact; None: no longer managed (forgotten, inferred)."""
@@ -77,3 +92,4 @@ class ReadModels:
             self._summaries.pop(fsid, None)
             self._query_caches.pop(fsid, None)
             self._fleet_rows.pop(fsid, None)
+            self._synced.discard(fsid)

@@ -50,6 +50,10 @@ class ActorRegistry:
         with self._lock:
             return self._servers.get(fqdn)
 
+    def cluster_fsids(self) -> set[str]:
+        with self._lock:
+            return set(self._clusters)
+
     def servers_and_clusters(self) -> tuple[list[pykka.ActorRef], list[pykka.ActorRef]]:
         """Every server's and cluster's actor, each list in the order they were first seen."""
         with self._lock:

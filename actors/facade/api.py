@@ -71,6 +71,10 @@ class Api(Protocol):
     def server_logs(self, fqdn: str) -> Future: ...              # [path, ...]
     def server_log(self, fqdn: str, path: str, lines: int) -> Future: ...   # {"lines": text}
 
+    # Not a Future: why the daemon is not ready for traffic ([] when it is), fixed phrases that
+    # name no cluster; cheap and non-blocking (GET /readyz; actors/facade/readiness.py).
+    def readiness(self) -> list[str]: ...
+
     # users and sessions (a user dict: {id, username, email, is_admin, role}) -------------------
     def authenticate(self, username: str, password: str) -> Future: ...  # user dict or None (also locked)
     def create_session(self, user_id: int) -> Future: ...        # token str

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 import pykka
 
@@ -36,7 +37,7 @@ class DaemonApi:
                  history: pykka.ActorRef | None = None,
                  auth: AuthSettings | None = None, call_timeout_s: float = CALL_TIMEOUT_S, clock=time.time,
                  bus_stats=None, heartbeat_s: float = 10.0, server_late_s: float = 30.0,
-                 notices: Notices | None = None):
+                 notices: Notices | None = None, readiness: Callable[[], list[str]] | None = None):
         """clusters: the Dispatcher (actors/dispatch/dispatcher.py); eventer: where events go;
         keyring: the bus's gate (None: keys change in the store only); events: the EventReader
         (actors/storage/event_reader.py) that lists events, None: the store; history: the one
@@ -44,8 +45,9 @@ class DaemonApi:
         limits and lockout policy; call_timeout_s: one agent's time in a synchronous call;
         bus_stats() -> the bus's counters, None: no bus; heartbeat_s: the raw history's step;
         server_late_s: when GET fleet counts a server late (Timings.server_late_s); notices: what the
-        actors tell has happened (actors/notices.py), which the live stream follows (`self.notices`).
-        Unit tests leave out what they do not use."""
+        actors tell has happened (actors/notices.py), which the live stream follows (`self.notices`);
+        readiness() -> why the daemon is not ready, [] when it is (actors/facade/readiness.py),
+        None: always ready. Unit tests leave out what they do not use."""
         auth = auth or AuthSettings()
         emit = emitter(eventer)
         self.notices = notices or Notices()
@@ -95,6 +97,7 @@ class DaemonApi:
         self.list_keys, self.get_key = self._keys.list_keys, self._keys.get_key
         self.update_key, self.delete_key = self._keys.update_key, self._keys.delete_key
         self.bus_stats = self._keys.bus_stats
+        self.readiness = readiness or list
 
     def tick(self) -> None:
         """On the ticker thread: summaries of refused anonymous writes, then lockouts run out."""

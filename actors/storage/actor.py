@@ -50,6 +50,12 @@ def _entity(message) -> str:
     return " ".join(parts) or "-"
 
 
+class WriteHealth:
+    """Whether the store's last write failed, read from other threads (the readiness probe):
+    one attribute, whose reads and writes are atomic."""
+    failing = False
+
+
 def _write(*message_types: type, undo: Callable | None = None) -> Callable:
     """A fire-and-forget write: one transaction; failure -> rollback, log, count, carry on.
     undo(self): forget what the write cached in memory, once it is rolled back."""
@@ -59,10 +65,12 @@ def _write(*message_types: type, undo: Callable | None = None) -> Callable:
             try:
                 with self._db.atomic():
                     fn(self, message)
+                self.write_health.failing = False
             except Exception:  # noqa: BLE001 - a bad write must not stop the store
                 if undo is not None:
                     undo(self)
                 self.failed_writes += 1
+                self.write_health.failing = True
                 log.exception("store: %s failed for %s; rolled back",
                               type(message).__name__, _entity(message))
         return handles(*message_types)(run)
@@ -84,16 +92,18 @@ class StoreActor(Actor):
     """Persists servers, clusters, maps, events, users, sessions and agent keys."""
 
     def __init__(self, database: str, clock: Callable[[], float] = time.time, opened: Future | None = None,
-                 notices: Notices | None = None):
+                 notices: Notices | None = None, write_health: WriteHealth | None = None):
         """opened: completed once the database is open, or with the reason it cannot be (the
         daemon's start-up turns that into one clear line instead of a dead store); notices: told
-        of the events saved, with their ids, once they are committed (EventsSaved)."""
+        of the events saved, with their ids, once they are committed (EventsSaved); write_health:
+        where the outcome of each write is noted, for whoever asks if the store can write."""
         super().__init__()
         self._url = str(database)
         self._clock = clock
         self._opened = opened
         self._db: pw.Database | None = None
         self.failed_writes = 0
+        self.write_health = write_health or WriteHealth()
         self._pages = EventPages()   # anchors of the event lists this actor is asked for
         self._series = history.History()     # on the models' binding: this actor's connection
         self._notices = notices or Notices()
