@@ -5,6 +5,7 @@ import argparse
 
 from config.types import COUNT, LOG_LEVELS, NON_NEGATIVE, POSITIVE_INT, POSITIVE_S, log_format, log_level, port
 from metrics.settings import add_metrics_args
+from web.ops.bootstrap_settings import add_bootstrap_args
 from web.stream.settings import add_stream_args
 
 
@@ -54,6 +55,7 @@ def add_daemon_args(parser) -> None:
     add_metrics_args(parser, port)
     add_retention_args(parser)
     add_stream_args(parser, POSITIVE_S, POSITIVE_INT)
+    add_bootstrap_args(parser)
     parser.add_argument("--auto-accept", action="store_true",
                         help="accept every new agent key without an operator (trusted networks only)")
     parser.add_argument("--pending-key-max-age-s", type=POSITIVE_S, default=86_400.0,

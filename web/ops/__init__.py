@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import tornado.web
 
-from web.ops import health
+from web.ops import bootstrap, health
 
 
 def ops_routes() -> list[tornado.web.URLSpec]:
     """The routes outside /api/v2; web/app.py puts them before the API's."""
-    return [tornado.web.url(f"{path}$", handler) for path, handler in health.ROUTES]
+    return [tornado.web.url(f"{path}$", handler) for path, handler in health.ROUTES + bootstrap.ROUTES]
 
 
 def openapi_paths() -> dict:
     """Their path items for the OpenAPI document (each with its own `servers`: they are not
     under /api/v2)."""
-    return {**health.OPENAPI_PATHS}
+    return {**health.OPENAPI_PATHS, **bootstrap.OPENAPI_PATHS}

@@ -1,0 +1,1 @@
+"""Unit tests of web/ops: the routes outside /api/v2."""
