@@ -13,7 +13,7 @@ error answer, Unreachable when no answer came.
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -221,9 +221,11 @@ class Client:
             time.sleep(every_s)
 
     def stream(self, topics: list[str], *, fsid: str | None = None, max_s: float | None = None,
-               last_event_id: str | None = None) -> Iterator[sse.Message]:
-        """The live stream's messages (`GET stream`) until the server ends it (`end`, or max_s).
-        StreamUnavailable when the server has no stream (404)."""
+               last_event_id: str | None = None, on_open: Callable[[], None] | None = None
+               ) -> Iterator[sse.Message]:
+        """The live stream's messages (`GET stream`) until the server ends it (`end`, or max_s);
+        `on_open` is called once the server has accepted it. StreamUnavailable when the server
+        has no stream (404)."""
         params = {"topics": ",".join(topics), "fsid": fsid, "max_s": max_s, "last_event_id": last_event_id}
         timeout = httpx.Timeout(self._http.timeout.connect, read=STREAM_READ_TIMEOUT_S)
         try:
@@ -234,6 +236,8 @@ class Client:
                 if response.status_code >= 400:
                     response.read()
                     raise error_for(response.status_code, _json_or_none(response))
+                if on_open is not None:
+                    on_open()
                 yield from sse.messages(response.iter_lines())
         except httpx.TransportError as exc:
             raise Unreachable(f"lost the stream from {self.url}: {exc or type(exc).__name__}") from None

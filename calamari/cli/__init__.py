@@ -6,8 +6,6 @@ errors and the API's 400), 3 not authenticated or not allowed, 4 the server cann
 """
 from __future__ import annotations
 
-import importlib.metadata
-
 import click
 
 from calamari.cli import clusters, completion, events, keys, osds, pools, requests, session, users
@@ -38,6 +36,7 @@ class CalamariGroup(click.Group):
 
 def version() -> str:
     """The installed distribution's version (whatever it is named), "dev" in a checkout."""
+    import importlib.metadata      # here, not at the top: it costs every command 80 ms to import
     for name in importlib.metadata.packages_distributions().get("calamari", []):
         try:
             return importlib.metadata.version(name)

@@ -35,27 +35,37 @@ def left(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.1, deadline - time.monotonic())
 
 
+def following() -> None:
+    click.echo("Following new events (Ctrl-C stops).", err=True)
+
+
 def follow_stream(state: State, fsid: str | None, severity: str | None, deadline: float | None) -> None:
     last_id = None
     while deadline is None or time.monotonic() < deadline:
         ended = False
-        for message in state.client().stream(["event"], fsid=fsid, max_s=left(deadline), last_event_id=last_id):
+        for message in state.client().stream(["event"], fsid=fsid, max_s=left(deadline), last_event_id=last_id,
+                                             on_open=None if last_id else following):
             last_id = message.id or last_id
             if message.event == "event" and severe_enough(message.data, severity):
                 click.echo(event_line(state, message.data))
             elif message.event == "reset":
                 click.echo("(the server could not tell what was missed: some events may be missing)", err=True)
+            elif message.event == "overflow":     # we fell behind: resume after the last message had
+                break
             elif message.event == "end":
                 reason = message.data.get("reason") if isinstance(message.data, dict) else None
                 if reason == "credentials":
                     raise NotAuthenticated(401, "the stream ended: the token was revoked or expired")
-                ended = reason != "overflow"      # overflow: resume from last_id; else it is over
+                if reason == "shutdown":
+                    click.echo("(the server stopped)", err=True)
+                ended = True
                 break
         if ended:
             return
 
 
 def follow_polling(state: State, fsid: str | None, severity: str | None, seen: set, deadline: float | None) -> None:
+    following()
     while deadline is None or time.monotonic() < deadline:
         time.sleep(min(POLL_EVERY_S, left(deadline) or POLL_EVERY_S))
         page = state.client().events(fsid=fsid, severity=severity, page_size=100)

@@ -7,6 +7,7 @@ itself a spare), so logout asks for the password again to revoke it.
 """
 from __future__ import annotations
 
+import secrets
 import socket
 
 import click
@@ -34,8 +35,8 @@ def revoke_quietly(session: Client, token_id: str) -> None:
 @click.option("--username", "-u", envvar="CALAMARI_USERNAME", help="Asked for when not given.")
 @click.option("--password", "-p", envvar=PASSWORD_ENV,
               help=f"Asked for (hidden) when not given; {PASSWORD_ENV} keeps it out of `ps`.")
-@click.option("--token-name", default=lambda: f"calamari-cli@{socket.gethostname()}"[:100],
-              show_default="calamari-cli@HOSTNAME", help="The name the token is listed under.")
+@click.option("--token-name", default=lambda: f"calamari-cli@{socket.gethostname()[:80]}/{secrets.token_hex(3)}",
+              show_default="calamari-cli@HOSTNAME/RANDOM", help="The name the token is listed under (unique per user).")
 @click.option("--expires-days", type=click.IntRange(min=0, max=3660), default=90,
               help="The token's lifetime in days (0: it never expires).")
 @pass_state
