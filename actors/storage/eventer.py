@@ -22,6 +22,7 @@ class Eventer(Actor):
         for event in events:
             level = logging.WARNING if event.severity <= WARNING else logging.INFO
             log.log(level, "event %s fsid=%s fqdn=%s: %s", SEVERITY_NAMES.get(event.severity, event.severity),
-                    event.fsid, event.fqdn, event.message)
+                    event.fsid, event.fqdn, event.message,
+                    extra={"fsid": event.fsid, "fqdn": event.fqdn})   # fields of the JSON log format
         if events:
             self.store.tell(SaveEvents(events))
