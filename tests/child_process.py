@@ -20,11 +20,13 @@ class ChildProcess:
     proc: subprocess.Popen | None = None
     output: list
 
-    def launch(self, args: list[str], ready_prefix: str, what: str, timeout_s: float) -> str:
-        """Start `run.py ARGS` and return its first line starting with `ready_prefix`."""
+    def launch(self, args: list[str], ready_prefix: str, what: str, timeout_s: float,
+               program: list[str] | None = None) -> str:
+        """Start `run.py ARGS` (or `PROGRAM ARGS`, e.g. an installed console script) and return
+        its first line starting with `ready_prefix`."""
         self.output = []
         lines: queue.Queue = queue.Queue()
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT,
+        self.proc = subprocess.Popen([*(program or [sys.executable, str(ROOT / "run.py")]), *args], cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env=dict(os.environ, PYTHONUNBUFFERED="1"))
         threading.Thread(target=self._pump, args=(self.proc, lines), daemon=True).start()
