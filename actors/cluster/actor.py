@@ -32,6 +32,7 @@ from actors.cluster.sync_objects import REPLACE_AFTER, SyncState, choose_favouri
 from actors.cluster.capacity import Capacity
 from actors.cluster.stats import ClusterStats
 from actors.cluster.views.fleet import fleet_row, osd_counts
+from bus import log_context
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class ClusterActor(Actor):
             peers.share_queries(fsid, self.queries)
 
     def on_start(self):
+        log_context.bind(fsid=self.fsid)   # on this actor's own thread: all it logs names its cluster
         self._publish()
 
     # --- start-up ------------------------------------------------------------------------
