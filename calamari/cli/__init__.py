@@ -59,7 +59,7 @@ def print_version(ctx: click.Context, _param, value: bool) -> None:
                    "options show in `ps`.")
 @click.option("--output", "-o", type=click.Choice(["table", "json"]), envvar="CALAMARI_OUTPUT", default="table",
               help="Readable columns, or the API's JSON unchanged.")
-@click.option("--ca-file", envvar="CALAMARI_CA_FILE", type=click.Path(exists=True, dir_okay=False),
+@click.option("--ca-file", envvar="CALAMARI_CA_FILE", type=click.Path(exists=True, dir_okay=False, resolve_path=True),
               help="Verify the server's certificate with this CA bundle.")
 @click.option("--insecure", is_flag=True, help="Do not verify the server's certificate (testing only).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=10.0,

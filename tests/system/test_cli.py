@@ -14,6 +14,7 @@ from tests.system.cli_helpers import calamari, closed_port, failed, login, ok, s
 from tests.system.cluster_helpers import synced_cluster
 from tests.system.conftest import HEARTBEAT_S, start_fleet
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
+from tests.tls import self_signed
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +115,16 @@ def test_completion_scripts_and_click_completes_commands(config):
                                      "COMP_CWORD": "3"}))
     assert "plain,noout" in flags.splitlines() and "plain,pause" not in flags.splitlines()
     failed(calamari(config, "completion", "tcsh"), 2, "tcsh")
+
+
+def test_https_with_the_servers_ca_file_stored_at_login(start_daemon, tmp_path):
+    cert, key = self_signed(tmp_path)
+    daemon = start_daemon("--tls-cert", cert, "--tls-key", key)
+    assert daemon.http_url.startswith("https://")
+    config = tmp_path / "config"
+    failed(calamari(config, "login", daemon.http_url, "-u", "admin", env={"CALAMARI_PASSWORD": ADMIN_PASSWORD}), 4,
+           "CERTIFICATE_VERIFY_FAILED")                 # an unknown certificate is not trusted
+    ok(calamari(config, "--ca-file", cert, "login", daemon.http_url, "-u", "admin",
+                env={"CALAMARI_PASSWORD": ADMIN_PASSWORD}))
+    assert stored(config)["ca_file"] == cert
+    assert "admin" in ok(calamari(config, "user", "ls"))        # later commands verify with the stored CA
