@@ -19,18 +19,36 @@ from actors.keys.cli import run_key_command
 from agent.keys import server_key
 from config.cli import parse_args
 from config.daemon_settings import (admin_password, auth_settings, https_context, metrics_settings, public_url,
-                                    retention_settings)
+                                    retention_settings, warn_if_password_ignored)
+from config.log_format import configure_logging
+from config.version import version
 from web.stream.settings import stream_settings
 
 log = logging.getLogger("calamari")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def main(argv: list[str] | None = None, agent_prog: str | None = None) -> int:
+    """`calamari-server` (console script) and `python run.py`. A start-up error is one line
+    on standard error and exit code 2, as a bad flag's."""
+    args = parse_args(sys.argv[1:] if argv is None else argv, agent_prog=agent_prog)
+    try:
+        return run(args)
+    except SystemExit as stop:
+        if not isinstance(stop.code, str):
+            raise
+        print(stop.code if stop.code.startswith("calamari") else f"calamari: {stop.code}", file=sys.stderr, flush=True)
+        return 2
+
+
+def agent_main() -> int:
+    """`calamari-agent` (console script): `run.py agent`."""
+    return main(["agent", *sys.argv[1:]], agent_prog="calamari-agent")
+
+
+def run(args) -> int:
     from bus.protocol import tune_gc_for_large_messages
     tune_gc_for_large_messages()   # every subcommand but `key` handles whole cluster maps
-    logging.basicConfig(level=getattr(logging, args.log_level),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level, args.log_format)
     try:
         import pykka.debug
         signal.signal(signal.SIGUSR1, pykka.debug.log_thread_tracebacks)
@@ -186,12 +204,14 @@ async def run_daemon(args) -> int:
         raise SystemExit(f"calamari: {exc}") from None
     bus = fleet = http = metrics_server = renders = metrics_url = None
     try:
+        warn_if_password_ignored(system.store, first_password, args)
         generated = ensure_admin(system.store, first_password)
         bus = system.bus
         bus.start()
         grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
         settings = WebSettings(cookie_secret=cookie_secret(data_dir), hostname=grains["host"],
                                fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,
+                               version=version(),
                                max_body_bytes=args.max_body_bytes,
                                max_crush_map_bytes=args.max_crush_map_bytes,
                                secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s,
@@ -276,21 +296,26 @@ METRICS_MAX_CONNECTIONS = 64
 
 def announce(url: str, bus_endpoint: str, bus_key: str, generated_password: str | None, fleet,
              metrics_url: str | None = None) -> None:
-    print(f"Calamari API: {url}/api/v2/", flush=True)
-    print(f"Agent bus:    {bus_endpoint}", flush=True)
-    print(f"Bus key:      {bus_key}  (agents: --server-key; `run.py key server` prints it too)", flush=True)
+    """The banner, after every start-up log line written so far, as one block (one write: no
+    log line of a thread lands inside it)."""
+    lines = [f"Calamari API: {url}/api/v2/", f"Agent bus:    {bus_endpoint}",
+             f"Bus key:      {bus_key}  (agents: --server-key; `run.py key server` prints it too)"]
     if fleet is not None:
-        print(f"Simulator:    {len(fleet.clusters)} cluster(s), {len(fleet.backends)} servers", flush=True)
+        lines.append(f"Simulator:    {len(fleet.clusters)} cluster(s), {len(fleet.backends)} servers")
     if metrics_url is not None:
-        print(f"Metrics:      {metrics_url}", flush=True)
+        lines.append(f"Metrics:      {metrics_url}")
     if generated_password:
-        print(f"First start: log in as 'admin' with password {generated_password} "
-              "(shown only this once; only a hash is stored)", flush=True)
+        lines.append(f"First start: log in as 'admin' with password {generated_password} "
+                     "(shown only this once; only a hash is stored)")
     else:
-        print("Log in as 'admin' with the password set on first start.", flush=True)
+        lines.append("Log in as 'admin' with the password set on first start.")
     # Tests and benches read these fields (tests/system/daemon_process.py): add, never reorder.
     metrics = "" if metrics_url is None else f" metrics={metrics_url}"
-    print(f"READY http={url} bus={bus_endpoint} key={bus_key}{metrics}", flush=True)
+    lines.append(f"READY http={url} bus={bus_endpoint} key={bus_key}{metrics}")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
