@@ -106,17 +106,23 @@ async def identify(handler) -> None:
         raise ApiError(403, XSRF_FAILED)
     handler.session_token = token
     handler.token_id = None
-    if not handler.requires_session:
+    # A handler open to anyone that answers a logged-in caller more (the API root) declares
+    # `optional_session`: its caller is looked up, and is anonymous when not recognised.
+    optional = not handler.requires_session and getattr(handler, "optional_session", False)
+    if not handler.requires_session and not (optional and (bearer or token)):
         return
     if bearer is not None:
         user = await handler.ask(handler.api.token_user(bearer)) if bearer else None
-        if user is None:
-            raise ApiError(401, BAD_TOKEN, headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
-        handler.token_id = api_tokens.token_id(bearer)
+        refusal = ApiError(401, BAD_TOKEN, headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'})
     else:
         user = await handler.ask(handler.api.session_user(token)) if token else None
-        if user is None:
-            raise ApiError(401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Cookie realm="api"'})
+        refusal = ApiError(401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Cookie realm="api"'})
+    if user is None:
+        if optional:
+            return
+        raise refusal
+    if bearer is not None:
+        handler.token_id = api_tokens.token_id(bearer)
     handler.current_user = user
 
 

@@ -3,6 +3,7 @@
     class PoolListHandler(BaseHandler):
         query = {...}                                  # GET's query parameters: name -> Field
         writes = {"post": Write(POOL_CREATE)}          # per unsafe verb: body and answer
+        answer_schema = answers.listed_or_paged("Pool")   # what GET answers (web/apidoc/answers.py)
 
 The Fields and Bodies are the very objects the parsers and validators check with, so the
 document is generated from what is enforced, never restated by hand. A handler without a
@@ -29,3 +30,4 @@ class Write:
     text: bool = False              # text/plain accepted as well (the CRUSH map upload)
     bulk: Body | None = None        # the body is a JSON list of these records instead
     optional: bool = False          # an empty body counts as {}
+    returns: dict | None = None     # the schema of a 200/201 answer's body (web/apidoc/answers.py)

@@ -5,8 +5,10 @@ handler declares, so it cannot disagree with the server:
 * verbs from the handler classes (BaseHandler.allowed_methods, the same list 405 answers use);
 * query parameters from `handler.query` and bodies/answers from `handler.writes`
   (web/contract.py), whose Fields and Bodies are those the parsers and validators check with;
-  a GET's answer is a Page when it takes `page`, unless the handler says otherwise in
-  `answer_schema` (the big lists that stay plain arrays unless a page is asked for);
+* what a GET answers from `handler.answer_schema` and what a write answers from its
+  `Write.returns`: the named schemas of web/apidoc/answers.py, built from the views' own key
+  lists and checked against a real daemon's answers by tests/system/test_openapi_document.py;
+* the error answers each operation can give (the one error shape, web/errors.py);
 * security from `handler.requires_session`;
 * a GET's other media type, descriptions of its query parameters and the request headers it
   reads from `media_type`, `parameter_docs` and `header_parameters` (the live stream);
@@ -23,6 +25,7 @@ import re
 
 from web import auth, limits
 from web.contract import ACCEPTED, NO_CONTENT, Write
+from web.apidoc.answers import COMPONENTS
 from web.apidoc.schemas import (
     ERROR, PAGE, REQUEST_ID, body_schema, field_schema, regex_schema)
 
@@ -84,9 +87,19 @@ ERRORS = {
     "Unauthorized": "no valid session",
     "Forbidden": "the XSRF header is missing or wrong, or the action is not permitted",
     "NotFound": "no such object",
+    "Conflict": "the change conflicts with the cluster's or the store's state",
     "TooLarge": "the body is larger than the server accepts",
-    "ServerSide": "unavailable (503) or timed out (504)",
+    "UnsupportedMediaType": "a body that is not sent as application/json",
+    "Unavailable": "the cluster (or the agent that must answer) cannot answer now",
+    "Timeout": "no answer in time",
+    "ClientSide": "another client error: 405 for a verb the resource does not offer, 429 for "
+                  "too many logins from one address",
+    "ServerSide": "another server error",
 }
+ERROR_STATUSES = {"BadInput": "400", "Unauthorized": "401", "Forbidden": "403", "NotFound": "404",
+                  "Conflict": "409", "TooLarge": "413", "UnsupportedMediaType": "415",
+                  "Unavailable": "503", "Timeout": "504",
+                  "ClientSide": "4XX", "ServerSide": "5XX"}
 
 
 def document(routes, settings) -> dict:
@@ -108,7 +121,8 @@ def document(routes, settings) -> dict:
         "tags": [{"name": name, "description": text} for name, text in sorted(tags.items())],
         "paths": paths,
         "components": {
-            "schemas": {"Error": ERROR, "RequestId": REQUEST_ID, "Page": PAGE},
+            "schemas": {"Error": ERROR, "RequestId": REQUEST_ID, "Page": PAGE,
+                        **copy.deepcopy(COMPONENTS)},
             "responses": {name: {"description": text,
                                  "content": _json({"$ref": "#/components/schemas/Error"})}
                           for name, text in ERRORS.items()},
@@ -171,8 +185,9 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
         write = handler.writes.get(verb, Write())
         if write.body is not None or write.bulk is not None:
             op["requestBody"] = request_body(write)
-            responses["413"] = _error("TooLarge")
-        responses.update(answers(write.answer))
+            for name in ("BadInput", "Conflict", "TooLarge", "UnsupportedMediaType"):
+                responses[ERROR_STATUSES[name]] = _error(name)
+        responses.update(answers(write.answer, write.returns))
     else:
         if handler.query:
             described = getattr(handler, "parameter_docs", {})
@@ -181,20 +196,25 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
         # Request headers a GET reads (e.g. the stream's Last-Event-ID): {name, schema, description}.
         for header in getattr(handler, "header_parameters", ()):
             op.setdefault("parameters", []).append({"in": "header", "required": False, **copy.deepcopy(header)})
-        schema = copy.deepcopy(getattr(handler, "answer_schema", None))   # e.g. LIST_OR_PAGE
-        if schema is None:
-            schema = {"$ref": "#/components/schemas/Page"} if "page" in handler.query else {}
+        schema = copy.deepcopy(getattr(handler, "answer_schema", None))
+        if schema is None:      # tests/unit/web/test_openapi_responses.py names such handlers
+            schema = {}
         media_type = getattr(handler, "media_type", "application/json")
         responses["200"] = {"description": "OK", "content": {media_type: {"schema": schema}}}
         if template.startswith(CONDITIONAL_PATHS):
             conditional_get(op, responses)
+        if handler.query or getattr(handler, "header_parameters", ()):
+            responses["400"] = _error("BadInput")
     if handler.requires_session:
         responses["401"] = _error("Unauthorized")
-        if unsafe:
+        if unsafe or verb.upper() in handler.required_roles:
             responses["403"] = _error("Forbidden")
     if has_path_parameters:
         responses["404"] = _error("NotFound")
-    responses["4XX"] = _error("BadInput")
+    if has_path_parameters or unsafe:     # a cluster or an agent asked, or a write waited on
+        responses["503"] = _error("Unavailable")
+        responses["504"] = _error("Timeout")
+    responses["4XX"] = _error("ClientSide")
     responses["5XX"] = _error("ServerSide")
     op["responses"] = responses
     return op
@@ -221,14 +241,15 @@ def request_body(write: Write) -> dict:
     return {"required": not write.optional, "content": content}
 
 
-def answers(status: int) -> dict:
+def answers(status: int, returns: dict | None = None) -> dict:
     if status == ACCEPTED:
         return {"202": {"description": "accepted: poll request/{request_id}",
                         "content": _json({"$ref": "#/components/schemas/RequestId"})},
                 "304": {"description": "nothing would change"}}
     if status == NO_CONTENT:
         return {"204": {"description": "done"}}
-    return {str(status): {"description": "OK", "content": _json({})}}
+    return {str(status): {"description": "OK" if status == 200 else "created",
+                          "content": _json(copy.deepcopy(returns) if returns is not None else {})}}
 
 
 def query_parameter(name: str, field, description: str | None = None) -> dict:

@@ -1,6 +1,6 @@
 """JSON Schemas for the OpenAPI document, converted from what the server enforces: route regexes
 (path parameters), Fields and Bodies (actors/fields.py: query parameters and request
-bodies), and the fixed answer shapes (the error shape, 202 {"request_id"}, the pagination
+bodies), the fixed answer shapes (the error shape, 202 {"request_id"}, the pagination
 envelope)."""
 from __future__ import annotations
 
@@ -30,9 +30,6 @@ PAGE = {
                    "previous": {"type": "string", "nullable": True},
                    "results": {"type": "array", "items": {}}},
 }
-# A big list: the reference's plain array, or a Page when `page`/`page_size` is given.
-LIST_OR_PAGE = {"anyOf": [{"type": "array", "items": {}}, {"$ref": "#/components/schemas/Page"}]}
-
 # Regexes of the route table with a plain JSON meaning; any other is a string of that pattern.
 _REGEX_TYPES = {r"\d+": {"type": "integer", "minimum": 0}, r"-?\d+": {"type": "integer"}}
 _LITERAL = re.compile(r"[A-Za-z0-9_.-]+")

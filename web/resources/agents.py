@@ -12,6 +12,7 @@ import shlex
 from actors.facade.cli import policy
 from actors.facade.cli.signatures import unknown_command_answer
 from actors.fields import Body, array, either, integer, string
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import OK, Write
 from web.errors import ApiError, invalid_field
@@ -77,7 +78,7 @@ class CliHandler(BaseHandler):
     """Words -> the cluster's own command signatures -> the caller's role -> one mon command.
     Refused words answer 403 naming the command; words the cluster does not know answer 200
     with Ceph's message and status 22, as `ceph` would."""
-    writes = {"post": Write(CLI, answer=OK)}
+    writes = {"post": Write(CLI, answer=OK, returns=answers.CLI_ANSWER)}
 
     async def post(self, fsid: str) -> None:
         self.set_header("Cache-Control", "no-store")       # an answer may hold anything the cluster keeps
@@ -103,6 +104,7 @@ class CliHandler(BaseHandler):
 
 class ClusterLogHandler(BaseHandler):
     query = LOG_QUERY
+    answer_schema = answers.LOG_LINES
 
     async def get(self, fsid: str) -> None:
         lines = parse_lines(self.query_args())
@@ -110,12 +112,15 @@ class ClusterLogHandler(BaseHandler):
 
 
 class ServerLogListHandler(BaseHandler):
+    answer_schema = answers.array(answers.STR)    # paths under the log directory
+
     async def get(self, fqdn: str) -> None:
         self.send_json(await self.ask(self.api.server_logs(fqdn)))
 
 
 class ServerLogHandler(BaseHandler):
     query = LOG_QUERY
+    answer_schema = answers.LOG_LINES
 
     async def get(self, fqdn: str, log_path: str) -> None:
         path = check_log_path(log_path)

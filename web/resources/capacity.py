@@ -13,7 +13,7 @@ from actors.cluster.queries import Query
 from actors.facade.fleet import HEALTH_FILTERS, ORDERINGS
 from actors.fields import convert, number, string
 from web import pagination
-from web.apidoc.schemas import LIST_OR_PAGE
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.errors import invalid_field
 
@@ -23,40 +23,6 @@ HISTORY_QUERY = {"series": string(), "from": string(), "to": string()}
 FLEET_QUERY = {"ordering": string(*sorted(ORDERINGS), *sorted(f"-{o}" for o in ORDERINGS)),
                "health": string(*HEALTH_FILTERS), **pagination.PAGE_QUERY}
 MAX_SERIES = 64              # per request: each is a scan of the range
-
-_NUMBER = {"type": "number", "nullable": True}
-_OBJECT = {"type": "object"}
-USAGE = {"type": "object", "required": ["total_bytes", "used_bytes", "avail_bytes", "used_ratio", "pools",
-                                        "device_classes", "days_until_full", "host_failure_headroom",
-                                        "update_time"],
-         "properties": {"total_bytes": _NUMBER, "used_bytes": _NUMBER, "avail_bytes": _NUMBER,
-                        "used_ratio": _NUMBER, "days_until_full": _NUMBER,
-                        "host_failure_headroom": {"type": "object", "nullable": True},
-                        "pools": {"type": "array", "items": _OBJECT},
-                        "device_classes": {"type": "array", "items": _OBJECT},
-                        "update_time": {"type": "string", "nullable": True}}}
-IO = {"type": "object", "required": ["client", "recovery", "pgs", "pools", "osd_latency", "update_time"],
-      "properties": {"client": _OBJECT, "recovery": _OBJECT, "pgs": _OBJECT,
-                     "pools": {"type": "array", "items": _OBJECT},
-                     "osd_latency": {"type": "array", "items": _OBJECT},
-                     "update_time": {"type": "string", "nullable": True}}}
-HISTORY = {"type": "object", "required": ["step_s", "series"],
-           "properties": {"step_s": {"type": "number"},
-                          "series": {"type": "object", "additionalProperties": {
-                              "type": "array", "items": {"type": "array"}}}}}
-
-_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "nullable": True}}
-FLEET_ROW = {"type": "object",
-             "required": ["fsid", "name", "health", "checks", "total_bytes", "used_bytes", "used_ratio",
-                          "days_until_full", "osds", "mons", "pgs", "client_io", "servers", "update_time"],
-             "properties": {"fsid": {"type": "string"}, "name": {"type": "string"},
-                            "health": {"type": "string", "nullable": True}, "checks": _COUNTS,
-                            "total_bytes": _NUMBER, "used_bytes": _NUMBER, "used_ratio": _NUMBER,
-                            "days_until_full": _NUMBER, "osds": _COUNTS, "mons": _COUNTS, "pgs": _COUNTS,
-                            "client_io": {"type": "object", "nullable": True}, "servers": _COUNTS,
-                            "update_time": {"type": "string", "nullable": True}}}
-FLEET = {"allOf": [{"$ref": "#/components/schemas/Page"},
-                   {"type": "object", "properties": {"results": {"type": "array", "items": FLEET_ROW}}}]}
 
 
 def parse_time(args: dict, name: str) -> float | None:
@@ -100,7 +66,7 @@ def parse_utilization(args: dict) -> float | None:
 
 
 class UsageHandler(BaseHandler):
-    answer_schema = USAGE
+    answer_schema = answers.ref("Usage")
 
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.USAGE))
@@ -108,7 +74,7 @@ class UsageHandler(BaseHandler):
 
 class OsdUsageHandler(BaseHandler):
     query = OSD_USAGE_QUERY
-    answer_schema = LIST_OR_PAGE
+    answer_schema = answers.listed_or_paged("OsdUsage")
 
     async def get(self, fsid: str) -> None:
         args = self.query_args()
@@ -124,7 +90,7 @@ class OsdUsageHandler(BaseHandler):
 
 
 class IoHandler(BaseHandler):
-    answer_schema = IO
+    answer_schema = answers.ref("Io")
 
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.IO))
@@ -133,7 +99,7 @@ class IoHandler(BaseHandler):
 class HistoryHandler(BaseHandler):
     """Without `to`: until now; without `from`: the hour before `to` (the facade knows the time)."""
     query = HISTORY_QUERY
-    answer_schema = HISTORY
+    answer_schema = answers.ref("History")
 
     async def get(self, fsid: str) -> None:
         args = self.query_args()
@@ -146,7 +112,7 @@ class HistoryHandler(BaseHandler):
 
 class FleetHandler(BaseHandler):
     query = FLEET_QUERY
-    answer_schema = FLEET
+    answer_schema = answers.paged("FleetRow")
 
     async def get(self) -> None:
         args = self.query_args()

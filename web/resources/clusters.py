@@ -3,23 +3,20 @@ views: mons, health, config, sync objects."""
 from __future__ import annotations
 
 from actors.cluster.queries import Query
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
 
-HEALTH = {"type": "object", "required": ["status", "checks", "update_time"], "properties": {
-    "status": {"type": "string"}, "update_time": {"type": "string", "nullable": True},
-    "checks": {"type": "array", "items": {"type": "object", "properties": {
-        "name": {"type": "string"}, "severity": {"type": "string"}, "summary": {"type": "string"},
-        "count": {"type": "integer"}, "muted": {"type": "boolean"},
-        "detail": {"type": "array", "items": {"type": "string"}}}}}}}
-
 
 class ClusterListHandler(BaseHandler):
+    answer_schema = answers.listed("Cluster")
+
     async def get(self) -> None:
         self.send_json(await self.ask(self.api.list_clusters()))
 
 
 class ClusterDetailHandler(BaseHandler):
+    answer_schema = answers.ref("Cluster")
     writes = {"delete": Write(answer=NO_CONTENT)}
 
     async def get(self, fsid: str) -> None:
@@ -31,43 +28,57 @@ class ClusterDetailHandler(BaseHandler):
 
 
 class MonListHandler(BaseHandler):
+    answer_schema = answers.listed("Mon")
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.MONS))
 
 
 class MonDetailHandler(BaseHandler):
+    answer_schema = answers.ref("Mon")
+
     async def get(self, fsid: str, mon_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.MON, name=mon_id))
 
 
 class MonStatusHandler(BaseHandler):
+    answer_schema = answers.ANY_OBJECT     # the mon's own `mon_status`
+
     async def get(self, fsid: str, mon_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.MON_STATUS, name=mon_id))
 
 
 class HealthHandler(BaseHandler):
     """The checks of `health detail`, most severe first (actors/cluster/views/health.py)."""
-    answer_schema = HEALTH
+    answer_schema = answers.ref("Health")
 
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.HEALTH))
 
 
 class ConfigListHandler(BaseHandler):
+    answer_schema = answers.listed("ConfigOption")
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.CONFIG))
 
 
 class ConfigDetailHandler(BaseHandler):
+    answer_schema = answers.ref("ConfigOption")
+
     async def get(self, fsid: str, key: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.CONFIG_KEY, key=key))
 
 
 class SyncObjectListHandler(BaseHandler):
+    answer_schema = answers.array(answers.STR)
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.SYNC_TYPES))
 
 
 class SyncObjectHandler(BaseHandler):
+    answer_schema = answers.nullable(answers.ANY_OBJECT)   # null until the map has arrived
+
     async def get(self, fsid: str, sync_type: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.SYNC_OBJECT, sync_type=sync_type))

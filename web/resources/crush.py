@@ -10,6 +10,7 @@ from actors.cluster.commands.crush_rules import RULE_CREATE, RULE_UPDATE
 from actors.cluster.queries import Query
 from actors.fields import Body, string
 from actors.messages import ChangeKind
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import Write
 from web.errors import ApiError, invalid_field
@@ -19,6 +20,7 @@ CRUSH_MAP = Body({"text": string()}, required=("text",))
 
 
 class CrushMapHandler(BaseHandler):
+    answer_schema = {**answers.STR, "description": "the CRUSH map as text"}
     body_limit_setting = "max_crush_map_bytes"     # a whole map's text: larger than JSON bodies
     writes = {"post": Write(CRUSH_MAP, text=True)}
 
@@ -47,6 +49,7 @@ class CrushMapHandler(BaseHandler):
 
 
 class CrushNodeListHandler(BaseHandler):
+    answer_schema = answers.listed("CrushNode")
     writes = {"post": Write(NODE_CREATE)}
 
     async def get(self, fsid: str) -> None:
@@ -58,6 +61,7 @@ class CrushNodeListHandler(BaseHandler):
 
 
 class CrushNodeDetailHandler(BaseHandler):
+    answer_schema = answers.ref("CrushNode")
     writes = {"patch": Write(NODE_UPDATE), "delete": Write()}
 
     async def get(self, fsid: str, node_id: str) -> None:
@@ -72,6 +76,7 @@ class CrushNodeDetailHandler(BaseHandler):
 
 
 class CrushRuleListHandler(BaseHandler):
+    answer_schema = answers.listed("CrushRule")
     writes = {"post": Write(RULE_CREATE)}
 
     async def get(self, fsid: str) -> None:
@@ -83,6 +88,7 @@ class CrushRuleListHandler(BaseHandler):
 
 
 class CrushRuleDetailHandler(BaseHandler):
+    answer_schema = answers.ref("CrushRule")
     writes = {"patch": Write(RULE_UPDATE), "delete": Write()}
 
     async def get(self, fsid: str, rule_id: str) -> None:
@@ -97,15 +103,21 @@ class CrushRuleDetailHandler(BaseHandler):
 
 
 class CrushRuleSetListHandler(BaseHandler):
+    answer_schema = answers.listed("CrushRuleSet")
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_RULE_SETS))
 
 
 class CrushTypeListHandler(BaseHandler):
+    answer_schema = answers.listed("CrushType")
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_TYPES))
 
 
 class CrushTypeDetailHandler(BaseHandler):
+    answer_schema = answers.ref("CrushType")
+
     async def get(self, fsid: str, type_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_TYPE, type_id=int(type_id)))

@@ -13,6 +13,7 @@ from web.apidoc.docs_page import render
 
 class OpenApiHandler(BaseHandler):
     requires_session = False
+    answer_schema = {"type": "object", "description": "this document (OpenAPI 3.0)"}
 
     async def get(self) -> None:
         self.send_json(self.settings["openapi"])
@@ -21,6 +22,7 @@ class OpenApiHandler(BaseHandler):
 class DocsHandler(BaseHandler):
     requires_session = False
     media_type = "text/html"        # what a GET answers (for the document)
+    answer_schema = {"type": "string"}
 
     async def get(self) -> None:
         self.set_header("Content-Type", f"{self.media_type}; charset=UTF-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from actors.events import SEVERITY_NAMES
 from actors.timefmt import iso
 from web import pagination
+from web.apidoc import answers
 from web.base import BaseHandler
 
 
@@ -17,6 +18,7 @@ def render_event(row: dict) -> dict:
 
 class EventListHandler(BaseHandler):
     query = pagination.EVENT_QUERY
+    answer_schema = answers.paged("Event")
 
     async def get(self, fsid: str | None = None, fqdn: str | None = None) -> None:
         args = self.query_args()

@@ -10,6 +10,7 @@ from actors.fields import Body, string
 from actors.errors import DomainError
 from actors.keys.key_admin import KEY_STATUSES
 from actors.accounts.roles import ADMIN_WRITES
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
 from web.errors import ApiError, invalid_field
@@ -47,6 +48,7 @@ class KeyListHandler(BaseHandler):
     required_roles = ADMIN_WRITES     # accepting agents is administration, not operation
     writes = {"patch": Write(bulk=BULK_PATCH_ITEM, answer=NO_CONTENT),
               "delete": Write(bulk=BULK_DELETE_ITEM, answer=NO_CONTENT)}
+    answer_schema = answers.listed("Key")
 
     async def get(self) -> None:
         self.send_json(await self.ask(self.api.list_keys()))
@@ -71,6 +73,7 @@ class KeyListHandler(BaseHandler):
 class KeyDetailHandler(BaseHandler):
     required_roles = ADMIN_WRITES
     writes = {"patch": Write(KEY_PATCH, answer=NO_CONTENT), "delete": Write(answer=NO_CONTENT)}
+    answer_schema = answers.ref("Key")
 
     async def get(self, minion_id: str) -> None:
         self.send_json(await self.ask(self.api.get_key(minion_id)))

@@ -17,7 +17,7 @@ from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_PARAMETERS, Write
 from web.errors import invalid_field
-from web.apidoc.schemas import LIST_OR_PAGE
+from web.apidoc import answers
 
 OSD_QUERY = {"pool": integer(), "id__in[]": array(of=integer()), **pagination.PAGE_QUERY}
 
@@ -42,7 +42,7 @@ def _as_int(raw: str, field: str, message: str) -> int:
 
 class OsdListHandler(BaseHandler):
     query = OSD_QUERY
-    answer_schema = LIST_OR_PAGE
+    answer_schema = answers.listed_or_paged("Osd")
 
     async def get(self, fsid: str) -> None:
         args = self.query_args()
@@ -58,6 +58,7 @@ class OsdListHandler(BaseHandler):
 
 
 class OsdDetailHandler(BaseHandler):
+    answer_schema = answers.ref("Osd")
     writes = {"patch": Write(OSD_UPDATE)}
 
     async def get(self, fsid: str, osd_id: str) -> None:
@@ -69,16 +70,21 @@ class OsdDetailHandler(BaseHandler):
 
 
 class OsdImplementedCommandsHandler(BaseHandler):
+    answer_schema = answers.array(answers.OSD_COMMAND)
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.OSD_IMPLEMENTED_COMMANDS))
 
 
 class OsdCommandListHandler(BaseHandler):
+    answer_schema = answers.OSD_COMMANDS_OF
+
     async def get(self, fsid: str, osd_id: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.OSD_COMMANDS, osd_id=int(osd_id)))
 
 
 class OsdCommandHandler(BaseHandler):
+    answer_schema = answers.OSD_COMMAND_VALID
     writes = {"post": Write(NO_PARAMETERS, optional=True)}
 
     async def get(self, fsid: str, osd_id: str, command: str) -> None:
@@ -91,6 +97,7 @@ class OsdCommandHandler(BaseHandler):
 
 
 class OsdConfigHandler(BaseHandler):
+    answer_schema = answers.OSD_FLAGS
     writes = {"patch": Write(OSD_CONFIG_UPDATE)}
 
     async def get(self, fsid: str) -> None:

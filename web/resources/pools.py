@@ -12,13 +12,13 @@ from actors.messages import ChangeKind
 from web import pagination
 from web.base import BaseHandler
 from web.contract import Write
-from web.apidoc.schemas import LIST_OR_PAGE
+from web.apidoc import answers
 
 
 class PoolListHandler(BaseHandler):
     # `defaults` present (any value): the new-pool defaults, whatever else is asked
     query = {"defaults": string(blank=True), **pagination.PAGE_QUERY}
-    answer_schema = {"anyOf": [*LIST_OR_PAGE["anyOf"], {"type": "object"}]}
+    answer_schema = {"anyOf": [*answers.listed_or_paged("Pool")["anyOf"], answers.ref("PoolDefaults")]}
     writes = {"post": Write(POOL_CREATE)}
 
     async def get(self, fsid: str) -> None:
@@ -39,6 +39,7 @@ class PoolListHandler(BaseHandler):
 
 
 class PoolDetailHandler(BaseHandler):
+    answer_schema = answers.ref("Pool")
     writes = {"patch": Write(POOL_UPDATE), "delete": Write()}
 
     async def get(self, fsid: str, pool_id: str) -> None:

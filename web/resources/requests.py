@@ -3,12 +3,14 @@ POST `request/<id>/cancel` answers the request after cancelling (idempotent once
 from __future__ import annotations
 
 from web import pagination
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import OK, Write
 
 
 class RequestListHandler(BaseHandler):
     query = pagination.REQUEST_QUERY
+    answer_schema = answers.paged("Request")
 
     async def get(self, fsid: str | None = None) -> None:
         args = self.query_args()
@@ -21,6 +23,8 @@ class RequestListHandler(BaseHandler):
 
 
 class RequestDetailHandler(BaseHandler):
+    answer_schema = answers.ref("Request")
+
     # `cluster/<fsid>/request/<id>`: requests are global, the fsid is not checked (as in the
     # original); the Api's request record carries no fsid to compare against.
     async def get(self, request_id: str, fsid: str | None = None) -> None:
@@ -28,7 +32,7 @@ class RequestDetailHandler(BaseHandler):
 
 
 class RequestCancelHandler(BaseHandler):
-    writes = {"post": Write(answer=OK)}
+    writes = {"post": Write(answer=OK, returns=answers.ref("Request"))}
 
     async def post(self, request_id: str) -> None:
         self.send_json(await self.ask(self.api.cancel_request(request_id)))

@@ -15,7 +15,7 @@ from actors.cluster.queries import Query
 from web import pagination
 from web.base import BaseHandler
 from web.contract import NO_CONTENT, Write
-from web.apidoc.schemas import LIST_OR_PAGE
+from web.apidoc import answers
 
 # The agent's self-test functions (bus/protocol.py), also accepted as "ceph.<name>".
 DEBUG_JOB = Body({"cmd": string(*SELFTESTS, *(f"ceph.{name}" for name in SELFTESTS)),
@@ -24,7 +24,7 @@ DEBUG_JOB = Body({"cmd": string(*SELFTESTS, *(f"ceph.{name}" for name in SELFTES
 
 class ServerListHandler(BaseHandler):
     query = pagination.PAGE_QUERY
-    answer_schema = LIST_OR_PAGE
+    answer_schema = answers.listed_or_paged("Server")
 
     async def get(self) -> None:
         args = self.query_args()
@@ -49,6 +49,7 @@ def encoded(servers: list, start: int, stop: int | None) -> JsonBytes:
 
 
 class ServerDetailHandler(BaseHandler):
+    answer_schema = answers.ref("Server")
     writes = {"delete": Write(answer=NO_CONTENT)}
 
     async def get(self, fqdn: str) -> None:
@@ -60,16 +61,22 @@ class ServerDetailHandler(BaseHandler):
 
 
 class ServerGrainsHandler(BaseHandler):
+    answer_schema = answers.ANY_OBJECT
+
     async def get(self, fqdn: str) -> None:
         self.send_json(await self.ask(self.api.get_server_grains(fqdn)))
 
 
 class ClusterServerListHandler(BaseHandler):
+    answer_schema = answers.listed("ClusterServer")
+
     async def get(self, fsid: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.SERVERS))
 
 
 class ClusterServerDetailHandler(BaseHandler):
+    answer_schema = answers.ref("ClusterServer")
+
     async def get(self, fsid: str, fqdn: str) -> None:
         self.send_json(await self.cluster_query(fsid, Query.SERVER, fqdn=fqdn))
 

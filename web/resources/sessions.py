@@ -18,6 +18,7 @@ import time
 from actors.fields import Body, string
 from actors.accounts.roles import unknown_user
 from web import auth
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import OK, Write
 from web.errors import ApiError
@@ -30,7 +31,8 @@ LOGIN = Body({"username": string(), "password": string()}, required=("username",
 
 class LoginHandler(BaseHandler):
     requires_session = False
-    writes = {"post": Write(LOGIN, answer=OK)}
+    writes = {"post": Write(LOGIN, answer=OK, returns=answers.NOTHING)}
+    answer_schema = answers.NOTHING      # GET: {} and the XSRF-TOKEN cookie
 
     async def get(self) -> None:
         self.send_json({})          # prepare() has set the XSRF-TOKEN cookie
@@ -87,7 +89,8 @@ class LoginHandler(BaseHandler):
 
 class LogoutHandler(BaseHandler):
     requires_session = False
-    writes = {"post": Write(answer=OK)}
+    writes = {"post": Write(answer=OK, returns=answers.LOGGED_OUT)}
+    answer_schema = answers.LOGGED_OUT
 
     async def get(self) -> None:
         await self._logout()

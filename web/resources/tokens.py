@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from actors.accounts.api_tokens import TOKEN_CREATE
 from actors.accounts.roles import READ_ONLY
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import CREATED, NO_CONTENT, Write
 from web.resources.users import user_id_of
@@ -18,7 +19,8 @@ from web.resources.users import user_id_of
 class TokenListHandler(BaseHandler):
     required_roles = {"POST": READ_ONLY}
     session_only = frozenset({"POST"})
-    writes = {"post": Write(TOKEN_CREATE, answer=CREATED)}
+    writes = {"post": Write(TOKEN_CREATE, answer=CREATED, returns=answers.ref("NewToken"))}
+    answer_schema = answers.listed("Token")
 
     async def get(self, user_id: str) -> None:
         self.send_json(await self.ask(self.api.list_tokens(user_id_of(self, user_id), self.current_user)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from actors.facade.accounts import USER_CREATE, USER_UPDATE
 from actors.accounts.roles import ADMIN, READ_ONLY
+from web.apidoc import answers
 from web.base import BaseHandler
 from web.contract import CREATED, NO_CONTENT, NO_PARAMETERS, OK, Write
 
@@ -23,7 +24,8 @@ def user_id_of(handler: BaseHandler, user_id: str) -> int:
 class UserListHandler(BaseHandler):
     required_roles = {"POST": ADMIN}
     session_only = frozenset({"POST"})
-    writes = {"post": Write(USER_CREATE, answer=CREATED)}
+    writes = {"post": Write(USER_CREATE, answer=CREATED, returns=answers.ref("User"))}
+    answer_schema = answers.listed("User")
 
     async def get(self) -> None:
         self.send_json(await self.ask(self.api.list_users()))
@@ -36,8 +38,10 @@ class UserListHandler(BaseHandler):
 class UserDetailHandler(BaseHandler):
     required_roles = {"PUT": READ_ONLY, "PATCH": READ_ONLY, "DELETE": ADMIN}
     session_only = frozenset({"PUT", "PATCH", "DELETE"})   # a token cannot change its owner's password
-    writes = {"put": Write(USER_UPDATE, answer=OK), "patch": Write(USER_UPDATE, answer=OK),
+    writes = {"put": Write(USER_UPDATE, answer=OK, returns=answers.ref("User")),
+              "patch": Write(USER_UPDATE, answer=OK, returns=answers.ref("User")),
               "delete": Write(answer=NO_CONTENT)}
+    answer_schema = answers.ref("User")
 
     async def get(self, user_id: str) -> None:
         if user_id == "me":

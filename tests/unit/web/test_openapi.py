@@ -17,7 +17,7 @@ from web.apidoc.schemas import split_alternatives
 from web.settings import WebSettings
 
 DOC = document(ROUTES, WebSettings(cookie_secret=b"x", max_body_bytes=1234))
-PUBLIC = {"/info", "/auth/login", "/auth/logout", "/openapi.json", "/docs"}
+PUBLIC = {"/", "/info", "/auth/login", "/auth/logout", "/openapi.json", "/docs"}
 
 
 def operations():
@@ -104,8 +104,9 @@ def test_answers_and_errors_are_documented():
     assert {"304", "401", "403", "404", "413", "4XX", "5XX"} <= set(pool_post)
     assert set(DOC["paths"]["/cluster/{fsid}"]["delete"]["responses"]) >= {"204"}
     events = DOC["paths"]["/event"]["get"]
-    assert events["responses"]["200"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Page"}
+    page = events["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page["required"] == DOC["components"]["schemas"]["Page"]["required"]
+    assert page["properties"]["results"]["items"] == {"$ref": "#/components/schemas/Event"}
     assert {p["name"] for p in events["parameters"]} == {"page", "page_size", "severity"}
     error = DOC["components"]["schemas"]["Error"]
     assert error["required"] == ["detail", "errors"]

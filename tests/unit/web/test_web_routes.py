@@ -186,7 +186,10 @@ class FleetRoutesTest(WebTestCase):
             with self.subTest(path=path):
                 self.assertEqual(self.body(self.get(path)),
                                  {"user": f"{base}/api/v2/user",
-                                  "cluster": f"{base}/api/v2/cluster"})
+                                  "cluster": f"{base}/api/v2/cluster",
+                                  "docs": f"{base}/api/v2/docs",
+                                  "openapi.json": f"{base}/api/v2/openapi.json",
+                                  "auth/login": f"{base}/api/v2/auth/login"})
 
 
 class ErrorShapeTest(WebTestCase):
