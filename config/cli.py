@@ -92,7 +92,7 @@ def config_path(flag: str | None, environ, scope: str) -> Path | None:
         if not Path(named).is_file():
             raise ConfigError(f"{'--config' if flag else CONFIG_ENV}: no such file {named}")
         return Path(named)
-    default = Path(environ.get("CALAMARI_DEFAULT_CONFIG_DIR", "/etc/calamari")) / Path(DEFAULT_FILES[scope]).name
+    default = Path(DEFAULT_FILES[scope])
     return default if default.is_file() else None
 
 
