@@ -99,6 +99,9 @@ async def run_agent(args) -> int:
     from bus.curve import fingerprint
     manager_key = server_key(args)
     keys, created = key_pair(args.key_dir, "agent")
+    if args.print_fingerprint:
+        print(fingerprint(keys.public), flush=True)
+        return 0
     backend = await asyncio.get_running_loop().run_in_executor(None, lambda: RealCephBackend(
         ceph_conf=args.ceph_conf, keyring=args.keyring, admin_socket_dir=args.admin_socket_dir,
         log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None, client_name=args.ceph_name))
@@ -171,6 +174,8 @@ async def run_daemon(args) -> int:
     from web.app import make_app
     from web.http_server import default_max_connections, make_http_server
     from web.limits import body_cap
+    from web.ops.bootstrap import Bootstrap
+    from web.ops.bootstrap_settings import bootstrap_settings
     from web.settings import WebSettings
 
     tls = https_context(args)
@@ -222,7 +227,10 @@ async def run_daemon(args) -> int:
         port = sockets[0].getsockname()[1]
         url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"
         settings = dataclasses.replace(settings, public_url=public_url(args.public_url, url))
-        app = make_app(system.api, settings=settings, stream=stream, observe_http=system.metrics.observe_http)
+        bootstrap = Bootstrap(bootstrap_settings(settings.public_url, tls is not None, bus.endpoint,
+                                                 bus_keys.public, args.bus_public_endpoint))
+        app = make_app(system.api, settings=settings, stream=stream, observe_http=system.metrics.observe_http,
+                       bootstrap=bootstrap)
         system.metrics.sources = dataclasses.replace(system.metrics.sources,
                                                      stream_clients=app.settings["stream_hub"].client_count)
         http = make_http_server(app, tls=tls,
