@@ -36,8 +36,9 @@ class InfoHandler(BaseHandler):
             "fqdn": web.fqdn,
             "ipaddr": web.ipaddr,
             "bootstrap_url": bootstrap,
-            "bootstrap_rhel": f"curl {bootstrap} | sudo python",
-            "bootstrap_ubuntu": f"wget -O - {bootstrap} | sudo python",
+            # Calamari's two keys, one line now: a POSIX sh script for either (web/ops/bootstrap.py).
+            "bootstrap_rhel": f"curl -fsS {bootstrap} | sudo sh",
+            "bootstrap_ubuntu": f"curl -fsS {bootstrap} | sudo sh",
         })
 
 

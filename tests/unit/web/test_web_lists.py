@@ -153,6 +153,6 @@ class InfoTest(WebTestCase):
             "version": "1.2.3", "license": "N/A", "registered": "N/A",
             "hostname": "calamari", "fqdn": "calamari.example.com", "ipaddr": "192.0.2.10",
             "bootstrap_url": url,
-            "bootstrap_rhel": f"curl {url} | sudo python",
-            "bootstrap_ubuntu": f"wget -O - {url} | sudo python"})
+            "bootstrap_rhel": f"curl -fsS {url} | sudo sh",
+            "bootstrap_ubuntu": f"curl -fsS {url} | sudo sh"})
         self.assertEqual(self.api.calls, [])
