@@ -24,7 +24,7 @@ def column(header: str, key: str | None = None, show: Callable[[Any], str] | Non
 
 
 def text(value: Any) -> str:
-    if value is None:
+    if value is None or value == "":
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -31,34 +31,21 @@ def _update(state: State, fsid, osd_id: int, changes: dict, wait: bool, timeout_
     report(state, state.client().update_osd(state.cluster(fsid), osd_id, changes), wait, timeout_s)
 
 
-@osd.command("out")
-@click.argument("osd_id", type=click.IntRange(min=0), metavar="ID")
-@fsid_option
-@wait_options
-@pass_state
-def osd_out(state: State, osd_id: int, fsid, wait, timeout_s) -> None:
-    """Mark an OSD out (its data moves to the others)."""
-    _update(state, fsid, osd_id, {"in": False}, wait, timeout_s)
+def osd_state_command(name: str, changes: dict, summary: str) -> None:
+    """`osd out|in|down ID`: one PATCH of the OSD's `in` or `up`."""
+    @osd.command(name, help=summary)
+    @click.argument("osd_id", type=click.IntRange(min=0), metavar="ID")
+    @fsid_option
+    @wait_options
+    @pass_state
+    def command(state: State, osd_id: int, fsid, wait, timeout_s) -> None:
+        _update(state, fsid, osd_id, changes, wait, timeout_s)
 
 
-@osd.command("in")
-@click.argument("osd_id", type=click.IntRange(min=0), metavar="ID")
-@fsid_option
-@wait_options
-@pass_state
-def osd_in(state: State, osd_id: int, fsid, wait, timeout_s) -> None:
-    """Mark an OSD in."""
-    _update(state, fsid, osd_id, {"in": True}, wait, timeout_s)
-
-
-@osd.command("down")
-@click.argument("osd_id", type=click.IntRange(min=0), metavar="ID")
-@fsid_option
-@wait_options
-@pass_state
-def osd_down(state: State, osd_id: int, fsid, wait, timeout_s) -> None:
-    """Mark an OSD down (a running one marks itself up again)."""
-    _update(state, fsid, osd_id, {"up": False}, wait, timeout_s)
+for _name, _changes, _summary in (("out", {"in": False}, "Mark an OSD out (its data moves to the others)."),
+                                  ("in", {"in": True}, "Mark an OSD in."),
+                                  ("down", {"up": False}, "Mark an OSD down (a running one marks itself up again).")):
+    osd_state_command(_name, _changes, _summary)
 
 
 @osd.command("reweight")
@@ -98,26 +85,17 @@ def flag_ls(state: State, fsid: str | None) -> None:
          lambda flags: table([{"flag": k, "set": v} for k, v in flags.items()], [column("Flag"), column("Set")]))
 
 
-def _set_flags(state: State, fsid, names: tuple[str, ...], value: bool, wait: bool, timeout_s: float) -> None:
-    report(state, state.client().set_osd_flags(state.cluster(fsid), {name: value for name in names}),
-           wait, timeout_s)
+def flag_command(name: str, value: bool, summary: str) -> None:
+    """`flag set|unset FLAG...`: one PATCH of osd_config."""
+    @flag.command(name, help=summary)
+    @click.argument("names", nargs=-1, required=True, type=click.Choice(FLAGS), metavar="FLAG...")
+    @fsid_option
+    @wait_options
+    @pass_state
+    def command(state: State, names, fsid, wait, timeout_s) -> None:
+        report(state, state.client().set_osd_flags(state.cluster(fsid), {name: value for name in names}),
+               wait, timeout_s)
 
 
-@flag.command("set")
-@click.argument("names", nargs=-1, required=True, type=click.Choice(FLAGS), metavar="FLAG...")
-@fsid_option
-@wait_options
-@pass_state
-def flag_set(state: State, names, fsid, wait, timeout_s) -> None:
-    """Set flags, e.g. `calamari flag set noout` before maintenance."""
-    _set_flags(state, fsid, names, True, wait, timeout_s)
-
-
-@flag.command("unset")
-@click.argument("names", nargs=-1, required=True, type=click.Choice(FLAGS), metavar="FLAG...")
-@fsid_option
-@wait_options
-@pass_state
-def flag_unset(state: State, names, fsid, wait, timeout_s) -> None:
-    """Clear flags."""
-    _set_flags(state, fsid, names, False, wait, timeout_s)
+flag_command("set", True, "Set flags, e.g. `calamari flag set noout` before maintenance.")
+flag_command("unset", False, "Clear flags.")

@@ -8,11 +8,14 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from calamari import credentials
 from calamari.client import Client
-from tests.system.daemon_process import ADMIN_PASSWORD
+from tests.system.cluster_helpers import synced_cluster
+from tests.system.conftest import HEARTBEAT_S, start_fleet
+from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -69,3 +72,20 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextmanager
+def daemon_with_cluster(data_dir: Path, live: bool = False):
+    """(daemon, fleet, fsid): a daemon and a synced 3-server simulated cluster, stopped at the end;
+    `live`: the cluster evolves in real time, fast (new PGs in about a second)."""
+    daemon = DaemonProcess(data_dir, heartbeat_s=HEARTBEAT_S).start()
+    fleet = start_fleet(daemon, advance_every_s=0.1 if live else None)
+    for cluster in fleet.clusters if live else ():
+        cluster.pg_create_rate, cluster.recovery_rate = 200.0, 50.0
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            fsid = synced_cluster(api, fleet)
+        yield daemon, fleet, fsid
+    finally:
+        fleet.stop()
+        assert daemon.stop() == 0, daemon.log_text()[-4000:]

@@ -10,25 +10,17 @@ import pytest
 
 from calamari.client import Client
 from calamari.errors import NotAuthenticated
-from tests.system.cli_helpers import calamari, closed_port, failed, login, ok, stored, stored_client
-from tests.system.cluster_helpers import synced_cluster
-from tests.system.conftest import HEARTBEAT_S, start_fleet
-from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
+from tests.system.cli_helpers import (calamari, closed_port, daemon_with_cluster, failed, login, ok, stored,
+                                      stored_client)
+from tests.system.daemon_process import ADMIN_PASSWORD
 from tests.tls import self_signed
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """(daemon, fsid): one daemon and a synced 3-server cluster for the whole module."""
-    daemon = DaemonProcess(tmp_path_factory.mktemp("cli") / "data", heartbeat_s=HEARTBEAT_S).start()
-    fleet = start_fleet(daemon)
-    try:
-        with logged_in_client(daemon.http_url) as api:
-            fsid = synced_cluster(api, fleet)
-        yield daemon, fsid
-    finally:
-        fleet.stop()
-        assert daemon.stop() == 0, daemon.log_text()[-4000:]
+    """(daemon, fleet, fsid) for the whole module."""
+    with daemon_with_cluster(tmp_path_factory.mktemp("cli") / "data") as running:
+        yield running
 
 
 @pytest.fixture
@@ -39,7 +31,7 @@ def config(server, tmp_path):
 
 
 def test_login_stores_a_private_token_that_later_commands_use_and_logout_revokes(server, tmp_path):
-    daemon, _ = server
+    daemon = server[0]
     done = calamari(tmp_path, "login", daemon.http_url + "/api/v2/", input="admin\n",
                     env={"CALAMARI_PASSWORD": ADMIN_PASSWORD})          # the username is asked for
     assert "Logged in to " + daemon.http_url + " as admin" in ok(done)
@@ -66,7 +58,7 @@ def test_login_stores_a_private_token_that_later_commands_use_and_logout_revokes
 
 
 def test_reads_as_tables_and_as_the_apis_json(server, config):
-    daemon, fsid = server
+    _, _, fsid = server
     api = stored_client(config)
     clusters = ok(calamari(config, "cluster", "ls"))
     assert fsid in clusters and "HEALTH_" in clusters and "12/12/12" in clusters
@@ -90,7 +82,7 @@ def test_reads_as_tables_and_as_the_apis_json(server, config):
 
 
 def test_exit_codes_say_what_went_wrong(server, config):
-    daemon, _ = server
+    daemon = server[0]
     bad = failed(calamari(config, "pool", "create", "x", "--pg-num", "0"), 2, "pg_num")       # the API's 400
     assert bad.startswith("calamari: ")
     failed(calamari(config, "osd", "out", "three"), 2, "three")                                # click's usage error

@@ -10,10 +10,9 @@ import pytest
 
 from sim.fleet import SimFleet
 from tests.helpers import wait_until
-from tests.system.cli_helpers import calamari, failed, login, ok, popen, stored_client
-from tests.system.cluster_helpers import synced_cluster
-from tests.system.conftest import HEARTBEAT_S, start_fleet
-from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
+from tests.system.cli_helpers import calamari, daemon_with_cluster, failed, login, ok, popen, stored_client
+from tests.system.conftest import HEARTBEAT_S
+from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess
 
 UUID = re.compile(r"^[0-9a-f-]{36}$")
 ADMIN = {"CALAMARI_PASSWORD": ADMIN_PASSWORD}
@@ -21,18 +20,9 @@ ADMIN = {"CALAMARI_PASSWORD": ADMIN_PASSWORD}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """(daemon, fleet, fsid): a daemon and a live 3-server cluster (new PGs in about a second)."""
-    daemon = DaemonProcess(tmp_path_factory.mktemp("cli-writes") / "data", heartbeat_s=HEARTBEAT_S).start()
-    fleet = start_fleet(daemon, advance_every_s=0.1)
-    for cluster in fleet.clusters:
-        cluster.pg_create_rate, cluster.recovery_rate = 200.0, 50.0
-    try:
-        with logged_in_client(daemon.http_url) as api:
-            fsid = synced_cluster(api, fleet)
-        yield daemon, fleet, fsid
-    finally:
-        fleet.stop()
-        assert daemon.stop() == 0, daemon.log_text()[-4000:]
+    """(daemon, fleet, fsid): a live cluster for the whole module."""
+    with daemon_with_cluster(tmp_path_factory.mktemp("cli-writes") / "data", live=True) as running:
+        yield running
 
 
 @pytest.fixture
