@@ -22,6 +22,7 @@ from config.daemon_settings import (admin_password, auth_settings, https_context
                                     retention_settings, warn_if_password_ignored)
 from config.log_format import configure_logging
 from config.version import version
+from deploy.sd_notify import Service
 from web.stream.settings import stream_settings
 
 log = logging.getLogger("calamari")
@@ -102,6 +103,7 @@ async def run_agent(args) -> int:
     if args.print_fingerprint:
         print(fingerprint(keys.public), flush=True)
         return 0
+    service = Service.from_environment()   # systemd's variables leave before `ceph` runs inherit them
     backend = await asyncio.get_running_loop().run_in_executor(None, lambda: RealCephBackend(
         ceph_conf=args.ceph_conf, keyring=args.keyring, admin_socket_dir=args.admin_socket_dir,
         log_dir=args.log_dir, fqdn=args.fqdn, watch_s=args.watch_s or None, client_name=args.ceph_name))
@@ -111,9 +113,11 @@ async def run_agent(args) -> int:
     print(f"Agent key {'created' if created else 'read'} in {args.key_dir}: fingerprint {fingerprint(keys.public)} "
           f"(accept it on the manager: run.py key accept {backend.fqdn})", flush=True)
     print(f"AGENT READY fqdn={backend.fqdn} bus={args.connect}", flush=True)
+    service.ready(f"reporting {backend.fqdn} to {args.connect}")
     try:
         await stop.wait()
     finally:
+        service.stopping()
         minion.stop()
         backend.close()
     return 0
@@ -178,6 +182,8 @@ async def run_daemon(args) -> int:
     from web.ops.bootstrap_settings import bootstrap_settings
     from web.settings import WebSettings
 
+    service = Service.from_environment()   # systemd's Type=notify (deploy/sd_notify.py)
+    service.status("starting")
     tls = https_context(args)
     auth = auth_settings(args)
     stream = stream_settings(args)
@@ -254,9 +260,11 @@ async def run_daemon(args) -> int:
             fleet.start()
         stop = stop_on_signals()
         announce(url, bus.endpoint, bus_keys.public, generated, fleet, metrics_url)
+        service.ready(f"serving {url}/api/v2/, agent bus {bus.endpoint}", system.api.readiness)
         await stop.wait()
         log.info("shutting down")
     finally:
+        service.stopping()
         if http is not None:
             http.stop()
         if metrics_server is not None:
