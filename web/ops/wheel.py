@@ -1,12 +1,13 @@
 """The manager's own wheel, which the /bootstrap script installs on a Ceph server as its agent.
 
-Where it comes from (built once per daemon start, off the event loop, held in memory: about a
-megabyte, and no data-dir state to go stale):
+Where it comes from (had once per daemon start, at the first request, off the event loop, and
+held in memory: about half a megabyte):
 - From a checkout (this code sits beside a pyproject.toml: `python run.py`, or `pip install -e .`):
   `pip wheel --no-deps` of a copy of the checkout's packages and top-level files, through the
   project's own build backend (pip fetches it as `pip install .` would). A copy, because a build
-  writes into its source tree and several daemons may share one checkout; once per start,
-  because the code may have changed since the last start while the version did not.
+  writes into its source tree and several daemons may share one checkout. The code may change
+  while the version does not, so a build is kept by the digest of its sources (cache_dir()),
+  never by version.
 - From an installed distribution (a wheel installed with pip, as in the container image): its
   installed files zipped back into a wheel with a fresh RECORD: what pip unpacked, less what pip
   itself added (console scripts outside site-packages, byte code, INSTALLER, REQUESTED,
@@ -29,6 +30,7 @@ from pathlib import Path, PurePosixPath
 DISTRIBUTION = "calamari-server"          # pyproject.toml's [project] name
 CHECKOUT = Path(__file__).resolve().parents[2]
 BUILD_TIMEOUT_S = 600.0
+CACHED_BUILDS = 8                         # checkout builds kept (one per version of the sources)
 # A checkout's top-level files a build never needs (databases, editor and tool litter).
 SKIPPED = ("*.sqlite3", "*.sqlite3-*", "*.db", "*.pyc", "__pycache__", "*.egg-info", "build", "dist")
 # What pip writes into an installed distribution's dist-info; never part of the wheel itself.
@@ -51,16 +53,34 @@ def agent_wheel() -> Wheel:
     """The manager's wheel (blocking: seconds from a checkout; run it in an executor)."""
     with tempfile.TemporaryDirectory(prefix="calamari-wheel-") as scratch:
         if (CHECKOUT / "pyproject.toml").is_file():
-            path = build_from_checkout(CHECKOUT, Path(scratch))
+            path = build_from_checkout(CHECKOUT, Path(scratch), cache_dir())
         else:
             path = rebuild_installed(installed(DISTRIBUTION), Path(scratch))
         data = path.read_bytes()
     return Wheel(path.name, data, hashlib.sha256(data).hexdigest())
 
 
-def build_from_checkout(root: Path, scratch: Path) -> Path:
-    source, out = scratch / "source", scratch / "out"
+def cache_dir() -> Path | None:
+    """Where checkout builds are kept, by the digest of their sources ($XDG_CACHE_HOME or
+    ~/.cache, as pip's own cache): a restart, or another daemon of the same checkout (the test
+    suite starts hundreds), reuses the wheel of unchanged sources instead of building it again."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    return None if base.startswith("~") else Path(base) / "calamari" / "wheels"   # ~: no home
+
+
+def build_from_checkout(root: Path, scratch: Path, cache: Path | None = None) -> Path:
+    source = scratch / "source"
     copy_sources(root, source)
+    kept = None if cache is None else cache / tree_digest(source)
+    if kept is not None and len(found := sorted(kept.glob("*.whl"))) == 1:
+        return found[0]
+    wheel = pip_wheel(root, source, scratch / "out")
+    if kept is not None:
+        keep(wheel, kept)
+    return wheel
+
+
+def pip_wheel(root: Path, source: Path, out: Path) -> Path:
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
@@ -72,6 +92,37 @@ def build_from_checkout(root: Path, scratch: Path) -> Path:
         tail = " / ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
         raise WheelError(f"pip wheel of {root} failed (exit {done.returncode}): {tail}")
     return wheels[0]
+
+
+def tree_digest(tree: Path) -> str:
+    """SHA-256 over every file's relative path and bytes: equal digests, equal sources."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(tree).as_posix()}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()
+
+
+def keep(wheel: Path, directory: Path) -> None:
+    """The wheel into the cache as DIGEST/NAME (renamed into place whole: a daemon building the
+    same sources at the same moment finds a complete one or none), and only the newest few kept.
+    A cache that cannot be written is no error: the next start builds again."""
+    staging = None
+    try:
+        directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".new-"))
+        shutil.copy2(wheel, staging / wheel.name)
+        os.rename(staging, directory)
+        staging = None
+        builds = sorted((p for p in directory.parent.iterdir() if not p.name.startswith(".")),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in builds[CACHED_BUILDS:]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError:   # not writable, or another daemon renamed the same digest first
+        pass
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def copy_sources(root: Path, target: Path) -> None:

@@ -18,7 +18,7 @@ from web.ops import bootstrap as bootstrap_module
 from web.ops.bootstrap import Bootstrap, Unavailable
 from web.ops.bootstrap_script import render_script
 from web.ops.bootstrap_settings import bootstrap_settings, public_endpoint
-from web.ops.wheel import Wheel, rebuild_installed
+from web.ops.wheel import Wheel, WheelError, build_from_checkout, copy_sources, rebuild_installed, tree_digest
 
 KEY = "rq:rM>}U?@Lns47E1%kR.o$n%FcmmsL/@{H8]yf7"     # z85 has $, &, > ...: all must stay literal
 UNIT = "[Service]\nExecStart=/opt/calamari/venv/bin/calamari-agent --config /etc/calamari/agent.toml\n"
@@ -167,3 +167,29 @@ def test_an_installed_distribution_is_zipped_back_into_a_wheel_pip_accepts(tmp_p
                            "--target", str(target), str(wheel)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr      # pip checks every RECORD hash
     assert (target / "demo" / "data.sh").read_text() == "#!/bin/sh\n"
+
+
+# --- a checkout's builds, kept by the digest of their sources ----------------------------------------
+
+def test_a_checkout_build_is_reused_for_the_same_sources_only(tmp_path):
+    checkout, cache = tmp_path / "checkout", tmp_path / "cache"
+    (checkout / "demo").mkdir(parents=True)
+    (checkout / "demo" / "__init__.py").write_text("VALUE = 1\n")
+    (checkout / "pyproject.toml").write_text("not a project pip could build\n")
+    (checkout / "data").mkdir()                        # a data dir: no .py, never copied
+    (checkout / "data" / "calamari.sqlite3").write_bytes(b"\0")
+    copied = tmp_path / "copied"
+    copy_sources(checkout, copied)
+    assert sorted(p.relative_to(copied).as_posix() for p in copied.rglob("*")) == \
+        ["demo", "demo/__init__.py", "pyproject.toml"]
+    kept = cache / tree_digest(copied) / "demo-1.0-py3-none-any.whl"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"built before")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    assert build_from_checkout(checkout, scratch, cache) == kept       # pip not run: it would fail
+    (checkout / "demo" / "__init__.py").write_text("VALUE = 2\n")      # new sources, same version
+    again = tmp_path / "again"
+    again.mkdir()
+    with pytest.raises(WheelError, match="pip wheel"):
+        build_from_checkout(checkout, again, cache)

@@ -1,0 +1,141 @@
+"""Onboarding a server with the script GET /bootstrap serves, end to end: run it as an operator
+would (`curl … | sh`, here `sh -s -- --prefix TMP` as the current user, so that every path is
+under a throwaway root and systemctl is not called), then start the agent it installed, with the
+configuration it wrote, against the dev cluster: its key is pending with the fingerprint the
+script printed, an administrator accepts it, and the server is managed.
+
+The install is the real one: a virtualenv made with /usr/bin/python3 (Debian's, with
+python3-rados), the manager's wheel downloaded from the manager and checked, its dependencies from
+pip's index (or its cache)."""
+from __future__ import annotations
+
+import re
+import stat
+import subprocess
+import time
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bus.curve import fingerprint
+from tests.child_process import ChildProcess
+from tests.helpers import wait_until
+from tests.real_ceph.conftest import AGENT_USER, HEARTBEAT_S
+from tests.real_ceph.dev_cluster import DevCluster, skip_or_fail_without_ceph
+from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
+
+FINGERPRINT = re.compile(r"^\s*((?:[0-9a-f]{2}:){31}[0-9a-f]{2})\s*$", re.MULTILINE)
+INSTALL_S = 600.0        # pip installs the wheel's dependencies (from its cache: about a minute at most)
+FQDN = "ceph-bootstrapped.test"
+
+
+@dataclass
+class Installed:
+    daemon: DaemonProcess
+    prefix: Path
+    script: str
+    done: subprocess.CompletedProcess
+    seconds: float
+
+    @property
+    def venv(self) -> Path:
+        return self.prefix / "opt/calamari/venv"
+
+    @property
+    def config(self) -> Path:
+        return self.prefix / "etc/calamari/agent.toml"
+
+    def printed_fingerprint(self, output: str | None = None) -> str:
+        found = FINGERPRINT.findall(self.done.stdout if output is None else output)
+        assert len(found) == 1, self.done.stdout
+        return found[0]
+
+
+def run_bootstrap(script: str, prefix: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["/bin/sh", "-s", "--", "--prefix", str(prefix)], input=script, capture_output=True,
+                          text=True, timeout=INSTALL_S)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A daemon of this module's own (keys need an operator) and the agent its script installed."""
+    skip_or_fail_without_ceph()     # python3-rados and ceph-common: the script checks for both
+    root = tmp_path_factory.mktemp("bootstrap")
+    daemon = DaemonProcess(root / "data", heartbeat_s=HEARTBEAT_S, auto_accept=False).start()
+    try:
+        script = httpx.get(daemon.http_url + "/bootstrap", timeout=120).text
+        started = time.monotonic()
+        done = run_bootstrap(script, root / "root")
+        assert done.returncode == 0, done.stdout + done.stderr
+        yield Installed(daemon, root / "root", script, done, time.monotonic() - started)
+    finally:
+        daemon.stop()
+
+
+def test_the_script_installs_under_the_prefix(installed):
+    print(f"bootstrap install: {installed.seconds:.1f} s")
+    venv, config = installed.venv, installed.config
+    assert (venv / "bin/calamari-agent").is_file() and (venv / "bin/calamari-agent").stat().st_mode & 0o111
+    # The agent runs its own installed code, and Debian's rados beside it (--system-site-packages).
+    where = subprocess.run([str(venv / "bin/python"), "-c", "import rados, run; print(run.__file__)"],
+                           capture_output=True, text=True, cwd="/")
+    assert where.returncode == 0 and where.stdout.startswith(str(venv)), where.stdout + where.stderr
+    settings = tomllib.loads(config.read_text())
+    assert settings == {"connect": installed.daemon.bus_endpoint, "server_key": installed.daemon.bus_key,
+                        "key_dir": str(installed.prefix / "var/lib/calamari-agent")}
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    unit = installed.prefix / "etc/systemd/system/calamari-agent.service"
+    shipped = resources.files("deploy.systemd").joinpath("calamari-agent.service").read_text()
+    assert unit.read_text() == shipped
+    public = (installed.prefix / "var/lib/calamari-agent/agent.key").read_text().strip()
+    assert installed.printed_fingerprint() == fingerprint(public)
+    assert "systemctl not called" in installed.done.stdout
+
+
+def test_running_it_again_keeps_the_key_and_the_configuration(installed):
+    config_before = installed.config.read_text()
+    again = run_bootstrap(installed.script, installed.prefix)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "kept the existing" in again.stdout
+    assert installed.config.read_text() == config_before
+    assert installed.printed_fingerprint(again.stdout) == installed.printed_fingerprint()
+
+
+@dataclass
+class InstalledAgent(ChildProcess):
+    """The installed `calamari-agent`, configured by agent.toml; the dev cluster's paths and a
+    name of its own on the command line (flags win over the file)."""
+    installed: Installed
+    cluster: DevCluster
+    output: list = field(default_factory=list)
+
+    def start(self) -> "InstalledAgent":
+        cluster = self.cluster
+        self.launch(["--config", str(self.installed.config), "--fqdn", FQDN, "--ceph-conf", cluster.conf,
+                     "--ceph-name", AGENT_USER, "--keyring", cluster.agent_user(AGENT_USER),
+                     "--admin-socket-dir", str(cluster.run_dir), "--log-dir", str(cluster.log_dir),
+                     "--heartbeat-s", str(HEARTBEAT_S)],
+                    "AGENT READY", "installed agent", 60, program=[str(self.installed.venv / "bin/calamari-agent")])
+        return self
+
+
+def test_the_agent_it_configured_joins_once_its_key_is_accepted(installed, ceph_cluster):
+    agent = InstalledAgent(installed, ceph_cluster).start()
+    try:
+        with logged_in_client(installed.daemon.http_url) as api:
+            pending = wait_until(lambda: api.get(f"key/{FQDN}").status_code == 200 and api.get(f"key/{FQDN}").json(),
+                                 timeout_s=30, every_s=0.1, what="the agent's key pending")
+            assert pending["status"] == "pre"
+            assert pending["fingerprint"] == installed.printed_fingerprint()   # what the operator compares
+            assert api.get("server").json() == []                             # nothing before acceptance
+            accept_key(api, FQDN)
+            wait_until(lambda: api.get("cluster").json(), timeout_s=30, every_s=0.1, what="the cluster discovered")
+            server = wait_until(lambda: (s := api.get(f"server/{FQDN}")).status_code == 200 and s.json(),
+                                timeout_s=30, every_s=0.1, what="the server")
+            assert server["managed"] is True
+    finally:
+        assert agent.stop() == 0, agent.log_text()
