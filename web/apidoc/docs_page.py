@@ -37,6 +37,7 @@ def render(doc: dict) -> str:
         if rows:
             parts.append(f"<h2>{escape(tag['name'])}</h2><p>{escape(tag['description'])}</p>"
                          "<table>" + "".join(rows) + "</table>")
+    parts.append(_schemas(doc["components"]["schemas"]))
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -56,8 +57,29 @@ def _row(path: str, verb: str, op: dict, path_params: list) -> str:
             for media, content in body["content"].items()))
     codes = ", ".join(code for code in op["responses"] if code[0] in "23")
     details.append(f"<span class=muted>answers {escape(codes)}</span>")
+    answer = _answer_schema(op["responses"])
+    if answer:
+        details.append(f"answer: {_body_text(answer)}")
     return (f"<tr><td class='verb {verb}'>{verb}</td><td><code>{escape(path)}</code>{lock}</td>"
             f"<td>{'<br>'.join(details)}</td></tr>")
+
+
+def _answer_schema(responses: dict) -> dict | None:
+    """The JSON schema of the operation's success answer (200 or 201), if it has a body."""
+    for code in ("200", "201"):
+        content = responses.get(code, {}).get("content", {})
+        for media, described in content.items():
+            if media == "application/json" and described.get("schema"):
+                return described["schema"]
+    return None
+
+
+def _schemas(schemas: dict) -> str:
+    """The named schemas the answers refer to, each with its fields (* always present)."""
+    rows = "".join(f"<tr><td id='schema-{escape(name)}'><code>{escape(name)}</code></td>"
+                   f"<td>{_body_text(schema)}</td></tr>" for name, schema in schemas.items())
+    return ("<h2>Schemas</h2><p>What the answers hold; <code>*</code> marks the fields always "
+            f"present.</p><table>{rows}</table>")
 
 
 def _parameter_text(parameter: dict) -> str:
@@ -80,7 +102,11 @@ def _body_text(schema: dict) -> str:
 
 
 def schema_text(schema: dict) -> str:
-    """A short reading of a schema: `integer 1..1000`, `one of a, b`, `list of string`."""
+    """A short reading of a schema: `integer 1..1000`, `one of a, b`, `list of string`, `Pool`."""
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if schema.get("nullable"):
+        return schema_text({k: v for k, v in schema.items() if k != "nullable"}) + " or null"
     if "anyOf" in schema:
         return " or ".join(schema_text(choice) for choice in schema["anyOf"])
     if "enum" in schema:

@@ -180,31 +180,49 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
     doc = _first_paragraph(handler.__doc__)
     if doc:
         op["description"] = doc
+    responses = write_answers(handler, verb, op) if unsafe else read_answers(handler, template, op)
+    responses.update(error_answers(handler, verb, has_path_parameters))
+    op["responses"] = responses
+    return op
+
+
+def write_answers(handler, verb: str, op: dict) -> dict:
+    """The request body of a write (into `op`) and its answers: what it returns, or 202/204/304,
+    and the errors a body can bring."""
+    write = handler.writes.get(verb, Write())
+    responses = answers(write.answer, write.returns)
+    if write.body is not None or write.bulk is not None:
+        op["requestBody"] = request_body(write)
+        for name in ("BadInput", "Conflict", "TooLarge", "UnsupportedMediaType"):
+            responses[ERROR_STATUSES[name]] = _error(name)
+    return responses
+
+
+def read_answers(handler, template: str, op: dict) -> dict:
+    """A GET's parameters (into `op`) and its answers: the handler's answer_schema, the ETag and
+    304 of a conditional GET, 400 for a bad parameter."""
+    if handler.query:
+        described = getattr(handler, "parameter_docs", {})
+        op["parameters"] = [query_parameter(name, field, described.get(name))
+                            for name, field in handler.query.items()]
+    # Request headers a GET reads (e.g. the stream's Last-Event-ID): {name, schema, description}.
+    for header in getattr(handler, "header_parameters", ()):
+        op.setdefault("parameters", []).append({"in": "header", "required": False, **copy.deepcopy(header)})
+    # Every GET declares one (tests/unit/web/test_openapi_responses.py names those that do not).
+    schema = copy.deepcopy(getattr(handler, "answer_schema", None)) or {}
+    media_type = getattr(handler, "media_type", "application/json")
+    responses = {"200": {"description": "OK", "content": {media_type: {"schema": schema}}}}
+    if "parameters" in op:
+        responses["400"] = _error("BadInput")
+    if template.startswith(CONDITIONAL_PATHS):
+        conditional_get(op, responses)
+    return responses
+
+
+def error_answers(handler, verb: str, has_path_parameters: bool) -> dict:
+    """The error answers an operation can give besides those of its body or parameters."""
+    unsafe = verb in UNSAFE
     responses = {}
-    if unsafe:
-        write = handler.writes.get(verb, Write())
-        if write.body is not None or write.bulk is not None:
-            op["requestBody"] = request_body(write)
-            for name in ("BadInput", "Conflict", "TooLarge", "UnsupportedMediaType"):
-                responses[ERROR_STATUSES[name]] = _error(name)
-        responses.update(answers(write.answer, write.returns))
-    else:
-        if handler.query:
-            described = getattr(handler, "parameter_docs", {})
-            op["parameters"] = [query_parameter(name, field, described.get(name))
-                                for name, field in handler.query.items()]
-        # Request headers a GET reads (e.g. the stream's Last-Event-ID): {name, schema, description}.
-        for header in getattr(handler, "header_parameters", ()):
-            op.setdefault("parameters", []).append({"in": "header", "required": False, **copy.deepcopy(header)})
-        schema = copy.deepcopy(getattr(handler, "answer_schema", None))
-        if schema is None:      # tests/unit/web/test_openapi_responses.py names such handlers
-            schema = {}
-        media_type = getattr(handler, "media_type", "application/json")
-        responses["200"] = {"description": "OK", "content": {media_type: {"schema": schema}}}
-        if template.startswith(CONDITIONAL_PATHS):
-            conditional_get(op, responses)
-        if handler.query or getattr(handler, "header_parameters", ()):
-            responses["400"] = _error("BadInput")
     if handler.requires_session:
         responses["401"] = _error("Unauthorized")
         if unsafe or verb.upper() in handler.required_roles:
@@ -216,8 +234,7 @@ def operation(handler, verb: str, template: str, has_path_parameters: bool) -> d
         responses["504"] = _error("Timeout")
     responses["4XX"] = _error("ClientSide")
     responses["5XX"] = _error("ServerSide")
-    op["responses"] = responses
-    return op
+    return responses
 
 
 def conditional_get(op: dict, responses: dict) -> None:

@@ -15,6 +15,7 @@ from openapi_spec_validator import validate
 from tests.openapi_answers import conforms as answer_conforms
 from tests.unit.fake_api import WebTestCase
 from web.app import ROUTES
+from web.apidoc.docs_page import render
 from web.apidoc.openapi import UNSAFE, document, path_template
 from web.contract import CREATED, OK
 from web.settings import WebSettings
@@ -148,3 +149,10 @@ class AnonymousRootTest(WebTestCase):
         self.login()
         self.assertEqual(set(self.body(self.get("/api/v2/"))),
                          {"user", "cluster", "docs", "openapi.json", "auth/login"})
+
+
+def test_the_docs_page_shows_each_answer_and_the_schemas():
+    page = render(DOC)
+    assert "answer: list of Pool or {count*: integer 0.., next*: string or null" in page
+    assert "<td id='schema-Pool'><code>Pool</code></td><td>{<code>id</code>*: integer" in page
+    assert "<code>crush_ruleset</code>*: integer or null" in page
