@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from actors.accounts.roles import ROLES
 from actors.cluster.views.api_crush import RULE_TYPES
-from actors.cluster.views.api_osds import OSD_COMMANDS
+from actors.cluster.views.api_osds import METADATA_FIELDS, OSD_COMMANDS
 from actors.cluster.views.api_pools import POOL_TYPES
 from actors.cluster.views.osd_map import FLAG_NAMES
 from actors.events import SEVERITY_NAMES
@@ -53,9 +53,7 @@ OSD = record({
     "server": OPTIONAL_STR, "pools": array(INT), "valid_commands": array(OSD_COMMAND),
     "public_addr": OPTIONAL_STR, "cluster_addr": OPTIONAL_STR,
     "crush_node_ancestry": array(array(INT)),
-    # from the OSD's metadata (actors/cluster/views/api_osds.py _METADATA_FIELDS)
-    "backend_device_node": OPTIONAL_STR, "backend_partition_path": OPTIONAL_STR,
-    "osd_data": OPTIONAL_STR, "osd_journal": OPTIONAL_STR})
+    **{name: OPTIONAL_STR for name in METADATA_FIELDS}})     # from the OSD's metadata
 OSD_COMMANDS_OF = mapping(record({"valid_commands": array(OSD_COMMAND)}))   # {"<osd id>": ...}
 OSD_COMMAND_VALID = record({"valid": BOOL})
 OSD_FLAGS = record({name: BOOL for name in FLAG_NAMES})

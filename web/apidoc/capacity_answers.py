@@ -4,6 +4,7 @@ history and the fleet's rows. Byte counts and rates are numbers, ratios 0..1, `p
 recovery keys are the views' own lists (actors/cluster/views/stats_fields.py, io.py)."""
 from __future__ import annotations
 
+from actors.cluster.views.io import RECOVERY_COUNT_KEYS
 from actors.cluster.views.stats_fields import CLIENT_KEYS, RECOVERY_RATE_KEYS
 from web.apidoc.shapes import (
     BOOL, INT, NUM, STR, array, mapping, nullable, record)
@@ -12,10 +13,6 @@ OPTIONAL_NUM = nullable(NUM)
 OPTIONAL_INT = nullable(INT)
 OPTIONAL_STR = nullable(STR)
 OPTIONAL_TIME = nullable({"type": "string", "format": "date-time"})
-# actors/cluster/views/io.py _RECOVERY_COUNT_KEYS, after the rates
-RECOVERY_COUNT_KEYS = ("degraded_objects", "degraded_ratio", "misplaced_objects", "misplaced_ratio",
-                       "unfound_objects")
-
 CLIENT_RATES = record({key: NUM for key in CLIENT_KEYS})
 _TOTALS = {"total_bytes": NUM, "used_bytes": NUM, "avail_bytes": NUM, "used_ratio": NUM}
 

@@ -9,7 +9,7 @@ from actors.cluster.views.osd_map import OsdMapView
 OSD_COMMANDS = ["scrub", "deep_scrub", "repair"]
 
 # API field -> metadata keys, first present wins (filestore, then bluestore).
-_METADATA_FIELDS = {
+METADATA_FIELDS = {
     "backend_device_node": ("backend_filestore_dev_node", "bluestore_bdev_dev_node"),
     "backend_partition_path": ("backend_filestore_partition_path",
                                "bluestore_bdev_partition_path"),
@@ -59,7 +59,7 @@ def _osd(view: OsdMapView, osd_servers: Mapping[int, str], osd: dict) -> dict:
         "cluster_addr": _addr(osd, "cluster_addr"),
         "crush_node_ancestry": view.ancestry(osd_id),
     }
-    for field, keys in _METADATA_FIELDS.items():
+    for field, keys in METADATA_FIELDS.items():
         result[field] = _first(metadata, keys)
     return result
 

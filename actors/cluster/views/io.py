@@ -12,13 +12,13 @@ from actors.cluster.views.osd_map import OsdMapView
 from actors.cluster.views.stats_fields import (
     RECOVERY_RATE_KEYS, client_rates, listed, mapped, number, pg_counts, pool_stats_by_id)
 
-_RECOVERY_COUNT_KEYS = ("degraded_objects", "degraded_ratio", "misplaced_objects",
-                        "misplaced_ratio", "unfound_objects")
+RECOVERY_COUNT_KEYS = ("degraded_objects", "degraded_ratio", "misplaced_objects",
+                       "misplaced_ratio", "unfound_objects")
 
 
 def recovery(pgmap) -> dict:
     """The pgmap's recovery rates and its degraded / misplaced / unfound objects."""
-    return {key: number(pgmap, key) for key in (*RECOVERY_RATE_KEYS, *_RECOVERY_COUNT_KEYS)}
+    return {key: number(pgmap, key) for key in (*RECOVERY_RATE_KEYS, *RECOVERY_COUNT_KEYS)}
 
 
 def api_io(stats, view: OsdMapView, pg_summary: dict | None) -> dict:

@@ -630,7 +630,7 @@ def test_device_class_shadow_buckets_are_not_crush_nodes():
 
 
 def test_every_osd_metadata_key_the_views_read_is_one_agents_send():
-    from actors.cluster.views.api_osds import _METADATA_FIELDS
+    from actors.cluster.views.api_osds import METADATA_FIELDS
     from bus.protocol import OSD_METADATA_KEYS
-    read = {key for keys in _METADATA_FIELDS.values() for key in keys}
+    read = {key for keys in METADATA_FIELDS.values() for key in keys}
     assert read <= set(OSD_METADATA_KEYS)
