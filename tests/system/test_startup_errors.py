@@ -14,10 +14,9 @@ from tests.system.daemon_process import assert_one_line_error
 NOBODY = 65534
 
 
-def start(data_dir, prefix: tuple = ()) -> subprocess.CompletedProcess:
+def start(data_dir, prefix: tuple = (), flags: tuple = ("--admin-password", "startup-error-test")):
     return subprocess.run([*prefix, sys.executable, str(ROOT / "run.py"), "--no-sim", "--http-port", "0",
-                           "--bus-endpoint", "tcp://127.0.0.1:0", "--data-dir", str(data_dir),
-                           "--admin-password", "startup-error-test"],
+                           "--bus-endpoint", "tcp://127.0.0.1:0", "--data-dir", str(data_dir), *flags],
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
 
 
@@ -25,7 +24,9 @@ def test_garbage_in_the_database_file(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "calamari.sqlite3").write_bytes(bytes(range(256)) * 64)
-    assert_one_line_error(start(data), "file is not a database")
+    done = start(data)
+    assert done.returncode == 2
+    assert_one_line_error(done, "file is not a database")
 
 
 def test_a_data_dir_that_is_a_file(tmp_path):
@@ -58,21 +59,39 @@ def test_a_data_dir_we_may_not_use(tmp_path):
     ("--sim-client-load", "inf"), ("--sim-client-load", "-1"), ("--trend-min-span-s", "0"), ("--stats-every", "0"),
     ("--stream-keepalive-s", "0"), ("--stream-queue", "0"), ("--stream-buffer", "-1"),
     ("--http-port", "99999"), ("--http-port", "-1"), ("--sim-servers", "0"), ("--sim-clusters", "-1"),
-    ("--sim-osds-per-server", "0"), ("--log-level", "verbose")])
+    ("--sim-osds-per-server", "0"), ("--log-level", "verbose"), ("--heartbeat-s", "0"), ("--request-timeout-s", "0"),
+    ("--event-max-count", "-1"), ("--audit-max-age-days", "-1"), ("--request-max-age-days", "nan"),
+    ("--request-max-count", "1.5"), ("--metrics-port", "65536"), ("--log-format", "xml")])
 def test_a_bad_flag_value_is_one_usage_line_naming_the_flag(tmp_path, flag, value):
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--no-sim", "--data-dir", str(tmp_path / "d"),
                            flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith(f"run.py: error: argument {flag}: "), done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr   # one line, not the usage
+    assert done.stderr.startswith(f"run.py: error: argument {flag}: "), done.stderr
     assert not (tmp_path / "d").exists()          # refused before anything was created
 
 
-@pytest.mark.parametrize("flag, value", [("--clusters", "0"), ("--servers", "-1"), ("--osds-per-server", "0")])
-def test_a_bad_simulated_fleet_size_is_one_usage_line_naming_the_flag(flag, value):
-    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "sim", "--connect", "tcp://127.0.0.1:1",
+@pytest.mark.parametrize("command, flag, value", [
+    ("sim", "--clusters", "0"), ("sim", "--servers", "-1"), ("sim", "--osds-per-server", "0"),
+    ("sim", "--heartbeat-s", "0"), ("sim", "--seed", "x"), ("agent", "--heartbeat-s", "0"),
+    ("agent", "--watch-s", "-1"), ("agent", "--log-level", "loud")])
+def test_a_bad_simulator_or_agent_flag_is_one_usage_line_naming_it(command, flag, value):
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), command, "--connect", "tcp://127.0.0.1:1",
                            "--server-key=unused", flag, value], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith(f"run.py sim: error: argument {flag}: "), done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
+    assert done.stderr.startswith(f"run.py {command}: error: argument {flag}: "), done.stderr
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (("--tls-cert", "/nonexistent.pem"), "calamari: --tls-cert and --tls-key go together"),
+    (("--public-url", "ftp://x"), "calamari: --public-url must be http(s)://HOST[:PORT]"),
+    (("--metrics-token", "a b"), "calamari: the metrics token must be non-empty and without spaces"),
+    (("--admin-password-file", "/nonexistent"), "calamari: cannot read /nonexistent")])
+def test_flags_that_cannot_be_used_together_or_name_nothing_usable_exit_2_with_one_line(tmp_path, flags, expected):
+    done = start(tmp_path / "data", flags=flags)
+    assert done.returncode == 2 and done.stderr.startswith(expected), done.stderr
+    assert_one_line_error(done, expected)
 
 
 @pytest.mark.parametrize("command", [("key", "list"), ("key", "accept", "host1"), ("user", "unlock", "admin")])
