@@ -13,7 +13,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from tests.openapi_answers import conforms as answer_conforms
-from tests.unit.fake_api import WebTestCase
+from tests.unit.fake_api import ADMIN, WebTestCase
 from web.app import ROUTES
 from web.apidoc.docs_page import render
 from web.apidoc.openapi import UNSAFE, document, path_template
@@ -149,6 +149,11 @@ class AnonymousRootTest(WebTestCase):
         self.login()
         self.assertEqual(set(self.body(self.get("/api/v2/"))),
                          {"user", "cluster", "docs", "openapi.json", "auth/login"})
+
+    def test_a_scripts_token_is_recognised_too(self):
+        self.api.tokens["calamari_token"] = dict(ADMIN)
+        answer = self.body(self.get("/api/v2/", headers={"Authorization": "Bearer calamari_token"}))
+        self.assertEqual(set(answer), {"user", "cluster", "docs", "openapi.json", "auth/login"})
 
 
 def test_the_docs_page_shows_each_answer_and_the_schemas():
