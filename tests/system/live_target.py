@@ -48,4 +48,12 @@ def live_target(data_dir: Path, extra_args: tuple = ()):
     assert code == 0, "daemon did not shut down cleanly:\n" + daemon.log_text()[-4000:]
 
 
-__all__ = ["ADMIN_PASSWORD", "LiveTarget", "live_target"]
+@contextlib.contextmanager
+def admin_client(target: LiveTarget):
+    """The administrator's logged-in client, its writes carrying the XSRF header."""
+    with logged_in_client(target.daemon.http_url) as client:
+        client.headers["X-XSRF-TOKEN"] = client.cookies["XSRF-TOKEN"]
+        yield client
+
+
+__all__ = ["ADMIN_PASSWORD", "LiveTarget", "admin_client", "live_target"]

@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from actors.fields import convert
-from tests.system.daemon_process import logged_in_client
-from tests.system.live_target import live_target
+from tests.system.live_target import admin_client, live_target
 from web.app import ROUTES
 from web.limits import LONE_SURROGATE
 
@@ -40,8 +39,7 @@ def target(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(target):
-    with logged_in_client(target.daemon.http_url) as client:
-        client.headers["X-XSRF-TOKEN"] = client.cookies["XSRF-TOKEN"]
+    with admin_client(target) as client:
         yield client
 
 

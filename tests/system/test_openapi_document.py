@@ -12,10 +12,9 @@ from openapi_spec_validator import validate
 
 from tests.helpers import wait_until
 from tests.openapi_answers import conformance_errors
-from tests.system.daemon_process import logged_in_client
-from tests.system.live_target import live_target
+from tests.system.live_target import admin_client, live_target
 from web.app import ROUTES
-from web.apidoc.openapi import path_template
+from web.apidoc.openapi import operations
 
 # GETs not checked as JSON: the live stream (text/event-stream, checked by the stream's tests)
 # and the HTML rendering of the document.
@@ -43,8 +42,7 @@ def target(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(target):
-    with logged_in_client(target.daemon.http_url) as client:
-        client.headers["X-XSRF-TOKEN"] = client.cookies["XSRF-TOKEN"]
+    with admin_client(target) as client:
         yield client
 
 
@@ -80,10 +78,7 @@ def real_ids(target, api, written) -> dict:
 
 
 def get_routes():
-    for pattern, handler in ROUTES:
-        template, _ = path_template(pattern)
-        if "GET" in handler.allowed_methods():
-            yield template
+    return [template for template, verb, _ in operations(ROUTES) if verb == "get"]
 
 
 def test_the_served_document_is_valid_openapi(doc):

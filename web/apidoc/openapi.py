@@ -131,6 +131,15 @@ def document(routes, settings) -> dict:
     }
 
 
+def operations(routes):
+    """(template, verb, handler) of each operation the document describes, in route order."""
+    for pattern, handler in routes:
+        template, _ = path_template(pattern)
+        for verb in handler.allowed_methods():
+            if verb.lower() in ("get", *UNSAFE):
+                yield template, verb.lower(), handler
+
+
 def path_template(pattern: str) -> tuple[str, list[dict]]:
     """`cluster/(?P<fsid>[a-z-]+)/pool` -> ("/cluster/{fsid}/pool", [the fsid parameter])."""
     template, parameters, index = "", [], 0

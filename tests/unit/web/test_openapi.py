@@ -13,6 +13,7 @@ from actors.cluster.commands.pool_attrs import PATCH_FIELDS, POOL_CREATE, POOL_F
 from actors.errors import Invalid
 from web.app import ROUTES
 from web.apidoc.openapi import UNSAFE, document, path_template
+from web.apidoc.openapi import operations as document_operations
 from web.apidoc.schemas import split_alternatives
 from web.settings import WebSettings
 
@@ -21,11 +22,7 @@ PUBLIC = {"/", "/info", "/auth/login", "/auth/logout", "/openapi.json", "/docs"}
 
 
 def operations():
-    for pattern, handler in ROUTES:
-        template, _ = path_template(pattern)
-        for verb in handler.allowed_methods():
-            if verb.lower() in ("get", *UNSAFE):
-                yield template, verb.lower(), handler
+    return document_operations(ROUTES)
 
 
 def test_every_route_and_verb_is_an_operation():
