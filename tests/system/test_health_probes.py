@@ -31,8 +31,9 @@ def assert_reveals_no_cluster(response: httpx.Response, fleet) -> None:
 
 
 def test_readyz_waits_for_the_known_clusters_to_sync_after_a_restart(tmp_path):
+    keys = str(tmp_path / "fleet-keys")   # the same agents (keys) in both runs
     first = DaemonProcess(tmp_path / "data").start()
-    fleet = start_fleet(first, clusters=2)
+    fleet = start_fleet(first, clusters=2, key_dir=keys)
     try:
         with httpx.Client(base_url=first.http_url, timeout=10.0) as client, \
                 logged_in_client(first.http_url) as api:
@@ -44,15 +45,15 @@ def test_readyz_waits_for_the_known_clusters_to_sync_after_a_restart(tmp_path):
         assert first.stop() == 0, first.log_text()[-4000:]
 
     # Slow beats on the daemon's side: the silent clusters are not late (which also counts as
-    # settled) for 6 x 5 s, long after this test looked.
-    second = DaemonProcess(tmp_path / "data", heartbeat_s=5.0).start()
+    # settled) for 6 x 20 s, far beyond the waits below.
+    second = DaemonProcess(tmp_path / "data", heartbeat_s=20.0).start()
     fleet = None
     try:
         with httpx.Client(base_url=second.http_url, timeout=10.0) as client:
             assert probe(client, "/healthz").json() == {"status": "ok"}
             waiting = probe(client, "/readyz")
             assert (waiting.status_code, waiting.json()) == (503, NOT_SYNCED)
-            fleet = start_fleet(second, clusters=2)
+            fleet = start_fleet(second, clusters=2, key_dir=keys)
             assert_reveals_no_cluster(waiting, fleet)
             ready = wait_until(lambda: (r := probe(client, "/readyz")).status_code == 200 and r,
                                timeout_s=30, what="ready once the fleet synced")

@@ -10,9 +10,12 @@ unchanged; verify reports a bad line only as a warning on stderr, so stderr must
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -20,6 +23,9 @@ from pathlib import Path
 import pytest
 
 from config.cli import DEFAULT_FILES
+from tests.system.conftest import start_fleet
+from tests.helpers import wait_until
+from tests.system.daemon_process import DaemonProcess, logged_in_client
 
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
@@ -134,3 +140,80 @@ def test_the_agent_keeps_root_but_only_to_reach_ceph():
     assert unit["Service.User"] == ["root"]
     assert unit["Service.CapabilityBoundingSet"] == ["CAP_DAC_OVERRIDE"]
     assert unit["Service.StateDirectory"] == ["calamari-agent"]   # /var/lib/calamari-agent: its key pair
+
+
+class FakeSystemd:
+    """The notify socket systemd would hold, as an abstract unix datagram socket."""
+
+    def __init__(self):
+        self.name = f"@calamari-notify-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind("\0" + self.name[1:])
+        self.messages: list[str] = []
+
+    def receive(self, predicate, timeout_s: float = 30.0) -> str:
+        """The first message from now on that `predicate` accepts (all of them are kept)."""
+        deadline = time.monotonic() + timeout_s
+        while (left := deadline - time.monotonic()) > 0:
+            self.sock.settimeout(left)
+            try:
+                message = self.sock.recv(65536).decode()
+            except TimeoutError:
+                break
+            self.messages.append(message)
+            if predicate(message):
+                return message
+        raise AssertionError(f"no such notification in {timeout_s} s; got {self.messages}")
+
+
+@pytest.fixture
+def systemd(monkeypatch):
+    fake = FakeSystemd()
+    monkeypatch.setenv("NOTIFY_SOCKET", fake.name)
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")     # a beat every 0.2 s
+    yield fake
+    fake.sock.close()
+
+
+def test_the_daemon_notifies_ready_feeds_the_watchdog_and_says_when_it_stops(systemd, tmp_path):
+    daemon = DaemonProcess(tmp_path / "data").start()
+    try:
+        assert systemd.receive(lambda m: True) == "STATUS=starting"
+        ready = systemd.receive(lambda m: "READY=1" in m)
+        assert ready.splitlines() == ["READY=1", f"STATUS=serving {daemon.http_url}/api/v2/, agent bus {daemon.bus_endpoint}"]
+        beats = [systemd.receive(lambda m: m.startswith("WATCHDOG=1")) for _ in range(5)]
+        assert len(beats) == 5
+    finally:
+        code = daemon.stop()
+    assert code == 0, daemon.log_text()[-4000:]
+    assert systemd.receive(lambda m: "STOPPING=1" in m).splitlines() == ["STOPPING=1", "STATUS=stopping"]
+    assert not any("NOTIFY_SOCKET" in line for line in daemon.output)
+
+
+def test_the_status_says_why_the_daemon_is_not_ready_yet(systemd, tmp_path, monkeypatch):
+    """A cluster known from the last run and not heard since: STATUS says so, then that it is
+    ready once the cluster's fleet reports (tests/system/test_health_probes.py for /readyz)."""
+    keys = str(tmp_path / "fleet-keys")   # the same agents (keys) in both runs
+    monkeypatch.delenv("NOTIFY_SOCKET")    # the first run is not the one listened to
+    first = DaemonProcess(tmp_path / "data").start()
+    fleet = start_fleet(first, key_dir=keys)
+    try:
+        with logged_in_client(first.http_url) as api:
+            wait_until(lambda: api.get("cluster").json(), timeout_s=30, what="the cluster known")
+    finally:
+        fleet.stop()
+        assert first.stop() == 0, first.log_text()[-4000:]
+    # Slow beats on the daemon's side: the silent cluster would only count as settled once late,
+    # 6 x 20 s after the start, far beyond the wait below.
+    monkeypatch.setenv("NOTIFY_SOCKET", systemd.name)
+    second = DaemonProcess(tmp_path / "data", heartbeat_s=20.0).start()
+    fleet = None
+    try:
+        waiting = systemd.receive(lambda m: "READY=1" in m)
+        assert waiting.endswith("; not ready: clusters not yet synced since start"), waiting
+        fleet = start_fleet(second, key_dir=keys)
+        systemd.receive(lambda m: m.startswith("WATCHDOG=1\nSTATUS=serving") and "not ready" not in m)
+    finally:
+        if fleet is not None:
+            fleet.stop()
+        assert second.stop() == 0, second.log_text()[-4000:]
