@@ -2,7 +2,9 @@
 would (`curl … | sh`, here `sh -s -- --prefix TMP` as the current user, so that every path is
 under a throwaway root and systemctl is not called), then start the agent it installed, with the
 configuration it wrote, against the dev cluster: its key is pending with the fingerprint the
-script printed, an administrator accepts it, and the server is managed.
+script printed, an administrator accepts it, and the server is managed. Also: a second run keeps
+the key and the configuration; --dry-run downloads and checks the wheel (a wrong SHA-256 is
+refused) and writes nothing; over HTTPS the manager's certificate is checked (--cacert).
 
 The install is the real one: a virtualenv made with /usr/bin/python3 (Debian's, with
 python3-rados), the manager's wheel downloaded from the manager and checked, its dependencies from
@@ -10,6 +12,7 @@ pip's index (or its cache)."""
 from __future__ import annotations
 
 import re
+import ssl
 import stat
 import subprocess
 import time
@@ -27,6 +30,7 @@ from tests.helpers import wait_until
 from tests.real_ceph.conftest import AGENT_USER, HEARTBEAT_S
 from tests.real_ceph.dev_cluster import DevCluster, skip_or_fail_without_ceph
 from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
+from tests.tls import self_signed
 
 FINGERPRINT = re.compile(r"^\s*((?:[0-9a-f]{2}:){31}[0-9a-f]{2})\s*$", re.MULTILINE)
 INSTALL_S = 600.0        # pip installs the wheel's dependencies (from its cache: about a minute at most)
@@ -55,9 +59,9 @@ class Installed:
         return found[0]
 
 
-def run_bootstrap(script: str, prefix: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["/bin/sh", "-s", "--", "--prefix", str(prefix)], input=script, capture_output=True,
-                          text=True, timeout=INSTALL_S)
+def run_bootstrap(script: str, prefix: Path, *options: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["/bin/sh", "-s", "--", "--prefix", str(prefix), *options], input=script,
+                          capture_output=True, text=True, timeout=INSTALL_S)
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +107,32 @@ def test_running_it_again_keeps_the_key_and_the_configuration(installed):
     assert "kept the existing" in again.stdout
     assert installed.config.read_text() == config_before
     assert installed.printed_fingerprint(again.stdout) == installed.printed_fingerprint()
+
+
+def test_dry_run_downloads_and_checks_but_changes_nothing(installed, tmp_path):
+    prefix = tmp_path / "untouched"
+    dry = run_bootstrap(installed.script, prefix, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "SHA-256 is right" in dry.stdout and "would pip-install" in dry.stdout and "would write" in dry.stdout
+    assert not prefix.exists()
+    tampered = re.sub(r"^WHEEL_SHA256=.*$", "WHEEL_SHA256=" + "0" * 64, installed.script, flags=re.MULTILINE)
+    refused = run_bootstrap(tampered, prefix, "--dry-run")
+    assert refused.returncode == 1 and "not installed" in refused.stderr, refused.stderr
+
+
+def test_over_https_the_manager_certificate_is_checked(tmp_path):
+    skip_or_fail_without_ceph()
+    cert, key = self_signed(tmp_path)
+    daemon = DaemonProcess(tmp_path / "data", extra_args=["--tls-cert", cert, "--tls-key", key]).start()
+    try:
+        script = httpx.get(daemon.http_url + "/bootstrap", timeout=120,
+                           verify=ssl.create_default_context(cafile=cert)).text
+        trusted = run_bootstrap(script, tmp_path / "root", "--dry-run", "--cacert", cert)
+        assert trusted.returncode == 0 and "SHA-256 is right" in trusted.stdout, trusted.stdout + trusted.stderr
+        unknown = run_bootstrap(script, tmp_path / "root", "--dry-run")    # a self-signed manager
+        assert unknown.returncode == 1 and "cannot download" in unknown.stderr, unknown.stderr
+    finally:
+        assert daemon.stop() == 0, daemon.log_text()
 
 
 @dataclass

@@ -36,7 +36,8 @@ index /etc/pip.conf names) for the wheel's dependencies.
 
   --prefix DIR   install under DIR instead of / (every path above is under DIR): root is not
                  needed and systemctl is not called (the unit is only copied)
-  --dry-run      check the prerequisites and say what would be done, changing nothing
+  --dry-run      check the prerequisites, download and check the wheel, and say what would be
+                 done, changing nothing
   --cacert FILE  trust this CA certificate for the manager's HTTPS (a self-signed manager)
 USAGE
 }
@@ -62,7 +63,7 @@ if [ -n "$PREFIX" ]; then
         *[!A-Za-z0-9._/-]*) usage_error "--prefix may hold only letters, digits and . _ / -" ;;
     esac
     PREFIX=${PREFIX%/}
-elif [ "$(id -u)" -ne 0 ]; then
+elif [ "$DRY_RUN" = 0 ] && [ "$(id -u)" -ne 0 ]; then
     die "run me as root: curl -fsS $MANAGER_URL/bootstrap | sudo sh"
 fi
 if [ -n "$CACERT" ] && [ ! -r "$CACERT" ]; then
@@ -126,10 +127,6 @@ fetch() {   # URL FILE; never follows a redirect to another scheme than the mana
 
 install_wheel() {
     say "downloading $WHEEL_URL"
-    if [ "$DRY_RUN" = 1 ]; then
-        say "would check its SHA-256 is $WHEEL_SHA256 and pip-install it into $VENV"
-        return
-    fi
     scratch=$(mktemp -d)
     trap 'rm -rf "$scratch"' EXIT
     trap 'exit 1' INT TERM
@@ -137,6 +134,10 @@ install_wheel() {
     actual=$(sha256sum <"$scratch/$WHEEL_NAME")
     actual=${actual%% *}
     [ "$actual" = "$WHEEL_SHA256" ] || die "$WHEEL_NAME has SHA-256 $actual, not $WHEEL_SHA256: not installed"
+    if [ "$DRY_RUN" = 1 ]; then
+        say "its SHA-256 is right; would pip-install it into $VENV"
+        return
+    fi
     if [ ! -x "$VENV/bin/python" ]; then
         say "creating the virtualenv $VENV"
         mkdir -p "$(dirname "$VENV")"
@@ -211,13 +212,16 @@ report() {
     cat <<DONE
 
 The agent of $name is installed. The manager ($MANAGER_URL) manages this server once an
-administrator accepts its key. Check that the fingerprint the manager shows is this one:
+administrator accepts its key, whose fingerprint is
 
     $fingerprint
 
-then accept it: \`calamari key accept $name\` (the calamari command, logged in to the manager),
-PATCH /api/v2/key/$name {"status": "accepted"}, or \`calamari-server key accept $name\` on the
-manager's host.
+Accept it with the calamari command (it refuses a key with another fingerprint):
+
+    calamari key accept $name --fingerprint $fingerprint
+
+or check that \`calamari key ls\` (or \`calamari-server key list\` on the manager's host) shows this
+fingerprint for $name, then accept it there (\`calamari-server key accept $name\`).
 DONE
 }
 
