@@ -31,6 +31,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance)
 
+from config.version import version
 from tests.system.live_target import ADMIN_PASSWORD, live_target
 from web.app import ROUTES
 from web.apidoc.openapi import document
@@ -45,8 +46,9 @@ KEEP_REAL = {("DELETE", "/cluster/{fsid}"), ("DELETE", "/server/{fqdn}")}
 
 FUZZ = settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
-# The daemon runs with the default WebSettings limits, so its document is this one.
-DOCUMENT = document(ROUTES, WebSettings(cookie_secret=b"unused"))
+# The daemon runs with the default WebSettings limits and its package's version, so its
+# document is this one.
+DOCUMENT = document(ROUTES, WebSettings(cookie_secret=b"unused", version=version()))
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 # Our own session cookie and XSRF header must not be replaced by generated ones.
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
