@@ -34,20 +34,11 @@ class CalamariGroup(click.Group):
             raise Failure(error) from None
 
 
-def version() -> str:
-    """The installed distribution's version (whatever it is named), "dev" in a checkout."""
-    import importlib.metadata      # here, not at the top: it costs every command 80 ms to import
-    for name in importlib.metadata.packages_distributions().get("calamari", []):
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return "dev"
-
-
 def print_version(ctx: click.Context, _param, value: bool) -> None:
-    """--version, looked up only when asked (scanning the installed distributions takes a while)."""
+    """--version: the release's (the package's metadata, or a checkout's pyproject.toml), looked
+    up only when asked: reading metadata costs every command 80 ms to import."""
     if value and not ctx.resilient_parsing:
+        from config.version import version
         click.echo(f"{PROG} {version()}")
         ctx.exit()
 

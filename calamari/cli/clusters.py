@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from calamari.cli.context import State, pass_state
+from calamari.errors import ApiError
 from calamari.output import Column, column, emit, fields, number, percent, size, table, text, when
 
 
@@ -41,7 +42,10 @@ def cluster_ls(state: State) -> None:
     if state.output == "json":
         emit("json", clusters, str)
         return
-    figures = {row["fsid"]: row for row in state.client().fleet().get("results", [])}
+    try:
+        figures = {row["fsid"]: row for row in state.client().fleet().get("results", [])}
+    except ApiError:        # the figures are a decoration: a server without them still lists its clusters
+        figures = {}
     click.echo(table([{**c, "figures": figures.get(c["id"], {})} for c in clusters], CLUSTER_COLUMNS))
 
 
