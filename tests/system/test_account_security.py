@@ -186,7 +186,7 @@ def test_weak_passwords_are_refused_everywhere(start_daemon, tmp_path):
                                  cwd=ROOT, capture_output=True, text=True, timeout=60,
                                  env={k: v for k, v in {**os.environ, **env}.items()
                                       if k != "CALAMARI_ADMIN_PASSWORD" or k in env})
-        assert refused.returncode == 1, refused.stderr
+        assert refused.returncode == 2, refused.stderr   # a bad flag value: exit code 2
         assert "admin password" in refused.stderr and "too easy to guess" in refused.stderr
         assert "admin123" not in refused.stderr + refused.stdout
         assert "READY" not in refused.stdout
