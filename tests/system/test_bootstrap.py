@@ -45,19 +45,6 @@ def script(daemon) -> str:
         return fetch_script(client, daemon.http_url)
 
 
-@pytest.fixture
-def start_daemon(tmp_path):
-    started = []
-
-    def start(*flags: str) -> DaemonProcess:
-        process = DaemonProcess(tmp_path / f"data{len(started)}", extra_args=list(flags)).start()
-        started.append(process)
-        return process
-    yield start
-    for process in started:
-        assert process.stop() == 0, process.log_text()[-4000:]
-
-
 def script_value(script: str, name: str) -> str:
     """NAME=value from the script's head (values are shell words: quoted only when they must be)."""
     match = re.search(rf"^{name}=(.*)$", script, re.MULTILINE)
