@@ -45,7 +45,8 @@ class State:
         """(URL, token): the options and environment first, then the stored credentials."""
         stored = self.stored()
         url = self.url or (stored.url if stored else None)
-        token = self.token or (stored.token if stored and (self.url is None or same_url(self.url, stored.url)) else None)
+        stored_applies = stored is not None and (self.url is None or same_url(self.url, stored.url))
+        token = self.token or (stored.token if stored_applies else None)
         if not url or not token:
             raise NotLoggedIn("not logged in: run `calamari login URL` (or give --url and --token, "
                               "CALAMARI_URL and CALAMARI_TOKEN)")
@@ -108,11 +109,14 @@ def fsid_option(command):
                         help="The cluster (fsid or name); default: the server's only cluster.")(command)
 
 
+timeout_option = click.option("--timeout-s", type=click.FloatRange(min=0, min_open=True), default=600.0,
+                              show_default=True, help="When following: give up (exit 1) after this long.")
+
+
 def wait_options(command):
     """--wait and --timeout-s for the commands answered with a request id."""
     @click.option("--wait", "-w", is_flag=True, help="Follow the request until it completes (exit 1 if it fails).")
-    @click.option("--timeout-s", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
-                  help="With --wait: give up (exit 1) after this long.")
+    @timeout_option
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         return command(*args, **kwargs)

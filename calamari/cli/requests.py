@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from calamari.cli.context import State, pass_state
+from calamari.cli.context import State, pass_state, timeout_option
 from calamari.cli.waiting import finished, follow
 from calamari.output import column, emit, fields, table, text, when
 
@@ -41,7 +41,7 @@ def request_show(state: State, request_id: str) -> None:
 
 @request.command("wait")
 @click.argument("request_id", metavar="ID")
-@click.option("--timeout-s", type=click.FloatRange(min=0, min_open=True), default=600.0, help="Give up (exit 1) after this long.")
+@timeout_option
 @pass_state
 def request_wait(state: State, request_id: str, timeout_s: float) -> None:
     """Follow a request until it completes (exit 1 if it failed)."""
