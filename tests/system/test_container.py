@@ -1,0 +1,221 @@
+"""deploy/Containerfile: the manager's image (Debian slim, the wheel in a venv, non-root, the data
+dir a volume, a healthcheck on /healthz).
+
+The cheap checks always run: the file parses, copies what pyproject.toml packages, its settings
+file is one the daemon accepts, and its ports, volume and healthcheck agree with those settings.
+
+test_the_image_builds_and_serves builds it with podman and runs it: the API answers through the
+published port, the healthcheck passes, the process is not root, its data lands in the volume, a
+simulated fleet reports through the published bus port, and SIGTERM stops it cleanly. What this
+sandbox lacks is detected, not assumed (each fallback is used only when the plain way fails):
+* the registry (docker.io) may be out of reach: the base is then a stand-in, Debian 12 minbase
+  with python3 and its venv module made by mmdebstrap from the Debian mirror and imported as
+  localhost/calamari-test-base:bookworm (kept between runs), the same distribution the slim
+  image is;
+* crun cannot start containers on a host whose cgroups are in hybrid mode: runc is used then,
+  with explicit rlimits (podman's defaults are above such a host's hard limits);
+* the network may pass through a TLS-inspecting proxy: pip in the build is always given the
+  host's CA bundle (the PIP_CERT build argument and a read-only mount; harmless otherwise).
+It skips, naming the failing step, only when podman is missing, no base image can be had, or no
+runtime can start a container.
+"""
+from __future__ import annotations
+
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sim.fleet import SimFleet
+from tests.helpers import wait_until
+from tests.system.daemon_process import logged_in_client
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTAINERFILE = ROOT / "deploy" / "Containerfile"
+BASE = "docker.io/library/python:3.11-slim-bookworm"
+STAND_IN = "localhost/calamari-test-base:bookworm"
+RLIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+PASSWORD = "container-test-password"
+
+
+def instructions(text: str) -> list[tuple[str, str]]:
+    """(INSTRUCTION, its arguments) in order, continuation lines joined, comments dropped."""
+    found, pending = [], ""
+    for line in text.splitlines():
+        if line.strip().startswith("#") and not pending:
+            continue
+        pending += line.rstrip().removesuffix("\\") + " "
+        if not line.rstrip().endswith("\\"):
+            if pending.strip():
+                word, _, rest = pending.strip().partition(" ")
+                found.append((word.upper(), " ".join(rest.split())))
+            pending = ""
+    return found
+
+
+def final_stage() -> list[tuple[str, str]]:
+    steps = instructions(CONTAINERFILE.read_text())
+    last_from = max(i for i, (word, _) in enumerate(steps) if word == "FROM")
+    return steps[last_from:]
+
+
+def effective_settings() -> dict:
+    """The daemon's own reading of the image's server.toml (--print-config is TOML)."""
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "--config",
+                           str(ROOT / "deploy" / "container-server.toml"), "--print-config"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return tomllib.loads(done.stdout)
+
+
+def test_the_containerfile_copies_what_the_package_holds():
+    steps = instructions(CONTAINERFILE.read_text())
+    sources = [part for word, args in steps if word == "COPY" and not args.startswith("--from")
+               for part in args.split()[:-1]]
+    for source in sources:
+        assert (ROOT / source).exists(), source
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = {pattern.rstrip("*") for pattern in find["include"]}
+    assert {s.rstrip("/") for s in sources if s.endswith("/")} == packages
+    assert {"pyproject.toml", "README.md", "run.py", "requirements.txt"} <= set(sources)
+    assert [args for word, args in steps if word == "FROM"][0] == "${BASE} AS build"
+    assert ("ARG", f"BASE={BASE}") in steps
+
+
+def test_the_image_runs_its_console_script_unprivileged_with_its_data_in_a_volume():
+    final = dict((word, args) for word, args in final_stage())
+    settings = effective_settings()
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert final["ENTRYPOINT"] == '["calamari-server"]' and "calamari-server" in scripts
+    assert final["USER"] not in ("root", "0")
+    assert final["VOLUME"] == f'["{settings["data_dir"]}"]' == '["/var/lib/calamari"]'
+    assert final["WORKDIR"] == settings["data_dir"]
+    bus_port = int(settings["bus_endpoint"].rsplit(":", 1)[1])
+    assert settings["http_host"] == "0.0.0.0" and settings["bus_endpoint"].startswith("tcp://0.0.0.0:")
+    assert set(final["EXPOSE"].split()) == {str(settings["http_port"]), str(bus_port), str(settings["metrics_port"])}
+    assert f"http://127.0.0.1:{settings['http_port']}/healthz" in final["HEALTHCHECK"]
+    assert settings["no_sim"] is True
+
+
+# --- the real thing ------------------------------------------------------------------------------
+
+def podman(*args: str, timeout_s: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+    done = subprocess.run(["podman", *args], capture_output=True, text=True, timeout=timeout_s)
+    if check:
+        assert done.returncode == 0, f"podman {shlex.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def last_line(done: subprocess.CompletedProcess) -> str:
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit code {done.returncode}"
+
+
+def base_image() -> str:
+    """The registry's slim image, else the stand-in (made once); pytest.skip naming why not."""
+    if podman("image", "exists", BASE).returncode == 0:
+        return BASE
+    pulled = podman("pull", "--quiet", BASE, timeout_s=300)
+    if pulled.returncode == 0:
+        return BASE
+    if podman("image", "exists", STAND_IN).returncode == 0:
+        return STAND_IN
+    if shutil.which("mmdebstrap") is None:
+        pytest.skip(f"no base image: pulling {BASE} failed ({last_line(pulled)}) and mmdebstrap, "
+                    "which would make a Debian stand-in, is not installed")
+    tarball = Path(f"/tmp/calamari-test-base-{uuid.uuid4().hex}.tar")
+    try:
+        made = subprocess.run(["mmdebstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates",
+                               "bookworm", str(tarball)], capture_output=True, text=True, timeout=1200)
+        if made.returncode != 0:
+            pytest.skip(f"no base image: pulling {BASE} failed ({last_line(pulled)}) and mmdebstrap "
+                        f"failed ({last_line(made)})")
+        podman("import", str(tarball), STAND_IN, timeout_s=600, check=True)
+    finally:
+        tarball.unlink(missing_ok=True)
+    return STAND_IN
+
+
+def runtime_args(base: str) -> tuple[list[str], list[str]]:
+    """(podman's global flags, run/build flags) that start a container here."""
+    failures = []
+    for global_flags, run_flags in (([], []), (["--runtime", "runc"], RLIMITS), ([], RLIMITS)):
+        done = podman(*global_flags, "run", "--rm", *run_flags, "--network", "none", base,
+                      "python3", "-c", "import venv")
+        if done.returncode == 0:
+            return global_flags, run_flags
+        failures.append(last_line(done))
+    pytest.skip(f"podman cannot start a container here: {'; '.join(failures)}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def image():
+    """(the image's tag, podman's global flags, the run flags); removed afterwards."""
+    if shutil.which("podman") is None:
+        pytest.skip("podman is not installed")
+    base = base_image()
+    global_flags, run_flags = runtime_args(base)
+    tag = f"localhost/calamari-server:test-{uuid.uuid4().hex[:8]}"
+    ca = ["--build-arg", f"PIP_CERT={CA_BUNDLE}", "--volume", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] \
+        if Path(CA_BUNDLE).exists() else []
+    # --format docker: the OCI image format has no HEALTHCHECK.
+    podman(*global_flags, "build", "--format", "docker", "--network", "host", *run_flags, *ca,
+           "--build-arg", f"BASE={base}", "-f", str(CONTAINERFILE), "-t", tag, str(ROOT),
+           timeout_s=1500, check=True)
+    yield tag, global_flags, run_flags
+    podman("rmi", "--force", tag)
+
+
+@pytest.mark.timeout(1800)
+def test_the_image_builds_and_serves(image):
+    tag, global_flags, run_flags = image
+    http_port, bus_port = free_port(), free_port()
+    name = volume = f"calamari-test-{uuid.uuid4().hex[:8]}"
+    podman(*global_flags, "run", "--detach", "--name", name, *run_flags,
+           "--publish", f"127.0.0.1:{http_port}:8002", "--publish", f"127.0.0.1:{bus_port}:8003",
+           "--volume", f"{volume}:/var/lib/calamari", "--env", f"CALAMARI_ADMIN_PASSWORD={PASSWORD}",
+           "--env", "CALAMARI_AUTO_ACCEPT=true", "--env", "CALAMARI_HEARTBEAT_S=1", tag, check=True)
+    fleet = None
+    try:
+        ready = wait_until(lambda: next((line for line in podman("logs", name).stdout.splitlines()
+                                         if line.startswith("READY ")), None),
+                           timeout_s=60, every_s=0.5, what="the container's READY line")
+        bus_key = dict(part.split("=", 1) for part in ready.split()[1:])["key"]
+        url = f"http://127.0.0.1:{http_port}"
+        assert httpx.get(f"{url}/healthz", timeout=10).json() == {"status": "ok"}
+        assert podman(*global_flags, "healthcheck", "run", name).returncode == 0   # the image's own HEALTHCHECK
+        assert podman("exec", name, "id", "-u").stdout.strip() not in ("", "0")
+        assert "calamari.sqlite3" in podman("exec", name, "ls", "/var/lib/calamari").stdout.split()
+        fleet = SimFleet(f"tcp://127.0.0.1:{bus_port}", server_key=bus_key, heartbeat_s=1.0,
+                         advance_every_s=None).start()
+        with logged_in_client(url, password=PASSWORD) as api:
+            clusters = wait_until(lambda: api.get("cluster").json(), timeout_s=60, every_s=0.5,
+                                  what="the fleet's cluster through the published bus port")
+            assert [c["id"] for c in clusters] == [fleet.clusters[0].fsid]
+        wait_until(lambda: httpx.get(f"{url}/readyz", timeout=10).status_code == 200, timeout_s=60,
+                   what="ready once the cluster synced")
+        started = time.monotonic()
+        podman("stop", "--time", "30", name, check=True)
+        assert time.monotonic() - started < 25, "SIGTERM did not stop it: podman had to kill it"
+        assert podman("inspect", name, "--format", "{{.State.ExitCode}}").stdout.strip() == "0"
+    finally:
+        if fleet is not None:
+            fleet.stop()
+        print(podman("logs", name).stdout[-4000:])
+        podman("rm", "--force", name)
+        podman("volume", "rm", "--force", volume)
