@@ -3,6 +3,8 @@ package, its data files and the three commands; installed into a fresh venv (its
 from the index, as `pip install` fetches them), `calamari-server --config FILE` serves."""
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 import tomllib
@@ -74,5 +76,12 @@ def test_a_fresh_venv_installs_the_wheel_and_calamari_server_serves_from_a_confi
         info = httpx.get(f"{url}/api/v2/info", timeout=10)
         assert info.status_code == 200 and info.json()["version"] == project_version()
         assert "server" not in info.headers      # the version is not handed to scanners
+        # /bootstrap from an installed package: its wheel zipped back from the installed files.
+        script = httpx.get(f"{url}/bootstrap", timeout=120)
+        assert script.status_code == 200, script.text
+        name = re.search(r"^WHEEL_NAME=(.*)$", script.text, re.MULTILINE)[1]
+        assert name == wheel.name
+        served = zipfile.ZipFile(io.BytesIO(httpx.get(f"{url}/bootstrap/{name}", timeout=30).content))
+        assert sorted(served.namelist()) == sorted(zipfile.ZipFile(wheel).namelist())
     finally:
         assert daemon.stop() == 0, daemon.log_text()[-3000:]
