@@ -2,7 +2,9 @@
 
 The URLs come from web/app.py's ROUTES, filled with every id the real cluster has (pools, OSDs,
 mons, CRUSH nodes/rules/types, sync types, log files, ...); the fields are checked against the
-original server's examples as tests/system/test_read_api.py does.
+original server's examples as tests/system/test_read_api.py does, and every answer against the
+schema the served OpenAPI document gives it (as tests/system/test_openapi_document.py does with
+the simulator's).
 """
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ import json
 import re
 
 from tests.helpers import wait_until
+from tests.openapi_answers import conformance_errors
 from tests.real_ceph.api_helpers import mon_json, synced
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import run
 from tests.system.cluster_helpers import EXAMPLES, ISO_UTC, example_keys, fill
 from web.app import ROUTES
+from web.apidoc.openapi import path_template
 
 # Route patterns whose example is filed under another name in the reference.
 EXAMPLE_OF = {
@@ -133,7 +137,8 @@ def test_every_get_url_answers_200_with_the_reference_fields(managed):
     request_id = run(api, "POST", managed.url("osd/0/command/scrub"))["id"]
     ids = real_ids(managed, request_id)
     assert ids["log_path"] and "ceph/ceph.log" in ids["log_path"]
-    seen = set()
+    doc = api.get("openapi.json").json()
+    seen, problems = set(), []
     for route in get_routes():
         pattern = pattern_of(route)
         if route == "auth/logout":
@@ -141,6 +146,8 @@ def test_every_get_url_answers_200_with_the_reference_fields(managed):
         for values, path in urls_of(route, ids):
             response = api.get(path + REQUIRED_QUERY.get(pattern, ""))
             assert response.status_code == 200, (path, response.status_code, response.text[:300])
+            if pattern not in ("stream", "docs"):        # not JSON
+                problems += conformance_errors(doc, path_template(route)[0], "get", 200, response.json())
             if pattern in ("", "auth/login"):
                 assert isinstance(response.json(), dict)
             elif pattern in CHECKED_APART or reference_key(pattern):
@@ -152,6 +159,7 @@ def test_every_get_url_answers_200_with_the_reference_fields(managed):
         assert response.status_code == 200 and response.json() == {"message": "Logged out"}
         assert other.get("cluster").status_code == 401
     seen.add("auth/logout")
+    assert not problems, "\n".join(problems[:40])
     assert seen == set(get_routes())                  # no GET route left without a real id
     assert {reference_key(pattern_of(route)) for route in seen} >= set(EXAMPLES)   # nor of the reference
 
