@@ -24,6 +24,7 @@ from config.version import version
 
 CONFIG_ENV = "CALAMARI_CONFIG"
 DEFAULT_FILES = {"daemon": "/etc/calamari/server.toml", "agent": "/etc/calamari/agent.toml"}
+EXAMPLE_KEYS = {"daemon": "http_port = 8002", "agent": 'connect = "tcp://HOST:8003"'}
 SCOPES = {None: "daemon", "key": "daemon", "user": "daemon", "agent": "agent"}   # sim: flags only
 
 
@@ -52,7 +53,7 @@ def build_parser(agent_prog: str | None = None) -> argparse.ArgumentParser:
 def add_config_args(parser, scope: str) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("--config", default=None, metavar="PATH",
-                        help=f"TOML file of settings, a key per flag: http_port = 8002 (default: "
+                        help=f"TOML file of settings, a key per flag: {EXAMPLE_KEYS[scope]} (default: "
                              f"{DEFAULT_FILES[scope]} if present, or ${CONFIG_ENV})")
     parser.add_argument("--print-config", action="store_true",
                         help="print the effective settings (flags > CALAMARI_* environment > "

@@ -17,7 +17,7 @@ from store.db import missing_database
 def add_user_parser(sub) -> None:
     user = sub.add_parser("user", help="account administration on the manager's host")
     add_data_args(user)
-    actions = user.add_subparsers(dest="user_command", required=True)
+    actions = user.add_subparsers(dest="user_command", required=True, metavar="{unlock}")
     add_data_args(actions.add_parser("unlock", help="clear failed-login counts and locks of accounts")).add_argument(
         "usernames", nargs="+", metavar="USERNAME")
 

@@ -23,7 +23,7 @@ DONE = {"accept": "accepted", "reject": "rejected", "delete": "deleted"}
 def add_key_parser(sub) -> None:
     key = sub.add_parser("key", help="list, accept, reject or delete agent keys; print the bus key")
     add_data_args(key)
-    actions = key.add_subparsers(dest="key_command", required=True)
+    actions = key.add_subparsers(dest="key_command", required=True, metavar="{list,accept,reject,delete,server}")
     add_data_args(actions.add_parser("list", help="every agent key: id, status, fingerprint"))
     for verb, text in VERBS.items():
         add_data_args(actions.add_parser(verb, help=text)).add_argument("ids", nargs="+", metavar="ID")
