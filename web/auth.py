@@ -131,7 +131,7 @@ def authorize(handler) -> None:
     (as the original did for read-only users, so a UI can hide what would be refused)."""
     role = handler.current_user.get("role")
     method = handler.request.method
-    if handler.token_id is not None and method in handler.session_only:
+    if handler.token_id is not None and handler.needs_session(method):
         raise ApiError(403, SESSION_ONLY)
     if not roles.allows(role, handler.required_role(method)):
         raise ApiError(403, f"{FORBIDDEN} (role {role!r} may not {method} this resource; "

@@ -57,6 +57,10 @@ class BaseHandler(RequestHandler):
     version_etag: str | None = None  # this GET's ETag from the version of its cluster read, if any
     _http_request_id: str | None = None
 
+    def needs_session(self, method: str) -> bool:
+        """Whether `method` here needs a login session rather than an API token."""
+        return method in self.session_only
+
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-cache")

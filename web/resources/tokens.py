@@ -4,7 +4,8 @@ POST {"name": "ci", "expires_in_s": 86400} answers 201 with the token under "tok
 time it is ever shown; lists show everything else. Every role may manage its own tokens (the
 Api lets an administrator list and revoke anyone's). Creating and revoking needs a login
 session (BaseHandler.session_only): whoever holds a leaked token could otherwise make themselves
-a spare that outlives its revocation, or revoke the owner's other tokens.
+a spare that outlives its revocation, or revoke the owner's other tokens. The one exception: a
+token may revoke itself (`calamari logout`), which only ever takes power away.
 """
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ class TokenDetailHandler(BaseHandler):
     required_roles = {"DELETE": READ_ONLY}
     session_only = frozenset({"DELETE"})
     writes = {"delete": Write(answer=NO_CONTENT)}
+
+    def needs_session(self, method: str) -> bool:
+        revoking_itself = method == "DELETE" and self.path_kwargs.get("token_id") == self.token_id
+        return not revoking_itself and super().needs_session(method)
 
     async def delete(self, user_id: str, token_id: str) -> None:
         await self.ask(self.api.revoke_token(user_id_of(self, user_id), token_id, self.current_user))

@@ -27,8 +27,8 @@ SESSION_ONLY_CALLS = (("POST", "/api/v2/user", {"username": "x", "password": "y"
                       ("DELETE", "/api/v2/user/2", None),
                       ("POST", "/api/v2/user/2/unlock", None),
                       ("POST", "/api/v2/user/me/token", {"name": "spare"}),
-                      ("DELETE", "/api/v2/user/me/token/0123456789ab", None),
-                      ("DELETE", "/api/v2/user/2/token/0123456789ab", None))
+                      ("DELETE", "/api/v2/user/me/token/00000000beef", None),   # a sibling of TOKEN
+                      ("DELETE", "/api/v2/user/2/token/00000000beef", None))
 
 
 def bearer(token: str = TOKEN) -> dict:
@@ -76,6 +76,12 @@ class BearerTest(WebTestCase):
         for path in ("/api/v2/user", "/api/v2/user/me", "/api/v2/user/2", "/api/v2/user/me/token"):
             with self.subTest(path=path):
                 self.assertEqual(self.get(path, headers=bearer()).code, 200)
+
+    def test_a_token_may_revoke_itself_and_nothing_else(self):
+        response = self.call("DELETE", "/api/v2/user/me/token/0123456789ab", headers=bearer())
+        self.assertEqual(response.code, 204, response.body)
+        self.assertEqual(self.api.called("revoke_token")[-1][0][1], "0123456789ab")
+        self.assert_error(self.call("DELETE", "/api/v2/user/me/token/0123456789ac", headers=bearer()), 403)
 
     def test_session_only_verbs_are_exactly_account_and_token_administration(self):
         from web.app import ROUTES
