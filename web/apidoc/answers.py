@@ -21,7 +21,7 @@ from actors.cluster.views.api_pools import POOL_TYPES
 from actors.cluster.views.osd_map import FLAG_NAMES
 from actors.events import SEVERITY_NAMES
 from web.apidoc import capacity_answers
-from web.apidoc.shapes import (
+from web.apidoc.shapes import (  # re-exported: the handlers declare with answers.X only
     ANY_OBJECT, BOOL, INT, NUM, STR, array, list_or_page_of, mapping, nullable, one_of_strings,
     page_of, record, ref)
 from web.pagination import REQUEST_STATES

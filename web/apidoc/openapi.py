@@ -317,7 +317,8 @@ def _description(settings) -> str:
         f"(no NaN) and at most {limits.MAX_JSON_DEPTH} levels deep. Log in with POST "
         "auth/login; every POST, PUT, PATCH and DELETE with the session cookie must echo the "
         "XSRF-TOKEN cookie in the X-XSRF-TOKEN header. Scripts may instead send an API token "
-        "as Authorization: Bearer (no cookie, no XSRF header). Changes answer 202 "
+        "as Authorization: Bearer (no cookie, no XSRF header). GET / needs no login: it links to "
+        "docs, openapi.json and auth/login (and, logged in, to user and cluster). Changes answer 202 "
         "{\"request_id\"}: poll request/{request_id} until its state is complete. A cluster's "
         "resources carry an ETag derived from the versions of the maps (and stats) they come "
         "from: sent back in If-None-Match, it is answered 304 with no body while unchanged.")
