@@ -24,6 +24,7 @@ import pytest
 
 from config.cli import DEFAULT_FILES
 from tests.system.conftest import start_fleet
+from tests.child_process import ChildProcess
 from tests.helpers import wait_until
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 
@@ -217,3 +218,24 @@ def test_the_status_says_why_the_daemon_is_not_ready_yet(systemd, tmp_path, monk
         if fleet is not None:
             fleet.stop()
         assert second.stop() == 0, second.log_text()[-4000:]
+
+
+class AgentChild(ChildProcess):
+    def __init__(self):
+        self.output = []
+
+
+def test_the_agent_notifies_too(daemon, systemd, tmp_path):   # the daemon starts before NOTIFY_SOCKET is set
+    """`run.py agent` (calamari-agent) on a host without Ceph: it still starts, and tells systemd."""
+    agent = AgentChild()
+    agent.launch(["agent", "--connect", daemon.bus_endpoint, f"--server-key={daemon.bus_key}",
+                  "--key-dir", str(tmp_path / "agent-keys"), "--ceph-conf", str(tmp_path / "no-ceph.conf"),
+                  "--fqdn", "notify-test.example", "--log-dir", str(tmp_path)], "AGENT READY", "agent", 30)
+    try:
+        ready = systemd.receive(lambda m: "READY=1" in m)
+        assert ready.splitlines() == ["READY=1", f"STATUS=reporting notify-test.example to {daemon.bus_endpoint}"]
+        assert [systemd.receive(lambda m: m == "WATCHDOG=1") for _ in range(3)]
+    finally:
+        code = agent.stop(10)
+    assert code == 0, agent.log_text()
+    assert systemd.receive(lambda m: "STOPPING=1" in m).splitlines() == ["STOPPING=1", "STATUS=stopping"]
