@@ -2,8 +2,8 @@
 
 login logs a session in (the API's cookie and XSRF dance), creates an API token with it, stores
 URL and token 0600 (calamari.credentials) and logs the session out: later commands send only the
-token. The API lets only a login session create or revoke tokens (a leaked token must not mint
-itself a spare), so logout asks for the password again to revoke it.
+token. The API lets only a login session create tokens (a leaked token must not mint itself a
+spare), but a token may revoke itself: logout needs no password.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import click
 from calamari import credentials
 from calamari.cli.context import PASSWORD_ENV, State, pass_state
 from calamari.client import Client, server_url
-from calamari.errors import ApiError
+from calamari.errors import ApiError, NotAuthenticated
 from calamari.output import as_json, fields
 
 DAY_S = 86400
@@ -66,15 +66,16 @@ def login(state: State, url, username, password, token_name, expires_days) -> No
               help="Only forget the stored token (it stays valid on the server until it expires).")
 @pass_state
 def logout(state: State, local: bool) -> None:
-    """Revoke the stored API token (asks for the password: revoking needs a login session) and forget it."""
+    """Revoke the stored API token (with itself: no password needed) and forget it."""
     stored = state.stored()
     if stored is None:
         click.echo("Not logged in.", err=True)
         return
     if not local and stored.token_id:
-        with state.session_client(stored.username) as session:
-            revoke_quietly(session, stored.token_id)
-            session.logout()
+        try:
+            revoke_quietly(state.client(), stored.token_id)
+        except NotAuthenticated:
+            pass                      # already revoked or expired: nothing left to take away
     credentials.forget()
     click.echo(f"Logged out of {stored.url}" + (" (the token stays valid until it expires)" if local else ""))
 
