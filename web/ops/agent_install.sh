@@ -17,6 +17,7 @@ UNIT_NAME=calamari-agent.service
 PREFIX=
 DRY_RUN=0
 CACERT=
+START_FAILED=0
 
 say() { printf '%s\n' "calamari-bootstrap: $*"; }
 die() { printf '%s\n' "calamari-bootstrap: $*" >&2; exit 1; }
@@ -190,8 +191,12 @@ AGENT_UNIT
     elif command -v systemctl >/dev/null 2>&1; then
         run systemctl daemon-reload
         run systemctl enable "$UNIT_NAME"
-        run systemctl restart "$UNIT_NAME"
-        [ "$DRY_RUN" = 1 ] || say "enabled and started $UNIT_NAME"
+        if run systemctl restart "$UNIT_NAME"; then
+            [ "$DRY_RUN" = 1 ] || say "enabled and started $UNIT_NAME"
+        else   # still say the fingerprint (report): the key is made, the unit enabled
+            START_FAILED=1
+            say "$UNIT_NAME did not start: journalctl -u $UNIT_NAME says why"
+        fi
     else
         say "no systemctl here: start the agent yourself: $VENV/bin/calamari-agent --config $CONF"
     fi
@@ -230,3 +235,4 @@ write_config
 make_key
 install_unit
 report
+exit "$START_FAILED"
