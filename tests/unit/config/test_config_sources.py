@@ -134,3 +134,9 @@ def test_the_simulator_reads_no_file_and_no_environment(tmp_path):
     args = parse_args(["sim", "--connect", "tcp://h:1", "--server-key", "k"],
                       environ={"CALAMARI_CONFIG": config, "CALAMARI_HEARTBEAT_S": "abc"})
     assert args.heartbeat_s == 10.0
+
+
+def test_calamari_agent_speaks_under_its_own_name(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["agent", "--heartbeat-s", "0"], environ={}, agent_prog="calamari-agent")
+    assert capsys.readouterr().err.startswith("calamari-agent: error: argument --heartbeat-s: must be more than 0")
