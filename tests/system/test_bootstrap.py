@@ -156,3 +156,18 @@ def test_script_options_and_prerequisites(script, tmp_path):
     assert missing.returncode == 1
     assert "ceph-common" in missing.stderr and "apt-get install" in missing.stderr, missing.stderr
     assert not (tmp_path / "root").exists()
+
+
+def test_a_daemon_stops_at_once_while_its_wheel_is_being_built(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))     # no earlier build to reuse
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))                # where its scratch directory goes
+    (tmp_path / "tmp").mkdir()
+    daemon = DaemonProcess(tmp_path / "data").start()
+    try:
+        with pytest.raises(httpx.ReadTimeout):                          # the build has started
+            httpx.get(daemon.http_url + "/bootstrap", timeout=1.0)
+    finally:
+        assert daemon.stop(timeout_s=5.0) == 0, daemon.log_text()[-4000:]
+    assert "ready in" not in daemon.log_text()                         # it did not wait for the build
+    assert list((tmp_path / "tmp").iterdir()) == []                    # nor left the build behind
+    assert not (tmp_path / "cache").exists()

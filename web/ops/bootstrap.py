@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -72,7 +73,7 @@ class Bootstrap:
     def _start(self) -> asyncio.Future:
         failed = self._task is not None and self._task.done() and self._task.exception() is not None
         if self._task is None or (failed and time.monotonic() - self._failed_at >= RETRY_S):
-            self._task = asyncio.get_running_loop().run_in_executor(None, self._prepare)
+            self._task = in_daemon_thread(self._prepare)
         return self._task
 
     def _prepare(self) -> Prepared:
@@ -86,6 +87,31 @@ class Bootstrap:
             raise
         log.info("bootstrap: %s (%d bytes) ready in %.1f s", wheel.name, len(wheel.data), time.monotonic() - started)
         return Prepared(script, wheel)
+
+
+def in_daemon_thread(work: Callable[[], Prepared]) -> asyncio.Future:
+    """`work()` in a thread of its own, its outcome as a Future of the running loop. Not the
+    loop's executor: asyncio.run joins that at exit, and a daemon stopped during a build (pip:
+    seconds) must stop at once; the build has no state worth finishing."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())   # retrieved: no GC warning
+
+    def settle(outcome, failed: bool) -> None:
+        if not future.done():
+            (future.set_exception if failed else future.set_result)(outcome)
+
+    def run() -> None:
+        try:
+            outcome, failed = work(), False
+        except Exception as exc:
+            outcome, failed = exc, True
+        try:
+            loop.call_soon_threadsafe(settle, outcome, failed)
+        except RuntimeError:   # the loop closed meanwhile: nobody is waiting
+            pass
+    threading.Thread(target=run, name="bootstrap-wheel", daemon=True).start()
+    return future
 
 
 class BootstrapBase(ProbeHandler):

@@ -15,6 +15,7 @@ held in memory: about half a megabyte):
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import importlib.metadata
@@ -50,14 +51,32 @@ class Wheel:
 
 
 def agent_wheel() -> Wheel:
-    """The manager's wheel (blocking: seconds from a checkout; run it in an executor)."""
+    """The manager's wheel (blocking: seconds from a checkout; run it in a thread)."""
     with tempfile.TemporaryDirectory(prefix="calamari-wheel-") as scratch:
-        if (CHECKOUT / "pyproject.toml").is_file():
-            path = build_from_checkout(CHECKOUT, Path(scratch), cache_dir())
-        else:
-            path = rebuild_installed(installed(DISTRIBUTION), Path(scratch))
-        data = path.read_bytes()
+        _unfinished.add(scratch)
+        try:
+            if (CHECKOUT / "pyproject.toml").is_file():
+                path = build_from_checkout(CHECKOUT, Path(scratch), cache_dir())
+            else:
+                path = rebuild_installed(installed(DISTRIBUTION), Path(scratch))
+            data = path.read_bytes()
+        finally:
+            _unfinished.discard(scratch)
     return Wheel(path.name, data, hashlib.sha256(data).hexdigest())
+
+
+# A daemon may stop in the middle of a build (its thread does not hold the exit up): the pip it
+# runs and the scratch directory go with it, at exit, rather than live on.
+_unfinished: set[str] = set()
+_running: set[subprocess.Popen] = set()
+
+
+@atexit.register
+def _abandon_builds() -> None:
+    for process in list(_running):
+        process.kill()
+    for scratch in list(_unfinished):
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def cache_dir() -> Path | None:
@@ -82,15 +101,21 @@ def build_from_checkout(root: Path, scratch: Path, cache: Path | None = None) ->
 
 def pip_wheel(root: Path, source: Path, out: Path) -> Path:
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1"))
+    _running.add(process)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
-                              env=dict(os.environ, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1"))
+        stdout, stderr = process.communicate(timeout=BUILD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
         raise WheelError(f"pip wheel of {root} took more than {BUILD_TIMEOUT_S:.0f} s") from None
+    finally:
+        _running.discard(process)
     wheels = sorted(out.glob("*.whl"))
-    if done.returncode != 0 or len(wheels) != 1:
-        tail = " / ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
-        raise WheelError(f"pip wheel of {root} failed (exit {done.returncode}): {tail}")
+    if process.returncode != 0 or len(wheels) != 1:
+        tail = " / ".join((stderr or stdout).strip().splitlines()[-3:])
+        raise WheelError(f"pip wheel of {root} failed (exit {process.returncode}): {tail}")
     return wheels[0]
 
 
