@@ -21,6 +21,7 @@ import hashlib
 import importlib.metadata
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,7 +75,7 @@ _running: set[subprocess.Popen] = set()
 @atexit.register
 def _abandon_builds() -> None:
     for process in list(_running):
-        process.kill()
+        kill_group(process)
     for scratch in list(_unfinished):
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -101,13 +102,19 @@ def build_from_checkout(root: Path, scratch: Path, cache: Path | None = None) ->
 
 def pip_wheel(root: Path, source: Path, out: Path) -> Path:
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(out), str(source)]
+    # pip's own temporary files (its isolated build environment) go in the scratch directory too,
+    # and pip and its build backend in a process group of their own: all of it can go at once.
+    temporary = source.parent / "tmp"
+    temporary.mkdir()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=dict(os.environ, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1"))
+                               start_new_session=True,
+                               env=dict(os.environ, PIP_NO_INPUT="1", PIP_DISABLE_PIP_VERSION_CHECK="1",
+                                        TMPDIR=str(temporary)))
     _running.add(process)
     try:
         stdout, stderr = process.communicate(timeout=BUILD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        process.kill()
+        kill_group(process)
         process.communicate()
         raise WheelError(f"pip wheel of {root} took more than {BUILD_TIMEOUT_S:.0f} s") from None
     finally:
@@ -117,6 +124,13 @@ def pip_wheel(root: Path, source: Path, out: Path) -> Path:
         tail = " / ".join((stderr or stdout).strip().splitlines()[-3:])
         raise WheelError(f"pip wheel of {root} failed (exit {process.returncode}): {tail}")
     return wheels[0]
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:   # already gone
+        pass
 
 
 def tree_digest(tree: Path) -> str:
