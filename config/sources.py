@@ -10,6 +10,8 @@ import difflib
 import tomllib
 from pathlib import Path
 
+from config.print_config import MASK
+
 ENV_PREFIX = "CALAMARI_"
 NOT_SETTINGS = {"help", "version", "config", "print_config", "print_fingerprint"}   # one-off actions
 TRUE_WORDS, FALSE_WORDS = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
@@ -50,6 +52,9 @@ def from_file(path: Path, settings: dict[str, argparse.Action]) -> dict:
         if action is None:
             near = difflib.get_close_matches(key, settings, n=1)
             raise ConfigError(f"{path}: unknown key {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        if isinstance(raw, str) and MASK in raw:   # pasted back from --print-config as it was
+            raise ConfigError(f"{path}: {key}: holds {MASK}, the mask --print-config shows in place of a "
+                              "secret: write the real value (or use the key's _file twin)")
         try:
             values[key] = file_value(action, raw)
         except (argparse.ArgumentTypeError, ValueError) as exc:

@@ -68,6 +68,8 @@ def test_calamari_config_names_the_file_and_the_default_file_is_read_when_presen
     ("htp_port = 8002", "unknown key 'htp_port' (did you mean 'http_port'?)"),
     ("sim = 1", "unknown key 'sim'"),
     ("http_port = ", "not a TOML file"),
+    ('admin_password = "********"', "admin_password: holds ********, the mask --print-config shows"),
+    ('db = "postgresql://u:********@h/d"', "db: holds ********"),
 ])
 def test_an_unusable_key_stops_the_start_with_one_line_naming_it_and_the_file(tmp_path, capsys, text, expected):
     config = write(tmp_path, text + "\n")
