@@ -11,6 +11,7 @@ python3-rados), the manager's wheel downloaded from the manager and checked, its
 pip's index (or its cache)."""
 from __future__ import annotations
 
+import os
 import re
 import ssl
 import stat
@@ -59,21 +60,23 @@ class Installed:
         return found[0]
 
 
-def run_bootstrap(script: str, prefix: Path, *options: str) -> subprocess.CompletedProcess:
+def run_bootstrap(script: str, prefix: Path, *options: str, ceph_conf: str | None = None) -> subprocess.CompletedProcess:
+    """The script as `sh -s -- --prefix PREFIX OPTIONS`; its `ceph` commands reach the dev
+    cluster through CEPH_CONF (whose conf names the admin keyring), as /etc/ceph would on a server."""
+    env = dict(os.environ, **({"CEPH_CONF": ceph_conf} if ceph_conf else {}))
     return subprocess.run(["/bin/sh", "-s", "--", "--prefix", str(prefix), *options], input=script,
-                          capture_output=True, text=True, timeout=INSTALL_S)
+                          capture_output=True, text=True, timeout=INSTALL_S, env=env)
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
+def installed(ceph_cluster, tmp_path_factory):
     """A daemon of this module's own (keys need an operator) and the agent its script installed."""
-    skip_or_fail_without_ceph()     # python3-rados and ceph-common: the script checks for both
     root = tmp_path_factory.mktemp("bootstrap")
     daemon = DaemonProcess(root / "data", heartbeat_s=HEARTBEAT_S, auto_accept=False).start()
     try:
         script = httpx.get(daemon.http_url + "/bootstrap", timeout=120).text
         started = time.monotonic()
-        done = run_bootstrap(script, root / "root")
+        done = run_bootstrap(script, root / "root", ceph_conf=ceph_cluster.conf)
         assert done.returncode == 0, done.stdout + done.stderr
         yield Installed(daemon, root / "root", script, done, time.monotonic() - started)
     finally:
@@ -89,9 +92,13 @@ def test_the_script_installs_under_the_prefix(installed):
                            capture_output=True, text=True, cwd="/")
     assert where.returncode == 0 and where.stdout.startswith(str(venv)), where.stdout + where.stderr
     settings = tomllib.loads(config.read_text())
+    keyring = installed.prefix / f"etc/ceph/ceph.{AGENT_USER}.keyring"
     assert settings == {"connect": installed.daemon.bus_endpoint, "server_key": installed.daemon.bus_key,
-                        "key_dir": str(installed.prefix / "var/lib/calamari-agent")}
+                        "key_dir": str(installed.prefix / "var/lib/calamari-agent"),
+                        "ceph_name": AGENT_USER, "keyring": str(keyring)}
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    # The narrow cephx user, made with the admin keyring (agent/ceph/caps.py's capabilities).
+    assert stat.S_IMODE(keyring.stat().st_mode) == 0o600 and f"[{AGENT_USER}]" in keyring.read_text()
     unit = installed.prefix / "etc/systemd/system/calamari-agent.service"
     shipped = resources.files("deploy.systemd").joinpath("calamari-agent.service").read_text()
     assert unit.read_text() == shipped
@@ -102,7 +109,7 @@ def test_the_script_installs_under_the_prefix(installed):
 
 def test_running_it_again_keeps_the_key_and_the_configuration(installed):
     config_before = installed.config.read_text()
-    again = run_bootstrap(installed.script, installed.prefix)
+    again = run_bootstrap(installed.script, installed.prefix)   # agent.toml kept: no ceph command
     assert again.returncode == 0, again.stdout + again.stderr
     assert "kept the existing" in again.stdout
     assert installed.config.read_text() == config_before
@@ -144,9 +151,8 @@ class InstalledAgent(ChildProcess):
     output: list = field(default_factory=list)
 
     def start(self) -> "InstalledAgent":
-        cluster = self.cluster
+        cluster = self.cluster      # the cephx user and its keyring: agent.toml's, as the script wrote them
         self.launch(["--config", str(self.installed.config), "--fqdn", FQDN, "--ceph-conf", cluster.conf,
-                     "--ceph-name", AGENT_USER, "--keyring", cluster.agent_user(AGENT_USER),
                      "--admin-socket-dir", str(cluster.run_dir), "--log-dir", str(cluster.log_dir),
                      "--heartbeat-s", str(HEARTBEAT_S)],
                     "AGENT READY", "installed agent", 60, program=[str(self.installed.venv / "bin/calamari-agent")])

@@ -13,6 +13,10 @@ WHEEL_SHA256=@@WHEEL_SHA256@@
 BUS_ENDPOINT=@@BUS_ENDPOINT@@
 PYTHON=/usr/bin/python3
 UNIT_NAME=calamari-agent.service
+# The cephx user the agent runs as, with only the capabilities it needs (agent/ceph/caps.py).
+CEPH_USER=client.calamari
+MON_CAPS=@@MON_CAPS@@
+MGR_CAPS=@@MGR_CAPS@@
 
 PREFIX=
 DRY_RUN=0
@@ -29,8 +33,10 @@ usage: sh bootstrap [--prefix DIR] [--dry-run] [--cacert FILE]
 
 Installs the Calamari agent: a virtualenv in /opt/calamari/venv (made with /usr/bin/python3 and
 its system packages, for Debian's rados module) holding the manager's own wheel (its SHA-256 is
-checked), /etc/calamari/agent.toml (the bus endpoint and the manager's public key), the agent's
-key pair in /var/lib/calamari-agent, and the calamari-agent systemd unit, enabled and started.
+checked), the cephx user client.calamari with only the capabilities the agent needs (when this
+server has an admin keyring; its key in /etc/ceph/ceph.client.calamari.keyring),
+/etc/calamari/agent.toml (the bus endpoint, the manager's public key, the cephx user), the
+agent's key pair in /var/lib/calamari-agent, and the calamari-agent unit, enabled and started.
 It prints the agent key's fingerprint: accept the key on the manager to manage this server.
 Needs the Debian packages python3-rados, python3-venv and ceph-common, and pip's index (or the
 index /etc/pip.conf names) for the wheel's dependencies.
@@ -76,6 +82,8 @@ CONF_DIR=$PREFIX/etc/calamari
 CONF=$CONF_DIR/agent.toml
 KEY_DIR=$PREFIX/var/lib/calamari-agent
 UNIT_DIR=$PREFIX/etc/systemd/system
+CEPH_KEYRING=$PREFIX/etc/ceph/ceph.$CEPH_USER.keyring
+CEPH_LINES=0
 
 # Prerequisites ---------------------------------------------------------------------------------
 missing=
@@ -149,6 +157,28 @@ install_wheel() {
         || die "pip could not install $WHEEL_NAME (pip's index, or the one /etc/pip.conf names, must be reachable)"
 }
 
+ceph_user() {   # the narrow cephx user, made with this server's admin keyring when it has one
+    [ ! -e "$CONF" ] || return 0     # a kept agent.toml already names its user
+    if [ -r "$CEPH_KEYRING" ]; then
+        say "the agent runs as $CEPH_USER ($CEPH_KEYRING, already here)"
+    elif [ "$DRY_RUN" = 1 ]; then
+        say "would make the cephx user $CEPH_USER (ceph auth get-or-create) into $CEPH_KEYRING"
+        return
+    else
+        mkdir -p "$(dirname "$CEPH_KEYRING")"
+        if ! (umask 077 && ceph --connect-timeout 15 auth get-or-create "$CEPH_USER" \
+                mon "$MON_CAPS" mgr "$MGR_CAPS" -o "$CEPH_KEYRING.new") >/dev/null 2>&1; then
+            rm -f "$CEPH_KEYRING.new"
+            say "cannot make the cephx user $CEPH_USER here (no admin keyring?): the agent runs as"
+            say "client.admin; the README's \"The agent's cephx user\" says how to make and name one"
+            return
+        fi
+        mv "$CEPH_KEYRING.new" "$CEPH_KEYRING"
+        say "the agent runs as $CEPH_USER: made it, its key in $CEPH_KEYRING"
+    fi
+    CEPH_LINES=1
+}
+
 write_config() {
     if [ -e "$CONF" ]; then
         say "kept the existing $CONF (delete it and run me again to rewrite it)"
@@ -168,6 +198,9 @@ write_config() {
 @@AGENT_TOML@@
 AGENT_TOML
             printf 'key_dir = "%s"\n' "$KEY_DIR"
+            if [ "$CEPH_LINES" = 1 ]; then
+                printf 'ceph_name = "%s"\nkeyring = "%s"\n' "$CEPH_USER" "$CEPH_KEYRING"
+            fi
         } >"$CONF.new"
     )
     mv "$CONF.new" "$CONF"
@@ -231,6 +264,7 @@ DONE
 }
 
 install_wheel
+ceph_user
 write_config
 make_key
 install_unit

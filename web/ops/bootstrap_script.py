@@ -9,6 +9,7 @@ import re
 import shlex
 from importlib import resources
 
+from agent.ceph import caps
 from web.ops.bootstrap_settings import BootstrapSettings
 from web.ops.wheel import Wheel
 
@@ -33,7 +34,8 @@ def agent_toml(settings: BootstrapSettings) -> str:
 def render_script(settings: BootstrapSettings, wheel: Wheel, unit_text: str) -> str:
     url = settings.public_url
     words = {"MANAGER_URL": url, "WHEEL_URL": f"{url}/bootstrap/{wheel.name}", "WHEEL_NAME": wheel.name,
-             "WHEEL_SHA256": wheel.sha256, "BUS_ENDPOINT": settings.bus_endpoint}
+             "WHEEL_SHA256": wheel.sha256, "BUS_ENDPOINT": settings.bus_endpoint,
+             "MON_CAPS": caps.MON_CAPS, "MGR_CAPS": caps.MGR_CAPS}
     comments = {"MANAGER_URL_COMMENT": url, "BOOTSTRAP_URL_COMMENT": f"{url}/bootstrap"}
     blocks = {"AGENT_TOML": agent_toml(settings), "AGENT_UNIT": unit_text.rstrip("\n")}
     for name, text in comments.items():
