@@ -29,6 +29,7 @@ import sys
 import time
 import tomllib
 import uuid
+from importlib.resources import files
 from pathlib import Path
 
 import httpx
@@ -219,3 +220,101 @@ def test_the_image_builds_and_serves(image):
         print(podman("logs", name).stdout[-4000:])
         podman("rm", "--force", name)
         podman("volume", "rm", "--force", volume)
+
+
+# --- the units under a real systemd ----------------------------------------------------------------
+
+SYSTEMD_STAND_IN = "localhost/calamari-test-systemd:bookworm"
+SYSTEMD_TEST_IMAGE = """\
+ARG SYSTEMD_BASE
+ARG CALAMARI_IMAGE
+FROM ${CALAMARI_IMAGE} AS calamari
+FROM ${SYSTEMD_BASE}
+COPY --from=calamari /opt/calamari /opt/calamari
+COPY calamari.sysusers.conf /usr/lib/sysusers.d/calamari.conf
+COPY calamari-server.service calamari-agent.service /etc/systemd/system/
+RUN systemd-sysusers && install -d -m 0755 /etc/calamari \\
+ && printf 'admin_password = "%s"\\nhttp_host = "0.0.0.0"\\n' "$PASSWORD" > /etc/calamari/server.toml \\
+ && chgrp calamari /etc/calamari/server.toml && chmod 0640 /etc/calamari/server.toml \\
+ && systemctl enable calamari-server
+CMD ["/sbin/init"]
+"""
+
+
+def systemd_base() -> str:
+    """Debian 12 with systemd as the container's init (made once with mmdebstrap)."""
+    if podman("image", "exists", SYSTEMD_STAND_IN).returncode == 0:
+        return SYSTEMD_STAND_IN
+    if shutil.which("mmdebstrap") is None:
+        pytest.skip("no systemd base image: mmdebstrap, which would make one, is not installed")
+    tarball = Path(f"/tmp/calamari-test-systemd-{uuid.uuid4().hex}.tar")
+    try:
+        made = subprocess.run(["mmdebstrap", "--variant=minbase", "--include=systemd,systemd-sysv,dbus,python3,"
+                               "python3-venv,ca-certificates", "bookworm", str(tarball)],
+                              capture_output=True, text=True, timeout=1200)
+        if made.returncode != 0:
+            pytest.skip(f"no systemd base image: mmdebstrap failed ({last_line(made)})")
+        podman("import", str(tarball), SYSTEMD_STAND_IN, timeout_s=600, check=True)
+    finally:
+        tarball.unlink(missing_ok=True)
+    return SYSTEMD_STAND_IN
+
+
+def unit_property(name: str, unit: str, prop: str) -> str:
+    return podman("exec", name, "systemctl", "show", "--value", "-p", prop, unit).stdout.strip()
+
+
+@pytest.mark.timeout(900)
+def test_the_units_run_under_systemd(image, tmp_path):
+    """The shipped units, hardening and all, under systemd 252 as a container's init (the sandbox
+    has no systemd of its own): the manager starts as `calamari` and notifies READY with its
+    status, the agent's unit starts and its agent reaches the manager's bus, a stopped event loop
+    trips the watchdog and gets the manager restarted, and `systemctl stop` ends it cleanly."""
+    tag, global_flags, run_flags = image
+    base = systemd_base()
+    for unit in ("calamari-server.service", "calamari-agent.service", "calamari.sysusers.conf"):
+        (tmp_path / unit).write_bytes((files("deploy.systemd") / unit).read_bytes())
+    (tmp_path / "Containerfile").write_text(SYSTEMD_TEST_IMAGE.replace("$PASSWORD", PASSWORD))
+    test_image = f"localhost/calamari-systemd:test-{uuid.uuid4().hex[:8]}"
+    podman(*global_flags, "build", *run_flags, "--build-arg", f"SYSTEMD_BASE={base}",
+           "--build-arg", f"CALAMARI_IMAGE={tag}", "-t", test_image, str(tmp_path), timeout_s=600, check=True)
+    name, http_port = f"calamari-systemd-{uuid.uuid4().hex[:8]}", free_port()
+    podman(*global_flags, "run", "--detach", "--name", name, *run_flags, "--systemd=always",
+           "--publish", f"127.0.0.1:{http_port}:8002", test_image, check=True)
+    try:
+        wait_until(lambda: unit_property(name, "calamari-server", "ActiveState") == "active", timeout_s=120,
+                   every_s=0.5, what="calamari-server.service active (READY=1 arrived)")
+        assert unit_property(name, "calamari-server", "StatusText").startswith("serving http://0.0.0.0:8002/api/v2/")
+        assert unit_property(name, "calamari-server", "User") == "calamari"
+        owner = podman("exec", name, "stat", "-c", "%U %a", "/var/lib/calamari/data/calamari.sqlite3").stdout.split()
+        assert owner == ["calamari", "600"]
+        url = f"http://127.0.0.1:{http_port}"
+        assert httpx.get(f"{url}/readyz", timeout=10).json() == {"ready": True}
+
+        bus_key = podman("exec", name, "cat", "/var/lib/calamari/data/bus.key").stdout.strip()
+        podman("exec", name, "sh", "-c", "printf 'connect = \"tcp://127.0.0.1:8003\"\\nserver_key = \"%s\"\\n' "
+               f"{shlex.quote(bus_key)} > /etc/calamari/agent.toml && systemctl start calamari-agent", check=True)
+        assert unit_property(name, "calamari-agent", "ActiveState") == "active"
+        assert unit_property(name, "calamari-agent", "StatusText").startswith("reporting ")
+        with logged_in_client(url, password=PASSWORD) as api:   # its key reached the manager: pending
+            wait_until(lambda: api.get("key").json(), timeout_s=60, every_s=0.5, what="the agent's key")
+
+        podman("exec", name, "sh", "-c", "mkdir -p /etc/systemd/system/calamari-server.service.d && printf "
+               "'[Service]\\nWatchdogSec=2\\n' > /etc/systemd/system/calamari-server.service.d/test.conf && "
+               "systemctl daemon-reload && systemctl restart calamari-server", check=True)
+        podman("exec", name, "systemctl", "kill", "--signal=SIGSTOP", "calamari-server", check=True)
+        wait_until(lambda: unit_property(name, "calamari-server", "NRestarts") == "1", timeout_s=60,
+                   every_s=0.5, what="the watchdog's restart")
+        journal = podman("exec", name, "journalctl", "-u", "calamari-server", "--no-pager").stdout
+        assert "Watchdog timeout" in journal and "Failed with result 'watchdog'" in journal, journal[-3000:]
+        wait_until(lambda: unit_property(name, "calamari-server", "ActiveState") == "active", timeout_s=60,
+                   every_s=0.5, what="active again after the restart")
+
+        podman("exec", name, "systemctl", "stop", "calamari-server", check=True)
+        assert unit_property(name, "calamari-server", "ActiveState") == "inactive"
+        assert unit_property(name, "calamari-server", "Result") == "success"
+        assert unit_property(name, "calamari-server", "ExecMainStatus") == "0"
+    finally:
+        print(podman("exec", name, "journalctl", "--no-pager", "-n", "80").stdout)
+        podman("rm", "--force", name)
+        podman("rmi", "--force", test_image)
