@@ -18,6 +18,10 @@ sandbox lacks is detected, not assumed (each fallback is used only when the plai
   host's CA bundle (the PIP_CERT build argument and a read-only mount; harmless otherwise).
 It skips, naming the failing step, only when podman is missing, no base image can be had, or no
 runtime can start a container.
+
+test_the_units_run_under_systemd puts the image's venv and the shipped units into a Debian 12
+image with systemd as its init (also made by mmdebstrap, kept between runs): the units' hardening,
+READY, the status and the watchdog under a real systemd, which the sandbox itself does not run.
 """
 from __future__ import annotations
 
