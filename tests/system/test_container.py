@@ -132,22 +132,27 @@ def base_image() -> str:
     pulled = podman("pull", "--quiet", BASE, timeout_s=300)
     if pulled.returncode == 0:
         return BASE
-    if podman("image", "exists", STAND_IN).returncode == 0:
-        return STAND_IN
+    return debian_image(STAND_IN, "python3,python3-venv,ca-certificates",
+                        f"no base image: pulling {BASE} failed ({last_line(pulled)})")
+
+
+def debian_image(tag: str, packages: str, why: str) -> str:
+    """`tag`: Debian 12 minbase with `packages`, made by mmdebstrap from the Debian mirror and
+    imported unless it exists; pytest.skip saying `why` it is needed and what failed."""
+    if podman("image", "exists", tag).returncode == 0:
+        return tag
     if shutil.which("mmdebstrap") is None:
-        pytest.skip(f"no base image: pulling {BASE} failed ({last_line(pulled)}) and mmdebstrap, "
-                    "which would make a Debian stand-in, is not installed")
-    tarball = Path(f"/tmp/calamari-test-base-{uuid.uuid4().hex}.tar")
+        pytest.skip(f"{why}, and mmdebstrap, which would make {tag}, is not installed")
+    tarball = Path(f"/tmp/calamari-test-image-{uuid.uuid4().hex}.tar")
     try:
-        made = subprocess.run(["mmdebstrap", "--variant=minbase", "--include=python3,python3-venv,ca-certificates",
-                               "bookworm", str(tarball)], capture_output=True, text=True, timeout=1200)
+        made = subprocess.run(["mmdebstrap", "--variant=minbase", f"--include={packages}", "bookworm", str(tarball)],
+                              capture_output=True, text=True, timeout=1200)
         if made.returncode != 0:
-            pytest.skip(f"no base image: pulling {BASE} failed ({last_line(pulled)}) and mmdebstrap "
-                        f"failed ({last_line(made)})")
-        podman("import", str(tarball), STAND_IN, timeout_s=600, check=True)
+            pytest.skip(f"{why}, and mmdebstrap failed to make {tag} ({last_line(made)})")
+        podman("import", str(tarball), tag, timeout_s=600, check=True)
     finally:
         tarball.unlink(missing_ok=True)
-    return STAND_IN
+    return tag
 
 
 def runtime_args(base: str) -> tuple[list[str], list[str]]:
@@ -246,22 +251,9 @@ CMD ["/sbin/init"]
 
 
 def systemd_base() -> str:
-    """Debian 12 with systemd as the container's init (made once with mmdebstrap)."""
-    if podman("image", "exists", SYSTEMD_STAND_IN).returncode == 0:
-        return SYSTEMD_STAND_IN
-    if shutil.which("mmdebstrap") is None:
-        pytest.skip("no systemd base image: mmdebstrap, which would make one, is not installed")
-    tarball = Path(f"/tmp/calamari-test-systemd-{uuid.uuid4().hex}.tar")
-    try:
-        made = subprocess.run(["mmdebstrap", "--variant=minbase", "--include=systemd,systemd-sysv,dbus,python3,"
-                               "python3-venv,ca-certificates", "bookworm", str(tarball)],
-                              capture_output=True, text=True, timeout=1200)
-        if made.returncode != 0:
-            pytest.skip(f"no systemd base image: mmdebstrap failed ({last_line(made)})")
-        podman("import", str(tarball), SYSTEMD_STAND_IN, timeout_s=600, check=True)
-    finally:
-        tarball.unlink(missing_ok=True)
-    return SYSTEMD_STAND_IN
+    """Debian 12 with systemd as the container's init."""
+    return debian_image(SYSTEMD_STAND_IN, "systemd,systemd-sysv,dbus,python3,python3-venv,ca-certificates",
+                        "no image with systemd")
 
 
 def unit_property(name: str, unit: str, prop: str) -> str:
