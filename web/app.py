@@ -16,7 +16,8 @@ import tornado.web
 
 from web.base import NotFoundHandler
 from web.login_throttle import LoginThrottle
-from web.ops import ops_routes
+from web import ops
+from web.ops import openapi_paths, ops_routes
 from web.apidoc import openapi
 from web.resources import agents, capacity, clusters, crush, docs, events, keys, osds, pools, requests, root
 from web.resources import servers, sessions, tokens, users
@@ -123,11 +124,13 @@ def routes(prefix: str = "/api/v2/") -> list[tornado.web.URLSpec]:
 
 def route_templates() -> dict[tuple[type, frozenset], str]:
     """(handler class, its path parameters) -> the route as the OpenAPI document writes it
-    ("cluster/{fsid}/osd/{osd_id}"): the metrics' label, a handful of values whatever the URLs."""
+    ("cluster/{fsid}/osd/{osd_id}"; "/healthz" outside /api/v2): the metrics' label, a handful of
+    values whatever the URLs."""
     templates = {}
-    for path, handler in ROUTES:
-        template, parameters = openapi.path_template(path)
-        templates[(handler, frozenset(p["name"] for p in parameters))] = template.lstrip("/")
+    for path, handler in [*ROUTES, *ops.ROUTES]:
+        template, parameters = openapi.path_template(path.lstrip("/"))
+        outside_api = path.startswith("/")
+        templates[(handler, frozenset(p["name"] for p in parameters))] = template if outside_api else template.lstrip("/")
     return templates
 
 
@@ -154,6 +157,8 @@ def log_access(handler: tornado.web.RequestHandler) -> None:
     query string, with the fields the JSON log format writes (config/log_format.py)."""
     status, request = handler.get_status(), handler.request
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if status < 400 and getattr(handler, "quiet_access_log", False):
+        level = logging.DEBUG     # a load balancer's probe every second: 86,400 lines a day at INFO
     if not tornado.log.access_log.isEnabledFor(level):
         return
     duration_ms = round(1000.0 * request.request_time(), 2)
@@ -180,7 +185,7 @@ def make_app(api, *, settings: WebSettings,
         web=settings,
         stream_hub=StreamHub(api.notices, stream or StreamSettings(), api_check(api)),
         bootstrap=bootstrap,
-        openapi=openapi.document(ROUTES, settings),
+        openapi=openapi.document(ROUTES, settings, openapi_paths()),
         login_throttle=LoginThrottle(settings.login_in_flight_per_client, settings.login_failures_per_minute,
                                      settings.login_failure_burst),
     )

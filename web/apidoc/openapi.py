@@ -102,7 +102,13 @@ ERROR_STATUSES = {"BadInput": "400", "Unauthorized": "401", "Forbidden": "403", 
                   "ClientSide": "4XX", "ServerSide": "5XX"}
 
 
-def document(routes, settings) -> dict:
+# The tags of the paths outside /api/v2 (web/ops: each path item has its own `servers`).
+OPS_TAGS = {"probes": "Health probes for a supervisor or load balancer: no login, no cluster named.",
+            "bootstrap": "Onboarding a Ceph server: the install script and this manager's wheel."}
+
+
+def document(routes, settings, extra_paths: dict | None = None) -> dict:
+    """extra_paths: path items outside /api/v2 (web/ops.openapi_paths()), tagged from OPS_TAGS."""
     paths, tags = {}, {}
     for pattern, handler in routes:
         template, parameters = path_template(pattern)
@@ -113,6 +119,11 @@ def document(routes, settings) -> dict:
         paths[template] = item
         module = inspect.getmodule(handler)
         tags.setdefault(tag_of(handler), _first_paragraph(module.__doc__ if module else None))
+    for template, item in (extra_paths or {}).items():
+        paths[template] = item
+        for operation_ in item.values():
+            for tag in operation_.get("tags", ()) if isinstance(operation_, dict) else ():
+                tags.setdefault(tag, OPS_TAGS.get(tag, ""))
     return {
         "openapi": OPENAPI,
         "info": {"title": "Calamari-compatible Ceph management API", "version": settings.version,

@@ -9,9 +9,13 @@ import tornado.web
 from web.ops import bootstrap, health
 
 
+# (path pattern, handler) of the routes outside /api/v2.
+ROUTES = health.ROUTES + bootstrap.ROUTES
+
+
 def ops_routes() -> list[tornado.web.URLSpec]:
     """The routes outside /api/v2; web/app.py puts them before the API's."""
-    return [tornado.web.url(f"{path}$", handler) for path, handler in health.ROUTES + bootstrap.ROUTES]
+    return [tornado.web.url(f"{path}$", handler) for path, handler in ROUTES]
 
 
 def openapi_paths() -> dict:

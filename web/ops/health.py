@@ -18,8 +18,10 @@ SERVICE_UNAVAILABLE = 503
 
 
 class ProbeHandler(BaseHandler):
-    """A probe: anyone may ask; no XSRF cookie is set and no credentials are looked at."""
+    """A probe: anyone may ask; no XSRF cookie is set and no credentials are looked at. Its
+    answers log at DEBUG unless they fail (web/app.py log_access)."""
     requires_session = False
+    quiet_access_log = True
 
     async def prepare(self) -> None:
         if self.request.method not in self.allowed_methods():
