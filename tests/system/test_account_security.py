@@ -58,7 +58,8 @@ def test_an_admin_api_token_may_read_but_not_administer_accounts(start_daemon):
     with logged_in_client(daemon.http_url) as admin:
         bob = add_bob(admin)
         token = admin.post("user/me/token", json={"name": "ops"}, headers=xsrf(admin)).json()["token"]
-        token_id = admin.get("user/me/token").json()[0]["id"]
+        sibling = admin.post("user/me/token", json={"name": "other"}, headers=xsrf(admin)).json()
+        token_id = next(t["id"] for t in admin.get("user/me/token").json() if t["name"] == "ops")
         me = admin.get("user/me").json()
     with httpx.Client(base_url=daemon.http_url + "/api/v2/", timeout=10.0,
                       headers={"Authorization": f"Bearer {token}"}) as script:
@@ -72,11 +73,17 @@ def test_an_admin_api_token_may_read_but_not_administer_accounts(start_daemon):
                 ("DELETE", f"user/{bob['id']}", None),
                 ("POST", f"user/{bob['id']}/unlock", None),
                 ("POST", "user/me/token", {"name": "spare"}),
-                ("DELETE", f"user/me/token/{token_id}", None)):
+                ("DELETE", f"user/me/token/{sibling['id']}", None)):
             refused = script.request(method, path, json=body)
             assert refused.status_code == 403, (method, path, refused.text)
             assert set(refused.json()) == ONE_SHAPE and refused.json()["errors"] == {}
             assert "login session" in refused.json()["detail"]
+        # The one thing a token may do to tokens: revoke itself (`calamari logout`).
+        assert script.delete(f"user/me/token/{token_id}").status_code == 204
+        assert script.get("user").status_code == 401
+    with httpx.Client(base_url=daemon.http_url + "/api/v2/", timeout=10.0,
+                      headers={"Authorization": f"Bearer {sibling['token']}"}) as other:
+        assert other.get("user").status_code == 200                        # its sibling still works
     assert login(daemon, "admin", ADMIN_PASSWORD).status_code == 200      # nothing was changed
     assert login(daemon, "bob", BOB_PASSWORD).status_code == 200
     with logged_in_client(daemon.http_url) as admin:
