@@ -4,6 +4,8 @@ from the index, as `pip install` fetches them), `calamari-server --config FILE` 
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import subprocess
 import sys
@@ -83,5 +85,21 @@ def test_a_fresh_venv_installs_the_wheel_and_calamari_server_serves_from_a_confi
         assert name == wheel.name
         served = zipfile.ZipFile(io.BytesIO(httpx.get(f"{url}/bootstrap/{name}", timeout=30).content))
         assert sorted(served.namelist()) == sorted(zipfile.ZipFile(wheel).namelist())
+        drive_with_the_installed_calamari_command(venv, url, tmp_path)
     finally:
         assert daemon.stop() == 0, daemon.log_text()[-3000:]
+
+
+def drive_with_the_installed_calamari_command(venv, url: str, tmp_path) -> None:
+    """The installed `calamari` logs in to the installed daemon and reads through its token."""
+    env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "xdg"), CALAMARI_PASSWORD="installed-daemon-test")
+
+    def calamari(*args):
+        return subprocess.run([str(venv / "bin/calamari"), *args], capture_output=True, text=True, timeout=60,
+                              env=env, cwd=tmp_path)
+    logged_in = calamari("login", url, "--username", "admin")
+    assert logged_in.returncode == 0 and "Logged in" in logged_in.stdout, logged_in.stdout + logged_in.stderr
+    whoami = calamari("-o", "json", "whoami")
+    assert whoami.returncode == 0 and json.loads(whoami.stdout)["username"] == "admin", whoami.stderr
+    clusters = calamari("-o", "json", "cluster", "ls")
+    assert clusters.returncode == 0 and json.loads(clusters.stdout) == [], clusters.stdout + clusters.stderr
