@@ -115,7 +115,9 @@ def in_daemon_thread(work: Callable[[], Prepared]) -> asyncio.Future:
 
 
 class BootstrapBase(ProbeHandler):
-    """No session, no cookie (as the probes); HEAD answers as GET without the body."""
+    """No session, no cookie (as the probes); HEAD answers as GET without the body. Unlike a
+    probe's, its access lines stay at INFO: a server being onboarded is worth a line."""
+    quiet_access_log = False
 
     async def head(self, **path) -> None:
         await self.get(**path)
