@@ -111,7 +111,7 @@ async def run_agent(args) -> int:
     start_alone(minion)
     stop = stop_on_signals()
     print(f"Agent key {'created' if created else 'read'} in {args.key_dir}: fingerprint {fingerprint(keys.public)} "
-          f"(accept it on the manager: run.py key accept {backend.fqdn})", flush=True)
+          f"(accept it: calamari key accept {backend.fqdn} --fingerprint {fingerprint(keys.public)})", flush=True)
     print(f"AGENT READY fqdn={backend.fqdn} bus={args.connect}", flush=True)
     service.ready(f"reporting {backend.fqdn} to {args.connect}")
     try:
