@@ -26,6 +26,7 @@ from web.stream.credentials import api_check
 from web.stream.hub import StreamHub
 from web.stream.settings import StreamSettings
 from web.stream.stream import StreamHandler
+from web.ui import ui_routes
 
 __all__ = ["WebSettings", "make_app", "route_templates", "routes"]
 
@@ -177,7 +178,7 @@ def make_app(api, *, settings: WebSettings,
     client_count() is the open streams). bootstrap: what /bootstrap serves (web/ops/bootstrap.py
     Bootstrap; None: /bootstrap answers 404)."""
     return Application(
-        ops_routes() + routes(),
+        ops_routes() + ui_routes() + routes(),
         observe_http=observe_http,
         default_handler_class=NotFoundHandler,
         cookie_secret=settings.cookie_secret,

@@ -1,0 +1,58 @@
+// The API under api/v2 (same origin): JSON in and out, the session cookie, and the XSRF
+// double-submit every write needs (the XSRF-TOKEN cookie echoed in X-XSRF-TOKEN).
+export const BASE = "api/v2/";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+function cookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return "";
+}
+
+async function answer(response) {
+  const text = await response.text();
+  let body = {};
+  try { body = text ? JSON.parse(text) : {}; } catch { body = {}; }
+  if (!response.ok) {
+    throw new ApiError(response.status, body.detail || `${response.status} ${response.statusText}`);
+  }
+  return body;
+}
+
+export async function get(path) {
+  const response = await fetch(BASE + path, {credentials: "same-origin", headers: {Accept: "application/json"}});
+  return answer(response);
+}
+
+export async function send(method, path, body) {
+  if (!cookie("XSRF-TOKEN")) await get("auth/login");   // any GET sets the cookie
+  const response = await fetch(BASE + path, {
+    method, credentials: "same-origin",
+    headers: {"Content-Type": "application/json", Accept: "application/json", "X-XSRF-TOKEN": cookie("XSRF-TOKEN")},
+    body: JSON.stringify(body ?? {}),
+  });
+  return answer(response);
+}
+
+// Every row of a paged list: page after page until `next` is null.
+export async function getAllPages(path, pageSize = 1000) {
+  const rows = [];
+  const joiner = path.includes("?") ? "&" : "?";
+  for (let page = 1; ; page += 1) {
+    const body = await get(`${path}${joiner}page_size=${pageSize}&page=${page}`);
+    rows.push(...body.results);
+    if (!body.next) return rows;
+  }
+}
+
+export const login = (username, password) => send("POST", "auth/login", {username, password});
+export const logout = () => send("POST", "auth/logout", {});
+export const whoami = () => get("user/me");
