@@ -1,0 +1,47 @@
+"""Browser-test fixtures: one real daemon with two simulated clusters for the session, an admin
+API client beside it, and a fresh headless Chromium per test whose console and requests are
+checked when the test ends (no console error, nothing fetched from outside 127.0.0.1)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.chromium import Browser, skip_or_fail_without_browser, start_driver
+from tests.browser.page import SIM_CLUSTERS
+from tests.helpers import wait_until
+from tests.system.daemon_process import DaemonProcess, logged_in_client
+
+
+@pytest.fixture(scope="session")
+def web_daemon(tmp_path_factory):
+    skip_or_fail_without_browser()
+    daemon = DaemonProcess(tmp_path_factory.mktemp("web") / "data", heartbeat_s=0.5, embedded_sim=True,
+                           extra_args=["--sim-clusters", str(SIM_CLUSTERS), "--sim-servers", "3",
+                                       "--sim-osds-per-server", "2", "--login-failure-delay-s", "0.1"]).start()
+    try:
+        with logged_in_client(daemon.http_url) as api:
+            wait_until(lambda: len(api.get("cluster").json()) == SIM_CLUSTERS, timeout_s=30, every_s=0.1,
+                       what="both simulated clusters known")
+        yield daemon
+    finally:
+        code = daemon.stop()
+    assert code == 0, "daemon did not shut down cleanly:\n" + daemon.log_text()[-4000:]
+
+
+@pytest.fixture
+def admin_api(web_daemon):
+    with logged_in_client(web_daemon.http_url) as api:
+        yield api
+
+
+@pytest.fixture
+def browser(web_daemon):
+    """A Chromium of this test's own. A test expecting a network error in the console (a refused
+    login's 401) adds its text to `browser.allowed_console`."""
+    driver = start_driver()
+    opened = Browser(driver)
+    try:
+        yield opened
+        assert opened.console_errors(opened.allowed_console) == [], "console errors on the page"
+        assert opened.outside_requests() == [], "the page requested something outside 127.0.0.1"
+    finally:
+        driver.quit()
