@@ -1,0 +1,43 @@
+"""The fleet page in a real browser: exactly the simulated clusters, nothing fetched from outside,
+no console error, and screenshots at a desktop and a phone size for a person to look at."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from tests.browser.chromium import DESKTOP, PHONE
+from tests.browser.page import SIM_CLUSTERS, fleet_fsids, log_in, open_login, wait
+from tests.system.daemon_process import ADMIN_PASSWORD
+
+
+def test_the_fleet_table_shows_exactly_the_apis_clusters(browser, web_daemon, admin_api):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    shown = fleet_fsids(browser.driver, SIM_CLUSTERS)
+    assert sorted(shown) == sorted(cluster["id"] for cluster in admin_api.get("cluster").json())
+
+
+def test_no_console_error_and_no_request_outside_127_0_0_1_on_any_page(browser, web_daemon):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[0]
+    browser.driver.find_element(By.CSS_SELECTOR, f'table#fleet tbody tr[data-fsid="{fsid}"]').click()
+    wait(browser.driver, lambda d: d.current_url.endswith(f"#/cluster/{fsid}")
+         and d.find_element(By.ID, "cluster-title").text.strip(), "the cluster page")
+    assert browser.console_errors(browser.allowed_console) == []
+    assert browser.requested and browser.outside_requests() == []
+
+
+def png_size(path) -> tuple[int, int]:
+    return struct.unpack(">II", path.read_bytes()[16:24])   # the IHDR chunk's width and height
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_screenshots_of_the_login_and_fleet_pages(browser, web_daemon, size):
+    browser.resize(size)
+    open_login(browser.driver, web_daemon.http_url)
+    login_shot = browser.screenshot("login", size)
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fleet_fsids(browser.driver, SIM_CLUSTERS)
+    fleet_shot = browser.screenshot("fleet", size)
+    assert png_size(login_shot) == png_size(fleet_shot) == size
