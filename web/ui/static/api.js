@@ -55,4 +55,9 @@ export async function getAllPages(path, pageSize = 1000) {
 
 export const login = (username, password) => send("POST", "auth/login", {username, password});
 export const logout = () => send("POST", "auth/logout", {});
-export const whoami = () => get("user/me");
+// The logged-in user, or null: the API root names `user` only to a caller with a session, so a
+// newcomer's page load asks nothing that answers 401 (and the GET sets the XSRF cookie).
+export async function whoami() {
+  const root = await get("");
+  return "user" in root ? get("user/me") : null;
+}

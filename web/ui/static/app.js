@@ -42,13 +42,13 @@ async function route() {
 }
 
 async function start() {
-  let user;
+  let user = null;
   try {
     user = await whoami();
   } catch (exc) {
-    if (exc instanceof ApiError && exc.status === 401) { loggedOut(); return; }
-    throw exc;
+    if (!(exc instanceof ApiError && exc.status === 401)) throw exc;
   }
+  if (user === null) { loggedOut(); return; }
   document.getElementById("whoami").textContent = `${user.username} (${user.role})`;
   if (!location.hash) history.replaceState(null, "", "#/fleet");
   await refresh();

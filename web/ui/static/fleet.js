@@ -109,7 +109,7 @@ function usedCell(row) {
     return td;
   }
   const label = `${format.percent(row.used_ratio)} of ${format.bytes(row.total_bytes)}`;
-  td.append(format.element("meter", label, {min: "0", max: "1", low: "0.75", high: "0.85", optimum: "0",
+  td.append(format.element("meter", null, {min: "0", max: "1", low: "0.75", high: "0.85", optimum: "0",
                                             value: String(row.used_ratio), "aria-label": `Used ${label}`}),
             format.element("span", label));
   return td;
