@@ -1,4 +1,4 @@
-"""Browser-test fixtures: one real daemon with two simulated clusters for the session, an admin
+"""Browser-test fixtures: one real daemon with two simulated clusters for these tests, an admin
 API client beside it, and a fresh headless Chromium per test whose console and requests are
 checked when the test ends (no console error, nothing fetched from outside 127.0.0.1)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tests.helpers import wait_until
 from tests.system.daemon_process import DaemonProcess, logged_in_client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")   # stopped after the last browser test, not kept for the whole run
 def web_daemon(tmp_path_factory):
     skip_or_fail_without_browser()
     daemon = DaemonProcess(tmp_path_factory.mktemp("web") / "data", heartbeat_s=0.5, embedded_sim=True,

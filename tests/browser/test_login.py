@@ -9,6 +9,7 @@ from tests.browser.page import log_in, login_error, open_login, submit_login
 from tests.system.daemon_process import ADMIN_PASSWORD
 
 READER_PASSWORD = "Quiet-Reader-Lantern-73"
+REFUSED_LOGIN = "/api/v2/auth/login - Failed to load resource: the server responded with a status of 401"
 
 
 def xsrf(api: httpx.Client) -> dict:
@@ -33,7 +34,7 @@ def test_admin_logs_in_through_the_form_and_the_header_shows_the_role(browser, w
 
 def test_a_wrong_password_shows_the_apis_message(browser, web_daemon):
     expected = refused_login_detail(web_daemon.http_url)
-    browser.allowed_console += ("/api/v2/auth/login - Failed to load resource: the server responded with a status of 401",)
+    browser.allowed_console += (REFUSED_LOGIN,)
     open_login(browser.driver, web_daemon.http_url)
     submit_login(browser.driver, "admin", "not-the-password")
     assert login_error(browser.driver) == expected
