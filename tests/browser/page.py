@@ -2,6 +2,7 @@
 deadline for the page to answer: WebDriverWait, never a sleep."""
 from __future__ import annotations
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as shown
 from selenium.webdriver.support.ui import WebDriverWait
@@ -11,7 +12,10 @@ SIM_CLUSTERS = 2   # the fleet the browser tests' daemon simulates (conftest.py)
 
 
 def wait(driver, condition, what: str, timeout_s: float = WAIT_S):
-    return WebDriverWait(driver, timeout_s, poll_frequency=0.05).until(condition, message=what)
+    # The live page replaces the fleet's rows on every stream message: an element found a moment
+    # ago may be gone, so such a look is simply retried.
+    return WebDriverWait(driver, timeout_s, poll_frequency=0.05,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition, message=what)
 
 
 def open_login(driver, base_url: str) -> None:
@@ -39,8 +43,8 @@ def fleet_fsids(driver, count: int) -> list[str]:
     """The fsids of the fleet table's rows, once it has `count` of them."""
     def rows(d):
         found = d.find_elements(By.CSS_SELECTOR, "table#fleet tbody tr[data-fsid]")
-        return len(found) == count and [row.get_attribute("data-fsid") for row in found]
-    return wait(driver, rows, f"{count} rows in the fleet table")
+        return len(found) == count and ([row.get_attribute("data-fsid") for row in found],)   # truthy when empty
+    return wait(driver, rows, f"{count} rows in the fleet table")[0]
 
 
 def login_error(driver) -> str:

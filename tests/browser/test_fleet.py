@@ -41,3 +41,34 @@ def test_screenshots_of_the_login_and_fleet_pages(browser, web_daemon, size):
     fleet_fsids(browser.driver, SIM_CLUSTERS)
     fleet_shot = browser.screenshot("fleet", size)
     assert png_size(login_shot) == png_size(fleet_shot) == size
+
+
+def test_the_filter_hides_rows_whose_name_does_not_match_and_clearing_it_brings_them_back(browser, web_daemon):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fleet_fsids(browser.driver, SIM_CLUSTERS)
+    box = browser.driver.find_element(By.ID, "fleet-filter")
+    box.send_keys("no-cluster-is-called-this")
+    assert fleet_fsids(browser.driver, 0) == []
+    box.clear()
+    box.send_keys(" ")   # clear() alone fires no input event
+    assert len(fleet_fsids(browser.driver, SIM_CLUSTERS)) == SIM_CLUSTERS
+
+
+def test_a_column_header_sorts_the_rows_and_a_second_click_reverses_them(browser, web_daemon, admin_api):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fleet_fsids(browser.driver, SIM_CLUSTERS)
+    fleet = admin_api.get("fleet").json()["results"]
+    by_used = [row["fsid"] for row in sorted(fleet, key=lambda row: row["used_ratio"])]
+    header = browser.driver.find_element(By.CSS_SELECTOR, '#fleet thead th[data-key="used_ratio"] button')
+    header.click()
+    wait(browser.driver, lambda d: fleet_fsids(d, SIM_CLUSTERS) == by_used, "rows by used capacity, least first")
+    header.click()
+    wait(browser.driver, lambda d: fleet_fsids(d, SIM_CLUSTERS) == by_used[::-1], "rows by used capacity, most first")
+
+
+def test_the_fleet_page_opens_one_event_stream(browser, web_daemon):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fleet_fsids(browser.driver, SIM_CLUSTERS)
+    browser.collect()
+    streams = [url for url in browser.requested if "/api/v2/stream" in url]
+    assert streams == [web_daemon.http_url + "/api/v2/stream?topics=cluster,usage"]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as shown
 
-from tests.browser.page import log_in, login_error, open_login, submit_login
+from tests.browser.page import log_in, login_error, open_login, submit_login, wait
 from tests.system.daemon_process import ADMIN_PASSWORD
 
 READER_PASSWORD = "Quiet-Reader-Lantern-73"
@@ -47,3 +48,12 @@ def test_a_read_only_user_sees_read_only_in_the_header(browser, web_daemon, admi
                              headers=xsrf(admin_api))
     assert created.status_code == 201, created.text
     assert log_in(browser.driver, web_daemon.http_url, "reader", READER_PASSWORD) == "reader (read-only)"
+
+
+def test_logging_out_shows_the_login_form_and_a_reload_keeps_it(browser, web_daemon):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    browser.driver.find_element(By.ID, "logout").click()
+    wait(browser.driver, shown.visibility_of_element_located((By.ID, "login-form")), "the login form again")
+    browser.driver.refresh()
+    wait(browser.driver, shown.visibility_of_element_located((By.ID, "login-form")), "the login form after a reload")
+    assert not browser.driver.find_element(By.ID, "whoami").text.strip()
