@@ -1,5 +1,6 @@
-"""The fleet page in a real browser: exactly the simulated clusters, nothing fetched from outside,
-no console error, and screenshots at a desktop and a phone size for a person to look at."""
+"""The fleet page in a real browser: exactly the simulated clusters, filtered, sorted and kept live
+by one event stream, nothing fetched from outside, no console error, and screenshots at a
+desktop and a phone size for a person to look at."""
 from __future__ import annotations
 
 import struct
@@ -10,6 +11,7 @@ from selenium.webdriver.common.by import By
 from tests.browser.chromium import DESKTOP, PHONE
 from tests.browser.page import SIM_CLUSTERS, fleet_fsids, log_in, open_login, wait
 from tests.system.daemon_process import ADMIN_PASSWORD
+from tests.system.requests_helpers import run
 
 
 def test_the_fleet_table_shows_exactly_the_apis_clusters(browser, web_daemon, admin_api):
@@ -72,3 +74,20 @@ def test_the_fleet_page_opens_one_event_stream(browser, web_daemon):
     browser.collect()
     streams = [url for url in browser.requested if "/api/v2/stream" in url]
     assert streams == [web_daemon.http_url + "/api/v2/stream?topics=cluster,usage"]
+
+
+def osds_cell(driver, fsid: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, f'#fleet tr[data-fsid="{fsid}"] td[data-label="OSDs up/in/total"]').text
+
+
+def test_an_osd_marked_out_shows_in_the_fleet_row_without_a_reload(browser, web_daemon, admin_api):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[0]
+    up, osds_in, total = (int(n) for n in osds_cell(browser.driver, fsid).split("/"))
+    browser.driver.execute_script("window.notReloaded = true")
+    run(admin_api, "PATCH", f"cluster/{fsid}/osd/0", {"in": False})
+    try:
+        wait(browser.driver, lambda d: osds_cell(d, fsid) == f"{up}/{osds_in - 1}/{total}", "one OSD fewer in")
+        assert browser.driver.execute_script("return window.notReloaded === true"), "the page reloaded"
+    finally:
+        run(admin_api, "PATCH", f"cluster/{fsid}/osd/0", {"in": True})
