@@ -8,13 +8,10 @@ from selenium.webdriver.support import expected_conditions as shown
 
 from tests.browser.page import log_in, login_error, open_login, submit_login, wait
 from tests.system.daemon_process import ADMIN_PASSWORD
+from tests.system.requests_helpers import xsrf
 
 READER_PASSWORD = "Quiet-Reader-Lantern-73"
 REFUSED_LOGIN = "/api/v2/auth/login - Failed to load resource: the server responded with a status of 401"
-
-
-def xsrf(api: httpx.Client) -> dict:
-    return {"X-XSRF-TOKEN": api.cookies.get("XSRF-TOKEN", "")}
 
 
 def refused_login_detail(base_url: str) -> str:
