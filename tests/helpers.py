@@ -52,3 +52,16 @@ class Recorder:
         return [call[-1] for call in self.calls
                 if (kind is None or call[-1].kind == kind)
                 and (sender is None or call[-1].sender == sender)]
+
+
+def skip_or_fail(reason: str | None, required_env: str, what: str) -> None:
+    """Skip a test whose outside requirement is missing (`reason`), or fail it when the
+    environment variable `required_env` says the run must include it (CI: no silent skips)."""
+    if reason is None:
+        return
+    import os
+
+    import pytest
+    if os.environ.get(required_env):
+        pytest.fail(f"{required_env} is set but {what} cannot run: {reason}", pytrace=False)
+    pytest.skip(reason)

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.helpers import skip_or_fail
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 REQUIRED_ENV = "CALAMARI_REQUIRE_BROWSER"
@@ -34,12 +36,7 @@ def missing_browser() -> str | None:
 
 
 def skip_or_fail_without_browser() -> None:
-    reason = missing_browser()
-    if reason is None:
-        return
-    if os.environ.get(REQUIRED_ENV):
-        pytest.fail(f"{REQUIRED_ENV} is set but the browser tests cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
+    skip_or_fail(missing_browser(), REQUIRED_ENV, "the browser tests")
 
 
 def screenshot_dir() -> Path:

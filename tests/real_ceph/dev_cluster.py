@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.child_process import ROOT
+from tests.helpers import skip_or_fail
 
 SCRIPT = Path(os.environ.get("CEPH_DEV_CLUSTER", ROOT.parent / "shared" / "ceph" / "ceph-dev-cluster"))
 PACKAGES = "ceph-mon ceph-osd ceph-mgr ceph-common python3-rados"
@@ -34,12 +35,7 @@ def missing_ceph() -> str | None:
 
 
 def skip_or_fail_without_ceph() -> None:
-    reason = missing_ceph()
-    if reason is None:
-        return
-    if os.environ.get(REQUIRED_ENV):
-        pytest.fail(f"{REQUIRED_ENV} is set but real-Ceph tests cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
+    skip_or_fail(missing_ceph(), REQUIRED_ENV, "real-Ceph tests")
 
 
 @dataclass
