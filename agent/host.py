@@ -189,13 +189,10 @@ class AgentHost:
             if self._state != "running":  # stop() came before we got here
                 self._stopping.set()
             minions = list(self._minions)
-        # Minions present at start() share one origin, so opening 1,000 sockets (a fraction of
-        # a second) does not push anyone's first beat past one period; late ones start from now.
-        origin = self._loop.time()
         opened: list[Minion] = []
         try:
             for minion in minions:
-                self._open(minion, origin)
+                self._open(minion)
                 opened.append(minion)
             if not ready.done():
                 ready.set_result(None)
@@ -206,11 +203,11 @@ class AgentHost:
             await asyncio.gather(*(m.close_on_loop() for m in minions), return_exceptions=True)
             ctx.term()
 
-    def _open(self, minion: Minion, origin: float | None = None) -> None:
-        if origin is None:
-            origin = self._loop.time()
+    def _open(self, minion: Minion) -> None:
+        # The offset counts from when the loop is next free, so opening 1,000 sockets (a
+        # fraction of a second, more on a loaded machine) does not squeeze the spread.
         jitter = self._rng.random() * FIRST_BEAT_SPREAD * minion.heartbeat_s if self._spread else 0.0
-        minion.open_on_loop(self._ctx, self._executor, self._beat_executor, origin + jitter)
+        minion.open_on_loop(self._ctx, self._executor, self._beat_executor, jitter)
 
 
 def start_alone(minion: Minion) -> AgentHost:

@@ -133,8 +133,10 @@ class Minion:
     # ---- the host loop ------------------------------------------------------------------------
 
     def open_on_loop(self, ctx: zmq.asyncio.Context, executor: ThreadPoolExecutor,
-              beat_executor: ThreadPoolExecutor, first_beat_at: float) -> None:
-        """On the host loop: connect and start beating at loop time `first_beat_at`."""
+              beat_executor: ThreadPoolExecutor, first_beat_in: float) -> None:
+        """On the host loop: connect, and beat first `first_beat_in` seconds after the loop is
+        next free (not after now: opening a fleet's sockets keeps the loop busy, and offsets
+        counted from before that would all expire together, beating in lockstep)."""
         sock = ctx.socket(zmq.DEALER)
         monitor = None
         try:
@@ -159,9 +161,9 @@ class Minion:
         self._executor, self._beat_executor = executor, beat_executor
         self._spawn(retry_when_refused(sock, monitor, self.endpoint, retry_period(self.heartbeat_s),
                                        self._stats, _throttle, f"agent {self.agent_id}"))
-        self._spawn(self._beat_loop(first_beat_at))
+        self._spawn(self._beat_loop(first_beat_in))
         if self._watch_s() is not None:
-            self._spawn(self._watch_loop(first_beat_at))
+            self._spawn(self._watch_loop(first_beat_in))
         self._spawn(self._receive())
 
     async def close_on_loop(self) -> None:
@@ -196,9 +198,9 @@ class Minion:
     def _dark(self) -> bool:
         return bool(getattr(self.backend, "dark", False))
 
-    async def _beat_loop(self, first_beat_at: float) -> None:
+    async def _beat_loop(self, first_beat_in: float) -> None:
         loop = asyncio.get_running_loop()
-        due = first_beat_at
+        due = loop.time() + first_beat_in
         while True:
             delay = due - loop.time()
             if delay > 0:
@@ -222,10 +224,9 @@ class Minion:
         watcher = getattr(self.backend, "changed_cluster_heartbeats", None)
         return float(watch_s) if watch_s and callable(watcher) else None
 
-    async def _watch_loop(self, first_beat_at: float) -> None:
+    async def _watch_loop(self, first_beat_in: float) -> None:
         """Between beats: a cluster heartbeat as soon as the backend sees the cluster move."""
-        loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, first_beat_at - loop.time()))
+        await asyncio.sleep(first_beat_in)
         while True:
             await asyncio.sleep(self._watch_s())
             if self._dark():
