@@ -49,7 +49,7 @@ def test_the_server_key_comes_from_the_command_line_or_a_file(tmp_path):
     parser = argparse.ArgumentParser()
     add_server_key_args(parser)
     pair = new_keypair()
-    assert server_key(parser.parse_args(["--server-key", pair.public])) == pair.public
+    assert server_key(parser.parse_args([f"--server-key={pair.public}"])) == pair.public
     (tmp_path / "bus.key").write_text(pair.public + "\n")
     assert server_key(parser.parse_args(["--server-key-file", str(tmp_path / "bus.key")])) == pair.public
     with pytest.raises(SystemExit, match="40-character"):
