@@ -3,12 +3,15 @@ API client beside it, and a fresh headless Chromium per test whose console and r
 checked when the test ends (no console error, nothing fetched from outside 127.0.0.1)."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from tests.browser.chromium import Browser, skip_or_fail_without_browser, start_driver
 from tests.browser.page import SIM_CLUSTERS
 from tests.helpers import wait_until
 from tests.system.daemon_process import DaemonProcess, logged_in_client
+from tests.system.requests_helpers import xsrf
 
 
 @pytest.fixture(scope="package")   # stopped after the last browser test, not kept for the whole run
@@ -45,3 +48,18 @@ def browser(web_daemon):
         assert opened.outside_requests() == [], "the page requested something outside 127.0.0.1"
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def user_of_role(admin_api):
+    """make(role) -> (username, password): a new user of that role ("read-only", "operator", "admin")."""
+    made = []
+
+    def make(role: str) -> tuple[str, str]:
+        username, password = f"{role.replace('-', '')}{len(made)}x{uuid.uuid4().hex[:6]}", f"Pw-{uuid.uuid4().hex}"
+        created = admin_api.post("user", json={"username": username, "password": password, "role": role},
+                                 headers=xsrf(admin_api))
+        assert created.status_code == 201, created.text
+        made.append(username)
+        return username, password
+    return make

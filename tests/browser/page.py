@@ -50,3 +50,33 @@ def fleet_fsids(driver, count: int) -> list[str]:
 def login_error(driver) -> str:
     wait(driver, lambda d: d.find_element(By.ID, "login-error").text.strip(), "a message in #login-error")
     return driver.find_element(By.ID, "login-error").text.strip()
+
+
+def open_cluster_tab(driver, base_url: str, fsid: str, tab: str) -> None:
+    """Go to a cluster's tab by its URL (#/cluster/FSID/TAB) and wait until that tab is mounted."""
+    driver.get(f"{base_url}/#/cluster/{fsid}/{tab}")
+    wait(driver, lambda d: d.find_element(By.ID, "cluster-panel").get_attribute("data-tab") == tab
+         and d.find_element(By.CSS_SELECTOR, f'#cluster-tabs a[data-tab="{tab}"][aria-current="page"]'),
+         f"the {tab} tab")
+
+
+def open_admin_tab(driver, base_url: str, tab: str) -> None:
+    driver.get(f"{base_url}/#/admin/{tab}")
+    wait(driver, lambda d: d.find_element(By.ID, "admin-panel").get_attribute("data-tab") == tab, f"the {tab} admin tab")
+
+
+def confirm(driver) -> None:
+    """Press the confirmation dialog's confirm button once it is open."""
+    wait(driver, shown.visibility_of_element_located((By.ID, "confirm-dialog")), "the confirmation dialog")
+    driver.find_element(By.ID, "confirm-ok").click()
+
+
+def tray_outcome(driver, headline_part: str, timeout_s: float = 30.0) -> str:
+    """The request tray's entry whose headline holds `headline_part`, once it has ended:
+    its class, "complete" or "failed"."""
+    def ended(d):
+        for item in d.find_elements(By.CSS_SELECTOR, "#request-tray li"):
+            if headline_part in item.find_element(By.TAG_NAME, "strong").text and item.get_attribute("class") in ("complete", "failed"):
+                return item.get_attribute("class")
+        return False
+    return wait(driver, ended, f"the request '{headline_part}' to end in the tray", timeout_s)

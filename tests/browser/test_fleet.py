@@ -73,7 +73,7 @@ def test_the_fleet_page_opens_one_event_stream(browser, web_daemon):
     fleet_fsids(browser.driver, SIM_CLUSTERS)
     browser.collect()
     streams = [url for url in browser.requested if "/api/v2/stream" in url]
-    assert streams == [web_daemon.http_url + "/api/v2/stream?topics=cluster,usage"]
+    assert streams == [web_daemon.http_url + "/api/v2/stream?topics=cluster,usage,event,request,server"]
 
 
 def osds_cell(driver, fsid: str) -> str:

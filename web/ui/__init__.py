@@ -1,7 +1,7 @@
 """The web page for people (issue 17): `/` serves the page shell, `/ui/<name>` its assets.
 
-Caching: the shell is `Cache-Control: no-cache` and names its two entry points (app.js,
-style.css) with `?v=<content hash>`, which may be cached for a year since a change of content
+Caching: the shell is `Cache-Control: no-cache` and names its entry points (app.js and
+the style sheets) with `?v=<content hash>`, which may be cached for a year since a change of content
 is a change of URL. The ES modules app.js imports by relative URL carry no hash, so they are
 answered with an ETag and `Cache-Control: no-cache`: the browser revalidates and gets a 304.
 No build step, so no hashed file names.
@@ -22,7 +22,7 @@ from web import security
 STATIC = Path(__file__).parent / "static"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
        "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-ASSET_URL = re.compile(r'(src|href)="/ui/([A-Za-z0-9_.-]+)"')
+ASSET_URL = re.compile(r'(src|href)="/ui/([A-Za-z0-9_-][A-Za-z0-9_./-]*)"')
 
 __all__ = ["CSP", "STATIC", "ui_routes"]
 

@@ -1,11 +1,15 @@
 // The API under api/v2 (same origin): JSON in and out, the session cookie, and the XSRF
 // double-submit every write needs (the XSRF-TOKEN cookie echoed in X-XSRF-TOKEN).
+// Relative: fetch resolves it against the page's URL (not the module's), so the page also works
+// behind a proxy that serves it under a prefix.
 export const BASE = "api/v2/";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  // status: the HTTP status; errors: {field: [message]} from a 400 (the API's own words).
+  constructor(status, detail, errors = {}) {
     super(detail);
     this.status = status;
+    this.errors = errors;
   }
 }
 
@@ -22,7 +26,7 @@ async function answer(response) {
   let body = {};
   try { body = text ? JSON.parse(text) : {}; } catch { body = {}; }
   if (!response.ok) {
-    throw new ApiError(response.status, body.detail || `${response.status} ${response.statusText}`);
+    throw new ApiError(response.status, body.detail || `${response.status} ${response.statusText}`, body.errors || {});
   }
   return body;
 }
@@ -32,12 +36,13 @@ export async function get(path) {
   return answer(response);
 }
 
+// A write: POST, PATCH, PUT or DELETE. A 202's body is {"request_id": ...} (see requests.js).
 export async function send(method, path, body) {
   if (!cookie("XSRF-TOKEN")) await get("auth/login");   // any GET sets the cookie
   const response = await fetch(BASE + path, {
     method, credentials: "same-origin",
     headers: {"Content-Type": "application/json", Accept: "application/json", "X-XSRF-TOKEN": cookie("XSRF-TOKEN")},
-    body: JSON.stringify(body ?? {}),
+    body: method === "DELETE" && body === undefined ? undefined : JSON.stringify(body ?? {}),
   });
   return answer(response);
 }

@@ -1,11 +1,16 @@
-// The page: who is logged in, the hash routes (#/fleet, #/cluster/FSID), the live refresh.
+// The page: who is logged in, the hash routes, the one live stream.
+//   #/fleet                 every cluster (fleet.js)
+//   #/cluster/FSID[/TAB]    one cluster, tab by tab (cluster/page.js)
+//   #/admin[/TAB]           users, API tokens, agent keys: admins only (admin/page.js)
 import {ApiError, logout, whoami} from "./api.js";
 import {showLogin} from "./login.js";
-import {clusterName, loadFleet, setUpFleet} from "./fleet.js";
-import {follow} from "./live.js";
+import {loadFleet, setUpFleet} from "./fleet.js";
+import {onResync, settled, startLive, stopLive, subscribe} from "./live.js";
+import {can, setUser} from "./session.js";
+import {leaveCluster, showCluster} from "./cluster/page.js";
+import {leaveAdmin, showAdmin} from "./admin/page.js";
 
-const VIEWS = ["login-view", "fleet-view", "cluster-view"];
-let stopLive = null;
+const VIEWS = ["login-view", "fleet-view", "cluster-view", "admin-view"];
 
 function show(view) {
   for (const id of VIEWS) document.getElementById(id).hidden = id !== view;
@@ -13,12 +18,15 @@ function show(view) {
 }
 
 function loggedOut() {
-  if (stopLive) { stopLive(); stopLive = null; }
+  stopLive();
+  leaveCluster();
+  leaveAdmin();
+  setUser(null);
   show("login-view");
   showLogin(start);
 }
 
-async function refresh() {
+async function refreshFleet() {
   try {
     await loadFleet();
   } catch (exc) {
@@ -28,15 +36,22 @@ async function refresh() {
 }
 
 async function route() {
-  const match = location.hash.match(/^#\/cluster\/(.+)$/);
-  if (match) {
-    const fsid = decodeURIComponent(match[1]);
+  const cluster = location.hash.match(/^#\/cluster\/([^/]+)(?:\/([a-z-]+))?$/);
+  const admin = location.hash.match(/^#\/admin(?:\/([a-z-]+))?$/);
+  if (cluster) {
+    leaveAdmin();
     show("cluster-view");
-    document.getElementById("cluster-title").textContent = clusterName(fsid);
-    document.title = `${clusterName(fsid)} · Calamari`;
+    await showCluster(decodeURIComponent(cluster[1]), cluster[2], loggedOut);
+  } else if (admin && can("admin")) {
+    leaveCluster();
+    show("admin-view");
+    await showAdmin(admin[1], loggedOut);
   } else {
+    leaveCluster();
+    leaveAdmin();
     show("fleet-view");
     document.title = "Fleet · Calamari";
+    if (location.hash !== "#/fleet") history.replaceState(null, "", "#/fleet");
   }
   document.getElementById("main").focus({preventScroll: true});
 }
@@ -49,17 +64,16 @@ async function start() {
     if (!(exc instanceof ApiError && exc.status === 401)) throw exc;
   }
   if (user === null) { loggedOut(); return; }
+  setUser(user);
   document.getElementById("whoami").textContent = `${user.username} (${user.role})`;
+  document.getElementById("nav-admin").hidden = !can("admin");
   if (!location.hash) history.replaceState(null, "", "#/fleet");
-  await refresh();
+  await refreshFleet();
   await route();
-  if (!stopLive) {
-    stopLive = follow({
-      refresh,
-      onStatus: (text) => { document.getElementById("fleet-live").textContent = text; },
-      onCredentialsEnded: loggedOut,
-    });
-  }
+  startLive({
+    onStatus: (text) => { document.getElementById("fleet-live").textContent = text; },
+    onCredentialsEnded: loggedOut,
+  });
 }
 
 document.getElementById("logout").addEventListener("click", async () => {
@@ -67,6 +81,12 @@ document.getElementById("logout").addEventListener("click", async () => {
 });
 window.addEventListener("hashchange", () => { if (!document.getElementById("top").hidden) route(); });
 setUpFleet();
+// The fleet table follows its clusters whichever view is showing (the cluster page's heading
+// reads it): one refetch per burst of messages, and on every resync.
+const fleetSoon = settled(refreshFleet, 500);
+subscribe("cluster", fleetSoon);
+subscribe("usage", fleetSoon);
+onResync(refreshFleet);
 start().catch((exc) => {
   show("login-view");
   document.getElementById("login-error").textContent = `The server cannot be reached: ${exc.message}`;

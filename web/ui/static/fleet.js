@@ -22,9 +22,9 @@ export async function loadFleet() {
   return state.rows;
 }
 
-export function clusterName(fsid) {
-  const row = state.rows.find((r) => r.fsid === fsid);
-  return row ? (row.name || row.fsid) : fsid;
+// The fleet's row for a cluster (name, health...), or undefined before the fleet is loaded.
+export function fleetRow(fsid) {
+  return state.rows.find((r) => r.fsid === fsid);
 }
 
 export function setUpFleet() {
@@ -87,6 +87,8 @@ function rowElement(row) {
   const tr = format.element("tr", null, {"data-fsid": row.fsid, tabindex: "0"});
   const name = format.element("td", row.name || row.fsid, {"data-label": "Name"});
   name.classList.add("name");
+  // Two clusters may share a name: the fsid's first block tells them apart.
+  if (row.name) name.append(" ", format.element("span", row.fsid.slice(0, 8), {class: "fsid", title: row.fsid}));
   const health = format.element("td", null, {"data-label": "Health"});
   health.append(format.element("span", (row.health || "unknown").replace("HEALTH_", ""),
                                {class: `health ${(row.health || "unknown").toLowerCase()}`}));
