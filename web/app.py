@@ -26,7 +26,7 @@ from web.stream.credentials import api_check
 from web.stream.hub import StreamHub
 from web.stream.settings import StreamSettings
 from web.stream.stream import StreamHandler
-from web.ui import ui_routes
+from web.ui import UI_ROUTE_LABELS, ui_routes
 
 __all__ = ["WebSettings", "make_app", "route_templates", "routes"]
 
@@ -132,6 +132,7 @@ def route_templates() -> dict[tuple[type, frozenset], str]:
         template, parameters = openapi.path_template(path.lstrip("/"))
         outside_api = path.startswith("/")
         templates[(handler, frozenset(p["name"] for p in parameters))] = template if outside_api else template.lstrip("/")
+    templates.update({(handler, frozenset()): label for handler, label in UI_ROUTE_LABELS.items()})
     return templates
 
 

@@ -24,7 +24,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'se
        "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 ASSET_URL = re.compile(r'(src|href)="/ui/([A-Za-z0-9_-][A-Za-z0-9_./-]*)"')
 
-__all__ = ["CSP", "STATIC", "ui_routes"]
+__all__ = ["CSP", "STATIC", "UI_ROUTE_LABELS", "ui_routes"]
 
 
 def set_ui_headers(handler: tornado.web.RequestHandler) -> None:
@@ -70,6 +70,10 @@ def shell() -> bytes:
 
 def asset_version(name: str) -> str:
     return tornado.web.StaticFileHandler.get_content_version(str(STATIC / name))[:16]
+
+
+# The HTTP metrics' route label of each page answer: a few values whatever the asset names.
+UI_ROUTE_LABELS = {IndexHandler: "/", UiAssetHandler: "/ui/{asset}"}
 
 
 def ui_routes() -> list[tornado.web.URLSpec]:

@@ -32,3 +32,11 @@ class ProbeAccountingTest(WebTestCase):
         self.assertEqual(self.observed, [("info", "GET", 200)])
 
 
+
+    def test_the_web_pages_answers_count_under_two_routes_whatever_the_asset(self):
+        self.assertEqual(self.get("/").code, 200)
+        self.assertEqual(self.get("/ui/app.js").code, 200)
+        self.assertEqual(self.get("/ui/cluster/page.js").code, 200)
+        self.assertEqual(self.get("/ui/no-such-file.js").code, 404)
+        self.assertEqual(self.observed, [("/", "GET", 200), ("/ui/{asset}", "GET", 200),
+                                         ("/ui/{asset}", "GET", 200), ("/ui/{asset}", "GET", 404)])
