@@ -7,6 +7,7 @@ import struct
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from tests.browser.chromium import DESKTOP, PHONE
 from tests.browser.page import SIM_CLUSTERS, fleet_fsids, log_in, open_login, wait
@@ -91,3 +92,14 @@ def test_an_osd_marked_out_shows_in_the_fleet_row_without_a_reload(browser, web_
         assert browser.driver.execute_script("return window.notReloaded === true"), "the page reloaded"
     finally:
         run(admin_api, "PATCH", f"cluster/{fsid}/osd/0", {"in": True})
+
+
+def test_on_a_phone_the_sort_select_orders_the_cards(browser, web_daemon, admin_api):
+    browser.resize(PHONE)
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fleet_fsids(browser.driver, SIM_CLUSTERS)
+    assert browser.driver.find_element(By.ID, "fleet-sort").is_displayed()   # phones only: the header is hidden
+    fleet = admin_api.get("fleet").json()["results"]
+    most_used_first = [row["fsid"] for row in sorted(fleet, key=lambda row: row["used_ratio"], reverse=True)]
+    Select(browser.driver.find_element(By.ID, "fleet-sort")).select_by_value("used_ratio:desc")
+    wait(browser.driver, lambda d: fleet_fsids(d, SIM_CLUSTERS) == most_used_first, "cards by used capacity, most first")

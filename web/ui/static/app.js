@@ -71,7 +71,7 @@ async function start() {
   await refreshFleet();
   await route();
   startLive({
-    onStatus: (text) => { document.getElementById("fleet-live").textContent = text; },
+    onStatus: (text) => { document.getElementById("live-status").textContent = text; },
     onCredentialsEnded: loggedOut,
   });
 }

@@ -42,6 +42,20 @@ export function setUpFleet() {
     const row = event.target.closest("tr[data-fsid]");
     if (row && (event.key === "Enter" || event.key === " ")) { event.preventDefault(); open(row.dataset.fsid); }
   });
+  // Phones hide the table's header: the same sorts from a <select>, each way round.
+  const sort = document.getElementById("fleet-sort");
+  for (const th of document.querySelectorAll("#fleet thead th")) {
+    const name = th.textContent.trim();
+    sort.append(format.element("option", `${name} ▲`, {value: `${th.dataset.key}:asc`}),
+                format.element("option", `${name} ▼`, {value: `${th.dataset.key}:desc`}));
+  }
+  sort.addEventListener("change", () => {
+    const [key, way] = sort.value.split(":");
+    state.key = key;
+    state.ascending = way === "asc";
+    showSortState();
+    render();
+  });
   showSortState();
 }
 
@@ -57,6 +71,7 @@ function sortBy(key) {
 }
 
 function showSortState() {
+  document.getElementById("fleet-sort").value = `${state.key}:${state.ascending ? "asc" : "desc"}`;
   for (const th of document.querySelectorAll("#fleet thead th")) {
     th.setAttribute("aria-sort", th.dataset.key === state.key ? (state.ascending ? "ascending" : "descending") : "none");
   }
