@@ -1,0 +1,48 @@
+"""The cluster page's frame in a real browser: a fleet row opens it, its heading names the cluster
+(with the short fsid that tells same-named clusters apart), every tab has its own URL, Back
+works, and an unknown tab falls back to the first."""
+from __future__ import annotations
+
+from selenium.webdriver.common.by import By
+
+from tests.browser.page import SIM_CLUSTERS, fleet_fsids, log_in, open_cluster_tab, wait
+from tests.system.daemon_process import ADMIN_PASSWORD
+
+TABS = ["overview", "osds", "pools", "crush", "servers", "events", "requests"]
+
+
+def current_tab(driver) -> str:
+    return driver.find_element(By.ID, "cluster-panel").get_attribute("data-tab")
+
+
+def test_a_fleet_row_opens_the_cluster_and_its_heading_names_it(browser, web_daemon, admin_api):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[1]
+    browser.driver.find_element(By.CSS_SELECTOR, f'table#fleet tbody tr[data-fsid="{fsid}"]').click()
+    wait(browser.driver, lambda d: current_tab(d) == "overview", "the overview tab")
+    name = admin_api.get(f"cluster/{fsid}").json()["name"]
+    assert browser.driver.find_element(By.ID, "cluster-title").text == name
+    assert browser.driver.find_element(By.ID, "cluster-fsid").text == fsid[:8]
+    assert browser.driver.title.startswith(f"{name} · Overview")
+
+
+def test_every_tab_has_its_own_url_and_back_returns_to_the_previous_one(browser, web_daemon):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[0]
+    open_cluster_tab(browser.driver, web_daemon.http_url, fsid, "overview")
+    links = browser.driver.find_elements(By.CSS_SELECTOR, "#cluster-tabs a[data-tab]")
+    assert [link.get_attribute("data-tab") for link in links] == TABS
+    for tab in TABS[1:]:
+        browser.driver.find_element(By.CSS_SELECTOR, f'#cluster-tabs a[data-tab="{tab}"]').click()
+        wait(browser.driver, lambda d: current_tab(d) == tab and d.current_url.endswith(f"/{tab}"), f"the {tab} tab")
+        current = browser.driver.find_elements(By.CSS_SELECTOR, '#cluster-tabs a[aria-current="page"]')
+        assert [link.get_attribute("data-tab") for link in current] == [tab]
+    browser.driver.back()
+    wait(browser.driver, lambda d: current_tab(d) == TABS[-2], "Back to the previous tab")
+
+
+def test_an_unknown_tab_shows_the_first_one(browser, web_daemon):
+    log_in(browser.driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+    fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[0]
+    browser.driver.get(f"{web_daemon.http_url}/#/cluster/{fsid}/no-such-tab")
+    wait(browser.driver, lambda d: current_tab(d) == "overview", "the overview tab in place of an unknown one")
