@@ -47,6 +47,7 @@ export class OsdGrid {
     this.onSelect = onSelect;
     this.utilization = utilization;
     this.shown = [];          // the OSDs the filter lets through, by id
+    this.extent = 0;
     this.selected = null;     // an OSD id
     this.active = 0;          // index in `shown` of the cell Tab lands on
     this.cells = new Map();   // OSD id -> its button, for the cells in the DOM
@@ -77,10 +78,13 @@ export class OsdGrid {
     if (this.frame !== null) cancelAnimationFrame(this.frame);
   }
 
-  setData(shown, total) {
+  // `extent`: the cells the scroll area makes room for; more than shown.length while only the
+  // first page of a big list is loaded (the rest are drawn once it arrives).
+  setData(shown, total, extent = shown.length) {
     this.shown = shown;
+    this.extent = Math.max(extent, shown.length);
     this.root.dataset.total = String(total);
-    this.root.dataset.shown = String(shown.length);
+    this.root.dataset.shown = String(this.extent);
     this.active = Math.min(this.active, Math.max(0, shown.length - 1));
     this.draw();
   }
@@ -104,7 +108,7 @@ export class OsdGrid {
   // focus and DOM order stay put while scrolling.
   draw() {
     const cols = this.columns();
-    const rows = Math.ceil(this.shown.length / cols);
+    const rows = Math.ceil(this.extent / cols);
     this.spacer.style.height = `${rows ? rows * ROW_H - GAP + 2 * PAD : 0}px`;
     const top = this.root.scrollTop, height = this.root.clientHeight || 400;
     const firstRow = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);

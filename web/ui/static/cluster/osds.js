@@ -28,6 +28,7 @@ const LEGEND = [
   ["osd-cell down out", "down and out"],
 ];
 
+const FIRST_PAGE = 1000;      // OSDs fetched before the first draw (a big screen shows ~800)
 const views = new WeakMap();   // ctx -> its view (refresh gets the ctx mount got)
 
 const number = (n) => n.toLocaleString("en");
@@ -58,6 +59,7 @@ class OsdsView {
     this.ctx = ctx;
     this.osds = [];
     this.byId = new Map();
+    this.total = 0;               // OSDs in the map (more than osds.length while loading)
     this.usage = new Map();       // id -> osd_usage row
     this.poolNames = new Map();
     this.selected = null;
@@ -102,18 +104,38 @@ class OsdsView {
     this.state.addEventListener("change", () => this.apply());
   }
 
+  // The first page of the list (a 10,000-OSD list is 4.5 MB, a page of FIRST_PAGE a tenth of
+  // that): enough to draw the cells in view at once. Whether more is to come.
+  async loadFirst() {
+    const ticket = ++this.loads;
+    const page = await get(`cluster/${encodeURIComponent(this.ctx.fsid)}/osd?page_size=${FIRST_PAGE}`);
+    if (!this.ctx.alive() || ticket !== this.loads) return false;
+    this.total = page.count;
+    this.take(page.results);
+    return Boolean(page.next);
+  }
+
+  // The whole list.
   async load() {
     const ticket = ++this.loads;
-    const fsid = encodeURIComponent(this.ctx.fsid);
-    const osds = await get(`cluster/${fsid}/osd`);
+    const osds = await get(`cluster/${encodeURIComponent(this.ctx.fsid)}/osd`);
     if (!this.ctx.alive() || ticket !== this.loads) return;
+    this.total = osds.length;
+    this.take(osds);
+  }
+
+  take(osds) {
     this.osds = osds.sort((a, b) => a.id - b.id);
     this.byId = new Map(this.osds.map((osd) => [osd.id, osd]));
     this.apply();
     if (!this.drawn) {
       this.drawn = true;
-      performance.mark("tab-drawn", {detail: {tab: "osds", osds: osds.length}});
+      performance.mark("tab-drawn", {detail: {tab: "osds", osds: this.total}});
     }
+  }
+
+  failed(exc) {
+    if (this.ctx.alive()) this.summary.textContent = `Cannot load the whole OSD list: ${exc.message}`;
   }
 
   async loadUsage() {
@@ -135,8 +157,10 @@ class OsdsView {
     const match = matcher(this.filter.value, this.state.value, this.utilization);
     const filtering = this.filter.value.trim() !== "" || this.state.value !== "";
     const shown = filtering ? this.osds.filter(match) : this.osds;
-    this.grid.setData(shown, this.osds.length);
-    this.showSummary(shown.length);
+    const partial = this.osds.length < this.total;
+    this.grid.setData(shown, this.total, partial && !filtering ? this.total : shown.length);
+    if (partial) this.summary.textContent = `${number(this.total)} OSDs (loading the rest of the list…)`;
+    else this.showSummary(shown.length);
     this.showDetail();
   }
 
@@ -185,10 +209,12 @@ export default {
     ctx.on("cluster", (data) => { if (!data.maps || "osd_map" in data.maps) again(); });
     const usageAgain = ctx.soon(() => view.loadUsage().catch(() => {}), 3000);
     ctx.on("usage", () => usageAgain());
-    const usage = view.loadUsage();
-    await view.load();
+    // Utilisation and pool names after the first page: they would only delay the first draw.
+    const more = await view.loadFirst();
+    // The rest without holding mount: the page starts its live stream once the tab is mounted.
+    if (more) view.load().catch((exc) => view.failed(exc));
+    view.loadUsage().catch(() => {});
     view.loadPools().catch(() => {});
-    await usage.catch(() => {});   // no figures yet (503): cells show state only until they come
   },
   async refresh(ctx) {
     const view = views.get(ctx);
