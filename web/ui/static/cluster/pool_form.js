@@ -119,7 +119,7 @@ export class PoolForm {
 
     const hash = element("input", null, {type: "checkbox", name: "hashpspool"});
     hash.checked = values.hashpspool !== false;
-    const hashField = element("div", null, {class: "field check"});
+    const hashField = element("div", null, {class: "field pool-check"});
     hash.id = `f-hashpspool-${Math.random().toString(36).slice(2, 8)}`;
     hashField.append(hash, element("label", "HASHPSPOOL flag (hashpspool)", {for: hash.id}),
                      element("span", null, {class: "field-error", "data-error-for": "hashpspool"}));
