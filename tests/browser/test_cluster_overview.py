@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from tests.browser.chromium import DESKTOP, PHONE
 from tests.browser.page import log_in, open_cluster_tab, wait
@@ -116,6 +117,11 @@ def test_the_charts_draw_the_apis_history_with_a_y_axis_above_its_highest_point(
         highest = max(value for name in series for _, value in history[name])
         assert state["y_max"] >= highest, (chart_id, state["y_max"], highest)
         assert state["y_max"] <= max(2 * highest, 1.0) or highest == 0, (chart_id, "the axis squashes the data")
+    # Another range fetches its history again (the 5-minute means: the daemon has run for minutes
+    # at most, so one mean or a few) and says so in each chart's title.
+    Select(browser.driver.find_element(By.ID, "overview-range")).select_by_value("1d")
+    wait(browser.driver, lambda d: all("last day" in chart_state(d, chart_id)["title"] for chart_id in CHARTS),
+         "every chart redrawn for the last day")
 
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])

@@ -5,7 +5,7 @@
 // figures and the history points after the last one drawn (no timer of its own).
 import {get} from "../api.js";
 import {bytes, days, element, percent, UNKNOWN} from "../format.js";
-import {drawChart} from "./overview_chart.js";
+import {drawChart, svgNode} from "./overview_chart.js";
 
 export const RANGES = [
   {id: "1h", label: "Last hour", seconds: 3600},
@@ -27,7 +27,7 @@ export function ops(value) {
 
 // The charts: which history series each draws, and how its figures read.
 const CHARTS = [
-  {id: "chart-capacity", title: "Raw capacity used", format: bytes, binary: true, area: true,
+  {id: "chart-capacity", title: "Raw capacity used", format: bytes, binary: true, area: true, tall: true,
    series: [{key: "used_bytes", name: "Used", cls: "used"}]},
   {id: "chart-client-io", title: "Client throughput", format: rate, binary: true,
    series: [{key: "read_bytes_sec", name: "Read", cls: "read"}, {key: "write_bytes_sec", name: "Write", cls: "write"}]},
@@ -49,7 +49,8 @@ const views = new WeakMap();   // ctx -> its view (one per mount)
 export function timeOfDay(iso) {
   if (!iso) return UNKNOWN;
   const when = new Date(iso);
-  return Number.isNaN(when.getTime()) ? UNKNOWN : when.toLocaleTimeString();
+  if (Number.isNaN(when.getTime())) return UNKNOWN;
+  return [when.getHours(), when.getMinutes(), when.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
 }
 
 // Checks most severe first (errors, then warnings, then anything else), then by code.
@@ -90,6 +91,7 @@ class OverviewView {
     this.history = Object.fromEntries(SERIES.map((key) => [key, []]));   // key -> [[ms, value]]
     this.lastIso = null;          // the newest point's time as the API wrote it (the next `from`)
     this.step = 0;
+    this.fetchedAt = 0;           // when the whole range was last fetched (ms)
     this.charts = new Map();      // id -> {chart, svg, holder, width}
     this.busy = new Map();        // loader name -> {running, again}
     this.build();
@@ -197,8 +199,7 @@ class OverviewView {
     const block = element("figure", null, {class: "chart"});
     block.append(element("figcaption", chart.title));
     const holder = element("div", null, {class: "chart-box"});
-    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-    svg.id = chart.id;
+    const svg = svgNode("svg", {id: chart.id});
     holder.append(svg);
     block.append(holder, legend(chart));
     this.charts.set(chart.id, {chart, svg, holder, width: 0});
@@ -393,6 +394,7 @@ class OverviewView {
     const answer = await get(`cluster/${this.ctx.fsid}/history?${query}`);
     if (!this.ctx.alive() || range !== this.range) return;
     this.step = answer.step_s || 0;
+    if (fresh) this.fetchedAt = Date.now();
     const oldest = Date.now() - range.seconds * 1000;
     let newest = fresh ? null : this.lastIso;
     for (const key of SERIES) {
@@ -431,7 +433,7 @@ class OverviewView {
     const from = Math.max(rangeStart, first);
     const to = Math.max(last, from + 1000);
     drawChart(entry.svg, {
-      series, width, height: width < 420 ? 170 : 200, from, to, format: chart.format, binary: chart.binary,
+      series, width, height: width < 420 ? 170 : chart.tall ? 260 : 200, from, to, format: chart.format, binary: chart.binary,
       area: chart.area, title: `${chart.title}, ${this.range.label.toLowerCase()}`,
       gapMs: this.step ? Math.max(this.step * 1000 * 5, 10000) : Infinity,
     });
@@ -446,7 +448,10 @@ class OverviewView {
     });
     const figures = ctx.soon(() => {
       this.quietly("figures", () => this.loadFigures(), this.capacity);
-      this.quietly("history", () => this.loadHistory(false), this.capacity);
+      // Raw points (one per heartbeat) are added as they come; a range of 5-minute or hourly
+      // means is fetched again whole once a new mean may be there (never raw points onto means).
+      if (this.step < 300) this.quietly("history", () => this.loadHistory(false), this.capacity);
+      else if (Date.now() - this.fetchedAt >= this.step * 1000) this.quietly("history", () => this.loadHistory(true), this.capacity);
     }, 1000);
     ctx.on("cluster", maps);
     ctx.on("usage", figures);
