@@ -154,6 +154,9 @@ def test_a_running_request_has_cancel_for_an_operator_and_none_for_a_read_only_u
             open_cluster_tab(driver, daemon.http_url, fsid, "requests")
             wait(driver, lambda d: (row := request_row(d, request_id)) is not None
                  and row.find_elements(By.CSS_SELECTOR, "button.request-cancel"), "a Cancel button on the running request")
+            for size in (PHONE, DESKTOP):
+                browser.resize(size)
+                browser.screenshot("requests", size)
             # Complete requests get none.
             for row in driver.find_elements(By.CSS_SELECTOR, 'table#requests tbody tr[data-state="complete"]'):
                 assert row.find_elements(By.CSS_SELECTOR, "button.request-cancel") == []

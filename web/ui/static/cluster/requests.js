@@ -57,7 +57,7 @@ function rowOf(request) {
             cell("Requested", timeElement(request.requested_at)), cell("Completed", timeElement(request.completed_at)),
             cell("Error", request.error ? request.error_message : "", {class: "request-error"}));
   if (state.ctx.can("operator")) {   // read-only users: no column of controls at all
-    const action = cell("Action", null, {class: "request-action"});
+    const action = cell("Action", "", {class: "request-action"});
     if (kind === "running") action.append(cancelButton(request));
     tr.append(action);
   }
