@@ -117,6 +117,15 @@ def test_the_charts_draw_the_apis_history_with_a_y_axis_above_its_highest_point(
         highest = max(value for name in series for _, value in history[name])
         assert state["y_max"] >= highest, (chart_id, state["y_max"], highest)
         assert state["y_max"] <= max(2 * highest, 1.0) or highest == 0, (chart_id, "the axis squashes the data")
+    # The scale itself, on figures the sim may not reach: the top covers the value without
+    # wasting more than half the height, decimal or in binary units.
+    tops = browser.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/ui/cluster/overview_chart.js').then((m) => done(arguments[0].map((v) =>"
+        " [v, m.niceScale(v).max, m.niceScale(v, {binary: true}).max])));",
+        [0.3, 1, 7, 999, 1024, 1025, 123456789, 5.5e12, 2 ** 50 + 1])
+    for value, decimal, binary in tops:
+        assert value <= decimal < 2.5 * value and value <= binary < 2.5 * value, (value, decimal, binary)
     # Another range fetches its history again (the 5-minute means: the daemon has run for minutes
     # at most, so one mean or a few) and says so in each chart's title.
     Select(browser.driver.find_element(By.ID, "overview-range")).select_by_value("1d")

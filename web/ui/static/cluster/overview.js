@@ -305,12 +305,14 @@ class OverviewView {
         const quorum = element("td", null, {"data-label": "Quorum"});
         quorum.append(element("span", mon.in_quorum ? "In quorum" : "Out of quorum",
                               {class: `pill ${mon.in_quorum ? "ok" : "err"}`}));
+        const address = element("td", null, {"data-label": "Address"});
+        address.append(element("span", mon.addr || UNKNOWN, {class: "addr"}));
         row.append(element("th", mon.name, {scope: "row"}),
                    element("td", mon.rank ?? UNKNOWN, {"data-label": "Rank"}),
                    quorum,
                    element("td", mon.leader ? "Leader" : mon.in_quorum ? "Peon" : UNKNOWN, {"data-label": "Role"}),
                    element("td", mon.server || UNKNOWN, {"data-label": "Server"}),
-                   element("td", mon.addr || UNKNOWN, {"data-label": "Address", class: "addr"}));
+                   address);
         return row;
       }));
   }

@@ -25,7 +25,10 @@ export function niceScale(dataMax, {count = 4, binary = false} = {}) {
   let unit = 1;
   if (binary) while (top / unit >= 1024) unit *= 1024;
   const step = top === 0 ? unit : niceStep(top / unit / count) * unit;
-  const steps = Math.max(1, Math.ceil(top / step - 1e-9));
+  // The fewest steps whose top is at or above the data (a quotient's rounding error can make
+  // ceil() one too many, never one too few as an epsilon would).
+  let steps = Math.max(1, Math.ceil(top / step));
+  while (steps > 1 && (steps - 1) * step >= top) steps -= 1;
   const ticks = Array.from({length: steps + 1}, (_, i) => i * step);
   return {max: steps * step, step, ticks};
 }
