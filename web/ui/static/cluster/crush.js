@@ -9,7 +9,8 @@ import {get} from "../api.js";
 import {element} from "../format.js";
 import {cell, head} from "./events_time.js";
 
-// Past this many OSDs the hosts start folded and their OSDs are drawn only when opened.
+// Past this many OSDs the buckets holding OSDs (hosts) start folded, their OSDs drawn only when
+// opened.
 const UNFOLDED_OSDS = 200;
 
 const state = {open: new Set(), osdMap: null};
@@ -46,7 +47,8 @@ function bucketItem(node, byId, folded, seen) {
   const sum = element("summary");
   sum.append(summary(node.bucket_type, node.name, node.weight, parts.length ? `(${parts.join(", ")})` : "(empty)"));
   details.append(sum);
-  const open = state.open.has(node.id) || (!folded && !state.open.has(`closed:${node.id}`));
+  // Folded (a big map): buckets of buckets open, buckets of OSDs (hosts) closed until asked.
+  const open = state.open.has(node.id) || (!(folded && osds > 0) && !state.open.has(`closed:${node.id}`));
   let drawn = false;
   const draw = () => {
     if (drawn) return;
@@ -80,9 +82,10 @@ function drawTree(slot, nodes) {
   const osdCount = nodes.reduce((sum, node) => sum + (node.items || []).filter((item) => item.id >= 0).length, 0);
   const folded = osdCount > UNFOLDED_OSDS;
   const tree = element("ul", null, {id: "crush-tree", "aria-label": "CRUSH hierarchy"});
-  tree.append(...roots.map((root) => bucketItem(root, byId, folded && root.bucket_type !== "root", new Set([root.id]))));
+  tree.append(...roots.map((root) => bucketItem(root, byId, folded, new Set([root.id]))));
   const note = nodes.length === 0 ? element("p", "The CRUSH map has no buckets yet.", {class: "muted"})
-    : element("p", `${nodes.length} bucket${nodes.length === 1 ? "" : "s"}, ${osdCount} OSD${osdCount === 1 ? "" : "s"}`
+    : element("p", `${nodes.length.toLocaleString("en")} bucket${nodes.length === 1 ? "" : "s"}, `
+      + `${osdCount.toLocaleString("en")} OSD${osdCount === 1 ? "" : "s"}`
       + (folded ? ": open a bucket to see what it holds." : "."), {class: "muted", id: "crush-count"});
   slot.replaceChildren(note, tree);
 }

@@ -25,12 +25,14 @@ function passes(severity) {
   return level !== -1 && level <= SEVERITIES.indexOf(state.severity);
 }
 
-const key = (event) => `${event.when}\u0000${event.message}`;
+const key = (event) => `${event.when} ${event.message}`;
 
 function row(event) {
   const severity = String(event.severity);
   const tr = element("tr", null, {"data-severity": severity, class: `severity-${severity.toLowerCase()}`});
   if (event.id !== undefined && event.id !== null) tr.dataset.eventId = String(event.id);
+  tr.dataset.when = event.when;   // ISO UTC: compares as text
+  tr.dataset.key = key(event);
   tr.append(cell("Time", timeElement(event.when), {class: "event-when"}),
             cell("Severity", element("span", severity, {class: `badge severity-${severity.toLowerCase()}`})),
             cell("Message", event.message, {class: "event-message"}));
@@ -52,7 +54,14 @@ async function loadPage(ctx, page) {
   const answer = await get(`cluster/${ctx.fsid}/event?page_size=${PAGE_SIZE}&page=${page}${severity}`);
   if (!ctx.alive() || ticket !== state.loading) return;   // a newer fetch (another filter) wins
   const {body, more} = state.slots;
-  if (page === 1) { body.replaceChildren(); state.seen = new Set(); }
+  if (page === 1) {
+    // Events the stream brought after the list was read stay on top.
+    const newest = answer.results.length ? answer.results[0].when : "";
+    const kept = [...body.querySelectorAll("tr[data-event-id]")].filter((tr) => tr.dataset.when > newest
+      && passes(tr.dataset.severity));
+    body.replaceChildren(...kept);
+    state.seen = new Set(kept.map((tr) => tr.dataset.key));
+  }
   for (const event of answer.results) {
     if (state.seen.has(key(event))) continue;
     state.seen.add(key(event));
@@ -86,7 +95,7 @@ export default {
     const status = element("p", "Loading…", {role: "status", id: "events-status", class: "muted"});
     bar.append(control, status);
     const table = element("table", null, {id: "events"});
-    const body = element("tbody", null, {"aria-live": "polite", "aria-relevant": "additions"});
+    const body = element("tbody");
     table.append(element("caption", "Events of this cluster, newest first", {class: "visually-hidden"}),
                  head(["Time", "Severity", "Message"]), body);
     table.hidden = true;

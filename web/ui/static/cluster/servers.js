@@ -9,7 +9,7 @@
 // "regained") wins over that count until the next resync.
 //
 // DOM: table#servers tbody tr[data-fqdn] (class `late` when late), td.server-state.
-import {get} from "../api.js";
+import {get, getAllPages} from "../api.js";
 import {element, UNKNOWN} from "../format.js";
 import {cell, head, timeElement} from "./events_time.js";
 
@@ -82,10 +82,22 @@ function draw(fsid) {
     : `${servers.length} server${servers.length === 1 ? "" : "s"}` + (lateNow ? `, ${lateNow} late` : ", all reporting");
 }
 
+// This cluster's row of GET fleet (its late count), or null when it cannot be read.
+async function fleetRowOf(fsid) {
+  try {
+    const first = await get("fleet?page_size=1000");
+    const row = first.results.find((r) => r.fsid === fsid);
+    if (row || !first.next) return row || null;
+    return (await getAllPages("fleet")).find((r) => r.fsid === fsid) || null;
+  } catch {
+    return null;
+  }
+}
+
 async function load(ctx, resync) {
   const [servers, fleetRow] = await Promise.all([
     get(`cluster/${ctx.fsid}/server`),
-    get("fleet?page_size=1000").then((page) => page.results.find((r) => r.fsid === ctx.fsid)).catch(() => null),
+    fleetRowOf(ctx.fsid),
   ]);
   if (!ctx.alive()) return;
   state.servers = servers;
