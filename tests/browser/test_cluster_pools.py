@@ -87,6 +87,8 @@ def test_the_rows_are_the_apis_pools_and_a_pool_created_in_the_form_appears_with
     driver = browser.driver
     expected = sorted((pool["id"], pool["name"]) for pool in api_pools(admin_api, fsid))
     wait(driver, lambda d: sorted(shown_rows(d)) == expected, "the rows the API lists")
+    names = [name for _, name in shown_rows(driver)]
+    assert names == sorted(names, key=str.lower), "rows ordered by name"
     driver.execute_script("window.notReloaded = true")
     name = unique("ui-create")
     try:
@@ -166,14 +168,16 @@ def test_an_edit_in_the_form_shows_in_the_row(browser, web_daemon, admin_api, us
         drop_pool(admin_api, fsid, name)
 
 
-def test_delete_needs_the_pools_name_typed_then_the_row_goes(browser, web_daemon, admin_api, user_of_role):
+def test_a_pool_made_elsewhere_appears_live_and_delete_needs_its_name_typed_then_the_row_goes(
+        browser, web_daemon, admin_api, user_of_role):
     name = unique("ui-delete")
-    fsid = sorted(cluster["id"] for cluster in admin_api.get("cluster").json())[0]
-    make_pool(admin_api, fsid, name)
+    fsid = open_pools(browser, web_daemon, user_of_role("operator"))
+    driver = browser.driver
+    driver.execute_script("window.notReloaded = true")
     try:
-        open_pools(browser, web_daemon, user_of_role("operator"))
-        driver = browser.driver
+        make_pool(admin_api, fsid, name)       # through the API: the page hears of it on the stream
         wait(driver, lambda d: row_of(d, name) is not None, f"the row of {name}")
+        assert driver.execute_script("return window.notReloaded === true"), "the page reloaded"
         row_of(driver, name).find_element(By.CSS_SELECTOR, "button.pool-delete").click()
         wait(driver, lambda d: d.find_element(By.ID, "confirm-dialog").is_displayed(), "the confirmation")
         assert name in driver.find_element(By.ID, "confirm-title").text
