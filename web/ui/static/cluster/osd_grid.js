@@ -96,6 +96,11 @@ export class OsdGrid {
     this.draw();
   }
 
+  // How many cells a view `height` px tall holds, with the rows drawn around it.
+  cellsInView(height) {
+    return this.columns() * (Math.ceil(height / ROW_H) + 2 * OVERSCAN);
+  }
+
   columns() {
     return Math.max(1, Math.floor((this.root.clientWidth - 2 * PAD + GAP) / COL_W));
   }

@@ -28,7 +28,7 @@ const LEGEND = [
   ["osd-cell down out", "down and out"],
 ];
 
-const FIRST_PAGE = 1000;      // OSDs fetched before the first draw (a big screen shows ~800)
+const FIRST_PAGE = 1000;      // at most, the OSDs fetched before the first draw: those a screen shows
 const views = new WeakMap();   // ctx -> its view (refresh gets the ctx mount got)
 
 const number = (n) => n.toLocaleString("en");
@@ -108,7 +108,8 @@ class OsdsView {
   // that): enough to draw the cells in view at once. Whether more is to come.
   async loadFirst() {
     const ticket = ++this.loads;
-    const page = await get(`cluster/${encodeURIComponent(this.ctx.fsid)}/osd?page_size=${FIRST_PAGE}`);
+    const size = Math.min(FIRST_PAGE, Math.max(100, this.grid.cellsInView(window.innerHeight)));
+    const page = await get(`cluster/${encodeURIComponent(this.ctx.fsid)}/osd?page_size=${size}`);
     if (!this.ctx.alive() || ticket !== this.loads) return false;
     this.total = page.count;
     this.take(page.results);
@@ -211,7 +212,10 @@ export default {
     ctx.on("usage", () => usageAgain());
     // Utilisation and pool names after the first page: they would only delay the first draw.
     const more = await view.loadFirst();
-    // The rest without holding mount: the page starts its live stream once the tab is mounted.
+    // The rest after the first frame is painted (parsing megabytes would hold it back), and
+    // without holding mount: the page starts its live stream once the tab is mounted.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+    if (!ctx.alive()) return;
     if (more) view.load().catch((exc) => view.failed(exc));
     view.loadUsage().catch(() => {});
     view.loadPools().catch(() => {});
