@@ -84,6 +84,11 @@ def test_the_osds_tab_of_10000_osds_draws_only_the_cells_in_view(big_browser, bi
     assert "10,000 OSDs" in driver.find_element(By.ID, "osd-summary").text
     first = cell_ids(driver)
     assert first[0] == 0 and len(first) < MAX_CELLS, len(first)
+    # settled: the whole list and the utilisation have arrived (the first draw had a first page)
+    wait(driver, lambda d: "loading" not in d.find_element(By.ID, "osd-summary").text
+         and "% used" in d.find_element(By.CSS_SELECTOR, '#osd-grid button[data-osd-id="0"]').get_attribute("aria-label"),
+         "the whole list and the utilisation", timeout_s=30)
+    assert driver.find_element(By.ID, "osd-summary").text.startswith("10,000 OSDs: ")
     big_browser.screenshot("osds-10000", DESKTOP)
 
     driver.execute_script("const g = document.getElementById('osd-grid'); g.scrollTop = g.scrollHeight")

@@ -54,7 +54,7 @@ export class OsdDetail {
       ["State", stateWords(osd)],
       ["Host", osd.server || (usage && usage.host) || format.UNKNOWN],
       ["Reweight", osd.reweight === undefined || osd.reweight === null ? format.UNKNOWN : String(Number(osd.reweight.toFixed(4)))],
-      ["Utilisation", usage ? `${usage.utilization.toFixed(1)} %: ${format.bytes(usage.used_bytes)} of ${format.bytes(usage.total_bytes)}` : format.UNKNOWN],
+      ["Utilisation", usage ? `${usage.utilization.toFixed(1)}\u00a0%: ${unbroken(format.bytes(usage.used_bytes))} of ${unbroken(format.bytes(usage.total_bytes))}` : format.UNKNOWN],
       ["PGs", usage ? format.count(usage.pgs) : format.UNKNOWN],
       ["Device class", (usage && usage.device_class) || format.UNKNOWN],
       ["CRUSH weight", usage && usage.crush_weight !== undefined ? String(Number(usage.crush_weight.toFixed(4))) : format.UNKNOWN],
@@ -158,6 +158,11 @@ export class OsdDetail {
     });
     return form;
   }
+}
+
+// "1.8 TiB" kept on one line.
+function unbroken(text) {
+  return text.replace(/ /g, "\u00a0");
 }
 
 // 304: the API found nothing to change (api.js reads any status outside 2xx as an ApiError).
