@@ -44,7 +44,7 @@ export class PoolForm {
     this.root.hidden = true;
     this.root.replaceChildren();
     this.form = null;
-    this.onClose(this.opener && this.opener.isConnected ? this.opener : null);
+    this.onClose(this.opener && this.opener.isConnected ? this.opener : null, this.pool);
   }
 
   build(values, creating) {

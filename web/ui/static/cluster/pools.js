@@ -82,9 +82,12 @@ class PoolsView {
         path: this.path,
         rules: () => this.rules,
         defaults: () => this.get(`${this.path}/pool?defaults`),
-        onClose: (focusBack) => {
+        onClose: (opener, pool) => {
           create.setAttribute("aria-expanded", "false");
-          if (focusBack) focusBack.focus();
+          // The focus goes back where the form was opened from: the row's Edit button was
+          // redrawn meanwhile, so it is found again (the create button when the pool is gone).
+          const again = pool && this.body.querySelector(`tr[data-pool-id="${pool.id}"] .pool-edit`);
+          (opener || again || create).focus();
         },
         onDone: () => this.reload(["pools", "rules", "usage"]),
       });
@@ -207,7 +210,8 @@ class PoolsView {
               cell("rule", "CRUSH rule", this.ruleName(pool)),
               cell("quota", "Quota", quotaText(pool)),
               usedCell(usage),
-              cell("objects", "Objects", usage ? usage.objects.toLocaleString("en") : format.UNKNOWN));
+              cell("objects", "Objects", usage && typeof usage.objects === "number"
+                ? usage.objects.toLocaleString("en") : format.UNKNOWN));
     if (this.writer) {
       const actions = element("td", null, {"data-label": "Actions", class: "actions"});
       const edit = element("button", "Edit", {type: "button", class: "pool-edit secondary",
