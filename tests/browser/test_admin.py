@@ -15,7 +15,6 @@ from selenium.webdriver.support.ui import Select
 from sim.fleet import SimFleet
 from tests.browser.chromium import DESKTOP, PHONE
 from tests.browser.page import confirm, log_in, open_admin_tab, wait
-from tests.helpers import wait_until
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
 from tests.system.requests_helpers import xsrf
 
@@ -145,23 +144,24 @@ def test_a_new_token_is_shown_once_works_and_stops_working_once_revoked(browser,
     assert not driver.find_element(By.ID, "token-secret").is_displayed()
 
 
-def test_a_pending_agent_key_shows_its_fingerprint_and_is_accepted(browser, tmp_path):
+def test_a_new_agents_key_appears_live_with_its_fingerprint_and_is_accepted(browser, tmp_path):
     """On a daemon of this test's own without --auto-accept (the shared one lets every key in)."""
     driver = browser.driver
     daemon = DaemonProcess(tmp_path / "data", auto_accept=False).start()
     fleet = None
     try:
-        fleet = SimFleet(daemon.bus_endpoint, server_key=daemon.bus_key, clusters=1, servers=1,
-                         osds_per_server=1, heartbeat_s=0.5, advance_every_s=None).start()
-        (fqdn,) = fleet.backends
         with logged_in_client(daemon.http_url) as api:
-            key = wait_until(lambda: api.get(f"key/{fqdn}").status_code == 200 and api.get(f"key/{fqdn}").json(),
-                             timeout_s=15, every_s=0.05, what="the agent's pending key")
-            assert key["status"] == "pre" and key["fingerprint"]
             log_in(driver, daemon.http_url, "admin", ADMIN_PASSWORD)
             open_admin_tab(driver, daemon.http_url, "keys")
+            wait(driver, lambda d: d.find_element(By.ID, "keys-empty").text.startswith("No agent keys"), "no keys yet")
+            # An agent with a new key connects while the tab is open: its event brings the row.
+            fleet = SimFleet(daemon.bus_endpoint, server_key=daemon.bus_key, clusters=1, servers=1,
+                             osds_per_server=1, heartbeat_s=0.5, advance_every_s=None).start()
+            (fqdn,) = fleet.backends
             row_css = f'table#keys tr[data-minion-id="{fqdn}"]'
             row = wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, f'{row_css}[data-state="pre"]'), "the pending key")
+            key = api.get(f"key/{fqdn}").json()
+            assert key["status"] == "pre" and key["fingerprint"]
             assert row.find_element(By.CSS_SELECTOR, "td.fingerprint").text.strip() == key["fingerprint"]
             for size in (DESKTOP, PHONE):
                 browser.resize(size)
