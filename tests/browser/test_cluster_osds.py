@@ -84,6 +84,9 @@ def test_an_osd_marked_out_then_in_through_the_page_shows_live(browser, web_daem
         wait(browser.driver, lambda d: cell(d, osd).get_attribute("data-in") == "false"
              and d.find_element(By.ID, "osd-detail").get_attribute("data-in") == "false", f"osd.{osd} shown out")
         assert "out" in cell(browser.driver, osd).get_attribute("aria-label")
+        # the keyboard stays on the actions: the pressed button's opposite takes its focus
+        wait(browser.driver, lambda d: d.switch_to.active_element.get_attribute("id") == "osd-action-in",
+             "focus on the mark-in button")
         assert admin_api.get(f"cluster/{fsid}/osd/{osd}").json()["in"] is False
 
         wait(browser.driver, lambda d: d.find_element(By.ID, "osd-action-in"), "the mark-in button").click()

@@ -106,23 +106,34 @@ export class OsdDetail {
     const parts = [heading, buttons];
     if (!osd.up) parts.push(element("p", "Scrub, deep-scrub and repair need the OSD up.", {class: "hint"}));
     parts.push(alert, this.reweightForm(osd));
+    // Keep the keyboard where it was: the button just pressed may be replaced by its opposite
+    // (mark out -> mark in) once the stream brings the new state.
+    const focused = this.actions.contains(document.activeElement) ? document.activeElement.id : null;
     this.actions.replaceChildren(...parts);
+    if (focused) {
+      const twin = {"osd-action-out": "osd-action-in", "osd-action-in": "osd-action-out"}[focused];
+      const target = this.actions.querySelector(`#${focused}`) || (twin && this.actions.querySelector(`#${twin}`))
+        || this.actions.querySelector("button");
+      if (target) target.focus();
+    }
   }
 
   // A button that asks, then writes; the API's refusal shows in `alert`.
   button(id, label, danger, alert, question, write) {
     const button = element("button", label, {type: "button", id, class: danger ? "danger" : "secondary"});
     button.addEventListener("click", async () => {
+      if (button.getAttribute("aria-disabled") === "true") return;
       alert.textContent = "";
       if (!await confirmAction(question)) return;
-      button.disabled = true;
+      // aria-disabled, not disabled: a disabled button drops the keyboard focus
+      button.setAttribute("aria-disabled", "true");
       try {
         await write();
       } catch (exc) {
         alert.textContent = unchanged(exc) ? "Nothing to change: the OSD is already so."
           : exc instanceof ApiError ? exc.message : `The server cannot be reached: ${exc.message}`;
       } finally {
-        button.disabled = false;
+        button.removeAttribute("aria-disabled");
       }
     });
     return button;
@@ -141,19 +152,20 @@ export class OsdDetail {
     form.append(row, element("p", null, {role: "alert", class: "error"}));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (submit.getAttribute("aria-disabled") === "true") return;
       clearFormError(form);
       const raw = input.value.trim();
       const value = raw === "" || Number.isNaN(Number(raw)) ? raw : Number(raw);
       if (!await confirmAction({title: `Reweight ${name} to ${raw || "(empty)"}?`, confirmLabel: "Reweight",
                                 detail: "Ceph moves data off (below 1) or back onto this OSD; the cluster rebalances."})) return;
-      submit.disabled = true;
+      submit.setAttribute("aria-disabled", "true");
       try {
         await writeAndFollow("PATCH", this.path(osd), {reweight: value}, `Reweight ${name} to ${raw}`);
       } catch (exc) {
         if (unchanged(exc)) form.querySelector("[role=alert]").textContent = `Nothing to change: ${name} already has that reweight.`;
         else showFormError(form, exc);
       } finally {
-        submit.disabled = false;
+        submit.removeAttribute("aria-disabled");
       }
     });
     return form;

@@ -144,7 +144,7 @@ class OsdsView {
     const rows = await get(`cluster/${encodeURIComponent(this.ctx.fsid)}/osd_usage`);
     if (!this.ctx.alive() || ticket !== this.usageLoads) return;
     this.usage = new Map(rows.map((row) => [row.id, row]));
-    this.apply();
+    if (this.drawn) this.apply();   // else the list's first draw shows it
   }
 
   async loadPools() {
