@@ -194,3 +194,38 @@ def test_an_operator_sees_no_administration(browser, web_daemon, admin_api, user
         assert not driver.find_elements(By.CSS_SELECTOR, "table#users")
     finally:
         admin_api.delete(f"user/{api_users(admin_api)[username]['id']}", headers=xsrf(admin_api))
+
+
+def logs_in(base_url: str, username: str, password: str) -> bool:
+    with httpx.Client(base_url=base_url + "/api/v2/", timeout=10.0) as client:
+        client.get("auth/login")
+        answer = client.post("auth/login", json={"username": username, "password": password},
+                             headers={"X-XSRF-TOKEN": client.cookies.get("XSRF-TOKEN", "")})
+        return answer.status_code == 200
+
+
+def test_an_admin_resets_a_password_and_unlocks_an_account(browser, web_daemon, admin_api, user_of_role):
+    driver = browser.driver
+    username, old_password = user_of_role("read-only")
+    new_password = f"Reset-{uuid.uuid4().hex}"
+    try:
+        log_in(driver, web_daemon.http_url, "admin", ADMIN_PASSWORD)
+        open_admin_tab(driver, web_daemon.http_url, "users")
+        wait(driver, lambda d: user_row(d, username), f"{username}'s row").find_element(
+            By.CSS_SELECTOR, "button.user-password").click()
+        form = wait(driver, shown.visibility_of_element_located((By.ID, "password-form")), "the password form")
+        assert driver.find_element(By.ID, "password-reset").get_attribute("data-username") == username
+        fill(form, "password", new_password)
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        assert username in driver.find_element(By.ID, "confirm-title").text
+        confirm(driver)
+        wait(driver, lambda d: not d.find_element(By.ID, "password-reset").is_displayed(), "the form closed")
+        assert logs_in(web_daemon.http_url, username, new_password)
+        assert not logs_in(web_daemon.http_url, username, old_password)
+
+        user_row(driver, username).find_element(By.CSS_SELECTOR, "button.user-unlock").click()
+        confirm(driver)
+        wait(driver, lambda d: f"{username} is unlocked" in d.find_element(By.CSS_SELECTOR, ".admin-outcome").text,
+             "the unlock's outcome")
+    finally:
+        admin_api.delete(f"user/{api_users(admin_api)[username]['id']}", headers=xsrf(admin_api))

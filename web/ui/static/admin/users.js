@@ -70,6 +70,7 @@ class UsersView {
       // The API refuses changing your own role and deleting your own account: not offered.
       role.textContent = user.role;
       actions.textContent = "—";
+      actions.classList.add("none");
     } else {
       const select = roleSelect("role", user.role, `Role of ${user.username}`);
       select.classList.add("user-role");
