@@ -113,14 +113,18 @@ class OverviewView {
       this.range = RANGES.find((r) => r.id === this.rangeSelect.value) || RANGES[0];
       this.run("history", () => this.loadHistory(true));
     });
-    this.updated = element("span", "", {id: "overview-updated", class: "muted", role: "status"});
+    this.updated = element("span", "", {id: "overview-updated", class: "muted"});   // not live: it moves every beat
     bar.append(label, this.rangeSelect, this.updated);
 
     // Health
     this.health = section("overview-health", "Health");
-    this.healthStatus = element("p", null, {class: "health-status", role: "status", "aria-live": "polite"});
+    const statusLine = element("p", null, {class: "health-status"});
+    this.healthStatus = element("span", null, {role: "status"});
+    this.healthAsOf = element("span", "", {class: "muted"});
+    statusLine.append(this.healthStatus, this.healthAsOf);
+    this.healthSignature = null;
     this.checks = element("ul", null, {class: "checks"});
-    this.health.append(this.healthStatus, this.checks);
+    this.health.append(statusLine, this.checks);
 
     // Capacity
     this.capacity = section("overview-capacity", "Capacity");
@@ -266,13 +270,20 @@ class OverviewView {
       return n ? `${n} ${sev.label.toLowerCase()}${n === 1 ? "" : "s"}` : null;
     }).filter(Boolean);
     const words = checks.length ? counts.join(", ") || `${checks.length} checks` : "no health checks raised";
-    this.healthStatus.replaceChildren(badge, document.createTextNode(` ${words}`),
-                                      element("span", ` · as of ${timeOfDay(health.update_time)}`, {class: "muted"}));
-    this.checks.replaceChildren(...checks.map((check) => this.checkItem(check)));
+    this.healthAsOf.textContent = ` · as of ${timeOfDay(health.update_time)}`;
+    // Drawn again only when something changed, so the live region speaks only then and a
+    // check's open details stay open.
+    const signature = JSON.stringify([status, checks]);
+    if (signature === this.healthSignature) return;
+    this.healthSignature = signature;
+    this.healthStatus.replaceChildren(badge, document.createTextNode(` ${words}`));
+    const open = new Set([...this.checks.querySelectorAll("li[data-code] details[open]")]
+      .map((node) => node.closest("li").dataset.code));
+    this.checks.replaceChildren(...checks.map((check) => this.checkItem(check, open.has(check.name))));
     this.checks.hidden = checks.length === 0;
   }
 
-  checkItem(check) {
+  checkItem(check, opened = false) {
     const sev = SEVERITY[check.severity] || {label: check.severity || "Unknown", cls: "other"};
     const item = element("li", null, {class: `check sev-${sev.cls}`, "data-severity": check.severity || "",
                                       "data-code": check.name});
@@ -285,6 +296,7 @@ class OverviewView {
     const lines = check.detail || [];
     if (lines.length) {
       const more = element("details");
+      more.open = opened;
       more.append(element("summary", `Details (${lines.length})`));
       const list = element("ul", null, {class: "detail"});
       for (const line of lines.slice(0, MAX_DETAIL_LINES)) list.append(element("li", line));
