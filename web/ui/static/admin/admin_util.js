@@ -33,7 +33,9 @@ export function table(id, caption, columns) {
 // The outcome line of a tab: say() for a success (polite), fail() for an error
 // (an ApiError: the API's message; a string: itself).
 export function outcome() {
-  const node = element("p", null, {class: "admin-outcome", role: "status", "aria-live": "polite"});
+  // Focusable (not in the tab order): when the row whose button was pressed is redrawn or
+  // gone, focus moves here rather than to the page's top.
+  const node = element("p", null, {class: "admin-outcome", role: "status", "aria-live": "polite", tabindex: "-1"});
   return {
     node,
     say(text) { node.className = "admin-outcome ok"; node.textContent = text; },
@@ -42,6 +44,7 @@ export function outcome() {
       const reason = typeof exc === "string" ? exc : exc instanceof ApiError ? exc.message : `the server cannot be reached (${exc.message})`;
       node.textContent = what ? `${what}: ${reason}` : reason;
     },
+    focus() { node.focus({preventScroll: false}); },
     clear() { node.className = "admin-outcome"; node.textContent = ""; },
   };
 }

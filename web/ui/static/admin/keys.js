@@ -170,5 +170,6 @@ class KeysView {
 
   async reloadQuietly() {
     try { await this.load(); } catch (exc) { this.status.fail(exc, "Cannot reload the keys"); }
+    this.status.focus();   // the row pressed was redrawn
   }
 }

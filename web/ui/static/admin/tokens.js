@@ -106,6 +106,7 @@ class TokensView {
       this.status.fail(exc, `Cannot revoke ${token.name}`);
     }
     try { await this.load(); } catch (exc) { this.status.fail(exc, "Cannot reload the tokens"); }
+    this.status.focus();
   }
 
   buildForm() {

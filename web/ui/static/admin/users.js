@@ -133,6 +133,7 @@ class UsersView {
 
   async reloadQuietly() {
     try { await this.load(); } catch (exc) { this.status.fail(exc, "Cannot reload the users"); }
+    this.status.focus();   // the row pressed was redrawn (or is gone)
   }
 
   buildCreateForm() {
