@@ -86,8 +86,9 @@ def test_a_flag_set_through_the_api_raises_its_health_check_live_and_unsetting_i
         wait(browser.driver, flag_check, f"the OSDMAP_FLAGS check naming {FLAG}, live")
         assert flag_check(browser.driver)[0][0] == "HEALTH_WARN"
         wait(browser.driver, lambda d: shown_checks(d) == api_checks(admin_api, fsid), "the API's checks, flag set")
-        status = browser.driver.find_element(By.CSS_SELECTOR, "#overview-health .health-status .health")
-        assert status.get_attribute("data-status") == admin_api.get(f"cluster/{fsid}/health").json()["status"] != "HEALTH_OK"
+        shown_status = lambda d: d.find_element(By.CSS_SELECTOR, "#overview-health .health-status .health").get_attribute("data-status")   # noqa: E731
+        wait(browser.driver, lambda d: shown_status(d) == admin_api.get(f"cluster/{fsid}/health").json()["status"] != "HEALTH_OK",
+             "the API's health status, not HEALTH_OK")
     finally:
         run(admin_api, "PATCH", f"cluster/{fsid}/osd_config", {FLAG: False})
     wait(browser.driver, lambda d: not flag_check(d), f"the {FLAG} check gone, live")
