@@ -15,6 +15,8 @@ export const RANGES = [
   {id: "30d", label: "Last 30 days", seconds: 30 * 86400},
 ];
 
+// A figure and its unit kept on one line.
+const keep = (text) => text.replace(" ", "\u00a0");
 const rate = (value) => (value === null || value === undefined ? UNKNOWN : `${bytes(value)}/s`);
 
 export function ops(value) {
@@ -381,10 +383,10 @@ class OverviewView {
       this.headroomValue.textContent = `${UNKNOWN} (no per-OSD figures yet)`;
       this.headroomValue.className = "";
     } else {
-      const margin = Math.abs(headroom.margin_bytes);
+      const margin = keep(bytes(Math.abs(headroom.margin_bytes))), held = keep(bytes(headroom.host_used_bytes));
       this.headroomValue.textContent = headroom.fits
-        ? `Fits: ${headroom.host}'s ${bytes(headroom.host_used_bytes)} would move to the other hosts with ${bytes(margin)} to spare`
-        : `Does not fit: ${headroom.host}'s ${bytes(headroom.host_used_bytes)} would leave the others ${bytes(margin)} short`;
+        ? `Fits: ${headroom.host}'s ${held} would move to the other hosts with ${margin} to spare`
+        : `Does not fit: ${headroom.host}'s ${held} would leave the others ${margin} short`;
       this.headroomValue.className = headroom.fits ? "ok" : "err";
     }
   }
