@@ -6,7 +6,8 @@
 // the grid; GET osd_usage (utilisation) and GET pool (pool names) follow without holding the
 // first paint. Live: a `cluster` message whose maps include the OSD map refetches the list once
 // per burst; `usage` messages refetch osd_usage (its figures move every few heartbeats).
-// `performance.mark("tab-drawn", {detail: {tab: "osds"}})` marks the first grid drawn.
+// `performance.mark("tab-drawn", {detail: {tab: "osds"}})` marks the first grid drawn, and
+// "tab-painted" the start of the frame that shows it (bench/ui_first_paint.py reads both).
 import {get} from "../api.js";
 import {element} from "../format.js";
 import {OsdGrid} from "./osd_grid.js";
@@ -214,7 +215,10 @@ export default {
     const more = await view.loadFirst();
     // The rest after the first frame is painted (parsing megabytes would hold it back), and
     // without holding mount: the page starts its live stream once the tab is mounted.
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+    await new Promise((resolve) => requestAnimationFrame(() => {
+      performance.mark("tab-painted", {detail: {tab: "osds"}});   // the frame that shows it
+      setTimeout(resolve);
+    }));
     if (!ctx.alive()) return;
     if (more) view.load().catch((exc) => view.failed(exc));
     view.loadUsage().catch(() => {});
