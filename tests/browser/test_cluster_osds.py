@@ -9,6 +9,7 @@ from selenium.webdriver.common.keys import Keys
 
 from tests.browser.chromium import DESKTOP, PHONE
 from tests.browser.page import SIM_CLUSTERS, confirm, fleet_fsids, log_in, open_cluster_tab, tray_outcome, wait
+from tests.helpers import wait_until
 from tests.system.daemon_process import ADMIN_PASSWORD
 from tests.system.requests_helpers import run, xsrf
 
@@ -16,9 +17,12 @@ ACTIONS = ("#osd-action-out", "#osd-action-in", "#osd-reweight", "#osd-action-sc
            "#osd-action-deep-scrub", "#osd-action-repair")
 
 
-def open_osds(browser, web_daemon, fsid_index: int = 0, user=("admin", ADMIN_PASSWORD)) -> str:
+def open_osds(browser, web_daemon, admin_api, fsid_index: int = 0, user=("admin", ADMIN_PASSWORD)) -> str:
     log_in(browser.driver, web_daemon.http_url, *user)
     fsid = sorted(fleet_fsids(browser.driver, SIM_CLUSTERS))[fsid_index]
+    # the first `osd df` figures (503 until then): the cells show utilisation from the start
+    wait_until(lambda: admin_api.get(f"cluster/{fsid}/osd_usage").status_code == 200, timeout_s=30,
+               every_s=0.1, what="the cluster's OSD usage")
     open_cluster_tab(browser.driver, web_daemon.http_url, fsid, "osds")
     return fsid
 
@@ -47,7 +51,7 @@ def select(driver, osd_id: int) -> None:
 
 
 def test_the_grid_holds_the_apis_osds_and_moves_by_keyboard(browser, web_daemon, admin_api):
-    fsid = open_osds(browser, web_daemon)
+    fsid = open_osds(browser, web_daemon, admin_api)
     osds = admin_api.get(f"cluster/{fsid}/osd").json()
     cells = wait_grid(browser.driver, len(osds))
     assert [c["id"] for c in cells] == sorted(o["id"] for o in osds)
@@ -71,7 +75,8 @@ def test_the_grid_holds_the_apis_osds_and_moves_by_keyboard(browser, web_daemon,
 
 
 def test_an_osd_marked_out_then_in_through_the_page_shows_live(browser, web_daemon, admin_api):
-    fsid = open_osds(browser, web_daemon, fsid_index=SIM_CLUSTERS - 1)
+    browser.resize(DESKTOP)
+    fsid = open_osds(browser, web_daemon, admin_api, fsid_index=SIM_CLUSTERS - 1)
     osds = admin_api.get(f"cluster/{fsid}/osd").json()
     osd = max((o for o in osds if o["up"] and o["in"]), key=lambda o: o["id"])["id"]
     wait_grid(browser.driver, len(osds))
@@ -88,6 +93,7 @@ def test_an_osd_marked_out_then_in_through_the_page_shows_live(browser, web_daem
         wait(browser.driver, lambda d: d.switch_to.active_element.get_attribute("id") == "osd-action-in",
              "focus on the mark-in button")
         assert admin_api.get(f"cluster/{fsid}/osd/{osd}").json()["in"] is False
+        browser.screenshot("osds-out", DESKTOP)   # how an out OSD looks
 
         wait(browser.driver, lambda d: d.find_element(By.ID, "osd-action-in"), "the mark-in button").click()
         confirm(browser.driver)
@@ -100,7 +106,7 @@ def test_an_osd_marked_out_then_in_through_the_page_shows_live(browser, web_daem
 
 
 def test_a_bad_reweight_shows_the_apis_message(browser, web_daemon, admin_api):
-    fsid = open_osds(browser, web_daemon)
+    fsid = open_osds(browser, web_daemon, admin_api)
     osd = admin_api.get(f"cluster/{fsid}/osd").json()[0]["id"]
     refused = admin_api.patch(f"cluster/{fsid}/osd/{osd}", json={"reweight": 1.5}, headers=xsrf(admin_api))
     assert refused.status_code == 400, refused.text
@@ -122,7 +128,7 @@ def test_a_bad_reweight_shows_the_apis_message(browser, web_daemon, admin_api):
 
 
 def test_a_read_only_user_sees_the_detail_but_no_action_control(browser, web_daemon, admin_api, user_of_role):
-    fsid = open_osds(browser, web_daemon, user=user_of_role("read-only"))
+    fsid = open_osds(browser, web_daemon, admin_api, user=user_of_role("read-only"))
     osds = admin_api.get(f"cluster/{fsid}/osd").json()
     wait_grid(browser.driver, len(osds))
     select(browser.driver, osds[0]["id"])
@@ -133,7 +139,7 @@ def test_a_read_only_user_sees_the_detail_but_no_action_control(browser, web_dae
 
 
 def test_screenshots_of_the_osds_tab(browser, web_daemon, admin_api):
-    fsid = open_osds(browser, web_daemon)
+    fsid = open_osds(browser, web_daemon, admin_api)
     osds = admin_api.get(f"cluster/{fsid}/osd").json()
     for size in (DESKTOP, PHONE):
         browser.resize(size)

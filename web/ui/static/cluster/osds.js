@@ -10,6 +10,7 @@
 // "tab-painted" the start of the frame that shows it (bench/ui_first_paint.py reads both).
 import {get} from "../api.js";
 import {element} from "../format.js";
+import {fleetRow} from "../fleet.js";
 import {OsdGrid} from "./osd_grid.js";
 import {OsdDetail} from "./osd_detail.js";
 
@@ -140,6 +141,13 @@ class OsdsView {
     if (this.ctx.alive()) this.summary.textContent = `Cannot load the whole OSD list: ${exc.message}`;
   }
 
+  // Has the cluster reported its figures yet? Until then osd_usage answers 503 (which the
+  // browser's console shows as an error): the fleet's row for it has no total yet.
+  statsArrived() {
+    const row = fleetRow(this.ctx.fsid);
+    return !row || (row.total_bytes !== null && row.total_bytes !== undefined);
+  }
+
   async loadUsage() {
     const ticket = ++this.usageLoads;
     const rows = await get(`cluster/${encodeURIComponent(this.ctx.fsid)}/osd_usage`);
@@ -221,7 +229,7 @@ export default {
     }));
     if (!ctx.alive()) return;
     if (more) view.load().catch((exc) => view.failed(exc));
-    view.loadUsage().catch(() => {});
+    if (view.statsArrived()) view.loadUsage().catch(() => {});   // else the first `usage` message brings them
     view.loadPools().catch(() => {});
   },
   async refresh(ctx) {
