@@ -7,7 +7,10 @@ Issue 17's goal: the cluster page of a 10,000-OSD cluster drawn within 1 s. The 
 as tests/browser/chromium.py) run on this machine. After one login, each load navigates afresh
 to `#/cluster/FSID/TAB` (a full page load: modules, the fleet, then the tab's own requests) for
 the overview and the OSDs tabs, `--loads` times each, the browser's HTTP cache off unless
-`--browser-cache` (so every load fetches the whole OSD list: the cold case).
+`--browser-cache` (so every load fetches every module and answer again: the cold case), and its
+back/forward cache off unless `--bfcache`: with it on, a page left for about:blank could keep its
+event stream's connection open, and after a few loads a navigation waited ~55 s for one of the
+browser's six connections to the host (seen twice in 40 loads).
 
 Figures, in ms from the navigation's start, read from the page's own Performance timeline:
 - fcp: the browser's first-contentful-paint (Paint Timing);
@@ -36,7 +39,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.browser.chromium import start_driver  # noqa: E402
+from tests.browser.chromium import CHROMEDRIVER, CHROMIUM, DESKTOP  # noqa: E402
 from tests.browser.page import log_in, wait  # noqa: E402
 from tests.helpers import wait_until  # noqa: E402
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess  # noqa: E402
@@ -74,15 +77,29 @@ const fcp = performance.getEntriesByName('first-contentful-paint')[0];
 const own = performance.getEntriesByName('tab-painted').find((m) => m.detail && m.detail.tab === tab);
 const painted = own ? own.startTime : mark ? window.__bench.painted['mark:' + tab] : window.__bench.painted[tab];
 const drawn = mark ? mark.startTime : window.__bench.panel[tab];
-if (drawn === undefined || painted === undefined || (needMark && !mark)) return null;
+if (drawn === undefined || painted === undefined || !fcp || (needMark && !mark)) return null;
 const osd = performance.getEntriesByType('resource').filter((r) => /\\/osd(\\?page_size=\\d+)?$/.test(r.name))[0];
 return {fcp: fcp ? fcp.startTime : null, drawn, painted, marked: Boolean(mark),
         cells: document.querySelectorAll('#osd-grid button[data-osd-id]').length,
         osd_start: osd ? osd.startTime : null, osd_end: osd ? osd.responseEnd : null,
         osd_bytes: osd ? osd.encodedBodySize || osd.transferSize : null,
         modules_end: Math.max(0, ...performance.getEntriesByType('resource').filter((r) => /\\/ui\\/.*\\.js/.test(r.name)).map((r) => r.responseEnd)),
-        waterfall: performance.getEntriesByType('resource').map((r) => [r.name.replace(location.origin, ''), Math.round(r.startTime), Math.round(r.responseEnd)])};
+        waterfall: performance.getEntriesByType('navigation').map((n) => ['(the page) connect ' + Math.round(n.connectStart) + '-' + Math.round(n.connectEnd)
+                                                                        + ', request ' + Math.round(n.requestStart) + ', response ' + Math.round(n.responseStart), Math.round(n.startTime), Math.round(n.responseEnd)])
+          .concat(performance.getEntriesByType('resource').map((r) => [r.name.replace(location.origin, ''), Math.round(r.startTime), Math.round(r.responseEnd)]))};
 """
+
+
+def start_driver(extra_arguments: list[str]):
+    """Headless Chromium as tests/browser/chromium.py starts it, plus `extra_arguments`."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     f"--window-size={DESKTOP[0]},{DESKTOP[1]}", *extra_arguments):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
 def start_daemon(servers: int, osds_per_server: int) -> tuple[DaemonProcess, str, float]:
@@ -133,13 +150,16 @@ def main() -> int:
     parser.add_argument("--osds-per-server", type=int, default=100)
     parser.add_argument("--loads", type=int, default=10)
     parser.add_argument("--browser-cache", action="store_true", help="keep Chromium's HTTP cache (ETag revalidation)")
-    parser.add_argument("--waterfall", action="store_true", help="print the last load's requests")
+    parser.add_argument("--bfcache", action="store_true",
+                        help="leave Chromium's back/forward cache on (pages left for about:blank may keep "
+                             "their event stream's connection: loads then stall for a free one)")
+    parser.add_argument("--waterfall", action="store_true", help="print the slowest load's requests")
     args = parser.parse_args()
 
     daemon, fsid, start_s = start_daemon(args.servers, args.osds_per_server)
     print(f"daemon with {args.servers * args.osds_per_server:,} OSDs ready in {start_s:.1f} s "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
-    driver = start_driver()
+    driver = start_driver(extra_arguments=[] if args.bfcache else ["--disable-features=BackForwardCache"])
     try:
         driver.execute_cdp_cmd("Network.enable", {})
         driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": not args.browser_cache})
@@ -155,8 +175,8 @@ def main() -> int:
                     results[tab].append(figures)
         if args.waterfall:
             for tab, runs in results.items():
-                print(f"{tab}, last load: requests (start, end ms):")
-                for name, begin, end in runs[-1]["waterfall"]:
+                print(f"{tab}, slowest load: requests (start, end ms):")
+                for name, begin, end in max(runs, key=lambda r: r["painted"])["waterfall"]:
                     print(f"  {begin:6d} {end:6d}  {name[:90]}")
         print(f"load average now {os.getloadavg()[0]:.1f}")
         print(f"{args.loads} loads per tab, browser cache {'on' if args.browser_cache else 'off'}:")
