@@ -1,6 +1,7 @@
 """The web page's first paint of a 10,000-OSD cluster: how soon does the cluster page draw?
 
-    python bench/ui_first_paint.py [--servers 100] [--osds-per-server 100] [--loads 10] [--browser-cache]
+    python bench/ui_first_paint.py [--servers 100] [--osds-per-server 100] [--loads 10]
+                                   [--browser-cache] [--bfcache] [--waterfall]
 
 Issue 17's goal: the cluster page of a 10,000-OSD cluster drawn within 1 s. The daemon
 (`run.py` with its own simulator: one cluster, servers x OSDs) and a headless Chromium (selenium,
@@ -10,7 +11,7 @@ the overview and the OSDs tabs, `--loads` times each, the browser's HTTP cache o
 `--browser-cache` (so every load fetches every module and answer again: the cold case), and its
 back/forward cache off unless `--bfcache`: with it on, a page left for about:blank could keep its
 event stream's connection open, and after a few loads a navigation waited ~55 s for one of the
-browser's six connections to the host (seen twice in 40 loads).
+browser's six connections to the host (one load in about half the runs of 20-40 loads).
 
 Figures, in ms from the navigation's start, read from the page's own Performance timeline:
 - fcp: the browser's first-contentful-paint (Paint Timing);
