@@ -85,6 +85,8 @@ def test_changing_a_role_and_deleting_a_user_after_confirming(browser, web_daemo
     assert not me.find_elements(By.CSS_SELECTOR, "select.user-role, button.user-delete")
 
     Select(user_row(driver, username).find_element(By.CSS_SELECTOR, "select.user-role")).select_by_value("operator")
+    assert not driver.find_element(By.ID, "confirm-dialog").is_displayed()   # choosing alone changes nothing
+    user_row(driver, username).find_element(By.CSS_SELECTOR, "button.user-role-apply").click()
     assert username in dialog_detail(driver) and "operator" in dialog_detail(driver)
     confirm(driver)
     wait(driver, lambda d: user_row(d, username).get_attribute("data-role") == "operator", "the row's new role")

@@ -21,7 +21,8 @@ TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html"}
 IMPORT = re.compile(r"""\bimport\b[^"';]*?["']([^"']+)["']""")
 OUTSIDE_URL = re.compile(r"""(?:https?:)?//[A-Za-z0-9]""")
 # `//` also starts a JavaScript comment: only one inside a quoted string or a url() is a URL
-QUOTED_OUTSIDE = re.compile(r"""["'(`]\s*(?:https?:)?//[A-Za-z0-9]""")
+QUOTED_OUTSIDE = re.compile(r"""["'(`]\s*(?:https?:)?//(?!www\.w3\.org/2000/svg["'])[A-Za-z0-9]""")
+# ...but for the SVG namespace's name, which createElementNS needs and nothing fetches
 
 
 class Shell(HTMLParser):

@@ -22,6 +22,7 @@ function cookie(name) {
 }
 
 async function answer(response) {
+  if (response.status === 304) return {};    // a write with nothing to change: no request to follow
   const text = await response.text();
   let body = {};
   try { body = text ? JSON.parse(text) : {}; } catch { body = {}; }

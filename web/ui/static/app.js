@@ -7,7 +7,7 @@ import {showLogin} from "./login.js";
 import {loadFleet, setUpFleet} from "./fleet.js";
 import {onResync, settled, startLive, stopLive, subscribe} from "./live.js";
 import {can, setUser} from "./session.js";
-import {leaveCluster, showCluster} from "./cluster/page.js";
+import {leaveCluster, refreshHeading, showCluster} from "./cluster/page.js";
 import {leaveAdmin, showAdmin} from "./admin/page.js";
 
 const VIEWS = ["login-view", "fleet-view", "cluster-view", "admin-view"];
@@ -29,6 +29,7 @@ function loggedOut() {
 async function refreshFleet() {
   try {
     await loadFleet();
+    refreshHeading();
   } catch (exc) {
     if (exc instanceof ApiError && exc.status === 401) loggedOut();
     else document.getElementById("fleet-status").textContent = `Cannot load the fleet: ${exc.message}`;
@@ -68,12 +69,13 @@ async function start() {
   document.getElementById("whoami").textContent = `${user.username} (${user.role})`;
   document.getElementById("nav-admin").hidden = !can("admin");
   if (!location.hash) history.replaceState(null, "", "#/fleet");
-  await refreshFleet();
-  await route();
+  // The stream, the fleet and the view all at once: a cluster page opened by its URL draws
+  // its tab without waiting for the fleet (its heading fills in when the fleet arrives).
   startLive({
     onStatus: (text) => { document.getElementById("live-status").textContent = text; },
     onCredentialsEnded: loggedOut,
   });
+  await Promise.all([refreshFleet(), route()]);
 }
 
 document.getElementById("logout").addEventListener("click", async () => {

@@ -90,6 +90,16 @@ export function settled(fn, ms = 300) {
   };
 }
 
+// A page the browser keeps for Back (the back/forward cache) would hold its stream open: a
+// browser allows only six connections to a host, so a few such pages stall every new request.
+// The stream closes when the page is hidden that way and reopens (with a resync) if it comes back.
+window.addEventListener("pagehide", (event) => {
+  if (!event.persisted || stopped) return;
+  const resume = hooks;
+  stopLive();
+  window.addEventListener("pageshow", () => { startLive(resume); resync(); }, {once: true});
+});
+
 function safeReason(data) {
   try { return JSON.parse(data).reason; } catch { return null; }
 }

@@ -32,6 +32,7 @@ export async function writeAndFollow(method, path, body, headline) {
 }
 
 const TERMINAL = "complete";
+const DISMISS_MS = 15000;
 
 // One tray entry per request: its headline, its status line as the request moves, and a
 // polite live region so a screen reader hears the outcome.
@@ -66,6 +67,9 @@ function trayEntry(requestId, headline) {
       if (request.state === TERMINAL) {
         item.className = request.error ? "failed" : "complete";
         status.textContent = request.error ? `failed: ${request.error_message}` : "complete";
+        // A success leaves the tray by itself (the views show the change); a failure stays
+        // until dismissed, so its message is read.
+        if (!request.error) setTimeout(() => item.remove(), DISMISS_MS);
       } else {
         status.textContent = request.status || request.state;
       }

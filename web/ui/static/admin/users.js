@@ -74,8 +74,13 @@ class UsersView {
     } else {
       const select = roleSelect("role", user.role, `Role of ${user.username}`);
       select.classList.add("user-role");
-      select.addEventListener("change", () => this.changeRole(user, select));
-      role.append(select);
+      // An explicit button: on a closed <select> each arrow key is a change, and a dialog per
+      // key press would make choosing a role by keyboard impossible.
+      const apply = button("Apply", "secondary user-role-apply", `Apply the role chosen for ${user.username}`);
+      apply.hidden = true;
+      select.addEventListener("change", () => { apply.hidden = select.value === user.role; });
+      apply.addEventListener("click", () => this.changeRole(user, select));
+      role.append(select, " ", apply);
       const unlock = button("Unlock", "secondary user-unlock", `Unlock ${user.username}`);
       unlock.addEventListener("click", () => this.unlock(user));
       const remove = button("Delete", "danger user-delete", `Delete ${user.username}`);

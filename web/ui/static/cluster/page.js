@@ -16,6 +16,7 @@ export const CLUSTER_TABS = [overview, osds, pools, crush, servers, events, requ
 
 let page = null;
 let unsubscribe = null;
+let tabTitle = null;     // the shown tab's, for the document's title
 
 export function clusterHref(fsid, tab) {
   return `#/cluster/${encodeURIComponent(fsid)}/${tab}`;
@@ -30,9 +31,14 @@ export async function showCluster(fsid, tabId, onUnauthorized) {
     showHeading(fsid);
     unsubscribe = subscribe("cluster", (data) => { if (data.fsid === fsid) showHealth(data.health); });
   }
-  const tab = await page.show(tabId, onUnauthorized);
-  const name = fleetRow(fsid)?.name || fsid;
-  document.title = `${name} · ${tab.title} · Calamari`;
+  tabTitle = (await page.show(tabId, onUnauthorized)).title;
+  showHeading(fsid);
+}
+
+// The heading again from the fleet's rows (app.js calls it after each fleet refresh: the page
+// may open before the fleet is loaded, and a cluster's name or health may change).
+export function refreshHeading() {
+  if (page) showHeading(page.fsid);
 }
 
 export function leaveCluster() {
@@ -44,6 +50,7 @@ export function leaveCluster() {
 function showHeading(fsid) {
   const row = fleetRow(fsid);
   document.getElementById("cluster-title").textContent = row?.name || fsid;
+  if (tabTitle) document.title = `${row?.name || fsid} · ${tabTitle} · Calamari`;
   // Two clusters may share a name: the fsid's first block tells them apart.
   const fsidLabel = document.getElementById("cluster-fsid");
   fsidLabel.textContent = fsid.slice(0, 8);
