@@ -46,3 +46,27 @@ def test_an_unknown_tab_shows_the_first_one(browser, web_daemon):
     fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[0]
     browser.driver.get(f"{web_daemon.http_url}/#/cluster/{fsid}/no-such-tab")
     wait(browser.driver, lambda d: current_tab(d) == "overview", "the overview tab in place of an unknown one")
+
+
+# Every control that changes something, on any tab (each tab's own tests check its controls
+# appear for an operator; this sweep checks none of them reaches a read-only user anywhere).
+WRITE_CONTROLS = ("#pool-create, #pool-form, button.pool-edit, button.pool-delete, #osd-action-out, "
+                  "#osd-action-in, #osd-reweight, #osd-action-scrub, #osd-action-deep-scrub, "
+                  "#osd-action-repair, button.request-cancel, button.danger, form")
+
+
+def test_a_read_only_user_meets_no_write_control_on_any_tab(browser, web_daemon, admin_api, user_of_role):
+    username, password = user_of_role("read-only")
+    log_in(browser.driver, web_daemon.http_url, username, password)
+    fsid = fleet_fsids(browser.driver, SIM_CLUSTERS)[0]
+    assert not browser.driver.find_element(By.ID, "nav-admin").is_displayed()
+    osd_id = admin_api.get(f"cluster/{fsid}/osd").json()[0]["id"]
+    for tab in TABS:
+        open_cluster_tab(browser.driver, web_daemon.http_url, fsid, tab)
+        if tab == "osds":   # the detail is where the actions would be
+            wait(browser.driver, lambda d: d.find_elements(By.CSS_SELECTOR, f'#osd-grid button[data-osd-id="{osd_id}"]'),
+                 f"osd.{osd_id} in the grid")[0].click()
+            wait(browser.driver, lambda d: d.find_element(By.ID, "osd-detail").get_attribute("data-osd-id") == str(osd_id),
+                 "the OSD's detail")
+        found = browser.driver.find_elements(By.CSS_SELECTOR, f"#cluster-panel :is({WRITE_CONTROLS})")
+        assert [element.get_attribute("outerHTML")[:80] for element in found] == [], tab
