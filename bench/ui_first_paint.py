@@ -42,8 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import CHROMEDRIVER, CHROMIUM, DESKTOP  # noqa: E402
 from tests.browser.page import log_in, wait  # noqa: E402
-from tests.helpers import wait_until  # noqa: E402
-from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess  # noqa: E402
+from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, wait_for_osds_with_usage  # noqa: E402
 from tests.system.requests_helpers import xsrf  # noqa: E402
 
 GOAL_MS = 1000.0
@@ -114,17 +113,7 @@ def start_daemon(servers: int, osds_per_server: int) -> tuple[DaemonProcess, str
             api.get("auth/login").raise_for_status()
             api.post("auth/login", json={"username": "admin", "password": ADMIN_PASSWORD},
                      headers=xsrf(api)).raise_for_status()
-
-            def ready():
-                clusters = api.get("cluster").json()
-                if not clusters:
-                    return False
-                fsid = clusters[0]["id"]
-                first = api.get(f"cluster/{fsid}/osd", params={"page_size": 1})
-                return (first.status_code == 200 and first.json()["count"] == total
-                        and api.get(f"cluster/{fsid}/osd_usage", params={"page_size": 1}).status_code == 200
-                        and fsid)
-            fsid = wait_until(ready, timeout_s=180, every_s=0.2, what=f"{total} OSDs with their usage")
+            fsid = wait_for_osds_with_usage(api, total, timeout_s=180)
     except BaseException:
         daemon.stop()
         raise

@@ -9,8 +9,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.chromium import DESKTOP, Browser, skip_or_fail_without_browser, start_driver
 from tests.browser.page import log_in, open_cluster_tab, wait
-from tests.helpers import wait_until
-from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
+from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client, wait_for_osds_with_usage
 
 SERVERS, OSDS_PER_SERVER = 100, 100
 OSDS = SERVERS * OSDS_PER_SERVER
@@ -27,16 +26,7 @@ def start_big_daemon(data_dir) -> tuple[DaemonProcess, str]:
         with logged_in_client(daemon.http_url) as api:
             api.timeout = 30.0
 
-            def ready():
-                clusters = api.get("cluster").json()
-                if not clusters:
-                    return False
-                fsid = clusters[0]["id"]
-                first = api.get(f"cluster/{fsid}/osd", params={"page_size": 1})
-                return (first.status_code == 200 and first.json()["count"] == OSDS
-                        and api.get(f"cluster/{fsid}/osd_usage", params={"page_size": 1}).status_code == 200
-                        and fsid)
-            fsid = wait_until(ready, timeout_s=60, every_s=0.2, what="10,000 OSDs with their usage")
+            fsid = wait_for_osds_with_usage(api, OSDS, timeout_s=60)
     except BaseException:
         daemon.stop()
         raise

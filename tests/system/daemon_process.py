@@ -69,3 +69,18 @@ def assert_one_line_error(done: subprocess.CompletedProcess, *expected: str) -> 
     assert "READY" not in done.stdout
     assert done.stderr.strip().splitlines()[-1].startswith("calamari: "), done.stderr
     assert any(e in done.stderr.strip().splitlines()[-1] for e in expected), done.stderr
+
+
+def wait_for_osds_with_usage(api: httpx.Client, osds: int, timeout_s: float) -> str:
+    """The fsid of the daemon's first cluster once it lists `osds` OSDs and their usage (`osd df`
+    has come in: osd_usage answers 200, not 503). For a daemon simulating one big cluster."""
+    def ready():
+        clusters = api.get("cluster").json()
+        if not clusters:
+            return False
+        fsid = clusters[0]["id"]
+        first = api.get(f"cluster/{fsid}/osd", params={"page_size": 1})
+        return (first.status_code == 200 and first.json()["count"] == osds
+                and api.get(f"cluster/{fsid}/osd_usage", params={"page_size": 1}).status_code == 200
+                and fsid)
+    return wait_until(ready, timeout_s=timeout_s, every_s=0.2, what=f"{osds} OSDs with their usage")
