@@ -1,7 +1,7 @@
 """The OSDs tab of a 10,000-OSD simulated cluster (100 servers x 100 OSDs) in a real browser: the
 grid reports every OSD but keeps only the cells in view in the DOM (virtualised), and scrolling
 to the end shows the last OSD. Its own daemon (the shared one is small); not timed here:
-bench/ui_first_paint.py measures the first paint."""
+bench/ui/first_paint.py measures the first paint."""
 from __future__ import annotations
 
 import pytest

@@ -7,7 +7,7 @@
 // first paint. Live: a `cluster` message whose maps include the OSD map refetches the list once
 // per burst; `usage` messages refetch osd_usage (its figures move every few heartbeats).
 // `performance.mark("tab-drawn", {detail: {tab: "osds"}})` marks the first grid drawn, and
-// "tab-painted" the start of the frame that shows it (bench/ui_first_paint.py reads both).
+// "tab-painted" the start of the frame that shows it (bench/ui/first_paint.py reads both).
 import {get} from "../api.js";
 import {element} from "../format.js";
 import {fleetRow} from "../fleet.js";

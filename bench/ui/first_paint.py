@@ -1,6 +1,6 @@
 """The web page's first paint of a 10,000-OSD cluster: how soon does the cluster page draw?
 
-    python bench/ui_first_paint.py [--servers 100] [--osds-per-server 100] [--loads 10]
+    python bench/ui/first_paint.py [--servers 100] [--osds-per-server 100] [--loads 10]
                                    [--browser-cache] [--bfcache] [--waterfall]
 
 Issue 17's goal: the cluster page of a 10,000-OSD cluster drawn within 1 s. The daemon
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from tests.browser.chromium import CHROMEDRIVER, CHROMIUM, DESKTOP  # noqa: E402
 from tests.browser.page import log_in, wait  # noqa: E402
