@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("actors", "agent", "bus", "calamari", "config", "deploy", "metrics", "sim", "store", "web", "bench")
+PACKAGES = ("actors", "agent", "bus", "calamari", "config", "deploy", "ha", "metrics", "sim", "store", "web", "bench")
 TOP_ONLY = ("web", "run", "bench", "config", "calamari")   # what nothing else may import
 
 
