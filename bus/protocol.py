@@ -57,6 +57,11 @@ class ProtocolError(ValueError):
     """A frame that cannot be a valid message: dropped, logged and counted by the receiver."""
 
 
+class UnknownKind(ProtocolError):
+    """A well-formed envelope of a kind this peer does not know: most likely from a newer peer
+    (an older agent meeting a newer manager's message), so receivers may count it apart."""
+
+
 # CPython's default collector thresholds (700, 10, 10) make decoding a big map (a 10,000-OSD
 # OSD map is millions of small dicts and strings) run collections over the whole heap again and
 # again: measured 1.3-1.5 s to unpack 28 MB, about 0.23 s with these. A larger middle threshold
@@ -119,12 +124,17 @@ class Job:
     incarnation: the run of the agent the manager addressed (from its heartbeats), None when not
     known yet. An agent whose own incarnation differs refuses the job: it was meant for a
     previous run, and the manager has already failed it or is about to.
+    term: the lease term of the manager that sent it (a fencing token, README "High
+    availability"); 0 from a manager without HA. An agent refuses a job whose term is below
+    the highest it has seen, so a deposed manager's late jobs never run. Left off the wire at 0,
+    so agents that predate terms still take a non-HA manager's jobs.
     """
     job_id: str
     function: str
     args: dict
     deadline: float
     incarnation: str | None = None
+    term: int = 0
 
 
 @dataclass(frozen=True)
@@ -136,11 +146,21 @@ class JobResult:
     error: dict | None = None
 
 
+@dataclass(frozen=True)
+class HeartbeatAck:
+    """Server -> agent, for each server heartbeat the active manager of an HA group accepts:
+    "I am active, in lease term `term`". An agent with several endpoints moves to the next one
+    when its manager stops acknowledging (agent/failover.py). A manager without HA sends none,
+    so agents that predate acks never meet one from it."""
+    term: int
+
+
 KINDS: dict[str, type] = {
     "server_heartbeat": ServerHeartbeat,
     "cluster_heartbeat": ClusterHeartbeat,
     "job": Job,
     "job_result": JobResult,
+    "heartbeat_ack": HeartbeatAck,
 }
 _KIND_OF = {cls: kind for kind, cls in KINDS.items()}
 
@@ -166,12 +186,18 @@ def encode(body: Any, sender: str, sent_at: float | None = None) -> list[bytes]:
 
 
 def _wire_fields(body: Any) -> dict:
-    """The body as a map, less the fields left at a None default: a receiver that predates such
-    a field (e.g. an older agent and Job.incarnation) still accepts the message, and decoding
-    restores the default. Shallow on purpose: the message classes hold plain values, and
-    dataclasses.asdict would deep-copy a job's whole result (4-5 s for a 10,000-OSD map)."""
+    """The body as a map, less the fields left at a None or 0 default: a receiver that predates
+    such a field (e.g. an older agent and Job.incarnation or Job.term) still accepts the message,
+    and decoding restores the default. Shallow on purpose: the message classes hold plain values,
+    and dataclasses.asdict would deep-copy a job's whole result (4-5 s for a 10,000-OSD map)."""
     return {f.name: value for f in dataclasses.fields(body)
-            if not ((value := getattr(body, f.name)) is None and f.default is None)}
+            if not _at_omittable_default(value := getattr(body, f.name), f.default)}
+
+
+def _at_omittable_default(value: Any, default: Any) -> bool:
+    # `type(value) is int`: False == 0 in Python, and a bool is never left off for an int default.
+    return (value is None and default is None) or (type(value) is int and default == 0
+                                                   and type(default) is int and value == 0)
 
 
 def decode(frames: list[bytes]) -> Envelope:
@@ -191,7 +217,7 @@ def decode(frames: list[bytes]) -> Envelope:
         raise ProtocolError("payload is not an envelope")
     cls = KINDS.get(payload["kind"]) if isinstance(payload["kind"], str) else None
     if cls is None:
-        raise ProtocolError(f"unknown kind {str(payload['kind'])[:40]!r}")
+        raise UnknownKind(f"unknown kind {str(payload['kind'])[:40]!r}")
     if not isinstance(payload["sender"], str) or not isinstance(payload["sent_at"], (int, float)):
         raise ProtocolError("bad sender or sent_at")
     return Envelope(payload["kind"], payload["sender"], float(payload["sent_at"]), _body(cls, payload["body"]))
@@ -205,7 +231,7 @@ def _body(cls: type, raw: Any) -> Any:
     if not (required <= keys and keys <= names):
         raise ProtocolError(f"{cls.__name__} fields {sorted(raw)} do not match {sorted(names)}")
     for name, value in raw.items():
-        if not isinstance(value, types[name]):
+        if not isinstance(value, types[name]) or (types[name] is int and isinstance(value, bool)):
             raise ProtocolError(f"{cls.__name__}.{name} has the wrong type")
     return cls(**raw)
 
@@ -224,6 +250,7 @@ def _spec(cls: type) -> tuple[frozenset, frozenset, dict]:
 _WIRE_TYPES = {
     "str": str,
     "bool": bool,
+    "int": int,   # never a bool (checked in _body)
     "float": (int, float),
     "float | None": (int, float, type(None)),
     "str | None": (str, type(None)),

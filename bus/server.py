@@ -20,6 +20,13 @@ Every inbound message is checked before anyone sees it: a sender over its rate (
 a big message from a key that is not accepted, undecodable frames and messages the gate refuses
 are dropped, counted in `stats` and logged at a throttled rate, so a hostile or broken peer
 cannot flood the log, the actors' mailboxes or kill the thread.
+
+High availability (bus/fencing.py): given a `fence`, every job goes out stamped with the lease
+term it returns, and none goes out when it returns None (a deposed manager); each server
+heartbeat of an accepted agent is answered with a HeartbeatAck in that term, which agents with
+several endpoints use to tell the active manager from a silent one. Without a fence (no HA) jobs
+carry term 0 (left off the wire) and nothing is acknowledged: exactly the protocol of before, so
+agents that predate HA never meet a message they do not know.
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ import zmq.asyncio
 
 from bus import protocol
 from bus.curve import KeyPair, require_curve
+from bus.fencing import Fencing
 from bus.flood import FloodGuard
 from bus.gate import REFUSALS, Gate
 from bus.log_throttle import LogThrottle
@@ -55,7 +63,7 @@ UNACCEPTED_MAX_BYTES = 256 * 1024
 STATS_KEYS = ("received", "delivered", "dropped_malformed", "dropped_flood",
               *(f"dropped_{reason}" for reason in REFUSALS),
               "handshakes_admitted", "handshakes_refused", "zap_errors",
-              "sent", "send_failed", "callback_errors")
+              "sent", "send_failed", "callback_errors", "jobs_fenced", "acks_sent", "acks_failed")
 
 
 class BusServer:
@@ -70,11 +78,12 @@ class BusServer:
         gate: which keys may connect, and speak for which minion (bus/gate.py).
         max_frame_bytes: libzmq drops (and disconnects) a peer sending a bigger frame before it is
             buffered; defaults to a little over `protocol.MAX_MESSAGE_BYTES`.
+        fence: the HA lease's `fence() -> term | None` (bus/fencing.py); None: no HA.
     """
 
     def __init__(self, endpoint: str, on_message: Callable[[str, Envelope], None], *,
                  keys: KeyPair, gate: Gate, max_frame_bytes: int | None = None,
-                 flood: FloodGuard | None = None):
+                 flood: FloodGuard | None = None, fence: Callable[[], int | None] | None = None):
         require_curve()
         self._requested = endpoint
         self._on_message = on_message
@@ -94,6 +103,7 @@ class BusServer:
         self._stopping: asyncio.Event | None = None
         self._sock: zmq.asyncio.Socket | None = None
         self._stop_requested = False
+        self._fencing = None if fence is None else Fencing(fence, MANAGER_ID, self._count, self._throttle)
 
     # ---- public, any thread -------------------------------------------------------------------
 
@@ -133,13 +143,20 @@ class BusServer:
 
         An agent that is not connected (or not keeping up) is counted in `send_failed` and logged
         at a throttled rate. Only a body that cannot be encoded raises (a programming error).
+        With a fence, a Job is stamped with the term, or not sent at all (`jobs_fenced`).
         """
+        term = None
+        if self._fencing is not None:
+            body = self._fencing.stamp(agent_id, body)
+            if body is None:
+                return
+            term = body.term if isinstance(body, protocol.Job) else None
         frames = protocol.encode(body, sender=MANAGER_ID)
         loop = self._loop
         try:
             if loop is None:
                 raise RuntimeError("not started")
-            loop.call_soon_threadsafe(self._send_now, agent_id, frames)
+            loop.call_soon_threadsafe(self._send_now, agent_id, frames, term)
         except RuntimeError as exc:  # not started yet, or loop already closed by stop()
             self._send_failed(agent_id, body, f"bus is not running ({exc})")
 
@@ -237,7 +254,9 @@ class BusServer:
                                envelope.kind, envelope.sender, refusal)
             return
         agent_id = envelope.sender
-        self._routes[agent_id] = frames[0].bytes
+        route = self._routes[agent_id] = frames[0].bytes
+        if self._fencing is not None and envelope.kind == "server_heartbeat":
+            self._ack(route)
         try:
             self._on_message(agent_id, envelope)
         except Exception:  # noqa: BLE001 - a consumer bug must not kill the bus
@@ -247,18 +266,21 @@ class BusServer:
             return
         self._count("delivered")
 
-    def _send_now(self, agent_id: str, frames: list[bytes]) -> None:
+    def _send_now(self, agent_id: str, frames: list[bytes], term: int | None = None) -> None:
         sock = self._sock
         if sock is None or sock.closed:
             self._send_failed(agent_id, None, "bus is stopping")
+            return
+        # The lease may have ended since the job was stamped (queued behind a busy bus thread):
+        # checked again as late as possible, so a deposed manager's job never leaves.
+        if term is not None and not self._fencing.holds(term):
+            self._fencing.fenced(agent_id, None)
             return
         route = self._routes.get(agent_id)
         if route is None:
             self._send_failed(agent_id, None, "agent has not spoken since it connected")
             return
-        future = sock.send_multipart([route, *frames], flags=zmq.NOBLOCK)
-        # A NOBLOCK send resolves at once: the future is done, with the error if any.
-        exc = future.exception() if future.done() else None
+        exc = _send_nowait(sock, [route, *frames])
         if exc is None:
             self._count("sent")
         elif isinstance(exc, zmq.ZMQError) and exc.errno == zmq.EHOSTUNREACH:
@@ -270,6 +292,16 @@ class BusServer:
         else:
             self._send_failed(agent_id, None, f"send error: {exc}")
 
+    def _ack(self, route: bytes) -> None:
+        """On the bus thread: "active, in term N" to the agent whose heartbeat just came in.
+        Nothing when the fence says this manager may not act: its agents go elsewhere."""
+        frames = self._fencing.ack_frames()
+        sock = self._sock
+        if frames is None or sock is None or sock.closed:
+            return
+        exc = _send_nowait(sock, [route, *frames])
+        self._count("acks_sent" if exc is None else "acks_failed")
+
     def _send_failed(self, agent_id: str, body: Any, why: str) -> None:
         self._count("send_failed")
         kind = f" {type(body).__name__}" if body is not None else ""
@@ -279,6 +311,13 @@ class BusServer:
     def _count(self, key: str) -> None:
         with self._stats_lock:
             self._stats[key] += 1
+
+
+def _send_nowait(sock: zmq.asyncio.Socket, frames: list[bytes]) -> BaseException | None:
+    """Send without blocking; the error, if any (a NOBLOCK send resolves at once: the future is
+    done, with the error if any)."""
+    future = sock.send_multipart(frames, flags=zmq.NOBLOCK)
+    return future.exception() if future.done() else None
 
 
 def _signer(frame: zmq.Frame) -> str | None:
