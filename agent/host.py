@@ -11,11 +11,13 @@ import random
 import resource
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Sequence
 
 import zmq
 import zmq.asyncio
 
 from agent.backend import CephBackend
+from agent.failover import parse_endpoints
 from agent.minion import BEAT_WORKERS, DEFAULT_WORKERS, FIRST_BEAT_SPREAD, START_TIMEOUT_S, Minion
 from bus.curve import KeyPair
 from bus.loop_thread import run_event_loop, stop_event_loop_thread
@@ -41,7 +43,9 @@ class AgentHost:
     """Many minions on one thread, one event loop and one zmq context.
 
     Args:
-        endpoint: the manager's bus endpoint, shared by every minion added.
+        endpoint: the manager's bus endpoint, shared by every minion added; or the endpoints of
+            an HA group's managers, comma-separated or a list (each minion picks its own way
+            through them: agent/failover.py).
         server_key: the manager's CurveZMQ public key (z85), also shared.
         spread_first_beats: start each minion's heartbeats at a seeded random offset within the
             first FIRST_BEAT_SPREAD of its period, so a fleet does not beat in lockstep.
@@ -49,9 +53,10 @@ class AgentHost:
         max_workers: size of the pool that runs backend calls for all minions.
     """
 
-    def __init__(self, endpoint: str, *, server_key: str, spread_first_beats: bool = True,
+    def __init__(self, endpoint: str | Sequence[str], *, server_key: str, spread_first_beats: bool = True,
                  seed: int = 0, max_workers: int = DEFAULT_WORKERS):
-        self.endpoint = endpoint
+        self.endpoints = parse_endpoints(endpoint)
+        self.endpoint = ",".join(self.endpoints)   # for log lines and thread names
         self.server_key = server_key
         self._spread = spread_first_beats
         self._rng = random.Random(seed)
@@ -77,7 +82,7 @@ class AgentHost:
             agent_id: str | None = None, keys: KeyPair | None = None) -> Minion:
         """Create a minion for `backend`; before start(), or after (it connects at once).
         keys: its key pair (default: a new one, in memory)."""
-        minion = Minion(backend, self.endpoint, heartbeat_s, agent_id, server_key=self.server_key,
+        minion = Minion(backend, self.endpoints, heartbeat_s, agent_id, server_key=self.server_key,
                         keys=keys)
         self._adopt(minion)
         return minion
@@ -213,7 +218,7 @@ class AgentHost:
 def start_alone(minion: Minion) -> AgentHost:
     """Run one minion on a host of its own (its first heartbeat at once); `minion.stop()` stops
     both. The agent of a real server runs this way."""
-    host = AgentHost(minion.endpoint, server_key=minion.server_key, spread_first_beats=False,
+    host = AgentHost(minion.endpoints, server_key=minion.server_key, spread_first_beats=False,
                      max_workers=2)
     host._alone = True
     host._adopt(minion)

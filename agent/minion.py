@@ -32,6 +32,12 @@ simulated network partition).
 A backend that can tell cheaply whether its cluster moved has `watch_s` and
 `changed_cluster_heartbeats()`: the minion asks every `watch_s` between beats and sends what it
 returns at once, so a change reaches the manager in about `watch_s`, not a whole period.
+
+High availability (agent/failover.py): given several manager endpoints, the minion talks to one
+at a time and moves to the next when the one in use stops acknowledging its heartbeats; it keeps
+the highest lease term seen in acks and jobs, and refuses (answers `StaleTerm`, never runs) a job
+of an older term. A backend with `record_job_run(job_id, function, term)` is told of each job
+right before it runs (the simulator records them, so tests can check what a deposed manager ran).
 """
 from __future__ import annotations
 
@@ -41,16 +47,17 @@ import logging
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Protocol, Sequence
 
 import zmq
 import zmq.asyncio
 
 from agent.backend import CephBackend
+from agent.failover import Failover, Terms, parse_endpoints
 from agent.refusal import retry_period, retry_when_refused, stop_watching, watch_handshakes
 from bus import log_context, protocol
 from bus.curve import KeyPair, new_keypair
-from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
+from bus.protocol import ClusterHeartbeat, HeartbeatAck, Job, JobResult, ServerHeartbeat
 from bus.log_throttle import LogThrottle
 from bus.loop_thread import receive_forever
 
@@ -78,7 +85,8 @@ START_TIMEOUT_S = 5.0
 STATS_KEYS = ("heartbeats_sent", "cluster_heartbeats_sent", "heartbeat_errors", "beats_suppressed",
               "jobs_received", "jobs_expired", "jobs_refused", "jobs_succeeded", "jobs_failed",
               "results_sent", "results_suppressed", "send_dropped", "send_errors", "dropped_malformed",
-              "dropped_unexpected", "handshakes_refused", "handshakes_failed", "send_partitioned")
+              "dropped_unexpected", "handshakes_refused", "handshakes_failed", "send_partitioned",
+              "acks_received", "acks_stale", "endpoint_moves", "jobs_refused_stale_term")
 
 
 class Minion:
@@ -86,19 +94,22 @@ class Minion:
 
     Args:
         backend: the Ceph server this agent speaks for (see agent.backend.CephBackend).
-        endpoint: the manager's bus endpoint, e.g. "tcp://127.0.0.1:4506".
+        endpoint: the manager's bus endpoint, e.g. "tcp://127.0.0.1:4506", or those of an HA
+            group's managers: "tcp://m1:8003,tcp://m2:8003" or a list (agent/failover.py).
         heartbeat_s: period of the heartbeats; the first goes out at once on a lone `start()`.
         agent_id: the `sender` of every message (the minion id); defaults to `backend.fqdn`.
         server_key: the manager's CurveZMQ public key (z85).
         keys: this agent's key pair; a new one (in memory only) when not given.
     """
 
-    def __init__(self, backend: CephBackend, endpoint: str, heartbeat_s: float = 10.0,
+    def __init__(self, backend: CephBackend, endpoint: str | Sequence[str], heartbeat_s: float = 10.0,
                  agent_id: str | None = None, *, server_key: str, keys: KeyPair | None = None):
         if heartbeat_s <= 0:
             raise ValueError(f"heartbeat_s must be positive, got {heartbeat_s}")
         self.backend = backend
-        self.endpoint = endpoint
+        self.endpoints = parse_endpoints(endpoint)
+        self._failover = Failover(self.endpoints, heartbeat_s)   # host loop only
+        self._terms = Terms()
         self.heartbeat_s = heartbeat_s
         self.agent_id = agent_id if agent_id is not None else backend.fqdn
         self.server_key = server_key
@@ -109,8 +120,10 @@ class Minion:
         self._stats = dict.fromkeys(STATS_KEYS, 0)  # written on the host loop only
         self.owner: MinionOwner | None = None   # set and cleared by the host that runs it
         # Loop-thread state, set by _open():
+        self._ctx: zmq.asyncio.Context | None = None
         self._sock: zmq.asyncio.Socket | None = None
         self._monitor: zmq.asyncio.Socket | None = None
+        self._conn_tasks: set[asyncio.Task] = set()   # the tasks of the connection in use
         self._executor: ThreadPoolExecutor | None = None
         self._beat_executor: ThreadPoolExecutor | None = None
         self._cancelled: set[str] = set()   # job ids the manager gave up on
@@ -125,6 +138,16 @@ class Minion:
         """A snapshot of the counters (see STATS_KEYS)."""
         return dict(self._stats)
 
+    @property
+    def endpoint(self) -> str:
+        """The manager endpoint in use (one of `endpoints`)."""
+        return self._failover.endpoint
+
+    @property
+    def max_term(self) -> int:
+        """The highest lease term seen in acks and jobs (0: no HA manager met yet)."""
+        return self._terms.max_term
+
     def stop(self, timeout_s: float = 3.0) -> None:
         """Leave the host: its socket and tasks close (a host of its own stops with it)."""
         if self.owner is not None:
@@ -137,7 +160,18 @@ class Minion:
         """On the host loop: connect, and beat first `first_beat_in` seconds after the loop is
         next free (not after now: opening a fleet's sockets keeps the loop busy, and offsets
         counted from before that would all expire together, beating in lockstep)."""
-        sock = ctx.socket(zmq.DEALER)
+        self._ctx = ctx
+        # Jobs and heartbeats use separate pools: slow or stuck jobs never silence the agent.
+        self._executor, self._beat_executor = executor, beat_executor
+        self._connect()
+        self._spawn(self._beat_loop(first_beat_in))
+        if self._watch_s() is not None:
+            self._spawn(self._watch_loop(first_beat_in))
+
+    def _connect(self) -> None:
+        """On the host loop: a socket to the endpoint in use, and the tasks that serve it."""
+        endpoint = self.endpoint
+        sock = self._ctx.socket(zmq.DEALER)
         monitor = None
         try:
             sock.curve_serverkey = self.server_key.encode("ascii")
@@ -150,21 +184,37 @@ class Minion:
             sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_PING_IVL_MS)
             sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_PING_TIMEOUT_MS)
             monitor = watch_handshakes(sock)   # before connecting: no refusal goes unseen
-            sock.connect(self.endpoint)
+            sock.connect(endpoint)
         except BaseException:
             if monitor is not None:
                 stop_watching(sock, monitor)
             sock.close(linger=0)
             raise
-        # Jobs and heartbeats use separate pools: slow or stuck jobs never silence the agent.
         self._sock, self._monitor = sock, monitor
-        self._executor, self._beat_executor = executor, beat_executor
-        self._spawn(retry_when_refused(sock, monitor, self.endpoint, retry_period(self.heartbeat_s),
-                                       self._stats, _throttle, f"agent {self.agent_id}"))
-        self._spawn(self._beat_loop(first_beat_in))
-        if self._watch_s() is not None:
-            self._spawn(self._watch_loop(first_beat_in))
-        self._spawn(self._receive())
+        self._failover.connected(asyncio.get_running_loop().time())
+        self._conn_tasks = {
+            self._spawn(retry_when_refused(sock, monitor, endpoint, retry_period(self.heartbeat_s),
+                                           self._stats, _throttle, f"agent {self.agent_id}")),
+            self._spawn(self._receive(sock))}
+
+    async def _move(self) -> None:
+        """On the host loop: close the connection in use and connect to the next endpoint. What
+        was queued for the silent manager is dropped (LINGER 0): heartbeats are resent anyway,
+        and a job result only matters to the manager that is active."""
+        now = asyncio.get_running_loop().time()
+        log.info("agent %s: no answer from %s for %.0f s, trying %s", self.agent_id, self.endpoint,
+                 self._failover.silent_for(now), self._failover.next_endpoint)
+        tasks, self._conn_tasks = list(self._conn_tasks), set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        sock, monitor, self._sock, self._monitor = self._sock, self._monitor, None, None
+        if sock is not None:
+            stop_watching(sock, monitor)
+            sock.close(linger=0)
+        self._failover.move(now)
+        self._stats["endpoint_moves"] += 1
+        self._connect()
 
     async def close_on_loop(self) -> None:
         tasks = list(self._tasks)
@@ -176,13 +226,14 @@ class Minion:
             self._sock.close(linger=0)
         self._sock = self._monitor = None
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro) -> asyncio.Task:
         # Its log records name this agent (many minions share a host loop in the simulator).
         context = contextvars.copy_context()
         context.run(log_context.bind, fqdn=self.agent_id)
         task = asyncio.get_running_loop().create_task(coro, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
 
     def _task_done(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
@@ -206,6 +257,8 @@ class Minion:
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
+                if self._failover.should_move(loop.time()):
+                    await self._move()
                 await self._beat_once()
             except asyncio.CancelledError:
                 raise
@@ -260,6 +313,7 @@ class Minion:
         if self._dark():  # went dark while the beat was being built
             self._stats["beats_suppressed"] += 1
             return
+        self._failover.beat_sent()   # sent as far as we can tell: an answer is now due
         for counter, frames in messages:
             self._send(frames, counter)
 
@@ -272,16 +326,24 @@ class Minion:
                         protocol.encode(ClusterHeartbeat(**fields), sender=self.agent_id)))
         return out
 
-    async def _receive(self) -> None:
-        await receive_forever(self._sock, self._on_frames, _throttle, f"agent {self.agent_id}")
+    async def _receive(self, sock: zmq.asyncio.Socket) -> None:
+        await receive_forever(sock, self._on_frames, _throttle, f"agent {self.agent_id}")
 
     def _on_frames(self, frames: list[bytes]) -> None:
         try:
             envelope = protocol.decode(frames)
+        except protocol.UnknownKind as exc:   # a newer manager's message: not for this version
+            self._stats["dropped_unexpected"] += 1
+            _throttle.log(logging.WARNING, "unexpected", "agent %s: dropped a message: %s",
+                          self.agent_id, exc)
+            return
         except Exception as exc:  # noqa: BLE001 - whatever a bad frame provokes
             self._stats["dropped_malformed"] += 1
             _throttle.log(logging.WARNING, "malformed",
                           "agent %s: dropped malformed message: %s", self.agent_id, exc)
+            return
+        if isinstance(envelope.body, HeartbeatAck):
+            self._on_ack(envelope.body)
             return
         if not isinstance(envelope.body, Job):
             self._stats["dropped_unexpected"] += 1
@@ -291,7 +353,20 @@ class Minion:
         self._stats["jobs_received"] += 1
         self._spawn(self._handle_job(envelope.body))
 
+    def _on_ack(self, ack: HeartbeatAck) -> None:
+        self._stats["acks_received"] += 1
+        if self._terms.ack(ack.term):
+            self._failover.answered(asyncio.get_running_loop().time())
+        else:   # a manager that has been replaced: no reason to stay with it
+            self._stats["acks_stale"] += 1
+            _throttle.log(logging.INFO, "stale_ack", "agent %s: %s acknowledges in term %d, older "
+                          "than term %d seen before", self.agent_id, self.endpoint, ack.term,
+                          self._terms.max_term)
+
     async def _handle_job(self, job: Job) -> None:
+        if not self._terms.admits(job.term):
+            self._refuse_stale(job)
+            return
         if self._refused(job):
             return
         if job.function == CANCEL_JOB:
@@ -304,8 +379,8 @@ class Minion:
             await asyncio.sleep(latency)
             if self._expired(job):
                 return
-        succeeded, frames = await self._off_loop(self._executor, self._run_job, job)
-        self._stats["jobs_succeeded" if succeeded else "jobs_failed"] += 1
+        outcome, frames = await self._off_loop(self._executor, self._run_job, job)
+        self._stats[outcome] += 1
         self._send_result(job, frames)
 
     def _send_result(self, job: Job, frames: list[bytes]) -> None:
@@ -336,6 +411,16 @@ class Minion:
                                                sender=self.agent_id))
         return True
 
+    def _refuse_stale(self, job: Job) -> None:
+        """A job of a term older than one seen comes from a manager that has been replaced (it
+        may not know yet): never run, answered in case that manager is still listening."""
+        max_term = self._terms.max_term
+        self._stats["jobs_refused_stale_term"] += 1
+        log.info("agent %s: job %s (%s) refused: its term %d is older than term %d seen before",
+                 self.agent_id, job.job_id, job.function, job.term, max_term)
+        self._send_result(job, protocol.encode(JobResult(job.job_id, False, error=_stale_error(
+            job, max_term)), sender=self.agent_id))
+
     def _cancel(self, job: Job) -> None:
         """On the loop, never behind busy job threads: a queued job will not start, a running one
         is stopped if the backend knows how (`cancel_job(job_id)`)."""
@@ -360,23 +445,33 @@ class Minion:
                  self.agent_id, job.job_id, job.function, late_s)
         return True
 
-    def _run_job(self, job: Job) -> tuple[bool, list[bytes]]:
-        """On a pool thread: run the job and encode its JobResult (success or structured error)."""
+    def _run_job(self, job: Job) -> tuple[str, list[bytes]]:
+        """On a pool thread: run the job and encode its JobResult (success or structured error);
+        -> (the counter of its outcome, counted on the loop; the frames)."""
         if job.job_id in self._cancelled:
             self._cancelled.discard(job.job_id)
-            return False, protocol.encode(JobResult(job.job_id, False, error={
+            return "jobs_failed", protocol.encode(JobResult(job.job_id, False, error={
                 "type": "Cancelled", "message": "cancelled before it started"}), sender=self.agent_id)
+        if not self._terms.still_current(job.term):   # a newer term came while it waited its turn
+            max_term = self._terms.max_term
+            log.info("agent %s: job %s (%s) refused before it ran: its term %d is older than term "
+                     "%d seen meanwhile", self.agent_id, job.job_id, job.function, job.term, max_term)
+            return "jobs_refused_stale_term", protocol.encode(
+                JobResult(job.job_id, False, error=_stale_error(job, max_term)), sender=self.agent_id)
         self._running.add(job.job_id)
         try:
+            record = getattr(self.backend, "record_job_run", None)
+            if callable(record):
+                record(job.job_id, job.function, job.term)
             result = self.backend.run_job(job.function, job.args)
-            return True, protocol.encode(JobResult(job.job_id, True, result=result),
-                                         sender=self.agent_id)
+            return "jobs_succeeded", protocol.encode(JobResult(job.job_id, True, result=result),
+                                                     sender=self.agent_id)
         except Exception as exc:  # noqa: BLE001 - every failure is reported to the manager
             log.info("agent %s: job %s (%s) failed: %s: %s", self.agent_id, job.job_id,
                      job.function, type(exc).__name__, exc)
             error = {"type": type(exc).__name__, "message": str(exc)}
-            return False, protocol.encode(JobResult(job.job_id, False, error=error),
-                                          sender=self.agent_id)
+            return "jobs_failed", protocol.encode(JobResult(job.job_id, False, error=error),
+                                                  sender=self.agent_id)
         finally:
             self._running.discard(job.job_id)
             self._cancelled.discard(job.job_id)
@@ -408,3 +503,9 @@ class Minion:
             self._stats["send_errors"] += 1
             _throttle.log(logging.ERROR, "send", "agent %s: send failed: %s",
                                self.agent_id, exc)
+
+
+def _stale_error(job: Job, max_term: int) -> dict:
+    return {"type": "StaleTerm",
+            "message": f"Job {job.job_id} carries the lease term {job.term} of a manager that has been "
+                       f"replaced (this agent has seen term {max_term}); not run"}

@@ -70,6 +70,12 @@ def file_value(action: argparse.Action, raw):
             return raw
         raise ValueError(f"must be true or false, not {toml_kind(raw)}")
     kind = getattr(action.type, "kind", action.type if action.type in (int, float) else str)
+    if kind is list:   # a string, or an array of strings (`connect = ["tcp://m1:8003", ...]`)
+        if isinstance(raw, list) and raw and all(isinstance(item, str) for item in raw):
+            raw = ",".join(raw)
+        elif not isinstance(raw, str):
+            raise ValueError(f"must be a string or an array of strings, not {toml_kind(raw)}")
+        return action.type(raw)
     fits = (isinstance(raw, str) if kind is str else
             isinstance(raw, int) and not isinstance(raw, bool) if kind is int else
             isinstance(raw, (int, float)) and not isinstance(raw, bool))

@@ -6,13 +6,15 @@ import argparse
 
 from agent.keys import DEFAULT_KEY_DIR, add_server_key_args
 from config.help_format import HelpFormatter
-from config.types import INTEGER, LOG_LEVELS, NON_NEGATIVE, POSITIVE_INT, POSITIVE_S, log_format, log_level
+from config.types import (INTEGER, LOG_LEVELS, NON_NEGATIVE, POSITIVE_INT, POSITIVE_S, endpoints, log_format,
+                          log_level)
 
 
 def add_sim_parser(sub) -> None:
     sim = sub.add_parser("sim", help="run a simulated fleet against a daemon started with --no-sim",
                          formatter_class=HelpFormatter)
-    sim.add_argument("--connect", required=True, help="the daemon's bus endpoint")
+    sim.add_argument("--connect", required=True, type=endpoints,
+                     help="the daemon's bus endpoint; several, comma-separated, for an HA group")
     add_server_key_args(sim)
     sim.add_argument("--key-dir", default=None,
                      help="keep the simulated servers' key pairs here (default: new ones in memory)")
@@ -35,7 +37,10 @@ def add_sim_parser(sub) -> None:
 def add_agent_parser(sub, prog: str | None = None) -> argparse.ArgumentParser:
     agent = sub.add_parser("agent", help="run the agent of a real Ceph server", formatter_class=HelpFormatter,
                            **({"prog": prog} if prog else {}))
-    agent.add_argument("--connect", required=True, help="the daemon's bus endpoint, tcp://HOST:PORT")
+    agent.add_argument("--connect", required=True, type=endpoints,
+                       help="the daemon's bus endpoint, tcp://HOST:PORT; for an HA group every "
+                            "manager's, comma-separated (tcp://m1:8003,tcp://m2:8003): the agent "
+                            "stays with the one that answers as active")
     add_server_key_args(agent)
     agent.add_argument("--key-dir", default=DEFAULT_KEY_DIR,
                        help="where this agent's key pair lives (agent.key, agent.key_secret; made if absent)")

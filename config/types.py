@@ -56,3 +56,20 @@ def log_format(text: str) -> str:
     if text.lower() not in LOG_FORMATS:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_FORMATS)}")
     return text.lower()
+
+
+def endpoints(text: str) -> str:
+    """An argparse type: a bus endpoint, or several comma-separated (the managers of an HA group,
+    in the order an agent tries them: agent/failover.py), each TRANSPORT://ADDRESS. -> the same
+    list with the blanks around the commas taken out."""
+    items = [item.strip() for item in text.split(",")]
+    for item in items:
+        transport, _, address = item.partition("://")
+        if not (transport.isalnum() and address) or any(c.isspace() for c in address):
+            raise argparse.ArgumentTypeError(f"{item!r} is not an endpoint like tcp://HOST:PORT")
+    if len(set(items)) != len(items):
+        raise argparse.ArgumentTypeError(f"an endpoint is repeated in {text!r}")
+    return ",".join(items)
+
+
+endpoints.kind = list   # a configuration file may give a string or an array of strings

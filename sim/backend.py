@@ -20,20 +20,36 @@ Failure knobs for tests, read at the moment they matter:
 minion asks `changed_cluster_heartbeats()` every watch_s and sends a cluster heartbeat at once
 when this mon host's view of the versions moved, instead of at the next beat.
 `release()` wakes every selftest_block (and cuts short every selftest_wait) on this backend.
+
+Every job that runs is recorded with the manager's lease term and the time (`runs`, told by the
+minion through `record_job_run`), and a job of an HA manager (term > 0) is logged as one line
+"... term=N at=EPOCH", so a test can check that no job of a deposed manager ran after the
+takeover, also with the fleet in a process of its own.
 """
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
-from collections import Counter
-from typing import Any
+from collections import Counter, deque
+from typing import Any, NamedTuple
 
 from agent.backend import (SELFTEST_BLOCK_MAX_S, SYNC_TYPES, JobError, UnknownFunction, checked_command,
                            selftest_seconds, trim_osd_stats)
 from sim.model import SimCluster
 
 NO_CLUSTER = "error connecting to the cluster: [errno 110] RADOS timed out"
+RUNS_KEPT = 10_000   # per backend: a long-lived fleet keeps the latest runs only
+
+log = logging.getLogger(__name__)
+
+
+class JobRun(NamedTuple):
+    at: float       # epoch s, when it started running
+    job_id: str
+    function: str
+    term: int       # the lease term of the manager that sent it (0: no HA)
 
 
 class SimBackend:
@@ -49,6 +65,7 @@ class SimBackend:
         self.mute_functions: set[str] = set()
         self.lose_functions: set[str] = set()
         self.jobs_run: Counter = Counter()   # by function: what reached this agent and ran
+        self.runs: deque[JobRun] = deque(maxlen=RUNS_KEPT)   # each run, with its term (appends are atomic)
         self.drop_rate = 0.0
         self.delay_s = 0.0
         self.watch_s: float | None = None
@@ -116,6 +133,14 @@ class SimBackend:
             return True
 
     # ----- jobs -------------------------------------------------------------------------------
+
+    def record_job_run(self, job_id: str, function: str, term: int) -> None:
+        """Told by the minion right before a job runs (on its pool thread)."""
+        run = JobRun(time.time(), job_id, function, term)
+        self.runs.append(run)
+        if term:   # HA only: a non-HA fleet's logs stay as they were
+            log.info("sim %s: running job %s (%s) term=%d at=%.3f", self.fqdn, job_id, function,
+                     term, run.at)
 
     def run_job(self, function: str, args: dict) -> Any:
         self.jobs_run[function] += 1

@@ -8,7 +8,6 @@ import time
 import pytest
 import zmq
 
-from agent.backend import JobError, UnknownFunction
 from agent.host import AgentHost, raise_open_files_limit, start_alone
 from agent.minion import SNDHWM, Minion
 from bus import protocol
@@ -17,55 +16,11 @@ from bus.curve import new_keypair
 from bus.server import BusServer
 from tests.bus_helpers import SERVER_KEYS, TestGate
 from tests.helpers import Recorder, WaitTimeout, wait_until
+from tests.unit.agent.fakes import FSID, FakeBackend
 
 pytestmark = pytest.mark.timeout(60)
 
-FSID = "6f1b8e26-0000-4000-8000-000000000001"
 FAR_FUTURE = 4e9
-
-
-class FakeBackend:
-    """Answers heartbeats from plain attributes and serves a few jobs; records its job calls."""
-
-    def __init__(self, fqdn: str = "node1.example.com", clusters: int = 1):
-        self.fqdn = fqdn
-        self.hostname = fqdn.split(".")[0]
-        self.dark = False
-        self.job_latency_s = 0.0
-        self.fail_beats = False
-        self.clusters = [{"fsid": FSID, "name": "ceph", "versions": {"osd_map": 12, "health": "abc"}}
-                         ][:clusters]
-        self._lock = threading.Lock()
-        self._jobs: list[tuple[str, dict]] = []
-
-    def server_heartbeat(self) -> dict:
-        if self.fail_beats:
-            raise OSError("admin socket went away")
-        return {"fqdn": self.fqdn, "hostname": self.hostname, "boot_time": 1.7e9,
-                "ceph_version": "17.2.7", "grains": {"os": "Linux"},
-                "services": [{"fsid": FSID, "type": "mon", "id": self.hostname, "running": True,
-                              "status": None, "version": "17.2.7"}]}
-
-    def cluster_heartbeats(self) -> list[dict]:
-        return list(self.clusters)
-
-    def run_job(self, function: str, args: dict):
-        with self._lock:
-            self._jobs.append((function, args))
-        if function == "echo":
-            return {"echo": args}
-        if function == "fail":
-            raise JobError("pool 'rbd' does not exist")
-        if function == "crash":
-            raise ZeroDivisionError("division by zero")
-        if function == "unencodable":
-            return {"ids": {1, 2}}
-        raise UnknownFunction(function)
-
-    @property
-    def jobs(self) -> list[tuple[str, dict]]:
-        with self._lock:
-            return list(self._jobs)
 
 
 pytestmark = pytest.mark.usefixtures("no_thread_leak")

@@ -288,3 +288,16 @@ def test_cluster_heartbeats_carry_the_stats_and_usage_alone_sends_no_change_beat
     cluster.advance(5)                     # the client load writes: usage moves, versions do not
     assert cluster.heartbeat_stats()["pgmap"]["data_bytes"] > written
     assert mon.changed_cluster_heartbeats() == []
+
+
+def test_every_job_run_is_recorded_with_its_term_and_ha_runs_are_logged(cluster, caplog):
+    import logging
+    b = backend(cluster, 0)
+    caplog.set_level(logging.INFO, logger="sim.backend")
+    before = time.time()
+    b.record_job_run("j0", "list_logs", 0)
+    b.record_job_run("j1", "rados_commands", 4)
+    assert [(r.job_id, r.function, r.term) for r in b.runs] == [("j0", "list_logs", 0), ("j1", "rados_commands", 4)]
+    assert all(before <= r.at <= time.time() for r in b.runs)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "sim.backend"]   # term 0: not logged
+    assert "job j1 (rados_commands) term=4 at=" in line and b.fqdn in line
