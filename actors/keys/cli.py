@@ -5,6 +5,9 @@ as the daemon, and may run while the daemon runs (SQLite lets both at the databa
 daemon re-reads the keys before refusing an agent and when a pending agent speaks, so an agent
 accepted here is in within about one of its heartbeat periods; a rejection or deletion here
 reaches a running daemon within actors/keys/keyring.py RELOAD_S.
+
+`key server` prints the data dir's bus key, or with a PostgreSQL `--db` the key every member of
+an HA group on that database shares (ha/shared_keys.py; stored first as this data dir's pair).
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from store.db import missing_database
+from store.db import missing_database, redact, sqlite_path
 
 VERBS = {"accept": "accept pending keys (their agents get in at their next attempt)",
          "reject": "reject pending keys (their agents stay out)",
@@ -27,7 +30,8 @@ def add_key_parser(sub) -> None:
     add_data_args(actions.add_parser("list", help="every agent key: id, status, fingerprint"))
     for verb, text in VERBS.items():
         add_data_args(actions.add_parser(verb, help=text)).add_argument("ids", nargs="+", metavar="ID")
-    add_data_args(actions.add_parser("server", help="print the manager's public bus key (an agent's --server-key)"))
+    add_data_args(actions.add_parser("server", help="print the manager's public bus key (an agent's --server-key); with a "
+                                                    "postgresql --db, the one its HA group shares"))
 
 
 def add_data_args(parser):
@@ -47,10 +51,13 @@ def run_key_command(args) -> int:
     if args.key_command == "server":   # made here if the daemon never ran: agents can be set up first
         try:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            print(load_or_create(data_dir, "bus")[0].public)
+            pair = load_or_create(data_dir, "bus")[0]
         except (BadKey, OSError) as exc:
             print(f"cannot use the bus key pair in {data_dir}: {exc}", file=sys.stderr)
             return 1
+        if args.db and is_postgres(args.db):   # perhaps an HA group's database: its shared key
+            return print_shared_key(args.db, pair)
+        print(pair.public)
         return 0
     db = args.db or str(data_dir / "calamari.sqlite3")
     problem = missing_database(db)
@@ -58,6 +65,29 @@ def run_key_command(args) -> int:
         print(f"calamari key: {problem}", file=sys.stderr)
         return 2
     return _with_store(db, args)
+
+
+def is_postgres(db: str) -> bool:
+    try:
+        return sqlite_path(db) is None
+    except ValueError:
+        return False
+
+
+def print_shared_key(db: str, data_dir_pair) -> int:
+    """The HA group's key (ha/shared_keys.py), which every member on this database uses; stored
+    first as this data dir's pair if the database has none, so the key of a manager that ran
+    alone stays the one its agents trust."""
+    import psycopg2
+
+    from bus.curve import BadKey
+    from ha.shared_keys import shared_bus_keys
+    try:
+        print(shared_bus_keys(db, proposed=data_dir_pair).public)
+    except (BadKey, psycopg2.Error) as exc:
+        print(f"cannot use the shared bus key pair in {redact(db)}: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _with_store(db: str, args) -> int:

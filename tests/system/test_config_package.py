@@ -18,7 +18,7 @@ import pytest
 from tests.child_process import ROOT, ChildProcess
 from web.ops.wheel import build_from_checkout
 
-PACKAGES = ("actors", "agent", "bus", "calamari", "config", "deploy", "metrics", "sim", "store", "web")
+PACKAGES = ("actors", "agent", "bus", "calamari", "config", "deploy", "ha", "metrics", "sim", "store", "web")
 COMMANDS = ("calamari-server", "calamari-agent", "calamari")
 
 
