@@ -9,6 +9,7 @@ database (tests/db_backends.py), except the restart test, which runs a server of
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -46,7 +47,8 @@ def the_active(leases) -> Lease | None:
     return acting[0] if len(acting) == 1 else None
 
 
-def test_one_member_is_active_and_a_stop_hands_over_at_once_with_a_higher_term(pg_url):
+def test_one_member_is_active_and_a_stop_hands_over_at_once_with_a_higher_term(pg_url, caplog):
+    caplog.set_level(logging.INFO, logger="ha")
     log = RoleLog()
     leases = members(pg_url, log, "a", "b", "c")
     with FenceSampler(leases) as sampler:
@@ -75,6 +77,8 @@ def test_one_member_is_active_and_a_stop_hands_over_at_once_with_a_higher_term(p
     assert sampler.overlaps == []
     log.assert_never_two_active()
     assert len(log.intervals()) == 3
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []   # no round failed
+    assert sum("became active" in r.getMessage() for r in caplog.records) == 3
 
 
 def test_a_paused_member_is_replaced_only_once_its_lease_ran_out_and_steps_down_when_resumed(pg_url):
@@ -114,6 +118,32 @@ def test_a_paused_member_is_replaced_only_once_its_lease_ran_out_and_steps_down_
     # fence() is the guarantee; on_change(None) comes from a thread woken at the deadline, which
     # precedes b's take by no more than a round trip to the database: not checked to the millisecond.
     assert sampler.overlaps == []
+
+
+def test_without_idle_session_timeout_a_standby_ends_the_paused_holders_session(pg_url, caplog):
+    """PostgreSQL 13 has no idle_session_timeout: the paused active's session would keep the lock
+    for ever. Simulated by turning it off on a's connection; b ends that session itself."""
+    log = RoleLog()
+    a, b = members(pg_url, log, "a", "b")
+    connect, renew, gate = a._connect, a._renew, threading.Event()
+
+    def connect_as_on_13():      # test hooks: no idle_session_timeout; renewals stop on the gate
+        connect()
+        a._conn.cursor().execute("SET idle_session_timeout = 0")
+    a._connect = connect_as_on_13
+    a._renew = lambda: (gate.wait(10), renew())[1]
+    try:
+        a.start()
+        wait_until(a.fence, what="a active")
+        b.start()
+        with caplog.at_level(logging.WARNING, logger="ha"):
+            wait_until(b.fence, timeout_s=LEASE_S * 5, what="b taking over")
+        assert any("ended database session" in r.getMessage() for r in caplog.records if r.name == "ha.lease")
+        assert log.of("a") == [1, None] and b.fence() == 2
+    finally:
+        gate.set()
+        a.stop()
+        b.stop()
 
 
 def test_a_sigstopped_active_is_replaced_after_its_lease_and_steps_down_on_sigcont(pg_url):
