@@ -169,27 +169,16 @@ def cookie_secret(data_dir: Path) -> bytes:
 
 
 async def run_daemon(args) -> int:
-    import tornado.netutil
-
     from actors.context import Timings
-    from actors.system import StartupError, build_daemon, ensure_admin
     from agent.grains import local_grains
-    from bus.server import BusServer
-    from web.app import make_app
-    from web.http_server import default_max_connections, make_http_server
-    from web.limits import body_cap
-    from web.ops.bootstrap import Bootstrap
-    from web.ops.bootstrap_settings import bootstrap_settings
     from web.settings import WebSettings
 
     service = Service.from_environment()   # systemd's Type=notify (deploy/sd_notify.py)
     service.status("starting")
     tls = https_context(args)
-    auth = auth_settings(args)
-    stream = stream_settings(args)
-    metrics = metrics_settings(args)
     public_url(args.public_url, "")   # a bad flag stops us before anything starts
-    first_password = admin_password(args)
+    if args.ha:
+        check_ha_flags(args)
     # One descriptor per agent connection: take all the hard limit allows (often 1,024 soft).
     from agent.host import raise_open_files_limit
     raise_open_files_limit(1 << 20)
@@ -198,84 +187,263 @@ async def run_daemon(args) -> int:
     data_dir = usable_data_dir(Path(args.data_dir))
     db = args.db or str(data_dir / "calamari.sqlite3")
     secure_data_dir(data_dir, db)
-    bus_keys = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
+    bus_keys, secret = manager_secrets(args, data_dir, db)
     timings = Timings(heartbeat_s=args.heartbeat_s, fetch_timeout_s=max(2.0, min(10.0, 2 * args.heartbeat_s)),
                       stats_fetch_every=args.stats_every, trend_min_span_s=args.trend_min_span_s)
+    grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
+    sockets = bind_http(args)
+    url = f"{'https' if tls else 'http'}://{args.http_host}:{sockets[0].getsockname()[1]}"
+    settings = WebSettings(cookie_secret=secret, hostname=grains["host"],
+                           fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,
+                           version=version(),
+                           max_body_bytes=args.max_body_bytes,
+                           max_crush_map_bytes=args.max_crush_map_bytes,
+                           secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s,
+                           login_in_flight_per_client=args.login_in_flight_per_client,
+                           login_failures_per_minute=args.login_failures_per_minute,
+                           login_failure_burst=args.login_failure_burst,
+                           public_url=public_url(args.public_url, url))
+    starter = ManagerStarter(args, db, timings, settings, bus_keys, tls)
+    if args.ha:
+        return await run_member(args, starter, sockets, url, service)
+    return await run_alone(args, starter, sockets, url, data_dir, service)
+
+
+async def run_alone(args, starter, sockets, url, data_dir, service) -> int:
+    """The one manager (no --ha): everything starts now and runs until a signal."""
     try:
-        system = build_daemon(db, timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
-                                    request_timeouts={"job_timeout_s": args.request_timeout_s,
-                                                      "map_timeout_s": 2 * args.request_timeout_s},
-                                    auth=auth, auto_accept=args.auto_accept,
-                                    key_limits={"pending_max_age_s": args.pending_key_max_age_s,
-                                                "max_pending_per_address": args.pending_keys_per_address},
-                                    retention=retention_settings(args),
-                                    make_bus=lambda on_message, gate: BusServer(
-                                        args.bus_endpoint, on_message, keys=bus_keys, gate=gate))
+        manager = starter.start()
     except StartupError as exc:
         raise SystemExit(f"calamari: {exc}") from None
-    bus = fleet = http = metrics_server = renders = metrics_url = None
+    fleet = http = None
     try:
-        warn_if_password_ignored(system.store, first_password, args)
-        generated = ensure_admin(system.store, first_password)
-        bus = system.bus
-        bus.start()
-        grains = await asyncio.get_running_loop().run_in_executor(None, local_grains)
-        settings = WebSettings(cookie_secret=cookie_secret(data_dir), hostname=grains["host"],
-                               fqdn=grains["fqdn"], ipaddr=(grains["ipv4"] or [None])[0], grains=grains,
-                               version=version(),
-                               max_body_bytes=args.max_body_bytes,
-                               max_crush_map_bytes=args.max_crush_map_bytes,
-                               secure_cookies=tls is not None, login_failure_delay_s=args.login_failure_delay_s,
-                               login_in_flight_per_client=args.login_in_flight_per_client,
-                               login_failures_per_minute=args.login_failures_per_minute,
-                               login_failure_burst=args.login_failure_burst)
-        sockets = tornado.netutil.bind_sockets(args.http_port, args.http_host, family=socket.AF_INET)
-        port = sockets[0].getsockname()[1]
-        url = f"{'https' if tls else 'http'}://{args.http_host}:{port}"
-        settings = dataclasses.replace(settings, public_url=public_url(args.public_url, url))
-        bootstrap = Bootstrap(bootstrap_settings(settings.public_url, tls is not None, bus.endpoint,
-                                                 bus_keys.public, args.bus_public_endpoint))
-        app = make_app(system.api, settings=settings, stream=stream, observe_http=system.metrics.observe_http,
-                       bootstrap=bootstrap)
-        system.metrics.sources = dataclasses.replace(system.metrics.sources,
-                                                     stream_clients=app.settings["stream_hub"].client_count)
-        http = make_http_server(app, tls=tls,
-                                max_body_size=body_cap(settings), idle_timeout_s=args.http_idle_timeout_s,
-                                body_timeout_s=args.http_body_timeout_s,
-                                max_connections=args.http_max_connections or default_max_connections())
+        http = starter.http_server(manager.app)
         http.add_sockets(sockets)
-        if metrics is not None:
-            metrics_server, renders, metrics_url = start_metrics(metrics, tls, system, args)
         if not args.no_sim:
-            from sim.fleet import SimFleet
-            try:   # its clusters outlive the daemon in DATA_DIR/sim (sim/persist.py)
-                fleet = SimFleet(bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,
-                                 servers=args.sim_servers, osds_per_server=args.sim_osds_per_server,
-                                 heartbeat_s=args.heartbeat_s, state_dir=str(data_dir / "sim"),
-                                 client_load=args.sim_client_load)
-            except (ValueError, OSError) as exc:   # an unreadable state: say so, do not start afresh
-                raise SystemExit(f"calamari: simulator: {exc}") from None
-            for fqdn, pair in fleet.keys.items():   # our own simulated agents: no operator needed
-                system.keyring.trust(fqdn, pair.public)
-            fleet.start()
+            fleet = start_embedded_sim(args, manager, data_dir, starter.bus_keys)
         stop = stop_on_signals()
-        announce(url, bus.endpoint, bus_keys.public, generated, fleet, metrics_url)
-        service.ready(f"serving {url}/api/v2/, agent bus {bus.endpoint}", system.api.readiness)
+        announce(url, manager.bus.endpoint, starter.bus_keys.public, manager.generated_password, fleet,
+                 manager.metrics_url)
+        service.ready(f"serving {url}/api/v2/, agent bus {manager.bus.endpoint}", manager.system.api.readiness)
         await stop.wait()
         log.info("shutting down")
     finally:
         service.stopping()
         if http is not None:
             http.stop()
-        if metrics_server is not None:
-            metrics_server.stop()
-            renders.close()
         if fleet is not None:
             fleet.stop()
-        if bus is not None:
-            bus.stop()
-        system.stop()
+        manager.stop()
     return 0
+
+
+async def run_member(args, starter, sockets, url, service) -> int:
+    """A member of an HA group (--ha): serves HTTP at once, as a standby forwarding to the active
+    member, and becomes the active manager whenever the lease is its own (ha/member.py)."""
+    from ha.lease import Lease
+    from ha.member import Member
+    from ha.switch import AppSwitch
+    from web.standby import standby_app
+    me = args.advertise_url or starter.settings.public_url
+    loop = asyncio.get_running_loop()
+    lease = None
+
+    def leader_url() -> str | None:
+        leader = lease.leader() if lease is not None else None
+        return None if leader is None or leader.member_id == me or not leader.advertise_url else leader.advertise_url
+
+    async def become_active(term: int):
+        system, generated = await loop.run_in_executor(None, starter.build, lease.fence)
+        manager = starter.serve(system, generated, ha_role=lambda: "active")
+        if generated:
+            print(f"First start of the group: log in as 'admin' with password {generated} "
+                  "(shown only this once; only a hash is stored)", flush=True)
+        return ActiveMember(manager, loop)
+
+    standby = standby_app(leader_url)
+    switch = AppSwitch(standby)
+    member = Member(None, switch, standby, become_active, loop)
+    lease = member.lease = Lease(args.db, me, me, lease_s=args.ha_lease_s, on_change=member.on_lease_change)
+    http = starter.http_server(switch)
+    http.add_sockets(sockets)
+    stop = stop_on_signals()
+    lease.start()
+    announce(url, args.bus_endpoint, starter.bus_keys.public, None, None, None,
+             extra=[f"HA member:    {me} (standby until the lease is its own; lease {args.ha_lease_s:g} s)"])
+    service.ready(f"serving {url}/api/v2/ as a member of an HA group")
+    try:
+        await member.run(stop)      # steps down (stops the manager) when asked to stop
+        log.info("shutting down")
+    finally:
+        service.stopping()
+        await loop.run_in_executor(None, lease.stop)   # a standby takes over without waiting
+        http.stop()
+    return 0
+
+
+@dataclasses.dataclass
+class ActiveMember:
+    manager: Manager
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def app(self):
+        return self.manager.app
+
+    async def stop(self) -> None:
+        await self.loop.run_in_executor(None, self.manager.stop)
+
+
+class StartupError(Exception):
+    """actors.system.StartupError, named here so callers need not import the actor system."""
+
+
+def check_ha_flags(args) -> None:
+    if not str(args.db or "").startswith(("postgresql://", "postgres://")):
+        raise SystemExit("calamari: --ha needs --db postgresql://...: the group shares its state and its lease there")
+    args.no_sim = True    # a simulator inside one member would leave with it
+
+
+def manager_secrets(args, data_dir: Path, db: str):
+    """(the bus key pair, the cookie secret). A member of an HA group takes both from the group
+    (the pair from the database, made by the first member; the cookie secret derived from its
+    secret half), so agents trust, and session cookies work on, whichever member is active."""
+    own = key_pair(data_dir, "bus")[0]   # agents authenticate the manager with it
+    if not args.ha:
+        return own, cookie_secret(data_dir)
+    import hashlib
+
+    import psycopg2
+
+    from ha.shared_keys import shared_bus_keys
+    try:
+        pair = shared_bus_keys(db, proposed=own)
+    except psycopg2.Error as exc:
+        raise SystemExit(f"calamari: --ha: cannot read the group's keys from the database: {' '.join(str(exc).split())}") from None
+    return pair, hashlib.sha256(b"calamari cookie secret\0" + pair.secret.encode()).hexdigest().encode()
+
+
+def bind_http(args):
+    import tornado.netutil
+    try:
+        return tornado.netutil.bind_sockets(args.http_port, args.http_host, family=socket.AF_INET)
+    except OSError as exc:
+        raise SystemExit(f"calamari: cannot listen on {args.http_host}:{args.http_port}: {exc.strerror}") from None
+
+
+@dataclasses.dataclass
+class Manager:
+    """The parts of a running manager that start and stop together: the actors, the bus, the
+    web application and the metrics listener."""
+    system: object
+    bus: object
+    app: object
+    generated_password: str | None = None
+    metrics_server: object = None
+    renders: object = None
+    metrics_url: str | None = None
+
+    def stop(self) -> None:
+        if self.metrics_server is not None:
+            self.metrics_server.stop()
+            self.renders.close()
+        stop_system(self.system)
+
+
+class ManagerStarter:
+    """Builds a Manager from the settings (once without --ha; each time a member becomes active
+    with --ha, with that member's lease fencing every job the bus sends)."""
+
+    def __init__(self, args, db: str, timings, settings, bus_keys, tls):
+        self.args, self.db, self.timings, self.settings, self.bus_keys, self.tls = args, db, timings, settings, bus_keys, tls
+        self.auth, self.stream, self.metrics = auth_settings(args), stream_settings(args), metrics_settings(args)
+        self.first_password = admin_password(args)
+
+    def start(self) -> Manager:
+        """The one manager of a daemon without --ha, on the event loop's thread."""
+        system, generated = self.build()
+        return self.serve(system, generated)
+
+    def build(self, fence=None):
+        """(the actor system with its bus started, the admin password if generated now). Blocks
+        for as long as loading the state takes: an HA member calls it off the event loop."""
+        from actors.system import StartupError as SystemStartupError
+        from actors.system import build_daemon, ensure_admin
+        from bus.server import BusServer
+        args = self.args
+        try:
+            system = build_daemon(self.db, self.timings, tick_period_s=min(1.0, args.heartbeat_s / 2),
+                                  request_timeouts={"job_timeout_s": args.request_timeout_s,
+                                                    "map_timeout_s": 2 * args.request_timeout_s},
+                                  auth=self.auth, auto_accept=args.auto_accept,
+                                  key_limits={"pending_max_age_s": args.pending_key_max_age_s,
+                                              "max_pending_per_address": args.pending_keys_per_address},
+                                  retention=retention_settings(args),
+                                  make_bus=lambda on_message, gate: BusServer(
+                                      args.bus_endpoint, on_message, keys=self.bus_keys, gate=gate, fence=fence))
+        except SystemStartupError as exc:
+            raise StartupError(str(exc)) from None
+        try:
+            warn_if_password_ignored(system.store, self.first_password, args)
+            generated = ensure_admin(system.store, self.first_password)
+            system.bus.start()
+            return system, generated
+        except BaseException:
+            stop_system(system)
+            raise
+
+    def serve(self, system, generated: str | None, ha_role=None) -> Manager:
+        """The web application and the metrics listener of a built system (on the loop's thread:
+        both belong to its event loop)."""
+        try:
+            manager = Manager(system, system.bus, self.web_app(system, ha_role), generated)
+            if self.metrics is not None:
+                manager.metrics_server, manager.renders, manager.metrics_url = start_metrics(
+                    self.metrics, self.tls, system, self.args)
+            return manager
+        except BaseException:
+            stop_system(system)
+            raise
+
+    def web_app(self, system, ha_role):
+        from web.app import make_app
+        from web.ops.bootstrap import Bootstrap
+        from web.ops.bootstrap_settings import bootstrap_settings
+        bootstrap = Bootstrap(bootstrap_settings(self.settings.public_url, self.tls is not None, system.bus.endpoint,
+                                                 self.bus_keys.public, self.args.bus_public_endpoint))
+        app = make_app(system.api, settings=self.settings, stream=self.stream, observe_http=system.metrics.observe_http,
+                       bootstrap=bootstrap, ha_role=ha_role)
+        system.metrics.sources = dataclasses.replace(system.metrics.sources,
+                                                     stream_clients=app.settings["stream_hub"].client_count)
+        return app
+
+    def http_server(self, app):
+        from web.http_server import default_max_connections, make_http_server
+        from web.limits import body_cap
+        args = self.args
+        return make_http_server(app, tls=self.tls, max_body_size=body_cap(self.settings),
+                                idle_timeout_s=args.http_idle_timeout_s, body_timeout_s=args.http_body_timeout_s,
+                                max_connections=args.http_max_connections or default_max_connections())
+
+
+def stop_system(system) -> None:
+    system.bus.stop()     # nothing to do if it never started
+    system.stop()
+
+
+def start_embedded_sim(args, manager: Manager, data_dir: Path, bus_keys):
+    from sim.fleet import SimFleet
+    try:   # its clusters outlive the daemon in DATA_DIR/sim (sim/persist.py)
+        fleet = SimFleet(manager.bus.endpoint, server_key=bus_keys.public, clusters=args.sim_clusters,
+                         servers=args.sim_servers, osds_per_server=args.sim_osds_per_server,
+                         heartbeat_s=args.heartbeat_s, state_dir=str(data_dir / "sim"),
+                         client_load=args.sim_client_load)
+    except (ValueError, OSError) as exc:   # an unreadable state: say so, do not start afresh
+        raise SystemExit(f"calamari: simulator: {exc}") from None
+    for fqdn, pair in fleet.keys.items():   # our own simulated agents: no operator needed
+        manager.system.keyring.trust(fqdn, pair.public)
+    fleet.start()
+    return fleet
 
 
 def start_metrics(settings, tls, system, args):
@@ -311,7 +479,7 @@ METRICS_MAX_CONNECTIONS = 64
 
 
 def announce(url: str, bus_endpoint: str, bus_key: str, generated_password: str | None, fleet,
-             metrics_url: str | None = None) -> None:
+             metrics_url: str | None = None, extra: list[str] = ()) -> None:
     """The banner, after every start-up log line written so far, as one block (one write: no
     log line of a thread lands inside it)."""
     lines = [f"Calamari API: {url}/api/v2/", f"Agent bus:    {bus_endpoint}",
@@ -320,6 +488,7 @@ def announce(url: str, bus_endpoint: str, bus_key: str, generated_password: str 
         lines.append(f"Simulator:    {len(fleet.clusters)} cluster(s), {len(fleet.backends)} servers")
     if metrics_url is not None:
         lines.append(f"Metrics:      {metrics_url}")
+    lines.extend(extra)
     if generated_password:
         lines.append(f"First start: log in as 'admin' with password {generated_password} "
                      "(shown only this once; only a hash is stored)")

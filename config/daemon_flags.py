@@ -23,6 +23,16 @@ def add_daemon_args(parser) -> None:
                         help="SQLite path or sqlite:///path (default: DATA_DIR/calamari.sqlite3), "
                              "or postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
     parser.add_argument("--no-sim", action="store_true", help="do not start the embedded simulator")
+    parser.add_argument("--ha", action="store_true",
+                        help="be one member of a group of managers sharing --db postgresql://... : "
+                             "one is active, the others forward to it and take over when it fails "
+                             "(no embedded simulator)")
+    parser.add_argument("--advertise-url", default=None,
+                        help="with --ha: the URL the other members forward API requests to while "
+                             "this one is active (default: --public-url); also its name in the group")
+    parser.add_argument("--ha-lease-s", type=POSITIVE_S, default=10.0,
+                        help="with --ha: the active's lease; a standby takes over once it has run "
+                             "out unrenewed (default 10)")
     parser.add_argument("--sim-clusters", type=POSITIVE_INT, default=1, help="simulated clusters (default 1)")
     parser.add_argument("--sim-servers", type=POSITIVE_INT, default=3,
                         help="simulated servers per cluster; the first three run mons (default 3)")

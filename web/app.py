@@ -173,11 +173,13 @@ def log_access(handler: tornado.web.RequestHandler) -> None:
 
 def make_app(api, *, settings: WebSettings,
              observe_http: Callable[[str, str, int, float | None], None] | None = None,
-             stream: StreamSettings | None = None, bootstrap=None) -> tornado.web.Application:
+             stream: StreamSettings | None = None, bootstrap=None,
+             ha_role: Callable[[], str] | None = None) -> tornado.web.Application:
     """observe_http: told of every answer (metrics/daemon.py DaemonMetrics.observe_http); stream:
     how the live stream behaves. The stream's hub is `app.settings["stream_hub"]` (its
     client_count() is the open streams). bootstrap: what /bootstrap serves (web/ops/bootstrap.py
-    Bootstrap; None: /bootstrap answers 404)."""
+    Bootstrap; None: /bootstrap answers 404); ha_role: this manager's role in an HA group
+    ("active"), which /readyz then names (None: not a member of a group)."""
     return Application(
         ops_routes() + ui_routes() + routes(),
         observe_http=observe_http,
@@ -187,6 +189,7 @@ def make_app(api, *, settings: WebSettings,
         web=settings,
         stream_hub=StreamHub(api.notices, stream or StreamSettings(), api_check(api)),
         bootstrap=bootstrap,
+        ha_role=ha_role,
         openapi=openapi.document(ROUTES, settings, openapi_paths()),
         login_throttle=LoginThrottle(settings.login_in_flight_per_client, settings.login_failures_per_minute,
                                      settings.login_failure_burst),

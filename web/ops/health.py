@@ -37,12 +37,19 @@ class HealthzHandler(ProbeHandler):
 
 
 class ReadyzHandler(ProbeHandler):
+    """In an HA group the answer names the role ("active"; a standby answers from
+    web/standby.py), and `?role=active` is ready only on the active member."""
+
     def get(self) -> None:
         reasons = self.api.readiness()
+        ha_role = self.settings.get("ha_role")
+        role = {} if ha_role is None else {"role": ha_role()}
+        if self.get_query_argument("role", None) == "active" and role.get("role", "active") != "active":
+            reasons = [*reasons, "this manager is not the active one"]
         if reasons:
-            self.send_json({"ready": False, "reasons": reasons}, SERVICE_UNAVAILABLE)
+            self.send_json({"ready": False, **role, "reasons": reasons}, SERVICE_UNAVAILABLE)
         else:
-            self.send_json({"ready": True})
+            self.send_json({"ready": True, **role})
 
 
 ROUTES = [("/healthz", HealthzHandler), ("/readyz", ReadyzHandler)]
@@ -50,6 +57,8 @@ ROUTES = [("/healthz", HealthzHandler), ("/readyz", ReadyzHandler)]
 # Their part of the OpenAPI document (web/ops/__init__.py openapi_paths): outside /api/v2, so each
 # names its own server ("/"), overriding the document's.
 _PROBE = {"tags": ["probes"], "security": []}
+# Only in an HA group (--ha): which member answered.
+_ROLE = {"type": "string", "enum": ["active", "standby"]}
 OPENAPI_PATHS = {
     "/healthz": {"servers": [{"url": "/"}], "get": {
         **_PROBE, "summary": "liveness: the process and its event loop answer",
@@ -59,13 +68,16 @@ OPENAPI_PATHS = {
     "/readyz": {"servers": [{"url": "/"}], "get": {
         **_PROBE,
         "summary": "readiness: store writable, agent bus bound, every cluster synced since start",
+        "parameters": [{"name": "role", "in": "query", "required": False,
+                        "description": "active: ready only on the active member of an HA group",
+                        "schema": {"type": "string", "enum": ["active"]}}],
         "responses": {
             "200": {"description": "ready", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["ready"], "additionalProperties": False,
-                "properties": {"ready": {"type": "boolean", "enum": [True]}}}}}},
+                "properties": {"ready": {"type": "boolean", "enum": [True]}, "role": _ROLE}}}}},
             "503": {"description": "not ready, and why", "content": {"application/json": {"schema": {
                 "type": "object", "required": ["ready", "reasons"], "additionalProperties": False,
-                "properties": {"ready": {"type": "boolean", "enum": [False]},
+                "properties": {"ready": {"type": "boolean", "enum": [False]}, "role": _ROLE,
                                "reasons": {"type": "array", "minItems": 1,
                                            "items": {"type": "string"}}}}}}}}}},
 }
