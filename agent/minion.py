@@ -10,10 +10,8 @@ several pool threads at once and must be thread-safe. Sockets are created and cl
 the host thread. The host owns its minions (agent/host.py `start_alone` gives a lone minion a
 host of its own); a minion only knows its owner as something it can leave (`MinionOwner`).
 
-Socket hygiene (zguide ch. 4): LINGER 0; a modest SNDHWM and NOBLOCK sends, so while the
-manager is away the agent drops (and counts) messages instead of blocking or queueing a long
-backlog of stale heartbeats; reconnection uses libzmq's capped exponential backoff
-(RECONNECT_IVL .. RECONNECT_IVL_MAX); ZMTP heartbeats notice a silently dead manager.
+Socket hygiene (agent/connection.py): LINGER 0, a modest SNDHWM and NOBLOCK sends, so while the
+manager is away the agent drops (and counts) messages instead of queueing stale heartbeats.
 
 Authentication: the socket is a CurveZMQ client with the agent's own key pair and the manager's
 public key. The manager knows the agent by that key (bound to the agent id when an operator
@@ -53,8 +51,9 @@ import zmq
 import zmq.asyncio
 
 from agent.backend import CephBackend
+from agent.connection import close_dealer, open_dealer
 from agent.failover import Failover, Terms, parse_endpoints
-from agent.refusal import retry_period, retry_when_refused, stop_watching, watch_handshakes
+from agent.refusal import retry_period, retry_when_refused
 from bus import log_context, protocol
 from bus.curve import KeyPair, new_keypair
 from bus.protocol import ClusterHeartbeat, HeartbeatAck, Job, JobResult, ServerHeartbeat
@@ -71,11 +70,6 @@ log = logging.getLogger(__name__)
 # (plus a count of the similar ones) per LOG_EVERY_S, not 1,000.
 _throttle = LogThrottle(log)
 
-SNDHWM = 50                   # messages queued for an absent manager before we drop
-RECONNECT_IVL_MS = 100
-RECONNECT_IVL_MAX_MS = 5_000
-ZMTP_PING_IVL_MS = 5_000      # libzmq-level keepalive: a vanished manager is noticed...
-ZMTP_PING_TIMEOUT_MS = 15_000  # ...and reconnected to within this long
 FIRST_BEAT_SPREAD = 0.9       # first beats spread over this fraction of a period
 DEFAULT_WORKERS = 8
 CANCEL_JOB = "cancel_job"  # a control job handled by the minion itself
@@ -171,25 +165,7 @@ class Minion:
     def _connect(self) -> None:
         """On the host loop: a socket to the endpoint in use, and the tasks that serve it."""
         endpoint = self.endpoint
-        sock = self._ctx.socket(zmq.DEALER)
-        monitor = None
-        try:
-            sock.curve_serverkey = self.server_key.encode("ascii")
-            sock.curve_publickey = self.keys.public.encode("ascii")
-            sock.curve_secretkey = self.keys.secret.encode("ascii")
-            sock.setsockopt(zmq.LINGER, 0)
-            sock.setsockopt(zmq.SNDHWM, SNDHWM)
-            sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
-            sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
-            sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_PING_IVL_MS)
-            sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_PING_TIMEOUT_MS)
-            monitor = watch_handshakes(sock)   # before connecting: no refusal goes unseen
-            sock.connect(endpoint)
-        except BaseException:
-            if monitor is not None:
-                stop_watching(sock, monitor)
-            sock.close(linger=0)
-            raise
+        sock, monitor = open_dealer(self._ctx, endpoint, self.server_key, self.keys)
         self._sock, self._monitor = sock, monitor
         self._failover.connected(asyncio.get_running_loop().time())
         self._conn_tasks = {
@@ -210,8 +186,7 @@ class Minion:
         await asyncio.gather(*tasks, return_exceptions=True)
         sock, monitor, self._sock, self._monitor = self._sock, self._monitor, None, None
         if sock is not None:
-            stop_watching(sock, monitor)
-            sock.close(linger=0)
+            close_dealer(sock, monitor)
         self._failover.move(now)
         self._stats["endpoint_moves"] += 1
         self._connect()
@@ -222,8 +197,7 @@ class Minion:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._sock is not None:
-            stop_watching(self._sock, self._monitor)
-            self._sock.close(linger=0)
+            close_dealer(self._sock, self._monitor)
         self._sock = self._monitor = None
 
     def _spawn(self, coro) -> asyncio.Task:

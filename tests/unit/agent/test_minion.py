@@ -8,8 +8,9 @@ import time
 import pytest
 import zmq
 
+from agent.connection import SNDHWM
 from agent.host import AgentHost, raise_open_files_limit, start_alone
-from agent.minion import SNDHWM, Minion
+from agent.minion import Minion
 from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.curve import new_keypair
