@@ -240,6 +240,7 @@ async def run_alone(args, starter, sockets, url, data_dir, service) -> int:
 async def run_member(args, starter, sockets, url, service) -> int:
     """A member of an HA group (--ha): serves HTTP at once, as a standby forwarding to the active
     member, and becomes the active manager whenever the lease is its own (ha/member.py)."""
+    from ha import forwarded
     from ha.lease import Lease
     from ha.member import Member
     from ha.switch import AppSwitch
@@ -260,8 +261,9 @@ async def run_member(args, starter, sockets, url, service) -> int:
                   "(shown only this once; only a hash is stored)", flush=True)
         return ActiveMember(manager, loop)
 
-    standby = standby_app(leader_url)
-    switch = AppSwitch(standby)
+    secret = starter.settings.cookie_secret
+    standby = standby_app(leader_url, lambda address: forwarded.sign(secret, address), forwarded.HEADERS)
+    switch = AppSwitch(standby, lambda headers: forwarded.proven_address(secret, headers))
     member = Member(None, switch, standby, become_active, loop)
     lease = member.lease = Lease(args.db, me, me, lease_s=args.ha_lease_s, on_change=member.on_lease_change)
     http = starter.http_server(switch)

@@ -9,12 +9,19 @@ keep-alive connection would otherwise answer its next request with the applicati
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from tornado import httputil
 
 
 class AppSwitch(httputil.HTTPServerConnectionDelegate):
-    def __init__(self, app: httputil.HTTPServerConnectionDelegate):
+    """forwarded_for(headers) -> the client's address a standby proved (ha/forwarded.py), or
+    None: the address the request is then taken to come from (its connection's otherwise)."""
+
+    def __init__(self, app: httputil.HTTPServerConnectionDelegate,
+                 forwarded_for: Callable[[httputil.HTTPHeaders], "str | None"] = lambda headers: None):
         self.app = app
+        self.forwarded_for = forwarded_for
 
     def to(self, app: httputil.HTTPServerConnectionDelegate) -> None:
         self.app = app
@@ -34,6 +41,13 @@ class _ChosenAtHeaders(httputil.HTTPMessageDelegate):
         self.inner: httputil.HTTPMessageDelegate | None = None
 
     def headers_received(self, start_line, headers):
+        context = getattr(self.request_conn, "context", None)
+        if context is not None:
+            # As Tornado's own xheaders support does: the request reads its address from the
+            # connection's context when it is made; each request of a keep-alive connection
+            # starts again from the connection's own address (kept as _orig_remote_ip).
+            own = getattr(context, "_orig_remote_ip", context.remote_ip)
+            context.remote_ip = self.switch.forwarded_for(headers) or own
         self.inner = self.switch.app.start_request(self.server_conn, self.request_conn)
         return self.inner.headers_received(start_line, headers)
 

@@ -8,7 +8,8 @@ or prefer the active one). With no active manager known (a takeover under way), 
 unreachable, the answer is 503 with `Retry-After`, in the API's error shape.
 
 Headers pass through but those that describe one hop (Connection, Transfer-Encoding, ...). The
-active sees the request as coming from this standby's address.
+active sees the request coming from this standby's address, with the client's own address in a
+header it can verify (ha/forwarded.py).
 """
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ STREAM_TIMEOUT_S = 24 * 3600.0       # the live stream lasts as long as its clie
 MAX_FORWARDED = 2000
 
 LeaderUrl = Callable[[], "str | None"]   # the active manager's advertised URL; None: none known
+# The headers proving a client's address to the active member (ha/forwarded.py sign), and the
+# names of those headers, which a client's own request must never carry through.
+Vouch = Callable[[str], dict]
 
 
 def _client() -> SimpleAsyncHTTPClient:
@@ -71,8 +75,9 @@ class StandbyReadyz(StandbyProbe):
 class ForwardHandler(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
-    def initialize(self, leader_url: LeaderUrl, client: SimpleAsyncHTTPClient) -> None:
-        self.leader_url, self.client = leader_url, client
+    def initialize(self, leader_url: LeaderUrl, client: SimpleAsyncHTTPClient, vouch: Vouch,
+                   reserved: frozenset) -> None:
+        self.leader_url, self.client, self.vouch, self.reserved = leader_url, client, vouch, reserved
         self._answered = False
 
     def set_default_headers(self) -> None:
@@ -110,8 +115,10 @@ class ForwardHandler(tornado.web.RequestHandler):
     def forwarded_headers(self) -> httputil.HTTPHeaders:
         headers = httputil.HTTPHeaders()
         for name, value in self.request.headers.get_all():
-            if name.lower() not in HOP_BY_HOP:
+            if name.lower() not in HOP_BY_HOP and name.lower() not in self.reserved:
                 headers.add(name, value)
+        for name, value in self.vouch(self.request.remote_ip).items():
+            headers[name] = value
         return headers
 
     def on_header_line(self, line: str) -> None:
@@ -152,11 +159,14 @@ class ForwardHandler(tornado.web.RequestHandler):
                 pass
 
 
-def standby_app(leader_url: LeaderUrl) -> tornado.web.Application:
-    """The web tier of a standby: the probes, and everything else forwarded."""
+def standby_app(leader_url: LeaderUrl, vouch: Vouch, reserved_headers) -> tornado.web.Application:
+    """The web tier of a standby: the probes, and everything else forwarded, with the client's
+    address vouched for."""
     client = _client()
+    reserved = frozenset(name.lower() for name in reserved_headers)
     return tornado.web.Application([
         (r"/healthz$", StandbyHealthz),
         (r"/readyz$", StandbyReadyz),
-        (r"/(.*)", ForwardHandler, {"leader_url": leader_url, "client": client}),
+        (r"/(.*)", ForwardHandler, {"leader_url": leader_url, "client": client, "vouch": vouch,
+                                    "reserved": reserved}),
     ])
