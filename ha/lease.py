@@ -269,6 +269,9 @@ class Lease:
     def _wait(self, seconds: float) -> None:
         """Until the next round, stop(), or a NOTIFY that the lease was given up."""
         watched = [self._wake_r] + ([self._conn] if self._conn is not None else [])
+        if self._conn is not None and self._conn.notifies:   # came in with a query's answer
+            self._conn.notifies.clear()
+            return
         try:
             readable, _, _ = select.select(watched, [], [], max(0.0, seconds))
             if self._conn is not None and self._conn in readable:
