@@ -8,7 +8,9 @@ one at a time (one DEALER socket, so a manager never sees the same agent twice).
 manager acknowledges each server heartbeat (protocol.HeartbeatAck); a standby runs no bus and a
 deposed active stops acknowledging, so with more than one endpoint an agent that heard nothing
 for SILENT_BEATS heartbeat periods, while it did send heartbeats, moves to the next endpoint
-(round robin). With a single endpoint it never moves: managers without HA never acknowledge.
+(round robin); it also moves at its next heartbeat when an established connection drops (the
+manager's process died or its bus stopped), instead of waiting out the silence. With a single
+endpoint it never moves: managers without HA never acknowledge.
 
 Terms: every job of an HA manager carries its lease term (a fencing token). The agent keeps the
 highest term it has seen in acks and jobs, and refuses a job with a lower one: it comes from a
@@ -42,6 +44,7 @@ class Failover:
         self._index = 0
         self._answered_at = 0.0   # when the endpoint in use last answered, or was connected to
         self._beats_since = 0     # heartbeats sent since then
+        self._lost = False        # the established connection to it dropped
 
     @property
     def endpoint(self) -> str:
@@ -53,10 +56,18 @@ class Failover:
 
     def connected(self, now: float) -> None:
         """A new connection gets a whole silence period to answer."""
-        self._answered_at, self._beats_since = now, 0
+        self._answered_at, self._beats_since, self._lost = now, 0, False
 
     def answered(self, now: float) -> None:
-        self.connected(now)
+        self.connected(now)   # an answer after a drop: it came back (its bus restarted), stay
+
+    def lost(self) -> None:
+        """The session with the endpoint in use ended: the manager died or stopped its bus."""
+        self._lost = True
+
+    @property
+    def was_lost(self) -> bool:
+        return self._lost
 
     def beat_sent(self) -> None:
         self._beats_since += 1
@@ -65,10 +76,11 @@ class Failover:
         return now - self._answered_at
 
     def should_move(self, now: float) -> bool:
-        """More than one endpoint, and silence for the period although we did speak: an agent
-        that sent nothing (dark, or its own beats failing) has no reason to blame the manager."""
-        return (len(self.endpoints) > 1 and self._beats_since > 0
-                and self.silent_for(now) >= self.silent_after_s)
+        """More than one endpoint, and the connection dropped or silence for the period although
+        we did speak: an agent that sent nothing (dark, or its own beats failing) has no reason
+        to blame the manager."""
+        return len(self.endpoints) > 1 and (self._lost or (
+            self._beats_since > 0 and self.silent_for(now) >= self.silent_after_s))
 
     def move(self, now: float) -> str:
         """On to the next endpoint (round robin); returns it."""

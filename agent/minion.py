@@ -170,7 +170,8 @@ class Minion:
         self._failover.connected(asyncio.get_running_loop().time())
         self._conn_tasks = {
             self._spawn(retry_when_refused(sock, monitor, endpoint, retry_period(self.heartbeat_s),
-                                           self._stats, _throttle, f"agent {self.agent_id}")),
+                                           self._stats, _throttle, f"agent {self.agent_id}",
+                                           on_lost=self._failover.lost)),
             self._spawn(self._receive(sock))}
 
     async def _move(self) -> None:
@@ -178,8 +179,12 @@ class Minion:
         was queued for the silent manager is dropped (LINGER 0): heartbeats are resent anyway,
         and a job result only matters to the manager that is active."""
         now = asyncio.get_running_loop().time()
-        log.info("agent %s: no answer from %s for %.0f s, trying %s", self.agent_id, self.endpoint,
-                 self._failover.silent_for(now), self._failover.next_endpoint)
+        if self._failover.was_lost:
+            log.info("agent %s: lost the connection to %s, trying %s", self.agent_id, self.endpoint,
+                     self._failover.next_endpoint)
+        else:
+            log.info("agent %s: no answer from %s for %.0f s, trying %s", self.agent_id, self.endpoint,
+                     self._failover.silent_for(now), self._failover.next_endpoint)
         tasks, self._conn_tasks = list(self._conn_tasks), set()
         for task in tasks:
             task.cancel()

@@ -6,6 +6,10 @@ handshake that fails for other reasons, e.g. a wrong server key, is retried by l
 minion watches the handshake events of its socket, and after a refusal (its key is new and waits
 for acceptance, or was rejected) connects again after `retry_s`, for as long as it runs: once an
 operator accepts the key, the next attempt gets in.
+
+The same monitor tells when an established session ends (the manager's process died or its bus
+stopped: a disconnect after a successful handshake): `on_lost` is called, so an agent with
+several managers (agent/failover.py) need not wait out the acknowledgement timeout.
 """
 from __future__ import annotations
 
@@ -13,12 +17,15 @@ import asyncio
 import logging
 
 import zmq
+from typing import Callable
+
 from zmq.utils.monitor import parse_monitor_message
 
 log = logging.getLogger(__name__)
 
 EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH
-          | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+          | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+          | zmq.EVENT_DISCONNECTED)
 MIN_RETRY_S = 0.2
 MAX_RETRY_S = 30.0
 
@@ -41,14 +48,23 @@ def stop_watching(sock, monitor) -> None:
 
 
 async def retry_when_refused(sock, monitor, endpoint: str, retry_s: float, stats: dict, throttle,
-                             what: str) -> None:
+                             what: str, on_lost: Callable[[], None] | None = None) -> None:
     """Run on the socket's own loop for the socket's life.
 
     stats: the minion's counters; `handshakes_refused` and `handshakes_failed` are counted here.
+    on_lost: called when a session that had completed its handshake disconnects (a refused or
+    failed handshake disconnects too, and is not a loss: nothing was established).
     """
+    established = False
     while True:
         event = parse_monitor_message(await monitor.recv_multipart())["event"]
         if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+            established = True
+            continue
+        if event == zmq.EVENT_DISCONNECTED:
+            if established and on_lost is not None:
+                on_lost()
+            established = False
             continue
         if event != zmq.EVENT_HANDSHAKE_FAILED_AUTH:
             stats["handshakes_failed"] += 1

@@ -54,6 +54,20 @@ def test_failover_moves_round_robin_only_after_silence_while_beating():
     assert not failover.should_move(30 + SILENT_BEATS), "a new connection starts with no beat owed"
 
 
+def test_a_dropped_connection_moves_at_once_and_a_new_one_starts_afresh():
+    failover = Failover(("a", "b"), heartbeat_s=10.0)
+    failover.connected(0.0)
+    failover.lost()
+    assert failover.was_lost and failover.should_move(0.1), "no beat owed, no silence: the drop says it"
+    assert failover.move(0.2) == "b" and not failover.was_lost and not failover.should_move(0.3)
+    failover.lost()
+    failover.answered(1.0)   # it came back (its bus restarted) and answered: stay
+    assert not failover.should_move(1.1)
+    alone = Failover(("a",), heartbeat_s=10.0)
+    alone.lost()
+    assert not alone.should_move(100.0)
+
+
 def test_a_single_endpoint_never_moves():
     failover = Failover(("a",), heartbeat_s=1.0)
     failover.connected(0.0)
@@ -171,6 +185,22 @@ def test_an_agent_moves_to_the_other_manager_when_its_own_goes_silent(stack, how
     second.send(minion.agent_id, Job("after-move", "echo", {}, FAR_FUTURE))
     wait_until(lambda: results(second_recorder, "after-move"))
     assert minion.backend.terms_run == [("after-move", 2)]
+
+
+def test_an_agent_whose_manager_closes_the_connection_moves_before_the_silence_is_out(stack, caplog):
+    caplog.set_level(logging.INFO, logger="agent.minion")
+    beat_s = 1.0   # silence would take 3 s; the dropped connection is acted on at the next beat
+    first, _ = manager(stack, Fence(1))
+    second, second_recorder = manager(stack, Fence(2))
+    minion = agent(stack, [first.endpoint, second.endpoint], heartbeat_s=beat_s)
+    wait_until(lambda: minion.stats["acks_received"] >= 1, what="an ack from the first manager")
+    stopped_at = time.time()
+    first.stop()   # its process died, or it stepped down: the TCP connection closes
+    wait_until(lambda: beats_at(second_recorder, stopped_at), timeout_s=5, what="beats at the second")
+    took_s = time.time() - stopped_at
+    assert took_s < SILENT_BEATS * beat_s, took_s
+    assert any(f"lost the connection to {first.endpoint}, trying {second.endpoint}" in r.getMessage()
+               for r in caplog.records)
 
 
 def test_a_job_of_an_older_term_than_one_acknowledged_is_refused_and_not_run(stack, caplog):
