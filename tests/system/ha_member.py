@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 
 from ha.lease import Lease
+
+
+_OUT = threading.RLock()    # re-entrant: the signal handlers run on the main thread too
+
+
+def say(line: str) -> None:
+    """One whole line (print() from two threads may interleave text and newline)."""
+    with _OUT:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def main() -> int:
     url, member_id, lease_s = sys.argv[1], sys.argv[2], float(sys.argv[3])
     lease = Lease(url, member_id, f"http://{member_id}.example:8002", lease_s=lease_s,
-                  on_change=lambda term: print(f"change {term}", flush=True))
+                  on_change=lambda term: say(f"change {term}"))
     stopping = []
-    signal.signal(signal.SIGCONT, lambda *_: print(f"resumed fence={lease.fence()}", flush=True))
+    signal.signal(signal.SIGCONT, lambda *_: say(f"resumed fence={lease.fence()}"))
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     # The lease's threads inherit a mask without these signals, so the kernel hands them to the
     # main thread, whose pause() they end (one delivered to another thread would leave it paused).
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCONT, signal.SIGTERM})
     lease.start()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCONT, signal.SIGTERM})
-    print("started", flush=True)
+    say("started")
     while not stopping:
         signal.pause()
     lease.stop()
