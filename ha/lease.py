@@ -133,8 +133,10 @@ class Lease:
             if self._held is not None:
                 return self._renew()
             return self._try_take()
-        except psycopg2.Error as exc:
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
             self._connection_lost(f"database connection lost: {_text(exc)}")
+        except psycopg2.Error as exc:     # permissions, say: the same remedy, another message
+            self._connection_lost(f"database error: {_text(exc)}")
         except Exception as exc:    # a bug: be safe (not active), say so, keep trying
             log.exception("ha: member %s: lease round failed", self.member_id)
             self._connection_lost(f"unexpected error: {exc!r}")
