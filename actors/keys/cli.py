@@ -85,7 +85,7 @@ def print_shared_key(db: str, data_dir_pair) -> int:
     try:
         print(shared_bus_keys(db, proposed=data_dir_pair).public)
     except (BadKey, psycopg2.Error) as exc:
-        print(f"cannot use the shared bus key pair in {redact(db)}: {str(exc).strip()}", file=sys.stderr)
+        print(f"cannot use the shared bus key pair in {redact(db)}: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
     return 0
 

@@ -227,13 +227,15 @@ def test_members_starting_together_share_one_bus_key_pair(pg_url):
 
 
 def test_key_server_with_a_postgresql_db_prints_the_shared_key(pg_url, tmp_path):
-    def key_server(data_dir) -> str:
+    def key_server(data_dir, db=pg_url, code=0) -> str:
         done = subprocess.run([sys.executable, str(ROOT / "run.py"), "key", "server", "--data-dir", str(data_dir),
-                               "--db", pg_url], cwd=ROOT, capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+                               "--db", db], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == code, done.stderr
+        return done.stdout.strip() if code == 0 else done.stderr
 
     first = key_server(tmp_path / "m1")         # no pair stored yet: this data dir's becomes the group's
     assert first == load_or_create(tmp_path / "m1", "bus")[0].public
     assert key_server(tmp_path / "m2") == first  # another member's data dir: still the group's key
     assert shared_bus_keys(pg_url).public == first
+    unreachable = key_server(tmp_path / "m1", "postgresql://calamari:s3cret-pw@127.0.0.1:1/calamari", code=1)
+    assert "calamari:***@127.0.0.1:1" in unreachable and "s3cret-pw" not in unreachable
