@@ -382,7 +382,8 @@ class ManagerStarter:
                                               "max_pending_per_address": args.pending_keys_per_address},
                                   retention=retention_settings(args),
                                   make_bus=lambda on_message, gate: BusServer(
-                                      args.bus_endpoint, on_message, keys=self.bus_keys, gate=gate, fence=fence))
+                                      args.bus_endpoint, on_message, keys=self.bus_keys, gate=gate, fence=fence,
+                                      lease_s=args.ha_lease_s if fence is not None else 0.0))
         except SystemStartupError as exc:
             raise StartupError(str(exc)) from None
         try:

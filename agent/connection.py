@@ -21,9 +21,11 @@ ZMTP_PING_IVL_MS = 5_000      # libzmq-level keepalive: a vanished manager is no
 ZMTP_PING_TIMEOUT_MS = 15_000  # ...and reconnected to within this long
 
 
-def open_dealer(ctx: zmq.asyncio.Context, endpoint: str, server_key: str,
-                keys: KeyPair) -> tuple[zmq.asyncio.Socket, zmq.asyncio.Socket]:
-    """(socket, its handshake monitor), connecting to `endpoint` as a CurveZMQ client."""
+def open_dealer(ctx: zmq.asyncio.Context, endpoint: str, server_key: str, keys: KeyPair,
+                reconnect_max_ms: int = RECONNECT_IVL_MAX_MS) -> tuple[zmq.asyncio.Socket, zmq.asyncio.Socket]:
+    """(socket, its handshake monitor), connecting to `endpoint` as a CurveZMQ client.
+    reconnect_max_ms: the backoff's cap (a member of an HA group that is about to take over binds
+    its bus any moment: an agent waiting for it should not be asleep for 5 s when it does)."""
     sock = ctx.socket(zmq.DEALER)
     monitor = None
     try:
@@ -33,7 +35,7 @@ def open_dealer(ctx: zmq.asyncio.Context, endpoint: str, server_key: str,
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.SNDHWM, SNDHWM)
         sock.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
-        sock.setsockopt(zmq.RECONNECT_IVL_MAX, RECONNECT_IVL_MAX_MS)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, max(RECONNECT_IVL_MS, reconnect_max_ms))
         sock.setsockopt(zmq.HEARTBEAT_IVL, ZMTP_PING_IVL_MS)
         sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, ZMTP_PING_TIMEOUT_MS)
         monitor = watch_handshakes(sock)   # before connecting: no refusal goes unseen

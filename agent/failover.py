@@ -40,6 +40,7 @@ class Failover:
 
     def __init__(self, endpoints: tuple[str, ...], heartbeat_s: float):
         self.endpoints = endpoints
+        self.heartbeat_s = heartbeat_s
         self.silent_after_s = SILENT_BEATS * heartbeat_s
         self._index = 0
         self._answered_at = 0.0   # when the endpoint in use last answered, or was connected to
@@ -58,8 +59,12 @@ class Failover:
         """A new connection gets a whole silence period to answer."""
         self._answered_at, self._beats_since, self._lost = now, 0, False
 
-    def answered(self, now: float) -> None:
+    def answered(self, now: float, lease_s: float = 0.0) -> None:
         self.connected(now)   # an answer after a drop: it came back (its bus restarted), stay
+        # The member moved to gets until the old lease has run out (and a heartbeat) to take
+        # over and answer: with a lease of more than 3 heartbeats, leaving sooner would go back
+        # to the dead member just as the other one becomes active.
+        self.silent_after_s = max(SILENT_BEATS * self.heartbeat_s, lease_s + self.heartbeat_s)
 
     def lost(self) -> None:
         """The session with the endpoint in use ended: the manager died or stopped its bus."""

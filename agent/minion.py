@@ -51,7 +51,7 @@ import zmq
 import zmq.asyncio
 
 from agent.backend import CephBackend
-from agent.connection import close_dealer, open_dealer
+from agent.connection import RECONNECT_IVL_MAX_MS, close_dealer, open_dealer
 from agent.failover import Failover, Terms, parse_endpoints
 from agent.refusal import retry_period, retry_when_refused
 from bus import log_context, protocol
@@ -165,7 +165,10 @@ class Minion:
     def _connect(self) -> None:
         """On the host loop: a socket to the endpoint in use, and the tasks that serve it."""
         endpoint = self.endpoint
-        sock, monitor = open_dealer(self._ctx, endpoint, self.server_key, self.keys)
+        # With several endpoints, retry a manager at least every half heartbeat: the one taking
+        # over binds its bus any moment (agent/connection.py).
+        reconnect_max_ms = RECONNECT_IVL_MAX_MS if len(self.endpoints) == 1 else int(500 * self.heartbeat_s)
+        sock, monitor = open_dealer(self._ctx, endpoint, self.server_key, self.keys, min(RECONNECT_IVL_MAX_MS, reconnect_max_ms))
         self._sock, self._monitor = sock, monitor
         self._failover.connected(asyncio.get_running_loop().time())
         self._conn_tasks = {
@@ -335,7 +338,7 @@ class Minion:
     def _on_ack(self, ack: HeartbeatAck) -> None:
         self._stats["acks_received"] += 1
         if self._terms.ack(ack.term):
-            self._failover.answered(asyncio.get_running_loop().time())
+            self._failover.answered(asyncio.get_running_loop().time(), ack.lease_s)
         else:   # a manager that has been replaced: no reason to stay with it
             self._stats["acks_stale"] += 1
             _throttle.log(logging.INFO, "stale_ack", "agent %s: %s acknowledges in term %d, older "

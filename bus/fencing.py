@@ -28,8 +28,9 @@ class Fencing:
     these lines come from the bus's logger like its other ones."""
 
     def __init__(self, fence: Callable[[], int | None], sender: str, count: Callable[[str], None],
-                 throttle: LogThrottle, clock: Callable[[], float] = time.monotonic):
+                 throttle: LogThrottle, clock: Callable[[], float] = time.monotonic, lease_s: float = 0.0):
         self._fence = fence
+        self._lease_s = lease_s
         self._sender = sender
         self._count = count
         self._throttle = throttle
@@ -77,5 +78,5 @@ class Fencing:
         now = self._clock()
         cached = self._ack
         if cached is None or cached[0] != term or now - cached[2] >= ACK_REFRESH_S:
-            cached = self._ack = (term, protocol.encode(HeartbeatAck(term), sender=self._sender), now)
+            cached = self._ack = (term, protocol.encode(HeartbeatAck(term, self._lease_s), sender=self._sender), now)
         return cached[1]

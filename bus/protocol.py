@@ -151,8 +151,14 @@ class HeartbeatAck:
     """Server -> agent, for each server heartbeat the active manager of an HA group accepts:
     "I am active, in lease term `term`". An agent with several endpoints moves to the next one
     when its manager stops acknowledging (agent/failover.py). A manager without HA sends none,
-    so agents that predate acks never meet one from it."""
+    so agents that predate acks never meet one from it.
+
+    lease_s: the group's lease (0: not said). A manager that fails is replaced once its lease
+    runs out, so an agent gives the member it moves to that long (and a heartbeat) to start
+    answering before moving on again: shorter, and with two members it would leave the one
+    about to take over and go back to the dead one."""
     term: int
+    lease_s: float = 0.0
 
 
 KINDS: dict[str, type] = {

@@ -79,11 +79,13 @@ class BusServer:
         max_frame_bytes: libzmq drops (and disconnects) a peer sending a bigger frame before it is
             buffered; defaults to a little over `protocol.MAX_MESSAGE_BYTES`.
         fence: the HA lease's `fence() -> term | None` (bus/fencing.py); None: no HA.
+        lease_s: the HA lease's length, told to agents in every ack.
     """
 
     def __init__(self, endpoint: str, on_message: Callable[[str, Envelope], None], *,
                  keys: KeyPair, gate: Gate, max_frame_bytes: int | None = None,
-                 flood: FloodGuard | None = None, fence: Callable[[], int | None] | None = None):
+                 flood: FloodGuard | None = None, fence: Callable[[], int | None] | None = None,
+                 lease_s: float = 0.0):
         require_curve()
         self._requested = endpoint
         self._on_message = on_message
@@ -103,7 +105,8 @@ class BusServer:
         self._stopping: asyncio.Event | None = None
         self._sock: zmq.asyncio.Socket | None = None
         self._stop_requested = False
-        self._fencing = None if fence is None else Fencing(fence, MANAGER_ID, self._count, self._throttle)
+        self._fencing = None if fence is None else Fencing(fence, MANAGER_ID, self._count, self._throttle,
+                                                                    lease_s=lease_s)
 
     # ---- public, any thread -------------------------------------------------------------------
 

@@ -282,3 +282,22 @@ def test_a_kind_from_a_newer_manager_is_dropped_and_counted_and_jobs_still_run()
         router.close(linger=0)
         minion.stop()
         ctx.term()
+
+
+def test_an_ack_naming_the_lease_gives_the_next_member_the_lease_to_take_over():
+    failover = Failover(("tcp://a:1", "tcp://b:1"), heartbeat_s=0.5)
+    failover.answered(0.0, lease_s=3.0)
+    failover.beat_sent()
+    failover.lost()                         # the active died: move at once...
+    assert failover.should_move(0.1)
+    failover.move(0.1)
+    failover.beat_sent()
+    assert not failover.should_move(0.1 + 3.0)      # ...and wait there until its lease ran out,
+    assert failover.should_move(0.1 + 3.5)          # and a heartbeat more
+
+
+def test_without_a_lease_in_the_acks_three_silent_beats_still_move():
+    failover = Failover(("tcp://a:1", "tcp://b:1"), heartbeat_s=0.5)
+    failover.answered(0.0)
+    failover.beat_sent()
+    assert not failover.should_move(1.4) and failover.should_move(1.5)
