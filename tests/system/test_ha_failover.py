@@ -12,6 +12,7 @@ import time
 import httpx
 
 from tests.helpers import wait_until
+from tests.sse import StreamReader
 from tests.system.daemon_process import logged_in_client as client
 from tests.system.ha_group import HEARTBEAT_S, LEASE_S, role, since, start_group, synced_cluster
 from tests.system.requests_helpers import finished, submit, xsrf
@@ -135,5 +136,33 @@ def test_a_paused_active_is_replaced_and_once_resumed_steps_down_without_running
         runs = jobs_run(group.fleet)
         assert [r for r in runs if r[1] <= old_term and r[2] >= taken_over_at] == [], "an old term's job ran"
         assert any(term > old_term for _, term, _ in runs)
+    finally:
+        group.stop()
+
+
+def test_a_stream_through_a_standby_ends_at_the_takeover_and_resumes_on_the_new_active(tmp_path):
+    group = start_group(tmp_path)
+    try:
+        active = group.active()
+        survivor = group.other(active)
+        with client(survivor.http_url) as api:
+            fsid = synced_cluster(api)
+            with StreamReader(survivor.http_url + "/api/v2/", params={"topics": "request"}, cookies=api.cookies) as before:
+                finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "streamed-before", "pg_num": 8}))
+                wait_until(lambda: before.messages("request"), timeout_s=10, every_s=0.05,
+                           what="a request message forwarded through the standby")
+                last_id = before.messages()[-1].id
+                active.proc.send_signal(signal.SIGKILL)
+                wait_until(before.ended.is_set, timeout_s=10, every_s=0.05, what="the forwarded stream ended")
+            assert group.active(timeout_s=LEASE_S + 20) is survivor
+            # The client comes back as a browser's EventSource does: same URL, Last-Event-ID.
+            with StreamReader(survivor.http_url + "/api/v2/", params={"topics": "request"}, cookies=api.cookies,
+                              headers={"Last-Event-ID": str(last_id)}) as after:
+                wait_until(lambda: after.messages("reset"), timeout_s=10, every_s=0.05,
+                           what="reset: the old member's messages cannot be replayed")
+                request_id = accepted_write(api, f"cluster/{fsid}/pool", {"name": "streamed-after", "pg_num": 8})
+                wait_until(lambda: any(m.data.get("id") == request_id for m in after.messages("request")),
+                           timeout_s=15, every_s=0.05, what="the new active's request message")
+                assert all(m.id > last_id for m in after.messages("request"))
     finally:
         group.stop()
