@@ -25,9 +25,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database() -> str:
-    """A new, empty database on the test server (CALAMARI_TEST_POSTGRES_URL): the group's own."""
-    server = postgres_server_url()
+def fresh_database(server: str | None = None) -> str:
+    """A new, empty database on `server` (default: the test server, CALAMARI_TEST_POSTGRES_URL):
+    the group's own."""
+    server = server or postgres_server_url()
     name = f"calamari_ha_{uuid.uuid4().hex[:12]}"
     rows(server, f'CREATE DATABASE "{name}"')
     return _with_database(server, name)
@@ -84,8 +85,8 @@ class Group:
         return codes
 
 
-def start_group(tmp_path: Path, lease_s: float = LEASE_S) -> Group:
-    db = fresh_database()
+def start_group(tmp_path: Path, lease_s: float = LEASE_S, database: str | None = None) -> Group:
+    db = database or fresh_database()
     first = member(db, tmp_path / "m1", lease_s).start()
     group = Group([first])
     try:

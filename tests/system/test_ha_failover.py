@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
 
 import httpx
@@ -14,7 +15,8 @@ import httpx
 from tests.helpers import wait_until
 from tests.sse import StreamReader
 from tests.system.daemon_process import logged_in_client as client
-from tests.system.ha_group import HEARTBEAT_S, LEASE_S, role, since, start_group, synced_cluster
+from tests.system.ha_group import HEARTBEAT_S, LEASE_S, fresh_database, role, since, start_group, synced_cluster
+from tests.system.ha_helpers import OwnPostgres
 from tests.system.requests_helpers import finished, submit, xsrf
 
 IN_FLIGHT = 20
@@ -166,3 +168,52 @@ def test_a_stream_through_a_standby_ends_at_the_takeover_and_resumes_on_the_new_
                 assert all(m.id > last_id for m in after.messages("request"))
     finally:
         group.stop()
+
+
+class RoleSampler:
+    """Both members' /readyz roles every 50 ms on a thread of its own, keeping every moment two
+    said "active" at once."""
+
+    def __init__(self, members):
+        self.members, self.both_active, self.samples = members, [], 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self):
+        while not self._stop.wait(0.05):
+            roles = [role(m) for m in self.members]
+            self.samples += 1
+            if roles.count("active") > 1:
+                self.both_active.append(time.monotonic())
+
+
+def test_the_database_restarted_under_a_running_group_leaves_one_active_and_never_two(tmp_path):
+    server = OwnPostgres()
+    try:
+        group = start_group(tmp_path, database=fresh_database(server.url))
+        try:
+            with RoleSampler(group.members) as sampler:
+                first = group.active()
+                server.stop()
+                # Without its database the active cannot persist nor keep its lease: it steps down.
+                wait_until(lambda: role(first) == "standby", timeout_s=LEASE_S + 15, every_s=0.05,
+                           what="the active stepped down with its database gone")
+                server.start()
+                active = group.active(timeout_s=LEASE_S + 30)
+                with client(active.http_url) as api:
+                    fsid = synced_cluster(api)
+                    done = finished(api, accepted_write(api, f"cluster/{fsid}/pool", {"name": "after-restart", "pg_num": 8}))
+                    assert done["error"] is False, done
+            assert sampler.samples > 20 and sampler.both_active == []
+        finally:
+            group.stop()
+    finally:
+        server.remove()
