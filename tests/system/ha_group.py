@@ -2,6 +2,7 @@
 their own, and a simulated fleet as its own process whose agents know both bus endpoints."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 import uuid
@@ -112,3 +113,28 @@ def synced_cluster(api: httpx.Client, timeout_s: float = 30.0) -> str:
 
 def since(started: float) -> float:
     return time.monotonic() - started
+
+
+@dataclass
+class Serving:
+    """A started group seen from the standby: its active member, the standby, a client logged in
+    through the standby, and the fleet's cluster once synced."""
+    group: Group
+    active: DaemonProcess
+    standby: DaemonProcess
+    api: httpx.Client
+    fsid: str
+
+
+@contextlib.contextmanager
+def serving_group(tmp_path: Path, **kwargs):
+    """A group (start_group's arguments) with its fleet synced, stopped when the block ends."""
+    from tests.system.daemon_process import logged_in_client
+    group = start_group(tmp_path, **kwargs)
+    try:
+        active = group.active()
+        standby = group.other(active)
+        with logged_in_client(standby.http_url) as api:
+            yield Serving(group, active, standby, api, synced_cluster(api))
+    finally:
+        group.stop()

@@ -15,7 +15,8 @@ import httpx
 from tests.helpers import wait_until
 from tests.sse import StreamReader
 from tests.system.daemon_process import logged_in_client as client
-from tests.system.ha_group import HEARTBEAT_S, LEASE_S, fresh_database, role, since, start_group, synced_cluster
+from tests.system.ha_group import (HEARTBEAT_S, LEASE_S, fresh_database, role, serving_group, since, start_group,
+                                   synced_cluster)
 from tests.system.ha_helpers import OwnPostgres
 from tests.system.requests_helpers import finished, submit, xsrf
 
@@ -56,50 +57,44 @@ def test_a_standby_forwards_and_only_one_member_is_active(tmp_path):
 
 
 def test_kill_9_of_the_active_with_requests_in_flight_ends_each_truthfully_on_the_other(tmp_path):
-    group = start_group(tmp_path)
-    try:
-        active = group.active()
-        survivor = group.other(active)
-        with client(survivor.http_url) as api:
-            fsid = synced_cluster(api)
-            names = [f"inflight-{n:02}" for n in range(IN_FLIGHT)]
-            request_ids = []
-            for name in names:
-                answer = api.post(f"cluster/{fsid}/pool", json={"name": name, "pg_num": 8}, headers=xsrf(api))
-                assert answer.status_code == 202, answer.text
-                request_ids.append(answer.json()["request_id"])
-            active.proc.send_signal(signal.SIGKILL)
-            killed_at = time.monotonic()
-            assert group.active(timeout_s=LEASE_S + 20) is survivor
-            taken_over_s = since(killed_at)
-            # The same session, now answered by the survivor itself.
-            synced_cluster(api, timeout_s=LEASE_S + 20)
-            after_id = accepted_write(api, f"cluster/{fsid}/pool", {"name": "after-takeover", "pg_num": 8})
-            writable_s = since(killed_at)
+    with serving_group(tmp_path) as serving:
+        group, active, survivor, api, fsid = serving.group, serving.active, serving.standby, serving.api, serving.fsid
+        names = [f"inflight-{n:02}" for n in range(IN_FLIGHT)]
+        request_ids = []
+        for name in names:
+            answer = api.post(f"cluster/{fsid}/pool", json={"name": name, "pg_num": 8}, headers=xsrf(api))
+            assert answer.status_code == 202, answer.text
+            request_ids.append(answer.json()["request_id"])
+        active.proc.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
+        assert group.active(timeout_s=LEASE_S + 20) is survivor
+        taken_over_s = since(killed_at)
+        # The same session, now answered by the survivor itself.
+        synced_cluster(api, timeout_s=LEASE_S + 20)
+        after_id = accepted_write(api, f"cluster/{fsid}/pool", {"name": "after-takeover", "pg_num": 8})
+        writable_s = since(killed_at)
 
-            def ended():
-                found = {rid: api.get(f"request/{rid}").json() for rid in [*request_ids, after_id]}
-                return all(r["state"] == "complete" for r in found.values()) and found
-            outcomes = wait_until(ended, timeout_s=60, every_s=0.2, what="every request ended")
-            pools = {p["name"] for p in api.get(f"cluster/{fsid}/pool").json()}
-            for name, rid in zip(names, request_ids):
-                request = outcomes[rid]
-                if request["error"]:
-                    assert request["error_message"], request      # a failure says why
-                    assert name not in pools or "unknown" in request["error_message"].lower(), request
-                else:
-                    assert name in pools, request                 # a success is true
-            assert outcomes[after_id]["error"] is False and "after-takeover" in pools
-            events = api.get("event", params={"page_size": 1000}).json()
-            events = events["results"] if isinstance(events, dict) else events
-            succeeded = [e["message"] for e in events if e["message"].startswith("Succeeded: Creating pool")]
-            assert len(succeeded) == len(set(succeeded)), "an event written twice"
-        # Goal (issue 18): a write accepted and the clusters synced within lease + 2 heartbeats;
-        # measured in bench/failover.py, here only bounded against a hang on a loaded machine.
-        print(f"takeover {taken_over_s:.2f} s, writable {writable_s:.2f} s (lease {LEASE_S} s, heartbeat {HEARTBEAT_S} s)")
-        assert writable_s < LEASE_S + 20
-    finally:
-        group.stop()
+        def ended():
+            found = {rid: api.get(f"request/{rid}").json() for rid in [*request_ids, after_id]}
+            return all(r["state"] == "complete" for r in found.values()) and found
+        outcomes = wait_until(ended, timeout_s=60, every_s=0.2, what="every request ended")
+        pools = {p["name"] for p in api.get(f"cluster/{fsid}/pool").json()}
+        for name, rid in zip(names, request_ids):
+            request = outcomes[rid]
+            if request["error"]:
+                assert request["error_message"], request      # a failure says why
+                assert name not in pools or "unknown" in request["error_message"].lower(), request
+            else:
+                assert name in pools, request                 # a success is true
+        assert outcomes[after_id]["error"] is False and "after-takeover" in pools
+        events = api.get("event", params={"page_size": 1000}).json()
+        events = events["results"] if isinstance(events, dict) else events
+        succeeded = [e["message"] for e in events if e["message"].startswith("Succeeded: Creating pool")]
+        assert len(succeeded) == len(set(succeeded)), "an event written twice"
+    # Goal (issue 18): a write accepted and the clusters synced within lease + 2 heartbeats;
+    # measured in bench/failover.py, here only bounded against a hang on a loaded machine.
+    print(f"takeover {taken_over_s:.2f} s, writable {writable_s:.2f} s (lease {LEASE_S} s, heartbeat {HEARTBEAT_S} s)")
+    assert writable_s < LEASE_S + 20
 
 
 JOB_RUN = re.compile(r"running job \S+ \((\S+)\) term=(\d+) at=([0-9.]+)")
@@ -111,63 +106,51 @@ def jobs_run(fleet) -> list[tuple[str, int, float]]:
 
 
 def test_a_paused_active_is_replaced_and_once_resumed_steps_down_without_running_a_job(tmp_path):
-    group = start_group(tmp_path)
-    try:
-        paused = group.active()
-        other = group.other(paused)
-        with client(other.http_url) as api:
-            fsid = synced_cluster(api)
-            done = finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "before-pause", "pg_num": 8}))
+    with serving_group(tmp_path) as serving:
+        group, paused, other, api, fsid = serving.group, serving.active, serving.standby, serving.api, serving.fsid
+        done = finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "before-pause", "pg_num": 8}))
+        assert done["error"] is False, done
+        old_term = max(term for _, term, _ in jobs_run(group.fleet))
+        paused.proc.send_signal(signal.SIGSTOP)
+        try:
+            assert group.active(timeout_s=LEASE_S + 20) is other
+            taken_over_at = time.time()
+            done = finished(api, accepted_write(api, f"cluster/{fsid}/pool", {"name": "after-pause", "pg_num": 8}))
             assert done["error"] is False, done
-            old_term = max(term for _, term, _ in jobs_run(group.fleet))
-            paused.proc.send_signal(signal.SIGSTOP)
-            try:
-                assert group.active(timeout_s=LEASE_S + 20) is other
-                taken_over_at = time.time()
-                done = finished(api, accepted_write(api, f"cluster/{fsid}/pool", {"name": "after-pause", "pg_num": 8}))
-                assert done["error"] is False, done
-            finally:
-                paused.proc.send_signal(signal.SIGCONT)
-            wait_until(lambda: role(paused) == "standby", timeout_s=LEASE_S + 10, every_s=0.05,
-                       what="the resumed member stepped down")
-            assert group.active() is other
-            # Asked through the resumed member: forwarded to the active one, which runs it.
-            with client(paused.http_url) as via_old:
-                done = finished(via_old, submit(via_old, "POST", f"cluster/{fsid}/pool", {"name": "via-old", "pg_num": 8}))
-                assert done["error"] is False, done
-        runs = jobs_run(group.fleet)
-        assert [r for r in runs if r[1] <= old_term and r[2] >= taken_over_at] == [], "an old term's job ran"
-        assert any(term > old_term for _, term, _ in runs)
-    finally:
-        group.stop()
+        finally:
+            paused.proc.send_signal(signal.SIGCONT)
+        wait_until(lambda: role(paused) == "standby", timeout_s=LEASE_S + 10, every_s=0.05,
+                   what="the resumed member stepped down")
+        assert group.active() is other
+        # Asked through the resumed member: forwarded to the active one, which runs it.
+        with client(paused.http_url) as via_old:
+            done = finished(via_old, submit(via_old, "POST", f"cluster/{fsid}/pool", {"name": "via-old", "pg_num": 8}))
+            assert done["error"] is False, done
+    runs = jobs_run(group.fleet)
+    assert [r for r in runs if r[1] <= old_term and r[2] >= taken_over_at] == [], "an old term's job ran"
+    assert any(term > old_term for _, term, _ in runs)
 
 
 def test_a_stream_through_a_standby_ends_at_the_takeover_and_resumes_on_the_new_active(tmp_path):
-    group = start_group(tmp_path)
-    try:
-        active = group.active()
-        survivor = group.other(active)
-        with client(survivor.http_url) as api:
-            fsid = synced_cluster(api)
-            with StreamReader(survivor.http_url + "/api/v2/", params={"topics": "request"}, cookies=api.cookies) as before:
-                finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "streamed-before", "pg_num": 8}))
-                wait_until(lambda: before.messages("request"), timeout_s=10, every_s=0.05,
-                           what="a request message forwarded through the standby")
-                last_id = before.messages()[-1].id
-                active.proc.send_signal(signal.SIGKILL)
-                wait_until(before.ended.is_set, timeout_s=10, every_s=0.05, what="the forwarded stream ended")
-            assert group.active(timeout_s=LEASE_S + 20) is survivor
-            # The client comes back as a browser's EventSource does: same URL, Last-Event-ID.
-            with StreamReader(survivor.http_url + "/api/v2/", params={"topics": "request"}, cookies=api.cookies,
-                              headers={"Last-Event-ID": str(last_id)}) as after:
-                wait_until(lambda: after.messages("reset"), timeout_s=10, every_s=0.05,
-                           what="reset: the old member's messages cannot be replayed")
-                request_id = accepted_write(api, f"cluster/{fsid}/pool", {"name": "streamed-after", "pg_num": 8})
-                wait_until(lambda: any(m.data.get("id") == request_id for m in after.messages("request")),
-                           timeout_s=15, every_s=0.05, what="the new active's request message")
-                assert all(m.id > last_id for m in after.messages("request"))
-    finally:
-        group.stop()
+    with serving_group(tmp_path) as serving:
+        group, active, survivor, api, fsid = serving.group, serving.active, serving.standby, serving.api, serving.fsid
+        with StreamReader(survivor.http_url + "/api/v2/", params={"topics": "request"}, cookies=api.cookies) as before:
+            finished(api, submit(api, "POST", f"cluster/{fsid}/pool", {"name": "streamed-before", "pg_num": 8}))
+            wait_until(lambda: before.messages("request"), timeout_s=10, every_s=0.05,
+                       what="a request message forwarded through the standby")
+            last_id = before.messages()[-1].id
+            active.proc.send_signal(signal.SIGKILL)
+            wait_until(before.ended.is_set, timeout_s=10, every_s=0.05, what="the forwarded stream ended")
+        assert group.active(timeout_s=LEASE_S + 20) is survivor
+        # The client comes back as a browser's EventSource does: same URL, Last-Event-ID.
+        with StreamReader(survivor.http_url + "/api/v2/", params={"topics": "request"}, cookies=api.cookies,
+                          headers={"Last-Event-ID": str(last_id)}) as after:
+            wait_until(lambda: after.messages("reset"), timeout_s=10, every_s=0.05,
+                       what="reset: the old member's messages cannot be replayed")
+            request_id = accepted_write(api, f"cluster/{fsid}/pool", {"name": "streamed-after", "pg_num": 8})
+            wait_until(lambda: any(m.data.get("id") == request_id for m in after.messages("request")),
+                       timeout_s=15, every_s=0.05, what="the new active's request message")
+            assert all(m.id > last_id for m in after.messages("request"))
 
 
 class RoleSampler:
