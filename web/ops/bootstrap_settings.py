@@ -16,17 +16,24 @@ def add_bootstrap_args(parser) -> None:
     parser.add_argument("--bus-public-endpoint", type=public_endpoint, default=None, metavar="tcp://HOST:PORT",
                         help="the bus endpoint the /bootstrap script gives new agents (default: the "
                              "public URL's host and the bus port bound; set it when agents reach the "
-                             "bus by another name, or through NAT)")
+                             "bus by another name, or through NAT; with --ha, every member's, "
+                             "separated by commas)")
 
 
 def public_endpoint(text: str) -> str:
-    """An argparse type: tcp://HOST:PORT that an agent can dial (no wildcard, port 1-65535)."""
-    match = ENDPOINT.fullmatch(text)
-    if match is None or not 0 < int(match["port"]) <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not tcp://HOST:PORT")
-    if match["host"] in ("0.0.0.0", "*", "[::]"):
-        raise argparse.ArgumentTypeError(f"{text!r}: agents cannot dial a wildcard address")
-    return text
+    """An argparse type: tcp://HOST:PORT that an agent can dial (no wildcard, port 1-65535), or
+    several separated by commas: every member of an HA group (`--ha`), which the agent's
+    `connect` takes as a list."""
+    endpoints = [item.strip() for item in text.split(",")]
+    for endpoint in endpoints:
+        match = ENDPOINT.fullmatch(endpoint)
+        if match is None or not 0 < int(match["port"]) <= 65535:
+            raise argparse.ArgumentTypeError(f"{endpoint!r} is not tcp://HOST:PORT")
+        if match["host"] in ("0.0.0.0", "*", "[::]"):
+            raise argparse.ArgumentTypeError(f"{endpoint!r}: agents cannot dial a wildcard address")
+    if len(set(endpoints)) != len(endpoints):
+        raise argparse.ArgumentTypeError(f"{text!r} names an endpoint twice")
+    return ",".join(endpoints)
 
 
 @dataclass(frozen=True)

@@ -41,10 +41,18 @@ def test_never_http_when_the_api_serves_https():
 
 
 @pytest.mark.parametrize("text", ["tcp://0.0.0.0:8003", "tcp://*:8003", "tcp://host:0", "tcp://host:65536",
-                                  "host:8003", "ipc:///tmp/bus", "tcp://host:8003/x", "tcp://ho st:1"])
+                                  "host:8003", "ipc:///tmp/bus", "tcp://host:8003/x", "tcp://ho st:1",
+                                  "tcp://m1:8003,", "tcp://m1:8003,tcp://m1:8003", "tcp://m1:8003,tcp://*:8003"])
 def test_bus_public_endpoint_refuses_what_an_agent_cannot_dial(text):
     with pytest.raises(argparse.ArgumentTypeError):
         public_endpoint(text)
+
+
+def test_every_member_of_an_ha_group_goes_to_the_agents_connect_list():
+    assert public_endpoint("tcp://m1:8003, tcp://m2:8003") == "tcp://m1:8003,tcp://m2:8003"
+    settings = bootstrap_settings("http://m1:8002", False, "tcp://0.0.0.0:8003", KEY,
+                                  public_endpoint("tcp://m1:8003,tcp://m2:8003"))
+    assert 'connect = "tcp://m1:8003,tcp://m2:8003"' in render_script(settings, WHEEL, UNIT)
 
 
 # --- the script ----------------------------------------------------------------------------------
