@@ -63,3 +63,8 @@ def beat(sender: str = FUZZER, **override) -> list[bytes]:
     fields = {"fqdn": sender, "hostname": sender.split(".")[0], "boot_time": 1.0, "ceph_version": None,
               "services": [], "grains": {}, **override}
     return protocol.encode(ServerHeartbeat(**fields), sender=sender)
+
+
+def recv_frames(sock: zmq.Socket, timeout_s: float = 5.0) -> list[bytes]:
+    assert sock.poll(int(timeout_s * 1000)), "should have received a message"
+    return sock.recv_multipart()

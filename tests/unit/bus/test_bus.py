@@ -18,7 +18,7 @@ from bus.gate import SENDER_MISMATCH
 from bus.protocol import Job, ServerHeartbeat
 from bus.log_throttle import LogThrottle
 from bus.server import MANAGER_ID, UNACCEPTED_MAX_BYTES, BusServer
-from tests.bus_helpers import SERVER_KEYS, KeyedSocket, TestGate, curve_client
+from tests.bus_helpers import SERVER_KEYS, TestGate, recv_frames
 from tests.helpers import Recorder, wait_until
 
 pytestmark = pytest.mark.timeout(30)
@@ -38,65 +38,11 @@ def envelope(**override) -> bytes:
     return protocol.packb({**payload, **override})
 
 
-def recv_frames(sock: zmq.Socket, timeout_s: float = 5.0) -> list[bytes]:
-    assert sock.poll(int(timeout_s * 1000)), "should have received a message"
-    return sock.recv_multipart()
-
-
 def recv_monitor_message(events: zmq.Socket, timeout_s: float) -> dict:
     return zmq.utils.monitor.recv_monitor_message(events) if events.poll(timeout_s * 1000) else {}
 
 
 pytestmark = pytest.mark.usefixtures("no_thread_leak")
-
-
-@pytest.fixture
-def gate():
-    return TestGate()
-
-
-@pytest.fixture
-def make_server(gate):
-    """BusServer factory: returns (server, recorder); every server is stopped at teardown."""
-    servers = []
-
-    def make(endpoint="tcp://127.0.0.1:0", on_message=None, **kwargs):
-        recorder = Recorder()
-        kwargs.setdefault("gate", gate)
-        server = BusServer(endpoint, on_message or recorder, keys=SERVER_KEYS, **kwargs)
-        servers.append(server)
-        server.start()
-        return server, recorder
-
-    yield make
-    for server in servers:
-        server.stop()
-    assert not any(server.running for server in servers)
-
-
-@pytest.fixture
-def raw_socket():
-    """Test-thread zmq sockets (LINGER 0), CurveZMQ clients of the test manager unless `curve`
-    is False; closed and their context termed at teardown. The socket's key pair is `sock.keys`."""
-    ctx = zmq.Context()
-    sockets = []
-
-    def make(kind=zmq.DEALER, connect=None, curve=True, server_public=SERVER_KEYS.public):
-        sock = ctx.socket(kind, socket_class=KeyedSocket)
-        sock.linger = 0
-        sock.keys = curve_client(sock, server_public) if curve else None
-        if connect:
-            sock.connect(connect)
-        sockets.append(sock)
-        return sock
-
-    yield make
-    for sock in sockets:
-        sock.close(linger=0)
-    terminator = threading.Thread(target=ctx.term)
-    terminator.start()
-    terminator.join(2)
-    assert not terminator.is_alive(), "context term hung: open sockets likely remain in test"
 
 
 @pytest.fixture

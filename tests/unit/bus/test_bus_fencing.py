@@ -10,9 +10,8 @@ import zmq
 
 from bus import protocol
 from bus.protocol import HeartbeatAck, Job
-from bus.server import BusServer
-from tests.bus_helpers import SERVER_KEYS, KeyedSocket, TestGate, beat, curve_client
-from tests.helpers import Recorder, wait_until
+from tests.bus_helpers import beat, recv_frames
+from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.timeout(30), pytest.mark.usefixtures("no_thread_leak")]
 
@@ -21,53 +20,6 @@ AGENT = "raw-1.example"
 
 def heartbeat(sender: str) -> list[bytes]:
     return beat(sender)
-
-
-def recv_frames(sock: zmq.Socket, timeout_s: float = 5.0) -> list[bytes]:
-    assert sock.poll(int(timeout_s * 1000)), "should have received a message"
-    return sock.recv_multipart()
-
-
-@pytest.fixture
-def gate():
-    return TestGate()
-
-
-@pytest.fixture
-def make_server(gate):
-    """BusServer factory: (server, recorder); every server is stopped at teardown."""
-    servers = []
-
-    def make(**kwargs):
-        recorder = Recorder()
-        server = BusServer("tcp://127.0.0.1:0", recorder, keys=SERVER_KEYS, gate=gate, **kwargs)
-        servers.append(server)
-        server.start()
-        return server, recorder
-
-    yield make
-    for server in servers:
-        server.stop()
-
-
-@pytest.fixture
-def raw_socket():
-    """Test-thread CurveZMQ DEALER clients of the test manager (`sock.keys`), closed at teardown."""
-    ctx = zmq.Context()
-    sockets = []
-
-    def make(connect: str):
-        sock = ctx.socket(zmq.DEALER, socket_class=KeyedSocket)
-        sock.linger = 0
-        sock.keys = curve_client(sock)
-        sock.connect(connect)
-        sockets.append(sock)
-        return sock
-
-    yield make
-    for sock in sockets:
-        sock.close(linger=0)
-    ctx.term()
 
 
 class Fence:
