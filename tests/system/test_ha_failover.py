@@ -50,6 +50,8 @@ def test_a_standby_forwards_and_only_one_member_is_active(tmp_path):
             done = wait_until(lambda: (r := api.get(f"request/{request_id}").json())["state"] == "complete" and r,
                               timeout_s=30, every_s=0.05, what="the pool request complete")
             assert done["error"] is False, done
+        page = httpx.get(standby.http_url + "/")          # the web page too, with its own policy
+        assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
         assert httpx.get(standby.http_url + "/readyz", params={"role": "active"}).status_code == 503
         assert httpx.get(active.http_url + "/readyz", params={"role": "active"}).status_code == 200
     finally:
