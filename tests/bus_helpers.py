@@ -68,3 +68,13 @@ def beat(sender: str = FUZZER, **override) -> list[bytes]:
 def recv_frames(sock: zmq.Socket, timeout_s: float = 5.0) -> list[bytes]:
     assert sock.poll(int(timeout_s * 1000)), "should have received a message"
     return sock.recv_multipart()
+
+
+def curve_router(ctx: zmq.Context) -> tuple[zmq.Socket, int]:
+    """A bare CurveZMQ ROUTER with the test manager's keys on a free local port: (socket, port).
+    No ZAP handler in a plain context, so any client key gets in."""
+    router = ctx.socket(zmq.ROUTER)
+    router.linger = 0
+    router.curve_server = True
+    router.curve_secretkey = SERVER_KEYS.secret.encode()
+    return router, router.bind_to_random_port("tcp://127.0.0.1")

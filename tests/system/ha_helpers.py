@@ -62,14 +62,11 @@ class RoleLog:
             assert t2 > t1, f"term {t2} of {w2} after term {t1} of {w1}"
 
 
-class FenceSampler:
-    """A thread asking every lease's fence() every millisecond or so: any moment at which two
-    members may act is recorded in `overlaps`; every term seen in `terms`."""
+class Sampler:
+    """A thread calling `sample()` every `every_s` until the `with` block ends."""
+    every_s = 0.001
 
-    def __init__(self, leases) -> None:
-        self.leases = list(leases)
-        self.overlaps: list[dict] = []
-        self.terms: set[int] = set()
+    def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -82,13 +79,29 @@ class FenceSampler:
         self._thread.join(5)
 
     def _run(self) -> None:
-        while not self._stop.is_set():
-            fenced = {lease.member_id: lease.fence() for lease in self.leases}
-            acting = {who: term for who, term in fenced.items() if term is not None}
-            self.terms.update(acting.values())
-            if len(acting) > 1:
-                self.overlaps.append(acting)
-            time.sleep(0.001)
+        while not self._stop.wait(self.every_s):
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
+
+
+class FenceSampler(Sampler):
+    """Every lease's fence() every millisecond or so: any moment at which two members may act is
+    recorded in `overlaps`; every term seen in `terms`."""
+
+    def __init__(self, leases) -> None:
+        super().__init__()
+        self.leases = list(leases)
+        self.overlaps: list[dict] = []
+        self.terms: set[int] = set()
+
+    def sample(self) -> None:
+        fenced = {lease.member_id: lease.fence() for lease in self.leases}
+        acting = {who: term for who, term in fenced.items() if term is not None}
+        self.terms.update(acting.values())
+        if len(acting) > 1:
+            self.overlaps.append(acting)
 
 
 class OwnPostgres:

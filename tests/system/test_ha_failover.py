@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import signal
-import threading
 import time
 
 import httpx
@@ -17,7 +16,7 @@ from tests.sse import StreamReader
 from tests.system.daemon_process import logged_in_client as client
 from tests.system.ha_group import (HEARTBEAT_S, LEASE_S, fresh_database, role, serving_group, since, start_group,
                                    synced_cluster)
-from tests.system.ha_helpers import OwnPostgres
+from tests.system.ha_helpers import OwnPostgres, Sampler
 from tests.system.requests_helpers import finished, submit, xsrf
 
 IN_FLIGHT = 20
@@ -155,29 +154,19 @@ def test_a_stream_through_a_standby_ends_at_the_takeover_and_resumes_on_the_new_
             assert all(m.id > last_id for m in after.messages("request"))
 
 
-class RoleSampler:
-    """Both members' /readyz roles every 50 ms on a thread of its own, keeping every moment two
-    said "active" at once."""
+class RoleSampler(Sampler):
+    """Both members' /readyz roles every 50 ms, keeping every moment two said "active" at once."""
+    every_s = 0.05
 
     def __init__(self, members):
+        super().__init__()
         self.members, self.both_active, self.samples = members, [], 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self):
-        while not self._stop.wait(0.05):
-            roles = [role(m) for m in self.members]
-            self.samples += 1
-            if roles.count("active") > 1:
-                self.both_active.append(time.monotonic())
+    def sample(self):
+        roles = [role(m) for m in self.members]
+        self.samples += 1
+        if roles.count("active") > 1:
+            self.both_active.append(time.monotonic())
 
 
 def test_the_database_restarted_under_a_running_group_leaves_one_active_and_never_two(tmp_path):

@@ -14,7 +14,7 @@ from agent.host import start_alone
 from agent.minion import Minion
 from bus.protocol import Job
 from bus.server import BusServer
-from tests.bus_helpers import SERVER_KEYS, TestGate
+from tests.bus_helpers import SERVER_KEYS, TestGate, curve_router
 from tests.helpers import Recorder, WaitTimeout, wait_until
 from tests.unit.agent.fakes import FakeBackend
 
@@ -258,11 +258,7 @@ def test_a_kind_from_a_newer_manager_is_dropped_and_counted_and_jobs_still_run()
     from bus import protocol
     from bus.protocol import JobResult
     ctx = zmq.Context()
-    router = ctx.socket(zmq.ROUTER)
-    router.linger = 0
-    router.curve_server = True   # no ZAP handler in this context: any client key gets in
-    router.curve_secretkey = SERVER_KEYS.secret.encode()
-    port = router.bind_to_random_port("tcp://127.0.0.1")
+    router, port = curve_router(ctx)
     minion = Minion(RecordingBackend(), f"tcp://127.0.0.1:{port}", heartbeat_s=10.0,
                     server_key=SERVER_KEYS.public)
     try:

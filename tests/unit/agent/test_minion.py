@@ -15,7 +15,7 @@ from bus import protocol
 from bus.protocol import ClusterHeartbeat, Job, JobResult, ServerHeartbeat
 from bus.curve import new_keypair
 from bus.server import BusServer
-from tests.bus_helpers import SERVER_KEYS, TestGate
+from tests.bus_helpers import SERVER_KEYS, TestGate, curve_router
 from tests.helpers import Recorder, WaitTimeout, wait_until
 from tests.unit.agent.fakes import FSID, FakeBackend
 
@@ -327,11 +327,7 @@ def test_an_agent_with_the_wrong_manager_key_says_so(bus, stack):
 
 def test_garbage_and_unexpected_kinds_from_the_manager_are_dropped():
     ctx = zmq.Context()
-    router = ctx.socket(zmq.ROUTER)
-    router.linger = 0
-    router.curve_server = True   # no ZAP handler in this context: any client key gets in
-    router.curve_secretkey = SERVER_KEYS.secret.encode()
-    port = router.bind_to_random_port("tcp://127.0.0.1")
+    router, port = curve_router(ctx)
     minion = Minion(FakeBackend(), f"tcp://127.0.0.1:{port}", heartbeat_s=10.0, server_key=SERVER_KEYS.public)
     try:
         start_alone(minion)
