@@ -1,71 +1,12 @@
-"""Several servers on a real cluster: three loopback "hosts" (tests/real_ceph/multi_host.py), each
-with its own mon, two OSDs and CRUSH host bucket, and its own real agent, all reporting to one
-daemon. What only happens with several servers, proven on real daemons (issue 19)."""
+"""Several servers on a real cluster (issue 19): three loopback "hosts" (cluster.py), each with
+its own mon, two OSDs, CRUSH host bucket and real agent, all reporting to one daemon (conftest.py).
+Discovery, and data placed across the hosts."""
 from __future__ import annotations
 
-import contextlib
-from dataclasses import dataclass
-
-import httpx
-import pytest
-
 from tests.helpers import wait_until
-from tests.real_ceph.agent_process import AgentProcess
 from tests.real_ceph.api_helpers import unique
-from tests.real_ceph.dev_cluster import skip_or_fail_without_ceph
-from tests.real_ceph.multi_host import MultiHostCluster
 from tests.system.cluster_helpers import pools_by_name
-from tests.system.daemon_process import DaemonProcess, accept_key, logged_in_client
 from tests.system.requests_helpers import run
-
-HEARTBEAT_S = 1.0
-AGENT_USER = "client.calamari"
-
-
-@dataclass
-class MultiManaged:
-    cluster: MultiHostCluster
-    daemon: DaemonProcess
-    agents: dict          # host name -> AgentProcess
-    api: httpx.Client
-    fsid: str
-
-    def url(self, path: str = "") -> str:
-        return f"cluster/{self.fsid}/{path}".rstrip("/")
-
-
-@pytest.fixture(scope="module")
-def multi(tmp_path_factory):
-    """The three-host cluster, a daemon and one agent per host; all stopped at the end."""
-    skip_or_fail_without_ceph()
-    cluster = MultiHostCluster.start(tmp_path_factory.mktemp("ceph-multi"))
-    try:
-        with _managing(cluster, tmp_path_factory.mktemp("daemon-multi") / "data") as found:
-            yield found
-    finally:
-        cluster.stop()
-
-
-@contextlib.contextmanager
-def _managing(cluster: MultiHostCluster, data_dir):
-    daemon = DaemonProcess(data_dir, heartbeat_s=HEARTBEAT_S, auto_accept=False).start()
-    agents = {}
-    try:
-        keyring = cluster.agent_user(AGENT_USER)
-        for host in cluster.hosts:
-            agents[host.name] = AgentProcess(host, daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S,
-                                             fqdn=host.fqdn, server_key=daemon.bus_key,
-                                             ceph_name=AGENT_USER, keyring=keyring).start()
-        with logged_in_client(daemon.http_url) as api:
-            for host in cluster.hosts:
-                accept_key(api, host.fqdn)
-            clusters = wait_until(lambda: api.get("cluster").json(), timeout_s=30, every_s=0.1,
-                                  what="the cluster discovered")
-            yield MultiManaged(cluster, daemon, agents, api, clusters[0]["id"])
-    finally:
-        for agent in agents.values():
-            agent.stop()
-        daemon.stop()
 
 
 def _running_services(api) -> dict:

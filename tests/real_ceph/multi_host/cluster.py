@@ -303,6 +303,17 @@ class MultiHostCluster:
     def keyring(self) -> str:
         return str(self.directory / "keyring")
 
+    def at_rest(self) -> bool:
+        """Every mon in quorum and every OSD up and in, per `ceph status`."""
+        try:
+            status = self.ceph_json("status", timeout_s=15)
+        except (subprocess.SubprocessError, ValueError):
+            return False
+        osdmap = status["osdmap"]
+        n = len(self.hosts) * OSDS_PER_HOST
+        return (len(status.get("quorum_names", [])) == len(self.hosts)
+                and osdmap["num_osds"] == osdmap["num_up_osds"] == osdmap["num_in_osds"] == n)
+
     def host_of_osd(self, osd_id: int) -> Host:
         return next(h for h in self.hosts if osd_id in h.osd_ids)
 
@@ -311,8 +322,8 @@ class MultiHostCluster:
         return subprocess.run(["ceph", "--conf", self.conf, "--keyring", self.keyring, *words],
                               capture_output=True, text=True, timeout=timeout_s, check=True).stdout
 
-    def ceph_json(self, *words: str):
-        return json.loads(self.ceph(*words, "-f", "json"))
+    def ceph_json(self, *words: str, timeout_s: float = 60):
+        return json.loads(self.ceph(*words, "-f", "json", timeout_s=timeout_s))
 
     def agent_user(self, name: str = "client.calamari") -> str:
         """The cephx user the README tells operators to make for the agent; its keyring's path."""
