@@ -325,6 +325,11 @@ class MultiHostCluster:
     def ceph_json(self, *words: str, timeout_s: float = 60):
         return json.loads(self.ceph(*words, "-f", "json", timeout_s=timeout_s))
 
+    def ceph_on(self, host: Host, *words: str, timeout_s: float = 60) -> str:
+        """`ceph WORDS` as typed on `host`: its client knows only that host's mon (-m), so the
+        command reaches the cluster through that mon alone."""
+        return self.ceph("-m", self._mon_addrs(host), *words, timeout_s=timeout_s)
+
     def agent_user(self, name: str = "client.calamari") -> str:
         """The cephx user the README tells operators to make for the agent; its keyring's path."""
         from agent.ceph.caps import get_or_create_words
