@@ -9,9 +9,7 @@ move), made and deleted through the API.
 """
 from __future__ import annotations
 
-import threading
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -19,6 +17,7 @@ import pytest
 from actors.context import Timings
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import all_pgs_active_clean, dump_osd, mon_json, pool_ioctx, synced, unique
+from tests.real_ceph.capacity_helpers import answer, answered, io_pool, pool_usage, rewriting, write_objects
 from tests.real_ceph.conftest import HEARTBEAT_S
 from tests.system.requests_helpers import run
 
@@ -34,33 +33,9 @@ FIGURES_S = 2 * HEARTBEAT_S + 4
 OSD_FIGURES_S = (Timings().stats_fetch_every + 2) * HEARTBEAT_S + 4
 # After a change the daemon made: the osd df it asks for at once, one heartbeat's round trip.
 OSD_CHANGE_S = 2 * HEARTBEAT_S + 2
-# Between two writes of the load thread: keeps a client write rate showing in the pgmap without
-# taking the CPU the daemon, the agent and the OSDs need (~12 MB/s).
-WRITE_PACE_S = 0.02
 
 
 # ---- reading the resources ----------------------------------------------------------------------
-
-def answer(managed, path: str, **params):
-    response = managed.api.get(managed.url(path), params=params)
-    assert response.status_code == 200, (path, response.status_code, response.text)
-    return response.json()
-
-
-def answered(managed, path: str, **params):
-    """The body once the resource has its first data (503 until then), else None."""
-    response = managed.api.get(managed.url(path), params=params)
-    assert response.status_code in (200, 503), (path, response.status_code, response.text)
-    return response.json() if response.status_code == 200 else None
-
-
-def pool_usage(managed, pool_id: int) -> dict | None:
-    return next((p for p in answer(managed, "usage")["pools"] if p["id"] == pool_id), None)
-
-
-def io_pool(io: dict, pool_id: int) -> dict | None:
-    return next((p for p in io["pools"] if p["id"] == pool_id), None)
-
 
 def osd_used_total(managed) -> int:
     return sum(row["used_bytes"] for row in answer(managed, "osd_usage"))
@@ -101,39 +76,6 @@ def clean_holding(cluster, osd_id: int) -> bool:
     pass the first test alone)."""
     pgs = cluster.ceph_json("pg", "ls")["pg_stats"]
     return all(pg["state"] == "active+clean" for pg in pgs) and any(osd_id in pg["up"] for pg in pgs)
-
-
-# ---- writing data -------------------------------------------------------------------------------
-
-def write_objects(ioctx, round_: int = 0) -> None:
-    """OBJECT_COUNT objects of OBJECT_BYTES, the same names every round."""
-    for index in range(OBJECT_COUNT):
-        ioctx.write_full(f"object-{index}", bytes([(index + round_) % 256]) * OBJECT_BYTES)
-
-
-@contextmanager
-def rewriting(ioctx):
-    """The objects rewritten in a thread while the block runs: their count and bytes stay
-    exact while a client write rate shows (Pacific reports a rate only while writes go on)."""
-    stop, failures = threading.Event(), []
-
-    def rewrite() -> None:
-        try:
-            round_ = 1
-            while not stop.wait(WRITE_PACE_S):
-                write_objects(ioctx, round_)
-                round_ += 1
-        except Exception as exc:   # reported by the test: a thread's exception would vanish
-            failures.append(exc)
-
-    thread = threading.Thread(target=rewrite, name="rados-writer", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=35)
-    assert not failures, failures
 
 
 @pytest.fixture(scope="module")
@@ -224,8 +166,8 @@ def test_objects_written_move_usage_osd_usage_io_and_history(managed, pool):
     written = OBJECT_COUNT * OBJECT_BYTES
 
     with pool_ioctx(cluster, pool["name"]) as ioctx:
-        write_objects(ioctx)
-        with rewriting(ioctx):
+        write_objects(ioctx, OBJECT_COUNT, OBJECT_BYTES)
+        with rewriting(ioctx, OBJECT_COUNT, OBJECT_BYTES):
             def grown():
                 found = pool_usage(managed, pool["id"])
                 return found if found["objects"] == before["objects"] + OBJECT_COUNT else None
@@ -271,7 +213,7 @@ def out_osd(managed, pool):
 
 def test_an_osd_marked_out_shows_recovery_in_io_until_it_is_in_again(managed, pool, out_osd):
     with pool_ioctx(managed.cluster, pool["name"]) as ioctx:
-        write_objects(ioctx)   # data for the recovery to move, had the test before not run
+        write_objects(ioctx, OBJECT_COUNT, OBJECT_BYTES)   # data for the recovery to move, had the test before not run
     wait_until(lambda: settled(answer(managed, "io")), timeout_s=30, every_s=0.2,
                what="io showing every PG active+clean before the OSD goes out")
     path = managed.url(f"osd/{out_osd}")
