@@ -203,6 +203,9 @@ async def run_daemon(args) -> int:
                            login_failures_per_minute=args.login_failures_per_minute,
                            login_failure_burst=args.login_failure_burst,
                            public_url=public_url(args.public_url, url))
+    if args.ha:
+        from ha.pg import store_url
+        db = store_url(db, args.ha_lease_s)
     starter = ManagerStarter(args, db, timings, settings, bus_keys, tls)
     if args.ha:
         return await run_member(args, starter, sockets, url, service)

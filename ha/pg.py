@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg2
 
@@ -59,6 +60,21 @@ def connect(url: str, timeout_s: float, application_name: str):
                             application_name=application_name[:63])
     conn.autocommit = True
     return conn
+
+
+def store_url(url: str, lease_s: float) -> str:
+    """The URL a member's store connects with: the server ends any of its transactions left
+    idle for a lease. A member paused (or cut off) inside a store transaction would otherwise
+    keep its locks, and the member taking over would wait on them (its schema check at start,
+    its first writes of the same rows) until the paused one came back. A live member holds no
+    transaction open nearly that long. Added to the URL's own `options`, if it has any."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    setting = f"-c idle_in_transaction_session_timeout={max(1, int(lease_s * 1000))}"
+    own = [value for key, value in query if key == "options"]
+    rest = [(key, value) for key, value in query if key != "options"]
+    options = " ".join([*own, setting])
+    return urlunsplit(parts._replace(query=urlencode([*rest, ("options", options)])))
 
 
 @contextmanager

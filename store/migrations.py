@@ -52,7 +52,23 @@ def sync_additive(db: pw.Database) -> None:
         if missing:
             log.info("store: adding columns %s to %s", [f.column_name for f in missing], table)
             migrate(*(migrator.add_column(table, f.column_name, f) for f in missing))
-    db.create_tables(ALL_MODELS, safe=True)
+    create_missing(db)
+
+
+def create_missing(db: pw.Database) -> None:
+    """Create the tables and indexes the database lacks, and issue nothing for those it has.
+    `CREATE INDEX IF NOT EXISTS` locks its table before it looks for the index: on PostgreSQL it
+    would wait behind any open transaction that wrote to the table (another member's, a paused
+    one's) at every start, for an index that is there."""
+    absent = [model for model in ALL_MODELS if not db.table_exists(model._meta.table_name)]
+    db.create_tables(absent, safe=True)
+    for model in ALL_MODELS:
+        if model in absent:
+            continue
+        have = {index.name for index in db.get_indexes(model._meta.table_name)}
+        for index in model._meta.fields_to_index():
+            if index._name not in have:
+                db.execute(index.safe(True))
 
 
 # Migration 2. Written out, not read from the model: a migration must keep doing what it did

@@ -61,7 +61,7 @@ def postgres_module_url():
     rows(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _empty_schema(url: str) -> None:
+def empty_schema(url: str) -> None:
     rows(url, "DROP SCHEMA IF EXISTS public CASCADE")
     rows(url, "CREATE SCHEMA public")
 
@@ -72,7 +72,7 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "test.db")
     url = request.getfixturevalue("postgres_module_url")
-    _empty_schema(url)
+    empty_schema(url)
     return url
 
 

@@ -13,7 +13,7 @@ import httpx
 
 from tests.child_process import ChildProcess
 from tests.db_backends import _with_database, postgres_server_url, rows
-from tests.helpers import wait_until
+from tests.helpers import WaitTimeout, wait_until
 from tests.system.daemon_process import DaemonProcess
 
 LEASE_S = 3.0
@@ -72,7 +72,15 @@ class Group:
         def found():
             actives = [m for m in self.members if m.proc.poll() is None and role(m) == "active"]
             return actives[0] if len(actives) == 1 else None
-        return wait_until(found, timeout_s=timeout_s, every_s=0.05, what="exactly one active member")
+        try:
+            return wait_until(found, timeout_s=timeout_s, every_s=0.05, what="exactly one active member")
+        except WaitTimeout as exc:
+            raise WaitTimeout(f"{exc}\n{self.logs()}") from None
+
+    def logs(self, lines: int = 40) -> str:
+        """The end of every member's log, for a failure's message."""
+        return "\n".join(f"--- member {n} (pid {m.proc.pid}):\n" + "".join(m.output[-lines:])
+                         for n, m in enumerate(self.members, 1))
 
     def other(self, process: DaemonProcess) -> DaemonProcess:
         return next(m for m in self.members if m is not process)

@@ -12,7 +12,7 @@ from actors.storage.messages import GetUserByName, ListEvents, LoadRequests, Loa
 from store.db import create_schema, open_database, redact
 from store.migrations import LATEST, MIGRATIONS, SchemaError, upgrade
 from store.models import ALL_MODELS
-from tests.db_backends import rows
+from tests.db_backends import empty_schema, rows
 from tests.unit.store.schema_helpers import UNVERSIONED
 
 
@@ -123,3 +123,20 @@ def test_epoch_times_keep_their_fraction_and_ids_pass_32_bits(db_url):
         1, [{"when": 1700000000.123456, "severity": INFO, "message": "after 2**31"}])
     assert ask(store, LoadState).result(timeout=10).servers[0]["last_contact"] == 1700000000.5
     assert rows(db_url, "SELECT max(id) FROM events") == [(big + 1,)]
+
+
+def test_a_start_does_not_wait_behind_a_transaction_that_wrote_to_a_table(postgres_module_url):
+    """Another member's open write transaction (or a paused one's) must not hold up a start:
+    `CREATE INDEX IF NOT EXISTS` would queue behind it for an index that exists."""
+    import psycopg2
+    url = postgres_module_url
+    empty_schema(url)
+    create_schema(open_database(url))
+    writer = psycopg2.connect(url)
+    try:
+        writer.cursor().execute("INSERT INTO events (\"when\", severity, message) VALUES (1.0, 3, 'open')")
+        # A start that queued behind the writer fails after 2 s instead of hanging the test.
+        assert create_schema(open_database(url + "?options=-c%20lock_timeout%3D2000")) == LATEST
+    finally:
+        writer.rollback()
+        writer.close()
