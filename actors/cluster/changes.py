@@ -14,7 +14,7 @@ PLANNERS = {
     (Op.UPDATE, K.OSD): lambda v, cfg, name, i, a: c.plan_osd_update(v, name, i, a),
     (Op.COMMAND, K.OSD): lambda v, cfg, name, i, a: c.plan_osd_command(v, name, i, a["command"]),
     (Op.UPDATE, K.OSD_CONFIG): lambda v, cfg, name, i, a: c.plan_osd_config(v, name, a),
-    (Op.UPDATE, K.CRUSH_MAP): lambda v, cfg, name, i, a: c.plan_crush_map(name, a["text"]),
+    (Op.UPDATE, K.CRUSH_MAP): lambda v, cfg, name, i, a: c.plan_crush_map(name, a["text"], v.raw.get("crush")),
     (Op.CREATE, K.CRUSH_NODE): lambda v, cfg, name, i, a: c.plan_crush_node_create(v, name, a),
     (Op.UPDATE, K.CRUSH_NODE): lambda v, cfg, name, i, a: c.plan_crush_node_update(v, name, i, a),
     (Op.DELETE, K.CRUSH_NODE): lambda v, cfg, name, i, a: c.plan_crush_node_delete(v, name, i),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 SPACE = "space"
 COMMENT = "comment"
@@ -175,6 +176,59 @@ def parse(text: str) -> list[Section]:
 
 def serialise(sections: list[Section]) -> str:
     return "".join(section.text for section in sections)
+
+
+_ITEM_WEIGHT = re.compile(r"(\bitem\s+(\S+)\s+weight\s+)(-?[0-9.]+)")
+PRINTED_DECIMALS = 3      # Pacific's `crushtool -d` prints weights as "%.3f"
+
+
+def exact_weight(fixed: int) -> str:
+    """A 16.16 fixed-point CRUSH weight as the exact decimal (finite: a multiple of 2^-16) that
+    crushtool compiles back to the same fixed-point value."""
+    return format(Decimal(fixed) / 0x10000, "f")
+
+
+def item_weights(crush: dict) -> dict[str, dict[str, int]]:
+    """Bucket name -> item name -> 16.16 weight, from a crush dump."""
+    names = {d["id"]: d["name"] for d in crush.get("devices") or () if "id" in d and "name" in d}
+    buckets = [b for b in crush.get("buckets") or () if "id" in b and "name" in b]
+    names.update((b["id"], b["name"]) for b in buckets)
+    return {b["name"]: {names[i["id"]]: i["weight"] for i in b.get("items") or ()
+                        if i.get("id") in names and isinstance(i.get("weight"), int)}
+            for b in buckets}
+
+
+def with_exact_weights(sections: list[Section], crush: dict) -> list[Section]:
+    """A copy whose bucket items carry the crush dump's exact weights where the text shows them
+    as `crushtool -d` printed them. Pacific prints three decimals: compiled back as printed,
+    every weight would move (an OSD under ~0.5 GiB drops to 0), so a map read, edited elsewhere
+    and sent back would re-weight the cluster. A weight the text already gives exactly, or one
+    it changes (beyond the printing's rounding), is left as written."""
+    weights = item_weights(crush)
+
+    def weight(match: re.Match, items: dict[str, int]) -> str:
+        fixed = items.get(match.group(2))
+        if fixed is None or _compiles_to(match.group(3), fixed) or not _as_printed(match.group(3), fixed):
+            return match.group(0)
+        return match.group(1) + exact_weight(fixed)
+
+    def exact(section: Section) -> Section:
+        items = weights.get(section.name or "")
+        if section.kind != BUCKET or not items:
+            return section
+        return Section(section.kind, _ITEM_WEIGHT.sub(lambda m: weight(m, items), section.text), section.name)
+    return [exact(section) for section in sections]
+
+
+def _compiles_to(text: str, fixed: int) -> bool:
+    """Whether crushtool reads `text` as `fixed`, whether it rounds or truncates."""
+    scaled = float(text) * 0x10000
+    return int(scaled) == round(scaled) == fixed
+
+
+def _as_printed(text: str, fixed: int) -> bool:
+    """Whether `text` is `fixed` as crushtool -d prints it (rounded to PRINTED_DECIMALS)."""
+    return abs(float(text) - fixed / 0x10000) <= 0.5 * 10 ** -PRINTED_DECIMALS + 1e-12
 
 
 def find_rule(sections: list[Section], name: str) -> int | None:

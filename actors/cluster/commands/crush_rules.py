@@ -11,7 +11,7 @@ from actors.fields import (
     INT32_MAX, INT32_MIN, Body, Errors, array, check_record, integer, string)
 from actors.cluster.crush_text import (
     CHOOSE_OPS, SET_OPS, CrushTextError, Section, format_rule, insert_rule, parse, replace_rule,
-    serialise)
+    serialise, with_exact_weights)
 from actors.errors import Conflict, NotFound, Unavailable
 from actors.requests.plans import OSD_MAP, Plan
 from actors.cluster.views.api_crush import api_crush_rule
@@ -141,9 +141,10 @@ def _current_text(view: OsdMapView, current: dict) -> str | None:
     return None if problems else format_rule({**current, "steps": steps})
 
 
-def _setcrushmap(headline: str, sections: list[Section]) -> Plan:
-    return Plan(headline=headline, commands=(("osd setcrushmap", {"data": serialise(sections)}),),
-                completion=OSD_MAP)
+def _setcrushmap(view: OsdMapView, headline: str, sections: list[Section]) -> Plan:
+    """The map sent back with the weights it had (the decompiled text rounds them)."""
+    text = serialise(with_exact_weights(sections, view.raw.get("crush") or {}))
+    return Plan(headline=headline, commands=(("osd setcrushmap", {"data": text}),), completion=OSD_MAP)
 
 
 def plan_crush_rule_create(view: OsdMapView, cluster_name: str, attrs) -> Plan:
@@ -161,7 +162,7 @@ def plan_crush_rule_create(view: OsdMapView, cluster_name: str, attrs) -> Plan:
     rule = _check_rule(view, rule, errors, None)
     errors.raise_if_any()
     sections = insert_rule(_sections(view), format_rule(rule))
-    return _setcrushmap(f"Creating CRUSH rule '{rule['name']}' in {cluster_name}", sections)
+    return _setcrushmap(view, f"Creating CRUSH rule '{rule['name']}' in {cluster_name}", sections)
 
 
 def plan_crush_rule_update(view: OsdMapView, cluster_name: str, rule_id: int,
@@ -190,7 +191,7 @@ def plan_crush_rule_update(view: OsdMapView, cluster_name: str, rule_id: int,
     except KeyError as exc:
         raise Unavailable(f"CRUSH rule {current['name']!r} is missing from the CRUSH map "
                           "text") from exc
-    return _setcrushmap(f"Updating CRUSH rule '{current['name']}' in {cluster_name}", sections)
+    return _setcrushmap(view, f"Updating CRUSH rule '{current['name']}' in {cluster_name}", sections)
 
 
 def plan_crush_rule_delete(view: OsdMapView, cluster_name: str, rule_id: int) -> Plan:

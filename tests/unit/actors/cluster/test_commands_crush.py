@@ -261,6 +261,35 @@ def test_create_rule_inserts_it_after_the_last_rule():
     assert uploaded(plan) == MAP_TEXT.replace(ECPOOL_BLOCK, ECPOOL_BLOCK + "\n" + fast_block(2))
 
 
+def small_osd3_view(text: str) -> OsdMapView:
+    """The fixture cluster with osd.3 weighing 26/65536 (a 384 MiB OSD), which Pacific's
+    crushtool -d prints as "0.000"."""
+    data = fx.osd_map(erasure=True)
+    data["crush_map_text"] = text.replace("item osd.3 weight 0.50000", "item osd.3 weight 0.000")
+    node2 = next(b for b in data["crush"]["buckets"] if b["name"] == "node2")
+    next(i for i in node2["items"] if i["id"] == 3)["weight"] = 26
+    return OsdMapView(data)
+
+
+def test_a_rule_change_sends_the_map_back_with_the_weights_it_had():
+    """Compiled back as crushtool -d printed it, a rule created or changed would move every
+    CRUSH weight (osd.3's to 0). The map sent back carries the crush dump's weights; a weight
+    text already right stays as it was."""
+    for plan in (plan_crush_rule_create(small_osd3_view(MAP_TEXT), CLUSTER, FAST_RULE),
+                 plan_crush_rule_update(small_osd3_view(MAP_TEXT), CLUSTER, 0, {"max_size": 9})):
+        text = uploaded(plan)
+        assert "\titem osd.3 weight 0.000396728515625\n" in text and "weight 0.000\n" not in text
+        assert "\titem osd.2 weight 1.50000\n" in text and "\titem osd.0 weight 1.00000\n" in text
+
+
+def test_a_crush_map_written_back_as_read_keeps_its_weights_and_takes_changed_ones():
+    v = small_osd3_view(MAP_TEXT)
+    text = uploaded(plan_crush_map(CLUSTER, v.crush_map_text, v.raw["crush"]))
+    assert "\titem osd.3 weight 0.000396728515625\n" in text
+    changed = v.crush_map_text.replace("item osd.3 weight 0.000", "item osd.3 weight 0.002")
+    assert uploaded(plan_crush_map(CLUSTER, changed, v.raw["crush"])) == changed
+
+
 def test_create_rule_with_explicit_ruleset_and_take_by_item_id():
     plan = plan_crush_rule_create(view(), CLUSTER, {
         **FAST_RULE, "ruleset": "17",

@@ -249,3 +249,25 @@ def test_format_step(step, line):
 def test_format_step_rejects_unknown_ops():
     with pytest.raises(ValueError, match="unsupported"):
         ct.format_step({"op": "noop"})
+
+
+# -- weights ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fixed, text", [(26, "0.000396728515625"), (0x10000, "1"), (119237, "1.8194122314453125"),
+                                         (0, "0")])
+def test_exact_weight_is_the_whole_fixed_point_value(fixed, text):
+    assert ct.exact_weight(fixed) == text
+    assert int(float(text) * 0x10000) == fixed
+
+
+def test_with_exact_weights_rewrites_only_item_weights_rounded_by_printing():
+    text = ("host node1 {\n\tid -3\n\t# weight 0.000\n\talg straw2\n\titem osd.0 weight 0.000\n"
+            "\titem osd.1 weight 1.00000\n}\nrule r {\n\tid 0\n\tstep emit\n}\n")
+    sections = ct.parse("type 0 osd\ntype 1 host\n" + text)
+    crush = {"devices": [{"id": 0, "name": "osd.0"}, {"id": 1, "name": "osd.1"}],
+             "buckets": [{"id": -3, "name": "node1", "items": [{"id": 0, "weight": 26},
+                                                               {"id": 1, "weight": 0x10000}]}]}
+    fixed = ct.with_exact_weights(sections, crush)
+    assert ct.serialise(fixed) == "type 0 osd\ntype 1 host\n" + text.replace(
+        "item osd.0 weight 0.000", "item osd.0 weight 0.000396728515625")
+    assert ct.serialise(sections) == "type 0 osd\ntype 1 host\n" + text     # a copy
