@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 from agent.backend import SYNC_TYPES, JobError, trim_osd_metadata
 from agent.ceph import crushtool
-from agent.ceph.admin_socket import AdminSocket
+from agent.ceph.admin_socket import AdminSocket, AdminSocketError
 from agent.ceph.session import CephCommandError, RadosSession
 
 
@@ -40,10 +40,19 @@ class ClusterMaps:
                 "mds_map": status["fsmap"]["epoch"], "mon_status": status["election_epoch"],
                 "quorum_status": status["election_epoch"]}
 
-    def versions(self, status: dict | None = None) -> dict:
+    def versions(self, status: dict | None = None, local_mon_optional: bool = False) -> dict:
+        """The version vector. `local_mon_optional`: for the answer of a change already made,
+        which must not fail because this host's own mon (the only source of `config`) stopped
+        after the daemon sent the job here; the vector then goes without `config` (the daemon
+        reads only the OSD map epoch of such an answer)."""
         versions = self.epochs(status or self.status())
-        for sync_type in ("pg_summary", "health", "config"):
+        for sync_type in ("pg_summary", "health"):
             versions[sync_type] = canonical_digest(self._READERS[sync_type](self))
+        try:
+            versions["config"] = canonical_digest(self.config())
+        except (JobError, AdminSocketError):
+            if not local_mon_optional:
+                raise
         return versions
 
     # ---- objects ------------------------------------------------------------------------------
