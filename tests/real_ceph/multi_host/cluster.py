@@ -232,6 +232,9 @@ class MultiHostCluster:
             # three mons started together often need a few election rounds before all three
             # are in quorum: 1 s a round on loopback instead of 5 s
             "mon_election_timeout = 1",
+            # a stopped mon is noticed when a paxos lease (or its ack) times out, mon_lease x 2:
+            # 4 s instead of 10 s before the others elect a quorum without it
+            "mon_lease = 2",
             "mon_osd_min_down_reporters = 1", "paxos_propose_interval = 0.1",
             "mon_osd_report_timeout = 30", "mgr_initial_modules = iostat",
             # a mon whose port is taken exits after ~1 s (not 10 s): start then tries again
