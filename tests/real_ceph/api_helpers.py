@@ -70,6 +70,13 @@ def dump_flags(cluster) -> set[str]:
     return set(mon_json(cluster, "osd dump")["flags"].split(","))
 
 
+def pool_pgs_active_clean(cluster, pool: str, pg_num: int) -> bool:
+    """Every one of the pool's `pg_num` PGs active+clean in the mgr's PG stats (a `status` of a
+    mgr that has not seen a new pool yet counts no PG of it: all_pgs_active_clean passes then)."""
+    states = [pg["state"] for pg in mon_json(cluster, "pg ls-by-pool", poolstr=pool)["pg_stats"]]
+    return states == ["active+clean"] * pg_num
+
+
 def all_pgs_active_clean(cluster) -> bool:
     pgmap = mon_json(cluster, "status")["pgmap"]
     states = {s["state_name"]: s["count"] for s in pgmap.get("pgs_by_state", [])}

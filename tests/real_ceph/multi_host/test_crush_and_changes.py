@@ -9,7 +9,8 @@ import time
 
 from actors.context import Timings
 from tests.helpers import wait_until
-from tests.real_ceph.api_helpers import all_pgs_active_clean, dump_flags, mon_json, pool_ioctx, unique
+from tests.real_ceph.api_helpers import (
+    all_pgs_active_clean, dump_flags, mon_json, pool_ioctx, pool_pgs_active_clean, unique)
 from tests.real_ceph.capacity_helpers import (
     answer, answered, io_pool, pool_usage, rewriting, write_objects)
 from tests.real_ceph.multi_host.conftest import HEARTBEAT_S
@@ -32,7 +33,7 @@ def api_tree(multi) -> dict:
     nodes = multi.api.get(multi.url("crush_node")).json()
     names = {n["id"]: n["name"] for n in nodes}
     return {n["name"]: (n["bucket_type"], sorted(names.get(i["id"], f"osd.{i['id']}") for i in n["items"]),
-                        round(n["weight"], 4))
+                        n["weight"])
             for n in nodes}
 
 
@@ -42,8 +43,12 @@ def ceph_tree(cluster) -> dict:
     nodes = mon_json(cluster, "osd tree")["nodes"]
     names = {n["id"]: n["name"] for n in nodes}
     weights = {b["name"]: b["weight"] / 0x10000 for b in mon_json(cluster, "osd crush dump")["buckets"]}
-    return {n["name"]: (n["type"], sorted(names[c] for c in n["children"]), round(weights[n["name"]], 4))
+    return {n["name"]: (n["type"], sorted(names[c] for c in n["children"]), weights[n["name"]])
             for n in nodes if n["type"] != "osd"}
+
+
+def osd_crush_weights(cluster) -> dict:
+    return {n["id"]: n["crush_weight"] for n in mon_json(cluster, "osd tree")["nodes"] if n["type"] == "osd"}
 
 
 def crush_node_id(multi, name: str) -> int:
@@ -101,9 +106,14 @@ def test_a_rule_choosing_by_host_places_a_pool_one_replica_per_host(multi):
     rule_name, pool = unique("by-host"), unique("on-host-rule")
     steps = [{"op": "take", "item_name": "default"},
              {"op": "chooseleaf_firstn", "num": 0, "type": "host"}, {"op": "emit"}]
+    tree, weights = ceph_tree(cluster), osd_crush_weights(cluster)
     try:
         run(api, "POST", multi.url("crush_rule"),
             {"name": rule_name, "type": "replicated", "min_size": 1, "max_size": 10, "steps": steps})
+        # a rule goes in through the whole map's text, whose weights Pacific prints rounded
+        # (0.000 for these 384 MiB OSDs): the map must come back with the weights it had
+        assert (ceph_tree(cluster), osd_crush_weights(cluster)) == (tree, weights), \
+            "creating a rule changed no CRUSH weight"
         rule = next(r for r in api.get(multi.url("crush_rule")).json() if r["name"] == rule_name)
         assert rule["osd_count"] == 6, "the rule reaches the six OSDs of the three hosts"
         dumped = mon_json(cluster, "osd crush rule dump", name=rule_name)
@@ -192,7 +202,7 @@ def test_data_written_across_the_hosts_shows_in_usage_osd_usage_and_io(multi):
         run(api, "POST", multi.url("pool"), {"name": name, "pg_num": 8, "size": 3}, timeout_s=30)
         pool = pools_by_name(api, multi.fsid)[name]
         cluster.ceph("osd", "pool", "application", "enable", name, "rbd")
-        wait_until(lambda: all_pgs_active_clean(cluster) and pool_usage(multi, pool["id"]), timeout_s=20,
+        wait_until(lambda: pool_pgs_active_clean(cluster, name, 8) and pool_usage(multi, pool["id"]), timeout_s=20,
                    every_s=0.2, what=f"{name} active+clean and in usage")
         usage_before = answer(multi, "usage")
         # fresh from the mgr: the daemon's osd df may be a few heartbeats old
