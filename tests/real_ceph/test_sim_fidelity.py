@@ -14,14 +14,16 @@ import subprocess
 import pytest
 
 from agent.backend import SYNC_TYPES
-from agent.ceph.stats import cluster_stats
-from bus.protocol import HEARTBEAT_STATS, STATS_OBJECTS
 from sim.model import SimCluster
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import pool_ioctx, unique
-from tests.real_ceph.shapes import ALSO_COMPARED, DAEMON_READS, shape_differences
+from tests.real_ceph.fidelity_helpers import (
+    assert_same_shape, assert_same_stats_shape, data_shape_differences, envelope_differences,
+    no_client_io, real_commands, real_object, sim_stats, stats_when)
+from tests.real_ceph.shapes import ALSO_COMPARED, DAEMON_READS
 
 POOL = "device_health_metrics"     # the one pool both clusters always have
+RADOS_OBJECT = 4 << 20
 
 
 @pytest.fixture(scope="module")
@@ -29,45 +31,17 @@ def simulated() -> SimCluster:
     return SimCluster(hosts=1, osds_per_host=3)
 
 
-def real_object(real_backend, sync_type: str) -> dict:
-    return real_backend.run_job("get_cluster_object",
-                                {"fsid": real_backend.fsid, "sync_type": sync_type})
-
-
-def real_commands(real_backend, commands: list) -> dict:
-    return real_backend.run_job("rados_commands", {"fsid": real_backend.fsid, "commands": commands})
-
-
-def assert_same_shape(real: dict, simulated: dict, paths: list[str]) -> None:
-    differences = shape_differences(real, simulated, paths)
-    assert differences == [], \
-        "shape differences (real vs simulated):\n  " + "\n  ".join(differences)
-
-
 @pytest.mark.parametrize("sync_type", SYNC_TYPES)
 def test_sync_object_envelope_and_top_level_keys(real_backend, simulated, sync_type):
     real, sim = real_object(real_backend, sync_type), simulated.get_cluster_object(sync_type)
-    assert set(real) == set(sim) == {"fsid", "type", "version", "data"}
-    assert type(real["version"]) is type(sim["version"])    # int epochs, str digests
-    if sync_type != "config":   # config: the simulator shows a subset of the ~1800 options
-        assert sorted(real["data"]) == sorted(sim["data"])
+    assert envelope_differences(real, sim, sync_type) == []
 
 
-@pytest.mark.parametrize("sync_type", [t for t in SYNC_TYPES if t != "mds_map"])
+@pytest.mark.parametrize("sync_type", SYNC_TYPES)
 def test_sync_object_shape_where_the_daemon_reads(real_backend, simulated, sync_type):
     real = real_object(real_backend, sync_type)["data"]
     sim = simulated.get_cluster_object(sync_type)["data"]
-    assert_same_shape(real, sim, DAEMON_READS[sync_type] + ALSO_COMPARED.get(sync_type, []))
-
-
-def test_mds_map_shape(real_backend, simulated):
-    """The dev cluster has no filesystem: only top-level keys can be compared then."""
-    real = real_object(real_backend, "mds_map")["data"]
-    sim = simulated.get_cluster_object("mds_map")["data"]
-    if real["filesystems"] or real["standbys"]:
-        assert_same_shape(real, sim, DAEMON_READS["mds_map"])
-    else:
-        assert sorted(real) == sorted(sim)
+    assert data_shape_differences(real, sim, sync_type) == []
 
 
 def test_health_check_shape(real_backend, simulated):
@@ -164,73 +138,6 @@ def _same_choice_order(mine, real):
 # have beyond that only the keys Pacific itself prints only in some states. Each comparison puts
 # both clusters in the same state: at rest, under client writes, degraded, recovering.
 
-# Keys Pacific prints only while non-zero (PGMapDigest's recovery, rate and client IO summaries).
-CONDITIONAL_KEYS = {f"{what}_{part}" for what in ("degraded", "misplaced", "unfound")
-                    for part in ("objects", "total", "ratio")} | {
-    "recovering_objects_per_sec", "recovering_bytes_per_sec", "recovering_keys_per_sec",
-    "num_objects_recovered", "num_bytes_recovered", "num_keys_recovered",
-    "read_bytes_sec", "write_bytes_sec", "read_op_per_sec", "write_op_per_sec"}
-# Fractions that a real cluster may show whole by chance (a var of exactly 1, a pool at 0 %):
-# for these only "a number" is compared.
-FRACTIONS = {"percent_used", "total_used_raw_ratio", "utilization", "var", "average_utilization",
-             "min_var", "max_var", "dev", "crush_weight", "reweight", "degraded_ratio",
-             "misplaced_ratio", "unfound_ratio"}
-NAMED_MAPS = {"stats_by_class", "pool_weights"}     # keyed by names, not fields
-RADOS_OBJECT = 4 << 20
-
-
-def _last_key(path: str) -> str:
-    return path.rsplit(".", 1)[-1].rstrip("[]{}")
-
-
-def leaf_paths(doc, path: str = "") -> set[str]:
-    """Every key path down to a scalar or an empty list, in shapes.py's syntax; empty maps
-    (a pool's `recovery` with nothing to say) are no leaves: their keys are compared where
-    there are some."""
-    if isinstance(doc, list):
-        return set().union(*(leaf_paths(v, path + "[]") for v in doc)) if doc else {path}
-    if isinstance(doc, dict):
-        named = _last_key(path) in NAMED_MAPS
-        return set().union(set(), *(leaf_paths(v, path + "{}" if named else (f"{path}.{k}" if path else k))
-                                    for k, v in doc.items()))
-    return {path}
-
-
-def _as_numbers(doc, key: str = ""):
-    """The document with every FRACTIONS value made 0.5 (their kind of number is not compared)."""
-    if isinstance(doc, dict):
-        return {k: _as_numbers(v, k) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [_as_numbers(v, key) for v in doc]
-    numeric = isinstance(doc, (int, float)) and not isinstance(doc, bool)
-    return 0.5 if key in FRACTIONS and numeric else doc
-
-
-def stats_differences(real, sim) -> list[str]:
-    real_paths, sim_paths = leaf_paths(real), leaf_paths(sim)
-    problems = [f"{p}: missing in simulated" for p in sorted(real_paths - sim_paths)]
-    problems += [f"{p}: missing in real" for p in sorted(sim_paths - real_paths)
-                 if _last_key(p) not in CONDITIONAL_KEYS]
-    return problems + shape_differences(_as_numbers(real), _as_numbers(sim), sorted(real_paths & sim_paths))
-
-
-def assert_same_stats_shape(real: dict, sim: dict) -> None:
-    differences = [f"{name}: {d}" for name in real for d in stats_differences(real[name], sim[name])]
-    assert differences == [], "stats shape differences (real vs simulated):\n  " + "\n  ".join(differences)
-
-
-def real_stats(real_backend) -> dict:
-    """The heartbeat's stats and the job's documents of the real cluster, of about one moment."""
-    [beat] = real_backend.cluster_heartbeats()
-    job = cluster_stats(real_backend.session)   # whole, as Pacific prints it (the job trims it)
-    return {**{k: beat["stats"][k] for k in HEARTBEAT_STATS}, **{k: job[k] for k in STATS_OBJECTS}}
-
-
-def sim_stats(cluster: SimCluster) -> dict:
-    beat, job = cluster.heartbeat_stats(), cluster.get_cluster_stats()
-    return {**{k: beat[k] for k in HEARTBEAT_STATS}, **{k: job[k] for k in STATS_OBJECTS}}
-
-
 @pytest.fixture
 def stats_sim() -> SimCluster:
     """The dev cluster's likeness (one host, three OSDs of 1 GiB), idle."""
@@ -256,28 +163,15 @@ def write_real_objects(cluster, pool: str, count: int) -> None:
             ioctx.write_full(f"fidelity-{index}", bytes([index % 256]) * RADOS_OBJECT)
 
 
-def _no_client_io(stats: dict) -> bool:
-    """No client rate anywhere (the idle simulator shows none): `osd pool stats` (the mgr's) may
-    still show rates for a while after the pgmap of `status` dropped them."""
-    return "write_op_per_sec" not in stats["pgmap"] and "read_op_per_sec" not in stats["pgmap"] \
-        and all(not p["client_io_rate"] for p in stats["pool_stats"])
-
-
-def _stats_when(real_backend, wanted) -> dict:
-    def ready():
-        stats = real_stats(real_backend)
-        return stats if wanted(stats) else None
-    return wait_until(ready, timeout_s=60, every_s=0.2, what="the real cluster in the wanted state")
-
 
 def test_stats_have_the_real_shape_at_rest(real_backend, ceph_cluster, real_pool, stats_sim):
     write_real_objects(ceph_cluster, real_pool, 4)
     # At rest means every PG active too, as in the simulator at rest: Ceph adds inactive_pgs_ratio /
     # unknown_pgs_ratio to the pgmap only while some are not (a pool's PGs just made: one full run
     # in three read the real cluster then).
-    real = _stats_when(real_backend, lambda s: any(
+    real = stats_when(real_backend, lambda s: any(
         p["name"] == real_pool and p["stats"]["objects"] == 4 for p in s["df"]["pools"])
-        and _no_client_io(s) and not {"inactive_pgs_ratio", "unknown_pgs_ratio"} & set(s["pgmap"]))
+        and no_client_io(s) and not {"inactive_pgs_ratio", "unknown_pgs_ratio"} & set(s["pgmap"]))
     assert_same_stats_shape(real, sim_stats(stats_sim))
 
 
@@ -286,7 +180,7 @@ def test_stats_have_the_real_shape_under_client_writes(real_backend, ceph_cluste
                               "-p", real_pool, "bench", "20", "write", "-b", str(1 << 20), "-t", "2",
                               "--no-cleanup"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        real = _stats_when(real_backend, lambda s: "write_bytes_sec" in s["pgmap"] and any(
+        real = stats_when(real_backend, lambda s: "write_bytes_sec" in s["pgmap"] and any(
             "write_bytes_sec" in p["client_io_rate"] for p in s["pool_stats"]))
     finally:
         bench.terminate()
@@ -303,20 +197,20 @@ def test_stats_have_the_real_shape_degraded_and_recovering(real_backend, ceph_cl
     try:
         ceph_cluster.ceph("osd", "down", "2")
         write_real_objects(ceph_cluster, real_pool, 24)    # written with a replica missing
-        degraded = _stats_when(real_backend, lambda s: s["pgmap"].get("degraded_objects", 0) >= 24
-                               and _no_client_io(s))
+        degraded = stats_when(real_backend, lambda s: s["pgmap"].get("degraded_objects", 0) >= 24
+                               and no_client_io(s))
         stats_sim.write("fidelity", 24 * RADOS_OBJECT)
         stats_sim.stop_osd(2)
         assert_same_stats_shape(degraded, sim_stats(stats_sim))
     finally:
         ceph_cluster.daemon_start("osd.2")
-    recovering = _stats_when(real_backend, lambda s: "recovering_bytes_per_sec" in s["pgmap"] and any(
-        p["recovery_rate"] for p in s["pool_stats"]) and _no_client_io(s))
+    recovering = stats_when(real_backend, lambda s: "recovering_bytes_per_sec" in s["pgmap"] and any(
+        p["recovery_rate"] for p in s["pool_stats"]) and no_client_io(s))
     stats_sim.start_osd(2)
     stats_sim.advance(1)                                   # the returned replicas recovered
     assert "recovering_bytes_per_sec" in stats_sim.heartbeat_stats()["pgmap"]
     assert_same_stats_shape(recovering, sim_stats(stats_sim))
-    _stats_when(real_backend, lambda s: all(st["state_name"] == "active+clean" for st in s["pgmap"]["pgs_by_state"]))
+    stats_when(real_backend, lambda s: all(st["state_name"] == "active+clean" for st in s["pgmap"]["pgs_by_state"]))
 
 
 def _checks_when(real_backend, codes: set[str]) -> dict:
