@@ -1,7 +1,8 @@
-"""A host failing on a real three-host cluster (issue 19), there and back in one test each: its mon
-stopped (quorum events, the favourite mon host moves, a write still completes), its OSDs stopped
-(down, health warning, events, then recovery), its agent stopped while its daemons run (the
-server late, the cluster still served, then regained).
+"""A host failing on a real three-host cluster (issue 19), there and back in one test each: its
+mon stopped (quorum events, the favourite mon host moves, a write sent to it as its mon stopped
+and one made after the move both complete), its OSDs stopped (down, health warning, events, then
+recovery), its agent stopped while its daemons run (the server late, the cluster still served,
+then regained).
 
 Which agent the daemon trusts (the favourite mon host, actors/cluster/actor.py) is not in the
 API: it is read from the daemon's own log line "favourite mon host is now X (was Y)", which the
@@ -77,6 +78,7 @@ def test_the_favourite_hosts_mon_stops_the_favourite_moves_and_writes_still_comp
         # submitted at once: its job goes to the favourite, whose mon is gone; the agent's
         # librados session turns to the other mons
         during_election = submit(api, "PATCH", multi.url("osd_config"), {FLAG: True})
+        assert favourite(multi) == host.fqdn, "the write sent to the favourite whose mon just stopped"
         wait_until(lambda: ceph_quorum(multi) == others, timeout_s=20, every_s=0.2,
                    what=f"Ceph's quorum {sorted(others)}")
         wait_for_event(api, moment, "WARNING", rf"^Mon '[^']+\.{host.mon_id}' left quorum \(on {host.fqdn}\)$")
