@@ -57,9 +57,16 @@ def crush_text(crush: dict) -> str:
     out += ["", "# buckets"]
     names = {d["id"]: d["name"] for d in crush["devices"]}
     names.update({b["id"]: b["name"] for b in crush["buckets"]})
-    for bucket in _children_first(crush["buckets"]):
+    shadows: dict[str, list[tuple[str, int]]] = {}      # bucket name -> [(class, shadow id)]
+    for bucket in crush["buckets"]:
+        if "~" in bucket["name"]:
+            base, device_class = bucket["name"].split("~", 1)
+            shadows.setdefault(base, []).append((device_class, bucket["id"]))
+    for bucket in _children_first([b for b in crush["buckets"] if "~" not in b["name"]]):
         out.append(f"{bucket['type_name']} {bucket['name']} {{")
         out.append(f"\tid {bucket['id']}\t\t# do not change unnecessarily")
+        out += [f"\tid {shadow} class {device_class}\t\t# do not change unnecessarily"
+                for device_class, shadow in sorted(shadows.get(bucket["name"], []))]
         out.append(f"\t# weight {bucket['weight'] / 0x10000:.5f}")
         out.append(f"\talg {bucket['alg']}")
         out.append(f"\thash 0\t# {bucket['hash']}")

@@ -11,6 +11,7 @@ leaves the map untouched. Errors are `CommandError`s carrying Ceph's status text
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -31,6 +32,18 @@ class Bucket:
     items: list[list[int]] = field(default_factory=list)  # [item id, weight] in position order
     alg: str = "straw2"
     hash: str = "rjenkins1"
+
+
+# Shadow bucket ids: the bucket's id moved down by a stride per device class, far below any
+# bucket the simulator makes (its ids count down from -1), stable whatever classes come and go.
+SHADOW_ID_STRIDE = 1 << 16
+KNOWN_CLASSES = ("hdd", "ssd", "nvme")
+
+
+def shadow_id(bucket_id: int, device_class: str) -> int:
+    index = KNOWN_CLASSES.index(device_class) if device_class in KNOWN_CLASSES else \
+        len(KNOWN_CLASSES) + zlib.crc32(device_class.encode()) % 4096
+    return bucket_id - SHADOW_ID_STRIDE * (index + 1)
 
 
 def loc_text(loc: Mapping[str, str]) -> str:
@@ -145,7 +158,7 @@ class CrushMap:
         return item[1] if item[0] >= 0 else weights.get(item[0], 0)
 
     def dump(self) -> dict:
-        """`osd crush dump`."""
+        """`osd crush dump`: the buckets, then their device-class shadows."""
         weights = self.bucket_weights()
         buckets = []
         for bucket_id in sorted(self.buckets, reverse=True):
@@ -160,11 +173,50 @@ class CrushMap:
             "devices": [{"id": i, "name": f"osd.{i}", **({"class": c} if c else {})}
                         for i, c in sorted(self.devices.items())],
             "types": [{"type_id": t, "name": n} for t, n in self.types.items()],
-            "buckets": buckets,
+            "buckets": buckets + self._shadow_buckets(),
             "rules": [copy_rule(self.rules[r]) for r in sorted(self.rules)],
             "tunables": dict(self.tunables),
             "choose_args": {},
         }
+
+    def _shadow_buckets(self) -> list[dict]:
+        """Pacific's hidden copy of every bucket per device class (`default~hdd`): the same type,
+        holding that class's devices and the shadows of its child buckets, weighed by them. They
+        are derived (never stored), with ids of their own (shadow_id); `osd tree` and the
+        daemon's CRUSH nodes leave them out."""
+        found = []
+        for device_class in sorted(self.classes()):
+            weights: dict[int, int] = {}
+            for bucket_id in self._children_first_ids():
+                items = [[i, w] if i >= 0 else [shadow_id(i, device_class), weights[i]]
+                         for i, w in self.buckets[bucket_id].items
+                         if (i >= 0 and self.devices.get(i) == device_class) or i in self.buckets]
+                weights[bucket_id] = sum(w for _, w in items)
+                b = self.buckets[bucket_id]
+                found.append({
+                    "id": shadow_id(b.id, device_class), "name": f"{b.name}~{device_class}",
+                    "type_id": b.type_id, "type_name": self.types.get(b.type_id, str(b.type_id)),
+                    "weight": weights[bucket_id], "alg": b.alg, "hash": b.hash,
+                    "items": [{"id": i, "weight": w, "pos": pos} for pos, (i, w) in enumerate(items)]})
+        return sorted(found, key=lambda b: -b["id"])
+
+    def _children_first_ids(self) -> list[int]:
+        """Every bucket id, each after the buckets it contains."""
+        order: list[int] = []
+        done: set[int] = set()
+        for root in sorted(self.buckets, reverse=True):
+            stack = [(root, False)]
+            while stack:
+                bucket_id, expanded = stack.pop()
+                if bucket_id in done or bucket_id not in self.buckets:
+                    continue
+                if expanded:
+                    done.add(bucket_id)
+                    order.append(bucket_id)
+                    continue
+                stack.append((bucket_id, True))
+                stack.extend((i, False) for i, _ in self.buckets[bucket_id].items if i < 0 and i not in done)
+        return order
 
     def tree(self, osds: Mapping[int, Osd]) -> dict:
         """`osd tree`: depth-first from each root (highest id first), children listed in reverse

@@ -180,6 +180,7 @@ def layout(objects: dict) -> dict:
         "tree_stray": len(osd_map["tree"]["stray"]),
         "crush_buckets": sorted((b["type_name"], len(b["items"]))
                                 for b in osd_map["crush"]["buckets"] if "~" not in b["name"]),
+        # Pacific's device-class shadows (default~hdd, host11~hdd, ...)
         "shadow_buckets": sorted((b["type_name"], len(b["items"]))
                                  for b in osd_map["crush"]["buckets"] if "~" in b["name"]),
         "crush_rules": [(r["rule_name"], r["type"], [(s["op"], s.get("type")) for s in r["steps"]])
@@ -195,12 +196,5 @@ def _mon_name(monmap: dict, rank) -> str | None:
     return next((m["name"] for m in monmap["mons"] if m["rank"] == rank), None)
 
 
-# Layout the simulator does not model yet (each has a strict-xfail test of its own, which fails
-# once the simulator does, so that it is taken off this list): Pacific lists a device-class shadow
-# bucket (default~hdd, <host>~hdd) beside every bucket in `osd crush dump`.
-KNOWN_GAPS = frozenset({"shadow_buckets"})
-
-
-def layout_differences(real: dict, sim: dict, ignore=KNOWN_GAPS) -> list[str]:
-    return [f"{key}: real {real[key]!r}, simulated {sim[key]!r}" for key in real
-            if key not in ignore and real[key] != sim.get(key)]
+def layout_differences(real: dict, sim: dict) -> list[str]:
+    return [f"{key}: real {real[key]!r}, simulated {sim[key]!r}" for key in real if real[key] != sim.get(key)]

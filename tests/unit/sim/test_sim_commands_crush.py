@@ -23,7 +23,9 @@ def cluster() -> SimCluster:
 
 
 def crush(cluster: SimCluster) -> dict:
-    return osd_map(cluster)["crush"]
+    """The crush dump without its device-class shadow buckets (assert_shadows checks those)."""
+    dump = osd_map(cluster)["crush"]
+    return {**dump, "buckets": [b for b in dump["buckets"] if "~" not in b["name"]]}
 
 
 def bucket(cluster: SimCluster, name: str) -> dict:
@@ -36,11 +38,13 @@ def item_ids(cluster: SimCluster, name: str) -> list[int]:
 
 
 def assert_consistent(cluster: SimCluster) -> None:
-    """The dump, the tree and the text describe the same map."""
+    """The dump, the tree and the text describe the same map; every bucket has its device-class
+    shadows (which the tree leaves out)."""
     data = osd_map(cluster)
     dump, tree = data["crush"], data["tree"]
     assert parse_crush_text(data["crush_map_text"]).dump() == dump
-    buckets = {b["id"]: b for b in dump["buckets"]}
+    buckets = {b["id"]: b for b in dump["buckets"] if "~" not in b["name"]}
+    assert_shadows(dump, buckets)
     weights = {b["id"]: b["weight"] for b in dump["buckets"]}
     for b in dump["buckets"]:
         assert b["weight"] == sum(i["weight"] for i in b["items"])
@@ -53,8 +57,25 @@ def assert_consistent(cluster: SimCluster) -> None:
         if node["id"] < 0:
             assert node["children"] == [i["id"] for i in reversed(buckets[node["id"]]["items"])]
             assert node["name"] == buckets[node["id"]]["name"]
-    assert seen == set(buckets) | {i["id"] for b in dump["buckets"] for i in b["items"]}
+    assert seen == set(buckets) | {i["id"] for b in buckets.values() for i in b["items"]}
     assert {n["id"] for n in tree["stray"]} == {o["osd"] for o in data["osds"]} - seen
+
+
+def assert_shadows(dump: dict, buckets: dict) -> None:
+    """One `<name>~<class>` per bucket and class, of its type, holding that class's devices and
+    the shadows of its child buckets in the same order."""
+    shadows = {b["name"]: b for b in dump["buckets"] if "~" in b["name"]}
+    classes = {d["class"] for d in dump["devices"] if d.get("class")}
+    device_class = {d["id"]: d.get("class") for d in dump["devices"]}
+    assert set(shadows) == {f"{b['name']}~{c}" for b in buckets.values() for c in classes}
+    for b in buckets.values():
+        for c in classes:
+            shadow = shadows[f"{b['name']}~{c}"]
+            assert (shadow["type_id"], shadow["alg"]) == (b["type_id"], b["alg"])
+            children = [buckets[i["id"]]["name"] + f"~{c}" if i["id"] < 0 else f"osd.{i['id']}"
+                        for i in b["items"] if i["id"] < 0 or device_class.get(i["id"]) == c]
+            names = {x["id"]: x["name"] for x in shadows.values()}
+            assert [names.get(i["id"], f"osd.{i['id']}") for i in shadow["items"]] == children
 
 
 # ----- buckets ---------------------------------------------------------------------------------

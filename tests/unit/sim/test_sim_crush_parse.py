@@ -109,7 +109,8 @@ def test_a_hand_written_map():
     assert dump["types"] == [{"type_id": 0, "name": "osd"}, {"type_id": 1, "name": "host"},
                              {"type_id": 2, "name": "rack"}, {"type_id": 3, "name": "root"}]
     buckets = {b["name"]: b for b in dump["buckets"]}
-    assert [b["id"] for b in dump["buckets"]] == [-1, -2, -4, -5]  # b got the next free id
+    assert [b["id"] for b in dump["buckets"] if "~" not in b["name"]] == [-1, -2, -4, -5]  # b got the next free id
+    assert buckets["a~ssd"]["items"] == [{"id": 1, "weight": 0x8000, "pos": 0}]   # its ssd device
     assert buckets["b"]["id"] == -5
     assert (buckets["a"]["alg"], buckets["a"]["hash"], buckets["a"]["weight"]) == ("straw", "rjenkins1",
                                                                                    0x18000)

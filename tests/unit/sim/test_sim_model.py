@@ -124,7 +124,13 @@ def test_crush_dump(cluster):
     assert crush["devices"][3] == {"id": 3, "name": "osd.3", "class": "hdd"}
     assert {"type_id": 11, "name": "root"} in crush["types"]
     buckets = {b["id"]: b for b in crush["buckets"]}
-    assert set(buckets) == {-1, -2, -3, -4}
+    shadows = {b["name"]: b for b in crush["buckets"] if "~" in b["name"]}
+    assert set(buckets) - {b["id"] for b in shadows.values()} == {-1, -2, -3, -4}
+    # Pacific's device-class shadows: one per bucket for the one class, of the same weight
+    assert set(shadows) == {"default~hdd", *(f"ceph0-node00{i}~hdd" for i in range(3))}
+    assert shadows["default~hdd"]["weight"] == 12 * fixed(1.8194)
+    assert [i["id"] for i in shadows["default~hdd"]["items"]] == [shadows[f"ceph0-node00{i}~hdd"]["id"]
+                                                                   for i in range(3)]
     assert buckets[-2]["name"] == "ceph0-node000"
     assert buckets[-2]["items"][0] == {"id": 0, "weight": fixed(1.8194), "pos": 0}
     assert buckets[-2]["weight"] == 4 * fixed(1.8194)
@@ -142,7 +148,11 @@ def test_crush_text_is_consistent_with_the_dump(cluster):
     text = osd_map["crush_map_text"]
     assert text.startswith("# begin crush map\n") and text.rstrip().endswith("# end crush map")
     for bucket in osd_map["crush"]["buckets"]:
-        assert f"{bucket['type_name']} {bucket['name']} {{\n\tid {bucket['id']}\t" in text
+        if "~" in bucket["name"]:   # a shadow is an `id ... class` line of its bucket, as crushtool -d writes
+            base, device_class = bucket["name"].split("~")
+            assert re.search(rf"\n\S+ {base} {{\n\tid -?\d+\t[^\n]*\n\tid {bucket['id']} class {device_class}\t", text)
+        else:
+            assert f"{bucket['type_name']} {bucket['name']} {{\n\tid {bucket['id']}\t" in text
     for rule in osd_map["crush"]["rules"]:
         assert f"rule {rule['rule_name']} {{\n\tid {rule['rule_id']}\n" in text
     assert "\tstep chooseleaf firstn 0 type host\n" in text
@@ -539,5 +549,5 @@ def test_big_cluster_osd_map_is_whole():
     # would make a time limit flaky.
     cluster = SimCluster(hosts=1000, osds_per_host=10)
     osd_map = data(cluster, "osd_map")
-    assert len(osd_map["osds"]) == 10000 and len(osd_map["crush"]["buckets"]) == 1001
+    assert len(osd_map["osds"]) == 10000 and len(osd_map["crush"]["buckets"]) == 2 * 1001  # and their shadows
     assert osd_map["osds"][9999]["public_addr"].startswith("10.0.3.250:")

@@ -621,11 +621,11 @@ SCENARIOS = {
             {"id": 5}, {"id": 6, "weight": 0.25}, {"id": 0, "weight": 2.0}]}), False, True),
     "crush node update moving a host": (
         lambda c: prepare(c, ("osd crush add-bucket", {"name": "rack1", "type": "rack"})),
-        lambda c, v: plan_crush_node_update(v, "ceph", min(v.crush_buckets_by_id), {
+        lambda c, v: plan_crush_node_update(v, "ceph", min(v.crush_nodes_by_id), {
             "name": "rack2", "items": [{"id": host_id(c, 2)}]}), False, True),
     "crush node delete": (
         lambda c: prepare(c, ("osd crush add-bucket", {"name": "empty", "type": "rack"})),
-        lambda c, v: plan_crush_node_delete(v, "ceph", min(v.crush_buckets_by_id)),
+        lambda c, v: plan_crush_node_delete(v, "ceph", min(v.crush_nodes_by_id)),
         False, True),
     "crush rule delete": (
         lambda c: prepare(c, ("osd crush rule create-replicated", RULE)),
