@@ -34,6 +34,14 @@ def io_pool(io: dict, pool_id: int) -> dict | None:
     return next((p for p in io["pools"] if p["id"] == pool_id), None)
 
 
+def client_writes_shown(managed, pool_id: int) -> dict | None:
+    """The `io` answer once it shows client writes for the cluster and for the pool, else None."""
+    io = answer(managed, "io")
+    mine = io_pool(io, pool_id)
+    return io if io["client"]["write_bytes_sec"] > 0 and mine is not None \
+        and mine["client"]["write_bytes_sec"] > 0 else None
+
+
 def write_objects(ioctx, count: int, size: int, round_: int = 0) -> None:
     """`count` objects of `size` bytes, the same names every round (a round rewrites them)."""
     for index in range(count):

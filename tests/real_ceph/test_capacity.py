@@ -17,7 +17,7 @@ import pytest
 from actors.context import Timings
 from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import all_pgs_active_clean, dump_osd, mon_json, pool_ioctx, synced, unique
-from tests.real_ceph.capacity_helpers import answer, answered, io_pool, pool_usage, rewriting, write_objects
+from tests.real_ceph.capacity_helpers import answer, answered, client_writes_shown, pool_usage, rewriting, write_objects
 from tests.real_ceph.conftest import HEARTBEAT_S
 from tests.system.requests_helpers import run
 
@@ -178,12 +178,7 @@ def test_objects_written_move_usage_osd_usage_io_and_history(managed, pool):
             assert after["used_bytes"] == next(p["stats"]["bytes_used"] for p in mon_json(cluster, "df")["pools"]
                                                if p["id"] == pool["id"]) >= written
 
-            def writes_shown():
-                io = answer(managed, "io")
-                pool_io = io_pool(io, pool["id"])
-                return io if io["client"]["write_bytes_sec"] > 0 and pool_io is not None \
-                    and pool_io["client"]["write_bytes_sec"] > 0 else None
-            io = wait_until(writes_shown, timeout_s=FIGURES_S, every_s=0.1,
+            io = wait_until(lambda: client_writes_shown(managed, pool["id"]), timeout_s=FIGURES_S, every_s=0.1,
                             what="the cluster's and the pool's client write rates in io")
             assert io["client"]["write_op_per_sec"] > 0
 

@@ -12,7 +12,7 @@ from tests.helpers import wait_until
 from tests.real_ceph.api_helpers import (
     all_pgs_active_clean, dump_flags, mon_json, pool_ioctx, pool_pgs_active_clean, unique)
 from tests.real_ceph.capacity_helpers import (
-    answer, answered, io_pool, pool_usage, rewriting, write_objects)
+    answer, answered, client_writes_shown, pool_usage, rewriting, write_objects)
 from tests.real_ceph.multi_host.conftest import HEARTBEAT_S
 from tests.system.cluster_helpers import pools_by_name
 from tests.system.requests_helpers import run
@@ -211,12 +211,7 @@ def test_data_written_across_the_hosts_shows_in_usage_osd_usage_and_io(multi):
         with pool_ioctx(cluster, name) as ioctx:
             write_objects(ioctx, OBJECT_COUNT, OBJECT_BYTES)
             with rewriting(ioctx, OBJECT_COUNT, OBJECT_BYTES):
-                def writes_shown():
-                    io = answer(multi, "io")
-                    mine = io_pool(io, pool["id"])
-                    return io if io["client"]["write_bytes_sec"] > 0 and mine is not None \
-                        and mine["client"]["write_bytes_sec"] > 0 else None
-                io = wait_until(writes_shown, timeout_s=FIGURES_S, every_s=0.1,
+                io = wait_until(lambda: client_writes_shown(multi, pool["id"]), timeout_s=FIGURES_S, every_s=0.1,
                                 what="the cluster's and the pool's client write rates in io")
                 assert io["client"]["write_op_per_sec"] > 0
                 assert {row["id"] for row in io["osd_latency"]} == set(range(6)), "every host's OSDs in io"
