@@ -26,6 +26,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable
 
+from actors.requests import history
 from actors.requests.applied import shows_applied
 from actors.requests.map_reading import created_pgs, find_created_pool, pg_num_target, pool_by_id, pools
 from actors.requests.pool_set import pool_set
@@ -77,6 +78,13 @@ class RequestState:
     job_host: str | None = None          # where the job now out was sent (the minion then)
     requested_by: str | None = None
     kind: str = ""                       # what it does: "create_pool" ..., "job" (the metrics' label)
+    # history (actors/requests/history.py): recorded for request/<id>, cluster changes, revert
+    ident: Any = None                    # what the change was to: a pool id, an OSD id ... (PlanChange)
+    changes: dict | None = None          # the plan's diff {field: (before, after)} at submit
+    phases: tuple = ()                   # ((phase name, epoch s), ...) as they happened
+    command_log: tuple = ()              # every command sent, in order, with its outcome
+    reverts: str | None = None           # the request this one reverts
+    reverted_by: str | None = None       # the request reverting this one
     # the plan, as far as it is needed to continue
     completion: str = OSD_MAP
     associate: bool = True               # events carry the fsid
@@ -476,5 +484,6 @@ def from_data(data: dict) -> RequestState:
     fields["timeouts"] = Timeouts(**(fields.get("timeouts") or {}))
     fields["known_pool_ids"] = tuple(fields.get("known_pool_ids") or ())
     fields["commands"] = _held_commands(fields.get("commands"))
+    fields.update(history.stored(fields))
     known = set(RequestState.__dataclass_fields__)
     return RequestState(**{k: v for k, v in fields.items() if k in known})

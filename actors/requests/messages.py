@@ -27,6 +27,7 @@ class SubmitRequest:
     requested_by: str | None
     reply: Future | None
     kind: str = ""          # what it does, e.g. "create_pool" (RequestState.kind)
+    ident: Any = None       # what it changes (PlanChange.ident): recorded for a revert
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,53 @@ class GetRequest:
 
 
 @dataclass(frozen=True)
+class GetRequestState:
+    """-> the RequestState itself (immutable: safe to read on another thread), for planning a
+    revert from what it recorded; an unknown id fails with actors.errors.NotFound."""
+    request_id: str
+    reply: Future | None
+
+
+@dataclass(frozen=True)
+class LinkRevert:
+    """Request `revert` (just submitted) reverts request `original`: each record names the
+    other (`reverts`, `reverted_by`). -> None; an unknown id is skipped."""
+    original: str
+    revert: str
+    reply: Future | None
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """Which requests a list shows; None: any. since/until bound `requested_at` (epoch s,
+    inclusive)."""
+    state: str | None = None
+    fsid: str | None = None
+    requested_by: str | None = None
+    kind: str | None = None
+    since: float | None = None
+    until: float | None = None
+
+
+@dataclass(frozen=True)
 class ListRequests:
     """-> (count, [dumps]) newest `requested_at` first, one page (`limit` None: to the end).
     fsid None lists every request (debug jobs have no fsid and appear only there); state is
     None, "submitted" or "complete" (anything else fails with actors.errors.Invalid)."""
     fsid: str | None
     state: str | None
+    offset: int
+    limit: int | None
+    reply: Future | None
+    where: RequestFilter = RequestFilter()   # the other filters (its `state` is unused)
+
+
+@dataclass(frozen=True)
+class ListChanges:
+    """-> (count, [change]) cluster `fsid`'s successfully completed changes (no debug jobs),
+    newest `completed_at` first, one page: {request_id, headline, kind, requested_by, changes,
+    requested_at, completed_at, duration_s}."""
+    fsid: str
     offset: int
     limit: int | None
     reply: Future | None

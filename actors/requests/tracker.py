@@ -24,7 +24,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, Callable
 
-from actors.requests import machine as rm
+from actors.requests import history, listing, machine as rm
 from actors.storage import retention as rt
 from actors.runtime.base import Actor, handles
 from actors.context import Peers, Timings
@@ -32,8 +32,9 @@ from actors.errors import Invalid, NotFound
 from actors.events import INFO, WARNING, Event
 from actors.messages import EmitEvents, ForgetCluster, JobCompleted, Restored, Tick
 from actors.notices import CANCELLED, COMPLETE, FAILED, RequestChanged
-from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, ListRequests,
-                                     MapArrived, MapCurrent, SubmitJob, SubmitRequest, VersionKnown)
+from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, GetRequestState,
+                                     LinkRevert, ListChanges, ListRequests, MapArrived, MapCurrent, SubmitJob,
+                                     SubmitRequest, VersionKnown)
 from actors.storage.messages import SaveRequest
 from actors.timefmt import iso
 
@@ -129,7 +130,19 @@ class RequestTracker(Actor):
         state, actions = rm.start(self.new_id(), message.plan, message.fsid, message.cluster_name,
                                   message.minion, message.requested_by, now, self.timeouts,
                                   self.osd_maps.get(message.fsid))
-        return self._begin(replace(state, kind=message.kind), actions, now)
+        diff = getattr(message.plan, "changes", None) or {}
+        state = replace(state, kind=message.kind, ident=message.ident,
+                        changes={field: tuple(pair) for field, pair in diff.items()})
+        return self._begin(state, actions, now)
+
+    @handles(LinkRevert)
+    def link_revert(self, message: LinkRevert) -> None:
+        original, revert = self.requests.get(message.original), self.requests.get(message.revert)
+        if original is None or revert is None:
+            return
+        for state in (replace(original, reverted_by=revert.id), replace(revert, reverts=original.id)):
+            self.requests[state.id] = state
+            self._save(state)
 
     @handles(SubmitJob)
     def submit_job(self, message: SubmitJob) -> dict:
@@ -140,6 +153,7 @@ class RequestTracker(Actor):
         return self._begin(replace(state, kind="job"), actions, now)
 
     def _begin(self, state: rm.RequestState, actions: tuple, now: float) -> dict:
+        state = history.phase(state, history.SUBMITTED, now)
         log.info("request %s: started %r (fsid=%s minion=%s by %s)", state.id, state.headline,
                  state.fsid, state.minion, state.requested_by)
         self.requests[state.id] = state
@@ -161,7 +175,9 @@ class RequestTracker(Actor):
                      message.result.job_id, message.function, message.agent_id)
             return
         held = self.osd_maps.get(state.fsid)
-        self._step(state, rm.on_job_result, message.result, held[0] if held else None)
+        now = self.clock()
+        state = self.requests[state.id] = history.answered(state, message.result, now)
+        self._step(state, rm.on_job_result, message.result, held[0] if held else None, now=now)
 
     @handles(MapArrived)
     def map_arrived(self, message: MapArrived) -> None:
@@ -249,20 +265,26 @@ class RequestTracker(Actor):
     # --- queries -----------------------------------------------------------------------------------
     @handles(GetRequest)
     def get_request(self, message: GetRequest) -> dict:
-        return dump(self._get(message.request_id))
+        state = self._get(message.request_id)
+        return {**dump(state), **history.shown(state)}
+
+    @handles(GetRequestState)
+    def get_request_state(self, message: GetRequestState) -> rm.RequestState:
+        return self._get(message.request_id)
+
+    @handles(ListChanges)
+    def list_changes(self, message: ListChanges) -> tuple[int, list[dict]]:
+        found = listing.completed_changes(self.requests.values(), message.fsid)
+        return len(found), [listing.change_row(s) for s in listing.page(found, message.offset, message.limit)]
 
     @handles(ListRequests)
     def list_requests(self, message: ListRequests) -> tuple[int, list[dict]]:
         if message.state not in (None,) + rm.STATES:
             raise Invalid(f"State must be one of {', '.join(sorted(rm.STATES))}",
                           {"state": [f"must be one of {', '.join(sorted(rm.STATES))}"]})
-        matches = [s for s in reversed(self.requests.values())
-                   if (message.fsid is None or s.fsid == message.fsid)
-                   and (message.state is None or s.state == message.state)]
-        matches.sort(key=lambda s: s.requested_at, reverse=True)   # stable: ties newest first
-        offset = max(0, message.offset or 0)
-        end = None if message.limit is None else offset + max(0, message.limit)
-        return len(matches), [dump(s) for s in matches[offset:end]]
+        where = replace(message.where, state=message.state)
+        matches = listing.matching(self.requests.values(), message.fsid, where)
+        return len(matches), [dump(s) for s in listing.page(matches, message.offset, message.limit)]
 
     def _get(self, request_id: str) -> rm.RequestState:
         state = self.requests.get(request_id)
@@ -323,6 +345,7 @@ class RequestTracker(Actor):
                                       on_error=lambda exc: self._log_failure(state, transition, exc))
             if new is state and not actions:
                 return state, None
+            new = history.noted(state, new, now)
             self._record(state, new, now)
             return new, self._carry_out(new, actions, now)
         except Exception:  # noqa: BLE001 - a bug here must still not stop the other requests

@@ -32,6 +32,9 @@ class Clock:
         return self.now
 
 
+LISTED = ("id", "state", "error", "error_message", "headline", "status", "requested_at", "completed_at")
+
+
 class World:
     def __init__(self):
         self.sink = Recorder.start()
@@ -72,6 +75,11 @@ class World:
         self.tracker.ask(MapArrived(fsid, sync_type, version, data))
 
     def get(self, request_id) -> dict:
+        """The request as lists show it (GET request/<id> adds its history: `detail`)."""
+        detail = self.detail(request_id)
+        return {key: detail[key] for key in LISTED}
+
+    def detail(self, request_id) -> dict:
         return ask(self.tracker, lambda r: GetRequest(request_id, r)).result(2)
 
     def list(self, fsid=None, state=None, offset=0, limit=None):
