@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from actors.change_options import NO_OPTIONS, ChangeOptions
 from bus.protocol import ClusterHeartbeat, JobResult, ServerHeartbeat
 
 
@@ -191,6 +192,7 @@ class PlanChange:
     attrs: Any
     requested_by: str | None
     reply: Future
+    options: ChangeOptions = NO_OPTIONS   # ?dry_run, ?force (actors/change_options.py)
 
 
 # --- events ----------------------------------------------------------------------------------

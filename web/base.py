@@ -22,6 +22,7 @@ from tornado import httputil
 from tornado.web import Finish, HTTPError, RequestHandler
 
 from actors.accounts import roles
+from actors.change_options import ChangeOptions, parse_change_options
 from actors.cluster.queries import Query
 from actors.json_bytes import JsonBytes
 from actors.errors import DomainError
@@ -48,6 +49,7 @@ class BaseHandler(RequestHandler):
     audit_who: str | None = None     # who to name in the audit event when nobody is logged in
     audit_request_id: str | None = None
     audit_detail: str | None = None  # what the audit event adds to method and path (secrets redacted)
+    dry_run = False                  # ?dry_run=1 on a write: `accepted` answers the preview (200)
     token_id: str | None = None      # the API token's public id when a Bearer token authenticated
     body_limit_setting = "max_body_bytes"   # the WebSettings field bounding the request body
     # Declarations for the OpenAPI document (web/contract.py): GET query parameters, and the
@@ -185,16 +187,26 @@ class BaseHandler(RequestHandler):
         return body
 
     # answers of the write verbs ------------------------------------------------------------------
+    def change_options(self) -> ChangeOptions:
+        """The write's `?dry_run` and `?force` (actors/change_options.py); 400 naming a bad one.
+        A dry run is audited as one."""
+        options = parse_change_options(self.query_args())
+        self.dry_run = options.dry_run
+        if options.dry_run:
+            self.audit_detail = "dry run"
+        return options
+
     async def accepted(self, future: Future) -> None:
-        """The 202 workflow: {"request_id"} -> 202; None (the change is a no-op) -> 304, no body."""
+        """The 202 workflow: {"request_id"} -> 202; None (the change is a no-op) -> 304, no body.
+        After change_options() said dry run: the preview -> 200 (actors/facade/previews.py)."""
         answer = await self.ask(future)
-        if isinstance(answer, dict):
+        if isinstance(answer, dict) and not self.dry_run:
             self.audit_request_id = answer.get("request_id")
         if answer is None:
             self.set_status(304)
             self.finish()
         else:
-            self.send_json(answer, 202)
+            self.send_json(answer, 200 if self.dry_run else 202)
 
     def no_content(self) -> None:
         self.set_status(204)

@@ -388,6 +388,8 @@ class ClusterActor(Actor):
             return None   # nothing to change: 304
         if self.favourite is None or self.late:
             raise Unavailable(f"Cluster {self.fsid} has no mon host reachable for commands")
+        if message.options.dry_run:
+            return plan   # previewed by the facade (actors/facade/previews.py), never submitted
         self.peers.tracker.tell(SubmitRequest(plan, self.fsid, self.name, self.favourite,
                                               message.requested_by, message.reply,
                                               kind=f"{message.op}_{message.kind}"))

@@ -1,7 +1,9 @@
 """Which pure builder plans which change (ChangeOp, ChangeKind), fed from a ClusterActor's current maps."""
 from __future__ import annotations
 
-from actors.cluster import commands as c
+from dataclasses import replace
+
+from actors.cluster import commands as c, diffs
 from actors.errors import NotFound
 from actors.messages import ChangeKind as K, ChangeOp as Op, PlanChange
 from actors.requests.plans import Plan
@@ -25,7 +27,12 @@ PLANNERS = {
 
 
 def plan(view, config, cluster_name: str, message: PlanChange) -> Plan | None:
+    """The plan (None for a no-op), carrying the diff of what it alters (actors/cluster/diffs.py)."""
     planner = PLANNERS.get((message.op, message.kind))
     if planner is None:
         raise NotFound(f"cannot {message.op} a {message.kind}")
-    return planner(view, config, cluster_name, message.ident, message.attrs)
+    planned = planner(view, config, cluster_name, message.ident, message.attrs)
+    if planned is None:
+        return None
+    return replace(planned, changes=diffs.diff(view, planned, message.op, message.kind,
+                                               message.ident, message.attrs))

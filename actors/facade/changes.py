@@ -3,48 +3,71 @@ its current maps and hands them to the request tracker (the 202 workflow); debug
 cancelling go to the tracker; forgetting clusters and servers to the dispatcher and directory."""
 from __future__ import annotations
 
+import json
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import pykka
 
+from actors.change_options import NO_OPTIONS, ChangeOptions
 from actors.errors import Forbidden, Invalid, NotFound
 from actors.facade.base import Clusters, durable, with_agent, with_cluster
 from actors.messages import ChangeKind, ChangeOp, ForgetServer, PlanChange
-from actors.requests.messages import CancelRequest, SubmitJob
+from actors.cluster.queries import Query
+from actors.messages import ClusterQuery
+from actors.requests import revert
+from actors.requests.messages import CancelRequest, GetRequestState, LinkRevert, SubmitJob
 from actors.runtime.base import ask
-from actors.runtime.futures import done, failed
+from actors.runtime.futures import done, failed, then
 
 from bus.protocol import SELFTESTS as DEBUG_FUNCTIONS
+
+if TYPE_CHECKING:
+    from actors.facade.previews import Previews
 
 
 class Changes:
     def __init__(self, clusters: Clusters, directory: pykka.ActorRef, store: pykka.ActorRef,
-                 tracker: pykka.ActorRef):
+                 tracker: pykka.ActorRef, previews: "Previews"):
         self._clusters = clusters
+        self._previews = previews
         self._directory = directory
         self._store = store
         self._tracker = tracker
 
     # --- the 202 workflow ---------------------------------------------------------------------
-    def _plan(self, fsid: str, op: ChangeOp, kind: ChangeKind, ident, attrs, user: dict) -> Future:
+    def _plan(self, fsid: str, op: ChangeOp, kind: ChangeKind, ident, attrs, user: dict,
+              options: ChangeOptions) -> Future:
+        """{"request_id"} (None for a no-op); with options.dry_run the preview instead
+        (actors/facade/previews.py), nothing submitted."""
         who = (user or {}).get("username")
-        return with_cluster(self._clusters, fsid, lambda ref: durable(self._store, ask(
-            ref, lambda r: PlanChange(op, kind, ident, attrs, who, r))))
+        planned = with_cluster(self._clusters, fsid, lambda ref: ask(
+            ref, lambda r: PlanChange(op, kind, ident, attrs, who, r, options)))
+        if options.dry_run:
+            return self._previews.preview(fsid, planned)
+        return durable(self._store, planned)
 
-    def create(self, fsid: str, kind: ChangeKind, attrs: dict, user: dict, /) -> Future:
-        return self._plan(fsid, ChangeOp.CREATE, kind, None, attrs, user)
+    def create(self, fsid: str, kind: ChangeKind, attrs: dict, user: dict, /,
+               options: ChangeOptions = NO_OPTIONS) -> Future:
+        return self._plan(fsid, ChangeOp.CREATE, kind, None, attrs, user, options)
 
-    def update(self, fsid: str, kind: ChangeKind, ident, attrs: dict, user: dict, /) -> Future:
-        return self._plan(fsid, ChangeOp.UPDATE, kind, ident, attrs, user)
+    def update(self, fsid: str, kind: ChangeKind, ident, attrs: dict, user: dict, /,
+               options: ChangeOptions = NO_OPTIONS) -> Future:
+        return self._plan(fsid, ChangeOp.UPDATE, kind, ident, attrs, user, options)
 
-    def delete(self, fsid: str, kind: ChangeKind, ident, user: dict, /) -> Future:
-        return self._plan(fsid, ChangeOp.DELETE, kind, ident, {}, user)
+    def delete(self, fsid: str, kind: ChangeKind, ident, user: dict, /,
+               options: ChangeOptions = NO_OPTIONS) -> Future:
+        return self._plan(fsid, ChangeOp.DELETE, kind, ident, {}, user, options)
 
-    def osd_command(self, fsid: str, osd_id: int, command: str, user: dict) -> Future:
-        return self._plan(fsid, ChangeOp.COMMAND, ChangeKind.OSD, osd_id, {"command": command}, user)
+    def osd_command(self, fsid: str, osd_id: int, command: str, user: dict,
+                    options: ChangeOptions = NO_OPTIONS) -> Future:
+        return self._plan(fsid, ChangeOp.COMMAND, ChangeKind.OSD, osd_id, {"command": command}, user,
+                          options)
 
-    def replace_crush_map(self, fsid: str, text: str, user: dict) -> Future:
-        return self._plan(fsid, ChangeOp.UPDATE, ChangeKind.CRUSH_MAP, None, {"text": text}, user)
+    def replace_crush_map(self, fsid: str, text: str, user: dict,
+                          options: ChangeOptions = NO_OPTIONS) -> Future:
+        return self._plan(fsid, ChangeOp.UPDATE, ChangeKind.CRUSH_MAP, None, {"text": text}, user,
+                          options)
 
     def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future:
         if not (user or {}).get("is_admin"):
@@ -58,6 +81,36 @@ class Changes:
         return with_agent(self._clusters, fqdn, lambda: durable(self._store, ask(self._tracker, lambda r: SubmitJob(
             function, kwargs, fqdn, headline, (user or {}).get("username"), r))))
 
+    def revert(self, request_id: str, user: dict, options: ChangeOptions = NO_OPTIONS) -> Future:
+        """`POST request/<id>/revert`: the inverse of a completed change (actors/requests/revert.py)
+        planned against the current maps first, to refuse it (409 naming the field) when the
+        cluster has moved on, then submitted (or previewed, with options.dry_run) as an update
+        of the same kind; the two requests are linked."""
+        def planned(state):
+            if state.fsid is not None and self._clusters.cluster_ref(state.fsid) is None:
+                raise NotFound.of("cluster", state.fsid)
+            nodes = done(None)
+            if state.kind == "update_crush_node" and state.state == "complete" and not state.error:
+                nodes = with_cluster(self._clusters, state.fsid, lambda ref: ask(
+                    ref, lambda r: ClusterQuery(Query.CRUSH_NODES, {}, r)))
+            return then(nodes, lambda found: self._revert(state, revert.inverse_of(state, _decoded(found)),
+                                                          user, options))
+        return then(ask(self._tracker, lambda r: GetRequestState(request_id, r)), planned)
+
+    def _revert(self, state, inverse: revert.Inverse, user: dict, options: ChangeOptions) -> Future:
+        who = (user or {}).get("username")
+        check = with_cluster(self._clusters, state.fsid, lambda ref: ask(ref, lambda r: PlanChange(
+            ChangeOp.UPDATE, inverse.kind, inverse.ident, inverse.attrs, who, r, _PREVIEW)))
+
+        def checked(plan):
+            revert.check_not_moved_on(inverse.expect, getattr(plan, "changes", None))
+            answer = self.update(state.fsid, inverse.kind, inverse.ident, inverse.attrs, user, options)
+            if options.dry_run:
+                return answer
+            return then(answer, lambda submitted: then(ask(self._tracker, lambda r: LinkRevert(
+                state.id, submitted["request_id"], r)), lambda _: submitted))
+        return then(check, checked)
+
     def cancel_request(self, request_id: str) -> Future:
         return durable(self._store, ask(self._tracker, lambda r: CancelRequest(request_id, r)))
 
@@ -70,3 +123,11 @@ class Changes:
     def delete_server(self, fqdn: str) -> Future:
         self._clusters.forget_server_actor(fqdn)
         return ask(self._directory, lambda r: ForgetServer(fqdn, r))
+
+
+_PREVIEW = ChangeOptions(dry_run=True)   # a revert is planned once, unsubmitted, to check it
+
+
+def _decoded(answer):
+    """A cluster query's answer as data (big ones come encoded: JsonBytes)."""
+    return json.loads(answer) if isinstance(answer, (bytes, bytearray)) else answer

@@ -20,6 +20,7 @@ from actors.facade.agent_calls import AgentCalls
 from actors.facade.audit import AuditTrail
 from actors.facade.base import Clusters, emitter
 from actors.facade.changes import Changes
+from actors.facade.previews import Previews
 from actors.facade.fleet import Fleet
 from actors.facade.keys import Keys
 from actors.facade.logins import Logins
@@ -57,8 +58,9 @@ class DaemonApi:
         self._kdf = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kdf")
         reads = Reads(clusters, directory, store, store if events is None else events, tracker,
                       history=history, heartbeat_s=heartbeat_s, clock=clock)
-        changes = Changes(clusters, directory, store, tracker)
         calls = AgentCalls(clusters, directory, clock, call_timeout_s)
+        previews = Previews(calls.run_cli, reads.cluster_query)
+        changes = Changes(clusters, directory, store, tracker, previews)
         self._logins = Logins(store, self._kdf, emit, clock, auth)
         accounts = Accounts(store, self._kdf, auth_cache, self._logins.record_login, emit, clock)
         sessions = Sessions(store, auth_cache, clock, auth)
@@ -81,6 +83,7 @@ class DaemonApi:
         self.create, self.update, self.delete = changes.create, changes.update, changes.delete
         self.osd_command, self.replace_crush_map = changes.osd_command, changes.replace_crush_map
         self.debug_job, self.cancel_request = changes.debug_job, changes.cancel_request
+        self.osd_checks = previews.osd_checks   # (fsid, Plan) -> Future of ok-to-stop/safe-to-destroy checks
         self.delete_cluster, self.delete_server = changes.delete_cluster, changes.delete_server
 
         self.cli_signatures, self.run_cli = calls.cli_signatures, calls.run_cli

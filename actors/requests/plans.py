@@ -2,7 +2,7 @@
 the input of the request tracker. Built from the current maps; carries no threads or clocks."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # How a request knows it is finished.
 JOB = "job"                    # when its job returns (OSD scrub/repair, debug jobs)
@@ -32,3 +32,6 @@ class Plan:
     pool_name: str | None = None     # POOL_CREATED: the pool to wait for
     pg_growth: PgGrowth | None = None  # PG_GROWTH: commands end with `osd pool set pg_num=<first goal>`
     associate: bool = True           # events of the request carry the cluster's fsid
+    # {field: [before, after]}: what the change alters (actors/cluster/diffs.py); set by
+    # actors/cluster/changes.plan on every plan, empty for commands that alter no field (scrub)
+    changes: dict = field(default_factory=dict)

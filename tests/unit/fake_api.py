@@ -185,19 +185,20 @@ class FakeApi:
             return self._new_request()
         return self._canned(name, (fsid, *args), compute)
 
-    def create(self, fsid, kind, attrs, user, /):
+    # `options` (?dry_run, ?force) is not recorded: the canned answers are the 202 workflow's
+    def create(self, fsid, kind, attrs, user, /, options=None):
         return self._change("create", fsid, (kind, attrs, user), kind)
 
-    def update(self, fsid, kind, ident, attrs, user, /):
+    def update(self, fsid, kind, ident, attrs, user, /, options=None):
         return self._change("update", fsid, (kind, ident, attrs, user), kind)
 
-    def delete(self, fsid, kind, ident, user, /):
+    def delete(self, fsid, kind, ident, user, /, options=None):
         return self._change("delete", fsid, (kind, ident, user), kind)
 
-    def osd_command(self, fsid, osd_id, command, user):
+    def osd_command(self, fsid, osd_id, command, user, options=None):
         return self._change("osd_command", fsid, (osd_id, command, user))
 
-    def replace_crush_map(self, fsid, text, user):
+    def replace_crush_map(self, fsid, text, user, options=None):
         return self._change("replace_crush_map", fsid, (text, user))
 
     def debug_job(self, fqdn, cmd, args, user):

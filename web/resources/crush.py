@@ -28,7 +28,8 @@ class CrushMapHandler(BaseHandler):
         self.send_json(await self.cluster_query(fsid, Query.CRUSH_MAP))   # a JSON string
 
     async def post(self, fsid: str) -> None:
-        await self.accepted(self.api.replace_crush_map(fsid, self._map_text(), self.current_user))
+        await self.accepted(self.api.replace_crush_map(fsid, self._map_text(), self.current_user,
+                                                       self.change_options()))
 
     def _map_text(self) -> str:
         """`text/plain` (UTF-8) or JSON {"text": "..."}; anything else is a 415."""
@@ -57,7 +58,7 @@ class CrushNodeListHandler(BaseHandler):
 
     async def post(self, fsid: str) -> None:
         await self.accepted(self.api.create(fsid, ChangeKind.CRUSH_NODE, self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))
 
 
 class CrushNodeDetailHandler(BaseHandler):
@@ -69,10 +70,11 @@ class CrushNodeDetailHandler(BaseHandler):
 
     async def patch(self, fsid: str, node_id: str) -> None:
         await self.accepted(self.api.update(fsid, ChangeKind.CRUSH_NODE, int(node_id), self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))
 
     async def delete(self, fsid: str, node_id: str) -> None:
-        await self.accepted(self.api.delete(fsid, ChangeKind.CRUSH_NODE, int(node_id), self.current_user))
+        await self.accepted(self.api.delete(fsid, ChangeKind.CRUSH_NODE, int(node_id), self.current_user,
+                                            self.change_options()))
 
 
 class CrushRuleListHandler(BaseHandler):
@@ -84,7 +86,7 @@ class CrushRuleListHandler(BaseHandler):
 
     async def post(self, fsid: str) -> None:
         await self.accepted(self.api.create(fsid, ChangeKind.CRUSH_RULE, self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))
 
 
 class CrushRuleDetailHandler(BaseHandler):
@@ -96,10 +98,11 @@ class CrushRuleDetailHandler(BaseHandler):
 
     async def patch(self, fsid: str, rule_id: str) -> None:
         await self.accepted(self.api.update(fsid, ChangeKind.CRUSH_RULE, int(rule_id), self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))
 
     async def delete(self, fsid: str, rule_id: str) -> None:
-        await self.accepted(self.api.delete(fsid, ChangeKind.CRUSH_RULE, int(rule_id), self.current_user))
+        await self.accepted(self.api.delete(fsid, ChangeKind.CRUSH_RULE, int(rule_id), self.current_user,
+                                            self.change_options()))
 
 
 class CrushRuleSetListHandler(BaseHandler):

@@ -66,7 +66,7 @@ class OsdDetailHandler(BaseHandler):
 
     async def patch(self, fsid: str, osd_id: str) -> None:
         await self.accepted(self.api.update(fsid, ChangeKind.OSD, int(osd_id), self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))
 
 
 class OsdImplementedCommandsHandler(BaseHandler):
@@ -93,7 +93,8 @@ class OsdCommandHandler(BaseHandler):
 
     async def post(self, fsid: str, osd_id: str, command: str) -> None:
         NO_PARAMETERS.check(self.json_object(optional=True), "POST")   # an empty body or {}
-        await self.accepted(self.api.osd_command(fsid, int(osd_id), command, self.current_user))
+        await self.accepted(self.api.osd_command(fsid, int(osd_id), command, self.current_user,
+                                                 self.change_options()))
 
 
 class OsdConfigHandler(BaseHandler):
@@ -105,4 +106,4 @@ class OsdConfigHandler(BaseHandler):
 
     async def patch(self, fsid: str) -> None:
         await self.accepted(self.api.update(fsid, ChangeKind.OSD_CONFIG, None, self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))

@@ -35,7 +35,8 @@ class PoolListHandler(BaseHandler):
             self.send_json(pagination.envelope_json(page, count, results, self.base_url(), args))
 
     async def post(self, fsid: str) -> None:
-        await self.accepted(self.api.create(fsid, ChangeKind.POOL, self.json_object(), self.current_user))
+        await self.accepted(self.api.create(fsid, ChangeKind.POOL, self.json_object(), self.current_user,
+                                            self.change_options()))
 
 
 class PoolDetailHandler(BaseHandler):
@@ -47,7 +48,8 @@ class PoolDetailHandler(BaseHandler):
 
     async def patch(self, fsid: str, pool_id: str) -> None:
         await self.accepted(self.api.update(fsid, ChangeKind.POOL, int(pool_id), self.json_object(),
-                                            self.current_user))
+                                            self.current_user, self.change_options()))
 
     async def delete(self, fsid: str, pool_id: str) -> None:
-        await self.accepted(self.api.delete(fsid, ChangeKind.POOL, int(pool_id), self.current_user))
+        await self.accepted(self.api.delete(fsid, ChangeKind.POOL, int(pool_id), self.current_user,
+                                            self.change_options()))
