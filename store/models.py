@@ -106,6 +106,17 @@ class Cluster(BaseModel):
         table_name = "clusters"
 
 
+class ClusterGuardrails(BaseModel):
+    """A cluster's guardrails (actors/cluster/guardrails.py) as its PUT set them, JSON; no row:
+    all off. Forgotten with the cluster (store/guardrails.py)."""
+    fsid = pw.TextField(primary_key=True)
+    settings = pw.TextField()
+    updated_at = pw.DoubleField()
+
+    class Meta:
+        table_name = "cluster_guardrails"
+
+
 class SyncObject(BaseModel):
     """The latest copy of one cluster map; older copies are overwritten, not kept."""
     id = pw.BigAutoField()                   # upserted often (see Server.id)
@@ -216,5 +227,5 @@ class HistoryPoint(BaseModel):
         primary_key = pw.CompositeKey("fsid", "tier", "t")   # every query seeks (fsid, tier) then t
 
 
-ALL_MODELS = (User, LoginFailure, Session, ApiToken, Server, Cluster, SyncObject, Event, EventPruneMark,
-              MinionKey, Request, HistorySeries, HistoryPoint)
+ALL_MODELS = (User, LoginFailure, Session, ApiToken, Server, Cluster, ClusterGuardrails, SyncObject, Event,
+              EventPruneMark, MinionKey, Request, HistorySeries, HistoryPoint)

@@ -24,7 +24,7 @@ from actors.runtime.base import Actor, handles
 from actors.errors import Conflict, NotFound
 from actors.notices import EventsSaved, Notices, event_as_listed
 from actors.storage.event_reader import EventInbox, read_history
-from store import history, history_upkeep, pruning, queries as q
+from store import guardrails as stored_guardrails, history, history_upkeep, pruning, queries as q
 from store.db import create_schema, open_database, redact  # redact: re-exported to actors.system
 from store.event_pages import EventPages
 from store.models import Event as EventRow, database_proxy
@@ -173,6 +173,10 @@ class StoreActor(Actor):
     def _save_cluster(self, msg: m.SaveCluster) -> None:
         q.save_cluster(msg.fsid, msg.name, msg.update_time, msg.late, msg.capacity_levels)
 
+    @_write(m.SaveGuardrails)
+    def _save_guardrails(self, msg: m.SaveGuardrails) -> None:
+        stored_guardrails.save_guardrails(msg.fsid, msg.settings, msg.saved_at)
+
     @_write(m.SaveSyncObject)
     def _save_sync_object(self, msg: m.SaveSyncObject) -> None:
         q.save_sync_object(msg.fsid, msg.cluster_name, msg.sync_type, msg.version, msg.data,
@@ -181,6 +185,7 @@ class StoreActor(Actor):
     @_write(m.DeleteCluster)
     def _delete_cluster(self, msg: m.DeleteCluster) -> None:
         q.delete_cluster(msg.fsid)
+        stored_guardrails.delete_guardrails(msg.fsid)
         self._series.delete_history(msg.fsid)
 
     @_write(m.RecordSample, undo=lambda self: self._series.forget())   # ids of names it created
@@ -265,10 +270,12 @@ class StoreActor(Actor):
                 return ()
             return tuple(self._series.recent_points(fsid, now - msg.recent_s, now, msg.recent_raw_s,
                                                     msg.recent_five_minute_s, msg.recent_series))
+        guardrails = stored_guardrails.load_guardrails()
         clusters = [m.StoredCluster(fsid=c["fsid"], name=c["name"], update_time=c["update_time"],
                                     sync_objects=c["sync_objects"], late=bool(c.get("late")),
                                     capacity_levels=c.get("capacity_levels"),
-                                    recent_points=recent(c["fsid"]))
+                                    recent_points=recent(c["fsid"]),
+                                    guardrails=guardrails.get(c["fsid"]))
                     for c in q.load_clusters(on_bad_row=skip)]
         return m.StoredState(servers=q.load_servers(), clusters=clusters, keys=q.load_keys())
 

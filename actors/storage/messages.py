@@ -28,6 +28,7 @@ class StoredCluster:
     sync_objects: dict    # sync_type -> (version: int | str, data)
     late: bool = False
     capacity_levels: dict | None = None   # as saved by SaveCluster
+    guardrails: dict | None = None        # as saved by SaveGuardrails (None: all off)
     recent_points: tuple = ()   # its time series since LoadState.recent_s ago (see there):
                                 # ((t, {series: value}), ...) oldest first
 
@@ -64,6 +65,14 @@ class SaveCluster:
 
 
 @dataclass(frozen=True)
+class SaveGuardrails:
+    """A cluster's guardrails as PUT set them (actors/cluster/guardrails.py as_json)."""
+    fsid: str
+    settings: dict
+    saved_at: float
+
+
+@dataclass(frozen=True)
 class SaveSyncObject:
     """Upsert: only the latest map per (fsid, sync_type) is kept."""
     fsid: str
@@ -76,7 +85,7 @@ class SaveSyncObject:
 
 @dataclass(frozen=True)
 class DeleteCluster:
-    """Removes the cluster row, its maps and its time series; its events are kept."""
+    """Removes the cluster row, its maps, guardrails and time series; its events are kept."""
     fsid: str
 
 
