@@ -193,6 +193,9 @@ class PlanChange:
     requested_by: str | None
     reply: Future
     options: ChangeOptions = NO_OPTIONS   # ?dry_run, ?force (actors/change_options.py)
+    # Why Ceph's ok-to-stop says this change's OSD must not stop, asked by the facade first
+    # when the cluster's guardrails want it (actors/facade/guardrails.py); judged by the actor
+    osd_unsafe: str | None = None
 
 
 # --- events ----------------------------------------------------------------------------------

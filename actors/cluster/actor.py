@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import zlib
+from dataclasses import replace
 
 from actors.cluster import changes as cluster_changes, queries as cluster_queries
 from actors.runtime.base import DEFERRED, Actor, handles
@@ -30,6 +31,7 @@ from actors.requests.messages import FavouriteChanged, MapArrived, MapCurrent, S
 from actors.storage.messages import DeleteCluster, SaveCluster, SaveSyncObject
 from actors.cluster.sync_objects import REPLACE_AFTER, SyncState, choose_favourite, is_newer
 from actors.cluster.capacity import Capacity
+from actors.cluster.guardrail_keeper import GuardrailKeeper
 from actors.cluster.stats import ClusterStats
 from actors.cluster.views.fleet import fleet_row, osd_counts
 from bus import log_context
@@ -40,7 +42,7 @@ MEMBERSHIP_TYPES = frozenset({"osd_map", "mon_map", "mds_map"})
 TRACKED_TYPES = ("osd_map", "pg_summary")   # what requests wait for
 
 
-class ClusterActor(Actor):
+class ClusterActor(GuardrailKeeper, Actor):
     def __init__(self, fsid: str, name: str, peers: Peers, timings: Timings, now: float):
         super().__init__()
         self.fsid = fsid
@@ -88,6 +90,7 @@ class ClusterActor(Actor):
         self.update_time = stored.update_time
         self.late = stored.late
         self.capacity.restore(stored.recent_points, stored.capacity_levels)
+        self.restore_guardrails(stored.guardrails)
         for sync_type, (version, data) in stored.sync_objects.items():
             if sync_type in self.sync.types:
                 self.sync.restore(sync_type, version, data)
@@ -388,11 +391,12 @@ class ClusterActor(Actor):
             return None   # nothing to change: 304
         if self.favourite is None or self.late:
             raise Unavailable(f"Cluster {self.fsid} has no mon host reachable for commands")
-        if message.options.dry_run:
-            return plan   # previewed by the facade (actors/facade/previews.py), never submitted
+        warnings, reply = self.judge_change(message)   # the guardrails: 409, or what they say
+        if message.options.dry_run:   # previewed by the facade (actors/facade/previews.py), never submitted
+            return replace(plan, warnings=tuple(warnings)) if warnings else plan
         self.peers.tracker.tell(SubmitRequest(plan, self.fsid, self.name, self.favourite,
-                                              message.requested_by, message.reply,
-                                              kind=f"{message.op}_{message.kind}"))
+                                              message.requested_by, reply,
+                                              kind=f"{message.op}_{message.kind}", ident=message.ident))
         return DEFERRED
 
     @handles(VersionKnown)

@@ -54,13 +54,13 @@ class GuardrailKeeper:
             self.peers.store.tell(SaveGuardrails(self.fsid, self.guardrails.as_json(), time.time()))
         return self.guardrails.as_json()
 
-    def judge_change(self, message, osd_unsafe: str | None) -> tuple[list[str], Future]:
+    def judge_change(self, message) -> tuple[list[str], Future]:
         """(warnings for a dry run, the reply to hand the tracker) for a planned change; raises
         Conflict (409) when the guardrails refuse it. When `force` overrode a refusal, the reply
         handed on is a Future whose answer tells the audit (Overridden) before it reaches the
         caller's."""
         judgement = checks.judge(self.guardrails, message.op, message.kind, message.ident, message.attrs,
-                                 df=self.stats.df, osd_unsafe=osd_unsafe, now=time.time())
+                                 df=self.stats.df, osd_unsafe=message.osd_unsafe, now=time.time())
         options = message.options
         warnings, overrides = checks.enforce(judgement, force=options.force, dry_run=options.dry_run)
         detail = checks.override_text(overrides)

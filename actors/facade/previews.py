@@ -129,7 +129,8 @@ class Previews:
     def _preview(self, fsid: str, plan: Plan) -> Future:
         def answer(checks: list[dict]) -> dict:
             return {"commands": wire_commands(plan), "changes": plan.changes,
-                    "steps": growth_steps(plan), "warnings": warnings_of(checks), "checks": checks}
+                    "steps": growth_steps(plan), "warnings": [*plan.warnings, *warnings_of(checks)],
+                    "checks": checks}
         return then(self.osd_checks(fsid, plan), lambda osd: then(
             self._data_checks(fsid, plan), lambda data: answer(osd + data)))
 

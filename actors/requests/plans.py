@@ -35,3 +35,4 @@ class Plan:
     # {field: [before, after]}: what the change alters (actors/cluster/diffs.py); set by
     # actors/cluster/changes.plan on every plan, empty for commands that alter no field (scrub)
     changes: dict = field(default_factory=dict)
+    warnings: tuple = ()             # a dry run's: what the cluster's guardrails would refuse
