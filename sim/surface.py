@@ -68,6 +68,10 @@ class CommandSurface:
         """The id of the first PG `osd_id` is the primary of (the one a scrub reports on)."""
         return next((pg.pgid for pg in self._pgs.pgs if pg.acting[:1] == [osd_id]), None)
 
+    def pgs_brief_unlocked(self) -> list[dict]:
+        """`pg dump pgs_brief` entries (the caller holds the lock): the safety verdicts read them."""
+        return self._pgs.brief(self._view())
+
     def pg_summary(self) -> dict:
         """pg_summary: PG state counts by OSD, by pool and overall ("all")."""
         return self._pgs.summary(self._view())

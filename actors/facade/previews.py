@@ -63,18 +63,33 @@ def pools_at_stake(plan: Plan) -> list[str]:
 
 def ok_to_stop_check(ids: list[int], answer: dict) -> dict:
     """`osd ok-to-stop <ids> --format json` ({out, err, status}) as a check. Pacific prints its
-    report on success and on EBUSY; `ok_become_degraded` lists the PGs that would go degraded."""
+    report whether it says yes (status 0) or no (EBUSY): `ok_become_degraded` and
+    `ok_become_more_degraded` list the PGs that would go (more) degraded, `num_not_ok_pgs` counts
+    those that would go offline; a list Ceph has nothing for is left out."""
     report = _json(answer.get("out"))
-    degraded = report.get("ok_become_degraded") if isinstance(report, dict) else None
-    return {"check": OK_TO_STOP, "osds": ids, "ok": answer.get("status") == 0,
-            "pgs_degraded": len(degraded) if isinstance(degraded, list) else None,
+    report = report if isinstance(report, dict) else {}
+    degraded = len(report.get("ok_become_degraded") or ()) + len(report.get("ok_become_more_degraded") or ())
+    ok = report.get("ok_to_stop")
+    return {"check": OK_TO_STOP, "osds": ids, "ok": bool(ok) if ok is not None else answer.get("status") == 0,
+            "pgs_degraded": degraded if report else None,
+            "pgs_offline": report.get("num_not_ok_pgs"),
             "message": _message(answer, f"OSD(s) {_ids(ids)} are ok to stop")}
 
 
 def safe_to_destroy_check(ids: list[int], answer: dict) -> dict:
-    """`osd safe-to-destroy <ids> --format json`: status 0 when no PG needs these OSDs."""
-    return {"check": SAFE_TO_DESTROY, "osds": ids, "ok": answer.get("status") == 0,
-            "message": _message(answer, f"OSD(s) {_ids(ids)} are safe to destroy")}
+    """`osd safe-to-destroy <ids> --format json`: Pacific answers status 0 with its verdict in the
+    JSON ({safe_to_destroy, active, missing_stats, stored_pgs}: lists of OSD ids)."""
+    report = _json(answer.get("out"))
+    if not isinstance(report, dict):
+        return {"check": SAFE_TO_DESTROY, "osds": ids, "ok": answer.get("status") == 0,
+                "message": _message(answer, f"OSD(s) {_ids(ids)} are safe to destroy")}
+    ok = set(ids) <= set(report.get("safe_to_destroy") or ())
+    reasons = [f"OSD(s) {_ids(report[key])} {why}" for key, why in (
+        ("active", "have PGs active on them"), ("stored_pgs", "still store PGs"),
+        ("missing_stats", "have not reported their PG stats")) if report.get(key)]
+    return {"check": SAFE_TO_DESTROY, "osds": ids, "ok": ok,
+            "message": "; ".join(reasons) if not ok and reasons
+            else f"OSD(s) {_ids(ids)} are {'' if ok else 'not '}safe to destroy"}
 
 
 def unasked_check(name: str, ids: list[int], exc: BaseException) -> dict:

@@ -17,6 +17,7 @@ import json
 
 from sim import ceph_json
 from sim.commands.executor import COMMANDS, apply_command
+from sim.commands.verdicts import VERDICTS
 from sim.errors import CommandError
 
 JSON_FORMATS = ("json", "json-pretty")
@@ -34,6 +35,8 @@ def mon_command(cluster, command: dict) -> dict:
     if not cluster.quorum:
         return _result(err="[errno 110] RADOS timed out (error connecting to the cluster)\n",
                        status=errno.ETIMEDOUT)
+    if prefix in VERDICTS:   # ok-to-stop, safe-to-destroy: an answer of their own, EBUSY included
+        return VERDICTS[prefix](cluster, {**args, "format": fmt})
     read = HANDLERS.get(prefix + (" detail" if args.get("detail") == "detail" else ""))
     if read is not None:
         data, text = read(cluster, ceph_json.version_string(cluster.hosts[0].ceph_version))
