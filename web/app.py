@@ -19,7 +19,8 @@ from web.login_throttle import LoginThrottle
 from web import ops
 from web.ops import openapi_paths, ops_routes
 from web.apidoc import openapi
-from web.resources import agents, capacity, clusters, crush, docs, events, keys, osds, pools, requests, root
+from web.resources import agents, capacity, clusters, crush, docs, events, guardrails, keys, osds, pools
+from web.resources import requests, root
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
 from web.stream.credentials import api_check
@@ -80,6 +81,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"{C}/mon/{MON_ID}", clusters.MonDetailHandler),
     (f"{C}/mon/{MON_ID}/status", clusters.MonStatusHandler),
     (f"{C}/health", clusters.HealthHandler),
+    (f"{C}/guardrails", guardrails.GuardrailsHandler),
     (f"{C}/usage", capacity.UsageHandler),
     (f"{C}/osd_usage", capacity.OsdUsageHandler),
     (f"{C}/io", capacity.IoHandler),
@@ -103,6 +105,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"{C}/log", agents.ClusterLogHandler),
     (f"{C}/request", requests.RequestListHandler),
     (f"{C}/request/{REQUEST_ID}", requests.RequestDetailHandler),
+    (f"{C}/changes", requests.ClusterChangesHandler),
     ("server", servers.ServerListHandler),
     (f"server/{FQDN}", servers.ServerDetailHandler),
     (f"server/{FQDN}/grains", servers.ServerGrainsHandler),
@@ -114,6 +117,7 @@ ROUTES: list[tuple[str, type]] = [
     ("request", requests.RequestListHandler),
     (f"request/{REQUEST_ID}", requests.RequestDetailHandler),
     (f"request/{REQUEST_ID}/cancel", requests.RequestCancelHandler),
+    (f"request/{REQUEST_ID}/revert", requests.RequestRevertHandler),
     ("stream", StreamHandler),
 ]
 

@@ -39,9 +39,11 @@ class Api(Protocol):
     # events and requests: pages -----------------------------------------------------------
     def list_events(self, *, fsid: str | None, fqdn: str | None, max_severity: int,
                     offset: int, limit: int) -> Future: ...      # (count, [{when, severity, message}])
+    # where: the other filters (actors/requests/messages.py RequestFilter)
     def list_requests(self, *, fsid: str | None, state: str | None,
-                      offset: int, limit: int) -> Future: ...    # (count, [request])
-    def get_request(self, request_id: str) -> Future: ...        # request
+                      offset: int, limit: int, where=None) -> Future: ...    # (count, [request])
+    def list_changes(self, fsid: str, offset: int, limit: int) -> Future: ...   # (count, [change])
+    def get_request(self, request_id: str) -> Future: ...        # request and its history
     def cluster_history(self, fsid: str, series: list[str], from_t: float | None,
                         to_t: float | None) -> Future: ...   # {"step_s", "series": {name: [[time, value]]}}
     def fleet_page(self, *, ordering: str, health: str | None, offset: int,
@@ -68,6 +70,14 @@ class Api(Protocol):
     def osd_checks(self, fsid: str, plan) -> Future: ...   # [ok-to-stop, safe-to-destroy checks] of a Plan
     def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future: ...   # {"request_id"}
     def cancel_request(self, request_id: str) -> Future: ...    # the request after cancelling
+    # the inverse of a completed change (actors/requests/revert.py): as `update` answers
+    def revert(self, request_id: str, user: dict, options: ChangeOptions = NO_OPTIONS) -> Future: ...
+
+    # a cluster's guardrails (actors/cluster/guardrails.py): {refuse_unsafe_osd_changes,
+    # refuse_deleting_pools_with_data, change_window}; set: Invalid naming fields, Forbidden
+    # for non-admins; answers the guardrails as now set
+    def get_guardrails(self, fsid: str) -> Future: ...
+    def set_guardrails(self, fsid: str, body, user: dict) -> Future: ...
 
     # forgetting -------------------------------------------------------------------------------
     def delete_cluster(self, fsid: str) -> Future: ...           # None; NotFound

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pykka
@@ -12,9 +13,9 @@ import pykka
 from actors.change_options import NO_OPTIONS, ChangeOptions
 from actors.errors import Forbidden, Invalid, NotFound
 from actors.facade.base import Clusters, durable, with_agent, with_cluster
-from actors.messages import ChangeKind, ChangeOp, ForgetServer, PlanChange
+from actors.facade.guardrails import osd_unsafe
 from actors.cluster.queries import Query
-from actors.messages import ClusterQuery
+from actors.messages import ChangeKind, ChangeOp, ClusterQuery, ForgetServer, PlanChange
 from actors.requests import revert
 from actors.requests.messages import CancelRequest, GetRequestState, LinkRevert, SubmitJob
 from actors.runtime.base import ask
@@ -40,9 +41,12 @@ class Changes:
               options: ChangeOptions) -> Future:
         """{"request_id"} (None for a no-op); with options.dry_run the preview instead
         (actors/facade/previews.py), nothing submitted."""
-        who = (user or {}).get("username")
-        planned = with_cluster(self._clusters, fsid, lambda ref: ask(
-            ref, lambda r: PlanChange(op, kind, ident, attrs, who, r, options)))
+        change = PlanChange(op, kind, ident, attrs, (user or {}).get("username"), None, options)
+
+        def plan(ref) -> Future:   # with Ceph's ok-to-stop verdict when the guardrails want it
+            return then(osd_unsafe(ref, self._previews, fsid, change), lambda unsafe: ask(
+                ref, lambda r: replace(change, reply=r, osd_unsafe=unsafe)))
+        planned = with_cluster(self._clusters, fsid, plan)
         if options.dry_run:
             return self._previews.preview(fsid, planned)
         return durable(self._store, planned)
@@ -107,8 +111,9 @@ class Changes:
             answer = self.update(state.fsid, inverse.kind, inverse.ident, inverse.attrs, user, options)
             if options.dry_run:
                 return answer
-            return then(answer, lambda submitted: then(ask(self._tracker, lambda r: LinkRevert(
-                state.id, submitted["request_id"], r)), lambda _: submitted))
+            return durable(self._store, then(answer, lambda submitted: then(ask(
+                self._tracker, lambda r: LinkRevert(state.id, submitted["request_id"], r)),
+                lambda _: submitted)))
         return then(check, checked)
 
     def cancel_request(self, request_id: str) -> Future:

@@ -22,6 +22,7 @@ from actors.facade.base import Clusters, emitter
 from actors.facade.changes import Changes
 from actors.facade.previews import Previews
 from actors.facade.fleet import Fleet
+from actors.facade.guardrails import GuardrailSettings
 from actors.facade.keys import Keys
 from actors.facade.logins import Logins
 from actors.facade.reads import Reads
@@ -61,6 +62,7 @@ class DaemonApi:
         calls = AgentCalls(clusters, directory, clock, call_timeout_s)
         previews = Previews(calls.run_cli, reads.cluster_query)
         changes = Changes(clusters, directory, store, tracker, previews)
+        guardrails = GuardrailSettings(clusters, store)
         self._logins = Logins(store, self._kdf, emit, clock, auth)
         accounts = Accounts(store, self._kdf, auth_cache, self._logins.record_login, emit, clock)
         sessions = Sessions(store, auth_cache, clock, auth)
@@ -83,8 +85,10 @@ class DaemonApi:
         self.create, self.update, self.delete = changes.create, changes.update, changes.delete
         self.osd_command, self.replace_crush_map = changes.osd_command, changes.replace_crush_map
         self.debug_job, self.cancel_request = changes.debug_job, changes.cancel_request
+        self.revert, self.list_changes = changes.revert, reads.list_changes
         self.osd_checks = previews.osd_checks   # (fsid, Plan) -> Future of ok-to-stop/safe-to-destroy checks
         self.delete_cluster, self.delete_server = changes.delete_cluster, changes.delete_server
+        self.get_guardrails, self.set_guardrails = guardrails.get_guardrails, guardrails.set_guardrails
 
         self.cli_signatures, self.run_cli = calls.cli_signatures, calls.run_cli
         self.cluster_log, self.server_logs, self.server_log = calls.cluster_log, calls.server_logs, calls.server_log

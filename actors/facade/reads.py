@@ -17,7 +17,7 @@ from actors.facade.base import Clusters, durable, with_cluster
 from actors.json_bytes import JsonBytes
 from actors.messages import (ClusterQuery, GetClusterServer, GetServer, GetServerGrains,
                              ListClusterServers, ListServers, ListServersPage)
-from actors.requests.messages import GetRequest, ListRequests
+from actors.requests.messages import GetRequest, ListChanges, ListRequests, RequestFilter
 from actors.runtime.base import ask
 from actors.runtime.futures import done, failed, then
 from actors.storage.messages import GetUser, ListEvents, ListUsers, ReadHistory
@@ -121,9 +121,13 @@ class Reads:
             return then(self.get_server(fqdn), page)   # NotFound for an unknown server
         return page()
 
-    def list_requests(self, *, fsid, state, offset, limit) -> Future:
-        page = lambda _=None: durable(self._store, ask(self._tracker, lambda r: ListRequests(fsid, state, offset, limit, r)))  # noqa: E731
+    def list_requests(self, *, fsid, state, offset, limit, where: RequestFilter = RequestFilter()) -> Future:
+        page = lambda _=None: durable(self._store, ask(self._tracker, lambda r: ListRequests(fsid, state, offset, limit, r, where)))  # noqa: E731
         return page() if fsid is None else with_cluster(self._clusters, fsid, page)
+
+    def list_changes(self, fsid: str, offset: int, limit: int) -> Future:
+        return with_cluster(self._clusters, fsid, lambda _: durable(self._store, ask(
+            self._tracker, lambda r: ListChanges(fsid, offset, limit, r))))
 
     def get_request(self, request_id: str) -> Future:
         return durable(self._store, ask(self._tracker, lambda r: GetRequest(request_id, r)))

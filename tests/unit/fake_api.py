@@ -20,6 +20,7 @@ from actors.messages import ChangeKind
 from actors.facade.cli.signatures import Signatures
 from actors.errors import Forbidden, Invalid, NotFound, Unavailable
 from actors.notices import Notices
+from actors.requests.messages import RequestFilter
 from sim.commands.table import command_descriptions
 
 FSID = "dce20d46-f010-4883-988c-4a6d8bd15793"
@@ -160,12 +161,19 @@ class FakeApi:
         return self._answer("list_events", (), dict(fsid=fsid, fqdn=fqdn,
                             max_severity=max_severity, offset=offset, limit=limit), compute)
 
-    def list_requests(self, *, fsid, state, offset, limit):
+    def list_requests(self, *, fsid, state, offset, limit, where=None):
         def compute():
             rows = [r for r in self.requests if state is None or r["state"] == state]
             return len(rows), rows[offset:offset + limit]
+        filters = {} if where is None or where == RequestFilter() else {"where": where}
         return self._answer("list_requests", (), dict(fsid=fsid, state=state, offset=offset,
-                            limit=limit), compute)
+                            limit=limit, **filters), compute)
+
+    def list_changes(self, fsid, offset, limit):
+        def compute():
+            self._cluster(fsid)
+            return 0, []
+        return self._answer("list_changes", (fsid,), dict(offset=offset, limit=limit), compute)
 
     def get_request(self, request_id):
         def compute():
@@ -216,6 +224,13 @@ class FakeApi:
                     return self.requests[i]
             raise NotFound.of("request", request_id)
         return self._canned("cancel_request", (request_id,), compute)
+
+    def revert(self, request_id, user, options=None):
+        def compute():
+            if not any(request["id"] == request_id for request in self.requests):
+                raise NotFound.of("request", request_id)
+            return self._new_request()
+        return self._canned("revert", (request_id, user), compute)
 
     # forgetting -------------------------------------------------------------------------------
     def delete_cluster(self, fsid):

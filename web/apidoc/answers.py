@@ -20,7 +20,7 @@ from actors.cluster.views.api_osds import METADATA_FIELDS, OSD_COMMANDS
 from actors.cluster.views.api_pools import POOL_TYPES
 from actors.cluster.views.osd_map import FLAG_NAMES
 from actors.events import SEVERITY_NAMES
-from web.apidoc import capacity_answers
+from web.apidoc import capacity_answers, history_answers
 from web.apidoc.shapes import (  # re-exported: the handlers declare with answers.X only
     ANY_OBJECT, BOOL, INT, NUM, STR, array, list_or_page_of, mapping, nullable, one_of_strings,
     page_of, record, ref)
@@ -119,6 +119,7 @@ COMPONENTS = {
     "CrushType": CRUSH_TYPE, "Service": SERVICE, "Server": SERVER, "ClusterServer": CLUSTER_SERVER,
     "Event": EVENT, "Request": REQUEST, "User": USER, "Token": TOKEN, "NewToken": NEW_TOKEN,
     "Key": KEY, "Info": INFO, "ApiRoot": API_ROOT, **capacity_answers.COMPONENTS,
+    "RequestDetail": history_answers.request_detail(REQUEST), "ClusterChange": history_answers.CLUSTER_CHANGE,
 }
 
 

@@ -108,6 +108,7 @@ class RolesTest(WebTestCase):
         self.assertEqual(self.body(self.get("/api/v2/user/me"))["role"], "read-only")
         for method, path in (("POST", POOL), ("PATCH", f"{POOL}/1"), ("DELETE", f"/api/v2/cluster/{FSID}"),
                              ("POST", f"/api/v2/cluster/{FSID}/cli"), ("POST", "/api/v2/request/r1/cancel"),
+                             ("POST", "/api/v2/request/r1/revert"), ("POST", "/api/v2/request/r1/revert?dry_run=1"),
                              ("POST", "/api/v2/user"), ("PATCH", "/api/v2/key/k1")):
             with self.subTest(method=method, path=path):
                 data = self.assert_error(self.call(method, path, json_body={}), 403)

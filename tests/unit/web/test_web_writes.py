@@ -216,6 +216,39 @@ class CancelTest(WebTestCase):
         self.assert_error(self.call("POST", "/api/v2/request/0000-1111/cancel"), 404)
 
 
+class RevertAndHistoryTest(WebTestCase):
+    REQUEST = {"id": "34b86742-c026-484c-bba6-a60e71e06275", "state": "complete"}
+
+    def test_revert_is_a_202_write_with_dry_run_and_a_404_for_an_unknown_request(self):
+        self.api.requests.append(dict(self.REQUEST))
+        response = self.call("POST", f"/api/v2/request/{self.REQUEST['id']}/revert")
+        self.assertEqual(response.code, 202, response.body)
+        self.assertEqual([args[0] for args, _ in self.api.called("revert")], [self.REQUEST["id"]])
+        self.assert_error(self.call("POST", "/api/v2/request/0000-1111/revert"), 404)
+        self.assert_error(self.call("POST", f"/api/v2/request/{self.REQUEST['id']}/revert",
+                                    json_body={"x": 1}), 400)
+
+    def test_request_list_filters_are_parsed_and_bad_ones_named(self):
+        from actors.requests.messages import RequestFilter
+        self.assertEqual(self.get("/api/v2/request?requested_by=bob&kind=update_pool&fsid=f"
+                                  "&since=1970-01-01T00:01:40Z&until=1970-01-01T00:03:20").code, 200)
+        where, = [k for _, k in self.api.called("list_requests")]
+        self.assertEqual(where["where"], RequestFilter(fsid="f", requested_by="bob", kind="update_pool",
+                                                       since=100.0, until=200.0))
+        for query, field in (("since=yesterday", "since"), ("until=12", "until"),
+                             ("since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z", "since")):
+            with self.subTest(query=query):
+                data = self.assert_error(self.get(f"/api/v2/request?{query}"), 400)
+                self.assertIn(field, data["errors"])
+        data = self.assert_error(self.get(f"{C}/request?fsid=another"), 400)
+        self.assertIn("fsid", data["errors"])
+
+    def test_cluster_changes_are_paged(self):
+        body = self.body(self.get(f"{C}/changes?page_size=5"))
+        self.assertEqual((body["count"], body["results"]), (0, []))
+        self.assertEqual(self.api.called("list_changes")[-1], ((FSID,), {"offset": 0, "limit": 5}))
+
+
 # Every unsafe route added with the write tier: (verb, path, keyword arguments for call()).
 UNSAFE_ROUTES = [(verb, C + suffix, {"json_body": body}) for verb, suffix, body, _, _ in CHANGES]
 UNSAFE_ROUTES += [
@@ -223,6 +256,7 @@ UNSAFE_ROUTES += [
     ("DELETE", C, {}),
     ("DELETE", f"/api/v2/server/{FQDN}", {}),
     ("POST", "/api/v2/request/0000-1111/cancel", {}),
+    ("POST", "/api/v2/request/0000-1111/revert", {}),
     ("POST", C + "/cli", {"json_body": {"command": "status"}}),
     ("POST", f"/api/v2/server/{FQDN}/debug_job", {"json_body": {"cmd": "selftest_wait"}}),
     ("PATCH", "/api/v2/key/figment001.cluster0.com", {"json_body": {"status": "accepted"}}),
@@ -296,6 +330,7 @@ class WriteSecurityTest(WebTestCase):
                 (f"/api/v2/server/{FQDN}/log/a/b.log", "GET"),
                 (f"/api/v2/server/{FQDN}/debug_job", "POST"),
                 ("/api/v2/request/0000-1111/cancel", "POST"), ("/api/v2/request/0000", "GET"),
+                ("/api/v2/request/0000-1111/revert", "POST"), (C + "/changes", "GET"),
                 ("/api/v2/key", "GET, PATCH, DELETE"), ("/api/v2/key/k1", "GET, PATCH, DELETE"),
                 ("/api/v2/user", "GET, POST"), ("/api/v2/user/me", "GET, PUT, PATCH, DELETE")):
             with self.subTest(path=path):
