@@ -65,6 +65,9 @@ def written(target, api, doc) -> dict:
     answers[("post", "/cluster/{fsid}/cli")] = api.post(f"cluster/{target.fsid}/cli",
                                                         json={"command": "status"})
     answers[("put", "/user/{user_id}")] = api.put("user/me", json={"email": "admin@example.com"})
+    always = [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "from": "00:00", "to": "24:00"}]
+    answers[("put", "/cluster/{fsid}/guardrails")] = api.put(f"cluster/{target.fsid}/guardrails", json={
+        "refuse_unsafe_osd_changes": False, "refuse_deleting_pools_with_data": False, "change_window": always})
     return {"request_id": request_id, "token_id": token.json()["id"], "answers": answers}
 
 

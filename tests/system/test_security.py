@@ -14,6 +14,7 @@ from tests.system.requests_helpers import xsrf
 from tests.tls import self_signed
 
 NO_CLUSTER_POOL = "cluster/no-such-fsid/pool"      # past the role check this answers 404
+NO_CLUSTER_GUARDRAILS = "cluster/no-such-fsid/guardrails"   # PUT: administrators only
 BOB_PASSWORD = "bob-Lagoon-Parsley-42"
 
 
@@ -49,11 +50,14 @@ def test_roles(start_daemon):
             refused = rita.post(NO_CLUSTER_POOL, json={"name": "p", "pg_num": 8}, headers=xsrf(rita))
             assert refused.status_code == 403 and set(refused.json()) == {"detail", "errors"}
             assert rita.patch("user/me", json={"email": "r@example.com"}, headers=xsrf(rita)).status_code == 200
+            assert rita.get(NO_CLUSTER_GUARDRAILS).status_code == 404                 # reads: any role
+            assert rita.put(NO_CLUSTER_GUARDRAILS, json={}, headers=xsrf(rita)).status_code == 403
         with logged_in_client(daemon.http_url, "olga", "pass-word-1") as operator:
             assert operator.post(NO_CLUSTER_POOL, json={"name": "p", "pg_num": 8},
                                  headers=xsrf(operator)).status_code == 404
             assert operator.post("user", json={"username": "y", "password": "pass-word-1"},
                                  headers=xsrf(operator)).status_code == 403
+            assert operator.put(NO_CLUSTER_GUARDRAILS, json={}, headers=xsrf(operator)).status_code == 403
             assert operator.patch("key/some.host", json={"status": "accepted"},
                                   headers=xsrf(operator)).status_code == 403
             assert operator.patch(f"user/{olga['id']}", json={"role": "admin"},
