@@ -78,18 +78,17 @@ def parse(body, method: str = "PUT") -> Guardrails:
                       None if window is None else parse_window(window))
 
 
-def parse_window(window) -> tuple[Range, ...]:
+def parse_window(window: list) -> tuple[Range, ...]:
+    """The ranges of a PUT's change_window (a list), or Invalid naming each bad one."""
     errors = Errors()
     if not window:
         errors.add("change_window", "An empty window would refuse every write: use null for no window.")
     elif len(window) > MAX_RANGES:
         errors.add("change_window", f"At most {MAX_RANGES} ranges.")
-    else:
-        ranges = [_parse_range(f"change_window[{index}]", entry, errors) for index, entry in enumerate(window)]
-        errors.raise_if_any()
-        return tuple(ranges)
+    ranges = () if errors else tuple(_parse_range(f"change_window[{index}]", entry, errors)
+                                     for index, entry in enumerate(window))
     errors.raise_if_any()
-    raise AssertionError("unreachable")
+    return ranges
 
 
 def _parse_range(where: str, entry, errors: Errors) -> Range | None:
