@@ -15,6 +15,7 @@ from tests.helpers import wait_until
 from tests.system.cli_helpers import daemon_with_cluster
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import finished, xsrf
+from tests.system.test_security import add_user
 
 PREVIEW_KEYS = {"commands", "changes", "steps", "warnings", "checks"}
 STEPS = [{"op": "take", "item_name": "default"}, {"op": "chooseleaf_firstn", "num": 0, "type": "host"},
@@ -25,7 +26,7 @@ STEPS = [{"op": "take", "item_name": "default"}, {"op": "chooseleaf_firstn", "nu
 def server(tmp_path_factory):
     with daemon_with_cluster(tmp_path_factory.mktemp("dry-run") / "data", live=True) as (daemon, fleet, fsid):
         with logged_in_client(daemon.http_url) as api:
-            yield api, fleet, fsid
+            yield api, daemon, fsid
 
 
 def _id_of(api, path: str, name: str) -> int:
@@ -168,3 +169,12 @@ def test_dry_runs_are_audited_as_dry_runs(server):
         return [e["message"] for e in events if e["message"].endswith(expected)] or None
     assert wait_until(audited, what="the dry run's audit event")
     assert api.get(f"cluster/{fsid}/osd_config").json()["nodown"] is False
+
+
+def test_a_dry_run_needs_the_role_of_the_write(server):
+    api, daemon, fsid = server
+    add_user(api, "dryreader", "read-only")
+    with logged_in_client(daemon.http_url, "dryreader", "pass-word-1") as reader:
+        for path, body in ((f"cluster/{fsid}/osd_config", {"noout": True}), (f"cluster/{fsid}/osd/1", {"in": False})):
+            answer = reader.patch(path, json=body, params={"dry_run": "1"}, headers=xsrf(reader))
+            assert answer.status_code == 403, answer.text

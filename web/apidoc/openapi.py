@@ -25,6 +25,7 @@ import re
 
 from web import auth, limits
 from web.contract import ACCEPTED, NO_CONTENT, Write
+from web.apidoc import preview_answers
 from web.apidoc.answers import COMPONENTS
 from web.apidoc.schemas import (
     ERROR, PAGE, REQUEST_ID, body_schema, field_schema, regex_schema)
@@ -133,7 +134,7 @@ def document(routes, settings, extra_paths: dict | None = None) -> dict:
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR, "RequestId": REQUEST_ID, "Page": PAGE,
-                        **copy.deepcopy(COMPONENTS)},
+                        **copy.deepcopy(COMPONENTS), **copy.deepcopy(preview_answers.COMPONENTS)},
             "responses": {name: {"description": text,
                                  "content": _json({"$ref": "#/components/schemas/Error"})}
                           for name, text in ERRORS.items()},
@@ -211,6 +212,10 @@ def write_answers(handler, verb: str, op: dict) -> dict:
     and the errors a body can bring."""
     write = handler.writes.get(verb, Write())
     responses = answers(write.answer, write.returns)
+    if write.answer == ACCEPTED and write.dry_run:
+        op["parameters"] = [*op.get("parameters", ()), *copy.deepcopy(preview_answers.WRITE_OPTIONS)]
+        responses["200"] = copy.deepcopy(preview_answers.PREVIEW_ANSWER)
+        responses[ERROR_STATUSES["BadInput"]] = _error("BadInput")    # a bad ?dry_run or ?force
     if write.body is not None or write.bulk is not None:
         op["requestBody"] = request_body(write)
         for name in ("BadInput", "Conflict", "TooLarge", "UnsupportedMediaType"):

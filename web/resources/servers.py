@@ -84,7 +84,7 @@ class ClusterServerDetailHandler(BaseHandler):
 class DebugJobHandler(BaseHandler):
     """POST {"cmd": "selftest_wait", "args": [10]} -> 202; the Api gets the bare self-test name."""
     required_roles = ADMIN_WRITES     # self-tests can block an agent's job threads
-    writes = {"post": Write(DEBUG_JOB)}
+    writes = {"post": Write(DEBUG_JOB, dry_run=False)}   # a self-test job: nothing to preview
 
     async def post(self, fqdn: str) -> None:
         cmd, args = parse_debug_job(self.json_object())
