@@ -4,6 +4,7 @@ from the store at start), so lists are answered from there: one place that also 
 in-flight requests as they move."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Iterable
 
 from actors.requests.messages import RequestFilter
@@ -20,10 +21,16 @@ def matching(states: Iterable, fsid: str | None, where: RequestFilter) -> list:
              and (where.state is None or s.state == where.state)
              and (where.requested_by is None or s.requested_by == where.requested_by)
              and (where.kind is None or s.kind == where.kind)
-             and (where.since is None or s.requested_at >= where.since)
-             and (where.until is None or s.requested_at <= where.until)]
+             and (where.since is None or as_shown(s.requested_at) >= where.since)
+             and (where.until is None or as_shown(s.requested_at) <= where.until)]
     found.sort(key=lambda s: s.requested_at, reverse=True)   # stable
     return found
+
+
+def as_shown(moment: float) -> float:
+    """An epoch time as the API shows it (ISO 8601 to the microsecond), read back: a request's
+    own `requested_at` given as `since` or `until` then includes it."""
+    return datetime.fromtimestamp(moment, timezone.utc).timestamp()
 
 
 def is_change(state) -> bool:
