@@ -52,12 +52,18 @@ def test_roles(start_daemon):
             assert rita.patch("user/me", json={"email": "r@example.com"}, headers=xsrf(rita)).status_code == 200
             assert rita.get(NO_CLUSTER_GUARDRAILS).status_code == 404                 # reads: any role
             assert rita.put(NO_CLUSTER_GUARDRAILS, json={}, headers=xsrf(rita)).status_code == 403
+            assert rita.get("cluster/no-such-fsid/changes").status_code == 404               # reads: any role
+            for dry_run in ("0", "1"):                                                   # a preview too
+                assert rita.post("request/no-such-request/revert", params={"dry_run": dry_run},
+                                 headers=xsrf(rita)).status_code == 403
         with logged_in_client(daemon.http_url, "olga", "pass-word-1") as operator:
             assert operator.post(NO_CLUSTER_POOL, json={"name": "p", "pg_num": 8},
                                  headers=xsrf(operator)).status_code == 404
             assert operator.post("user", json={"username": "y", "password": "pass-word-1"},
                                  headers=xsrf(operator)).status_code == 403
             assert operator.put(NO_CLUSTER_GUARDRAILS, json={}, headers=xsrf(operator)).status_code == 403
+            assert operator.post("request/no-such-request/revert",
+                                 headers=xsrf(operator)).status_code == 404             # past the role check
             assert operator.patch("key/some.host", json={"status": "accepted"},
                                   headers=xsrf(operator)).status_code == 403
             assert operator.patch(f"user/{olga['id']}", json={"role": "admin"},
