@@ -27,7 +27,8 @@ VARIANTS = {
     "/server": ["page=1&page_size=2"],
     "/cluster/{fsid}/history": ["series=used_bytes,write_bytes_sec"],
     "/event": ["page=1&page_size=3&severity=WARNING"],
-    "/request": ["state=complete"],
+    "/request": ["state=complete", "requested_by=admin&kind=update_osd&since=2020-01-01T00:00:00Z"],
+    "/cluster/{fsid}/changes": ["page=1&page_size=1"],
     "/fleet": ["ordering=-used_ratio"],
 }
 # Routes whose plain GET is a 400 (a parameter is required): only their variants are checked.
@@ -60,6 +61,9 @@ def written(target, api, doc) -> dict:
     request_id = change.json()["request_id"]
     wait_until(lambda: api.get(f"request/{request_id}").json()["state"] == "complete",
                what="the OSD change to complete")
+    answers[("post", "/request/{request_id}/revert", "dry run")] = api.post(
+        f"request/{request_id}/revert", params={"dry_run": 1})
+    answers[("post", "/request/{request_id}/revert")] = api.post(f"request/{request_id}/revert")
     token = api.post("user/me/token", json={"name": "document test"})
     answers[("post", "/user/{user_id}/token")] = token
     answers[("post", "/cluster/{fsid}/cli")] = api.post(f"cluster/{target.fsid}/cli",
@@ -110,7 +114,7 @@ def test_every_get_answer_conforms_to_the_document(target, api, doc, written):
 
 def test_write_answers_conform_to_the_document(doc, written):
     problems = []
-    for (verb, template), response in written["answers"].items():
+    for (verb, template, *_), response in written["answers"].items():
         assert response.status_code < 300, (verb, template, response.text[:300])
         problems += conformance_errors(doc, template, verb, response.status_code, response.json())
     assert not problems, "\n".join(problems)
