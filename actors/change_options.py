@@ -21,10 +21,9 @@ class ChangeOptions:
 def flag(name: str, values: Sequence[str]) -> bool:
     """One query flag: 1/true/0/false (any case); a repeated flag must say one thing."""
     words = {value.strip().lower() for value in values}
-    if len(words) == 1:
-        word = words.pop()
-        if word in _TRUE or word in _FALSE:
-            return word in _TRUE
+    meanings = {word in _TRUE for word in words}
+    if words and words <= {*_TRUE, *_FALSE} and len(meanings) == 1:
+        return meanings.pop()
     raise Invalid(f"Query parameter {name} must be one of 1, true, 0, false",
                   {name: ["must be one of 1, true, 0, false"]})
 
