@@ -147,7 +147,7 @@ def test_an_osd_ceph_says_is_not_ok_to_stop_stays_in_unless_forced(server):
     put(admin, fsid)
 
 
-def test_guardrails_survive_a_restart(server):
+def test_guardrails_survive_a_restart_and_go_with_a_forgotten_cluster(server):
     """Last in the module: the daemon comes back on the same data dir and bus endpoint (a new
     HTTP port, so the module's clients are done with)."""
     daemon, _, fsid, admin, _ = server
@@ -158,3 +158,7 @@ def test_guardrails_survive_a_restart(server):
     daemon.start()
     with logged_in_client(daemon.http_url) as api:
         assert api.get(f"cluster/{fsid}/guardrails").json() == settings
+        # forgotten with the cluster: rediscovered by its next heartbeat, it starts with none
+        assert api.delete(f"cluster/{fsid}", headers=xsrf(api)).status_code == 204
+        wait_until(lambda: api.get(f"cluster/{fsid}/guardrails").status_code == 200, what="the cluster back")
+        assert api.get(f"cluster/{fsid}/guardrails").json() == OFF
