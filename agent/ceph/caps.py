@@ -8,7 +8,8 @@ the API sends are listed by prefix.
 
 Reads need no listing: mon `allow r` covers them all, including the mgr commands the agent
 reads through the mon (`pg dump`, and for the stats `df`, `osd df`, `osd perf`,
-`osd pool stats`); checked on Pacific as this user (tests/real_ceph/test_agent_stats.py).
+`osd pool stats`, and a dry run's safety verdicts `osd ok-to-stop` and `osd safe-to-destroy`);
+checked on Pacific as this user (tests/real_ceph/test_agent_stats.py, test_osd_checks.py).
 """
 from __future__ import annotations
 
