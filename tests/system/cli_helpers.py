@@ -89,3 +89,12 @@ def daemon_with_cluster(data_dir: Path, live: bool = False):
     finally:
         fleet.stop()
         assert daemon.stop() == 0, daemon.log_text()[-4000:]
+
+
+@contextmanager
+def live_cluster_client(data_dir: Path):
+    """(daemon, api, fsid): `daemon_with_cluster(live=True)` and the administrator's client on it,
+    for a module's one daemon."""
+    with daemon_with_cluster(data_dir, live=True) as (daemon, _, fsid):
+        with logged_in_client(daemon.http_url) as api:
+            yield daemon, api, fsid

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.system.cli_helpers import daemon_with_cluster
+from tests.system.cli_helpers import live_cluster_client
 from tests.system.daemon_process import logged_in_client
 from tests.system.requests_helpers import finished, run, xsrf
 from tests.system.test_security import add_user
@@ -15,9 +15,8 @@ from tests.system.test_security import add_user
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """(daemon, api, fsid): one live simulated cluster for the module."""
-    with daemon_with_cluster(tmp_path_factory.mktemp("revert") / "data", live=True) as (daemon, _, fsid):
-        with logged_in_client(daemon.http_url) as api:
-            yield daemon, api, fsid
+    with live_cluster_client(tmp_path_factory.mktemp("revert") / "data") as running:
+        yield running
 
 
 def ids_by_name(api, fsid: str, what: str) -> dict:
