@@ -216,6 +216,7 @@ def write_answers(handler, verb: str, op: dict) -> dict:
         op["parameters"] = [*op.get("parameters", ()), *copy.deepcopy(preview_answers.WRITE_OPTIONS)]
         responses["200"] = copy.deepcopy(preview_answers.PREVIEW_ANSWER)
         responses[ERROR_STATUSES["BadInput"]] = _error("BadInput")    # a bad ?dry_run or ?force
+        responses[ERROR_STATUSES["Conflict"]] = _error("Conflict")    # the cluster's guardrails refuse it
     if write.body is not None or write.bulk is not None:
         op["requestBody"] = request_body(write)
         for name in ("BadInput", "Conflict", "TooLarge", "UnsupportedMediaType"):
