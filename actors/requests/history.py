@@ -5,8 +5,7 @@ state itself, so they are persisted with it (Request.data) and survive a restart
 
 Phases, in order as they happen (a PG growth repeats the middle ones, step by step):
   submitted, job sent, job answered, map seen, pgs created, complete
-A command entry: {"prefix", "args", "return_code", "message"} (a CRUSH map's text in args by its
-digest, "sha256:<16 hex> (<n> lines)"); return_code and message are null
+A command entry: {"prefix", "args", "return_code", "message"}; return_code and message are null
 until the job answers (and stay null for commands after a failed one: never run). The agent
 reports no code per command, only which ran (one result each) and the first failure as the CLI
 words it ("Error EEXIST: ..."); the code is read back from that errno name.
@@ -17,7 +16,6 @@ import errno
 from dataclasses import replace
 from typing import Any
 
-from actors.cluster.diffs import text_digest
 from actors.timefmt import iso
 
 SUBMITTED, JOB_SENT, JOB_ANSWERED = "submitted", "job sent", "job answered"
@@ -40,8 +38,8 @@ def noted(old, new, now: float):
     if new.job_id is not None and new.job_id != old.job_id:
         new = phase(new, JOB_SENT, now)
         if new.function == "rados_commands":
-            sent = tuple({"prefix": prefix, "args": _logged_args(prefix, args), "return_code": None,
-                          "message": None} for prefix, args in new.commands)
+            sent = tuple({"prefix": prefix, "args": dict(args), "return_code": None, "message": None}
+                         for prefix, args in new.commands)
             new = replace(new, command_log=tuple(new.command_log) + sent)
     failed = new.state == "complete" and new.error
     if old.phase in _WAITING_FOR_MAP and new.phase != old.phase and not failed:
@@ -51,14 +49,6 @@ def noted(old, new, now: float):
     if old.state != "complete" and new.state == "complete":
         new = phase(new, COMPLETE, now)
     return new
-
-
-def _logged_args(prefix: str, args: dict) -> dict:
-    """A command's arguments as the history keeps them: a whole CRUSH map's text (`osd
-    setcrushmap`, also sent for a rule edit) by its digest, as the diff names it."""
-    if prefix == "osd setcrushmap" and "data" in args:
-        return {**args, "data": text_digest(str(args["data"]))}
-    return dict(args)
 
 
 def answered(state, result, now: float):
