@@ -196,6 +196,10 @@ class PlanChange:
     # Why Ceph's ok-to-stop says this change's OSD must not stop, asked by the facade first
     # when the cluster's guardrails want it (actors/facade/guardrails.py); judged by the actor
     osd_unsafe: str | None = None
+    # A revert (actors/requests/revert.py): each field's value the cluster must still show, else
+    # 409 naming it (checked by the actor on the maps it plans from); the request it reverts
+    expect: dict | None = None
+    reverts: str | None = None
 
 
 # --- events ----------------------------------------------------------------------------------

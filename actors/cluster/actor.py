@@ -28,6 +28,7 @@ from actors.notices import USAGE_FIGURES, ClusterMoved, UsageMoved
 from actors.messages import (ClusterHeartbeatReceived, ClusterQuery, EmitEvents, JobCompleted,
                              Forget, ForgetCluster, PlanChange, Restored, ServicesChanged, Tick)
 from actors.requests.messages import FavouriteChanged, MapArrived, MapCurrent, SubmitRequest, VersionKnown
+from actors.requests.revert import check_not_moved_on
 from actors.storage.messages import DeleteCluster, SaveCluster, SaveSyncObject
 from actors.cluster.sync_objects import REPLACE_AFTER, SyncState, choose_favourite, is_newer
 from actors.cluster.capacity import Capacity
@@ -387,6 +388,8 @@ class ClusterActor(GuardrailKeeper, Actor):
     def plan_change(self, message: PlanChange):
         """Plan against the current maps; the tracker answers the reply with the request id."""
         plan = cluster_changes.plan(self.queries.osd_view(), self.sync.data("config"), self.name, message)
+        if message.expect is not None:   # a revert: the change it undoes must still be in place
+            check_not_moved_on(message.expect, None if plan is None else plan.changes)
         if plan is None:
             return None   # nothing to change: 304
         if self.favourite is None or self.late:
@@ -396,7 +399,8 @@ class ClusterActor(GuardrailKeeper, Actor):
             return replace(plan, warnings=tuple(warnings)) if warnings else plan
         self.peers.tracker.tell(SubmitRequest(plan, self.fsid, self.name, self.favourite,
                                               message.requested_by, reply,
-                                              kind=f"{message.op}_{message.kind}", ident=message.ident))
+                                              kind=f"{message.op}_{message.kind}", ident=message.ident,
+                                              reverts=message.reverts))
         return DEFERRED
 
     @handles(VersionKnown)

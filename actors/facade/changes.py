@@ -17,7 +17,7 @@ from actors.facade.guardrails import osd_unsafe
 from actors.cluster.queries import Query
 from actors.messages import ChangeKind, ChangeOp, ClusterQuery, ForgetServer, PlanChange
 from actors.requests import revert
-from actors.requests.messages import CancelRequest, GetRequestState, LinkRevert, SubmitJob
+from actors.requests.messages import CancelRequest, GetRequestState, SubmitJob
 from actors.runtime.base import ask
 from actors.runtime.futures import done, failed, then
 
@@ -38,10 +38,11 @@ class Changes:
 
     # --- the 202 workflow ---------------------------------------------------------------------
     def _plan(self, fsid: str, op: ChangeOp, kind: ChangeKind, ident, attrs, user: dict,
-              options: ChangeOptions) -> Future:
+              options: ChangeOptions, expect: dict | None = None, reverts: str | None = None) -> Future:
         """{"request_id"} (None for a no-op); with options.dry_run the preview instead
-        (actors/facade/previews.py), nothing submitted."""
-        change = PlanChange(op, kind, ident, attrs, (user or {}).get("username"), None, options)
+        (actors/facade/previews.py), nothing submitted. expect, reverts: see PlanChange."""
+        change = PlanChange(op, kind, ident, attrs, (user or {}).get("username"), None, options,
+                            expect=expect, reverts=reverts)
 
         def plan(ref) -> Future:   # with Ceph's ok-to-stop verdict when the guardrails want it
             return then(osd_unsafe(ref, self._previews, fsid, change), lambda unsafe: ask(
@@ -86,10 +87,10 @@ class Changes:
             function, kwargs, fqdn, headline, (user or {}).get("username"), r))))
 
     def revert(self, request_id: str, user: dict, options: ChangeOptions = NO_OPTIONS) -> Future:
-        """`POST request/<id>/revert`: the inverse of a completed change (actors/requests/revert.py)
-        planned against the current maps first, to refuse it (409 naming the field) when the
-        cluster has moved on, then submitted (or previewed, with options.dry_run) as an update
-        of the same kind; the two requests are linked."""
+        """`POST request/<id>/revert`: the inverse of a completed change (actors/requests/revert.py),
+        an update planned like any other; the cluster's actor refuses it (409 naming the field)
+        when the cluster has moved on, on the very maps it plans from; submitted, both records
+        name each other."""
         def planned(state):
             if state.fsid is not None and self._clusters.cluster_ref(state.fsid) is None:
                 raise NotFound.of("cluster", state.fsid)
@@ -102,19 +103,8 @@ class Changes:
         return then(ask(self._tracker, lambda r: GetRequestState(request_id, r)), planned)
 
     def _revert(self, state, inverse: revert.Inverse, user: dict, options: ChangeOptions) -> Future:
-        who = (user or {}).get("username")
-        check = with_cluster(self._clusters, state.fsid, lambda ref: ask(ref, lambda r: PlanChange(
-            ChangeOp.UPDATE, inverse.kind, inverse.ident, inverse.attrs, who, r, _PREVIEW)))
-
-        def checked(plan):
-            revert.check_not_moved_on(inverse.expect, getattr(plan, "changes", None))
-            answer = self.update(state.fsid, inverse.kind, inverse.ident, inverse.attrs, user, options)
-            if options.dry_run:
-                return answer
-            return durable(self._store, then(answer, lambda submitted: then(ask(
-                self._tracker, lambda r: LinkRevert(state.id, submitted["request_id"], r)),
-                lambda _: submitted)))
-        return then(check, checked)
+        return self._plan(state.fsid, ChangeOp.UPDATE, inverse.kind, inverse.ident, inverse.attrs, user,
+                          options, expect=inverse.expect, reverts=state.id)
 
     def cancel_request(self, request_id: str) -> Future:
         return durable(self._store, ask(self._tracker, lambda r: CancelRequest(request_id, r)))
@@ -128,9 +118,6 @@ class Changes:
     def delete_server(self, fqdn: str) -> Future:
         self._clusters.forget_server_actor(fqdn)
         return ask(self._directory, lambda r: ForgetServer(fqdn, r))
-
-
-_PREVIEW = ChangeOptions(dry_run=True)   # a revert is planned once, unsubmitted, to check it
 
 
 def _decoded(answer):

@@ -28,6 +28,7 @@ class SubmitRequest:
     reply: Future | None
     kind: str = ""          # what it does, e.g. "create_pool" (RequestState.kind)
     ident: Any = None       # what it changes (PlanChange.ident): recorded for a revert
+    reverts: str | None = None   # the request it reverts: both records then name each other
 
 
 @dataclass(frozen=True)
@@ -96,15 +97,6 @@ class GetRequestState:
     """-> the RequestState itself (immutable: safe to read on another thread), for planning a
     revert from what it recorded; an unknown id fails with actors.errors.NotFound."""
     request_id: str
-    reply: Future | None
-
-
-@dataclass(frozen=True)
-class LinkRevert:
-    """Request `revert` (just submitted) reverts request `original`: each record names the
-    other (`reverts`, `reverted_by`). -> None; an unknown id is skipped."""
-    original: str
-    revert: str
     reply: Future | None
 
 

@@ -33,7 +33,7 @@ from actors.events import INFO, WARNING, Event
 from actors.messages import EmitEvents, ForgetCluster, JobCompleted, Restored, Tick
 from actors.notices import CANCELLED, COMPLETE, FAILED, RequestChanged
 from actors.requests.messages import (CancelRequest, FavouriteChanged, GetRequest, GetRequestState,
-                                     LinkRevert, ListChanges, ListRequests, MapArrived, MapCurrent, SubmitJob,
+                                     ListChanges, ListRequests, MapArrived, MapCurrent, SubmitJob,
                                      SubmitRequest, VersionKnown)
 from actors.storage.messages import SaveRequest
 from actors.timefmt import iso
@@ -131,18 +131,13 @@ class RequestTracker(Actor):
                                   message.minion, message.requested_by, now, self.timeouts,
                                   self.osd_maps.get(message.fsid))
         diff = getattr(message.plan, "changes", None) or {}
-        state = replace(state, kind=message.kind, ident=message.ident,
+        state = replace(state, kind=message.kind, ident=message.ident, reverts=message.reverts,
                         changes={field: tuple(pair) for field, pair in diff.items()})
+        original = self.requests.get(message.reverts) if message.reverts else None
+        if original is not None:
+            self.requests[original.id] = original = replace(original, reverted_by=state.id)
+            self._save(original)
         return self._begin(state, actions, now)
-
-    @handles(LinkRevert)
-    def link_revert(self, message: LinkRevert) -> None:
-        original, revert = self.requests.get(message.original), self.requests.get(message.revert)
-        if original is None or revert is None:
-            return
-        for state in (replace(original, reverted_by=revert.id), replace(revert, reverts=original.id)):
-            self.requests[state.id] = state
-            self._save(state)
 
     @handles(SubmitJob)
     def submit_job(self, message: SubmitJob) -> dict:
