@@ -59,9 +59,9 @@ class World:
         return f"job-{len(self.jobs)}"
 
     # driving --------------------------------------------------------------------------------
-    def submit(self, plan, fsid=FSID, minion="mon-a", kind="") -> str:
-        return ask(self.tracker, lambda r: SubmitRequest(plan, fsid, "ceph", minion, "admin", r, kind=kind)
-                   ).result(2)["request_id"]
+    def submit(self, plan, fsid=FSID, minion="mon-a", kind="", **more) -> str:
+        return ask(self.tracker, lambda r: SubmitRequest(plan, fsid, "ceph", minion, "admin", r, kind=kind,
+                                                         **more)).result(2)["request_id"]
 
     def answer(self, job_number, epoch=7, success=True, agent="mon-a", **body):
         result = {"fsid": FSID, "error": False, "results": [], "error_status": "",
@@ -304,6 +304,15 @@ def test_results_of_unknown_jobs_are_dropped(world):
     rid = world.submit(MODIFY)
     world.tracker.ask(JobCompleted("mon-a", JobResult("job-99", True, {}), "rados_commands", {}, 1.0))
     assert world.get(rid)["status"] == "Running"
+
+
+def test_a_revert_and_its_original_name_each_other_and_are_saved_so(world):
+    original = world.submit(MODIFY, kind="update_pool", ident=2)
+    revert = world.submit(MODIFY, kind="update_pool", ident=2, reverts=original)
+    assert (world.detail(original)["reverted_by"], world.detail(revert)["reverts"]) == (revert, original)
+    assert world.detail(original)["kind"] == "update_pool"
+    assert rm.from_data(world.rows(original)[-1]["data"]).reverted_by == revert
+    assert world.detail(world.submit(MODIFY, reverts="unknown"))["reverts"] == "unknown"
 
 
 # --- cancel and lost contact ------------------------------------------------------------------------------
