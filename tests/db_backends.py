@@ -19,6 +19,7 @@ import pytest
 
 from actors.storage.actor import StoreActor
 from store.db import open_database
+from tests.helpers import wait_until
 
 URL_VARIABLE = "CALAMARI_TEST_POSTGRES_URL"
 REQUIRE_VARIABLE = "CALAMARI_REQUIRE_POSTGRES"
@@ -58,7 +59,24 @@ def postgres_module_url():
     name = f"calamari_test_{uuid.uuid4().hex[:12]}"
     rows(server, f'CREATE DATABASE "{name}"')
     yield _with_database(server, name)
-    rows(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_database(server, name)
+
+
+def drop_database(server: str, name: str, timeout_s: float = 10.0) -> None:
+    """DROP DATABASE ... WITH (FORCE), tried again while an autovacuum worker is in it: FORCE
+    must terminate every session there, and PostgreSQL 15 refuses to end that worker for a role
+    without pg_signal_backend (a rare teardown error in one full run)."""
+    import peewee
+
+    def dropped() -> bool:
+        try:
+            rows(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return True
+        except peewee.ProgrammingError as exc:
+            if "pg_signal_backend" not in str(exc):
+                raise
+            return False
+    wait_until(dropped, timeout_s=timeout_s, every_s=0.1, what=f"database {name} dropped")
 
 
 def empty_schema(url: str) -> None:
