@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from actors.cluster.commands.crush_nodes import NODE_UPDATE
-from actors.cluster.commands.crush_rules import RULE_CREATE, RULE_UPDATE
+from actors.cluster.commands.crush_rules import RULE_CREATE, RULE_UPDATE, default_ruleset
 from actors.cluster.commands.pool_attrs import POOL_CREATE, POOL_UPDATE, majority_min_size
 from actors.cluster.views.api_crush import api_crush_node, api_crush_rule
 from actors.cluster.views.api_pools import api_pool
@@ -157,8 +157,9 @@ def crush_node_delete(view: OsdMapView, node_id: int) -> dict:
     return changes
 
 
-def crush_rule_create(attrs) -> dict:
+def crush_rule_create(view: OsdMapView, attrs) -> dict:
     rule = RULE_CREATE.check(attrs, "POST")
+    rule.setdefault("ruleset", default_ruleset(view))     # as the planner chose it
     return _created({key: rule[key] for key in _RULE_FIELDS if key in rule})
 
 
@@ -196,7 +197,7 @@ DIFFS = {
     (Op.CREATE, K.CRUSH_NODE): lambda v, p, i, a: crush_node_create(v, a),
     (Op.UPDATE, K.CRUSH_NODE): lambda v, p, i, a: crush_node_update(v, i, a),
     (Op.DELETE, K.CRUSH_NODE): lambda v, p, i, a: crush_node_delete(v, i),
-    (Op.CREATE, K.CRUSH_RULE): lambda v, p, i, a: crush_rule_create(a),
+    (Op.CREATE, K.CRUSH_RULE): lambda v, p, i, a: crush_rule_create(v, a),
     (Op.UPDATE, K.CRUSH_RULE): lambda v, p, i, a: crush_rule_update(v, i, a),
     (Op.DELETE, K.CRUSH_RULE): lambda v, p, i, a: crush_rule_delete(v, i),
 }

@@ -122,7 +122,8 @@ def test_every_write_previews_exactly_what_it_then_sends(server):
         assert real.status_code == 202, (method, path, real.text)
         request = finished(api, real.json()["request_id"])
         assert request["error"] is False, request
-        assert _sent(request, len(preview["commands"])) == preview["commands"], (method, path)
+        assert _sent(request, len(preview["commands"])) == preview["commands"], \
+            (method, path, request["commands"], preview["commands"])
         if not preview["steps"]:
             assert len(request["commands"]) == len(preview["commands"])
     assert previews == 15

@@ -108,6 +108,15 @@ def _used_ids(view: OsdMapView, except_rule: int | None = None) -> set[int]:
     return used
 
 
+def default_ruleset(view: OsdMapView) -> int:
+    """The ruleset a new rule gets when the body names none: the lowest no rule uses."""
+    used = _used_ids(view)
+    free = [n for n in range(MAX_RULESET + 1) if n not in used]
+    if not free:
+        raise Conflict(f"Every CRUSH ruleset 0..{MAX_RULESET} is in use")
+    return free[0]
+
+
 def _pools_using(view: OsdMapView, rule_id: int) -> list[str]:
     return [pool.get("pool_name") for _, pool in sorted(view.pools_by_id.items())
             if (view.rule_of_pool(pool) or {}).get("rule_id") == rule_id]
@@ -155,10 +164,7 @@ def plan_crush_rule_create(view: OsdMapView, cluster_name: str, attrs) -> Plan:
     if "ruleset" in rule and rule["ruleset"] in used:
         errors.add("ruleset", f"CRUSH ruleset {rule['ruleset']} already in use", conflict=True)
     elif "ruleset" not in rule:
-        free = [n for n in range(MAX_RULESET + 1) if n not in used]
-        if not free:
-            raise Conflict(f"Every CRUSH ruleset 0..{MAX_RULESET} is in use")
-        rule["ruleset"] = free[0]
+        rule["ruleset"] = default_ruleset(view)
     rule = _check_rule(view, rule, errors, None)
     errors.raise_if_any()
     sections = insert_rule(_sections(view), format_rule(rule))

@@ -73,6 +73,8 @@ def test_crush_node_create_update_and_delete():
 def test_crush_rules_and_the_whole_map():
     rule = {"name": "fast", "ruleset": 5, "type": "replicated", "min_size": 1, "max_size": 10, "steps": STEPS}
     assert changes(Op.CREATE, K.CRUSH_RULE, None, rule)["ruleset"] == [None, 5]
+    unnamed = {key: value for key, value in rule.items() if key != "ruleset"}
+    assert changes(Op.CREATE, K.CRUSH_RULE, None, unnamed)["ruleset"] == [None, 1]   # the first free one
     # (the fixture's map text names its rule otherwise, so the planner refuses: the diff alone)
     assert diffs.crush_rule_update(OsdMapView(fx.osd_map()), 0, {"max_size": 5, "min_size": 1}) == \
         {"max_size": [10, 5]}
