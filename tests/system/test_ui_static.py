@@ -57,12 +57,16 @@ class Shell(HTMLParser):
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
     process = DaemonProcess(tmp_path_factory.mktemp("ui") / "data").start()
+    # One client for the module: a client per request (httpx.get) costs a new TLS context each,
+    # and the assets are fetched a few hundred times here.
+    process.http = httpx.Client(base_url=process.http_url, timeout=10)
     yield process
+    process.http.close()
     assert process.stop() == 0, process.log_text()[-4000:]
 
 
 def shell(daemon) -> tuple[httpx.Response, Shell]:
-    page = httpx.get(daemon.http_url + "/", timeout=10)
+    page = daemon.http.get("/")
     parsed = Shell()
     parsed.feed(page.text)
     return page, parsed
@@ -76,7 +80,7 @@ def all_assets(daemon) -> dict[str, httpx.Response]:
         url = queue.pop()
         if url in seen:
             continue
-        seen[url] = answer = httpx.get(daemon.http_url + url, timeout=10)
+        seen[url] = answer = daemon.http.get(url)
         if url.split("?")[0].endswith(".js"):
             base = url.split("?")[0].rsplit("/", 1)[0]
             queue += [f"{base}/{name.removeprefix('./')}" for name in IMPORT.findall(answer.text)]
@@ -118,17 +122,17 @@ def test_every_asset_is_served_with_its_type_and_caching(daemon):
 
 def test_a_known_etag_answers_304(daemon):
     for url, answer in all_assets(daemon).items():
-        again = httpx.get(daemon.http_url + url, headers={"If-None-Match": answer.headers["etag"]}, timeout=10)
+        again = daemon.http.get(url, headers={"If-None-Match": answer.headers["etag"]})
         assert again.status_code == 304, url
         assert again.content == b""
-        changed = httpx.get(daemon.http_url + url, headers={"If-None-Match": '"other"'}, timeout=10)
+        changed = daemon.http.get(url, headers={"If-None-Match": '"other"'})
         assert changed.status_code == 200, url
 
 
 def test_the_versioned_url_changes_with_the_content(daemon):
     _, parsed = shell(daemon)
     app = next(url for url in parsed.assets if url.startswith("/ui/app.js"))
-    stale = httpx.get(daemon.http_url + "/ui/app.js", timeout=10)
+    stale = daemon.http.get("/ui/app.js")
     assert app.split("?v=")[1] == stale.headers["etag"].strip('"')[:16]     # both the content's hash
 
 
@@ -142,20 +146,20 @@ def test_no_asset_reaches_outside_the_origin(daemon):
 
 @pytest.mark.parametrize("path", ["/ui/x", "/ui/../web/app.py", "/ui/%2e%2e/__init__.py", "/ui/__init__.py"])
 def test_unknown_or_outside_assets_answer_404(daemon, path):
-    answer = httpx.get(daemon.http_url + path, timeout=10)
+    answer = daemon.http.get(path)
     assert answer.status_code in (403, 404), (path, answer.status_code)
     assert "ui_routes" not in answer.text
 
 
 def test_unknown_asset_is_404(daemon):
-    answer = httpx.get(daemon.http_url + "/ui/x", timeout=10)
+    answer = daemon.http.get("/ui/x")
     assert answer.status_code == 404
     assert answer.headers["content-security-policy"] == UI_CSP
 
 
 def test_the_api_keeps_its_own_headers(daemon):
     for path in ("/api/v2/info", "/api/v2/cluster", "/api/v2/no-such-thing"):
-        answer = httpx.get(daemon.http_url + path, timeout=10)
+        answer = daemon.http.get(path)
         assert answer.headers["content-security-policy"] == API_CSP, path
         assert answer.headers["content-type"].startswith("application/json"), path
-    assert httpx.get(daemon.http_url + "/other", timeout=10).headers["content-security-policy"] == API_CSP
+    assert daemon.http.get("/other").headers["content-security-policy"] == API_CSP
