@@ -198,7 +198,7 @@ class BaseHandler(RequestHandler):
 
     async def accepted(self, future: Future) -> None:
         """The 202 workflow: {"request_id"} -> 202; None (the change is a no-op) -> 304, no body.
-        After change_options() said dry run: the preview -> 200 (actors/facade/previews.py)."""
+        After change_options() said dry run: the preview -> 200 (actors/requests/previews.py)."""
         answer = await self.ask(future)
         if isinstance(answer, dict) and not self.dry_run:
             self.audit_request_id = answer.get("request_id")

@@ -395,7 +395,7 @@ class ClusterActor(GuardrailKeeper, Actor):
         if self.favourite is None or self.late:
             raise Unavailable(f"Cluster {self.fsid} has no mon host reachable for commands")
         warnings, reply = self.judge_change(message)   # the guardrails: 409, or what they say
-        if message.options.dry_run:   # previewed by the facade (actors/facade/previews.py), never submitted
+        if message.options.dry_run:   # previewed by the facade (actors/requests/previews.py), never submitted
             return replace(plan, warnings=tuple(warnings)) if warnings else plan
         self.peers.tracker.tell(SubmitRequest(plan, self.fsid, self.name, self.favourite,
                                               message.requested_by, reply,

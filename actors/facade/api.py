@@ -55,7 +55,7 @@ class Api(Protocol):
     # 404, Conflict -> 409, Unavailable -> 503 when the cluster has no reachable mon).
     # `user` is the session user dict ({id, username, ...}), recorded as who asked.
     # Which kinds each verb takes: actors/cluster/changes.py PLANNERS (NotFound for others).
-    # `options` (actors/change_options.py): with dry_run, the preview (actors/facade/previews.py)
+    # `options` (actors/change_options.py): with dry_run, the preview (actors/requests/previews.py)
     # instead of {"request_id"}, nothing submitted; force is read by the guardrails.
     def create(self, fsid: str, kind: ChangeKind, attrs: dict, user: dict, /,
                options: ChangeOptions = NO_OPTIONS) -> Future: ...

@@ -24,7 +24,7 @@ from actors.runtime.futures import done, failed, then
 from bus.protocol import SELFTESTS as DEBUG_FUNCTIONS
 
 if TYPE_CHECKING:
-    from actors.facade.previews import Previews
+    from actors.requests.previews import Previews
 
 
 class Changes:
@@ -40,7 +40,7 @@ class Changes:
     def _plan(self, fsid: str, op: ChangeOp, kind: ChangeKind, ident, attrs, user: dict,
               options: ChangeOptions, expect: dict | None = None, reverts: str | None = None) -> Future:
         """{"request_id"} (None for a no-op); with options.dry_run the preview instead
-        (actors/facade/previews.py), nothing submitted. expect, reverts: see PlanChange."""
+        (actors/requests/previews.py), nothing submitted. expect, reverts: see PlanChange."""
         change = PlanChange(op, kind, ident, attrs, (user or {}).get("username"), None, options,
                             expect=expect, reverts=reverts)
 

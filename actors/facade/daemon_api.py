@@ -20,7 +20,7 @@ from actors.facade.agent_calls import AgentCalls
 from actors.facade.audit import AuditTrail
 from actors.facade.base import Clusters, emitter
 from actors.facade.changes import Changes
-from actors.facade.previews import Previews
+from actors.requests.previews import Previews
 from actors.facade.fleet import Fleet
 from actors.facade.guardrails import GuardrailSettings
 from actors.facade.keys import Keys

@@ -13,7 +13,7 @@ from actors.cluster.guardrail_keeper import GetGuardrails, SetGuardrails
 from actors.cluster.guardrails import parse
 from actors.errors import DomainError, Forbidden
 from actors.facade.base import Clusters, durable, with_cluster
-from actors.facade.previews import OK_TO_STOP, Previews
+from actors.requests.previews import OK_TO_STOP, Previews
 from actors.messages import PlanChange
 from actors.runtime.base import ask
 from actors.runtime.futures import done, failed, then

@@ -1,4 +1,4 @@
-"""The `?dry_run=1` preview of a write (actors/facade/previews.py) and the write options every
+"""The `?dry_run=1` preview of a write (actors/requests/previews.py) and the write options every
 previewable write takes (actors/change_options.py), for the OpenAPI document."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dry-run preview (actors/facade/previews.py) and the write options (actors/change_options.py):
+"""The dry-run preview (actors/requests/previews.py) and the write options (actors/change_options.py):
 the pure parts, and the asking with stand-ins for the agent and the usage read."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from actors.change_options import ChangeOptions, parse_change_options
 from actors.errors import Invalid, Unavailable
-from actors.facade import previews as p
+from actors.requests import previews as p
 from actors.requests.plans import PG_GROWTH, PgGrowth, Plan
 from actors.runtime.futures import done, failed
 
