@@ -19,7 +19,7 @@ from web.login_throttle import LoginThrottle
 from web import ops
 from web.ops import openapi_paths, ops_routes
 from web.apidoc import openapi
-from web.resources import agents, capacity, clusters, crush, docs, events, guardrails, keys, osds, pools
+from web.resources import agents, capacity, clusters, crush, docs, events, keys, osds, pools
 from web.resources import requests, root
 from web.resources import servers, sessions, tokens, users
 from web.settings import WebSettings
@@ -81,7 +81,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"{C}/mon/{MON_ID}", clusters.MonDetailHandler),
     (f"{C}/mon/{MON_ID}/status", clusters.MonStatusHandler),
     (f"{C}/health", clusters.HealthHandler),
-    (f"{C}/guardrails", guardrails.GuardrailsHandler),
+    (f"{C}/guardrails", clusters.GuardrailsHandler),
     (f"{C}/usage", capacity.UsageHandler),
     (f"{C}/osd_usage", capacity.OsdUsageHandler),
     (f"{C}/io", capacity.IoHandler),

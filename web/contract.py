@@ -31,4 +31,3 @@ class Write:
     bulk: Body | None = None        # the body is a JSON list of these records instead
     optional: bool = False          # an empty body counts as {}
     returns: dict | None = None     # the schema of a 200/201 answer's body (web/apidoc/answers.py)
-    dry_run: bool = True            # an ACCEPTED write takes ?dry_run (200 preview) and ?force

@@ -68,7 +68,8 @@ class Api(Protocol):
     def replace_crush_map(self, fsid: str, text: str, user: dict,
                           options: ChangeOptions = NO_OPTIONS) -> Future: ...
     def osd_checks(self, fsid: str, plan) -> Future: ...   # [ok-to-stop, safe-to-destroy checks] of a Plan
-    def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future: ...   # {"request_id"}
+    def debug_job(self, fqdn: str, cmd: str, args, user: dict,
+                  options: ChangeOptions = NO_OPTIONS) -> Future: ...   # {"request_id"}; a dry run: its preview
     def cancel_request(self, request_id: str) -> Future: ...    # the request after cancelling
     # the inverse of a completed change (actors/requests/revert.py): as `update` answers
     def revert(self, request_id: str, user: dict, options: ChangeOptions = NO_OPTIONS) -> Future: ...

@@ -18,6 +18,7 @@ from actors.cluster.queries import Query
 from actors.messages import ChangeKind, ChangeOp, ClusterQuery, ForgetServer, PlanChange
 from actors.requests import revert
 from actors.requests.messages import CancelRequest, GetRequestState, SubmitJob
+from actors.requests.previews import debug_job_preview
 from actors.runtime.base import ask
 from actors.runtime.futures import done, failed, then
 
@@ -74,7 +75,7 @@ class Changes:
         return self._plan(fsid, ChangeOp.UPDATE, ChangeKind.CRUSH_MAP, None, {"text": text}, user,
                           options)
 
-    def debug_job(self, fqdn: str, cmd: str, args, user: dict) -> Future:
+    def debug_job(self, fqdn: str, cmd: str, args, user: dict, options: ChangeOptions = NO_OPTIONS) -> Future:
         if not (user or {}).get("is_admin"):
             return failed(Forbidden("Only administrators run debug jobs"))
         function = cmd.removeprefix("ceph.")
@@ -83,6 +84,8 @@ class Changes:
         kwargs = {"seconds": args[0]} if function == "selftest_wait" and isinstance(args, list) and args else \
             (dict(args) if isinstance(args, dict) else {})
         headline = f"Debug job {function} on {fqdn}"
+        if options.dry_run:    # validated as the real call is; a self-test sends no Ceph command
+            return with_agent(self._clusters, fqdn, lambda: done(debug_job_preview(function, kwargs, fqdn)))
         return with_agent(self._clusters, fqdn, lambda: durable(self._store, ask(self._tracker, lambda r: SubmitJob(
             function, kwargs, fqdn, headline, (user or {}).get("username"), r))))
 

@@ -35,6 +35,12 @@ def growth_steps(plan: Plan) -> list[dict]:
     return steps
 
 
+def debug_job_preview(function: str, args: dict, fqdn: str) -> dict:
+    """A self-test's dry run: one job on that server's agent, no Ceph command, nothing changed."""
+    return {"commands": [], "changes": {}, "steps": [{"job": function, "args": args, "server": fqdn}],
+            "warnings": [], "checks": []}
+
+
 def wire_commands(plan: Plan) -> list[dict]:
     return [{"prefix": prefix, **args} for prefix, args in plan.commands]
 

@@ -10,6 +10,14 @@ def xsrf(api) -> dict:
     return {"X-XSRF-TOKEN": api.cookies.get("XSRF-TOKEN", "")}
 
 
+def add_user(admin, username: str, role: str | None, password: str = "pass-word-1") -> dict:
+    """A user made through the API by an administrator's client; its record."""
+    body = {"username": username, "password": password, **({"role": role} if role else {})}
+    response = admin.post("user", json=body, headers=xsrf(admin))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def submit(api, method: str, path: str, body=None, expect: int = 202, **kwargs) -> str:
     kwargs.setdefault("headers", xsrf(api))
     response = api.request(method, path, json=body, **kwargs)

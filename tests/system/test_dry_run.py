@@ -14,8 +14,7 @@ import pytest
 from tests.helpers import wait_until
 from tests.system.cli_helpers import daemon_with_cluster
 from tests.system.daemon_process import logged_in_client
-from tests.system.requests_helpers import finished, xsrf
-from tests.system.test_security import add_user
+from tests.system.requests_helpers import add_user, finished, xsrf
 
 PREVIEW_KEYS = {"commands", "changes", "steps", "warnings", "checks"}
 STEPS = [{"op": "take", "item_name": "default"}, {"op": "chooseleaf_firstn", "num": 0, "type": "host"},
@@ -179,3 +178,20 @@ def test_a_dry_run_needs_the_role_of_the_write(server):
         for path, body in ((f"cluster/{fsid}/osd_config", {"noout": True}), (f"cluster/{fsid}/osd/1", {"in": False})):
             answer = reader.patch(path, json=body, params={"dry_run": "1"}, headers=xsrf(reader))
             assert answer.status_code == 403, answer.text
+
+
+def test_a_debug_jobs_dry_run_names_its_job_and_runs_nothing(server):
+    api, _, fsid = server
+    fqdn = next(s["fqdn"] for s in api.get("server").json() if s["managed"])
+    requests_before = api.get("request", params={"page_size": 1000}).json()["count"]
+    path, body = f"server/{fqdn}/debug_job", {"cmd": "selftest_wait", "args": [5]}
+    dry = api.post(path, json=body, params={"dry_run": "1"}, headers=xsrf(api))
+    assert dry.status_code == 200, dry.text
+    assert dry.json() == {"commands": [], "changes": {}, "warnings": [], "checks": [],
+                          "steps": [{"job": "selftest_wait", "args": {"seconds": 5}, "server": fqdn}]}
+    assert api.get("request", params={"page_size": 1000}).json()["count"] == requests_before
+    # validated as the real call is
+    for bad_path, bad_body, status in ((path, {"cmd": "rm -rf"}, 400), ("server/nowhere.test/debug_job", body, 404)):
+        dry = api.post(bad_path, json=bad_body, params={"dry_run": "1"}, headers=xsrf(api))
+        real = api.post(bad_path, json=bad_body, headers=xsrf(api))
+        assert (dry.status_code, real.status_code) == (status, status), (dry.text, real.text)

@@ -8,8 +8,7 @@ import pytest
 
 from tests.system.cli_helpers import live_cluster_client
 from tests.system.daemon_process import logged_in_client
-from tests.system.requests_helpers import finished, run, xsrf
-from tests.system.test_security import add_user
+from tests.system.requests_helpers import add_user, finished, run, xsrf
 
 
 @pytest.fixture(scope="module")

@@ -10,19 +10,12 @@ import pytest
 
 from tests.helpers import wait_until
 from tests.system.daemon_process import ADMIN_PASSWORD, DaemonProcess, logged_in_client
-from tests.system.requests_helpers import xsrf
+from tests.system.requests_helpers import add_user, xsrf
 from tests.tls import self_signed
 
 NO_CLUSTER_POOL = "cluster/no-such-fsid/pool"      # past the role check this answers 404
 NO_CLUSTER_GUARDRAILS = "cluster/no-such-fsid/guardrails"   # PUT: administrators only
 BOB_PASSWORD = "bob-Lagoon-Parsley-42"
-
-
-def add_user(admin: httpx.Client, username: str, role: str | None, password: str = "pass-word-1") -> dict:
-    body = {"username": username, "password": password, **({"role": role} if role else {})}
-    response = admin.post("user", json=body, headers=xsrf(admin))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def bearer_client(daemon: DaemonProcess, token: str) -> httpx.Client:

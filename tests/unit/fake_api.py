@@ -209,7 +209,7 @@ class FakeApi:
     def replace_crush_map(self, fsid, text, user, options=None):
         return self._change("replace_crush_map", fsid, (text, user))
 
-    def debug_job(self, fqdn, cmd, args, user):
+    def debug_job(self, fqdn, cmd, args, user, options=None):
         def compute():
             self._server(fqdn)
             return self._new_request()

@@ -212,7 +212,7 @@ def write_answers(handler, verb: str, op: dict) -> dict:
     and the errors a body can bring."""
     write = handler.writes.get(verb, Write())
     responses = answers(write.answer, write.returns)
-    if write.answer == ACCEPTED and write.dry_run:
+    if write.answer == ACCEPTED:       # every 202 write takes ?dry_run (200 preview) and ?force
         op["parameters"] = [*op.get("parameters", ()), *copy.deepcopy(preview_answers.WRITE_OPTIONS)]
         responses["200"] = copy.deepcopy(preview_answers.PREVIEW_ANSWER)
         responses[ERROR_STATUSES["BadInput"]] = _error("BadInput")    # a bad ?dry_run or ?force

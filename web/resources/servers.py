@@ -84,11 +84,11 @@ class ClusterServerDetailHandler(BaseHandler):
 class DebugJobHandler(BaseHandler):
     """POST {"cmd": "selftest_wait", "args": [10]} -> 202; the Api gets the bare self-test name."""
     required_roles = ADMIN_WRITES     # self-tests can block an agent's job threads
-    writes = {"post": Write(DEBUG_JOB, dry_run=False)}   # a self-test job: nothing to preview
+    writes = {"post": Write(DEBUG_JOB)}
 
     async def post(self, fqdn: str) -> None:
         cmd, args = parse_debug_job(self.json_object())
-        await self.accepted(self.api.debug_job(fqdn, cmd, args, self.current_user))
+        await self.accepted(self.api.debug_job(fqdn, cmd, args, self.current_user, self.change_options()))
 
 
 def parse_debug_job(body: dict) -> tuple[str, list | dict]:
