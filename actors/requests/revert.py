@@ -8,6 +8,7 @@ create or destroy things, OSD commands (a scrub), a whole CRUSH map and PG split
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,9 +104,14 @@ def check_not_moved_on(expect: dict, planned: dict | None) -> None:
     for field, after in expect.items():
         pair = (planned or {}).get(field)
         if pair is None or not same(pair[0], after):
-            current = "its value before" if pair is None else repr(pair[0])
-            raise Conflict(f"The cluster has moved on: {field} is now {current}, not {after!r} "
+            current = "its value before" if pair is None else _shown(pair[0])
+            raise Conflict(f"The cluster has moved on: {field} is now {current}, not {_shown(after)} "
                            f"as the change left it", {field: ["changed since the request"]})
+
+
+def _shown(value) -> str:
+    """A value as the API's JSON shows it (true, null, "name"), not as Python prints it."""
+    return json.dumps(value, default=str)
 
 
 def same(a, b) -> bool:
