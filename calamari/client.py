@@ -60,6 +60,7 @@ class Client:
     def __init__(self, url: str, *, token: str | None = None, verify: bool | str = True,
                  timeout_s: float = 10.0):
         self.url = server_url(url)
+        self.write_options: dict = {}   # ?dry_run / ?force on every 202 write (calamari/cli/context.py)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._http = httpx.Client(base_url=api_base(url), headers=headers, verify=verify,
                                   timeout=timeout_s, follow_redirects=False)
@@ -91,10 +92,14 @@ class Client:
     def get(self, path: str, **params) -> Json:
         return self.send("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
 
-    def change(self, method: str, path: str, body: Json = None) -> str | None:
-        """A write of the 202 workflow: its request id, or None when it would change nothing (304)."""
-        response = self.send(method, path, body=body)
-        return None if response.status_code == 304 else response.json()["request_id"]
+    def change(self, method: str, path: str, body: Json = None) -> str | dict | None:
+        """A write of the 202 workflow: its request id, or None when it would change nothing (304);
+        with `write_options` {"dry_run": "1"} the preview instead (a dict: nothing submitted)."""
+        response = self.send(method, path, body=body, params=self.write_options or None)
+        if response.status_code == 304:
+            return None
+        answer = response.json()
+        return answer if response.status_code == 200 else answer["request_id"]
 
     # -- sessions and tokens ----------------------------------------------------------------
 
@@ -156,8 +161,9 @@ class Client:
         path = f"cluster/{segment(fsid)}/event" if fsid else "event"
         return self.get(path, severity=severity, page_size=page_size)
 
-    def requests(self, state: str | None = None, page_size: int = 20) -> Json:
-        return self.get("request", state=state, page_size=page_size)
+    def requests(self, state: str | None = None, page_size: int = 20, **filters) -> Json:
+        """filters: requested_by, kind, fsid, since, until (None: not filtered)."""
+        return self.get("request", state=state, page_size=page_size, **filters)
 
     def request(self, request_id: str) -> Json:
         return self.get(f"request/{segment(request_id)}")
@@ -190,6 +196,9 @@ class Client:
 
     def delete_pool(self, fsid: str, pool_id: int) -> str | None:
         return self.change("DELETE", f"cluster/{segment(fsid)}/pool/{int(pool_id)}")
+
+    def revert_request(self, request_id: str) -> str | dict | None:
+        return self.change("POST", f"request/{segment(request_id)}/revert")
 
     def cancel_request(self, request_id: str) -> Json:
         return self.send("POST", f"request/{segment(request_id)}/cancel").json()

@@ -1,5 +1,5 @@
 """What every command shares: the global options, the client they make, the cluster a command
-is about, and the options of the 202 workflow (`--wait`, `--timeout-s`)."""
+is about, and the options of the 202 workflow (`--wait`, `--timeout-s`, `--dry-run`, `--force`)."""
 from __future__ import annotations
 
 import functools
@@ -28,6 +28,7 @@ class State:
     ca_file: str | None = None
     insecure: bool = False
     timeout_s: float = 10.0
+    write_options: dict = field(default_factory=dict)   # --dry-run / --force of this command
     _client: Client | None = field(default=None, repr=False)
     _password: str | None = field(default=None, repr=False)
 
@@ -56,7 +57,12 @@ class State:
         if self._client is None:
             url, token = self.target()
             self._client = Client(url, token=token, verify=self.verify(), timeout_s=self.timeout_s)
+        self._client.write_options = self.write_options
         return self._client
+
+    @property
+    def dry_run(self) -> bool:
+        return "dry_run" in self.write_options
 
     def session_client(self, username: str | None = None) -> Client:
         """A login session, for what API tokens may not do (tokens, accounts), as the token's
@@ -114,10 +120,16 @@ timeout_option = click.option("--timeout-s", type=click.FloatRange(min=0, min_op
 
 
 def wait_options(command):
-    """--wait and --timeout-s for the commands answered with a request id."""
+    """--wait and --timeout-s for the commands answered with a request id, and --dry-run and
+    --force, which go to the API as ?dry_run=1 and ?force=1 (the command never sees them)."""
     @click.option("--wait", "-w", is_flag=True, help="Follow the request until it completes (exit 1 if it fails).")
     @timeout_option
+    @click.option("--dry-run", is_flag=True,
+                  help="Show the Ceph commands, the changes and Ceph's safety checks; change nothing.")
+    @click.option("--force", is_flag=True, help="Go ahead although the cluster's guardrails refuse (audited).")
     @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args, dry_run: bool = False, force: bool = False, **kwargs):
+        state = click.get_current_context().find_object(State)
+        state.write_options = {**({"dry_run": "1"} if dry_run else {}), **({"force": "1"} if force else {})}
         return command(*args, **kwargs)
     return wrapper

@@ -103,6 +103,6 @@ def pool_rm(state: State, pool_name: str, yes: bool, fsid, wait, timeout_s) -> N
     """Delete a pool and all its data (asks first unless --yes)."""
     cluster = state.cluster(fsid)
     target = pool_id(state, cluster, pool_name)
-    if not yes:
+    if not yes and not state.dry_run:
         click.confirm(f"Delete pool {pool_name!r} and all its data?", abort=True, err=True)
     report(state, state.client().delete_pool(cluster, target), wait, timeout_s)

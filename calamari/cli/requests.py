@@ -1,10 +1,10 @@
-"""`calamari request ls|show|wait|cancel`: the tracked requests every change runs as."""
+"""`calamari request ls|show|wait|cancel|revert`: the tracked requests every change runs as."""
 from __future__ import annotations
 
 import click
 
-from calamari.cli.context import State, pass_state, timeout_option
-from calamari.cli.waiting import finished, follow
+from calamari.cli.context import State, pass_state, timeout_option, wait_options
+from calamari.cli.waiting import finished, follow, report
 from calamari.output import column, emit, fields, table, text, when
 
 REQUEST_COLUMNS = [column("ID"), column("State"), column("Failed", "error"), column("Headline"),
@@ -24,10 +24,14 @@ def request() -> None:
 @request.command("ls")
 @click.option("--state", "state_filter", type=click.Choice(["submitted", "complete"]), help="Only these.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, help="How many.")
+@click.option("--by", "requested_by", metavar="USER", help="Only those this user asked for.")
+@click.option("--kind", metavar="KIND", help="Only this kind, e.g. update_pool, create_crush_rule.")
+@click.option("--since", metavar="TIME", help="Requested at or after (ISO 8601, UTC if no zone).")
+@click.option("--until", metavar="TIME", help="Requested at or before (ISO 8601).")
 @pass_state
-def request_ls(state: State, state_filter, limit: int) -> None:
+def request_ls(state: State, state_filter, limit: int, **filters) -> None:
     """List requests, newest first."""
-    emit(state.output, state.client().requests(state=state_filter, page_size=limit),
+    emit(state.output, state.client().requests(state=state_filter, page_size=limit, **filters),
          lambda page: table(page.get("results", []), REQUEST_COLUMNS))
 
 
@@ -54,3 +58,12 @@ def request_wait(state: State, request_id: str, timeout_s: float) -> None:
 def request_cancel(state: State, request_id: str) -> None:
     """Cancel a running request (its job is asked to stop)."""
     emit(state.output, state.client().cancel_request(request_id), render_request)
+
+
+@request.command("revert")
+@click.argument("request_id", metavar="ID")
+@wait_options
+@pass_state
+def request_revert(state: State, request_id: str, wait: bool, timeout_s: float) -> None:
+    """Undo a completed change (the fields it changed set back), if the cluster has not moved on."""
+    report(state, state.client().revert_request(request_id), wait, timeout_s)

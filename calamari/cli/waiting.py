@@ -8,6 +8,7 @@ stdout holds only the result.
 """
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -76,15 +77,39 @@ def follow(state: State, request_id: str, timeout_s: float) -> dict:
     return request
 
 
-def report(state: State, request_id: str | None, wait: bool, timeout_s: float) -> None:
-    """What a change prints: nothing to do, its request id, or (--wait) how it ended."""
+def report(state: State, request_id: str | dict | None, wait: bool, timeout_s: float) -> None:
+    """What a change prints: nothing to do, its request id, (--wait) how it ended, or
+    (--dry-run) its preview."""
     if request_id is None:
         click.echo("Nothing to change.", err=True)
+        return
+    if isinstance(request_id, dict):
+        click.echo(as_json(request_id) if state.output == "json" else preview_text(request_id))
         return
     if not wait:
         click.echo(as_json({"request_id": request_id}) if state.output == "json" else request_id)
         return
     finished(state, follow(state, request_id, timeout_s))
+
+
+def preview_text(preview: dict) -> str:
+    """A dry run for people: what would be sent, changed, checked and warned about."""
+    lines = ["Dry run: nothing was changed.", "Would send:"]
+    lines += [f"  {c['prefix']}" + "".join(f" {k}={json.dumps(v)}" for k, v in c.items() if k != "prefix")
+              for c in preview.get("commands", [])] or ["  (no Ceph command)"]
+    if preview.get("changes"):
+        lines.append("Changes:")
+        lines += [f"  {field}: {json.dumps(pair[0])} -> {json.dumps(pair[1])}" for field, pair in preview["changes"].items()]
+    if preview.get("steps"):
+        lines.append("Steps:")
+        lines += [f"  {json.dumps(step)}" for step in preview["steps"]]
+    if preview.get("checks"):
+        lines.append("Checks:")
+        verdict = {True: "ok", False: "NOT OK", None: "unknown"}
+        lines += [f"  {c['check']}: {verdict[c.get('ok')]}: {' '.join(str(c.get('message', '')).split())}"
+                  for c in preview["checks"]]
+    lines += [f"Warning: {w}" for w in preview.get("warnings", [])]
+    return "\n".join(lines)
 
 
 def finished(state: State, request: dict) -> None:

@@ -77,6 +77,34 @@ def test_osd_out_wait_then_in_reweight_scrub_and_flags(server, config):
     failed(calamari(config, "flag", "set", "nosuchflag"), 2, "nosuchflag")
 
 
+def test_dry_run_shows_what_would_be_sent_then_the_change_is_listed_and_reverted(server, config):
+    _, _, fsid = server
+    api = stored_client(config)
+    pool = lambda: next(p for p in api.pools(fsid) if p["name"] == "rbd")      # noqa: E731
+    before = pool()["quota_max_objects"]
+    shown = ok(calamari(config, "pool", "set", "rbd", "--quota-max-objects", "77", "--dry-run"))
+    assert shown.startswith("Dry run: nothing was changed.\nWould send:\n  osd pool set-quota"), shown
+    assert f"quota_max_objects: {before} -> 77" in shown, shown
+    preview = json.loads(ok(calamari(config, "-o", "json", "pool", "set", "rbd", "--quota-max-objects", "77",
+                                     "--dry-run")))
+    assert preview["changes"] == {"quota_max_objects": [before, 77]}
+    assert [c["prefix"] for c in preview["commands"]] == ["osd pool set-quota"]
+    assert "checks" in preview and pool()["quota_max_objects"] == before            # nothing sent
+    # a deletion's dry run asks no confirmation and deletes nothing
+    assert "osd pool delete" in ok(calamari(config, "pool", "rm", "rbd", "--dry-run"))
+    assert pool()["name"] == "rbd"
+
+    ok(calamari(config, "pool", "set", "rbd", "--quota-max-objects", "77", "--wait"))
+    listed = json.loads(ok(calamari(config, "-o", "json", "request", "ls", "--kind", "update_pool", "--by", "admin")))
+    change = listed["results"][0]
+    assert change["headline"].startswith("Modifying pool 'rbd'") and pool()["quota_max_objects"] == 77
+    assert "quota_max_objects: 77 -> " + str(before) in ok(calamari(config, "request", "revert", change["id"],
+                                                                     "--dry-run"))
+    assert ok(calamari(config, "request", "revert", change["id"], "--wait")).startswith("Done: ")
+    assert pool()["quota_max_objects"] == before
+    failed(calamari(config, "request", "revert", change["id"]), 1, "moved on")     # 409: set back already
+
+
 def test_a_failing_request_exits_1_with_its_error(server, config):
     _, fleet, fsid = server
     for backend in fleet.backends.values():
