@@ -405,8 +405,11 @@ def guarded(transition: Callable[..., Result], state: RequestState, *args,
 def _complete(state: RequestState, now: float, error_message: str | None = None) -> Result:
     if state.state == COMPLETE:
         return state, ()
+    # `commands` is kept only to judge an unanswered job after a restart; the history has its own
+    # log (command_log). A whole CRUSH map's text must not stay twice in every finished request.
     done = replace(state, state=COMPLETE, completed_at=now, error=error_message is not None,
-                   error_message=error_message or "", phase=PHASE_DONE, job_id=None, deadline=None)
+                   error_message=error_message or "", phase=PHASE_DONE, job_id=None, deadline=None,
+                   commands=())
     return done, ()
 
 

@@ -40,6 +40,9 @@ def test_a_request_notes_its_commands_and_phases_as_they_happen():
          "return_code": 0, "message": None},
         {"prefix": "osd pool set", "args": {"pool": "rbd", "var": "min_size", "val": "1"},
          "return_code": 0, "message": "set min_size"}]
+    # the job's own copy (kept to judge it after a restart) goes once it is complete: only the
+    # history's log keeps what was sent
+    assert waiting.commands == PLAN.commands and complete.commands == ()
 
 
 def test_a_failed_command_has_its_code_and_message_and_the_next_stays_unanswered():
