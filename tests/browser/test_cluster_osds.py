@@ -111,7 +111,7 @@ def test_a_bad_reweight_shows_the_apis_message(browser, web_daemon, admin_api):
     refused = admin_api.patch(f"cluster/{fsid}/osd/{osd}", json={"reweight": 1.5}, headers=xsrf(admin_api))
     assert refused.status_code == 400, refused.text
     answer = refused.json()
-    browser.allowed_console = (f"/osd/{osd} ",)   # the page's own PATCH answers the same 400
+    browser.allowed_console = (f"/osd/{osd} ", f"/osd/{osd}?dry_run=1 ")   # the page's PATCH and its preview answer the same 400
     wait_grid(browser.driver, len(admin_api.get(f"cluster/{fsid}/osd").json()))
     select(browser.driver, osd)
     box = browser.driver.find_element(By.CSS_SELECTOR, "#osd-reweight input[name=reweight]")

@@ -7,19 +7,115 @@ import {subscribe} from "./live.js";
 
 // Ask before a change. Resolves true when the user confirms. A <dialog> (modal: focus stays in
 // it, Escape cancels), built once.
-export function confirmAction({title, detail, confirmLabel = "Confirm", danger = false}) {
+// preview: {method, path, body} of a cluster write: the dialog asks the API's dry run of that
+// same call (?dry_run=1) and shows what it would do (#confirm-preview) before the user answers.
+// A refused dry run shows the API's message; the confirm button stays usable (the real call
+// then answers the same way).
+let previewTicket = 0;
+
+export function confirmAction({title, detail, confirmLabel = "Confirm", danger = false, preview = null}) {
   const dialog = document.getElementById("confirm-dialog");
   dialog.querySelector("#confirm-title").textContent = title;
   dialog.querySelector("#confirm-detail").textContent = detail || "";
   const ok = dialog.querySelector("#confirm-ok");
   ok.textContent = confirmLabel;
   ok.classList.toggle("danger", danger);
+  const slot = dialog.querySelector("#confirm-preview");
+  const ticket = ++previewTicket;
+  slot.replaceChildren();
+  slot.hidden = !preview;
+  delete slot.dataset.state;
+  if (preview) showPreview(slot, preview, () => ticket === previewTicket && dialog.open);
   return new Promise((resolve) => {
-    dialog.onclose = () => resolve(dialog.returnValue === "confirm");
+    dialog.onclose = () => { previewTicket += 1; resolve(dialog.returnValue === "confirm"); };
     dialog.returnValue = "";
     dialog.showModal();
     dialog.querySelector("#confirm-cancel").focus();
   });
+}
+
+export function dryRunPath(path) {
+  return `${path}${path.includes("?") ? "&" : "?"}dry_run=1`;
+}
+
+async function showPreview(slot, {method, path, body}, current) {
+  slot.dataset.state = "loading";
+  slot.append(element("p", "Checking what this would do\u2026", {class: "preview-status", role: "status"}));
+  let answer;
+  try {
+    answer = await send(method, dryRunPath(path), body);
+  } catch (exc) {
+    if (!current()) return;
+    slot.dataset.state = "error";
+    slot.replaceChildren(element("p", exc instanceof ApiError
+      ? `The API answers: ${exc.message}` : `The server cannot be reached: ${exc.message}`,
+    {class: "preview-error", role: "alert"}));
+    return;
+  }
+  if (!current()) return;
+  if (!answer || !Array.isArray(answer.commands)) {     // 304: a no-op
+    slot.dataset.state = "nothing";
+    slot.replaceChildren(element("p", "Nothing to change: it is already so.", {class: "preview-status", role: "status"}));
+    return;
+  }
+  slot.dataset.state = "ready";
+  const parts = [];
+  const section = (heading, list) => {
+    const wrap = element("div", null, {class: "preview-part"});
+    wrap.append(element("h3", heading), list);
+    parts.push(wrap);
+  };
+  const warnings = answer.warnings || [];
+  if (warnings.length) {
+    const box = element("div", null, {class: "preview-warnings", role: "alert"});
+    box.append(...warnings.map((text) => element("p", `Warning: ${text}`)));
+    parts.push(box);
+  }
+  const commands = element("ul", null, {class: "preview-commands"});
+  commands.append(...(answer.commands.length ? answer.commands.map((c) => {
+    const li = element("li");
+    li.append(element("code", commandText(c)));
+    return li;
+  }) : [element("li", "no Ceph command")]));
+  section("Will send", commands);
+  const changes = element("ul", null, {class: "preview-changes"});
+  const diff = Object.entries(answer.changes || {});
+  changes.append(...(diff.length ? diff.map(([name, [before, after]]) => element("li",
+    `${name}: ${valueText(before)} \u2192 ${valueText(after)}`, {"data-field": name}))
+    : [element("li", "no field changes")]));
+  section("Changes", changes);
+  if ((answer.steps || []).length) {
+    const steps = element("ol", null, {class: "preview-steps"});
+    steps.append(...answer.steps.map((step) => element("li", Object.entries(step)
+      .map(([k, v]) => `${k} ${valueText(v)}`).join(", "))));
+    section("Steps", steps);
+  }
+  if ((answer.checks || []).length) {
+    const checks = element("ul", null, {class: "preview-checks"});
+    checks.append(...answer.checks.map((check) => {
+      const verdict = check.ok === true ? "ok" : check.ok === false ? "NOT OK" : "unknown";
+      const li = element("li", null, {"data-check": check.check, "data-ok": String(check.ok),
+                                      class: `verdict-${check.ok === true ? "ok" : check.ok === false ? "bad" : "unknown"}`});
+      li.append(element("strong", `${check.check}: ${verdict}`));
+      if (check.message) li.append(document.createTextNode(` \u2014 ${check.message}`));
+      return li;
+    }));
+    section("Checks", checks);
+  }
+  slot.replaceChildren(...parts);
+}
+
+// "osd pool set pool=rbd var=size val=2": a command as one line.
+export function commandText(command) {
+  const {prefix, ...rest} = command;
+  const args = command.args && typeof command.args === "object" && Object.keys(rest).length === 1 ? command.args : rest;
+  const words = Object.entries(args).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : typeof v === "string" ? v : JSON.stringify(v)}`);
+  return [prefix, ...words].join(" ");
+}
+
+// A diff's value as the API's JSON shows it: "c", true, null, 3.
+export function valueText(value) {
+  return value === undefined ? "null" : JSON.stringify(value);
 }
 
 // Send a write that answers 202 {"request_id"}, then follow that request in the tray. Resolves

@@ -89,11 +89,13 @@ export class OsdDetail {
       buttons.append(this.button("osd-action-out", "Mark out", true, alert, {
         title: `Mark ${name} out?`, confirmLabel: "Mark out", danger: true,
         detail: `Ceph moves the data of ${name} to other OSDs; the cluster rebalances.`,
+        preview: {method: "PATCH", path: this.path(osd), body: {in: false}},
       }, () => writeAndFollow("PATCH", this.path(osd), {in: false}, `Mark ${name} out`)));
     } else {
       buttons.append(this.button("osd-action-in", "Mark in", false, alert, {
         title: `Mark ${name} in?`, confirmLabel: "Mark in",
         detail: `Ceph places data on ${name} again; the cluster rebalances.`,
+        preview: {method: "PATCH", path: this.path(osd), body: {in: true}},
       }, () => writeAndFollow("PATCH", this.path(osd), {in: true}, `Mark ${name} in`)));
     }
     for (const command of osd.valid_commands || []) {
@@ -101,6 +103,7 @@ export class OsdDetail {
       if (!spec) continue;
       buttons.append(this.button(spec.id, spec.label, false, alert, {
         title: `${spec.verb} ${name}?`, confirmLabel: spec.label, detail: spec.detail,
+        preview: {method: "POST", path: this.path(osd, `/command/${command}`), body: {}},
       }, () => writeAndFollow("POST", this.path(osd, `/command/${command}`), {}, `${spec.verb} ${name}`)));
     }
     const parts = [heading, buttons];
@@ -157,7 +160,8 @@ export class OsdDetail {
       const raw = input.value.trim();
       const value = raw === "" || Number.isNaN(Number(raw)) ? raw : Number(raw);
       if (!await confirmAction({title: `Reweight ${name} to ${raw || "(empty)"}?`, confirmLabel: "Reweight",
-                                detail: "Ceph moves data off (below 1) or back onto this OSD; the cluster rebalances."})) return;
+                                detail: "Ceph moves data off (below 1) or back onto this OSD; the cluster rebalances.",
+                                preview: {method: "PATCH", path: this.path(osd), body: {reweight: value}}})) return;
       submit.setAttribute("aria-disabled", "true");
       try {
         await writeAndFollow("PATCH", this.path(osd), {reweight: value}, `Reweight ${name} to ${raw}`);

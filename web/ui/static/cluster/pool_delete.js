@@ -4,12 +4,14 @@
 import {element} from "../format.js";
 import {confirmAction} from "../widgets.js";
 
-export async function confirmDelete(pool) {
+// path: the pool's API path (cluster/FSID/pool/ID): the dialog previews its deletion (dry run).
+export async function confirmDelete(pool, path) {
   const answer = confirmAction({
     title: `Delete pool '${pool.name}'?`,
     detail: `Every object in pool '${pool.name}' (id ${pool.id}) is deleted for good. `
       + "Type the pool's name to confirm.",
     confirmLabel: "Delete pool", danger: true,
+    preview: path ? {method: "DELETE", path, body: undefined} : null,
   });
   const dialog = document.getElementById("confirm-dialog");
   const ok = dialog.querySelector("#confirm-ok");

@@ -201,7 +201,8 @@ export class PoolForm {
       detail = Object.entries(body).map(([k, v]) => `${k}: ${show(k, values[k])} → ${show(k, v)}`).join("; ");
       headline = `Modifying pool '${values.name}'`;
     }
-    if (!await confirmAction({title, detail, confirmLabel: creating ? "Create pool" : "Save changes"})) return;
+    if (!await confirmAction({title, detail, confirmLabel: creating ? "Create pool" : "Save changes",
+                               preview: {method, path, body}})) return;
     this.submitButton.disabled = true;
     this.progress.textContent = "Sent: followed in the request tray…";
     try {

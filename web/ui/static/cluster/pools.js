@@ -236,7 +236,7 @@ class PoolsView {
 
   async remove(pool) {
     this.alert.textContent = "";
-    if (!await confirmDelete(pool)) return;
+    if (!await confirmDelete(pool, `${this.path}/pool/${pool.id}`)) return;
     try {
       const request = await writeAndFollow("DELETE", `${this.path}/pool/${pool.id}`, undefined,
                                            `Deleting pool '${pool.name}'`);
