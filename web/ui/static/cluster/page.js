@@ -11,8 +11,9 @@ import crush from "./crush.js";
 import servers from "./servers.js";
 import events from "./events.js";
 import requests from "./requests.js";
+import changes from "./changes.js";
 
-export const CLUSTER_TABS = [overview, osds, pools, crush, servers, events, requests];
+export const CLUSTER_TABS = [overview, osds, pools, crush, servers, events, requests, changes];
 
 let page = null;
 let unsubscribe = null;
