@@ -74,7 +74,7 @@ for (const el of document.body.querySelectorAll("input, select, textarea, button
 return {failures, checked};
 """
 
-CLUSTER_TABS = ["overview", "osds", "pools", "crush", "servers", "events", "requests"]
+CLUSTER_TABS = ["overview", "osds", "pools", "crush", "servers", "events", "requests", "changes"]
 ADMIN_TABS = ["users", "tokens", "keys"]
 
 

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from tests.browser.page import SIM_CLUSTERS, fleet_fsids, log_in, open_cluster_tab, wait
 from tests.system.daemon_process import ADMIN_PASSWORD
 
-TABS = ["overview", "osds", "pools", "crush", "servers", "events", "requests"]
+TABS = ["overview", "osds", "pools", "crush", "servers", "events", "requests", "changes"]
 
 
 def current_tab(driver) -> str:
