@@ -48,7 +48,10 @@ def test_links_come_from_public_url_never_from_host(start_daemon):
     with logged_in_client(daemon.http_url) as api:
         # The login and a refused write: two audit events, so the list has a second page.
         api.post("cluster/none/pool", json={"name": "p", "pg_num": 8}, headers=xsrf(api))
-        page = api.get("event", params={"page_size": 1}, headers={"Host": FORGED_HOST}).json()
+        # Events reach the list through the store, a moment after the answers (polled).
+        page = wait_until(lambda: (lambda p: p if p["next"] else None)(
+            api.get("event", params={"page_size": 1}, headers={"Host": FORGED_HOST}).json()),
+            timeout_s=10, every_s=0.05, what="a second page of events")
         assert page["next"] == public + "/api/v2/event?page_size=1&page=2", page
         root = api.get("", headers={"Host": FORGED_HOST}).json()
         assert root["cluster"] == public + "/api/v2/cluster"

@@ -18,7 +18,9 @@ PREVIEW = record({
     "commands": array({**ANY_OBJECT, "description": "a Ceph command: {prefix, ...arguments}, in the "
                                                     "order the real call sends them"}),
     "changes": mapping(BEFORE_AFTER),
-    "steps": array(record({"pg_num": INT, "pgp_num": INT}, optional=("pg_num", "pgp_num"))),
+    # a PG growth's goals, block by block; a debug job's one job on its server's agent
+    "steps": array(record({"pg_num": INT, "pgp_num": INT, "job": STR, "args": ANY_OBJECT, "server": STR},
+                          optional=("pg_num", "pgp_num", "job", "args", "server"))),
     "warnings": array(STR),
     "checks": array(CHECK),
 })
