@@ -111,7 +111,10 @@ def test_a_silent_agent_is_marked_late_live_and_unmarked_when_it_reports_again(b
         assert row.find_element(By.CSS_SELECTOR, "td.server-state").text.strip() == "late"   # text, not colour alone
         assert driver.execute_script("return window.notReloaded") is True
         with logged_in_client(daemon.http_url) as api:
-            assert api.get("fleet").json()["results"][0]["servers"]["late"] == 1
+            # GET fleet's table is rebuilt at most every TABLE_S (actors/facade/fleet.py): its count
+            # may follow the server's own "late" message a moment later.
+            wait_until(lambda: api.get("fleet").json()["results"][0]["servers"]["late"] == 1,
+                       timeout_s=10, every_s=0.1, what="the fleet counting one late server")
         for size in (DESKTOP, PHONE):
             browser.resize(size)
             browser.screenshot("servers-late", size)
