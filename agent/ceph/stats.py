@@ -4,7 +4,7 @@ They are not sync objects: no version, never part of the version vector or of th
 fingerprint, since client IO moves them all the time. Cluster-wide figures ride on each cluster
 heartbeat; per-OSD ones (`osd df`, `osd perf`: large at 10,000 OSDs) are the `get_cluster_stats`
 job's. All four commands are mgr commands in Pacific, sent to the mon like `pg dump` (it
-forwards them); the narrow user's mon `allow r` is enough for them (agent/ceph/caps.py).
+forwards them); the narrow user's mon `allow r` is enough for them (actors/cluster/commands/agent_caps.py).
 """
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def managing(ceph_cluster: DevCluster, data_dir: Path) -> Iterator[Managed]:
     daemon = DaemonProcess(data_dir, heartbeat_s=HEARTBEAT_S, auto_accept=False).start()
     agent = None
     try:
-        # The agent runs as the narrow user of agent/ceph/caps.py, as the README advises: every
+        # The agent runs as the narrow user of actors/cluster/commands/agent_caps.py, as the README advises: every
         # real-Ceph test then proves those capabilities are enough.
         agent = AgentProcess(ceph_cluster, daemon.bus_endpoint, heartbeat_s=HEARTBEAT_S,
                              server_key=daemon.bus_key, ceph_name=AGENT_USER,

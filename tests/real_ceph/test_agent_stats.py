@@ -1,5 +1,5 @@
 """The real agent's stats on the dev cluster (issue 14), read as the narrow user `client.calamari`
-of agent/ceph/caps.py: every cluster heartbeat carries `df detail`, `osd pool stats` and the
+of actors/cluster/commands/agent_caps.py: every cluster heartbeat carries `df detail`, `osd pool stats` and the
 pgmap; objects written into a pool show in them; `get_cluster_stats` answers `osd df` and
 `osd perf` for every OSD. Each passing test also proves the user's caps allow the command."""
 from __future__ import annotations

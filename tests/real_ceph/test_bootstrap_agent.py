@@ -97,7 +97,7 @@ def test_the_script_installs_under_the_prefix(installed):
                         "key_dir": str(installed.prefix / "var/lib/calamari-agent"),
                         "ceph_name": AGENT_USER, "keyring": str(keyring)}
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
-    # The narrow cephx user, made with the admin keyring (agent/ceph/caps.py's capabilities).
+    # The narrow cephx user, made with the admin keyring (actors/cluster/commands/agent_caps.py's capabilities).
     assert stat.S_IMODE(keyring.stat().st_mode) == 0o600 and f"[{AGENT_USER}]" in keyring.read_text()
     unit = installed.prefix / "etc/systemd/system/calamari-agent.service"
     shipped = resources.files("deploy.systemd").joinpath("calamari-agent.service").read_text()

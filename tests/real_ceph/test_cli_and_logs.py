@@ -1,5 +1,5 @@
 """`cluster/<fsid>/cli` in both of the reference's forms, what it refuses and to whom, and the log
-tails, on the real cluster. The agent runs as the narrow cephx user of agent/ceph/caps.py.
+tails, on the real cluster. The agent runs as the narrow cephx user of actors/cluster/commands/agent_caps.py.
 
 The dev cluster's log directory is served as "ceph/<file>" (as /var/log/ceph would be).
 """

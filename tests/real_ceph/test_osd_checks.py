@@ -5,7 +5,7 @@ one OSD. So for the OSD holding PG 1.0 (the device_health_metrics pool's one PG)
 no to both: `osd ok-to-stop` answers EBUSY with the PGs that would go offline (none merely
 degraded: there is no other copy), and `osd safe-to-destroy` lists it as `active`. The API's
 verdict must be Ceph's (asked through the real agent, which runs as the narrow user of
-agent/ceph/caps.py: its mon and mgr `allow r` cover both reads), and nothing is submitted.
+actors/cluster/commands/agent_caps.py: its mon and mgr `allow r` cover both reads), and nothing is submitted.
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ WHEEL_SHA256=@@WHEEL_SHA256@@
 BUS_ENDPOINT=@@BUS_ENDPOINT@@
 PYTHON=/usr/bin/python3
 UNIT_NAME=calamari-agent.service
-# The cephx user the agent runs as, with only the capabilities it needs (agent/ceph/caps.py).
+# The cephx user the agent runs as, with only the capabilities it needs (actors/cluster/commands/agent_caps.py).
 CEPH_USER=client.calamari
 MON_CAPS=@@MON_CAPS@@
 MGR_CAPS=@@MGR_CAPS@@

@@ -9,7 +9,7 @@ import re
 import shlex
 from importlib import resources
 
-from agent.ceph import caps
+from actors.cluster.commands import agent_caps as caps
 from web.ops.bootstrap_settings import BootstrapSettings
 from web.ops.wheel import Wheel
 

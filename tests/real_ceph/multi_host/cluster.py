@@ -335,7 +335,7 @@ class MultiHostCluster:
 
     def agent_user(self, name: str = "client.calamari") -> str:
         """The cephx user the README tells operators to make for the agent; its keyring's path."""
-        from agent.ceph.caps import get_or_create_words
+        from actors.cluster.commands.agent_caps import get_or_create_words
         keyring = self.directory / f"{name}.keyring"
         if not keyring.exists():
             keyring.write_text(self.ceph(*get_or_create_words(name)))

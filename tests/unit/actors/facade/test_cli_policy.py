@@ -140,7 +140,7 @@ def test_audit_text_names_the_command_and_hides_secrets():
 
 
 def test_the_agents_narrow_cephx_user_may_make_every_change_the_api_makes():
-    from agent.ceph import caps
+    from actors.cluster.commands import agent_caps as caps
     granted = set(caps.MON_COMMANDS) | set(caps.MGR_COMMANDS)
     assert policy.API_CHANGES <= granted
     assert {"osd pool delete", "osd crush remove", "osd setcrushmap"} <= granted

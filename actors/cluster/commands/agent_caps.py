@@ -1,4 +1,6 @@
-"""The cephx capabilities the agent needs: what it reads, and exactly the changes the API makes.
+"""The cephx capabilities the agent needs for what the planners beside this module send: what it
+reads, and exactly the changes the API makes. (Here, not under agent/: the web tier prints them
+in the bootstrap script, and the agent itself never reads them.)
 
 `ceph auth get-or-create client.calamari mon '<MON_CAPS>' mgr '<MGR_CAPS>'` makes a user the
 agent can run as (`run.py agent --ceph-name client.calamari --keyring …`) instead of
